@@ -1,0 +1,76 @@
+// The core's internal HTTP API, called only by the edge. Every route but /healthz needs a valid
+// signature (HMAC of method, path, timestamp, nonce and body hash); user routes name the user in
+// the path, which the signature covers, and are served from that user's shard.
+import { Hono } from "hono";
+import { problemResponse, ProblemError, problemKinds, problemType } from "../../../shared/problem.ts";
+import { verifyRequest } from "../../../shared/signing.ts";
+import { isUuidv7 } from "../../../shared/ids.ts";
+import type { Logger } from "../log.ts";
+import type { Directory } from "../store/directory.ts";
+import type { Shards } from "../store/shards.ts";
+import "./context.ts";
+import { ReplayGuard } from "./replay-guard.ts";
+import { authRoutes } from "./routes/auth.ts";
+import { mailboxRoutes } from "./routes/mailbox.ts";
+
+export interface ApiDeps {
+  directory: Directory;
+  shards: Shards;
+  signingSecret: string;
+  region: string;
+  log: Logger;
+  /** Spool and pipeline figures for /healthz. */
+  health: () => Record<string, unknown>;
+}
+
+export function createApiApp(deps: ApiDeps): Hono {
+  const app = new Hono();
+  const replays = new ReplayGuard();
+
+  app.use("*", async (c, next) => {
+    c.set("requestId", c.req.header("x-request-id") ?? crypto.randomUUID());
+    await next();
+  });
+
+  app.get("/healthz", (c) => c.json({ ok: true, region: deps.region, ...deps.health() }));
+
+  app.use("/internal/*", async (c, next) => {
+    const body = new Uint8Array(await c.req.arrayBuffer());
+    const url = new URL(c.req.url);
+    const check = await verifyRequest(deps.signingSecret, { method: c.req.method, pathAndQuery: url.pathname + url.search, body }, c.req.raw.headers);
+    if (!check.ok) throw new ProblemError("unauthorized", `Internal request refused: signature ${check.reason}.`);
+    if (!replays.accept(check.nonce)) throw new ProblemError("unauthorized", "Internal request refused: replayed.");
+    c.set("rawBody", body);
+    await next();
+  });
+
+  app.use("/internal/v1/users/:userId/*", async (c, next) => {
+    const userId = c.req.param("userId");
+    const user = isUuidv7(userId) ? await deps.directory.userById(userId) : null;
+    if (!user) throw new ProblemError("notFound", "No such user.");
+    c.set("user", user);
+    c.set("shard", deps.shards.get(user.shard));
+    await next();
+  });
+
+  app.route("/internal/v1/auth", authRoutes(deps));
+  app.route("/internal/v1/users/:userId", mailboxRoutes());
+
+  const answer = (err: ProblemError, requestId: string) => problemResponse({ ...err.problem, requestId }, err.headers);
+  app.notFound((c) => answer(new ProblemError("notFound", "No such route."), c.get("requestId")));
+
+  app.onError((err, c) => {
+    const requestId = c.get("requestId");
+    if (err instanceof ProblemError) return answer(err, requestId);
+    deps.log.error("api: unexpected error", { err, requestId, path: c.req.path });
+    return problemResponse({
+      type: problemType("internal"),
+      title: problemKinds.internal.title,
+      status: 500,
+      detail: "Something went wrong on our side; it has been logged. Try again, and quote the request id if it persists.",
+      requestId,
+    });
+  });
+
+  return app;
+}

@@ -1,0 +1,54 @@
+// A user's mailbox, as the edge's /api/v1 routes need it. The user and shard were resolved from
+// the signed path by the app's middleware.
+import { Hono } from "hono";
+import { FolderRef, Id, MessagePatch, PageQuery } from "../../../../shared/api.ts";
+import { ProblemError } from "../../../../shared/problem.ts";
+import { deleteMessage, getAccount, getAttachment, getMessage, listFolders, listMessages, updateMessage } from "../../store/mailbox.ts";
+import { parseBody, parseQuery } from "../validate.ts";
+
+function pathId(value: string, what: string): string {
+  // An id that cannot exist is simply not found (the same answer as someone else's id).
+  if (!Id.safeParse(value).success) throw new ProblemError("notFound", `No ${what} ${value}.`);
+  return value;
+}
+
+export function mailboxRoutes(): Hono {
+  const app = new Hono();
+
+  app.get("/account", async (c) => {
+    const user = c.get("user");
+    return c.json(await getAccount(c.get("shard"), user));
+  });
+
+  app.get("/folders", async (c) => c.json({ folders: await listFolders(c.get("shard"), c.get("user").id) }));
+
+  app.get("/folders/:folder/messages", async (c) => {
+    const folder = c.req.param("folder");
+    if (!FolderRef.safeParse(folder).success) throw new ProblemError("notFound", `No folder ${folder}.`);
+    const page = parseQuery(c, PageQuery);
+    return c.json(await listMessages(c.get("shard"), c.get("user").id, folder, page));
+  });
+
+  app.get("/messages/:id", async (c) => {
+    const id = pathId(c.req.param("id"), "message");
+    return c.json(await getMessage(c.get("shard"), c.get("user").id, id));
+  });
+
+  app.patch("/messages/:id", async (c) => {
+    const id = pathId(c.req.param("id"), "message");
+    const patch = parseBody(c, MessagePatch);
+    return c.json(await updateMessage(c.get("shard"), c.get("user").id, id, patch));
+  });
+
+  app.delete("/messages/:id", async (c) => {
+    const id = pathId(c.req.param("id"), "message");
+    return c.json(await deleteMessage(c.get("shard"), c.get("user").id, id));
+  });
+
+  app.get("/messages/:id/attachments/:attachmentId", async (c) => {
+    const id = pathId(c.req.param("id"), "message");
+    return c.json(await getAttachment(c.get("shard"), c.get("user").id, id, c.req.param("attachmentId")));
+  });
+
+  return app;
+}

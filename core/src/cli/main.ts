@@ -1,0 +1,184 @@
+// The admin CLI: `npm run cli -- <command>`. It works on the directory and shards directly (the same
+// files the running core uses; SQLite's WAL lets both work at once), so it needs no running core.
+import { parseArgs } from "node:util";
+import { createUser, removeUser } from "../accounts.ts";
+import { ConfigError, loadConfig } from "../config.ts";
+import { setLogLevel } from "../log.ts";
+import { Directory, DirectoryError } from "../store/directory.ts";
+import { getUsage, setQuota } from "../store/mailbox.ts";
+import { Shards } from "../store/shards.ts";
+import { normalizeAddress, isValidDomain } from "../../../shared/address.ts";
+import { hashPassword } from "../../../shared/password.ts";
+import { formatSize, parseSize } from "../units.ts";
+
+const USAGE = `Usage: npm run cli -- <command>
+
+  domain add <domain>                       host mail for a domain
+  domain alias <alias-domain> <domain>      every address at alias-domain reaches the same one at domain
+  domain list
+  domain remove <domain>                    (a domain with users cannot be removed)
+
+  user add <address> --password <pw> [--quota 5G]
+  user list [domain]
+  user remove <address>                     deletes the user and their mail
+  user password <address> --password <pw>
+  user quota <address> <size>               e.g. 10G, 500M
+
+  alias add <address> <user-address>        deliver another address to a user
+  alias list
+  alias remove <address>
+
+Options: --json (machine-readable output), --help
+Environment: DATA_DIR (default ./data), SHARDS/SHARD_COUNT, DIRECTORY_URL, DEFAULT_QUOTA_BYTES, REGION`;
+
+class UsageError extends Error {}
+
+function arg(positionals: string[], i: number, what: string): string {
+  const value = positionals[i];
+  if (!value) throw new UsageError(`missing ${what}`);
+  return value;
+}
+
+function domainArg(positionals: string[], i: number): string {
+  const domain = arg(positionals, i, "domain").toLowerCase().replace(/\.$/, "");
+  if (!isValidDomain(domain)) throw new DirectoryError(`${domain} is not a domain name`);
+  return domain;
+}
+
+function addressArg(positionals: string[], i: number, what = "address"): string {
+  const raw = arg(positionals, i, what);
+  const address = normalizeAddress(raw);
+  if (!address) throw new DirectoryError(`${raw} is not a mail address`);
+  return address;
+}
+
+async function run(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { password: { type: "string" }, quota: { type: "string" }, json: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+  });
+  if (values.help || positionals.length === 0) {
+    console.log(USAGE);
+    return;
+  }
+  setLogLevel("warn");
+  const config = loadConfig(process.env, "cli");
+  const directory = await Directory.open(config.directoryUrl, config.libsqlAuthToken);
+  const shards = await Shards.open(config.shards, config.libsqlAuthToken);
+  const out = (human: string, json: unknown) => console.log(values.json ? JSON.stringify(json, null, 2) : human);
+  const [group, command] = positionals;
+  try {
+    switch (`${group} ${command ?? ""}`.trim()) {
+      case "domain add": {
+        const domain = domainArg(positionals, 2);
+        await directory.addDomain(domain);
+        return out(`domain ${domain} added`, { domain });
+      }
+      case "domain alias": {
+        const alias = domainArg(positionals, 2);
+        const target = domainArg(positionals, 3);
+        await directory.addDomainAlias(alias, target);
+        return out(`domain ${alias} now delivers to ${target}`, { alias, target });
+      }
+      case "domain list": {
+        const list = await directory.listDomains();
+        return out(
+          list.map((d) => `${d.name}\t${d.users} user(s)${d.aliases.length ? `\taliases: ${d.aliases.join(", ")}` : ""}`).join("\n") || "(no domains)",
+          list,
+        );
+      }
+      case "domain remove": {
+        const domain = domainArg(positionals, 2);
+        await directory.removeDomain(domain);
+        return out(`domain ${domain} removed`, { domain });
+      }
+      case "user add": {
+        const address = addressArg(positionals, 2);
+        if (!values.password) throw new UsageError("give the password with --password");
+        const quotaBytes = values.quota ? parseSize(values.quota) : config.defaultQuotaBytes;
+        if (!quotaBytes) throw new UsageError(`--quota ${values.quota} is not a size such as 5G`);
+        const user = await createUser({ directory, shards }, { address, password: values.password, quotaBytes, region: config.region });
+        return out(`user ${user.address} added (id ${user.id}, shard ${user.shard}, quota ${formatSize(quotaBytes)})`, {
+          id: user.id,
+          address: user.address,
+          shard: user.shard,
+          region: user.region,
+          quotaBytes,
+        });
+      }
+      case "user list": {
+        const domain = positionals[2] ? domainArg(positionals, 2) : undefined;
+        const users = await directory.listUsers(domain);
+        const rows = await Promise.all(
+          users.map(async (u) => ({ id: u.id, address: u.address, region: u.region, shard: u.shard, ...(await getUsage(shards.get(u.shard), u.id)) })),
+        );
+        return out(
+          rows
+            .map((r) => `${r.address}\t${r.id}\t${r.region}/${r.shard}\t${r.messageCount ?? 0} msgs\t${formatSize(r.usedBytes ?? 0)} of ${formatSize(r.quotaBytes ?? 0)}`)
+            .join("\n") || "(no users)",
+          rows,
+        );
+      }
+      case "user remove": {
+        const user = await removeUser({ directory, shards }, addressArg(positionals, 2));
+        return out(`user ${user.address} removed with their mail`, { id: user.id, address: user.address });
+      }
+      case "user password": {
+        const address = addressArg(positionals, 2);
+        if (!values.password || values.password.length < 8) throw new UsageError("give a new password of 8+ characters with --password");
+        const user = await directory.userByAddress(address);
+        if (!user) throw new DirectoryError(`no user ${address}`);
+        await directory.setPassword(user.id, await hashPassword(values.password));
+        return out(`password of ${address} changed`, { address });
+      }
+      case "user quota": {
+        const address = addressArg(positionals, 2);
+        const bytes = parseSize(arg(positionals, 3, "size"));
+        if (!bytes) throw new UsageError(`${positionals[3]} is not a size such as 5G`);
+        const user = await directory.userByAddress(address);
+        if (!user) throw new DirectoryError(`no user ${address}`);
+        await setQuota(shards.get(user.shard), user.id, bytes);
+        return out(`quota of ${address} is now ${formatSize(bytes)}`, { address, quotaBytes: bytes });
+      }
+      case "alias add": {
+        const address = addressArg(positionals, 2);
+        const target = addressArg(positionals, 3, "user address");
+        const user = await directory.userByAddress(target);
+        if (!user) throw new DirectoryError(`no user ${target}`);
+        await directory.addAlias(address, user.id);
+        return out(`${address} now delivers to ${user.address}`, { address, target: user.address });
+      }
+      case "alias list": {
+        const list = await directory.listAliases();
+        return out(list.map((a) => `${a.address}\t→ ${a.target}`).join("\n") || "(no aliases)", list);
+      }
+      case "alias remove": {
+        const address = addressArg(positionals, 2);
+        await directory.removeAlias(address);
+        return out(`alias ${address} removed`, { address });
+      }
+      default:
+        throw new UsageError(`unknown command "${positionals.join(" ")}"`);
+    }
+  } finally {
+    shards.close();
+    directory.close();
+  }
+}
+
+run(process.argv.slice(2)).catch((err: unknown) => {
+  if (err instanceof UsageError) {
+    console.error(`error: ${err.message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+  if (err instanceof DirectoryError || err instanceof ConfigError) {
+    console.error(`error: ${err.message}`);
+    process.exit(1);
+  }
+  if (err instanceof TypeError && "code" in err && String(err.code).startsWith("ERR_PARSE_ARGS")) {
+    console.error(`error: ${err.message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+  throw err;
+});

@@ -1,0 +1,144 @@
+// The core's one config loader: environment variables, validated by zod at start-up. A bad variable
+// stops the process with a message naming it, before any port is opened.
+import path from "node:path";
+import { z } from "zod";
+import { limits } from "../../shared/limits.ts";
+import { parseSize } from "./units.ts";
+
+const port = z.coerce
+  .number({ message: "must be a port number" })
+  .int("must be a whole number")
+  .min(0, "must be between 0 and 65535")
+  .max(65535, "must be between 0 and 65535");
+const bytes = z.string().transform((value, ctx) => {
+  const n = parseSize(value);
+  if (n === null) {
+    ctx.addIssue({ code: "custom", message: "must be a size such as 26214400, 25M or 5G" });
+    return z.NEVER;
+  }
+  return n;
+});
+
+/** `name=url,name=url` — the shard map. Order does not matter: placement is by rendezvous hashing. */
+const shardMap = z.string().transform((value, ctx) => {
+  const shards: { name: string; url: string }[] = [];
+  for (const part of value.split(",").map((p) => p.trim()).filter(Boolean)) {
+    const eq = part.indexOf("=");
+    const name = part.slice(0, eq).trim();
+    const url = part.slice(eq + 1).trim();
+    if (eq <= 0 || !/^[a-z0-9_-]{1,32}$/.test(name) || !/^(file:|libsql:|https?:|wss?:)/.test(url)) {
+      ctx.addIssue({ code: "custom", message: `"${part}" is not name=url (url starting file:, libsql:, http(s):)` });
+      return z.NEVER;
+    }
+    if (shards.some((s) => s.name === name)) {
+      ctx.addIssue({ code: "custom", message: `shard name "${name}" is used twice` });
+      return z.NEVER;
+    }
+    shards.push({ name, url });
+  }
+  if (shards.length === 0) ctx.addIssue({ code: "custom", message: "needs at least one shard" });
+  return shards;
+});
+
+const schema = z.object({
+  DATA_DIR: z.string().default("./data"),
+  REGION: z.string().regex(/^[a-z0-9-]{1,32}$/, "must be a region name like local or eu-west").default("local"),
+  HOSTNAME: z.string().min(1).default("localhost"),
+  SMTP_HOST: z.string().default("127.0.0.1"),
+  SMTP_PORT: port.default(2525),
+  API_HOST: z.string().default("127.0.0.1"),
+  API_PORT: port.default(8788),
+  /** Where `npm start` runs the edge (wrangler dev). */
+  EDGE_HOST: z.string().default("127.0.0.1"),
+  EDGE_PORT: port.default(8787),
+  MAX_MESSAGE_BYTES: bytes.default(limits.maxMessageBytes),
+  DEFAULT_QUOTA_BYTES: bytes.default(5 * 1024 ** 3),
+  SHARD_COUNT: z.coerce.number().int().min(1).max(1024).default(4),
+  SHARDS: shardMap.optional(),
+  DIRECTORY_URL: z.string().regex(/^(file:|libsql:|https?:|wss?:)/, "must be a libSQL URL").optional(),
+  LIBSQL_AUTH_TOKEN: z.string().optional(),
+  INTERNAL_SIGNING_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
+  TLS_KEY_FILE: z.string().optional(),
+  TLS_CERT_FILE: z.string().optional(),
+  /** Where the local R2 emulation keeps its state; `wrangler dev --persist-to` must point at the same place. */
+  R2_PERSIST_DIR: z.string().optional(),
+  LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
+});
+
+export interface Config {
+  dataDir: string;
+  region: string;
+  hostname: string;
+  smtp: { host: string; port: number; tls: { keyFile: string; certFile: string } | null };
+  api: { host: string; port: number };
+  edge: { host: string; port: number };
+  maxMessageBytes: number;
+  defaultQuotaBytes: number;
+  shards: { name: string; url: string }[];
+  directoryUrl: string;
+  libsqlAuthToken: string | undefined;
+  internalSigningSecret: string;
+  r2PersistDir: string;
+  spoolDir: string;
+  logLevel: "debug" | "info" | "warn" | "error" | "silent";
+}
+
+export class ConfigError extends Error {
+  readonly problems: string[];
+
+  constructor(problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+    this.problems = problems;
+  }
+}
+
+/** `cli` is for the admin CLI, which works on the stores directly and serves nothing, so it needs no secret. */
+export function loadConfig(env: Record<string, string | undefined> = process.env, role: "core" | "cli" = "core"): Config {
+  // Empty strings count as unset, so `FOO= npm start` falls back to the default.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
+  const parsed = schema.safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => {
+        const name = String(issue.path[0] ?? "?");
+        const given = present[name];
+        return `${name}: ${issue.message}${given !== undefined && name !== "INTERNAL_SIGNING_SECRET" ? ` (got "${given}")` : ""}`;
+      }),
+    );
+  }
+  const e = parsed.data;
+  if (role === "core" && !e.INTERNAL_SIGNING_SECRET) {
+    throw new ConfigError([
+      "INTERNAL_SIGNING_SECRET: is required: the HMAC secret the edge signs its requests to the core with (32+ characters, the same on both tiers). `npm start` makes one for local use.",
+    ]);
+  }
+  if (Boolean(e.TLS_KEY_FILE) !== Boolean(e.TLS_CERT_FILE)) {
+    throw new ConfigError(["TLS_KEY_FILE and TLS_CERT_FILE: set both to offer STARTTLS, or neither"]);
+  }
+  const dataDir = path.resolve(e.DATA_DIR);
+  const shards =
+    e.SHARDS ??
+    Array.from({ length: e.SHARD_COUNT }, (_, i) => ({ name: `s${i}`, url: `file:${path.join(dataDir, "shards", `s${i}.db`)}` }));
+  return {
+    dataDir,
+    region: e.REGION,
+    hostname: e.HOSTNAME,
+    smtp: {
+      host: e.SMTP_HOST,
+      port: e.SMTP_PORT,
+      tls: e.TLS_KEY_FILE && e.TLS_CERT_FILE ? { keyFile: e.TLS_KEY_FILE, certFile: e.TLS_CERT_FILE } : null,
+    },
+    api: { host: e.API_HOST, port: e.API_PORT },
+    edge: { host: e.EDGE_HOST, port: e.EDGE_PORT },
+    maxMessageBytes: e.MAX_MESSAGE_BYTES,
+    defaultQuotaBytes: e.DEFAULT_QUOTA_BYTES,
+    shards,
+    directoryUrl: e.DIRECTORY_URL ?? `file:${path.join(dataDir, "directory.db")}`,
+    libsqlAuthToken: e.LIBSQL_AUTH_TOKEN,
+    internalSigningSecret: e.INTERNAL_SIGNING_SECRET ?? "",
+    r2PersistDir: path.resolve(e.R2_PERSIST_DIR ?? path.join(dataDir, "edge", "v3")),
+    spoolDir: path.join(dataDir, "spool"),
+    logLevel: e.LOG_LEVEL,
+  };
+}

@@ -1,0 +1,89 @@
+// Assembles a core from its config: stores, spool recovery, pipeline, MX and internal API.
+// main.ts runs it as a process; tests and the local launcher start it in-process the same way.
+import type { AddressInfo } from "node:net";
+import { serve, type ServerType } from "@hono/node-server";
+import { createApiApp } from "./api/app.ts";
+import type { Config } from "./config.ts";
+import { createLogger, setLogLevel, type Logger } from "./log.ts";
+import type { InboundMeta } from "./pipeline/inbound-message.ts";
+import { InboundPipeline } from "./pipeline/inbound-pipeline.ts";
+import { createMxServer } from "./smtp/inbound/mx-server.ts";
+import { Spool } from "./spool/spool.ts";
+import { openLocalR2, type BlobStore } from "./store/blobs.ts";
+import { Directory } from "./store/directory.ts";
+import { Shards } from "./store/shards.ts";
+
+export interface RunningCore {
+  config: Config;
+  smtpPort: number;
+  apiPort: number;
+  directory: Directory;
+  shards: Shards;
+  blobs: BlobStore;
+  spool: Spool<InboundMeta>;
+  pipeline: InboundPipeline;
+  log: Logger;
+  /** Stops accepting, finishes the batch in hand and closes everything. Unfiled mail stays spooled. */
+  stop(): Promise<void>;
+}
+
+function listen(start: (cb: () => void) => { address(): AddressInfo | string | null; once(e: "error", cb: (err: Error) => void): unknown }): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = start(() => resolve((server.address() as AddressInfo).port));
+    server.once("error", reject);
+  });
+}
+
+export async function startCore(config: Config, options: { blobs?: BlobStore } = {}): Promise<RunningCore> {
+  setLogLevel(config.logLevel);
+  const log = createLogger({ svc: "core", region: config.region });
+  const directory = await Directory.open(config.directoryUrl, config.libsqlAuthToken);
+  const shards = await Shards.open(config.shards, config.libsqlAuthToken);
+  const blobs = options.blobs ?? (await openLocalR2(config.r2PersistDir));
+  const { spool, recovered } = await Spool.open<InboundMeta>(config.spoolDir, { log: log.child({ part: "spool" }) });
+  const pipeline = new InboundPipeline({ spool, shards, blobs, log: log.child({ part: "pipeline" }) });
+  for (const entry of recovered) pipeline.enqueue(entry);
+  pipeline.start();
+
+  const mx = createMxServer({ config, directory, shards, spool, pipeline, log: log.child({ part: "mx" }) });
+  mx.on("error", (err) => log.warn("mx: connection error", { err }));
+  const smtpPort = await listen((cb) => mx.listen(config.smtp.port, config.smtp.host, cb));
+
+  const app = createApiApp({
+    directory,
+    shards,
+    signingSecret: config.internalSigningSecret,
+    region: config.region,
+    log: log.child({ part: "api" }),
+    health: () => ({ spool: spool.stats(), pipeline: pipeline.stats, backlogBytes: pipeline.backlogBytes }),
+  });
+  let api!: ServerType;
+  const apiPort = await listen((cb) => (api = serve({ fetch: app.fetch, port: config.api.port, hostname: config.api.host }, cb)));
+  log.info("core started", { smtp: `${config.smtp.host}:${smtpPort}`, api: `${config.api.host}:${apiPort}`, shards: shards.names.length, recovered: recovered.length });
+
+  let stopping: Promise<void> | null = null;
+  return {
+    config,
+    smtpPort,
+    apiPort,
+    directory,
+    shards,
+    blobs,
+    spool,
+    pipeline,
+    log,
+    stop() {
+      stopping ??= (async () => {
+        await new Promise<void>((resolve) => mx.close(() => resolve()));
+        await new Promise<void>((resolve) => api.close(() => resolve()));
+        await pipeline.stop();
+        await spool.close();
+        if (!options.blobs) await blobs.close();
+        shards.close();
+        directory.close();
+        log.info("core stopped");
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,34 @@
+// The core as a process: `npm run core` (or as part of `npm start`).
+import { ConfigError, loadConfig } from "./config.ts";
+import { startCore } from "./core.ts";
+import { log } from "./log.ts";
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw err;
+  }
+  const core = await startCore(config);
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.once(signal, () => {
+      core.stop().then(
+        () => process.exit(0),
+        (err: unknown) => {
+          log.error("core: unclean stop", { err });
+          process.exit(1);
+        },
+      );
+    });
+  }
+}
+
+main().catch((err: unknown) => {
+  log.error("core: failed to start", { err });
+  process.exit(1);
+});

@@ -1,0 +1,134 @@
+// Parse stage: the raw RFC 5322 bytes → what the mailbox shows. Real mail is messy (broken charsets,
+// 8-bit junk, missing headers, malformed MIME); nothing here may throw a message away. When the
+// parser gives up, the message is still filed, with its raw bytes, under a plain description.
+import { createHash } from "node:crypto";
+import PostalMime, { type Address as PostalAddress, type Email } from "postal-mime";
+import type { MailAddress } from "../../../shared/api.ts";
+import { limits } from "../../../shared/limits.ts";
+
+export interface ParsedAttachment {
+  filename: string;
+  contentType: string;
+  disposition: "attachment" | "inline";
+  contentId: string | null;
+  bytes: Uint8Array;
+  sha256: string;
+}
+
+export interface ParsedMail {
+  from: MailAddress | null;
+  to: MailAddress[];
+  cc: MailAddress[];
+  replyTo: MailAddress[];
+  subject: string;
+  sentAt: number | null;
+  messageIdHeader: string | null;
+  inReplyTo: string | null;
+  text: string | null;
+  html: string | null;
+  snippet: string;
+  attachments: ParsedAttachment[];
+  /** Set when the MIME structure could not be parsed; the raw message is still kept. */
+  parseError: string | null;
+}
+
+function flatten(list: PostalAddress[] | PostalAddress | undefined): MailAddress[] {
+  const items = list === undefined ? [] : Array.isArray(list) ? list : [list];
+  return items.flatMap((a) => (a.group ? a.group : [a])).map((m) => ({ name: m.name ?? "", address: m.address ?? "" }));
+}
+
+const EXTENSIONS: Record<string, string> = {
+  "application/pdf": "pdf",
+  "image/png": "png",
+  "image/jpeg": "jpg",
+  "image/gif": "gif",
+  "text/plain": "txt",
+  "text/html": "html",
+  "text/calendar": "ics",
+  "message/rfc822": "eml",
+  "application/zip": "zip",
+};
+
+/** HTML → plain text good enough for a snippet (search gets a proper extraction later). */
+export function htmlToText(html: string): string {
+  return html
+    .replace(/<(script|style|head)[^>]*>[\s\S]*?<\/\1>/gi, " ")
+    .replace(/<br\s*\/?>|<\/(p|div|li|tr|h\d)>/gi, "\n")
+    .replace(/<[^>]+>/g, " ")
+    .replace(/&nbsp;/gi, " ")
+    .replace(/&amp;/gi, "&")
+    .replace(/&lt;/gi, "<")
+    .replace(/&gt;/gi, ">")
+    .replace(/&quot;/gi, '"')
+    .replace(/&#39;|&apos;/gi, "'");
+}
+
+export function makeSnippet(text: string | null, html: string | null): string {
+  const source = text ?? (html ? htmlToText(html) : "");
+  return source.replace(/\s+/g, " ").trim().slice(0, limits.snippetLength);
+}
+
+function sha256(bytes: Uint8Array): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}
+
+function oneLine(value: string | undefined, max = 998): string {
+  return (value ?? "").replace(/[\r\n\t]+/g, " ").trim().slice(0, max);
+}
+
+export async function parseMail(raw: Uint8Array): Promise<ParsedMail> {
+  let email: Email;
+  try {
+    email = await PostalMime.parse(raw, { attachmentEncoding: "arraybuffer" });
+  } catch (err) {
+    const text = new TextDecoder("utf-8").decode(raw.subarray(0, 1024 * 1024));
+    return {
+      from: null,
+      to: [],
+      cc: [],
+      replyTo: [],
+      subject: "(message could not be parsed)",
+      sentAt: null,
+      messageIdHeader: null,
+      inReplyTo: null,
+      text,
+      html: null,
+      snippet: makeSnippet(text, null),
+      attachments: [],
+      parseError: err instanceof Error ? err.message : String(err),
+    };
+  }
+  const sentAt = email.date ? Date.parse(email.date) : NaN;
+  const attachments = email.attachments.map((a, i): ParsedAttachment => {
+    const bytes =
+      a.content instanceof Uint8Array ? a.content : typeof a.content === "string" ? new TextEncoder().encode(a.content) : new Uint8Array(a.content);
+    const contentType = a.mimeType || "application/octet-stream";
+    const filename = oneLine(a.filename ?? undefined, 255) || `attachment-${i + 1}.${EXTENSIONS[contentType] ?? "bin"}`;
+    return {
+      filename,
+      contentType,
+      disposition: a.disposition === "inline" || a.related ? "inline" : "attachment",
+      contentId: a.contentId ?? null,
+      bytes,
+      sha256: sha256(bytes),
+    };
+  });
+  const text = email.text ?? null;
+  const html = email.html ?? null;
+  const from = flatten(email.from)[0] ?? null;
+  return {
+    from,
+    to: flatten(email.to),
+    cc: flatten(email.cc),
+    replyTo: flatten(email.replyTo),
+    subject: oneLine(email.subject),
+    sentAt: Number.isFinite(sentAt) ? sentAt : null,
+    messageIdHeader: email.messageId ? oneLine(email.messageId) : null,
+    inReplyTo: email.inReplyTo ? oneLine(email.inReplyTo) : null,
+    text,
+    html,
+    snippet: makeSnippet(text, html),
+    attachments,
+    parseError: null,
+  };
+}

@@ -1,0 +1,112 @@
+// The MX: smtp-server on the inbound port, wired to the directory (RCPT), the spool (DATA) and the
+// pipeline. A message is answered 250 only after the spool has synced it to disk.
+import { readFileSync } from "node:fs";
+import { SMTPServer, type SMTPServerAddress, type SMTPServerDataStream, type SMTPServerSession } from "smtp-server";
+import { uuidv7 } from "../../../../shared/ids.ts";
+import { limits } from "../../../../shared/limits.ts";
+import type { Config } from "../../config.ts";
+import type { Logger } from "../../log.ts";
+import type { InboundMeta, InboundRecipient } from "../../pipeline/inbound-message.ts";
+import type { InboundPipeline } from "../../pipeline/inbound-pipeline.ts";
+import type { Directory } from "../../store/directory.ts";
+import type { Shards } from "../../store/shards.ts";
+import type { Spool } from "../../spool/spool.ts";
+import { replies, smtpError } from "../reply.ts";
+import { canonicalLineEndings, isEmptyMessage, readStream, traceHeaders } from "./data.ts";
+import { checkRecipient } from "./rcpt.ts";
+
+export interface MxDeps {
+  config: Pick<Config, "hostname" | "maxMessageBytes" | "smtp">;
+  directory: Directory;
+  shards: Shards;
+  spool: Spool<InboundMeta>;
+  pipeline: InboundPipeline;
+  log: Logger;
+  /** Above this many bytes accepted but not yet filed, new mail is deferred with 451. */
+  maxBacklogBytes?: number;
+}
+
+export function createMxServer(deps: MxDeps): SMTPServer {
+  const { config, log } = deps;
+  const maxBacklog = deps.maxBacklogBytes ?? 512 * 1024 * 1024;
+  // smtp-server gives each transaction a fresh envelope object; the resolved recipients hang off it.
+  const accepted = new WeakMap<object, InboundRecipient[]>();
+  const tls = config.smtp.tls;
+
+  return new SMTPServer({
+    name: config.hostname,
+    banner: "edgemail",
+    size: config.maxMessageBytes,
+    maxRecipients: limits.maxRecipients,
+    authOptional: true,
+    disabledCommands: ["AUTH"],
+    hideSTARTTLS: !tls,
+    hideENHANCEDSTATUSCODES: false,
+    ...(tls ? { key: readFileSync(tls.keyFile), cert: readFileSync(tls.certFile) } : {}),
+    // Reverse lookups would leave the machine; SPF and friends will use the configured resolver.
+    disableReverseLookup: true,
+    logger: false,
+
+    onRcptTo(address: SMTPServerAddress, session: SMTPServerSession, callback: (err?: Error | null) => void) {
+      const declared = Number((session.envelope.mailFrom && session.envelope.mailFrom.args && (session.envelope.mailFrom.args as Record<string, string>).SIZE) || 0);
+      checkRecipient(deps, address.address, declared).then(
+        (verdict) => {
+          if (!verdict.accept) return callback(smtpError(verdict.reply));
+          const list = accepted.get(session.envelope) ?? [];
+          list.push(verdict.recipient);
+          accepted.set(session.envelope, list);
+          callback();
+        },
+        (err: unknown) => {
+          log.error("mx: recipient check failed", { err, session: session.id });
+          callback(smtpError(replies.localError()));
+        },
+      );
+    },
+
+    onData(stream: SMTPServerDataStream, session: SMTPServerSession, callback: (err?: Error | null, message?: string) => void) {
+      const receivedAt = Date.now();
+      readStream(stream, config.maxMessageBytes)
+        .then(async (body) => {
+          // smtp-server itself answers 552 when the message outgrew SIZE.
+          if (stream.sizeExceeded) return callback(new Error("message too big"));
+          if (isEmptyMessage(body)) return callback(smtpError(replies.emptyMessage()));
+          if (deps.pipeline.backlogBytes > maxBacklog) return callback(smtpError(replies.busy()));
+          const recipients = accepted.get(session.envelope) ?? [];
+          const id = uuidv7(receivedAt);
+          const mailFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : "";
+          const raw = Buffer.concat([
+            traceHeaders({
+              mailFrom,
+              helo: session.hostNameAppearsAs || "",
+              clientAddress: session.remoteAddress,
+              hostname: config.hostname,
+              protocol: session.transmissionType || "ESMTP",
+              id,
+              recipients: recipients.map((r) => r.address),
+              receivedAt,
+            }),
+            canonicalLineEndings(body),
+          ]);
+          const entry = {
+            id,
+            receivedAt,
+            raw,
+            meta: {
+              kind: "inbound" as const,
+              mailFrom,
+              recipients,
+              client: { address: session.remoteAddress, helo: session.hostNameAppearsAs || "", tls: Boolean(session.secure) },
+            },
+          };
+          await deps.spool.append(entry);
+          deps.pipeline.enqueue(entry);
+          callback(null, `2.0.0 Ok: queued as ${id}`);
+        })
+        .catch((err: unknown) => {
+          log.error("mx: could not accept message", { err, session: session.id });
+          callback(smtpError(replies.localError()));
+        });
+    },
+  });
+}

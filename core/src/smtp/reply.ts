@@ -1,0 +1,46 @@
+// SMTP replies with precise RFC 3463 enhanced status codes. smtp-server derives the enhanced code
+// from the reply code alone (every 554 becomes 5.6.0, every 550 5.1.1), which would make a relay
+// refusal read as "554 5.6.0". Replies we build carry their own code; the patch below keeps it.
+import { SMTPConnection } from "smtp-server/lib/smtp-connection.js";
+
+const ENHANCED = /^[245]\.\d{1,3}\.\d{1,3} /;
+
+type Send = (code: number, data?: string | string[], context?: string | false) => void;
+const proto = SMTPConnection.prototype as unknown as { send: Send & { enhancedAware?: true } };
+if (!proto.send.enhancedAware) {
+  const original = proto.send;
+  const send: Send & { enhancedAware?: true } = function (this: unknown, code, data, context) {
+    const own = typeof data === "string" && ENHANCED.test(data);
+    return original.call(this, code, data, own ? false : context);
+  };
+  send.enhancedAware = true;
+  proto.send = send;
+}
+
+export interface SmtpReply {
+  code: number;
+  /** RFC 3463 status, e.g. 5.1.1 */
+  status: string;
+  text: string;
+}
+
+/** The error smtp-server turns into a reply line: `<code> <status> <text>`. */
+export function smtpError(reply: SmtpReply): Error & { responseCode: number } {
+  const err = new Error(`${reply.status} ${reply.text}`) as Error & { responseCode: number };
+  err.responseCode = reply.code;
+  return err;
+}
+
+export const replies = {
+  badAddress: (address: string): SmtpReply => ({ code: 553, status: "5.1.3", text: `<${address}>: bad recipient address syntax` }),
+  unknownUser: (address: string): SmtpReply => ({ code: 550, status: "5.1.1", text: `<${address}>: no such user here` }),
+  relayDenied: (address: string): SmtpReply => ({ code: 554, status: "5.7.1", text: `<${address}>: relay access denied` }),
+  mailboxFull: (address: string): SmtpReply => ({
+    code: 452,
+    status: "4.2.2",
+    text: `<${address}>: mailbox full, try again later`,
+  }),
+  emptyMessage: (): SmtpReply => ({ code: 554, status: "5.6.0", text: "message is empty: send a header section and a body" }),
+  busy: (): SmtpReply => ({ code: 451, status: "4.3.2", text: "too much mail waiting to be filed, try again later" }),
+  localError: (): SmtpReply => ({ code: 451, status: "4.3.0", text: "temporary local problem, try again later" }),
+} as const;

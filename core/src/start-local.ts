@@ -1,0 +1,120 @@
+// `npm start`: the whole system on one machine with embedded defaults — the core in this process
+// (MX, internal API, libSQL shards under DATA_DIR) and the edge under `wrangler dev` (workerd, with
+// its local R2 state under DATA_DIR/edge, which the core writes through the same emulation).
+// Secrets are made once per data folder and given to both tiers; nothing secret is in the repo.
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { ConfigError, loadConfig, type Config } from "./config.ts";
+import { startCore } from "./core.ts";
+import { log } from "./log.ts";
+
+const require = createRequire(import.meta.url);
+
+/** data/dev.vars holds the local secrets in the .env form wrangler reads with --env-file. */
+function devSecrets(dataDir: string): { file: string; vars: Record<string, string> } {
+  const file = path.join(dataDir, "dev.vars");
+  if (!existsSync(file)) {
+    mkdirSync(dataDir, { recursive: true });
+    const secret = () => randomBytes(32).toString("base64url");
+    writeFileSync(file, `TOKEN_SECRET=${secret()}\nINTERNAL_SIGNING_SECRET=${secret()}\n`, { mode: 0o600 });
+  }
+  const vars = Object.fromEntries(
+    readFileSync(file, "utf8")
+      .split("\n")
+      .filter((line) => line.includes("="))
+      .map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1).trim()]),
+  );
+  return { file, vars };
+}
+
+function startEdge(config: Config, envFile: string): ChildProcess {
+  const pkgFile = require.resolve("wrangler/package.json");
+  const wrangler = path.join(path.dirname(pkgFile), (JSON.parse(readFileSync(pkgFile, "utf8")) as { bin: { wrangler: string } }).bin.wrangler);
+  const coreUrls = JSON.stringify({ [config.region]: `http://${config.api.host}:${config.api.port}` });
+  return spawn(
+    process.execPath,
+    [
+      wrangler,
+      "dev",
+      "--ip", config.edge.host,
+      "--port", String(config.edge.port),
+      "--persist-to", path.join(config.dataDir, "edge"),
+      "--env-file", envFile,
+      "--var", `CORE_URLS:${coreUrls}`,
+      "--var", `DIRECTORY_REGION:${config.region}`,
+      "--show-interactive-dev-session=false",
+      "--log-level", "warn",
+    ],
+    { stdio: ["ignore", "inherit", "inherit"], cwd: path.resolve(import.meta.dirname, "../..") },
+  );
+}
+
+async function waitForEdge(url: string, edge: ChildProcess, timeoutMs = 90_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (edge.exitCode !== null) throw new Error(`wrangler dev exited with code ${edge.exitCode}`);
+    try {
+      if ((await fetch(url, { signal: AbortSignal.timeout(2000) })).ok) return;
+    } catch {
+      // not up yet
+    }
+    await sleep(250);
+  }
+  throw new Error(`the edge did not answer at ${url} within ${timeoutMs / 1000} s`);
+}
+
+async function main(): Promise<void> {
+  const preliminary = loadConfig(process.env, "cli");
+  const { file, vars } = devSecrets(preliminary.dataDir);
+  const config = loadConfig({ ...process.env, INTERNAL_SIGNING_SECRET: process.env.INTERNAL_SIGNING_SECRET || vars.INTERNAL_SIGNING_SECRET });
+  const core = await startCore(config);
+  const edge = startEdge(config, file);
+  const edgeUrl = `http://${config.edge.host}:${config.edge.port}`;
+
+  let stopping = false;
+  const stop = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    edge.kill("SIGTERM");
+    await core.stop();
+    process.exit(code);
+  };
+  process.once("SIGINT", () => void stop(0));
+  process.once("SIGTERM", () => void stop(0));
+  edge.once("exit", (code) => {
+    if (!stopping) {
+      log.error("the edge (wrangler dev) stopped; stopping the core too", { code });
+      void stop(1);
+    }
+  });
+
+  await waitForEdge(`${edgeUrl}/`, edge);
+  process.stdout.write(
+    [
+      "",
+      "edgemail is up:",
+      `  edge (API)     ${edgeUrl}/api/v1`,
+      `  SMTP (MX)      ${config.smtp.host}:${core.smtpPort}`,
+      `  core API       http://${config.api.host}:${core.apiPort} (signed requests from the edge only)`,
+      `  data           ${config.dataDir}`,
+      "",
+      "Add a domain and a user:  npm run cli -- domain add example.test",
+      "                          npm run cli -- user add alice@example.test --password 'correct horse'",
+      "Press Ctrl+C to stop.",
+      "",
+    ].join("\n"),
+  );
+}
+
+main().catch(async (err: unknown) => {
+  if (err instanceof ConfigError) {
+    process.stderr.write(`${err.message}\n`);
+    process.exit(78);
+  }
+  log.error("could not start", { err });
+  process.exit(1);
+});

@@ -1,0 +1,40 @@
+// The directory: which domains this service hosts, which addresses exist, and where each user lives
+// (home region and shard). It is global, unlike the shards: one database, replicated for reads.
+import { integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+
+export const domains = sqliteTable("domains", {
+  name: text("name").primaryKey(),
+  createdAt: integer("created_at").notNull(),
+});
+
+/** `example.org` → `example.test`: every address at the alias domain reaches the same-named one at the target. */
+export const domainAliases = sqliteTable("domain_aliases", {
+  alias: text("alias").primaryKey(),
+  target: text("target")
+    .notNull()
+    .references(() => domains.name, { onDelete: "cascade" }),
+  createdAt: integer("created_at").notNull(),
+});
+
+export const users = sqliteTable("users", {
+  id: text("id").primaryKey(),
+  address: text("address").notNull().unique(),
+  domain: text("domain")
+    .notNull()
+    .references(() => domains.name),
+  passwordHash: text("password_hash").notNull(),
+  region: text("region").notNull(),
+  shard: text("shard").notNull(),
+  createdAt: integer("created_at").notNull(),
+});
+
+/** An extra address delivering to a user, like Postfix's virtual_alias_maps with one target. */
+export const aliases = sqliteTable("aliases", {
+  address: text("address").primaryKey(),
+  userId: text("user_id")
+    .notNull()
+    .references(() => users.id, { onDelete: "cascade" }),
+  createdAt: integer("created_at").notNull(),
+});
+
+export const directorySchema = { domains, domainAliases, users, aliases };

@@ -1,0 +1,191 @@
+// The directory of domains, users and aliases, and recipient resolution as an MX does it:
+// domain alias → exact address (alias or user) → address without its +subaddress.
+import { asc, count, eq, inArray } from "drizzle-orm";
+import { parseAddress, withoutSubaddress } from "../../../shared/address.ts";
+import { openDatabase, type Database } from "./libsql.ts";
+import { aliases, directorySchema, domainAliases, domains, users } from "./directory-schema.ts";
+
+export interface DirectoryUser {
+  id: string;
+  address: string;
+  domain: string;
+  passwordHash: string;
+  region: string;
+  shard: string;
+  createdAt: number;
+}
+
+export type Resolution =
+  | { kind: "user"; user: DirectoryUser }
+  | { kind: "unknown-user" }
+  | { kind: "not-local" }
+  | { kind: "invalid" };
+
+export class DirectoryError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "DirectoryError";
+  }
+}
+
+export class Directory {
+  readonly #database: Database<typeof directorySchema>;
+
+  private constructor(database: Database<typeof directorySchema>) {
+    this.#database = database;
+  }
+
+  static async open(url: string, authToken?: string): Promise<Directory> {
+    const database = await openDatabase(url, directorySchema, "directory", authToken);
+    await database.client.execute("PRAGMA foreign_keys=ON");
+    return new Directory(database);
+  }
+
+  get #db() {
+    return this.#database.db;
+  }
+
+  close(): void {
+    this.#database.client.close();
+  }
+
+  // ── domains ────────────────────────────────────────────────────────────
+
+  async addDomain(name: string): Promise<void> {
+    if (await this.#canonicalDomain(name)) throw new DirectoryError(`domain ${name} already exists`);
+    await this.#db.insert(domains).values({ name, createdAt: Date.now() });
+  }
+
+  async listDomains(): Promise<{ name: string; aliases: string[]; users: number }[]> {
+    const rows = await this.#db.select().from(domains).orderBy(asc(domains.name));
+    const aliasRows = await this.#db.select().from(domainAliases);
+    const counts = await this.#db.select({ domain: users.domain, n: count() }).from(users).groupBy(users.domain);
+    return rows.map((d) => ({
+      name: d.name,
+      aliases: aliasRows.filter((a) => a.target === d.name).map((a) => a.alias),
+      users: counts.find((c) => c.domain === d.name)?.n ?? 0,
+    }));
+  }
+
+  async removeDomain(name: string): Promise<void> {
+    const [user] = await this.#db.select({ id: users.id }).from(users).where(eq(users.domain, name)).limit(1);
+    if (user) throw new DirectoryError(`domain ${name} still has users; remove them first`);
+    const removed = await this.#db.delete(domains).where(eq(domains.name, name)).returning();
+    if (removed.length === 0) {
+      const alias = await this.#db.delete(domainAliases).where(eq(domainAliases.alias, name)).returning();
+      if (alias.length === 0) throw new DirectoryError(`no domain ${name}`);
+    }
+  }
+
+  async addDomainAlias(alias: string, target: string): Promise<void> {
+    if (await this.#canonicalDomain(alias)) throw new DirectoryError(`domain ${alias} already exists`);
+    const [t] = await this.#db.select().from(domains).where(eq(domains.name, target));
+    if (!t) throw new DirectoryError(`no domain ${target}; add it first`);
+    await this.#db.insert(domainAliases).values({ alias, target, createdAt: Date.now() });
+  }
+
+  /** The hosted domain a name stands for (itself, or the target of a domain alias), or null. */
+  async #canonicalDomain(name: string): Promise<string | null> {
+    const [d] = await this.#db.select({ name: domains.name }).from(domains).where(eq(domains.name, name));
+    if (d) return d.name;
+    const [a] = await this.#db.select({ target: domainAliases.target }).from(domainAliases).where(eq(domainAliases.alias, name));
+    return a?.target ?? null;
+  }
+
+  async isHostedDomain(name: string): Promise<boolean> {
+    return (await this.#canonicalDomain(name)) !== null;
+  }
+
+  // ── users ──────────────────────────────────────────────────────────────
+
+  async insertUser(user: DirectoryUser): Promise<void> {
+    const [d] = await this.#db.select().from(domains).where(eq(domains.name, user.domain));
+    if (!d) throw new DirectoryError(`no domain ${user.domain}; add it first with: domain add ${user.domain}`);
+    if (await this.#addressTaken(user.address)) throw new DirectoryError(`${user.address} already exists`);
+    await this.#db.insert(users).values(user);
+  }
+
+  async #addressTaken(address: string): Promise<boolean> {
+    const [u] = await this.#db.select({ id: users.id }).from(users).where(eq(users.address, address));
+    const [a] = await this.#db.select({ a: aliases.address }).from(aliases).where(eq(aliases.address, address));
+    return Boolean(u || a);
+  }
+
+  async userById(id: string): Promise<DirectoryUser | null> {
+    const [u] = await this.#db.select().from(users).where(eq(users.id, id));
+    return u ?? null;
+  }
+
+  async userByAddress(address: string): Promise<DirectoryUser | null> {
+    const [u] = await this.#db.select().from(users).where(eq(users.address, address));
+    return u ?? null;
+  }
+
+  async listUsers(domain?: string): Promise<DirectoryUser[]> {
+    const q = this.#db.select().from(users);
+    return domain ? q.where(eq(users.domain, domain)).orderBy(asc(users.address)) : q.orderBy(asc(users.address));
+  }
+
+  async setPassword(id: string, passwordHash: string): Promise<void> {
+    await this.#db.update(users).set({ passwordHash }).where(eq(users.id, id));
+  }
+
+  async deleteUser(id: string): Promise<void> {
+    await this.#db.delete(users).where(eq(users.id, id));
+  }
+
+  // ── aliases ────────────────────────────────────────────────────────────
+
+  async addAlias(address: string, userId: string): Promise<void> {
+    const parsed = parseAddress(address);
+    if (!parsed) throw new DirectoryError(`${address} is not a mail address`);
+    if (!(await this.#canonicalDomain(parsed.domain))) throw new DirectoryError(`${parsed.domain} is not a hosted domain`);
+    if (await this.#addressTaken(address)) throw new DirectoryError(`${address} already exists`);
+    await this.#db.insert(aliases).values({ address, userId, createdAt: Date.now() });
+  }
+
+  async listAliases(): Promise<{ address: string; target: string }[]> {
+    return this.#db
+      .select({ address: aliases.address, target: users.address })
+      .from(aliases)
+      .innerJoin(users, eq(users.id, aliases.userId))
+      .orderBy(asc(aliases.address));
+  }
+
+  async removeAlias(address: string): Promise<void> {
+    const removed = await this.#db.delete(aliases).where(eq(aliases.address, address)).returning();
+    if (removed.length === 0) throw new DirectoryError(`no alias ${address}`);
+  }
+
+  // ── resolution ─────────────────────────────────────────────────────────
+
+  /** Who receives mail for `address` (as given in RCPT TO), in the order Postfix would look. */
+  async resolve(address: string): Promise<Resolution> {
+    const parsed = parseAddress(address);
+    if (!parsed) return { kind: "invalid" };
+    const domain = await this.#canonicalDomain(parsed.domain);
+    if (!domain) return { kind: "not-local" };
+    const exact = `${parsed.local}@${domain}`;
+    const base = withoutSubaddress({ local: parsed.local, domain });
+    const candidates = [...new Set([exact, `${base.local}@${base.domain}`])];
+    const [userRows, aliasRows] = await Promise.all([
+      this.#db.select().from(users).where(inArray(users.address, candidates)),
+      this.#db
+        .select({ address: aliases.address, user: users })
+        .from(aliases)
+        .innerJoin(users, eq(users.id, aliases.userId))
+        .where(inArray(aliases.address, candidates)),
+    ]);
+    // An exact match (alias or user) wins over the subaddress-stripped one.
+    for (const candidate of candidates) {
+      const user = userRows.find((u) => u.address === candidate) ?? aliasRows.find((a) => a.address === candidate)?.user;
+      if (user) return { kind: "user", user };
+    }
+    return { kind: "unknown-user" };
+  }
+
+  async aliasesOf(userId: string): Promise<string[]> {
+    const rows = await this.#db.select({ address: aliases.address }).from(aliases).where(eq(aliases.userId, userId));
+    return rows.map((r) => r.address);
+  }
+}

@@ -1,0 +1,154 @@
+// Filing: puts a batch of delivered messages into their mailboxes in one transaction per shard.
+// Message ids are derived from the spool entry, so filing the same entry twice (after a crash lost
+// its "done" record) finds the rows already there and changes nothing: no duplicates, no double counts.
+import { and, inArray, isNotNull, sql } from "drizzle-orm";
+import type { FolderRole, MailAddress } from "../../../shared/api.ts";
+import { attachments, folders, mailboxes, messageBodies, messages } from "./shard-schema.ts";
+import type { ShardDatabase } from "./shards.ts";
+
+export interface Filing {
+  userId: string;
+  messageId: string;
+  folderRole: FolderRole;
+  receivedAt: number;
+  size: number;
+  seen: boolean;
+  from: MailAddress | null;
+  to: MailAddress[];
+  cc: MailAddress[];
+  replyTo: MailAddress[];
+  subject: string;
+  snippet: string;
+  sentAt: number | null;
+  messageIdHeader: string | null;
+  inReplyTo: string | null;
+  text: string | null;
+  html: string | null;
+  raw: { key: string; offset: number; length: number };
+  attachments: {
+    attachmentId: string;
+    filename: string;
+    contentType: string;
+    disposition: "attachment" | "inline";
+    contentId: string | null;
+    size: number;
+    blobKey: string;
+  }[];
+}
+
+export interface FilingResult {
+  filed: Filing[];
+  /** Already present (a refiling after a crash) — not an error. */
+  duplicates: Filing[];
+  /** The mailbox no longer exists (the user was removed after the message was accepted). */
+  orphans: Filing[];
+}
+
+// SQLite allows 32,766 bound parameters per statement; messages have 21 columns.
+const ROWS_PER_INSERT = 500;
+
+function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+export async function fileMessages(shard: ShardDatabase, filings: Filing[]): Promise<FilingResult> {
+  if (filings.length === 0) return { filed: [], duplicates: [], orphans: [] };
+  const userIds = [...new Set(filings.map((f) => f.userId))];
+  return shard.writeLock.run(() =>
+    shard.db.transaction(async (tx) => {
+      const boxes = new Set(
+        (await tx.select({ userId: mailboxes.userId }).from(mailboxes).where(inArray(mailboxes.userId, userIds))).map((r) => r.userId),
+      );
+      const folderRows = await tx
+        .select({ userId: folders.userId, folderId: folders.folderId, role: folders.role })
+        .from(folders)
+        .where(and(inArray(folders.userId, userIds), isNotNull(folders.role)));
+      const folderOf = new Map(folderRows.map((r) => [`${r.userId}/${r.role}`, r.folderId]));
+      const present = new Set<string>();
+      for (const part of chunks(filings, ROWS_PER_INSERT)) {
+        const keys = sql.join(
+          part.map((f) => sql`(${f.userId}, ${f.messageId})`),
+          sql`, `,
+        );
+        const rows = await tx
+          .select({ userId: messages.userId, messageId: messages.messageId })
+          .from(messages)
+          .where(sql`(${messages.userId}, ${messages.messageId}) IN (VALUES ${keys})`);
+        for (const r of rows) present.add(`${r.userId}/${r.messageId}`);
+      }
+
+      const result: FilingResult = { filed: [], duplicates: [], orphans: [] };
+      const seen = new Set<string>();
+      for (const f of filings) {
+        const key = `${f.userId}/${f.messageId}`;
+        if (present.has(key) || seen.has(key)) result.duplicates.push(f);
+        else if (!boxes.has(f.userId) || !folderOf.has(`${f.userId}/${f.folderRole}`)) result.orphans.push(f);
+        else {
+          seen.add(key);
+          result.filed.push(f);
+        }
+      }
+      if (result.filed.length === 0) return result;
+
+      for (const part of chunks(result.filed, ROWS_PER_INSERT)) {
+        await tx.insert(messages).values(
+          part.map((f) => ({
+            userId: f.userId,
+            messageId: f.messageId,
+            folderId: folderOf.get(`${f.userId}/${f.folderRole}`)!,
+            receivedAt: f.receivedAt,
+            size: f.size,
+            seen: f.seen,
+            fromName: f.from?.name ?? null,
+            fromAddress: f.from?.address ?? null,
+            toJson: JSON.stringify(f.to),
+            ccJson: JSON.stringify(f.cc),
+            replyToJson: JSON.stringify(f.replyTo),
+            subject: f.subject,
+            snippet: f.snippet,
+            sentAt: f.sentAt,
+            messageIdHeader: f.messageIdHeader,
+            inReplyTo: f.inReplyTo,
+            hasAttachments: f.attachments.some((a) => a.disposition === "attachment"),
+            rawKey: f.raw.key,
+            rawOffset: f.raw.offset,
+            rawLength: f.raw.length,
+          })),
+        );
+        await tx.insert(messageBodies).values(part.map((f) => ({ userId: f.userId, messageId: f.messageId, text: f.text, html: f.html })));
+        const parts = part.flatMap((f) => f.attachments.map((a) => ({ userId: f.userId, messageId: f.messageId, ...a })));
+        for (const ap of chunks(parts, ROWS_PER_INSERT)) await tx.insert(attachments).values(ap);
+      }
+
+      // Counters, aggregated so each folder and mailbox row is written once per batch.
+      const perFolder = new Map<string, { userId: string; folderId: string; total: number; unread: number }>();
+      const perBox = new Map<string, { bytes: number; count: number }>();
+      for (const f of result.filed) {
+        const folderId = folderOf.get(`${f.userId}/${f.folderRole}`)!;
+        const fc = perFolder.get(`${f.userId}/${folderId}`) ?? { userId: f.userId, folderId, total: 0, unread: 0 };
+        fc.total++;
+        if (!f.seen) fc.unread++;
+        perFolder.set(`${f.userId}/${folderId}`, fc);
+        const bc = perBox.get(f.userId) ?? { bytes: 0, count: 0 };
+        bc.bytes += f.size;
+        bc.count++;
+        perBox.set(f.userId, bc);
+      }
+      for (const fc of perFolder.values()) {
+        await tx
+          .update(folders)
+          .set({ total: sql`${folders.total} + ${fc.total}`, unread: sql`${folders.unread} + ${fc.unread}` })
+          .where(sql`${folders.userId} = ${fc.userId} AND ${folders.folderId} = ${fc.folderId}`);
+      }
+      for (const [userId, bc] of perBox) {
+        await tx
+          .update(mailboxes)
+          .set({ usedBytes: sql`${mailboxes.usedBytes} + ${bc.bytes}`, messageCount: sql`${mailboxes.messageCount} + ${bc.count}` })
+          .where(sql`${mailboxes.userId} = ${userId}`);
+      }
+      return result;
+    }),
+  );
+}

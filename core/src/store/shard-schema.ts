@@ -1,0 +1,100 @@
+// The metadata shard. Every table is partitioned by user_id (the first primary-key column, as a
+// Cassandra partition key), so all of a user's rows live in one shard and every query names one user.
+import { sql } from "drizzle-orm";
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+/** One row per mailbox: its quota and usage, kept in step with every insert and delete. */
+export const mailboxes = sqliteTable("mailboxes", {
+  userId: text("user_id").primaryKey(),
+  address: text("address").notNull(),
+  quotaBytes: integer("quota_bytes").notNull(),
+  usedBytes: integer("used_bytes").notNull().default(0),
+  messageCount: integer("message_count").notNull().default(0),
+  createdAt: integer("created_at").notNull(),
+});
+
+/** Folders carry their own counters so listing folders never counts messages. */
+export const folders = sqliteTable(
+  "folders",
+  {
+    userId: text("user_id").notNull(),
+    folderId: text("folder_id").notNull(),
+    name: text("name").notNull(),
+    role: text("role"),
+    total: integer("total").notNull().default(0),
+    unread: integer("unread").notNull().default(0),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.userId, t.folderId] }),
+    uniqueIndex("folders_by_role").on(t.userId, t.role).where(sql`role IS NOT NULL`),
+    uniqueIndex("folders_by_name").on(t.userId, t.name),
+  ],
+);
+
+export const messages = sqliteTable(
+  "messages",
+  {
+    userId: text("user_id").notNull(),
+    /** UUIDv7 carrying the receive time; derived from the spool entry, so refiling is idempotent. */
+    messageId: text("message_id").notNull(),
+    folderId: text("folder_id").notNull(),
+    receivedAt: integer("received_at").notNull(),
+    size: integer("size").notNull(),
+    seen: integer("seen", { mode: "boolean" }).notNull().default(false),
+    flagged: integer("flagged", { mode: "boolean" }).notNull().default(false),
+    fromName: text("from_name"),
+    fromAddress: text("from_address"),
+    /** JSON arrays of {name, address}. */
+    toJson: text("to_json").notNull().default("[]"),
+    ccJson: text("cc_json").notNull().default("[]"),
+    replyToJson: text("reply_to_json").notNull().default("[]"),
+    subject: text("subject").notNull().default(""),
+    snippet: text("snippet").notNull().default(""),
+    sentAt: integer("sent_at"),
+    messageIdHeader: text("message_id_header"),
+    inReplyTo: text("in_reply_to"),
+    hasAttachments: integer("has_attachments", { mode: "boolean" }).notNull().default(false),
+    /** The raw RFC 5322 bytes: a range of a packed object in the blob store. */
+    rawKey: text("raw_key").notNull(),
+    rawOffset: integer("raw_offset").notNull(),
+    rawLength: integer("raw_length").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.userId, t.messageId] }),
+    // The clustering order of a folder listing: newest first, ties broken by id. A page is a range read.
+    index("messages_by_folder").on(t.userId, t.folderId, sql`received_at DESC`, sql`message_id DESC`),
+  ],
+);
+
+/** Bodies apart from the listing columns, so folder pages read narrow rows. */
+export const messageBodies = sqliteTable(
+  "message_bodies",
+  {
+    userId: text("user_id").notNull(),
+    messageId: text("message_id").notNull(),
+    text: text("text"),
+    html: text("html"),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.messageId] })],
+);
+
+export const attachments = sqliteTable(
+  "attachments",
+  {
+    userId: text("user_id").notNull(),
+    messageId: text("message_id").notNull(),
+    /** Position in the message, "1", "2", … — stable for the life of the message. */
+    attachmentId: text("attachment_id").notNull(),
+    filename: text("filename").notNull(),
+    contentType: text("content_type").notNull(),
+    disposition: text("disposition").notNull(),
+    contentId: text("content_id"),
+    size: integer("size").notNull(),
+    /** Content address in the blob store (`att/sha256/<hex>`), shared by every copy of the same bytes. */
+    blobKey: text("blob_key").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.messageId, t.attachmentId] })],
+);
+
+export const shardSchema = { mailboxes, folders, messages, messageBodies, attachments };

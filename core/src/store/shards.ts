@@ -1,0 +1,47 @@
+// The shard map: named libSQL databases, each holding whole mailboxes. A new user is placed by
+// rendezvous hashing of its id; the placement is recorded in the directory, so a later change of
+// the map moves users deliberately (copy, then switch the directory entry) rather than by accident.
+import { openDatabase, type Database } from "./libsql.ts";
+import { rendezvousPick } from "./rendezvous.ts";
+import { shardSchema } from "./shard-schema.ts";
+import { WriteLock } from "./write-lock.ts";
+
+export type ShardDatabase = Database<typeof shardSchema> & { name: string; writeLock: WriteLock };
+
+export class Shards {
+  readonly #byName: Map<string, ShardDatabase>;
+
+  private constructor(shards: ShardDatabase[]) {
+    this.#byName = new Map(shards.map((s) => [s.name, s]));
+  }
+
+  static async open(map: { name: string; url: string }[], authToken?: string): Promise<Shards> {
+    const shards = await Promise.all(
+      map.map(async ({ name, url }) => ({
+        name,
+        writeLock: new WriteLock(),
+        ...(await openDatabase(url, shardSchema, "shard", authToken)),
+      })),
+    );
+    return new Shards(shards);
+  }
+
+  get names(): string[] {
+    return [...this.#byName.keys()];
+  }
+
+  /** Where a new user's mailbox goes. */
+  place(userId: string): string {
+    return rendezvousPick(this.names, userId);
+  }
+
+  get(name: string): ShardDatabase {
+    const shard = this.#byName.get(name);
+    if (!shard) throw new Error(`shard "${name}" is not in the shard map (SHARDS); the directory points a user at it`);
+    return shard;
+  }
+
+  close(): void {
+    for (const shard of this.#byName.values()) shard.client.close();
+  }
+}

@@ -1,0 +1,12 @@
+// SQLite allows one writer. libsql's local calls are synchronous, so a second writer in this process
+// would sit in SQLite's busy handler and block the event loop that the first writer needs to finish:
+// a deadlock until the busy timeout. Every write to a shard in this process queues here instead.
+export class WriteLock {
+  #tail: Promise<unknown> = Promise.resolve();
+
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    const result = this.#tail.then(fn, fn);
+    this.#tail = result.catch(() => undefined);
+    return result;
+  }
+}

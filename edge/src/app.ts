@@ -1,0 +1,49 @@
+// The edge app, runtime-neutral: Hono and Web APIs only. The runtime hands it a Platform (config,
+// blob reader, fetch) through `platformOf`; index.ts does that for Cloudflare Workers.
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { ProblemError } from "../../shared/problem.ts";
+import "./context.ts";
+import { CoreClient } from "./core-client.ts";
+import { requireUser } from "./middleware/auth.ts";
+import { notFound, onError } from "./middleware/problem.ts";
+import { requestId } from "./middleware/request-id.ts";
+import type { Platform } from "./platform.ts";
+import { attachmentRoutes } from "./routes/attachments.ts";
+import { authRoutes } from "./routes/auth.ts";
+import { mailboxRoutes } from "./routes/mailbox.ts";
+
+export function createApp<E extends object>(platformOf: (env: E) => Platform): Hono<{ Bindings: E }> {
+  const app = new Hono<{ Bindings: E }>();
+  app.use("*", requestId);
+  app.use("*", async (c, next) => {
+    const platform = platformOf(c.env);
+    if (!platform.config.ok) {
+      console.error(JSON.stringify({ level: "error", msg: "edge: misconfigured", problems: platform.config.problems }));
+      throw new ProblemError("unavailable", `The edge is misconfigured: ${platform.config.problems.map((p) => p.split(":")[0]).join(", ")}.`);
+    }
+    c.set("config", platform.config.config);
+    c.set("blobs", platform.blobs);
+    c.set("core", new CoreClient(platform.config.config, platform.fetch, c.get("requestId")));
+    await next();
+  });
+
+  app.get("/", (c) => c.json({ service: "edgemail", api: "/api/v1" }));
+
+  const api = new Hono<{ Bindings: E }>();
+  // JSON bodies of this API are small; anything bigger is a mistake (attachments will upload separately).
+  api.use("*", bodyLimit({ maxSize: 256 * 1024, onError: () => { throw new ProblemError("payloadTooLarge", "The body is larger than 256 KiB."); } }));
+  api.use("*", async (c, next) => {
+    await next();
+    if (!c.res.headers.has("cache-control")) c.header("cache-control", "no-store");
+  });
+  api.route("/auth", authRoutes);
+  api.use("*", requireUser);
+  api.route("/", mailboxRoutes);
+  api.route("/", attachmentRoutes);
+  app.route("/api/v1", api);
+
+  app.notFound(notFound);
+  app.onError(onError);
+  return app;
+}

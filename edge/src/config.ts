@@ -1,0 +1,58 @@
+// The edge's one config loader: the Worker's vars and secrets, validated by zod. A misconfigured
+// edge answers 503 naming the bad variable (never its value) instead of failing request by request.
+import { z } from "zod";
+
+const schema = z.object({
+  CORE_URLS: z
+    .string({ message: "is required: a JSON object of region → core URL" })
+    .transform((text, ctx) => {
+      let value: unknown;
+      try {
+        value = JSON.parse(text);
+      } catch {
+        ctx.addIssue({ code: "custom", message: 'must be JSON such as {"local":"http://127.0.0.1:8788"}' });
+        return z.NEVER;
+      }
+      const parsed = z.record(z.string().regex(/^[a-z0-9-]{1,32}$/), z.url({ protocol: /^https?$/ })).safeParse(value);
+      if (!parsed.success || Object.keys(parsed.data).length === 0) {
+        ctx.addIssue({ code: "custom", message: "must map region names to http(s) URLs of their cores" });
+        return z.NEVER;
+      }
+      return parsed.data;
+    }),
+  DIRECTORY_REGION: z.string({ message: "is required: the region whose core holds the directory" }),
+  TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3600),
+  TOKEN_SECRET: z.string({ message: "is required (set it with `wrangler secret put TOKEN_SECRET`)" }).min(32, "must be at least 32 characters"),
+  INTERNAL_SIGNING_SECRET: z
+    .string({ message: "is required (the same secret the core has)" })
+    .min(32, "must be at least 32 characters"),
+});
+
+export interface EdgeConfig {
+  coreUrls: Record<string, string>;
+  directoryRegion: string;
+  tokenTtlSeconds: number;
+  tokenSecret: string;
+  internalSigningSecret: string;
+}
+
+export type ConfigResult = { ok: true; config: EdgeConfig } | { ok: false; problems: string[] };
+
+export function loadEdgeConfig(vars: Record<string, unknown>): ConfigResult {
+  const parsed = schema.safeParse(vars);
+  if (!parsed.success) return { ok: false, problems: parsed.error.issues.map((i) => `${String(i.path[0])}: ${i.message}`) };
+  const e = parsed.data;
+  if (!(e.DIRECTORY_REGION in e.CORE_URLS)) {
+    return { ok: false, problems: [`DIRECTORY_REGION: "${e.DIRECTORY_REGION}" is not a region of CORE_URLS`] };
+  }
+  return {
+    ok: true,
+    config: {
+      coreUrls: e.CORE_URLS,
+      directoryRegion: e.DIRECTORY_REGION,
+      tokenTtlSeconds: e.TOKEN_TTL_SECONDS,
+      tokenSecret: e.TOKEN_SECRET,
+      internalSigningSecret: e.INTERNAL_SIGNING_SECRET,
+    },
+  };
+}

@@ -1,0 +1,16 @@
+// The edge app's typed context variables, declared once (Hono's module augmentation).
+import type { EdgeConfig } from "./config.ts";
+import type { CoreClient } from "./core-client.ts";
+import type { BlobReader } from "./platform.ts";
+import type { AccessClaims } from "./token.ts";
+
+declare module "hono" {
+  interface ContextVariableMap {
+    requestId: string;
+    config: EdgeConfig;
+    core: CoreClient;
+    blobs: BlobReader;
+    /** Set by the auth middleware on every route but login. */
+    user: AccessClaims;
+  }
+}

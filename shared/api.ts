@@ -1,0 +1,124 @@
+// The public API contract (/api/v1), shared by the edge (which validates requests) and the core
+// (which produces the answers). Integrators' OpenAPI document is generated from these schemas.
+import { z } from "zod";
+import { normalizeAddress } from "./address.ts";
+import { isUuidv7 } from "./ids.ts";
+import { limits } from "./limits.ts";
+
+export const Id = z.string().refine(isUuidv7, { message: "must be an id returned by this API" });
+
+export const FolderRole = z.enum(["inbox", "sent", "drafts", "trash", "junk", "archive"]);
+export type FolderRole = z.infer<typeof FolderRole>;
+export const folderRoles = FolderRole.options;
+
+/** A folder reference in a path: its id, or its role (`inbox`, `sent`, …) for convenience. */
+export const FolderRef = z.union([Id, FolderRole], { message: "must be a folder id or a role such as inbox" });
+
+export const LoginRequest = z.strictObject({
+  address: z
+    .string({ message: "address is required" })
+    .max(limits.maxAddressLength)
+    .refine((a) => normalizeAddress(a) !== null, { message: "must be a mail address such as alice@example.test" }),
+  password: z.string({ message: "password is required" }).min(1, "password is required").max(limits.maxPasswordLength),
+});
+export type LoginRequest = z.infer<typeof LoginRequest>;
+
+export const UserIdentity = z.object({ id: Id, address: z.string(), region: z.string() });
+export type UserIdentity = z.infer<typeof UserIdentity>;
+
+export const LoginResponse = z.object({
+  token: z.string(),
+  tokenType: z.literal("Bearer"),
+  expiresIn: z.number().int(),
+  user: UserIdentity,
+});
+export type LoginResponse = z.infer<typeof LoginResponse>;
+
+export const Account = z.object({
+  id: Id,
+  address: z.string(),
+  region: z.string(),
+  quota: z.object({ usedBytes: z.number().int(), limitBytes: z.number().int(), messages: z.number().int() }),
+});
+export type Account = z.infer<typeof Account>;
+
+export const Folder = z.object({
+  id: Id,
+  name: z.string(),
+  role: FolderRole.nullable(),
+  unread: z.number().int(),
+  total: z.number().int(),
+});
+export type Folder = z.infer<typeof Folder>;
+
+export const MailAddress = z.object({ name: z.string(), address: z.string() });
+export type MailAddress = z.infer<typeof MailAddress>;
+
+export const MessageSummary = z.object({
+  id: Id,
+  folderId: Id,
+  receivedAt: z.string(),
+  from: MailAddress.nullable(),
+  to: z.array(MailAddress),
+  subject: z.string(),
+  snippet: z.string(),
+  size: z.number().int(),
+  read: z.boolean(),
+  starred: z.boolean(),
+  hasAttachments: z.boolean(),
+});
+export type MessageSummary = z.infer<typeof MessageSummary>;
+
+export const MessagePage = z.object({ messages: z.array(MessageSummary), nextCursor: z.string().nullable() });
+export type MessagePage = z.infer<typeof MessagePage>;
+
+export const Attachment = z.object({
+  id: z.string(),
+  filename: z.string(),
+  contentType: z.string(),
+  size: z.number().int(),
+  disposition: z.enum(["attachment", "inline"]),
+  contentId: z.string().nullable(),
+});
+export type Attachment = z.infer<typeof Attachment>;
+
+export const Message = MessageSummary.extend({
+  cc: z.array(MailAddress),
+  replyTo: z.array(MailAddress),
+  date: z.string().nullable(),
+  messageId: z.string().nullable(),
+  inReplyTo: z.string().nullable(),
+  text: z.string().nullable(),
+  html: z.string().nullable(),
+  attachments: z.array(Attachment),
+});
+export type Message = z.infer<typeof Message>;
+
+/** Where the edge finds an attachment's bytes in R2. Internal: the core tells the edge. */
+export const AttachmentLocation = Attachment.extend({ blobKey: z.string() });
+export type AttachmentLocation = z.infer<typeof AttachmentLocation>;
+
+export const MessagePatch = z
+  .strictObject({
+    read: z.boolean().optional(),
+    starred: z.boolean().optional(),
+    folderId: FolderRef.optional(),
+  })
+  .refine((p) => p.read !== undefined || p.starred !== undefined || p.folderId !== undefined, {
+    message: "give at least one of read, starred, folderId",
+  });
+export type MessagePatch = z.infer<typeof MessagePatch>;
+
+export const PageQuery = z.strictObject({
+  limit: z.coerce
+    .number({ message: "limit must be a number" })
+    .int("limit must be a whole number")
+    .min(1, "limit must be at least 1")
+    .max(limits.maxPageSize, `limit must be at most ${limits.maxPageSize}`)
+    .default(limits.defaultPageSize),
+  cursor: z.string().max(200).optional(),
+});
+export type PageQuery = z.infer<typeof PageQuery>;
+
+export const DeleteResult = z.object({ id: Id, deleted: z.enum(["moved-to-trash", "permanently"]) });
+export type DeleteResult = z.infer<typeof DeleteResult>;

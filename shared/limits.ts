@@ -1,0 +1,14 @@
+// Limits both tiers enforce; the core is authoritative, the edge rejects early.
+export const limits = {
+  /** Default largest message accepted over SMTP (RFC 1870 SIZE), overridable by MAX_MESSAGE_BYTES. */
+  maxMessageBytes: 25 * 1024 * 1024,
+  /** Recipients per SMTP transaction (RFC 5321 §4.5.3.1.8 asks servers to accept at least 100). */
+  maxRecipients: 100,
+  /** Page size of folder listings. */
+  defaultPageSize: 50,
+  maxPageSize: 200,
+  /** Longest address accepted (RFC 5321: 64 local + @ + 255 domain). */
+  maxAddressLength: 320,
+  maxPasswordLength: 1024,
+  snippetLength: 200,
+} as const;
