@@ -76,6 +76,14 @@ function oneLine(value: string | undefined, max = 998): string {
   return (value ?? "").replace(/[\r\n\t]+/g, " ").trim().slice(0, max);
 }
 
+function bodySection(raw: Uint8Array): string | null {
+  const bytes = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
+  const split = bytes.indexOf("\r\n\r\n");
+  if (split === -1) return null;
+  const body = new TextDecoder("utf-8").decode(bytes.subarray(split + 4, split + 4 + 1024 * 1024)).trim();
+  return body.length > 0 ? body : null;
+}
+
 export async function parseMail(raw: Uint8Array): Promise<ParsedMail> {
   let email: Email;
   try {
@@ -113,7 +121,9 @@ export async function parseMail(raw: Uint8Array): Promise<ParsedMail> {
       sha256: sha256(bytes),
     };
   });
-  const text = email.text ?? null;
+  // A multipart whose parts cannot be found (a wrong boundary) parses to nothing; show its body as
+  // text rather than an empty message, as other clients do.
+  const text = email.text ?? (email.html || attachments.length > 0 ? null : bodySection(raw));
   const html = email.html ?? null;
   const from = flatten(email.from)[0] ?? null;
   return {

@@ -32,7 +32,7 @@ export function smtpError(reply: SmtpReply): Error & { responseCode: number } {
 }
 
 export const replies = {
-  badAddress: (address: string): SmtpReply => ({ code: 553, status: "5.1.3", text: `<${address}>: bad recipient address syntax` }),
+  badAddress: (address: string): SmtpReply => ({ code: 501, status: "5.1.3", text: `<${address}>: bad recipient address syntax` }),
   unknownUser: (address: string): SmtpReply => ({ code: 550, status: "5.1.1", text: `<${address}>: no such user here` }),
   relayDenied: (address: string): SmtpReply => ({ code: 554, status: "5.7.1", text: `<${address}>: relay access denied` }),
   mailboxFull: (address: string): SmtpReply => ({
@@ -40,6 +40,7 @@ export const replies = {
     status: "4.2.2",
     text: `<${address}>: mailbox full, try again later`,
   }),
+  tooBig: (limit: number): SmtpReply => ({ code: 552, status: "5.3.4", text: `message exceeds the size limit of ${limit} bytes` }),
   emptyMessage: (): SmtpReply => ({ code: 554, status: "5.6.0", text: "message is empty: send a header section and a body" }),
   busy: (): SmtpReply => ({ code: 451, status: "4.3.2", text: "too much mail waiting to be filed, try again later" }),
   localError: (): SmtpReply => ({ code: 451, status: "4.3.0", text: "temporary local problem, try again later" }),

@@ -156,7 +156,13 @@ export class Spool<M> {
   }
 
   #kick(): void {
-    if (!this.#flushing) this.#flushing = this.#flush().finally(() => (this.#flushing = null));
+    if (this.#flushing) return;
+    this.#flushing = this.#flush().finally(() => {
+      this.#flushing = null;
+      // An append that arrived after the loop's last look at the queue, but before this point,
+      // found a flush "running" and did not start one.
+      if (this.#queue.length > 0) this.#kick();
+    });
   }
 
   async #flush(): Promise<void> {

@@ -37,6 +37,7 @@ export function createMxServer(deps: MxDeps): SMTPServer {
     name: config.hostname,
     banner: "edgemail",
     size: config.maxMessageBytes,
+    rejectOversized: true,
     maxRecipients: limits.maxRecipients,
     authOptional: true,
     disabledCommands: ["AUTH"],
@@ -68,8 +69,8 @@ export function createMxServer(deps: MxDeps): SMTPServer {
       const receivedAt = Date.now();
       readStream(stream, config.maxMessageBytes)
         .then(async (body) => {
-          // smtp-server itself answers 552 when the message outgrew SIZE.
-          if (stream.sizeExceeded) return callback(new Error("message too big"));
+          // smtp-server answers 552 itself (rejectOversized); this is the same answer should it not.
+          if (stream.sizeExceeded) return callback(smtpError(replies.tooBig(config.maxMessageBytes)));
           if (isEmptyMessage(body)) return callback(smtpError(replies.emptyMessage()));
           if (deps.pipeline.backlogBytes > maxBacklog) return callback(smtpError(replies.busy()));
           const recipients = accepted.get(session.envelope) ?? [];

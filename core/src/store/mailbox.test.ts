@@ -1,0 +1,131 @@
+// Mailbox operations and filing on real libSQL shard files.
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { uuidv7 } from "../../../shared/ids.ts";
+import { ProblemError } from "../../../shared/problem.ts";
+import { fileMessages, type Filing } from "./filing.ts";
+import { createMailbox, deleteMessage, getMessage, getUsage, listFolders, listMessages, updateMessage } from "./mailbox.ts";
+import { Shards } from "./shards.ts";
+
+let shards: Shards;
+const alice = uuidv7();
+const mallory = uuidv7();
+let t = Date.now() - 1_000_000;
+
+function filing(userId: string, subject: string, overrides: Partial<Filing> = {}): Filing {
+  const receivedAt = (t += 1000);
+  return {
+    userId,
+    messageId: uuidv7(receivedAt),
+    folderRole: "inbox",
+    receivedAt,
+    size: 1000,
+    seen: false,
+    from: { name: "Bob", address: "bob@remote.test" },
+    to: [{ name: "", address: "alice@example.test" }],
+    cc: [],
+    replyTo: [],
+    subject,
+    snippet: subject,
+    sentAt: receivedAt,
+    messageIdHeader: `<${subject}@remote.test>`,
+    inReplyTo: null,
+    text: `body of ${subject}`,
+    html: null,
+    raw: { key: "raw/test.pack", offset: 0, length: 1000 },
+    attachments: [],
+    ...overrides,
+  };
+}
+
+const shard = () => shards.get("s0");
+const expectProblem = async (p: Promise<unknown>, status: number) => {
+  const err = await p.then(() => null, (e: unknown) => e);
+  expect(err).toBeInstanceOf(ProblemError);
+  expect((err as ProblemError).status).toBe(status);
+};
+
+beforeAll(async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), "shard-"));
+  shards = await Shards.open([{ name: "s0", url: `file:${path.join(dir, "s0.db")}` }]);
+  await createMailbox(shard(), { userId: alice, address: "alice@example.test", quotaBytes: 10 ** 9 });
+  await createMailbox(shard(), { userId: mallory, address: "mallory@example.test", quotaBytes: 10 ** 9 });
+});
+afterAll(() => shards.close());
+
+describe("mailbox", () => {
+  it("has the standard folders with roles, once even if created twice", async () => {
+    await createMailbox(shard(), { userId: alice, address: "alice@example.test", quotaBytes: 10 ** 9 });
+    const folders = await listFolders(shard(), alice);
+    expect(folders.map((f) => f.role)).toEqual(["inbox", "sent", "drafts", "trash", "junk", "archive"]);
+  });
+
+  it("files idempotently: the same filing twice is one message and one count", async () => {
+    const f = filing(alice, "once");
+    expect((await fileMessages(shard(), [f])).filed).toHaveLength(1);
+    const again = await fileMessages(shard(), [f, f]);
+    expect(again.filed).toHaveLength(0);
+    expect(again.duplicates).toHaveLength(2);
+    const inbox = (await listFolders(shard(), alice)).find((x) => x.role === "inbox")!;
+    expect(inbox.total).toBe(1);
+    expect((await getUsage(shard(), alice))!.messageCount).toBe(1);
+  });
+
+  it("does not file for a mailbox that no longer exists", async () => {
+    const result = await fileMessages(shard(), [filing(uuidv7(), "orphan")]);
+    expect(result.orphans).toHaveLength(1);
+  });
+
+  it("pages newest first without duplicates or gaps while new mail arrives", async () => {
+    await fileMessages(shard(), Array.from({ length: 45 }, (_, i) => filing(alice, `m${i}`)));
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    let page = await listMessages(shard(), alice, "inbox", { limit: 10 });
+    for (;;) {
+      seen.push(...page.messages.map((m) => m.id));
+      // new mail arriving between pages lands at the head and must not disturb the walk
+      await fileMessages(shard(), [filing(alice, `new after page ${seen.length}`)]);
+      cursor = page.nextCursor ?? undefined;
+      if (!cursor) break;
+      page = await listMessages(shard(), alice, "inbox", { limit: 10, cursor });
+    }
+    expect(seen).toHaveLength(46);
+    expect(new Set(seen).size).toBe(46);
+    expect([...seen].sort().reverse()).toEqual(seen);
+  });
+
+  it("rejects a cursor it did not make, naming the field", async () => {
+    const err = await listMessages(shard(), alice, "inbox", { limit: 10, cursor: "bm90LWEtY3Vyc29y" }).catch((e: ProblemError) => e);
+    expect((err as ProblemError).problem.errors).toEqual([{ field: "cursor", message: "not a cursor returned by this API" }]);
+  });
+
+  it("keeps unread counts in step with read, move and delete", async () => {
+    const counts = async () => Object.fromEntries((await listFolders(shard(), alice)).map((f) => [f.role, { total: f.total, unread: f.unread }]));
+    const before = await counts();
+    const [m] = (await listMessages(shard(), alice, "inbox", { limit: 1 })).messages;
+    await updateMessage(shard(), alice, m!.id, { read: true, starred: true });
+    expect((await counts()).inbox).toEqual({ total: before.inbox!.total, unread: before.inbox!.unread - 1 });
+    await updateMessage(shard(), alice, m!.id, { folderId: "archive", read: false });
+    expect((await counts()).archive).toEqual({ total: 1, unread: 1 });
+    expect((await counts()).inbox).toEqual({ total: before.inbox!.total - 1, unread: before.inbox!.unread - 1 });
+    expect((await deleteMessage(shard(), alice, m!.id)).deleted).toBe("moved-to-trash");
+    expect((await counts()).trash).toEqual({ total: 1, unread: 1 });
+    const used = (await getUsage(shard(), alice))!.usedBytes;
+    expect((await deleteMessage(shard(), alice, m!.id)).deleted).toBe("permanently");
+    expect((await counts()).trash).toEqual({ total: 0, unread: 0 });
+    expect((await getUsage(shard(), alice))!.usedBytes).toBe(used - 1000);
+    await expectProblem(getMessage(shard(), alice, m!.id), 404);
+  });
+
+  it("answers 404 for another user's message and for unknown folders", async () => {
+    const [m] = (await listMessages(shard(), alice, "inbox", { limit: 1 })).messages;
+    await expectProblem(getMessage(shard(), mallory, m!.id), 404);
+    await expectProblem(updateMessage(shard(), mallory, m!.id, { read: true }), 404);
+    await expectProblem(deleteMessage(shard(), mallory, m!.id), 404);
+    await expectProblem(listMessages(shard(), alice, uuidv7(), { limit: 5 }), 404);
+    const err = await updateMessage(shard(), alice, m!.id, { folderId: uuidv7() }).catch((e: ProblemError) => e);
+    expect((err as ProblemError).problem.errors?.[0]?.field).toBe("folderId");
+  });
+});

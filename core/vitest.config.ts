@@ -1,0 +1,15 @@
+import { defineProject } from "vitest/config";
+
+// Core and shared code under Node: real sockets, real libSQL files, local R2 through wrangler.
+export default defineProject({
+  test: {
+    name: "core",
+    root: "..",
+    include: ["core/src/**/*.test.ts", "shared/**/*.test.ts"],
+    environment: "node",
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    // Each file starts its own core (and a workerd for local R2); two at a time fit two cores.
+    maxWorkers: 2,
+  },
+});

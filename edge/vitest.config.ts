@@ -1,0 +1,25 @@
+import { cloudflareTest } from "@cloudflare/vitest-plugin";
+import { defineProject } from "vitest/config";
+
+// The worker inside workerd, talking to a real core that globalSetup starts on ephemeral ports.
+export default defineProject({
+  plugins: [
+    cloudflareTest(({ inject }) => ({
+      wrangler: { configPath: "../wrangler.toml" },
+      miniflare: {
+        bindings: {
+          CORE_URLS: JSON.stringify({ local: inject<string>("coreUrl") }),
+          DIRECTORY_REGION: "local",
+          TOKEN_SECRET: "edge-test-token-secret-0123456789abcdef",
+          INTERNAL_SIGNING_SECRET: inject<string>("signingSecret"),
+        },
+      },
+    })),
+  ],
+  test: {
+    name: "edge",
+    include: ["src/**/*.test.ts"],
+    globalSetup: ["./test/global-core.ts"],
+    testTimeout: 30_000,
+  },
+});

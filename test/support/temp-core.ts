@@ -1,0 +1,45 @@
+// Starts a real core for a test: temp data folder, ephemeral ports, local R2 on disk.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { createUser } from "../../core/src/accounts.ts";
+import { loadConfig, type Config } from "../../core/src/config.ts";
+import { startCore, type RunningCore } from "../../core/src/core.ts";
+
+export const TEST_SECRET = "test-internal-signing-secret-0123456789abcdef";
+
+export function testConfig(dataDir: string, overrides: Record<string, string> = {}): Config {
+  return loadConfig({
+    DATA_DIR: dataDir,
+    SMTP_PORT: "0",
+    API_PORT: "0",
+    INTERNAL_SIGNING_SECRET: TEST_SECRET,
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "error",
+    HOSTNAME: "mx.test",
+    ...overrides,
+  });
+}
+
+export interface TempCore extends RunningCore {
+  dataDir: string;
+  addUser(address: string, password?: string, quotaBytes?: number): Promise<{ id: string; address: string; shard: string }>;
+  /** Stops the core and removes its data. */
+  destroy(): Promise<void>;
+}
+
+export async function startTempCore(overrides: Record<string, string> = {}, dataDir?: string): Promise<TempCore> {
+  const dir = dataDir ?? mkdtempSync(path.join(tmpdir(), "edgemail-test-"));
+  const core = await startCore(testConfig(dir, overrides));
+  return Object.assign(core, {
+    dataDir: dir,
+    async addUser(address: string, password = "correct horse battery", quotaBytes = 1024 ** 3) {
+      const domain = address.split("@")[1]!;
+      if (!(await core.directory.isHostedDomain(domain))) await core.directory.addDomain(domain);
+      return createUser({ directory: core.directory, shards: core.shards }, { address, password, quotaBytes, region: core.config.region });
+    },
+    async destroy() {
+      await core.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  });
+}
