@@ -1,16 +1,8 @@
 // The Worker entry: the runtime-neutral app, given Cloudflare's bindings.
 import { createApp } from "./app.ts";
 import { loadEdgeConfig, type ConfigResult } from "./config.ts";
+import type { Env } from "./env.ts";
 import type { BlobReader, Platform } from "./platform.ts";
-
-export interface Env {
-  BLOBS: R2Bucket;
-  CORE_URLS: string;
-  DIRECTORY_REGION: string;
-  TOKEN_TTL_SECONDS: string;
-  TOKEN_SECRET: string;
-  INTERNAL_SIGNING_SECRET: string;
-}
 
 function r2Reader(bucket: R2Bucket): BlobReader {
   return {

@@ -1,0 +1,18 @@
+// The Worker's bindings (wrangler.toml: vars, secrets, R2). Declared once, also as Cloudflare.Env so
+// that `env` from "cloudflare:workers"/"cloudflare:test" is typed the same.
+export interface Env {
+  BLOBS: R2Bucket;
+  CORE_URLS: string;
+  DIRECTORY_REGION: string;
+  TOKEN_TTL_SECONDS: string;
+  TOKEN_SECRET: string;
+  INTERNAL_SIGNING_SECRET: string;
+}
+
+declare global {
+  namespace Cloudflare {
+    interface Env extends EdgeEnv {}
+  }
+}
+
+type EdgeEnv = Env;

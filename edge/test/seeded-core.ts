@@ -1,0 +1,28 @@
+// A real core for the edge tests, in its own Node process (the workerd project's module resolution
+// would give libSQL's web client). Prints `READY {json}` once the seed mail is filed; stops on SIGTERM.
+import nodemailer from "nodemailer";
+import { startTempCore, TEST_SECRET } from "../../test/support/temp-core.ts";
+import { seed } from "./seed.ts";
+
+const core = await startTempCore();
+await core.addUser(seed.alice.address, seed.alice.password);
+await core.addUser(seed.bob.address, seed.bob.password);
+const smtp = nodemailer.createTransport({ host: "127.0.0.1", port: core.smtpPort, secure: false, ignoreTLS: true });
+for (let i = 0; i < seed.plainMessages; i++) {
+  await smtp.sendMail({ from: "Carol <carol@remote.test>", to: seed.alice.address, subject: `seed ${i}`, text: `Seed message number ${i}.` });
+}
+await smtp.sendMail({
+  from: "Carol <carol@remote.test>",
+  to: seed.alice.address,
+  subject: seed.attachmentSubject,
+  text: "Two files attached.",
+  attachments: [
+    { filename: "data.bin", content: Buffer.from(seed.attachmentBytes()), contentType: "application/octet-stream" },
+    { filename: seed.secondAttachment.filename, content: seed.secondAttachment.text, contentType: "text/plain" },
+  ],
+});
+await smtp.sendMail({ from: "carol@remote.test", to: seed.bob.address, subject: "for bob only", text: "Private." });
+smtp.close();
+await core.pipeline.idle();
+process.stdout.write(`READY ${JSON.stringify({ coreUrl: `http://127.0.0.1:${core.apiPort}`, signingSecret: TEST_SECRET })}\n`);
+process.once("SIGTERM", () => void core.destroy().then(() => process.exit(0)));

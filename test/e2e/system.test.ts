@@ -1,0 +1,120 @@
+// The whole system as `npm start` starts it (core + wrangler dev on one local R2), driven from the
+// outside: the admin CLI, SMTP, and the edge API over HTTP.
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import nodemailer from "nodemailer";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Account, Folder, LoginResponse, Message, MessagePage } from "../../shared/api.ts";
+import { freePort, startChild, type Child } from "../support/process.ts";
+
+const ROOT = path.resolve(import.meta.dirname, "../..");
+const dataDir = mkdtempSync(path.join(tmpdir(), "edgemail-e2e-"));
+let system: Child;
+let env: Record<string, string>;
+let edge: string;
+let smtpPort: number;
+
+const cli = async (...args: string[]) =>
+  (await promisify(execFile)(process.execPath, [path.join(ROOT, "core/src/cli/main.ts"), ...args], { env: { ...process.env, ...env } })).stdout;
+
+beforeAll(async () => {
+  const [edgePort, apiPort] = [await freePort(), await freePort()];
+  smtpPort = await freePort();
+  env = { DATA_DIR: dataDir, EDGE_PORT: String(edgePort), API_PORT: String(apiPort), SMTP_PORT: String(smtpPort), LOG_LEVEL: "warn" };
+  edge = `http://127.0.0.1:${edgePort}`;
+  system = startChild([path.join(ROOT, "core/src/start-local.ts")], env);
+  await system.waitFor(/edgemail is up/, 150_000);
+});
+
+afterAll(async () => {
+  system?.process.kill("SIGTERM");
+  await system?.exited;
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+const pdf = Buffer.concat([Buffer.from("%PDF-1.4\n"), Buffer.from(Array.from({ length: 200_000 }, (_, i) => (i * 31 + 7) % 256))]);
+const image = Buffer.from(Array.from({ length: 50_000 }, (_, i) => (i * 13) % 251));
+
+describe("npm start: receive over SMTP, read through the edge", () => {
+  let token: string;
+  let message: Message;
+
+  it("creates a domain and a user with the CLI while the system runs", async () => {
+    expect(await cli("domain", "add", "example.test")).toContain("added");
+    expect(await cli("user", "add", "alice@example.test", "--password", "correct horse battery")).toContain("alice@example.test");
+    expect(await cli("user", "list")).toContain("alice@example.test");
+  });
+
+  it("accepts a multipart message with two attachments over SMTP", async () => {
+    const smtp = nodemailer.createTransport({ host: "127.0.0.1", port: smtpPort, secure: false, ignoreTLS: true });
+    const info = await smtp.sendMail({
+      from: "Bob Sender <bob@remote.test>",
+      to: "alice@example.test",
+      cc: "alice+cc@example.test",
+      subject: "Report and picture — ✓",
+      text: "Hi Alice,\nthe report and a picture are attached.\n",
+      html: "<p>Hi Alice,<br>the <b>report</b> and a picture are attached.</p>",
+      attachments: [
+        { filename: "report.pdf", content: pdf, contentType: "application/pdf" },
+        { filename: "Bild ü.png", content: image, contentType: "image/png" },
+      ],
+    });
+    expect(info.response).toMatch(/^250 2\.0\.0 Ok: queued as /);
+    expect(info.accepted).toHaveLength(2);
+  });
+
+  it("logs in and finds the message, once, with counts", async () => {
+    const res = await fetch(`${edge}/api/v1/auth/login`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ address: "alice@example.test", password: "correct horse battery" }),
+    });
+    expect(res.status).toBe(200);
+    token = ((await res.json()) as LoginResponse).token;
+    const auth = { authorization: `Bearer ${token}` };
+    // Filing follows the 250 closely; give the pipeline a moment.
+    let page: MessagePage = { messages: [], nextCursor: null };
+    for (let i = 0; i < 50 && page.messages.length === 0; i++) {
+      page = (await (await fetch(`${edge}/api/v1/folders/inbox/messages`, { headers: auth })).json()) as MessagePage;
+      if (page.messages.length === 0) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(page.messages).toHaveLength(1);
+    expect(page.messages[0]!.subject).toBe("Report and picture — ✓");
+    const { folders } = (await (await fetch(`${edge}/api/v1/folders`, { headers: auth })).json()) as { folders: Folder[] };
+    expect(folders.find((f) => f.role === "inbox")).toMatchObject({ total: 1, unread: 1 });
+    message = (await (await fetch(`${edge}/api/v1/messages/${page.messages[0]!.id}`, { headers: auth })).json()) as Message;
+    expect(message.from).toEqual({ name: "Bob Sender", address: "bob@remote.test" });
+    expect(message.cc).toEqual([{ name: "", address: "alice+cc@example.test" }]);
+    expect(message.html).toContain("<b>report</b>");
+    expect(message.attachments.map((a) => [a.filename, a.contentType, a.size])).toEqual([
+      ["report.pdf", "application/pdf", pdf.length],
+      ["Bild ü.png", "image/png", image.length],
+    ]);
+    const account = (await (await fetch(`${edge}/api/v1/account`, { headers: auth })).json()) as Account;
+    expect(account.quota.messages).toBe(1);
+    expect(account.quota.usedBytes).toBeGreaterThan(pdf.length);
+  });
+
+  it("serves both attachments byte for byte from R2, and ranges of them", async () => {
+    const auth = { authorization: `Bearer ${token}` };
+    for (const [n, bytes] of [[1, pdf], [2, image]] as const) {
+      const res = await fetch(`${edge}/api/v1/messages/${message.id}/attachments/${n}`, { headers: auth });
+      expect(res.status).toBe(200);
+      expect(Buffer.from(await res.arrayBuffer()).equals(bytes)).toBe(true);
+    }
+    const part = await fetch(`${edge}/api/v1/messages/${message.id}/attachments/1`, { headers: { ...auth, range: "bytes=1000-1999" } });
+    expect(part.status).toBe(206);
+    expect(Buffer.from(await part.arrayBuffer()).equals(pdf.subarray(1000, 2000))).toBe(true);
+  });
+
+  it("marks read through the edge and the counts follow", async () => {
+    const auth = { authorization: `Bearer ${token}`, "content-type": "application/json" };
+    const res = await fetch(`${edge}/api/v1/messages/${message.id}`, { method: "PATCH", headers: auth, body: JSON.stringify({ read: true }) });
+    expect(res.status).toBe(200);
+    const { folders } = (await (await fetch(`${edge}/api/v1/folders`, { headers: auth })).json()) as { folders: Folder[] };
+    expect(folders.find((f) => f.role === "inbox")).toMatchObject({ total: 1, unread: 0 });
+  });
+});
