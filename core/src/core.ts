@@ -6,10 +6,9 @@ import { createApiApp } from "./api/app.ts";
 import type { Config } from "./config.ts";
 import { createLogger, setLogLevel, type Logger } from "./log.ts";
 import type { InboundMeta } from "./pipeline/inbound-message.ts";
-import { InboundPipeline } from "./pipeline/inbound-pipeline.ts";
+import { PipelineThread } from "./pipeline/pipeline-thread.ts";
 import { createMxServer } from "./smtp/inbound/mx-server.ts";
 import { Spool } from "./spool/spool.ts";
-import { openLocalR2, type BlobStore } from "./store/blobs.ts";
 import { Directory } from "./store/directory.ts";
 import { Shards } from "./store/shards.ts";
 
@@ -19,9 +18,8 @@ export interface RunningCore {
   apiPort: number;
   directory: Directory;
   shards: Shards;
-  blobs: BlobStore;
   spool: Spool<InboundMeta>;
-  pipeline: InboundPipeline;
+  pipeline: PipelineThread;
   log: Logger;
   /** Stops accepting, finishes the batch in hand and closes everything. Unfiled mail stays spooled. */
   stop(): Promise<void>;
@@ -34,16 +32,22 @@ function listen(start: (cb: () => void) => { address(): AddressInfo | string | n
   });
 }
 
-export async function startCore(config: Config, options: { blobs?: BlobStore } = {}): Promise<RunningCore> {
+export async function startCore(config: Config): Promise<RunningCore> {
   setLogLevel(config.logLevel);
   const log = createLogger({ svc: "core", region: config.region });
   const directory = await Directory.open(config.directoryUrl, config.libsqlAuthToken);
   const shards = await Shards.open(config.shards, config.libsqlAuthToken);
-  const blobs = options.blobs ?? (await openLocalR2(config.r2PersistDir));
   const { spool, recovered } = await Spool.open<InboundMeta>(config.spoolDir, { log: log.child({ part: "spool" }) });
-  const pipeline = new InboundPipeline({ spool, shards, blobs, log: log.child({ part: "pipeline" }) });
+  const pipeline = await PipelineThread.start({
+    spool,
+    log,
+    shards: config.shards,
+    libsqlAuthToken: config.libsqlAuthToken,
+    r2PersistDir: config.r2PersistDir,
+    logLevel: config.logLevel,
+    region: config.region,
+  });
   for (const entry of recovered) pipeline.enqueue(entry);
-  pipeline.start();
 
   const mx = createMxServer({ config, directory, shards, spool, pipeline, log: log.child({ part: "mx" }) });
   mx.on("error", (err) => log.warn("mx: connection error", { err }));
@@ -68,7 +72,6 @@ export async function startCore(config: Config, options: { blobs?: BlobStore } =
     apiPort,
     directory,
     shards,
-    blobs,
     spool,
     pipeline,
     log,
@@ -78,7 +81,6 @@ export async function startCore(config: Config, options: { blobs?: BlobStore } =
         await new Promise<void>((resolve) => api.close(() => resolve()));
         await pipeline.stop();
         await spool.close();
-        if (!options.blobs) await blobs.close();
         shards.close();
         directory.close();
         log.info("core stopped");

@@ -49,8 +49,18 @@ function startEdge(config: Config, envFile: string): ChildProcess {
       "--show-interactive-dev-session=false",
       "--log-level", "warn",
     ],
-    { stdio: ["ignore", "inherit", "inherit"], cwd: path.resolve(import.meta.dirname, "../..") },
+    // Its own process group: wrangler's bin wrapper does not pass signals on to the dev server it
+    // starts, so stopping means signalling the whole group.
+    { stdio: ["ignore", "inherit", "inherit"], cwd: path.resolve(import.meta.dirname, "../.."), detached: true },
   );
+}
+
+function stopEdge(edge: ChildProcess, signal: NodeJS.Signals = "SIGTERM"): void {
+  try {
+    process.kill(-edge.pid!, signal);
+  } catch {
+    // already gone
+  }
 }
 
 async function waitForEdge(url: string, edge: ChildProcess, timeoutMs = 90_000): Promise<void> {
@@ -79,7 +89,7 @@ async function main(): Promise<void> {
   const stop = async (code: number) => {
     if (stopping) return;
     stopping = true;
-    edge.kill("SIGTERM");
+    stopEdge(edge);
     await core.stop();
     process.exit(code);
   };
@@ -92,6 +102,8 @@ async function main(): Promise<void> {
     }
   });
 
+  // Should this process die without stopping, the edge must not live on as an orphan.
+  process.once("exit", () => stopEdge(edge, "SIGKILL"));
   await waitForEdge(`${edgeUrl}/`, edge);
   process.stdout.write(
     [

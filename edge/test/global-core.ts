@@ -10,7 +10,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide("coreUrl", coreUrl);
   project.provide("signingSecret", signingSecret);
   return async () => {
-    child.process.kill("SIGTERM");
+    child.kill("SIGTERM");
     await child.exited;
   };
 }

@@ -30,7 +30,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  system?.process.kill("SIGTERM");
+  system?.kill("SIGTERM");
   await system?.exited;
   rmSync(dataDir, { recursive: true, force: true });
 });

@@ -15,6 +15,9 @@ export function freePort(): Promise<number> {
 
 export interface Child {
   process: ChildProcess;
+  /** Signals the child's whole process group (a core's local-R2 workerd with it), as a crash or an
+   * operator's stop would. */
+  kill(signal: NodeJS.Signals): void;
   output(): string;
   /** Resolves when the combined output matches `pattern`. */
   waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
@@ -22,7 +25,7 @@ export interface Child {
 }
 
 export function startChild(args: string[], env: Record<string, string>): Child {
-  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"], detached: true });
   let out = "";
   const listeners = new Set<() => void>();
   const onData = (chunk: Buffer) => {
@@ -34,6 +37,13 @@ export function startChild(args: string[], env: Record<string, string>): Child {
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   return {
     process: child,
+    kill(signal) {
+      try {
+        process.kill(-child.pid!, signal);
+      } catch {
+        // already gone
+      }
+    },
     output: () => out,
     exited,
     waitFor(pattern, timeoutMs = 90_000) {

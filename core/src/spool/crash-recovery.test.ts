@@ -16,7 +16,7 @@ const dataDir = mkdtempSync(path.join(tmpdir(), "edgemail-crash-"));
 let child: Child | undefined;
 
 afterAll(() => {
-  child?.process.kill("SIGKILL");
+  child?.kill("SIGKILL");
   rmSync(dataDir, { recursive: true, force: true });
 });
 
@@ -61,7 +61,7 @@ describe("crash between 250 and filing", () => {
             acknowledged.add(subject);
             if (++acked === 60 && !killed) {
               killed = true;
-              child!.process.kill("SIGKILL");
+              child!.kill("SIGKILL");
             }
           }
         }

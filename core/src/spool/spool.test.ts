@@ -17,12 +17,26 @@ describe("spool", () => {
     const { spool } = await Spool.open<{ n: number }>(dir, { log });
     const entries = Array.from({ length: 10 }, (_, i) => entry(i));
     for (const e of entries) await spool.append(e);
-    await spool.complete(entries.slice(0, 4).map((e) => e.id));
+    spool.complete(entries.slice(0, 4).map((e) => e.id));
+    const later = entry(10);
+    await spool.append(later); // by now the done records are written (the sync made them durable)
     // no close(): as after a crash
     const { recovered } = await Spool.open<{ n: number }>(dir, { log });
-    expect(recovered.map((e) => e.id)).toEqual(entries.slice(4).map((e) => e.id));
+    expect(recovered.map((e) => e.id)).toEqual([...entries.slice(4), later].map((e) => e.id));
     expect(recovered[0]!.raw.equals(entries[4]!.raw)).toBe(true);
     expect(recovered[0]!.meta).toEqual({ n: 4 });
+  });
+
+  it("never syncs for done records alone; a lost done record only means a refiling", async () => {
+    const dir = tempDir();
+    const { spool } = await Spool.open<{ n: number }>(dir, { log });
+    const e = entry(1);
+    await spool.append(e);
+    const syncs = spool.stats().syncs;
+    spool.complete([e.id]);
+    await spool.close(); // writes the done record, without a sync
+    expect(spool.stats().syncs).toBe(syncs);
+    expect((await Spool.open<{ n: number }>(dir, { log })).recovered).toEqual([]);
   });
 
   it("shares one sync among appends that arrive together (group commit)", async () => {
@@ -72,7 +86,7 @@ describe("spool", () => {
       await spool.append(e);
     }
     expect(readdirSync(dir).length).toBeGreaterThan(5);
-    await spool.complete(entries.map((e) => e.id));
+    spool.complete(entries.map((e) => e.id));
     await new Promise((r) => setTimeout(r, 50));
     expect(readdirSync(dir).length).toBe(1);
     await spool.close();
@@ -89,8 +103,8 @@ describe("spool", () => {
       entries.push(e);
       await spool.append(e);
     }
-    await spool.complete(entries.slice(1).map((e) => e.id));
-    await new Promise((r) => setTimeout(r, 50));
+    spool.complete(entries.slice(1).map((e) => e.id));
+    await spool.close();
     const { recovered } = await Spool.open<{ n: number }>(dir, { log });
     expect(recovered.map((e) => e.id)).toEqual([entries[0]!.id]);
   });

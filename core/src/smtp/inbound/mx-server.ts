@@ -7,7 +7,7 @@ import { limits } from "../../../../shared/limits.ts";
 import type { Config } from "../../config.ts";
 import type { Logger } from "../../log.ts";
 import type { InboundMeta, InboundRecipient } from "../../pipeline/inbound-message.ts";
-import type { InboundPipeline } from "../../pipeline/inbound-pipeline.ts";
+import type { PipelineThread } from "../../pipeline/pipeline-thread.ts";
 import type { Directory } from "../../store/directory.ts";
 import type { Shards } from "../../store/shards.ts";
 import type { Spool } from "../../spool/spool.ts";
@@ -20,7 +20,7 @@ export interface MxDeps {
   directory: Directory;
   shards: Shards;
   spool: Spool<InboundMeta>;
-  pipeline: InboundPipeline;
+  pipeline: Pick<PipelineThread, "enqueue" | "backlogBytes">;
   log: Logger;
   /** Above this many bytes accepted but not yet filed, new mail is deferred with 451. */
   maxBacklogBytes?: number;

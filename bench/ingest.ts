@@ -1,0 +1,184 @@
+// npm run bench:ingest [-- --small 5000 --large 1500 --corpus 6046 --sessions 20 --peer]
+//
+// Mail in over SMTP at 5 KB, 50 KB and real corpus messages, against a core started as a process of
+// its own (as in production). Prints accepted msgs/s, filed msgs/s (visible through the core API the
+// edge reads), p50/p99 from DATA to 250, and the core's peak RSS. With --peer it also drives Postfix →
+// LMTP → Dovecot (../shared/peers) with the same load generator and prints the ratio.
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { setTimeout as sleep } from "node:timers/promises";
+import { signRequest } from "../shared/signing.ts";
+import { createUser } from "../core/src/accounts.ts";
+import { Directory } from "../core/src/store/directory.ts";
+import { Shards } from "../core/src/store/shards.ts";
+import { corpusFiles, readCorpusMessage } from "../test/support/corpus.ts";
+import { freePort, startChild } from "../test/support/process.ts";
+import { TEST_SECRET, testConfig } from "../test/support/temp-core.ts";
+import { percentile, runLoad, syntheticMessage, type LoadResult } from "./smtp-load.ts";
+
+const { values: args } = parseArgs({
+  options: {
+    small: { type: "string", default: "5000" },
+    large: { type: "string", default: "1500" },
+    corpus: { type: "string", default: "6046" },
+    sessions: { type: "string", default: "20" },
+    peer: { type: "boolean", default: false },
+  },
+});
+const SESSIONS = Number(args.sessions);
+const ROOT = path.resolve(import.meta.dirname, "..");
+const USERS = ["u0", "u1", "u2", "u3"].map((u) => `${u}@bench.test`);
+
+interface Row {
+  target: string;
+  scenario: string;
+  messages: number;
+  acceptedPerSec: number;
+  filedPerSec: number;
+  p50: number;
+  p99: number;
+  peakRssMiB: number | null;
+  refused: number;
+}
+
+const rows: Row[] = [];
+const fmt = (n: number, d = 0) => (Number.isFinite(n) ? n.toFixed(d) : "–");
+
+function peakRss(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  return Number(/VmHWM:\s+(\d+) kB/.exec(status)![1]) / 1024;
+}
+
+function resetPeakRss(pid: number): void {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, "5");
+  } catch {
+    // not permitted here: the peak then covers the whole run
+  }
+}
+
+async function benchCore(): Promise<void> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), "edgemail-bench-"));
+  const config = testConfig(dataDir);
+  const directory = await Directory.open(config.directoryUrl);
+  const shards = await Shards.open(config.shards);
+  await directory.addDomain("bench.test");
+  const users: { id: string }[] = [];
+  for (const address of USERS) users.push(await createUser({ directory, shards }, { address, password: "bench password", quotaBytes: 1024 ** 4, region: "local" }));
+  shards.close();
+  directory.close();
+
+  const [smtpPort, apiPort] = [await freePort(), await freePort()];
+  const core = startChild([path.join(ROOT, "core/src/main.ts")], {
+    DATA_DIR: dataDir,
+    SMTP_PORT: String(smtpPort),
+    API_PORT: String(apiPort),
+    INTERNAL_SIGNING_SECRET: TEST_SECRET,
+    LOG_LEVEL: process.env.BENCH_CORE_LOG_LEVEL ?? "warn",
+    MAX_MESSAGE_BYTES: "50M",
+  });
+  for (let i = 0; ; i++) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${apiPort}/healthz`)).ok) break;
+    } catch {
+      if (i > 600 || core.process.exitCode !== null) throw new Error(`the core did not start:\n${core.output()}`);
+      await sleep(100);
+    }
+  }
+  const pid = core.process.pid!;
+
+  // What the edge would see: each user's message count, read through the signed internal API.
+  const filedCount = async () => {
+    let total = 0;
+    for (const u of users) {
+      const p = `/internal/v1/users/${u.id}/account`;
+      const headers = await signRequest(TEST_SECRET, { method: "GET", pathAndQuery: p, body: "" });
+      total += ((await (await fetch(`http://127.0.0.1:${apiPort}${p}`, { headers })).json()) as { quota: { messages: number } }).quota.messages;
+    }
+    return total;
+  };
+
+  const scenario = async (name: string, count: number, message: (n: number) => Buffer) => {
+    if (count <= 0) return;
+    const before = await filedCount();
+    resetPeakRss(pid);
+    const t0 = performance.now();
+    const load = await runLoad({ port: smtpPort, sessions: SESSIONS, messages: count, recipient: (n) => USERS[n % USERS.length]!, message });
+    let filed = before;
+    while (filed - before < load.accepted) {
+      await sleep(20);
+      filed = await filedCount();
+    }
+    const filedSeconds = (performance.now() - t0) / 1000;
+    push("edgemail core", name, load, load.accepted / filedSeconds, peakRss(pid));
+  };
+
+  await scenario("5 KB", Number(args.small), (n) => syntheticMessage(n, 5 * 1024, USERS[n % USERS.length]!));
+  await scenario("50 KB", Number(args.large), (n) => syntheticMessage(n, 50 * 1024, USERS[n % USERS.length]!));
+  const files = corpusFiles().slice(0, Number(args.corpus));
+  const corpus = files.map((f) => readCorpusMessage(f).raw);
+  await scenario(`corpus (${corpus.length} msgs, avg ${fmt(corpus.reduce((s, m) => s + m.length, 0) / corpus.length / 1024, 1)} KB)`, corpus.length, (n) => corpus[n]!);
+
+  core.kill("SIGTERM");
+  await core.exited;
+  mkdirSync(path.join(ROOT, "bench/results"), { recursive: true });
+  writeFileSync(path.join(ROOT, "bench/results/ingest-core.log"), core.output());
+  rmSync(dataDir, { recursive: true, force: true });
+}
+
+function push(target: string, scenario: string, load: LoadResult, filedPerSec: number, rss: number | null): void {
+  rows.push({
+    target,
+    scenario,
+    messages: load.sent,
+    acceptedPerSec: load.accepted / load.seconds,
+    filedPerSec,
+    p50: percentile(load.dataToReply, 50),
+    p99: percentile(load.dataToReply, 99),
+    peakRssMiB: rss,
+    refused: load.refused.length,
+  });
+  if (load.refused.length) console.error(`${target} ${scenario}: ${load.refused.length} refused, e.g. ${load.refused[0]}`);
+}
+
+async function benchPostfix(): Promise<void> {
+  const setup = path.resolve(ROOT, "../shared/peers/postfix-dovecot-setup.sh");
+  if (!existsSync(setup)) {
+    console.error(`--peer: ${setup} not found; skipping Postfix + Dovecot`);
+    return;
+  }
+  const env = { ...process.env, SMTP_PORT: "2535" };
+  execFileSync("bash", [setup, "setup"], { env, stdio: "inherit" });
+  execFileSync("bash", [setup, "wipe-mail"], { env, stdio: "inherit" });
+  const peerUsers = ["alice", "bob", "carol", "dave"].map((u) => `${u}@example.test`);
+  const delivered = () =>
+    peerUsers.reduce((n, u) => {
+      const dir = `/tmp/peers/mail/example.test/${u.split("@")[0]}/Maildir`;
+      return n + ["new", "cur"].reduce((m, sub) => m + (existsSync(`${dir}/${sub}`) ? readdirSync(`${dir}/${sub}`).length : 0), 0);
+    }, 0);
+  const count = Number(args.small);
+  const t0 = performance.now();
+  const load = await runLoad({ port: 2535, sessions: SESSIONS, messages: count, recipient: (n) => peerUsers[n % 4]!, message: (n) => syntheticMessage(n, 5 * 1024, peerUsers[n % 4]!) });
+  const deadline = Date.now() + 300_000;
+  while (delivered() < load.accepted && Date.now() < deadline) await sleep(20);
+  push("postfix+dovecot", "5 KB", load, delivered() / ((performance.now() - t0) / 1000), null);
+}
+
+await benchCore();
+if (args.peer) await benchPostfix();
+
+console.log(`\nSMTP ingest, ${SESSIONS} sessions with connection reuse, ${readFileSync("/proc/cpuinfo", "utf8").match(/^processor/gm)!.length} cores, client and server on this machine\n`);
+console.log("target           scenario                               msgs  accepted/s  filed/s  DATA→250 p50  p99      peak RSS");
+for (const r of rows) {
+  console.log(
+    `${r.target.padEnd(16)} ${r.scenario.padEnd(38)} ${String(r.messages).padStart(5)}  ${fmt(r.acceptedPerSec).padStart(10)}  ${fmt(r.filedPerSec).padStart(7)}  ${fmt(r.p50, 1).padStart(9)} ms  ${fmt(r.p99, 1).padStart(6)} ms  ${r.peakRssMiB === null ? "–" : fmt(r.peakRssMiB) + " MiB"}`,
+  );
+}
+const ours = rows.find((r) => r.target === "edgemail core" && r.scenario === "5 KB");
+const theirs = rows.find((r) => r.target === "postfix+dovecot");
+if (ours && theirs) console.log(`\n5 KB filed/s, edgemail ÷ Postfix+Dovecot: ${(ours.filedPerSec / theirs.filedPerSec).toFixed(2)}×`);
+mkdirSync(path.join(ROOT, "bench/results"), { recursive: true });
+writeFileSync(path.join(ROOT, "bench/results", `ingest-${new Date().toISOString().replace(/[:.]/g, "-")}.json`), JSON.stringify(rows, null, 2));

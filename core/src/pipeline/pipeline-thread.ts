@@ -1,0 +1,87 @@
+// The main thread's handle on the pipeline worker: hands it spooled messages, marks finished ones
+// done in the spool, and keeps the backlog figure the MX uses for back-pressure.
+import { Worker } from "node:worker_threads";
+import type { Logger } from "../log.ts";
+import type { Spool } from "../spool/spool.ts";
+import type { InboundEntry, InboundMeta } from "./inbound-message.ts";
+import type { FromWorker, PipelineWorkerData, ToWorker } from "./pipeline-worker.ts";
+
+export class PipelineThread {
+  readonly #worker: Worker;
+  readonly #spool: Spool<InboundMeta>;
+  #outstanding = 0;
+  #backlogBytes = 0;
+  #filed = 0;
+  #idleWaiters: (() => void)[] = [];
+  #stopped: Promise<void> | null = null;
+
+  private constructor(worker: Worker, spool: Spool<InboundMeta>) {
+    this.#worker = worker;
+    this.#spool = spool;
+  }
+
+  static async start(options: PipelineWorkerData & { spool: Spool<InboundMeta>; log: Logger }): Promise<PipelineThread> {
+    const { spool, log, ...workerData } = options;
+    const worker = new Worker(new URL("./pipeline-worker.ts", import.meta.url), { workerData });
+    const thread = new PipelineThread(worker, spool);
+    await new Promise<void>((resolve, reject) => {
+      worker.once("error", reject);
+      worker.on("message", function ready(m: FromWorker) {
+        if (m.type === "ready") {
+          worker.off("message", ready);
+          worker.off("error", reject);
+          resolve();
+        }
+      });
+    });
+    worker.on("message", (m: FromWorker) => thread.#onMessage(m));
+    // A pipeline that dies takes the process with it: everything it had not finished is still in the
+    // spool, and a restart files it (the way an MTA's supervisor restarts a crashed delivery agent).
+    worker.on("error", (err) => {
+      log.error("pipeline thread failed; exiting so that a restart recovers from the spool", { err });
+      process.exit(70);
+    });
+    return thread;
+  }
+
+  #onMessage(m: FromWorker): void {
+    if (m.type !== "batch") return;
+    this.#spool.complete(m.done);
+    this.#filed += m.done.length;
+    this.#outstanding -= m.processed;
+    this.#backlogBytes -= m.bytes;
+    if (this.#outstanding === 0) for (const resolve of this.#idleWaiters.splice(0)) resolve();
+  }
+
+  enqueue(entry: InboundEntry): void {
+    this.#outstanding++;
+    this.#backlogBytes += entry.raw.length;
+    this.#worker.postMessage({ type: "enqueue", entries: [entry] } satisfies ToWorker);
+  }
+
+  get backlogBytes(): number {
+    return this.#backlogBytes;
+  }
+
+  get stats(): { queued: number; filed: number } {
+    return { queued: this.#outstanding, filed: this.#filed };
+  }
+
+  /** Resolves when everything enqueued so far is processed. */
+  idle(): Promise<void> {
+    if (this.#outstanding === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  /** Finishes the batch in hand; the rest stays in the spool for the next start. */
+  stop(): Promise<void> {
+    this.#stopped ??= new Promise<void>((resolve) => {
+      this.#worker.on("message", (m: FromWorker) => {
+        if (m.type === "stopped") resolve();
+      });
+      this.#worker.once("exit", () => resolve());
+      this.#worker.postMessage({ type: "stop" } satisfies ToWorker);
+    });
+    return this.#stopped;
+  }
+}
