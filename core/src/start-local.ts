@@ -51,7 +51,13 @@ function startEdge(config: Config, envFile: string): ChildProcess {
     ],
     // Its own process group: wrangler's bin wrapper does not pass signals on to the dev server it
     // starts, so stopping means signalling the whole group.
-    { stdio: ["ignore", "inherit", "inherit"], cwd: path.resolve(import.meta.dirname, "../.."), detached: true },
+    {
+      stdio: ["ignore", "inherit", "inherit"],
+      cwd: path.resolve(import.meta.dirname, "../.."),
+      detached: true,
+      // Local development needs nothing from the internet (wrangler would fetch `Request.cf` data).
+      env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: process.env.CLOUDFLARE_CF_FETCH_ENABLED ?? "false", WRANGLER_SEND_METRICS: "false" },
+    },
   );
 }
 

@@ -4,10 +4,11 @@
 // they would stall every SMTP session while a batch is written.
 import { parentPort, workerData } from "node:worker_threads";
 import { createLogger, setLogLevel } from "../log.ts";
-import { openLocalR2 } from "../store/blobs.ts";
+import { openLocalR2 } from "../store/local-r2.ts";
 import { Shards } from "../store/shards.ts";
 import type { InboundEntry } from "./inbound-message.ts";
 import { InboundPipeline, type BatchReport } from "./inbound-pipeline.ts";
+import { installOnePartBlob } from "./one-part-blob.ts";
 
 export interface PipelineWorkerData {
   shards: { name: string; url: string }[];
@@ -21,6 +22,7 @@ export interface PipelineWorkerData {
 export type ToWorker = { type: "enqueue"; entries: InboundEntry[] } | { type: "stop" };
 export type FromWorker = { type: "ready" } | ({ type: "batch" } & BatchReport) | { type: "stopped" };
 
+installOnePartBlob();
 const data = workerData as PipelineWorkerData;
 const port = parentPort!;
 setLogLevel(data.logLevel);

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { smtpConnect, sendMail } from "../../../../test/support/smtp-client.ts";
 import { startTempCore, type TempCore } from "../../../../test/support/temp-core.ts";
-import { openLocalR2 } from "../../store/blobs.ts";
+import { openLocalR2 } from "../../store/local-r2.ts";
 import { getMessage, getUsage, listFolders, listMessages } from "../../store/mailbox.ts";
 
 let core: TempCore;
