@@ -21,12 +21,22 @@ const cli = async (...args: string[]) =>
   (await promisify(execFile)(process.execPath, [path.join(ROOT, "core/src/cli/main.ts"), ...args], { env: { ...process.env, ...env } })).stdout;
 
 beforeAll(async () => {
-  const [edgePort, apiPort] = [await freePort(), await freePort()];
-  smtpPort = await freePort();
-  env = { DATA_DIR: dataDir, EDGE_PORT: String(edgePort), API_PORT: String(apiPort), SMTP_PORT: String(smtpPort), LOG_LEVEL: "warn" };
-  edge = `http://127.0.0.1:${edgePort}`;
-  system = startChild([path.join(ROOT, "core/src/start-local.ts")], env);
-  await system.waitFor(/edgemail is up/, 150_000);
+  // A port found free can be taken by a test running beside this one before the system binds it:
+  // then start again on other ports.
+  for (let attempt = 1; ; attempt++) {
+    const [edgePort, apiPort] = [await freePort(), await freePort()];
+    smtpPort = await freePort();
+    env = { DATA_DIR: dataDir, EDGE_PORT: String(edgePort), API_PORT: String(apiPort), SMTP_PORT: String(smtpPort), LOG_LEVEL: "warn" };
+    edge = `http://127.0.0.1:${edgePort}`;
+    system = startChild([path.join(ROOT, "core/src/start-local.ts")], env);
+    try {
+      await system.waitFor(/edgemail is up/, 150_000);
+      return;
+    } catch (err) {
+      system.kill("SIGKILL");
+      if (attempt === 3 || !/EADDRINUSE|Address already in use/.test(system.output())) throw err;
+    }
+  }
 });
 
 afterAll(async () => {

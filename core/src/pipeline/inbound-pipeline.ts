@@ -45,13 +45,9 @@ export const attachmentKey = (sha256: string) => `att/sha256/${sha256}`;
 export class InboundPipeline {
   readonly #o: Required<PipelineOptions>;
   #queue: InboundEntry[] = [];
-  #backlogBytes = 0;
   #wake: (() => void) | null = null;
   #loop: Promise<void> | null = null;
   #stopping = false;
-  #busy = false;
-  #idleWaiters: (() => void)[] = [];
-  #filed = 0;
 
   constructor(options: PipelineOptions) {
     this.#o = { batchMessages: 500, batchBytes: 32 * 1024 * 1024, lingerMs: 25, ...options };
@@ -59,17 +55,7 @@ export class InboundPipeline {
 
   enqueue(entry: InboundEntry): void {
     this.#queue.push(entry);
-    this.#backlogBytes += entry.raw.length;
     this.#wake?.();
-  }
-
-  /** Bytes accepted and not yet filed: the MX refuses new mail with 451 when this grows too large. */
-  get backlogBytes(): number {
-    return this.#backlogBytes;
-  }
-
-  get stats(): { queued: number; filed: number } {
-    return { queued: this.#queue.length, filed: this.#filed };
   }
 
   start(): void {
@@ -83,37 +69,26 @@ export class InboundPipeline {
     await this.#loop;
   }
 
-  /** Resolves when everything enqueued so far is filed. */
-  idle(): Promise<void> {
-    if (this.#queue.length === 0 && !this.#busy) return Promise.resolve();
-    return new Promise((resolve) => this.#idleWaiters.push(resolve));
-  }
-
   async #run(): Promise<void> {
     let backoffMs = 250;
     while (!this.#stopping) {
       if (this.#queue.length === 0) {
-        for (const resolve of this.#idleWaiters.splice(0)) resolve();
         await new Promise<void>((resolve) => (this.#wake = resolve));
         this.#wake = null;
         continue;
       }
-      this.#busy = true;
       if (this.#queue.length < this.#o.batchMessages && this.#o.lingerMs > 0 && !this.#stopping) await sleep(this.#o.lingerMs);
       const batch = this.#takeBatch();
       try {
         const done = await this.#process(batch);
         backoffMs = 250;
         const bytes = batch.reduce((n, e) => n + e.raw.length, 0);
-        this.#backlogBytes -= bytes;
         this.#o.onBatch({ done, processed: batch.length, bytes });
       } catch (err) {
         this.#o.log.error("pipeline: batch failed, will retry", { err, messages: batch.length, retryInMs: backoffMs });
         this.#queue.unshift(...batch);
         await sleep(backoffMs);
         backoffMs = Math.min(backoffMs * 2, 30_000);
-      } finally {
-        this.#busy = false;
       }
     }
   }
@@ -210,7 +185,6 @@ export class InboundPipeline {
 
     const results = await Promise.all([...byShard].map(([name, filings]) => fileMessages(shards.get(name), filings)));
     for (const result of results) {
-      this.#filed += result.filed.length;
       for (const o of result.orphans) log.warn("pipeline: recipient's mailbox no longer exists; not filed", { userId: o.userId });
     }
     const t3 = performance.now();
