@@ -1,0 +1,60 @@
+// The admin CLI as an operator runs it: a process working on a data folder.
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+
+const CLI = path.resolve(import.meta.dirname, "main.ts");
+const dataDir = mkdtempSync(path.join(tmpdir(), "edgemail-cli-"));
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [CLI, ...args], { env: { ...process.env, DATA_DIR: dataDir, INTERNAL_SIGNING_SECRET: "" } }, (err, stdout, stderr) =>
+      resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+describe("admin CLI", () => {
+  it("manages domains, users, aliases and quotas", async () => {
+    expect((await cli("domain", "add", "Example.TEST")).stdout).toContain("domain example.test added");
+    expect((await cli("domain", "alias", "example.org", "example.test")).code).toBe(0);
+    const added = await cli("user", "add", "alice@example.test", "--password", "correct horse", "--quota", "2G", "--json");
+    expect(JSON.parse(added.stdout)).toMatchObject({ address: "alice@example.test", quotaBytes: 2 * 1024 ** 3, region: "local" });
+    expect((await cli("alias", "add", "sales@example.test", "alice@example.test")).stdout).toContain("now delivers to alice@example.test");
+    expect((await cli("alias", "list")).stdout).toContain("sales@example.test\t→ alice@example.test");
+    expect((await cli("user", "quota", "alice@example.test", "500M")).stdout).toContain("500 MiB");
+    const list = JSON.parse((await cli("user", "list", "--json")).stdout) as { address: string; quotaBytes: number; messageCount: number }[];
+    expect(list).toEqual([expect.objectContaining({ address: "alice@example.test", quotaBytes: 500 * 1024 ** 2, messageCount: 0 })]);
+    expect((await cli("domain", "list")).stdout).toMatch(/example\.test\t1 user\(s\)\taliases: example\.org/);
+  });
+
+  it("explains what is wrong, with exit code 1 for refusals and 2 for usage", async () => {
+    const cases: [string[], number, RegExp][] = [
+      [["user", "add", "bob@nowhere.test", "--password", "correct horse"], 1, /no domain nowhere\.test; add it first/],
+      [["user", "add", "bob@example.test", "--password", "short"], 1, /at least 8 characters/],
+      [["user", "add", "alice@example.test", "--password", "correct horse"], 1, /already exists/],
+      [["user", "add", "not-an-address", "--password", "correct horse"], 1, /not a mail address/],
+      [["user", "add", "bob@example.test"], 2, /--password/],
+      [["domain", "remove", "example.test"], 1, /still has users/],
+      [["user", "quota", "alice@example.test", "lots"], 2, /not a size/],
+      [["frobnicate"], 2, /unknown command/],
+      [["user", "add", "x@example.test", "--pasword", "x"], 2, /Unknown option/],
+    ];
+    for (const [args, code, message] of cases) {
+      const result = await cli(...args);
+      expect(result.code, args.join(" ")).toBe(code);
+      expect(result.stderr, args.join(" ")).toMatch(message);
+      expect(result.stderr).not.toMatch(/\n\s+at /); // no stack traces
+    }
+  });
+
+  it("removes a user with their mailbox, then the domain", async () => {
+    expect((await cli("user", "remove", "alice@example.test")).stdout).toContain("removed");
+    expect((await cli("user", "list")).stdout).toContain("(no users)");
+    expect((await cli("alias", "list")).stdout).toContain("(no aliases)");
+    expect((await cli("domain", "remove", "example.test")).code).toBe(0);
+  });
+});

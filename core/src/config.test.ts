@@ -1,0 +1,48 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "./config.ts";
+
+const secret = { INTERNAL_SIGNING_SECRET: "x".repeat(32) };
+
+describe("config", () => {
+  it("has working defaults", () => {
+    const c = loadConfig({ ...secret });
+    expect(c.smtp).toMatchObject({ host: "127.0.0.1", port: 2525, tls: null });
+    expect(c.api).toEqual({ host: "127.0.0.1", port: 8788 });
+    expect(c.shards.map((s) => s.name)).toEqual(["s0", "s1", "s2", "s3"]);
+    expect(c.maxMessageBytes).toBe(25 * 1024 * 1024);
+  });
+
+  it("reads sizes and a shard map as operators write them", () => {
+    const c = loadConfig({ ...secret, MAX_MESSAGE_BYTES: "10M", DEFAULT_QUOTA_BYTES: "2G", SHARDS: "a=libsql://a.example,b=file:/tmp/b.db" });
+    expect(c.maxMessageBytes).toBe(10 * 1024 * 1024);
+    expect(c.defaultQuotaBytes).toBe(2 * 1024 ** 3);
+    expect(c.shards).toEqual([
+      { name: "a", url: "libsql://a.example" },
+      { name: "b", url: "file:/tmp/b.db" },
+    ]);
+  });
+
+  it("names every bad variable", () => {
+    const err = (() => {
+      try {
+        loadConfig({ ...secret, SMTP_PORT: "smtp", MAX_MESSAGE_BYTES: "big", SHARDS: "nourl", TLS_KEY_FILE: "k.pem" });
+      } catch (e) {
+        return e as ConfigError;
+      }
+    })();
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(err!.problems.join("\n")).toMatch(/SMTP_PORT: .*\(got "smtp"\)/);
+    expect(err!.problems.join("\n")).toMatch(/MAX_MESSAGE_BYTES: must be a size/);
+    expect(err!.problems.join("\n")).toMatch(/SHARDS: "nourl" is not name=url/);
+  });
+
+  it("requires the signing secret for the core, not for the CLI, and never prints it", () => {
+    expect(() => loadConfig({})).toThrow(/INTERNAL_SIGNING_SECRET: is required/);
+    expect(loadConfig({}, "cli").smtp.port).toBe(2525);
+    try {
+      loadConfig({ INTERNAL_SIGNING_SECRET: "short-secret-value" });
+    } catch (e) {
+      expect((e as Error).message).not.toContain("short-secret-value");
+    }
+  });
+});
