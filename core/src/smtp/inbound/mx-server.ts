@@ -26,6 +26,12 @@ export interface MxDeps {
   maxBacklogBytes?: number;
 }
 
+/** The SIZE the client declared at MAIL FROM (RFC 1870; smtp-server checked its syntax), or 0. */
+function declaredSize(session: SMTPServerSession): number {
+  const args = session.envelope.mailFrom ? (session.envelope.mailFrom.args as Record<string, string> | false) : false;
+  return args && args.SIZE ? Number(args.SIZE) : 0;
+}
+
 export function createMxServer(deps: MxDeps): SMTPServer {
   const { config, log } = deps;
   const maxBacklog = deps.maxBacklogBytes ?? 512 * 1024 * 1024;
@@ -49,8 +55,7 @@ export function createMxServer(deps: MxDeps): SMTPServer {
     logger: false,
 
     onRcptTo(address: SMTPServerAddress, session: SMTPServerSession, callback: (err?: Error | null) => void) {
-      const declared = Number((session.envelope.mailFrom && session.envelope.mailFrom.args && (session.envelope.mailFrom.args as Record<string, string>).SIZE) || 0);
-      checkRecipient(deps, address.address, declared).then(
+      checkRecipient(deps, address.address, declaredSize(session)).then(
         (verdict) => {
           if (!verdict.accept) return callback(smtpError(verdict.reply));
           const list = accepted.get(session.envelope) ?? [];
