@@ -96,6 +96,18 @@ describe("mailbox", () => {
     expect([...seen].sort().reverse()).toEqual(seen);
   });
 
+  it("reads a folder page as a range of the clustering index, with no sort and no scan", async () => {
+    const { rows } = await shard().client.execute({
+      sql: `EXPLAIN QUERY PLAN SELECT * FROM messages WHERE user_id = ? AND folder_id = ? AND (received_at, message_id) < (?, ?)
+            ORDER BY received_at DESC, message_id DESC LIMIT 51`,
+      args: [alice, uuidv7(), Date.now(), uuidv7()],
+    });
+    const plan = rows.map((r) => String(r.detail)).join("\n");
+    expect(plan).toContain("USING INDEX messages_by_folder (user_id=? AND folder_id=?");
+    expect(plan).not.toContain("TEMP B-TREE");
+    expect(plan).not.toMatch(/^SCAN/m);
+  });
+
   it("rejects a cursor it did not make, naming the field", async () => {
     const err = await listMessages(shard(), alice, "inbox", { limit: 10, cursor: "bm90LWEtY3Vyc29y" }).catch((e: ProblemError) => e);
     expect((err as ProblemError).problem.errors).toEqual([{ field: "cursor", message: "not a cursor returned by this API" }]);
