@@ -122,3 +122,84 @@ export type PageQuery = z.infer<typeof PageQuery>;
 
 export const DeleteResult = z.object({ id: Id, deleted: z.enum(["moved-to-trash", "permanently"]) });
 export type DeleteResult = z.infer<typeof DeleteResult>;
+
+// ── sending ────────────────────────────────────────────────────────────────
+
+/** Text that goes into a header: a line break or NUL in it could forge headers, so it is refused. */
+const headerText = (max: number) =>
+  z
+    .string()
+    .max(max)
+    .refine((v) => !/[\r\n\0]/.test(v), { message: "must not contain line breaks or NUL" });
+
+export const MailAddressInput = z.union([
+  z.string().refine((a) => normalizeAddress(a) !== null, { message: "must be a mail address such as bob@example.org" }),
+  z.strictObject({
+    name: headerText(200).optional(),
+    address: z.string().refine((a) => normalizeAddress(a) !== null, { message: "must be a mail address such as bob@example.org" }),
+  }),
+]);
+export type MailAddressInput = z.infer<typeof MailAddressInput>;
+
+export const AttachmentRef = z.strictObject({
+  /** As returned by POST /api/v1/attachments. */
+  id: z.string().min(1).max(2000),
+  filename: headerText(255).optional(),
+  contentType: z
+    .string()
+    .regex(/^[\w.+-]+\/[\w.+-]+$/, "must be a media type such as application/pdf")
+    .optional(),
+});
+
+const composeFields = {
+  from: z.strictObject({ name: headerText(200).optional(), address: z.string().optional() }).optional(),
+  to: z.array(MailAddressInput).max(limits.maxRecipients).default([]),
+  cc: z.array(MailAddressInput).max(limits.maxRecipients).default([]),
+  bcc: z.array(MailAddressInput).max(limits.maxRecipients).default([]),
+  subject: headerText(998).default(""),
+  text: z.string().optional(),
+  html: z.string().optional(),
+  attachments: z.array(AttachmentRef).max(100).default([]),
+  /** The id (in this API) of the message being answered: In-Reply-To and References follow from it. */
+  inReplyTo: Id.optional(),
+};
+
+const recipientCount = (m: { to: unknown[]; cc: unknown[]; bcc: unknown[] }) => m.to.length + m.cc.length + m.bcc.length;
+
+export const SendRequest = z
+  .strictObject({ ...composeFields, draftId: Id.optional() })
+  .refine((m) => recipientCount(m) > 0, { message: "give at least one recipient in to, cc or bcc", path: ["to"] })
+  .refine((m) => recipientCount(m) <= limits.maxRecipients, { message: `at most ${limits.maxRecipients} recipients in to, cc and bcc together`, path: ["to"] });
+export type SendRequest = z.infer<typeof SendRequest>;
+
+export const DraftRequest = z
+  .strictObject(composeFields)
+  .refine((m) => recipientCount(m) <= limits.maxRecipients, { message: `at most ${limits.maxRecipients} recipients in to, cc and bcc together`, path: ["to"] });
+export type DraftRequest = z.infer<typeof DraftRequest>;
+
+/** An attachment as the edge resolved it from its id: the content address and what to call it. */
+export const ResolvedAttachment = z.object({ sha256: z.string().regex(/^[0-9a-f]{64}$/), size: z.number().int().min(0), filename: z.string(), contentType: z.string() });
+export type ResolvedAttachment = z.infer<typeof ResolvedAttachment>;
+
+/** What travels from the edge to the core (through the outgoing queue) for a message sent by the API. */
+export const OutboundSubmission = z.object({
+  messageId: Id,
+  createdAt: z.number().int(),
+  message: SendRequest,
+  attachments: z.array(ResolvedAttachment),
+});
+export type OutboundSubmission = z.infer<typeof OutboundSubmission>;
+
+export const SendReservation = z.object({
+  idempotencyKey: z.string().min(1).max(255).optional(),
+  requestHash: z.string().regex(/^[0-9a-f]{64}$/),
+  recipients: z.number().int().min(1).max(limits.maxRecipients),
+  from: z.string().optional(),
+});
+export type SendReservation = z.infer<typeof SendReservation>;
+
+export const SendAccepted = z.object({ id: Id, status: z.literal("queued"), duplicate: z.boolean() });
+export type SendAccepted = z.infer<typeof SendAccepted>;
+
+export const UploadedAttachment = z.object({ id: z.string(), filename: z.string(), contentType: z.string(), size: z.number().int() });
+export type UploadedAttachment = z.infer<typeof UploadedAttachment>;

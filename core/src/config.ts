@@ -3,7 +3,7 @@
 import path from "node:path";
 import { z } from "zod";
 import { limits } from "../../shared/limits.ts";
-import { parseSize } from "./units.ts";
+import { parseDuration, parseSize } from "./units.ts";
 
 const port = z.coerce
   .number({ message: "must be a port number" })
@@ -17,6 +17,49 @@ const bytes = z.string().transform((value, ctx) => {
     return z.NEVER;
   }
   return n;
+});
+
+const duration = z.string().transform((value, ctx) => {
+  const n = parseDuration(value);
+  if (n === null) {
+    ctx.addIssue({ code: "custom", message: "must be a duration such as 300, 90s, 30m, 12h or 5d" });
+    return z.NEVER;
+  }
+  return n;
+});
+
+/** `host:port` (IPv6 in brackets). */
+function hostPort(value: string): { host: string; port: number } | null {
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:\s]+)):(\d{1,5})$/.exec(value.trim());
+  if (!m || Number(m[3]) > 65535) return null;
+  return { host: (m[1] ?? m[2])!, port: Number(m[3]) };
+}
+
+/** `example.net=127.0.0.1:2626,…` — Postfix's transport_maps: these domains go to that host, no MX lookup. */
+const transportMap = z.string().transform((value, ctx) => {
+  const map = new Map<string, { host: string; port: number }>();
+  for (const part of value.split(",").map((p) => p.trim()).filter(Boolean)) {
+    const eq = part.indexOf("=");
+    const target = eq > 0 ? hostPort(part.slice(eq + 1)) : null;
+    if (!target) {
+      ctx.addIssue({ code: "custom", message: `"${part}" is not domain=host:port` });
+      return z.NEVER;
+    }
+    map.set(part.slice(0, eq).trim().toLowerCase(), target);
+  }
+  return map;
+});
+
+/** `ip[:port],…` — the DNS servers every lookup of the service goes through. */
+const dnsServers = z.string().transform((value, ctx) => {
+  const servers = value.split(",").map((p) => p.trim()).filter(Boolean);
+  for (const server of servers) {
+    if (!/^(\d{1,3}(\.\d{1,3}){3}(:\d{1,5})?|\[[0-9a-fA-F:]+\](:\d{1,5})?|[0-9a-fA-F:]+)$/.test(server)) {
+      ctx.addIssue({ code: "custom", message: `"${server}" is not ip[:port]` });
+      return z.NEVER;
+    }
+  }
+  return servers;
 });
 
 /** `name=url,name=url` — the shard map. Order does not matter: placement is by rendezvous hashing. */
@@ -48,6 +91,23 @@ const schema = z.object({
   SMTP_PORT: port.default(2525),
   API_HOST: z.string().default("127.0.0.1"),
   API_PORT: port.default(8788),
+  SUBMISSION_HOST: z.string().default("127.0.0.1"),
+  SUBMISSION_PORT: port.default(2587),
+  DNS_SERVERS: dnsServers.optional(),
+  TRANSPORT_MAP: transportMap.optional(),
+  SMART_HOST: z
+    .string()
+    .transform((v, ctx) => hostPort(v) ?? (ctx.addIssue({ code: "custom", message: "must be host:port" }), z.NEVER))
+    .optional(),
+  SMART_HOST_USER: z.string().optional(),
+  SMART_HOST_PASSWORD: z.string().optional(),
+  /** Recipients a user may send to per UTC day. */
+  SEND_DAILY_LIMIT: z.coerce.number().int().min(1).default(1000),
+  /** How long a message is retried before it bounces. */
+  QUEUE_LIFETIME: duration.default(5 * 86_400_000),
+  QUEUE_URL: z.string().regex(/^(file:|libsql:|https?:|wss?:)/, "must be a libSQL URL").optional(),
+  /** Deliver to MX hosts on private or loopback addresses (off: a hostile domain could aim its MX at us). */
+  ALLOW_PRIVATE_MX: z.enum(["true", "false"]).default("false"),
   /** Where `npm start` runs the edge (wrangler dev). */
   EDGE_HOST: z.string().default("127.0.0.1"),
   EDGE_PORT: port.default(8787),
@@ -71,7 +131,17 @@ export interface Config {
   hostname: string;
   smtp: { host: string; port: number; tls: { keyFile: string; certFile: string } | null };
   api: { host: string; port: number };
+  submission: { host: string; port: number };
   edge: { host: string; port: number };
+  outbound: {
+    dnsServers: string[] | null;
+    transportMap: Map<string, { host: string; port: number }>;
+    smartHost: { host: string; port: number; user: string | undefined; password: string | undefined } | null;
+    allowPrivateMx: boolean;
+    queueLifetimeMs: number;
+  };
+  sendDailyLimit: number;
+  queueUrl: string;
   maxMessageBytes: number;
   defaultQuotaBytes: number;
   shards: { name: string; url: string }[];
@@ -113,6 +183,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       "INTERNAL_SIGNING_SECRET: is required: the HMAC secret the edge signs its requests to the core with (32+ characters, the same on both tiers). `npm start` makes one for local use.",
     ]);
   }
+  if (Boolean(e.SMART_HOST_USER) !== Boolean(e.SMART_HOST_PASSWORD)) {
+    throw new ConfigError(["SMART_HOST_USER and SMART_HOST_PASSWORD: set both to authenticate at the smart host, or neither"]);
+  }
   if (Boolean(e.TLS_KEY_FILE) !== Boolean(e.TLS_CERT_FILE)) {
     throw new ConfigError(["TLS_KEY_FILE and TLS_CERT_FILE: set both to offer STARTTLS, or neither"]);
   }
@@ -130,7 +203,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       tls: e.TLS_KEY_FILE && e.TLS_CERT_FILE ? { keyFile: e.TLS_KEY_FILE, certFile: e.TLS_CERT_FILE } : null,
     },
     api: { host: e.API_HOST, port: e.API_PORT },
+    submission: { host: e.SUBMISSION_HOST, port: e.SUBMISSION_PORT },
     edge: { host: e.EDGE_HOST, port: e.EDGE_PORT },
+    outbound: {
+      dnsServers: e.DNS_SERVERS ?? null,
+      transportMap: e.TRANSPORT_MAP ?? new Map(),
+      smartHost: e.SMART_HOST ? { ...e.SMART_HOST, user: e.SMART_HOST_USER, password: e.SMART_HOST_PASSWORD } : null,
+      allowPrivateMx: e.ALLOW_PRIVATE_MX === "true",
+      queueLifetimeMs: e.QUEUE_LIFETIME,
+    },
+    sendDailyLimit: e.SEND_DAILY_LIMIT,
+    queueUrl: e.QUEUE_URL ?? `file:${path.join(dataDir, "queue.db")}`,
     maxMessageBytes: e.MAX_MESSAGE_BYTES,
     defaultQuotaBytes: e.DEFAULT_QUOTA_BYTES,
     shards,

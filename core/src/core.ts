@@ -5,7 +5,7 @@ import { serve, type ServerType } from "@hono/node-server";
 import { createApiApp } from "./api/app.ts";
 import type { Config } from "./config.ts";
 import { createLogger, setLogLevel, type Logger } from "./log.ts";
-import type { InboundMeta } from "./pipeline/inbound-message.ts";
+import type { SpoolMeta } from "./pipeline/spool-entry.ts";
 import { PipelineThread } from "./pipeline/pipeline-thread.ts";
 import { createMxServer } from "./smtp/inbound/mx-server.ts";
 import { Spool } from "./spool/spool.ts";
@@ -18,7 +18,7 @@ export interface RunningCore {
   apiPort: number;
   directory: Directory;
   shards: Shards;
-  spool: Spool<InboundMeta>;
+  spool: Spool<SpoolMeta>;
   pipeline: PipelineThread;
   log: Logger;
   /** Stops accepting, finishes the batch in hand and closes everything. Unfiled mail stays spooled. */
@@ -37,11 +37,17 @@ export async function startCore(config: Config): Promise<RunningCore> {
   const log = createLogger({ svc: "core", region: config.region });
   const directory = await Directory.open(config.directoryUrl, config.libsqlAuthToken);
   const shards = await Shards.open(config.shards, config.libsqlAuthToken);
-  const { spool, recovered } = await Spool.open<InboundMeta>(config.spoolDir, { log: log.child({ part: "spool" }) });
+  const { spool, recovered } = await Spool.open<SpoolMeta>(config.spoolDir, { log: log.child({ part: "spool" }) });
   const pipeline = await PipelineThread.start({
     spool,
     log,
     shards: config.shards,
+    directoryUrl: config.directoryUrl,
+    queueUrl: config.queueUrl,
+    hostname: config.hostname,
+    queueLifetimeMs: config.outbound.queueLifetimeMs,
+    dnsServers: config.outbound.dnsServers,
+    routing: { transportMap: config.outbound.transportMap, smartHost: config.outbound.smartHost, allowPrivateMx: config.outbound.allowPrivateMx },
     libsqlAuthToken: config.libsqlAuthToken,
     r2PersistDir: config.r2PersistDir,
     logLevel: config.logLevel,

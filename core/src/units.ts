@@ -20,3 +20,13 @@ export function formatSize(bytes: number): string {
   }
   return `${i === 0 ? value : value.toFixed(value < 10 ? 1 : 0)} ${units[i]}`;
 }
+
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** Durations as operators write them: 300 (seconds), 90s, 30m, 12h, 5d. In milliseconds. */
+export function parseDuration(text: string): number | null {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$/.exec(text);
+  if (!m) return null;
+  const ms = Math.round(Number(m[1]) * DURATION_UNITS[m[2] ?? "s"]!);
+  return Number.isSafeInteger(ms) && ms > 0 ? ms : null;
+}

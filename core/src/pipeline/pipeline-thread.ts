@@ -3,24 +3,24 @@
 import { Worker } from "node:worker_threads";
 import type { Logger } from "../log.ts";
 import type { Spool } from "../spool/spool.ts";
-import type { InboundEntry, InboundMeta } from "./inbound-message.ts";
+import type { MailEntry, SpoolMeta } from "./spool-entry.ts";
 import type { FromWorker, PipelineWorkerData, ToWorker } from "./pipeline-worker.ts";
 
 export class PipelineThread {
   readonly #worker: Worker;
-  readonly #spool: Spool<InboundMeta>;
+  readonly #spool: Spool<SpoolMeta>;
   #outstanding = 0;
   #backlogBytes = 0;
   #filed = 0;
   #idleWaiters: (() => void)[] = [];
   #stopped: Promise<void> | null = null;
 
-  private constructor(worker: Worker, spool: Spool<InboundMeta>) {
+  private constructor(worker: Worker, spool: Spool<SpoolMeta>) {
     this.#worker = worker;
     this.#spool = spool;
   }
 
-  static async start(options: PipelineWorkerData & { spool: Spool<InboundMeta>; log: Logger }): Promise<PipelineThread> {
+  static async start(options: PipelineWorkerData & { spool: Spool<SpoolMeta>; log: Logger }): Promise<PipelineThread> {
     const { spool, log, ...workerData } = options;
     const worker = new Worker(new URL("./pipeline-worker.ts", import.meta.url), { workerData });
     const thread = new PipelineThread(worker, spool);
@@ -53,7 +53,7 @@ export class PipelineThread {
     if (this.#outstanding === 0) for (const resolve of this.#idleWaiters.splice(0)) resolve();
   }
 
-  enqueue(entry: InboundEntry): void {
+  enqueue(entry: MailEntry): void {
     this.#outstanding++;
     this.#backlogBytes += entry.raw.length;
     this.#worker.postMessage({ type: "enqueue", entries: [entry] } satisfies ToWorker);

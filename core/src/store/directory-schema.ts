@@ -37,4 +37,14 @@ export const aliases = sqliteTable("aliases", {
   createdAt: integer("created_at").notNull(),
 });
 
-export const directorySchema = { domains, domainAliases, users, aliases };
+/** The DKIM signing key of a hosted domain (`npm run cli -- domain dkim <domain>`). */
+export const dkimKeys = sqliteTable("dkim_keys", {
+  domain: text("domain")
+    .primaryKey()
+    .references(() => domains.name, { onDelete: "cascade" }),
+  selector: text("selector").notNull(),
+  privateKey: text("private_key").notNull(),
+  createdAt: integer("created_at").notNull(),
+});
+
+export const directorySchema = { domains, domainAliases, users, aliases, dkimKeys };

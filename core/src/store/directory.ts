@@ -3,7 +3,7 @@
 import { asc, count, eq, inArray } from "drizzle-orm";
 import { parseAddress, withoutSubaddress } from "../../../shared/address.ts";
 import { openDatabase, type Database } from "./libsql.ts";
-import { aliases, directorySchema, domainAliases, domains, users } from "./directory-schema.ts";
+import { aliases, directorySchema, dkimKeys, domainAliases, domains, users } from "./directory-schema.ts";
 
 export interface DirectoryUser {
   id: string;
@@ -155,6 +155,22 @@ export class Directory {
   async removeAlias(address: string): Promise<void> {
     const removed = await this.#db.delete(aliases).where(eq(aliases.address, address)).returning();
     if (removed.length === 0) throw new DirectoryError(`no alias ${address}`);
+  }
+
+  // ── DKIM ───────────────────────────────────────────────────────────────
+
+  async setDkimKey(domain: string, selector: string, privateKey: string): Promise<void> {
+    const [d] = await this.#db.select().from(domains).where(eq(domains.name, domain));
+    if (!d) throw new DirectoryError(`no domain ${domain}; add it first with: domain add ${domain}`);
+    await this.#db
+      .insert(dkimKeys)
+      .values({ domain, selector, privateKey, createdAt: Date.now() })
+      .onConflictDoUpdate({ target: dkimKeys.domain, set: { selector, privateKey, createdAt: Date.now() } });
+  }
+
+  async dkimKey(domain: string): Promise<{ domain: string; selector: string; privateKey: string } | null> {
+    const [k] = await this.#db.select().from(dkimKeys).where(eq(dkimKeys.domain, domain));
+    return k ? { domain: k.domain, selector: k.selector, privateKey: k.privateKey } : null;
   }
 
   // ── resolution ─────────────────────────────────────────────────────────

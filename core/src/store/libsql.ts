@@ -18,7 +18,7 @@ export interface Database<S extends Record<string, unknown>> {
 export async function openDatabase<S extends Record<string, unknown>>(
   url: string,
   schema: S,
-  migrations: "shard" | "directory",
+  migrations: "shard" | "directory" | "queue",
   authToken?: string,
 ): Promise<Database<S>> {
   if (url.startsWith("file:")) mkdirSync(path.dirname(url.slice("file:".length)), { recursive: true });

@@ -312,28 +312,47 @@ export async function updateMessage(
 export async function deleteMessage(shard: ShardDatabase, userId: string, messageId: string): Promise<DeleteResult> {
   const trash = await findFolder(shard.db, userId, "trash");
   if (!trash) throw new ProblemError("internal", "This mailbox has no trash folder.");
-  return shard.writeLock.run(() => shard.db.transaction(async (tx) => {
-    const [row] = await tx
-      .select()
-      .from(messages)
-      .where(and(eq(messages.userId, userId), eq(messages.messageId, messageId)));
-    if (!row || !isUuidv7(messageId)) throw notFoundMessage(messageId);
-    const unread = row.seen ? 0 : 1;
-    const key = and(eq(messages.userId, userId), eq(messages.messageId, messageId));
-    if (row.folderId !== trash.folderId) {
-      await tx.update(messages).set({ folderId: trash.folderId }).where(key);
-      await bumpFolder(tx, userId, row.folderId, -1, -unread).run();
-      await bumpFolder(tx, userId, trash.folderId, 1, unread).run();
-      return { id: messageId, deleted: "moved-to-trash" as const };
-    }
-    await tx.delete(messages).where(key);
-    await tx.delete(messageBodies).where(and(eq(messageBodies.userId, userId), eq(messageBodies.messageId, messageId)));
-    await tx.delete(attachments).where(and(eq(attachments.userId, userId), eq(attachments.messageId, messageId)));
-    await bumpFolder(tx, userId, trash.folderId, -1, -unread).run();
-    await tx
-      .update(mailboxes)
-      .set({ usedBytes: sql`max(0, ${mailboxes.usedBytes} - ${row.size})`, messageCount: sql`max(0, ${mailboxes.messageCount} - 1)` })
-      .where(eq(mailboxes.userId, userId));
-    return { id: messageId, deleted: "permanently" as const };
-  }));
+  const row = await findMessage(shard, userId, messageId);
+  if (!row) throw notFoundMessage(messageId);
+  if (row.folderId === trash.folderId) {
+    if (!(await deleteMessagePermanently(shard, userId, messageId))) throw notFoundMessage(messageId);
+    return { id: messageId, deleted: "permanently" };
+  }
+  await updateMessage(shard, userId, messageId, { folderId: trash.folderId });
+  return { id: messageId, deleted: "moved-to-trash" };
+}
+
+/** The headers a reply to `messageId` needs (In-Reply-To, References), or null if there is no such message. */
+export async function replyTarget(shard: ShardDatabase, userId: string, messageId: string): Promise<{ messageIdHeader: string; references: string[] } | null> {
+  const row = await findMessage(shard, userId, messageId);
+  if (!row?.messageIdHeader) return null;
+  return { messageIdHeader: row.messageIdHeader, references: row.inReplyTo ? [row.inReplyTo] : [] };
+}
+
+/** Removes a draft for good once it has been sent (a no-op if it is gone or is no longer a draft). */
+export async function discardDraft(shard: ShardDatabase, userId: string, draftId: string): Promise<void> {
+  const drafts = await findFolder(shard.db, userId, "drafts");
+  const row = await findMessage(shard, userId, draftId);
+  if (!drafts || !row || row.folderId !== drafts.folderId) return;
+  await deleteMessagePermanently(shard, userId, draftId);
+}
+
+/** The one path that removes a message for good: its rows, its folder's counts, its quota use.
+ * Reads the row inside the transaction, so a concurrent change cannot skew the counters. */
+async function deleteMessagePermanently(shard: ShardDatabase, userId: string, messageId: string): Promise<boolean> {
+  return shard.writeLock.run(() =>
+    shard.db.transaction(async (tx) => {
+      const key = and(eq(messages.userId, userId), eq(messages.messageId, messageId));
+      const [row] = await tx.delete(messages).where(key).returning();
+      if (!row) return false;
+      await tx.delete(messageBodies).where(and(eq(messageBodies.userId, userId), eq(messageBodies.messageId, messageId)));
+      await tx.delete(attachments).where(and(eq(attachments.userId, userId), eq(attachments.messageId, messageId)));
+      await bumpFolder(tx, userId, row.folderId, -1, row.seen ? 0 : -1).run();
+      await tx
+        .update(mailboxes)
+        .set({ usedBytes: sql`max(0, ${mailboxes.usedBytes} - ${row.size})`, messageCount: sql`max(0, ${mailboxes.messageCount} - 1)` })
+        .where(eq(mailboxes.userId, userId));
+      return true;
+    }),
+  );
 }

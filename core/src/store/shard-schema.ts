@@ -97,4 +97,30 @@ export const attachments = sqliteTable(
   (t) => [primaryKey({ columns: [t.userId, t.messageId, t.attachmentId] })],
 );
 
-export const shardSchema = { mailboxes, folders, messages, messageBodies, attachments };
+
+/** Idempotency-Key → the message it created, so the same key never sends twice. Kept for a day. */
+export const idempotencyKeys = sqliteTable(
+  "idempotency_keys",
+  {
+    userId: text("user_id").notNull(),
+    key: text("key").notNull(),
+    messageId: text("message_id").notNull(),
+    /** SHA-256 of the request body: the same key with another request is refused, not ignored. */
+    requestHash: text("request_hash").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.key] })],
+);
+
+/** Recipients sent to per user per UTC day: the daily sending quota that protects IP reputation. */
+export const sendCounters = sqliteTable(
+  "send_counters",
+  {
+    userId: text("user_id").notNull(),
+    day: text("day").notNull(),
+    recipients: integer("recipients").notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.day] })],
+);
+
+export const shardSchema = { mailboxes, folders, messages, messageBodies, attachments, idempotencyKeys, sendCounters };

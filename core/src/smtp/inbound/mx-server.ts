@@ -6,7 +6,7 @@ import { uuidv7 } from "../../../../shared/ids.ts";
 import { limits } from "../../../../shared/limits.ts";
 import type { Config } from "../../config.ts";
 import type { Logger } from "../../log.ts";
-import type { InboundMeta, InboundRecipient } from "../../pipeline/inbound-message.ts";
+import type { InboundRecipient, SpoolMeta } from "../../pipeline/spool-entry.ts";
 import type { PipelineThread } from "../../pipeline/pipeline-thread.ts";
 import type { Directory } from "../../store/directory.ts";
 import type { Shards } from "../../store/shards.ts";
@@ -19,7 +19,7 @@ export interface MxDeps {
   config: Pick<Config, "hostname" | "maxMessageBytes" | "smtp">;
   directory: Directory;
   shards: Shards;
-  spool: Spool<InboundMeta>;
+  spool: Spool<SpoolMeta>;
   pipeline: Pick<PipelineThread, "enqueue" | "backlogBytes">;
   log: Logger;
   /** Above this many bytes accepted but not yet filed, new mail is deferred with 451. */

@@ -3,7 +3,7 @@
 import { getUsage } from "../../store/mailbox.ts";
 import type { Directory } from "../../store/directory.ts";
 import type { Shards } from "../../store/shards.ts";
-import type { InboundRecipient } from "../../pipeline/inbound-message.ts";
+import type { InboundRecipient } from "../../pipeline/spool-entry.ts";
 import { replies, type SmtpReply } from "../reply.ts";
 
 export type RcptVerdict = { accept: true; recipient: InboundRecipient } | { accept: false; reply: SmtpReply };

@@ -1,0 +1,78 @@
+// Builds the RFC 5322 message of a send: MIME with nodemailer's composer (which encodes every header,
+// so no field can inject another), a Message-ID and Date derived from the message id, so that building
+// it again after a crash gives the same identity.
+import { createHash } from "node:crypto";
+import MailComposer from "nodemailer/lib/mail-composer";
+import type { MailAddressInput, SendRequest } from "../../../shared/api.ts";
+import { normalizeAddress } from "../../../shared/address.ts";
+
+export interface ComposeInput {
+  messageId: string;
+  createdAt: number;
+  from: { name?: string; address: string };
+  message: Pick<SendRequest, "to" | "cc" | "bcc" | "subject" | "text" | "html">;
+  attachments: { filename: string; contentType: string; content: Buffer }[];
+  /** The answered message's Message-ID and References, when this is a reply. */
+  replyTo: { messageIdHeader: string; references: string[] } | null;
+}
+
+const toAddress = (a: MailAddressInput) => (typeof a === "string" ? { name: "", address: normalizeAddress(a)! } : { name: a.name ?? "", address: normalizeAddress(a.address)! });
+
+export function messageIdHeader(messageId: string, domain: string): string {
+  return `<${messageId}@${domain}>`;
+}
+
+/** The message as its sender keeps it in Sent (with Bcc). */
+export async function composeMessage(input: ComposeInput): Promise<Buffer> {
+  const domain = input.from.address.split("@")[1]!;
+  const references = input.replyTo ? [...input.replyTo.references, input.replyTo.messageIdHeader].slice(-20) : [];
+  const composer = new MailComposer({
+    from: { name: input.from.name ?? "", address: input.from.address },
+    to: input.message.to.map(toAddress),
+    cc: input.message.cc.map(toAddress),
+    bcc: input.message.bcc.map(toAddress),
+    subject: input.message.subject,
+    text: input.message.text,
+    html: input.message.html,
+    messageId: messageIdHeader(input.messageId, domain),
+    date: new Date(input.createdAt),
+    ...(input.replyTo ? { inReplyTo: input.replyTo.messageIdHeader, references: references.join(" ") } : {}),
+    attachments: input.attachments.map((a) => ({ filename: a.filename, contentType: a.contentType, content: a.content })),
+    // Stable MIME boundaries: the same message builds to the same bytes.
+    baseBoundary: createHash("sha256").update(input.messageId).digest("hex").slice(0, 24),
+  } as ConstructorParameters<typeof MailComposer>[0]);
+  const node = composer.compile();
+  (node as unknown as { keepBcc: boolean }).keepBcc = true;
+  return node.build();
+}
+
+/** The header section and the body of a message. */
+function split(raw: Buffer): { head: string; body: Buffer } {
+  const end = raw.indexOf("\r\n\r\n");
+  return end === -1 ? { head: raw.toString("utf8"), body: Buffer.alloc(0) } : { head: raw.subarray(0, end + 2).toString("utf8"), body: raw.subarray(end + 2) };
+}
+
+/** Header lines (with their folded continuations) whose name matches. */
+function headerPattern(name: string): RegExp {
+  return new RegExp(`^${name}:[^\\r\\n]*(?:\\r\\n[ \\t][^\\r\\n]*)*\\r\\n`, "gim");
+}
+
+/** The copy that leaves: Bcc removed (RFC 5322 §3.6.3: the recipients must not see it). */
+export function withoutBcc(raw: Buffer): Buffer {
+  const { head, body } = split(raw);
+  return Buffer.concat([Buffer.from(head.replace(headerPattern("bcc"), ""), "utf8"), body]);
+}
+
+/** Adds Message-ID and Date when a submitted message lacks them, as Postfix's cleanup does. */
+export function withRequiredHeaders(raw: Buffer, messageId: string, domain: string, date: string): Buffer {
+  const { head, body } = split(raw);
+  let added = "";
+  if (!/^message-id:/im.test(head)) added += `Message-ID: ${messageIdHeader(messageId, domain)}\r\n`;
+  if (!/^date:/im.test(head)) added += `Date: ${date}\r\n`;
+  return added ? Buffer.concat([Buffer.from(added + head, "utf8"), body]) : raw;
+}
+
+/** The header section, as a DSN quotes it. */
+export function headerSection(raw: Buffer): string {
+  return split(raw).head;
+}

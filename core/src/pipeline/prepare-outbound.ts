@@ -1,0 +1,147 @@
+// Mail a user sends (from the API or SMTP submission): build it, keep the sender's copy in Sent, put
+// copies straight into the inboxes of recipients on this service, and queue the rest for delivery by
+// SMTP. Everything is derived from the message id, so preparing the same entry again (after a crash)
+// files and queues nothing twice.
+import { createHash } from "node:crypto";
+import { OutboundSubmission } from "../../../shared/api.ts";
+import { uuidv7From } from "../../../shared/ids.ts";
+import { rfc5322Date } from "../smtp/inbound/data.ts";
+import { signDkim } from "../smtp/outbound/dkim.ts";
+import { buildDsn, type FailedRecipient } from "../smtp/outbound/dsn.ts";
+import type { Logger } from "../log.ts";
+import type { BlobStore } from "../store/blobs.ts";
+import type { Directory } from "../store/directory.ts";
+import { discardDraft, replyTarget } from "../store/mailbox.ts";
+import type { Shards } from "../store/shards.ts";
+import { composeMessage, headerSection, withoutBcc, withRequiredHeaders } from "./compose.ts";
+import { parseMail } from "./parse.ts";
+import { attachmentKey, deliveryMessageId, filingOf, type Prepared, type PreparedDelivery, type PreparedFiling } from "./prepared.ts";
+import type { OutboundEntry } from "./spool-entry.ts";
+
+export interface OutboundDeps {
+  directory: Directory;
+  shards: Shards;
+  blobs: BlobStore;
+  log: Logger;
+  hostname: string;
+  queueLifetimeMs: number;
+  /** A message that could not be built is recorded where `npm run cli -- queue errors` shows it. */
+  recordError: (e: { userId: string; messageId: string; reason: string }) => Promise<void>;
+}
+
+class BuildError extends Error {}
+
+/** The Sent copy of an API send: built from the request and the attachments it names. */
+async function buildFromApi(entry: OutboundEntry, deps: OutboundDeps): Promise<{ raw: Buffer; draftId?: string }> {
+  const submission = OutboundSubmission.parse(JSON.parse(entry.raw.toString("utf8")));
+  const attachments = await Promise.all(
+    submission.attachments.map(async (a) => {
+      const content = await deps.blobs.get(attachmentKey(a.sha256));
+      if (!content) throw new BuildError(`attachment ${a.filename} (${a.sha256}) is not in storage`);
+      return { filename: a.filename, contentType: a.contentType, content: Buffer.from(content) };
+    }),
+  );
+  const { meta } = entry;
+  const reply = submission.message.inReplyTo ? await replyTarget(deps.shards.get(meta.shard), meta.userId, submission.message.inReplyTo) : null;
+  const raw = await composeMessage({
+    messageId: meta.messageId,
+    createdAt: submission.createdAt,
+    from: { name: submission.message.from?.name, address: meta.sender },
+    message: submission.message,
+    attachments,
+    replyTo: reply,
+  });
+  return { raw, draftId: submission.message.draftId };
+}
+
+function dsnFiling(entry: OutboundEntry, sentRaw: Buffer, subject: string, messageIdHeader: string | null, failed: FailedRecipient[], deps: OutboundDeps) {
+  return buildDsn({
+    reportingHost: deps.hostname,
+    sender: entry.meta.sender,
+    originalMessageId: messageIdHeader,
+    originalSubject: subject,
+    originalHeaders: headerSection(sentRaw),
+    arrivalDate: entry.receivedAt,
+    failed,
+    now: Date.now(),
+  });
+}
+
+export async function prepareOutbound(entry: OutboundEntry, deps: OutboundDeps): Promise<Prepared> {
+  const { meta } = entry;
+  if (!deps.shards.names.includes(meta.shard)) {
+    deps.log.error("pipeline: the sender's shard is not in the shard map; message kept in the spool", { id: entry.id, shard: meta.shard });
+    return { raws: [], filings: [], attachments: [], deliveries: [], keep: true };
+  }
+  const domain = meta.sender.split("@")[1]!;
+  let sentRaw: Buffer;
+  let draftId: string | undefined = meta.draftId;
+  try {
+    if (meta.source === "api") ({ raw: sentRaw, draftId } = await buildFromApi(entry, deps));
+    else sentRaw = withRequiredHeaders(entry.raw, meta.messageId, domain, rfc5322Date(entry.receivedAt));
+  } catch (err) {
+    // The message cannot be built (a named attachment is gone, the request is damaged): nothing is
+    // sent, the sender is told, and the operator can list it.
+    const reason = err instanceof BuildError ? err.message : `the message could not be built: ${(err as Error).message}`;
+    deps.log.warn("pipeline: outgoing message refused", { id: meta.messageId, reason });
+    await deps.recordError({ userId: meta.userId, messageId: meta.messageId, reason });
+    const notice = dsnFiling(entry, Buffer.from(`Subject: (unsent message)\r\n\r\n`), "(unsent message)", null, meta.recipients.map((recipient) => ({ recipient, reply: reason, remoteHost: null, expired: false })), deps);
+    const mail = await parseMail(notice);
+    return {
+      raws: [notice],
+      attachments: [],
+      deliveries: [],
+      filings: [filingOf(mail, { userId: meta.userId, shard: meta.shard, messageId: deliveryMessageId(entry.id, entry.receivedAt, `${meta.userId}/notice`), folderRole: "inbox", seen: false, receivedAt: entry.receivedAt, size: notice.length, rawIndex: 0 })],
+    };
+  }
+
+  let deliveredRaw = withoutBcc(sentRaw);
+  const key = await deps.directory.dkimKey(domain);
+  if (key) deliveredRaw = await signDkim(deliveredRaw, key);
+  const mail = await parseMail(sentRaw);
+
+  const filings: PreparedFiling[] = [
+    filingOf(mail, { userId: meta.userId, shard: meta.shard, messageId: meta.messageId, folderRole: "sent", seen: true, receivedAt: entry.receivedAt, size: sentRaw.length, rawIndex: 0 }),
+  ];
+  const deliveries: PreparedDelivery[] = [];
+  const failed: FailedRecipient[] = [];
+  const localUsers = new Set<string>();
+  for (const recipient of [...new Set(meta.recipients)]) {
+    const resolution = await deps.directory.resolve(recipient);
+    if (resolution.kind === "user") {
+      // On this service: straight into the inbox, no SMTP hop (mail to oneself too).
+      const { user } = resolution;
+      if (localUsers.has(user.id)) continue;
+      localUsers.add(user.id);
+      filings.push(filingOf(mail, { userId: user.id, shard: user.shard, messageId: deliveryMessageId(entry.id, entry.receivedAt, user.id), folderRole: "inbox", seen: false, receivedAt: entry.receivedAt, size: deliveredRaw.length, rawIndex: 1 }));
+    } else if (resolution.kind === "not-local") {
+      deliveries.push({
+        id: uuidv7From(entry.receivedAt, createHash("sha256").update(meta.messageId).update("/").update(recipient).digest()),
+        messageId: meta.messageId,
+        userId: meta.userId,
+        sender: meta.sender,
+        recipient,
+        domain: recipient.split("@")[1]!.toLowerCase(),
+        nextAttemptAt: entry.receivedAt,
+        createdAt: entry.receivedAt,
+        expiresAt: entry.receivedAt + deps.queueLifetimeMs,
+        rawIndex: 1,
+      });
+    } else {
+      failed.push({ recipient, reply: resolution.kind === "invalid" ? "5.1.3 bad address syntax" : `550 5.1.1 <${recipient}>: no such user here`, remoteHost: deps.hostname, expired: false });
+    }
+  }
+  const raws = [sentRaw, deliveredRaw];
+  if (failed.length > 0) {
+    const dsn = dsnFiling(entry, sentRaw, mail.subject, mail.messageIdHeader, failed, deps);
+    raws.push(dsn);
+    filings.push(filingOf(await parseMail(dsn), { userId: meta.userId, shard: meta.shard, messageId: deliveryMessageId(entry.id, entry.receivedAt, `${meta.userId}/dsn`), folderRole: "inbox", seen: false, receivedAt: entry.receivedAt, size: dsn.length, rawIndex: 2 }));
+  }
+  return {
+    raws,
+    filings,
+    attachments: mail.attachments,
+    deliveries,
+    after: draftId ? () => discardDraft(deps.shards.get(meta.shard), meta.userId, draftId) : undefined,
+  };
+}

@@ -1,0 +1,182 @@
+// The delivery agent: takes due recipients from the queue, groups them by message and domain (one
+// SMTP transaction per group), tries the domain's hosts in order, and records each recipient's fate:
+// delivered, deferred to the next attempt on the backoff schedule, or bounced with a DSN to the
+// sender. Time comes from an injectable clock, so the schedule can be tested without waiting.
+import { createHash } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
+import { uuidv7From } from "../../../../shared/ids.ts";
+import type { DnsResolver } from "../../dns.ts";
+import type { Logger } from "../../log.ts";
+import { headerSection } from "../../pipeline/compose.ts";
+import { parseMail } from "../../pipeline/parse.ts";
+import { filingOf } from "../../pipeline/prepared.ts";
+import type { BlobStore } from "../../store/blobs.ts";
+import type { Directory } from "../../store/directory.ts";
+import { fileMessages } from "../../store/filing.ts";
+import type { Delivery, OutboundQueue } from "../../store/outbound-queue.ts";
+import type { Shards } from "../../store/shards.ts";
+import { deliver, type RecipientResult } from "./deliver.ts";
+import { buildDsn, type FailedRecipient } from "./dsn.ts";
+import { nextAttemptAt } from "./retry.ts";
+import { routeFor, type RoutingConfig } from "./route.ts";
+
+export interface RunnerDeps {
+  queue: OutboundQueue;
+  blobs: BlobStore;
+  resolver: DnsResolver;
+  routing: RoutingConfig;
+  hostname: string;
+  directory: Directory;
+  shards: Shards;
+  log: Logger;
+  clock?: () => number;
+  random?: () => number;
+  /** SMTP transactions at once. */
+  concurrency?: number;
+  timeoutMs?: number;
+}
+
+export class DeliveryRunner {
+  readonly #d: RunnerDeps & { clock: () => number; random: () => number; concurrency: number };
+  #wake: (() => void) | null = null;
+  #loop: Promise<void> | null = null;
+  #stopping = false;
+
+  constructor(deps: RunnerDeps) {
+    this.#d = { ...deps, clock: deps.clock ?? Date.now, random: deps.random ?? Math.random, concurrency: deps.concurrency ?? 16 };
+  }
+
+  /** Starts the agent; recipients left in flight by a previous process are retried at once. */
+  async start(): Promise<void> {
+    const released = await this.#d.queue.releaseInFlight(this.#d.clock());
+    if (released > 0) this.#d.log.info("delivery: retrying recipients a previous run left in flight", { released });
+    this.#loop ??= this.#run();
+  }
+
+  wake(): void {
+    this.#wake?.();
+  }
+
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    this.#wake?.();
+    await this.#loop;
+  }
+
+  async #run(): Promise<void> {
+    while (!this.#stopping) {
+      try {
+        if ((await this.runDue()) > 0) continue;
+      } catch (err) {
+        this.#d.log.error("delivery: run failed", { err });
+      }
+      // Nothing due: wait for new mail, or poll for retries coming due.
+      await Promise.race([new Promise<void>((resolve) => (this.#wake = resolve)), sleep(1000)]);
+      this.#wake = null;
+    }
+  }
+
+  /** Works every recipient due at `now`; returns how many were attempted. */
+  async runDue(now: number = this.#d.clock()): Promise<number> {
+    const due = await this.#d.queue.claimDue(now, 200);
+    const groups = new Map<string, Delivery[]>();
+    for (const d of due) {
+      const key = `${d.messageId}/${d.domain}`;
+      groups.set(key, [...(groups.get(key) ?? []), d]);
+    }
+    const pending = [...groups.values()];
+    await Promise.all(
+      Array.from({ length: Math.min(this.#d.concurrency, pending.length) }, async () => {
+        for (let group = pending.shift(); group; group = pending.shift()) await this.#deliverGroup(group, now);
+      }),
+    );
+    return due.length;
+  }
+
+  async #deliverGroup(rows: Delivery[], now: number): Promise<void> {
+    const { queue, log } = this.#d;
+    const expired = rows.filter((r) => now >= r.expiresAt);
+    const live = rows.filter((r) => now < r.expiresAt);
+    const bounced: { row: Delivery; failure: FailedRecipient }[] = expired.map((row) => ({
+      row,
+      failure: { recipient: row.recipient, reply: row.lastReply ?? "no attempt succeeded", remoteHost: row.lastHost, expired: true },
+    }));
+
+    const results = new Map<string, RecipientResult & { host: string | null }>();
+    if (live.length > 0) {
+      const first = live[0]!;
+      const route = await routeFor(first.domain, this.#d.resolver, this.#d.routing);
+      if (route.kind === "permanent") {
+        for (const r of live) results.set(r.id, { recipient: r.recipient, outcome: "bounced", reply: `${route.status} ${route.reason}`, host: null });
+      } else if (route.kind === "temporary") {
+        for (const r of live) results.set(r.id, { recipient: r.recipient, outcome: "deferred", reply: route.reason, host: null });
+      } else {
+        const raw = await this.#d.blobs.get(first.rawKey, { offset: first.rawOffset, length: first.rawLength });
+        if (!raw) {
+          for (const r of live) results.set(r.id, { recipient: r.recipient, outcome: "deferred", reply: "the message is not readable from storage yet", host: null });
+        } else {
+          let remaining = live;
+          // RFC 5321 §5.1: on a temporary failure or no connection, try the next host.
+          for (const hop of route.hops) {
+            if (remaining.length === 0) break;
+            const attempt = await deliver({ hop, heloName: this.#d.hostname, from: first.sender, recipients: remaining.map((r) => r.recipient), raw: Buffer.from(raw), timeoutMs: this.#d.timeoutMs });
+            const byRecipient = new Map(attempt.map((a) => [a.recipient, a]));
+            for (const r of remaining) results.set(r.id, { ...byRecipient.get(r.recipient)!, host: hop.hostname });
+            remaining = remaining.filter((r) => results.get(r.id)!.outcome === "deferred");
+          }
+          if (route.hops.length === 0) for (const r of live) results.set(r.id, { recipient: r.recipient, outcome: "deferred", reply: "no host to deliver to", host: null });
+        }
+      }
+    }
+
+    for (const r of live) {
+      const result = results.get(r.id)!;
+      if (result.outcome === "bounced") bounced.push({ row: r, failure: { recipient: r.recipient, reply: result.reply, remoteHost: result.host, expired: false } });
+    }
+    // The sender learns of every bounce before the rows say so: a crash in between files the same
+    // DSN again (same id, so once) rather than losing it.
+    if (bounced.length > 0) await this.#fileDsn(bounced);
+    for (const r of live) {
+      const result = results.get(r.id)!;
+      const attempts = r.attempts + 1;
+      if (result.outcome === "deferred") {
+        await queue.record(r.id, { state: "deferred", reply: result.reply, host: result.host, nextAttemptAt: nextAttemptAt(now, attempts, this.#d.random()), attempted: true }, now);
+        log.info("delivery: deferred", { id: r.id, recipient: r.recipient, attempts, reply: result.reply });
+      } else {
+        await queue.record(r.id, { state: result.outcome, reply: result.reply, host: result.host, attempted: true }, now);
+        log.info(`delivery: ${result.outcome}`, { id: r.id, recipient: r.recipient, reply: result.reply });
+      }
+    }
+    for (const { row } of bounced.filter((b) => b.failure.expired)) {
+      await queue.record(row.id, { state: "bounced", reply: `expired: ${row.lastReply ?? ""}`.trim(), host: row.lastHost, attempted: false }, now);
+      log.info("delivery: expired", { id: row.id, recipient: row.recipient });
+    }
+  }
+
+  async #fileDsn(bounced: { row: Delivery; failure: FailedRecipient }[]): Promise<void> {
+    const { row } = bounced[0]!;
+    const sender = await this.#d.directory.userById(row.userId);
+    if (!sender) return; // the sender's account is gone: nobody to tell
+    const original = await this.#d.blobs.get(row.rawKey, { offset: row.rawOffset, length: row.rawLength });
+    const originalMail = original ? await parseMail(original) : null;
+    const dsn = buildDsn({
+      reportingHost: this.#d.hostname,
+      sender: row.sender,
+      originalMessageId: originalMail?.messageIdHeader ?? null,
+      originalSubject: originalMail?.subject ?? "",
+      originalHeaders: original ? headerSection(Buffer.from(original)) : "",
+      arrivalDate: row.createdAt,
+      failed: bounced.map((b) => b.failure),
+      now: this.#d.clock(),
+    });
+    const seed = createHash("sha256");
+    for (const b of bounced) seed.update(b.row.id).update(String(b.row.attempts));
+    // Derived from the bounced rows, so filing it again after a crash finds it already there.
+    const messageId = uuidv7From(row.createdAt, seed.digest());
+    const key = `raw/dsn/${messageId}.eml`;
+    await this.#d.blobs.put(key, dsn, "message/rfc822");
+    const mail = await parseMail(dsn);
+    const { rawIndex: _, shard: __, ...filing } = filingOf(mail, { userId: sender.id, shard: sender.shard, messageId, folderRole: "inbox", seen: false, receivedAt: this.#d.clock(), size: dsn.length, rawIndex: 0 });
+    await fileMessages(this.#d.shards.get(sender.shard), [{ ...filing, raw: { key, offset: 0, length: dsn.length } }]);
+  }
+}

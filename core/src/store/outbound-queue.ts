@@ -1,0 +1,124 @@
+// The node's outbound delivery queue (queue-schema.ts): what is waiting, due, in flight, done.
+import { and, asc, count, eq, inArray, lte, min, sql } from "drizzle-orm";
+import { openDatabase, type Database } from "./libsql.ts";
+import { deliveries, queueErrors, queueSchema } from "./queue-schema.ts";
+import { WriteLock } from "./write-lock.ts";
+
+export type Delivery = typeof deliveries.$inferSelect;
+export type NewDelivery = Omit<Delivery, "state" | "attempts" | "lastReply" | "lastHost" | "updatedAt">;
+
+/** In flight: claimed by the delivery runner. Only in memory of the process that claimed it; a
+ * restart puts such rows back to due (the remote never answered 250 to a connection that died). */
+export const SENDING = "sending";
+
+export class OutboundQueue {
+  readonly #database: Database<typeof queueSchema>;
+  readonly #lock = new WriteLock();
+
+  private constructor(database: Database<typeof queueSchema>) {
+    this.#database = database;
+  }
+
+  static async open(url: string, authToken?: string): Promise<OutboundQueue> {
+    return new OutboundQueue(await openDatabase(url, queueSchema, "queue", authToken));
+  }
+
+  get #db() {
+    return this.#database.db;
+  }
+
+  close(): void {
+    this.#database.client.close();
+  }
+
+  /** Adds recipients; a recipient already queued for the same message is left as it is (idempotent). */
+  async enqueue(rows: NewDelivery[]): Promise<void> {
+    if (rows.length === 0) return;
+    const now = Date.now();
+    await this.#lock.run(() =>
+      this.#db
+        .insert(deliveries)
+        .values(rows.map((r) => ({ ...r, state: "queued" as const, attempts: 0, updatedAt: now })))
+        .onConflictDoNothing(),
+    );
+  }
+
+  /** Rows left in flight by a process that died go back to the queue, due now. */
+  async releaseInFlight(now: number): Promise<number> {
+    const released = await this.#lock.run(() =>
+      this.#db
+        .update(deliveries)
+        .set({ state: "deferred", nextAttemptAt: now, updatedAt: now })
+        .where(eq(deliveries.state, SENDING as "queued"))
+        .returning({ id: deliveries.id }),
+    );
+    return released.length;
+  }
+
+  /** Takes up to `limit` due rows and marks them in flight. */
+  async claimDue(now: number, limit: number): Promise<Delivery[]> {
+    return this.#lock.run(() =>
+      this.#db.transaction(async (tx) => {
+        const due = await tx
+          .select()
+          .from(deliveries)
+          .where(and(inArray(deliveries.state, ["queued", "deferred"]), lte(deliveries.nextAttemptAt, now)))
+          .orderBy(asc(deliveries.nextAttemptAt))
+          .limit(limit);
+        if (due.length > 0) {
+          await tx
+            .update(deliveries)
+            .set({ state: SENDING as "queued", updatedAt: now })
+            .where(inArray(deliveries.id, due.map((d) => d.id)));
+        }
+        return due;
+      }),
+    );
+  }
+
+  async record(id: string, update: { state: "delivered" | "deferred" | "bounced"; reply: string; host: string | null; nextAttemptAt?: number; attempted: boolean }, now: number): Promise<void> {
+    await this.#lock.run(() =>
+      this.#db
+        .update(deliveries)
+        .set({
+          state: update.state,
+          lastReply: update.reply.slice(0, 2000),
+          lastHost: update.host,
+          ...(update.nextAttemptAt !== undefined ? { nextAttemptAt: update.nextAttemptAt } : {}),
+          attempts: update.attempted ? sql`${deliveries.attempts} + 1` : deliveries.attempts,
+          updatedAt: now,
+        })
+        .where(eq(deliveries.id, id)),
+    );
+  }
+
+  async get(id: string): Promise<Delivery | null> {
+    const [row] = await this.#db.select().from(deliveries).where(eq(deliveries.id, id));
+    return row ?? null;
+  }
+
+  async list(limit = 500): Promise<Delivery[]> {
+    return this.#db.select().from(deliveries).orderBy(asc(deliveries.createdAt)).limit(limit);
+  }
+
+  /** Depth per state and the age of the oldest message still waiting, for metrics. */
+  async stats(now: number): Promise<{ depth: Record<string, number>; oldestWaitingAgeSeconds: number }> {
+    const rows = await this.#db.select({ state: deliveries.state, n: count() }).from(deliveries).groupBy(deliveries.state);
+    const [oldest] = await this.#db
+      .select({ createdAt: min(deliveries.createdAt) })
+      .from(deliveries)
+      .where(inArray(deliveries.state, ["queued", "deferred", SENDING as "queued"]));
+    return {
+      depth: Object.fromEntries(rows.map((r) => [r.state, r.n])),
+      oldestWaitingAgeSeconds: oldest?.createdAt ? Math.max(0, (now - oldest.createdAt) / 1000) : 0,
+    };
+  }
+
+  async addError(e: { id: string; userId: string; messageId: string; reason: string }): Promise<void> {
+    await this.#lock.run(() => this.#db.insert(queueErrors).values({ ...e, createdAt: Date.now() }).onConflictDoNothing());
+  }
+
+  async listErrors(limit = 500) {
+    return this.#db.select().from(queueErrors).orderBy(asc(queueErrors.createdAt)).limit(limit);
+  }
+}
