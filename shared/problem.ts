@@ -29,6 +29,7 @@ export const problemKinds = {
   payloadTooLarge: { status: 413, title: "Payload too large" },
   unsupportedMediaType: { status: 415, title: "Unsupported media type" },
   rangeNotSatisfiable: { status: 416, title: "Range not satisfiable" },
+  unprocessable: { status: 422, title: "The request cannot be processed" },
   tooManyRequests: { status: 429, title: "Too many requests" },
   internal: { status: 500, title: "Internal error" },
   badGateway: { status: 502, title: "The mail core did not answer properly" },

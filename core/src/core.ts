@@ -7,7 +7,12 @@ import type { Config } from "./config.ts";
 import { createLogger, setLogLevel, type Logger } from "./log.ts";
 import type { SpoolMeta } from "./pipeline/spool-entry.ts";
 import { PipelineThread } from "./pipeline/pipeline-thread.ts";
+import { renderMetrics } from "./metrics.ts";
+import { Outbox } from "./outbox.ts";
 import { createMxServer } from "./smtp/inbound/mx-server.ts";
+import { createSubmissionServer } from "./smtp/submission/submission-server.ts";
+import { httpBlobStore } from "./store/local-r2.ts";
+import { OutboundQueue } from "./store/outbound-queue.ts";
 import { Spool } from "./spool/spool.ts";
 import { Directory } from "./store/directory.ts";
 import { Shards } from "./store/shards.ts";
@@ -15,7 +20,9 @@ import { Shards } from "./store/shards.ts";
 export interface RunningCore {
   config: Config;
   smtpPort: number;
+  submissionPort: number;
   apiPort: number;
+  queue: OutboundQueue;
   directory: Directory;
   shards: Shards;
   spool: Spool<SpoolMeta>;
@@ -55,9 +62,16 @@ export async function startCore(config: Config): Promise<RunningCore> {
   });
   for (const entry of recovered) pipeline.enqueue(entry);
 
+  const queue = await OutboundQueue.open(config.queueUrl, config.libsqlAuthToken);
+  const blobs = httpBlobStore(pipeline.blobsUrl);
+  const outbox = new Outbox({ spool, pipeline, shards });
+
   const mx = createMxServer({ config, directory, shards, spool, pipeline, log: log.child({ part: "mx" }) });
   mx.on("error", (err) => log.warn("mx: connection error", { err }));
   const smtpPort = await listen((cb) => mx.listen(config.smtp.port, config.smtp.host, cb));
+  const submission = createSubmissionServer({ config, directory, shards, outbox, log: log.child({ part: "submission" }) });
+  submission.on("error", (err) => log.warn("submission: connection error", { err }));
+  const submissionPort = await listen((cb) => submission.listen(config.submission.port, config.submission.host, cb));
 
   const app = createApiApp({
     directory,
@@ -65,17 +79,24 @@ export async function startCore(config: Config): Promise<RunningCore> {
     signingSecret: config.internalSigningSecret,
     region: config.region,
     log: log.child({ part: "api" }),
+    outbox,
+    blobs,
+    queue,
+    sendDailyLimit: config.sendDailyLimit,
+    metrics: () => renderMetrics({ queue, spool, pipeline }),
     health: () => ({ spool: spool.stats(), pipeline: pipeline.stats, backlogBytes: pipeline.backlogBytes }),
   });
   let api!: ServerType;
   const apiPort = await listen((cb) => (api = serve({ fetch: app.fetch, port: config.api.port, hostname: config.api.host }, cb)));
-  log.info("core started", { smtp: `${config.smtp.host}:${smtpPort}`, api: `${config.api.host}:${apiPort}`, shards: shards.names.length, recovered: recovered.length });
+  log.info("core started", { smtp: `${config.smtp.host}:${smtpPort}`, submission: `${config.submission.host}:${submissionPort}`, api: `${config.api.host}:${apiPort}`, shards: shards.names.length, recovered: recovered.length });
 
   let stopping: Promise<void> | null = null;
   return {
     config,
     smtpPort,
+    submissionPort,
     apiPort,
+    queue,
     directory,
     shards,
     spool,
@@ -84,9 +105,11 @@ export async function startCore(config: Config): Promise<RunningCore> {
     stop() {
       stopping ??= (async () => {
         await new Promise<void>((resolve) => mx.close(() => resolve()));
+        await new Promise<void>((resolve) => submission.close(() => resolve()));
         await new Promise<void>((resolve) => api.close(() => resolve()));
         await pipeline.stop();
         await spool.close();
+        queue.close();
         shards.close();
         directory.close();
         log.info("core stopped");

@@ -12,6 +12,7 @@ export function testConfig(dataDir: string, overrides: Record<string, string> = 
   return loadConfig({
     DATA_DIR: dataDir,
     SMTP_PORT: "0",
+    SUBMISSION_PORT: "0",
     API_PORT: "0",
     INTERNAL_SIGNING_SECRET: TEST_SECRET,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "error",

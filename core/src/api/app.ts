@@ -10,10 +10,17 @@ import type { Directory } from "../store/directory.ts";
 import type { Shards } from "../store/shards.ts";
 import "./context.ts";
 import { ReplayGuard } from "./replay-guard.ts";
+import { parseBody } from "./validate.ts";
 import { authRoutes } from "./routes/auth.ts";
 import { mailboxRoutes } from "./routes/mailbox.ts";
+import { outboxRoutes, type OutboxDeps } from "./routes/outbox.ts";
+import { z } from "zod";
+import type { OutboundQueue } from "../store/outbound-queue.ts";
 
-export interface ApiDeps {
+export interface ApiDeps extends OutboxDeps {
+  queue: OutboundQueue;
+  /** Prometheus text exposition, for GET /metrics. */
+  metrics: () => Promise<string>;
   directory: Directory;
   shards: Shards;
   signingSecret: string;
@@ -33,6 +40,8 @@ export function createApiApp(deps: ApiDeps): Hono {
   });
 
   app.get("/healthz", (c) => c.json({ ok: true, region: deps.region, ...deps.health() }));
+  // Like /healthz, for the operator's scraper on the internal network, not for the edge.
+  app.get("/metrics", async (c) => c.text(await deps.metrics(), 200, { "content-type": "text/plain; version=0.0.4" }));
 
   app.use("/internal/*", async (c, next) => {
     const body = new Uint8Array(await c.req.arrayBuffer());
@@ -55,6 +64,13 @@ export function createApiApp(deps: ApiDeps): Hono {
 
   app.route("/internal/v1/auth", authRoutes(deps));
   app.route("/internal/v1/users/:userId", mailboxRoutes());
+  app.route("/internal/v1/users/:userId", outboxRoutes(deps));
+  // The edge's outgoing-errors queue: messages that failed validation there, kept for the operator.
+  app.post("/internal/v1/queue-errors", async (c) => {
+    const e = parseBody(c, z.object({ id: z.string().min(1).max(200), userId: z.string().max(100), messageId: z.string().max(100), reason: z.string().max(2000) }));
+    await deps.queue.addError(e);
+    return c.json({ recorded: true });
+  });
 
   const answer = (err: ProblemError, requestId: string) => problemResponse({ ...err.problem, requestId }, err.headers);
   app.notFound((c) => answer(new ProblemError("notFound", "No such route."), c.get("requestId")));

@@ -6,7 +6,9 @@ import { ConfigError, loadConfig } from "../config.ts";
 import { setLogLevel } from "../log.ts";
 import { Directory, DirectoryError } from "../store/directory.ts";
 import { getUsage, setQuota } from "../store/mailbox.ts";
+import { OutboundQueue } from "../store/outbound-queue.ts";
 import { Shards } from "../store/shards.ts";
+import { dnsRecordsFor, newDkimKey } from "../smtp/outbound/dkim.ts";
 import { normalizeAddress, isValidDomain } from "../../../shared/address.ts";
 import { hashPassword } from "../../../shared/password.ts";
 import { formatSize, parseSize } from "../units.ts";
@@ -17,6 +19,10 @@ const USAGE = `Usage: npm run cli -- <command>
   domain alias <alias-domain> <domain>      every address at alias-domain reaches the same one at domain
   domain list
   domain remove <domain>                    (a domain with users cannot be removed)
+  domain dkim <domain>                      make a DKIM key and print the DNS records to publish
+
+  queue list                                outgoing recipients: queued, deferred, delivered, bounced
+  queue errors                              messages that failed validation before sending
 
   user add <address> --password <pw> [--quota 5G]
   user list [domain]
@@ -92,6 +98,37 @@ async function run(argv: string[]): Promise<void> {
         const domain = domainArg(positionals, 2);
         await directory.removeDomain(domain);
         return out(`domain ${domain} removed`, { domain });
+      }
+      case "domain dkim": {
+        const domain = domainArg(positionals, 2);
+        const key = newDkimKey(domain);
+        await directory.setDkimKey(domain, key.selector, key.privateKey);
+        const records = dnsRecordsFor(domain, key.selector, key.publicKey, config.hostname);
+        return out(
+          [`DKIM key made for ${domain} (selector ${key.selector}); mail from ${domain} is signed from now on.`, "Publish these DNS records:", "", ...records].join("\n"),
+          { domain, selector: key.selector, records },
+        );
+      }
+      case "queue list": {
+        const queue = await OutboundQueue.open(config.queueUrl, config.libsqlAuthToken);
+        const rows = await queue.list();
+        queue.close();
+        const when = (ms: number) => new Date(ms).toISOString().replace("T", " ").slice(0, 19);
+        return out(
+          rows
+            .map((r) => {
+              const state = r.state === "deferred" ? `deferred (${r.attempts} attempt${r.attempts === 1 ? "" : "s"}, next ${when(r.nextAttemptAt)})` : r.state;
+              return `${when(r.createdAt)}  ${r.messageId}  ${r.sender} → ${r.recipient}  ${state}${r.lastReply ? `\n    ${r.lastReply}` : ""}`;
+            })
+            .join("\n") || "(the queue is empty)",
+          rows,
+        );
+      }
+      case "queue errors": {
+        const queue = await OutboundQueue.open(config.queueUrl, config.libsqlAuthToken);
+        const rows = await queue.listErrors();
+        queue.close();
+        return out(rows.map((r) => `${new Date(r.createdAt).toISOString()}  ${r.messageId}  user ${r.userId}: ${r.reason}`).join("\n") || "(no errors)", rows);
       }
       case "user add": {
         const address = addressArg(positionals, 2);

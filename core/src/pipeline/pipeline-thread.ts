@@ -9,31 +9,36 @@ import type { FromWorker, PipelineWorkerData, ToWorker } from "./pipeline-worker
 export class PipelineThread {
   readonly #worker: Worker;
   readonly #spool: Spool<SpoolMeta>;
+  /** The pipeline thread's R2 gateway, for the main thread's own reads and writes. */
+  readonly blobsUrl: string;
+  /** Spool entries handed over and not yet reported done (outbound entries use the message id). */
+  readonly #pending = new Set<string>();
   #outstanding = 0;
   #backlogBytes = 0;
   #filed = 0;
   #idleWaiters: (() => void)[] = [];
   #stopped: Promise<void> | null = null;
 
-  private constructor(worker: Worker, spool: Spool<SpoolMeta>) {
+  private constructor(worker: Worker, spool: Spool<SpoolMeta>, blobsUrl: string) {
     this.#worker = worker;
     this.#spool = spool;
+    this.blobsUrl = blobsUrl;
   }
 
   static async start(options: PipelineWorkerData & { spool: Spool<SpoolMeta>; log: Logger }): Promise<PipelineThread> {
     const { spool, log, ...workerData } = options;
     const worker = new Worker(new URL("./pipeline-worker.ts", import.meta.url), { workerData });
-    const thread = new PipelineThread(worker, spool);
-    await new Promise<void>((resolve, reject) => {
+    const blobsUrl = await new Promise<string>((resolve, reject) => {
       worker.once("error", reject);
       worker.on("message", function ready(m: FromWorker) {
         if (m.type === "ready") {
           worker.off("message", ready);
           worker.off("error", reject);
-          resolve();
+          resolve(m.blobsUrl);
         }
       });
     });
+    const thread = new PipelineThread(worker, spool, blobsUrl);
     worker.on("message", (m: FromWorker) => thread.#onMessage(m));
     // A pipeline that dies takes the process with it: everything it had not finished is still in the
     // spool, and a restart files it (the way an MTA's supervisor restarts a crashed delivery agent).
@@ -47,6 +52,7 @@ export class PipelineThread {
   #onMessage(m: FromWorker): void {
     if (m.type !== "batch") return;
     this.#spool.complete(m.done);
+    for (const id of m.done) this.#pending.delete(id);
     this.#filed += m.done.length;
     this.#outstanding -= m.processed;
     this.#backlogBytes -= m.bytes;
@@ -54,9 +60,15 @@ export class PipelineThread {
   }
 
   enqueue(entry: MailEntry): void {
+    this.#pending.add(entry.id);
     this.#outstanding++;
     this.#backlogBytes += entry.raw.length;
     this.#worker.postMessage({ type: "enqueue", entries: [entry] } satisfies ToWorker);
+  }
+
+  /** Whether a spool entry (for outbound mail: the message id) is accepted and not yet done. */
+  isPending(id: string): boolean {
+    return this.#pending.has(id);
   }
 
   get backlogBytes(): number {

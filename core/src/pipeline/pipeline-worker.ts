@@ -8,7 +8,7 @@ import { createLogger, setLogLevel } from "../log.ts";
 import { DeliveryRunner } from "../smtp/outbound/delivery-runner.ts";
 import type { RoutingConfig } from "../smtp/outbound/route.ts";
 import { Directory } from "../store/directory.ts";
-import { openLocalR2 } from "../store/local-r2.ts";
+import { httpBlobStore, startLocalR2 } from "../store/local-r2.ts";
 import { OutboundQueue } from "../store/outbound-queue.ts";
 import { Shards } from "../store/shards.ts";
 import { MailPipeline, type BatchReport } from "./mail-pipeline.ts";
@@ -31,7 +31,7 @@ export interface PipelineWorkerData {
 }
 
 export type ToWorker = { type: "enqueue"; entries: MailEntry[] } | { type: "stop" };
-export type FromWorker = { type: "ready" } | ({ type: "batch" } & BatchReport) | { type: "stopped" };
+export type FromWorker = { type: "ready"; blobsUrl: string } | ({ type: "batch" } & BatchReport) | { type: "stopped" };
 
 installOnePartBlob();
 const data = workerData as PipelineWorkerData;
@@ -43,7 +43,8 @@ const send = (message: FromWorker) => port.postMessage(message);
 const shards = await Shards.open(data.shards, data.libsqlAuthToken);
 const directory = await Directory.open(data.directoryUrl, data.libsqlAuthToken);
 const queue = await OutboundQueue.open(data.queueUrl, data.libsqlAuthToken);
-const blobs = await openLocalR2(data.r2PersistDir);
+const r2 = await startLocalR2(data.r2PersistDir);
+const blobs = httpBlobStore(r2.url, r2.close);
 const runner = new DeliveryRunner({
   queue,
   blobs,
@@ -87,4 +88,4 @@ port.on("message", (message: ToWorker) => {
     })();
   }
 });
-send({ type: "ready" });
+send({ type: "ready", blobsUrl: r2.url });

@@ -27,7 +27,8 @@ export default {
   },
 };`;
 
-export async function openLocalR2(persistDir: string): Promise<BlobStore> {
+/** Starts the emulator; `url` is its gateway, for `httpBlobStore` in any thread of this process. */
+export async function startLocalR2(persistDir: string): Promise<{ url: string; close: () => Promise<void> }> {
   const mf = new Miniflare(
     convertV4MiniflareOptions({
       modules: true,
@@ -38,7 +39,11 @@ export async function openLocalR2(persistDir: string): Promise<BlobStore> {
       cf: false,
     }),
   );
-  const base = await mf.ready;
+  return { url: (await mf.ready).href, close: () => mf.dispose() };
+}
+
+/** The blob store over a running gateway. */
+export function httpBlobStore(base: string, close: () => Promise<void> = async () => {}): BlobStore {
   const url = (key: string) => new URL(encodeURIComponent(key), base);
   const fail = async (what: string, res: Response) => {
     throw new Error(`local R2 ${what} failed: ${res.status} ${await res.text()}`);
@@ -59,6 +64,12 @@ export async function openLocalR2(persistDir: string): Promise<BlobStore> {
       if (!res.ok) await fail("get", res);
       return new Uint8Array(await res.arrayBuffer());
     },
-    close: () => mf.dispose(),
+    close,
   };
+}
+
+/** Starts the emulator and returns a blob store on it (closing the store stops the emulator). */
+export async function openLocalR2(persistDir: string): Promise<BlobStore> {
+  const r2 = await startLocalR2(persistDir);
+  return httpBlobStore(r2.url, r2.close);
 }

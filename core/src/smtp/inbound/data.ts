@@ -51,9 +51,7 @@ export function rfc5322Date(ms: number): string {
   return new Date(ms).toUTCString().replace(/GMT$/, "+0000");
 }
 
-/** The trace headers an MX adds on top (RFC 5321 §4.4): Return-Path and Received. */
-export function traceHeaders(t: {
-  mailFrom: string;
+export interface TraceInfo {
   helo: string;
   clientAddress: string;
   hostname: string;
@@ -61,13 +59,20 @@ export function traceHeaders(t: {
   id: string;
   recipients: string[];
   receivedAt: number;
-}): Buffer {
+}
+
+/** The Received header (RFC 5321 §4.4) each hop adds on top. */
+export function receivedHeader(t: TraceInfo): Buffer {
   const forClause = t.recipients.length === 1 ? `\r\n\tfor <${headerSafe(t.recipients[0]!)}>` : "";
   return Buffer.from(
-    `Return-Path: <${headerSafe(t.mailFrom)}>\r\n` +
-      `Received: from ${headerSafe(t.helo) || "unknown"} ([${headerSafe(t.clientAddress)}])\r\n` +
+    `Received: from ${headerSafe(t.helo) || "unknown"} ([${headerSafe(t.clientAddress)}])\r\n` +
       `\tby ${headerSafe(t.hostname)} (edgemail) with ${t.protocol} id ${t.id}${forClause};\r\n` +
       `\t${rfc5322Date(t.receivedAt)}\r\n`,
     "utf8",
   );
+}
+
+/** What the final delivery adds: Return-Path (the envelope sender) and Received. */
+export function traceHeaders(t: TraceInfo & { mailFrom: string }): Buffer {
+  return Buffer.concat([Buffer.from(`Return-Path: <${headerSafe(t.mailFrom)}>\r\n`, "utf8"), receivedHeader(t)]);
 }

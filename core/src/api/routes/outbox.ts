@@ -1,0 +1,66 @@
+// Sending, for the edge: reserve (quota + Idempotency-Key) while the client waits, then accept the
+// message when the outgoing queue's consumer brings it. Drafts are saved here too.
+import { Hono } from "hono";
+import { z } from "zod";
+import { DraftRequest, Id, OutboundSubmission, ResolvedAttachment, SendReservation } from "../../../../shared/api.ts";
+import { normalizeAddress } from "../../../../shared/address.ts";
+import { ProblemError } from "../../../../shared/problem.ts";
+import { saveDraft } from "../../drafts.ts";
+import type { Outbox } from "../../outbox.ts";
+import type { BlobStore } from "../../store/blobs.ts";
+import type { Directory, DirectoryUser } from "../../store/directory.ts";
+import { reserveSend } from "../../store/sending.ts";
+import { parseBody } from "../validate.ts";
+
+export interface OutboxDeps {
+  directory: Directory;
+  outbox: Outbox;
+  blobs: BlobStore;
+  sendDailyLimit: number;
+}
+
+/** The sender address a request may use: the user's own, or one of their aliases. */
+async function senderAddress(deps: OutboxDeps, user: DirectoryUser, requested: string | undefined): Promise<string> {
+  if (requested === undefined) return user.address;
+  const address = normalizeAddress(requested);
+  if (address && (address === user.address || (await deps.directory.aliasesOf(user.id)).includes(address))) return address;
+  throw new ProblemError("validation", `${requested} is not one of your addresses.`, { errors: [{ field: "from.address", message: "not one of your addresses" }] });
+}
+
+const DraftBody = z.object({ draft: DraftRequest, attachments: z.array(ResolvedAttachment) });
+
+export function outboxRoutes(deps: OutboxDeps): Hono {
+  const app = new Hono();
+
+  app.post("/outbox/reservations", async (c) => {
+    const request = parseBody(c, SendReservation);
+    await senderAddress(deps, c.get("user"), request.from);
+    return c.json(await reserveSend(c.get("shard"), c.get("user").id, request, deps.sendDailyLimit));
+  });
+
+  app.post("/outbox", async (c) => {
+    const submission = parseBody(c, OutboundSubmission);
+    const user = c.get("user");
+    const sender = await senderAddress(deps, user, submission.message.from?.address);
+    const m = submission.message;
+    const recipients = [...m.to, ...m.cc, ...m.bcc].map((r) => normalizeAddress(typeof r === "string" ? r : r.address)!);
+    const result = await deps.outbox.accept(
+      { kind: "outbound", source: "api", userId: user.id, shard: user.shard, sender, messageId: submission.messageId, recipients, draftId: m.draftId },
+      Buffer.from(JSON.stringify(submission), "utf8"),
+      submission.createdAt,
+    );
+    return c.json({ id: submission.messageId, status: result }, result === "accepted" ? 202 : 200);
+  });
+
+  app.put("/drafts/:id", async (c) => {
+    const id = c.req.param("id");
+    if (!Id.safeParse(id).success) {
+      throw new ProblemError("validation", "A draft id is a UUIDv7 the client makes.", { errors: [{ field: "id", message: "must be a UUIDv7" }] });
+    }
+    const body = parseBody(c, DraftBody);
+    const sender = await senderAddress(deps, c.get("user"), body.draft.from?.address);
+    return c.json(await saveDraft({ shard: c.get("shard"), blobs: deps.blobs }, c.get("user"), sender, id, body.draft, body.attachments));
+  });
+
+  return app;
+}

@@ -1,0 +1,44 @@
+// Drafts: a compose request saved (and saved again) under a client-chosen id in the drafts folder,
+// as a real message, so every client lists and reads it like any other. Sending it removes it.
+import type { DraftRequest, ResolvedAttachment } from "../../shared/api.ts";
+import { ProblemError } from "../../shared/problem.ts";
+import { composeMessage } from "./pipeline/compose.ts";
+import { parseMail } from "./pipeline/parse.ts";
+import { attachmentKey, filingOf } from "./pipeline/prepared.ts";
+import type { BlobStore } from "./store/blobs.ts";
+import type { DirectoryUser } from "./store/directory.ts";
+import { fileMessages } from "./store/filing.ts";
+import { discardDraft, findFolder } from "./store/mailbox.ts";
+import { messageExists } from "./store/sending.ts";
+import type { ShardDatabase } from "./store/shards.ts";
+
+export async function saveDraft(
+  deps: { shard: ShardDatabase; blobs: BlobStore },
+  user: DirectoryUser,
+  sender: string,
+  draftId: string,
+  draft: DraftRequest,
+  attachments: ResolvedAttachment[],
+): Promise<{ id: string }> {
+  const drafts = await findFolder(deps.shard.db, user.id, "drafts");
+  if (!drafts) throw new ProblemError("internal", "This mailbox has no drafts folder.");
+  await discardDraft(deps.shard, user.id, draftId);
+  if (await messageExists(deps.shard, user.id, draftId)) {
+    throw new ProblemError("conflict", `Message ${draftId} exists and is not a draft; choose a new id for the draft.`);
+  }
+  const content = await Promise.all(
+    attachments.map(async (a) => {
+      const bytes = await deps.blobs.get(attachmentKey(a.sha256));
+      if (!bytes) throw new ProblemError("validation", `Attachment ${a.filename} is not in storage; upload it again.`, { errors: [{ field: "attachments", message: "not found" }] });
+      return { filename: a.filename, contentType: a.contentType, content: Buffer.from(bytes) };
+    }),
+  );
+  const now = Date.now();
+  const raw = await composeMessage({ messageId: draftId, createdAt: now, from: { name: draft.from?.name, address: sender }, message: draft, attachments: content, replyTo: null });
+  const key = `raw/drafts/${user.id}/${draftId}/${now}.eml`;
+  await deps.blobs.put(key, raw, "message/rfc822");
+  const mail = await parseMail(raw);
+  const { shard: _, rawIndex: __, ...filing } = filingOf(mail, { userId: user.id, shard: deps.shard.name, messageId: draftId, folderRole: "drafts", seen: true, receivedAt: now, size: raw.length, rawIndex: 0 });
+  await fileMessages(deps.shard, [{ ...filing, raw: { key, offset: 0, length: raw.length } }]);
+  return { id: draftId };
+}

@@ -1,0 +1,129 @@
+// SMTP submission (RFC 6409) for mail apps: AUTH PLAIN/LOGIN, only over TLS except from loopback;
+// the envelope sender and the From header must be one of the user's addresses. Accepted mail goes
+// through the same outbox as the API: daily quota, spool (synced before 250), Sent copy, delivery.
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { isIPv4 } from "node:net";
+import PostalMime from "postal-mime";
+import { SMTPServer, type SMTPServerAuthentication, type SMTPServerAuthenticationResponse, type SMTPServerDataStream, type SMTPServerSession } from "smtp-server";
+import { normalizeAddress } from "../../../../shared/address.ts";
+import { limits } from "../../../../shared/limits.ts";
+import { verifyPassword } from "../../../../shared/password.ts";
+import type { Config } from "../../config.ts";
+import type { Logger } from "../../log.ts";
+import type { Outbox } from "../../outbox.ts";
+import type { Directory, DirectoryUser } from "../../store/directory.ts";
+import { QuotaExceededError, reserveSend } from "../../store/sending.ts";
+import type { Shards } from "../../store/shards.ts";
+import { canonicalLineEndings, isEmptyMessage, readStream, receivedHeader } from "../inbound/data.ts";
+import { replies, smtpError } from "../reply.ts";
+
+export interface SubmissionDeps {
+  config: Pick<Config, "hostname" | "maxMessageBytes" | "smtp" | "sendDailyLimit">;
+  directory: Directory;
+  shards: Shards;
+  outbox: Outbox;
+  log: Logger;
+}
+
+export function isLoopback(address: string): boolean {
+  const a = address.replace(/^::ffff:/, "");
+  return a === "::1" || (isIPv4(a) && a.startsWith("127."));
+}
+
+const submissionReplies = {
+  encryptionRequired: () => ({ code: 538, status: "5.7.11", text: "encryption required: use STARTTLS before AUTH" }),
+  badCredentials: () => ({ code: 535, status: "5.7.8", text: "authentication failed: wrong address or password" }),
+  notYourAddress: (address: string) => ({ code: 553, status: "5.7.1", text: `<${address}>: sender address is not one of yours` }),
+  fromMismatch: () => ({ code: 553, status: "5.7.1", text: "the From header must be one of your addresses" }),
+  quota: (e: QuotaExceededError) => ({ code: 550, status: "5.4.5", text: `daily sending limit reached; try again in ${Math.ceil(e.retryAfterSeconds / 60)} minutes` }),
+} as const;
+
+export function createSubmissionServer(deps: SubmissionDeps): SMTPServer {
+  const { config, directory, log } = deps;
+  const tls = config.smtp.tls;
+  const users = new WeakMap<SMTPServerSession, DirectoryUser>();
+
+  const ownAddresses = async (user: DirectoryUser) => new Set([user.address, ...(await directory.aliasesOf(user.id))]);
+
+  return new SMTPServer({
+    name: config.hostname,
+    banner: "edgemail submission",
+    size: config.maxMessageBytes,
+    rejectOversized: true,
+    maxRecipients: limits.maxRecipients,
+    authMethods: ["PLAIN", "LOGIN"],
+    // AUTH is offered before STARTTLS so that loopback clients can use it; onAuth refuses it over
+    // plaintext from anywhere else.
+    allowInsecureAuth: true,
+    hideSTARTTLS: !tls,
+    hideENHANCEDSTATUSCODES: false,
+    ...(tls ? { key: readFileSync(tls.keyFile), cert: readFileSync(tls.certFile) } : {}),
+    disableReverseLookup: true,
+    logger: false,
+
+    onAuth(auth: SMTPServerAuthentication, session: SMTPServerSession, callback: (err: Error | null | undefined, response?: SMTPServerAuthenticationResponse) => void) {
+      if (!session.secure && !isLoopback(session.remoteAddress)) return callback(smtpError(submissionReplies.encryptionRequired()));
+      const address = normalizeAddress(auth.username ?? "");
+      (async () => {
+        const user = address ? await directory.userByAddress(address) : null;
+        // The same work for an unknown user, so timing does not tell which addresses exist.
+        const ok = await verifyPassword(auth.password ?? "", user?.passwordHash ?? "pbkdf2-sha256$100000$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
+        if (!user || !ok) return callback(smtpError(submissionReplies.badCredentials()));
+        users.set(session, user);
+        callback(null, { user: user.id });
+      })().catch((err: unknown) => {
+        log.error("submission: authentication failed unexpectedly", { err });
+        callback(smtpError(replies.localError()));
+      });
+    },
+
+    onMailFrom(address, session, callback) {
+      const user = users.get(session);
+      if (!user) return callback(smtpError({ code: 530, status: "5.7.0", text: "authentication required" }));
+      ownAddresses(user).then(
+        (own) => callback(own.has(normalizeAddress(address.address) ?? "") ? undefined : smtpError(submissionReplies.notYourAddress(address.address))),
+        () => callback(smtpError(replies.localError())),
+      );
+    },
+
+    onRcptTo(address, _session, callback) {
+      // Authenticated: any well-formed address may be a recipient (this is a relay for its users).
+      callback(normalizeAddress(address.address) ? undefined : smtpError(replies.badAddress(address.address)));
+    },
+
+    onData(stream: SMTPServerDataStream, session: SMTPServerSession, callback: (err?: Error | null, message?: string) => void) {
+      const receivedAt = Date.now();
+      readStream(stream, config.maxMessageBytes)
+        .then(async (body) => {
+          if (stream.sizeExceeded) return callback(smtpError(replies.tooBig(config.maxMessageBytes)));
+          if (isEmptyMessage(body)) return callback(smtpError(replies.emptyMessage()));
+          const user = users.get(session)!;
+          const sender = normalizeAddress((session.envelope.mailFrom && session.envelope.mailFrom.address) || "")!;
+          const message = canonicalLineEndings(body);
+          const parsed = await PostalMime.parse(message);
+          const from = parsed.from && !parsed.from.group ? normalizeAddress(parsed.from.address ?? "") : null;
+          if (!from || !(await ownAddresses(user)).has(from)) return callback(smtpError(submissionReplies.fromMismatch()));
+          const recipients = [...new Set(session.envelope.rcptTo.map((r) => normalizeAddress(r.address)!))];
+          const shard = deps.shards.get(user.shard);
+          let messageId: string;
+          try {
+            ({ messageId } = await reserveSend(shard, user.id, { requestHash: createHash("sha256").update(message).digest("hex"), recipients: recipients.length }, config.sendDailyLimit));
+          } catch (err) {
+            if (err instanceof QuotaExceededError) return callback(smtpError(submissionReplies.quota(err)));
+            throw err;
+          }
+          const raw = Buffer.concat([
+            receivedHeader({ helo: session.hostNameAppearsAs || "", clientAddress: session.remoteAddress, hostname: config.hostname, protocol: session.secure ? "ESMTPSA" : "ESMTPA", id: messageId, recipients, receivedAt }),
+            message,
+          ]);
+          await deps.outbox.accept({ kind: "outbound", source: "submission", userId: user.id, shard: user.shard, sender, messageId, recipients }, raw, receivedAt);
+          callback(null, `2.0.0 Ok: queued as ${messageId}`);
+        })
+        .catch((err: unknown) => {
+          log.error("submission: could not accept message", { err, session: session.id });
+          callback(smtpError(replies.localError()));
+        });
+    },
+  });
+}
