@@ -4,6 +4,7 @@
 // files and queues nothing twice.
 import { createHash } from "node:crypto";
 import { OutboundSubmission } from "../../../shared/api.ts";
+import { normalizeAddress } from "../../../shared/address.ts";
 import { uuidv7From } from "../../../shared/ids.ts";
 import { rfc5322Date } from "../smtp/inbound/data.ts";
 import { signDkim } from "../smtp/outbound/dkim.ts";
@@ -54,6 +55,15 @@ async function buildFromApi(entry: OutboundEntry, deps: OutboundDeps): Promise<{
   return { raw, draftId: submission.message.draftId };
 }
 
+/** Mail apps put Bcc recipients only in the envelope. The sender's Sent copy records them (as
+ * Gmail's does); the copy that leaves loses the header again. */
+async function withBccRecord(raw: Buffer, recipients: string[]): Promise<Buffer> {
+  const mail = await parseMail(raw);
+  const visible = new Set([...mail.to, ...mail.cc].map((a) => normalizeAddress(a.address)));
+  const hidden = recipients.filter((r) => !visible.has(r));
+  return hidden.length > 0 && !/^bcc:/im.test(headerSection(raw)) ? Buffer.concat([Buffer.from(`Bcc: ${hidden.join(", ")}\r\n`, "utf8"), raw]) : raw;
+}
+
 function dsnFiling(entry: OutboundEntry, sentRaw: Buffer, subject: string, messageIdHeader: string | null, failed: FailedRecipient[], deps: OutboundDeps) {
   return buildDsn({
     reportingHost: deps.hostname,
@@ -78,7 +88,7 @@ export async function prepareOutbound(entry: OutboundEntry, deps: OutboundDeps):
   let draftId: string | undefined = meta.draftId;
   try {
     if (meta.source === "api") ({ raw: sentRaw, draftId } = await buildFromApi(entry, deps));
-    else sentRaw = withRequiredHeaders(entry.raw, meta.messageId, domain, rfc5322Date(entry.receivedAt));
+    else sentRaw = await withBccRecord(withRequiredHeaders(entry.raw, meta.messageId, domain, rfc5322Date(entry.receivedAt)), meta.recipients);
   } catch (err) {
     // The message cannot be built (a named attachment is gone, the request is damaged): nothing is
     // sent, the sender is told, and the operator can list it.
