@@ -12,6 +12,7 @@ export default defineProject({
           DIRECTORY_REGION: "local",
           TOKEN_SECRET: "edge-test-token-secret-0123456789abcdef",
           INTERNAL_SIGNING_SECRET: inject<string>("signingSecret"),
+          MAX_MESSAGE_BYTES: String(1024 * 1024),
         },
       },
     })),

@@ -26,6 +26,7 @@ export const problemKinds = {
   notFound: { status: 404, title: "Not found" },
   methodNotAllowed: { status: 405, title: "Method not allowed" },
   conflict: { status: 409, title: "Conflict" },
+  lengthRequired: { status: 411, title: "Length required" },
   payloadTooLarge: { status: 413, title: "Payload too large" },
   unsupportedMediaType: { status: 415, title: "Unsupported media type" },
   rangeNotSatisfiable: { status: 416, title: "Range not satisfiable" },

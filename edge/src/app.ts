@@ -12,6 +12,8 @@ import type { Platform } from "./platform.ts";
 import { attachmentRoutes } from "./routes/attachments.ts";
 import { authRoutes } from "./routes/auth.ts";
 import { mailboxRoutes } from "./routes/mailbox.ts";
+import { sendRoutes } from "./routes/send.ts";
+import { uploadRoutes } from "./routes/uploads.ts";
 
 export function createApp<E extends object>(platformOf: (env: E) => Platform): Hono<{ Bindings: E }> {
   const app = new Hono<{ Bindings: E }>();
@@ -24,6 +26,7 @@ export function createApp<E extends object>(platformOf: (env: E) => Platform): H
     }
     c.set("config", platform.config.config);
     c.set("blobs", platform.blobs);
+    c.set("platform", platform);
     c.set("core", new CoreClient(platform.config.config, platform.fetch, c.get("requestId")));
     await next();
   });
@@ -31,8 +34,15 @@ export function createApp<E extends object>(platformOf: (env: E) => Platform): H
   app.get("/", (c) => c.json({ service: "edgemail", api: "/api/v1" }));
 
   const api = new Hono<{ Bindings: E }>();
-  // JSON bodies of this API are small; anything bigger is a mistake (attachments will upload separately).
-  api.use("*", bodyLimit({ maxSize: 256 * 1024, onError: () => { throw new ProblemError("payloadTooLarge", "The body is larger than 256 KiB."); } }));
+  // Bodies are small JSON, except a message's (text and html up to the message size limit) and an
+  // attachment upload (streamed, checked against its Content-Length by its route).
+  api.use("*", async (c, next) => {
+    const { method, path } = c.req;
+    if (method === "POST" && path === "/api/v1/attachments") return next();
+    const carriesMessage = (method === "POST" && path === "/api/v1/messages") || (method === "PUT" && path.startsWith("/api/v1/drafts/"));
+    const maxSize = carriesMessage ? c.get("config").maxMessageBytes + 64 * 1024 : 256 * 1024;
+    return bodyLimit({ maxSize, onError: () => { throw new ProblemError("payloadTooLarge", `The body is larger than ${maxSize} bytes.`); } })(c, next);
+  });
   api.use("*", async (c, next) => {
     await next();
     if (!c.res.headers.has("cache-control")) c.header("cache-control", "no-store");
@@ -41,6 +51,8 @@ export function createApp<E extends object>(platformOf: (env: E) => Platform): H
   api.use("*", requireUser);
   api.route("/", mailboxRoutes);
   api.route("/", attachmentRoutes);
+  api.route("/", uploadRoutes);
+  api.route("/", sendRoutes);
   app.route("/api/v1", api);
 
   app.notFound(notFound);

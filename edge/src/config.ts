@@ -22,6 +22,7 @@ const schema = z.object({
     }),
   DIRECTORY_REGION: z.string({ message: "is required: the region whose core holds the directory" }),
   TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3600),
+  MAX_MESSAGE_BYTES: z.coerce.number().int().min(1024).default(25 * 1024 * 1024),
   TOKEN_SECRET: z.string({ message: "is required (set it with `wrangler secret put TOKEN_SECRET`)" }).min(32, "must be at least 32 characters"),
   INTERNAL_SIGNING_SECRET: z
     .string({ message: "is required (the same secret the core has)" })
@@ -32,6 +33,7 @@ export interface EdgeConfig {
   coreUrls: Record<string, string>;
   directoryRegion: string;
   tokenTtlSeconds: number;
+  maxMessageBytes: number;
   tokenSecret: string;
   internalSigningSecret: string;
 }
@@ -51,6 +53,7 @@ export function loadEdgeConfig(vars: Record<string, unknown>): ConfigResult {
       coreUrls: e.CORE_URLS,
       directoryRegion: e.DIRECTORY_REGION,
       tokenTtlSeconds: e.TOKEN_TTL_SECONDS,
+      maxMessageBytes: e.MAX_MESSAGE_BYTES,
       tokenSecret: e.TOKEN_SECRET,
       internalSigningSecret: e.INTERNAL_SIGNING_SECRET,
     },

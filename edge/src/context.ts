@@ -1,7 +1,7 @@
 // The edge app's typed context variables, declared once (Hono's module augmentation).
 import type { EdgeConfig } from "./config.ts";
 import type { CoreClient } from "./core-client.ts";
-import type { BlobReader } from "./platform.ts";
+import type { BlobBucket, Platform } from "./platform.ts";
 import type { AccessClaims } from "./token.ts";
 
 declare module "hono" {
@@ -9,7 +9,8 @@ declare module "hono" {
     requestId: string;
     config: EdgeConfig;
     core: CoreClient;
-    blobs: BlobReader;
+    blobs: BlobBucket;
+    platform: Platform;
     /** Set by the auth middleware on every route but login. */
     user: AccessClaims;
   }

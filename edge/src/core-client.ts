@@ -54,8 +54,12 @@ export class CoreClient {
       throw new ProblemError("badGateway", `The mail core of region ${region} answered ${response.status} without JSON.`);
     }
     if (response.ok) return data as T;
-    // The core's problem (its type, title, field errors) reaches the client; the edge adds its own request id.
-    if (isProblem(data)) throw ProblemError.fromProblem({ ...data, requestId: undefined });
+    // The core's problem (its type, title, field errors, Retry-After) reaches the client; the edge adds
+    // its own request id.
+    if (isProblem(data)) {
+      const retryAfter = response.headers.get("retry-after");
+      throw ProblemError.fromProblem({ ...data, requestId: undefined }, retryAfter ? { "retry-after": retryAfter } : {});
+    }
     throw new ProblemError("badGateway", `The mail core of region ${region} answered ${response.status}.`);
   }
 }

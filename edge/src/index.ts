@@ -1,17 +1,11 @@
-// The Worker entry: the runtime-neutral app, given Cloudflare's bindings.
+// The Worker entry: the runtime-neutral app and queue consumers, given Cloudflare's bindings.
 import { createApp } from "./app.ts";
-import { loadEdgeConfig, type ConfigResult } from "./config.ts";
+import { loadEdgeConfig } from "./config.ts";
 import type { Env } from "./env.ts";
-import type { BlobReader, Platform } from "./platform.ts";
-
-function r2Reader(bucket: R2Bucket): BlobReader {
-  return {
-    async get(key, range) {
-      const object = await bucket.get(key, range ? { range } : undefined);
-      return object ? { body: object.body, size: object.size } : null;
-    },
-  };
-}
+import type { Platform } from "./platform.ts";
+import { consumeOutgoing, consumeOutgoingErrors, type QueuedMessage } from "./queue/consumers.ts";
+import type { OutgoingMessage } from "./queue/outgoing-message.ts";
+import { r2Bucket } from "./r2-bucket.ts";
 
 // The env object is the same for every request of an isolate: parse the config once per env.
 const platforms = new WeakMap<Env, Platform>();
@@ -19,13 +13,40 @@ const platforms = new WeakMap<Env, Platform>();
 export function cloudflarePlatform(env: Env): Platform {
   let platform = platforms.get(env);
   if (!platform) {
-    const config: ConfigResult = loadEdgeConfig(env as unknown as Record<string, unknown>);
-    platform = { config, blobs: r2Reader(env.BLOBS), fetch: (input, init) => fetch(input, init) };
+    platform = {
+      config: loadEdgeConfig(env as unknown as Record<string, unknown>),
+      blobs: r2Bucket(env.BLOBS),
+      fetch: (input, init) => fetch(input, init),
+      sendOutgoing: async (message) => {
+        await env.OUTGOING.send(message);
+      },
+    };
     platforms.set(env, platform);
   }
-  return platform;
+  return platform!;
 }
 
 export const app = createApp(cloudflarePlatform);
 
-export default { fetch: app.fetch } satisfies ExportedHandler<Env>;
+function queued<T>(batch: MessageBatch<T>): QueuedMessage<T>[] {
+  return batch.messages.map((m) => ({
+    body: m.body,
+    attempts: m.attempts,
+    ack: () => m.ack(),
+    retry: (delaySeconds: number) => m.retry({ delaySeconds }),
+  }));
+}
+
+export default {
+  fetch: app.fetch,
+  async queue(batch, env, _ctx) {
+    const platform = cloudflarePlatform(env);
+    if (batch.queue.endsWith("-errors")) {
+      await consumeOutgoingErrors(queued(batch as MessageBatch<OutgoingMessage & { reason: string }>), platform);
+    } else {
+      await consumeOutgoing(queued(batch as MessageBatch<OutgoingMessage>), platform, async (m) => {
+        await env.OUTGOING_ERRORS.send(m);
+      });
+    }
+  },
+} satisfies ExportedHandler<Env, OutgoingMessage>;

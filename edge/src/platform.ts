@@ -1,6 +1,7 @@
 // What the app needs from the runtime, behind plain interfaces. index.ts builds it from Cloudflare
-// bindings; another runtime (Deno, Node) would build it from its own storage client.
+// bindings; another runtime (Deno, Node) would build it from its own storage and queue clients.
 import type { ConfigResult } from "./config.ts";
+import type { OutgoingMessage } from "./queue/outgoing-message.ts";
 
 export interface BlobRange {
   offset: number;
@@ -12,12 +13,18 @@ export interface BlobObject {
   size: number;
 }
 
-export interface BlobReader {
+export interface BlobBucket {
   get(key: string, range?: BlobRange): Promise<BlobObject | null>;
+  getText(key: string): Promise<string | null>;
+  putText(key: string, text: string, contentType: string): Promise<void>;
+  /** Streams `length` bytes into storage under their SHA-256 (stored once however often uploaded). */
+  putContentAddressed(body: ReadableStream<Uint8Array>, length: number, contentType: string): Promise<{ sha256: string; size: number }>;
 }
 
 export interface Platform {
   config: ConfigResult;
-  blobs: BlobReader;
+  blobs: BlobBucket;
   fetch: typeof fetch;
+  /** Resolves once the queue holds the message durably. */
+  sendOutgoing(message: OutgoingMessage): Promise<void>;
 }

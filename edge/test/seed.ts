@@ -2,6 +2,12 @@
 export const seed = {
   alice: { address: "alice@example.test", password: "alice's correct horse" },
   bob: { address: "bob@example.test", password: "bob's battery staple" },
+  /** Sends in the quota test only. */
+  dora: { address: "dora@example.test", password: "dora's daily limit" },
+  /** The seeded core's SEND_DAILY_LIMIT (recipients per day). */
+  sendDailyLimit: 40,
+  /** The edge's MAX_MESSAGE_BYTES in these tests. */
+  maxMessageBytes: 1024 * 1024,
   /** Plain messages to alice, subjects "seed 0" … */
   plainMessages: 25,
   attachmentSubject: "with attachments",

@@ -1,0 +1,80 @@
+// The consumers of the sending queues. `outgoing`: hand each message to its sender's home core, which
+// spools it; acknowledge only once the core has it. A core that refuses the message as invalid (4xx)
+// sends it to `outgoing-errors` with the reason; one that cannot be reached means retry later.
+// `outgoing-errors`: record each failure with the core, where `npm run cli -- queue errors` lists it.
+import { isProblem } from "../../../shared/problem.ts";
+import { CoreClient } from "../core-client.ts";
+import type { Platform } from "../platform.ts";
+import type { OutgoingMessage } from "./outgoing-message.ts";
+
+export interface QueuedMessage<T> {
+  body: T;
+  attempts: number;
+  ack(): void;
+  retry(delaySeconds: number): void;
+}
+
+/** 5 s, 10 s, 20 s … up to an hour between attempts while a core is unreachable. */
+export function retryDelaySeconds(attempts: number): number {
+  return Math.min(5 * 2 ** Math.max(0, attempts - 1), 3600);
+}
+
+function coreFor(platform: Platform): CoreClient | null {
+  return platform.config.ok ? new CoreClient(platform.config.config, platform.fetch, `queue-${crypto.randomUUID()}`) : null;
+}
+
+export async function consumeOutgoing(
+  messages: QueuedMessage<OutgoingMessage>[],
+  platform: Platform,
+  sendError: (m: OutgoingMessage & { reason: string }) => Promise<void>,
+): Promise<void> {
+  const core = coreFor(platform);
+  await Promise.all(
+    messages.map(async (m) => {
+      const { body } = m;
+      try {
+        if (!core) return m.retry(retryDelaySeconds(m.attempts));
+        const submission = await platform.blobs.getText(body.bodyKey);
+        if (submission === null) {
+          await sendError({ ...body, reason: "the message's body is missing from storage" });
+          return m.ack();
+        }
+        const response = await core.call(body.region, "POST", `/internal/v1/users/${body.userId}/outbox`, JSON.parse(submission));
+        if (response.ok) return m.ack();
+        if (response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429) {
+          const problem: unknown = await response.json().catch(() => null);
+          const reason = isProblem(problem) ? [problem.detail ?? problem.title, ...(problem.errors ?? []).map((e) => `${e.field}: ${e.message}`)].join("; ") : `core answered ${response.status}`;
+          await sendError({ ...body, reason });
+          return m.ack();
+        }
+        m.retry(retryDelaySeconds(m.attempts));
+      } catch {
+        // Unreachable core (or storage hiccup): the message stays queued.
+        m.retry(retryDelaySeconds(m.attempts));
+      }
+    }),
+  );
+}
+
+export async function consumeOutgoingErrors(messages: QueuedMessage<OutgoingMessage & { reason?: string }>[], platform: Platform): Promise<void> {
+  const core = coreFor(platform);
+  await Promise.all(
+    messages.map(async (m) => {
+      const { body } = m;
+      try {
+        if (!core) return m.retry(retryDelaySeconds(m.attempts));
+        const response = await core.call(body.region, "POST", "/internal/v1/queue-errors", {
+          id: `${body.messageId}:${body.reason ? "refused" : "dead-letter"}`,
+          userId: body.userId,
+          messageId: body.messageId,
+          // Without a reason it came from the dead-letter route: every retry failed.
+          reason: body.reason ?? "the sender's core could not take the message after every retry",
+        });
+        if (response.ok) m.ack();
+        else m.retry(retryDelaySeconds(m.attempts));
+      } catch {
+        m.retry(retryDelaySeconds(m.attempts));
+      }
+    }),
+  );
+}

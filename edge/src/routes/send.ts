@@ -1,0 +1,78 @@
+// POST /api/v1/messages (send) and PUT /api/v1/drafts/{id}. A send is validated here, reserved at the
+// sender's core (daily quota, Idempotency-Key), its body put in R2 and a reference on the outgoing
+// queue: 202 once the queue holds it. A retry with the same Idempotency-Key gets the same id and
+// sends nothing new (the core accepts each message id once).
+import { Hono, type Context } from "hono";
+import { DraftRequest, SendRequest, type OutboundSubmission, type ResolvedAttachment, type SendAccepted } from "../../../shared/api.ts";
+import { normalizeAddress } from "../../../shared/address.ts";
+import { sha256Hex, utf8 } from "../../../shared/encoding.ts";
+import { Id, AttachmentRef } from "../../../shared/api.ts";
+import { uuidv7Time } from "../../../shared/ids.ts";
+import { ProblemError } from "../../../shared/problem.ts";
+import type { z } from "zod";
+import { readAttachmentId } from "../attachment-token.ts";
+import { outboxKey } from "../queue/outgoing-message.ts";
+import { jsonBody } from "../validate.ts";
+
+async function resolveAttachments(c: Context, refs: z.infer<typeof AttachmentRef>[]): Promise<ResolvedAttachment[]> {
+  const { tokenSecret } = c.get("config");
+  return Promise.all(
+    refs.map(async (ref, i) => {
+      const a = await readAttachmentId(tokenSecret, c.get("user").sub, ref.id);
+      if (!a) {
+        throw new ProblemError("validation", "An attachment id is not one that POST /api/v1/attachments gave you.", { errors: [{ field: `attachments.${i}.id`, message: "unknown attachment" }] });
+      }
+      return { ...a, filename: ref.filename ?? a.filename, contentType: ref.contentType ?? a.contentType };
+    }),
+  );
+}
+
+function checkSize(c: Context, m: { text?: string; html?: string }, attachments: ResolvedAttachment[]): void {
+  const max = c.get("config").maxMessageBytes;
+  const size = utf8(m.text ?? "").length + utf8(m.html ?? "").length + attachments.reduce((n, a) => n + a.size, 0);
+  if (size > max) throw new ProblemError("payloadTooLarge", `The message would have ${size} bytes; at most ${max} can be sent.`);
+}
+
+function idempotencyKey(c: Context): string | undefined {
+  const key = c.req.header("idempotency-key");
+  if (key === undefined) return undefined;
+  if (!/^[\x21-\x7e]{1,255}$/.test(key)) {
+    throw new ProblemError("validation", "Idempotency-Key must be 1–255 visible ASCII characters.", { errors: [{ field: "Idempotency-Key", message: "not a usable key" }] });
+  }
+  return key;
+}
+
+export const sendRoutes = new Hono()
+  .post("/messages", async (c) => {
+    const message = await jsonBody(c, SendRequest);
+    const key = idempotencyKey(c);
+    const attachments = await resolveAttachments(c, message.attachments);
+    checkSize(c, message, attachments);
+    const user = c.get("user");
+    const recipients = new Set([...message.to, ...message.cc, ...message.bcc].map((r) => normalizeAddress(typeof r === "string" ? r : r.address)));
+    const reservation = await c.get("core").json<{ messageId: string; duplicate: boolean }>(user.rgn, "POST", `/internal/v1/users/${user.sub}/outbox/reservations`, {
+      idempotencyKey: key,
+      requestHash: await sha256Hex(JSON.stringify(message)),
+      recipients: recipients.size,
+      from: message.from?.address,
+    });
+    // Written again for a duplicate too: the first attempt may have died before the queue had it,
+    // and the core takes each message id only once.
+    const submission: OutboundSubmission = { messageId: reservation.messageId, createdAt: uuidv7Time(reservation.messageId), message, attachments };
+    const bodyKey = outboxKey(user.sub, reservation.messageId);
+    await c.get("blobs").putText(bodyKey, JSON.stringify(submission), "application/json");
+    await c.get("platform").sendOutgoing({ v: 1, userId: user.sub, region: user.rgn, messageId: reservation.messageId, bodyKey });
+    const accepted: SendAccepted = { id: reservation.messageId, status: "queued", duplicate: reservation.duplicate };
+    return c.json(accepted, 202, { location: `/api/v1/messages/${reservation.messageId}` });
+  })
+  .put("/drafts/:id", async (c) => {
+    const id = c.req.param("id");
+    if (!Id.safeParse(id).success) {
+      throw new ProblemError("validation", "A draft id is a UUIDv7 your client makes (time-ordered).", { errors: [{ field: "id", message: "must be a UUIDv7" }] });
+    }
+    const draft = await jsonBody(c, DraftRequest);
+    const attachments = await resolveAttachments(c, draft.attachments);
+    checkSize(c, draft, attachments);
+    const user = c.get("user");
+    return c.json(await c.get("core").json<{ id: string }>(user.rgn, "PUT", `/internal/v1/users/${user.sub}/drafts/${id}`, { draft, attachments }));
+  });
