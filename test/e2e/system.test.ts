@@ -8,7 +8,11 @@ import { promisify } from "node:util";
 import nodemailer from "nodemailer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Account, Folder, LoginResponse, Message, MessagePage } from "../../shared/api.ts";
+import { authenticate } from "mailauth";
+import PostalMime from "postal-mime";
+import type { SendAccepted, UploadedAttachment } from "../../shared/api.ts";
 import { freePort, startChild, type Child } from "../support/process.ts";
+import { startSmtpSink, type SmtpSink } from "../support/smtp-sink.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const dataDir = mkdtempSync(path.join(tmpdir(), "edgemail-e2e-"));
@@ -16,6 +20,7 @@ let system: Child;
 let env: Record<string, string>;
 let edge: string;
 let smtpPort: number;
+let sink: SmtpSink;
 
 const cli = async (...args: string[]) =>
   (await promisify(execFile)(process.execPath, [path.join(ROOT, "core/src/cli/main.ts"), ...args], { env: { ...process.env, ...env } })).stdout;
@@ -23,10 +28,21 @@ const cli = async (...args: string[]) =>
 beforeAll(async () => {
   // A port found free can be taken by a test running beside this one before the system binds it:
   // then start again on other ports.
+  sink = await startSmtpSink();
   for (let attempt = 1; ; attempt++) {
-    const [edgePort, apiPort] = [await freePort(), await freePort()];
+    const [edgePort, apiPort, submissionPort] = [await freePort(), await freePort(), await freePort()];
     smtpPort = await freePort();
-    env = { DATA_DIR: dataDir, EDGE_PORT: String(edgePort), API_PORT: String(apiPort), SMTP_PORT: String(smtpPort), LOG_LEVEL: "warn" };
+    env = {
+      DATA_DIR: dataDir,
+      EDGE_PORT: String(edgePort),
+      API_PORT: String(apiPort),
+      SMTP_PORT: String(smtpPort),
+      SUBMISSION_PORT: String(submissionPort),
+      // The remote world of this test is one mail server on loopback.
+      TRANSPORT_MAP: `remote.test=127.0.0.1:${sink.port}`,
+      HOSTNAME: "mx.example.test",
+      LOG_LEVEL: "warn",
+    };
     edge = `http://127.0.0.1:${edgePort}`;
     system = startChild([path.join(ROOT, "core/src/start-local.ts")], env);
     try {
@@ -42,6 +58,7 @@ beforeAll(async () => {
 afterAll(async () => {
   system?.kill("SIGTERM");
   await system?.exited;
+  await sink?.close();
   rmSync(dataDir, { recursive: true, force: true });
 });
 
@@ -126,5 +143,71 @@ describe("npm start: receive over SMTP, read through the edge", () => {
     expect(res.status).toBe(200);
     const { folders } = (await (await fetch(`${edge}/api/v1/folders`, { headers: auth })).json()) as { folders: Folder[] };
     expect(folders.find((f) => f.role === "inbox")).toMatchObject({ total: 1, unread: 0 });
+  });
+});
+
+describe("npm start: send through the edge, delivered over SMTP and internally", () => {
+  let alice: string;
+  let bob: string;
+  let publicKeyTxt: string;
+  const report = Buffer.from(Array.from({ length: 120_000 }, (_, i) => (i * 17 + 5) % 256));
+  const login = async (address: string) =>
+    ((await (await fetch(`${edge}/api/v1/auth/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ address, password: "correct horse battery" }) })).json()) as LoginResponse).token;
+
+  it("makes a DKIM key with the CLI and prints the DNS records to publish", async () => {
+    const out = await cli("domain", "dkim", "example.test");
+    expect(out).toMatch(/\._domainkey\.example\.test\.\s+3600\s+IN\s+TXT\s+"v=DKIM1; k=rsa; p=/);
+    expect(out).toContain('"v=spf1 mx -all"');
+    expect(out).toMatch(/_dmarc\.example\.test\..*v=DMARC1/);
+    publicKeyTxt = out.match(/IN\tTXT\t("v=DKIM1[^\n]+)/)![1]!.replace(/"\s*"/g, "").replace(/"/g, "");
+    await cli("user", "add", "bob@example.test", "--password", "correct horse battery");
+    alice = await login("alice@example.test");
+    bob = await login("bob@example.test");
+  });
+
+  it("uploads an attachment and sends: 202, then DKIM-signed at the remote server and in Bob's inbox", async () => {
+    const upload = await fetch(`${edge}/api/v1/attachments?filename=report.bin`, { method: "POST", headers: { authorization: `Bearer ${alice}`, "content-type": "application/octet-stream" }, body: report });
+    expect(upload.status).toBe(201);
+    const attachment = (await upload.json()) as UploadedAttachment;
+    const res = await fetch(`${edge}/api/v1/messages`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${alice}`, "content-type": "application/json", "idempotency-key": "e2e-send-1" },
+      body: JSON.stringify({ from: { name: "Alice" }, to: ["carol@remote.test", "bob@example.test"], subject: "Numbers for Q3", text: "See the attached report.", attachments: [{ id: attachment.id }] }),
+    });
+    expect(res.status).toBe(202);
+    const { id } = (await res.json()) as SendAccepted;
+
+    let remote = sink.messages.find((m) => m.raw.toString().includes("Numbers for Q3"));
+    for (let i = 0; i < 200 && !remote; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      remote = sink.messages.find((m) => m.raw.toString().includes("Numbers for Q3"));
+    }
+    expect(remote, "delivered to the remote server").toBeDefined();
+    expect(remote!.to).toEqual(["carol@remote.test"]);
+    const parsed = await PostalMime.parse(remote!.raw);
+    expect(Buffer.from(parsed.attachments[0]!.content as ArrayBuffer).equals(report)).toBe(true);
+    const auth = await authenticate(remote!.raw, {
+      ip: "127.0.0.1",
+      helo: "mx.example.test",
+      sender: "alice@example.test",
+      resolver: async (name: string, type: string) => {
+        if (type === "TXT" && name.endsWith("._domainkey.example.test")) return [[publicKeyTxt]];
+        throw Object.assign(new Error("no such record"), { code: "ENOTFOUND" });
+      },
+    } as Parameters<typeof authenticate>[1]);
+    expect(auth.dkim.results[0]?.status.result).toBe("pass");
+
+    const inbox = (await (await fetch(`${edge}/api/v1/folders/inbox/messages`, { headers: { authorization: `Bearer ${bob}` } })).json()) as MessagePage;
+    const copy = inbox.messages.find((m) => m.subject === "Numbers for Q3")!;
+    const download = await fetch(`${edge}/api/v1/messages/${copy.id}/attachments/1`, { headers: { authorization: `Bearer ${bob}` } });
+    expect(Buffer.from(await download.arrayBuffer()).equals(report)).toBe(true);
+    const sent = (await (await fetch(`${edge}/api/v1/folders/sent/messages`, { headers: { authorization: `Bearer ${alice}` } })).json()) as MessagePage;
+    expect(sent.messages.map((m) => m.id)).toContain(id);
+  });
+
+  it("lists the delivery in the CLI's queue, with the remote server's reply", async () => {
+    const out = await cli("queue", "list");
+    expect(out).toMatch(/alice@example\.test → carol@remote\.test\s+delivered/);
+    expect(out).toContain("250 2.0.0 Ok: sunk");
   });
 });
