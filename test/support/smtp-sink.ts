@@ -8,6 +8,8 @@ export interface SunkMessage {
   to: string[];
   raw: Buffer;
   secure: boolean;
+  /** performance.now() when the message was accepted. */
+  receivedAt: number;
 }
 
 export interface SmtpSink {
@@ -55,7 +57,7 @@ export async function startSmtpSink(options: { key?: Buffer; cert?: Buffer } = {
         setTimeout(() => {
           // A client that went away before our 250 has not had its message accepted (RFC 5321 §4.1.1.4).
           if (!alive()) return callback(new Error("client went away"));
-          messages.push({ from: session.envelope.mailFrom ? session.envelope.mailFrom.address : "", to: session.envelope.rcptTo.map((r) => r.address), raw: Buffer.concat(chunks), secure: Boolean(session.secure) });
+          messages.push({ from: session.envelope.mailFrom ? session.envelope.mailFrom.address : "", to: session.envelope.rcptTo.map((r) => r.address), raw: Buffer.concat(chunks), secure: Boolean(session.secure), receivedAt: performance.now() });
           callback(null, "2.0.0 Ok: sunk");
         }, dataDelay);
       });

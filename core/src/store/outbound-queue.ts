@@ -11,9 +11,14 @@ export type NewDelivery = Omit<Delivery, "state" | "attempts" | "lastReply" | "l
  * restart puts such rows back to due (the remote never answered 250 to a connection that died). */
 export const SENDING = "sending";
 
+type Outcome = { state: "delivered" | "deferred" | "bounced"; reply: string; host: string | null; nextAttemptAt?: number; attempted: boolean };
+
 export class OutboundQueue {
   readonly #database: Database<typeof queueSchema>;
   readonly #lock = new WriteLock();
+  /** Outcomes waiting for the next group commit, each with the promise its caller awaits. */
+  #outcomes: { id: string; update: Outcome; now: number; resolve: () => void; reject: (err: unknown) => void }[] = [];
+  #committing = false;
 
   private constructor(database: Database<typeof queueSchema>) {
     this.#database = database;
@@ -76,20 +81,44 @@ export class OutboundQueue {
     );
   }
 
-  async record(id: string, update: { state: "delivered" | "deferred" | "bounced"; reply: string; host: string | null; nextAttemptAt?: number; attempted: boolean }, now: number): Promise<void> {
-    await this.#lock.run(() =>
-      this.#db
-        .update(deliveries)
-        .set({
-          state: update.state,
-          lastReply: update.reply.slice(0, 2000),
-          lastHost: update.host,
-          ...(update.nextAttemptAt !== undefined ? { nextAttemptAt: update.nextAttemptAt } : {}),
-          attempts: update.attempted ? sql`${deliveries.attempts} + 1` : deliveries.attempts,
-          updatedAt: now,
-        })
-        .where(eq(deliveries.id, id)),
-    );
+  /** Records a recipient's outcome; resolves once it is committed. Outcomes recorded while a commit
+   * runs share the next one (group commit), so a busy agent pays one sync for many recipients. */
+  record(id: string, update: Outcome, now: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#outcomes.push({ id, update, now, resolve, reject });
+      if (!this.#committing) void this.#commitOutcomes();
+    });
+  }
+
+  async #commitOutcomes(): Promise<void> {
+    this.#committing = true;
+    while (this.#outcomes.length > 0) {
+      const batch = this.#outcomes;
+      this.#outcomes = [];
+      try {
+        await this.#lock.run(() =>
+          this.#db.transaction(async (tx) => {
+            for (const { id, update, now } of batch) {
+              await tx
+                .update(deliveries)
+                .set({
+                  state: update.state,
+                  lastReply: update.reply.slice(0, 2000),
+                  lastHost: update.host,
+                  ...(update.nextAttemptAt !== undefined ? { nextAttemptAt: update.nextAttemptAt } : {}),
+                  attempts: update.attempted ? sql`${deliveries.attempts} + 1` : deliveries.attempts,
+                  updatedAt: now,
+                })
+                .where(eq(deliveries.id, id));
+            }
+          }),
+        );
+        for (const o of batch) o.resolve();
+      } catch (err) {
+        for (const o of batch) o.reject(err);
+      }
+    }
+    this.#committing = false;
   }
 
   async get(id: string): Promise<Delivery | null> {

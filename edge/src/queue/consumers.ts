@@ -34,17 +34,18 @@ export async function consumeOutgoing(
       const { body } = m;
       try {
         if (!core) return m.retry(retryDelaySeconds(m.attempts));
-        const submission = await platform.blobs.getText(body.bodyKey);
+        const stored = body.submission ? null : body.bodyKey ? await platform.blobs.getText(body.bodyKey) : null;
+        const submission: unknown = body.submission ?? (stored === null ? null : JSON.parse(stored));
         if (submission === null) {
-          await sendError({ ...body, reason: "the message's body is missing from storage" });
+          await sendError({ ...body, submission: undefined, reason: "the message's body is missing from storage" });
           return m.ack();
         }
-        const response = await core.call(body.region, "POST", `/internal/v1/users/${body.userId}/outbox`, JSON.parse(submission));
+        const response = await core.call(body.region, "POST", `/internal/v1/users/${body.userId}/outbox`, submission);
         if (response.ok) return m.ack();
         if (response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429) {
           const problem: unknown = await response.json().catch(() => null);
           const reason = isProblem(problem) ? [problem.detail ?? problem.title, ...(problem.errors ?? []).map((e) => `${e.field}: ${e.message}`)].join("; ") : `core answered ${response.status}`;
-          await sendError({ ...body, reason });
+          await sendError({ ...body, submission: undefined, reason });
           return m.ack();
         }
         m.retry(retryDelaySeconds(m.attempts));

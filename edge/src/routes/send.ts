@@ -1,6 +1,6 @@
 // POST /api/v1/messages (send) and PUT /api/v1/drafts/{id}. A send is validated here, reserved at the
-// sender's core (daily quota, Idempotency-Key), its body put in R2 and a reference on the outgoing
-// queue: 202 once the queue holds it. A retry with the same Idempotency-Key gets the same id and
+// sender's core (daily quota, Idempotency-Key) and put on the outgoing queue (a large body by
+// reference to R2): 202 once the queue holds it. A retry with the same Idempotency-Key gets the same id and
 // sends nothing new (the core accepts each message id once).
 import { Hono, type Context } from "hono";
 import { DraftRequest, SendRequest, type OutboundSubmission, type ResolvedAttachment, type SendAccepted } from "../../../shared/api.ts";
@@ -11,7 +11,7 @@ import { uuidv7Time } from "../../../shared/ids.ts";
 import { ProblemError } from "../../../shared/problem.ts";
 import type { z } from "zod";
 import { readAttachmentId } from "../attachment-token.ts";
-import { outboxKey } from "../queue/outgoing-message.ts";
+import { INLINE_LIMIT_BYTES, outboxKey } from "../queue/outgoing-message.ts";
 import { jsonBody } from "../validate.ts";
 
 async function resolveAttachments(c: Context, refs: z.infer<typeof AttachmentRef>[]): Promise<ResolvedAttachment[]> {
@@ -59,9 +59,15 @@ export const sendRoutes = new Hono()
     // Written again for a duplicate too: the first attempt may have died before the queue had it,
     // and the core takes each message id only once.
     const submission: OutboundSubmission = { messageId: reservation.messageId, createdAt: uuidv7Time(reservation.messageId), message, attachments };
-    const bodyKey = outboxKey(user.sub, reservation.messageId);
-    await c.get("blobs").putText(bodyKey, JSON.stringify(submission), "application/json");
-    await c.get("platform").sendOutgoing({ v: 1, userId: user.sub, region: user.rgn, messageId: reservation.messageId, bodyKey });
+    const json = JSON.stringify(submission);
+    const reference = { v: 1 as const, userId: user.sub, region: user.rgn, messageId: reservation.messageId };
+    if (utf8(json).length <= INLINE_LIMIT_BYTES) {
+      await c.get("platform").sendOutgoing({ ...reference, submission });
+    } else {
+      const bodyKey = outboxKey(user.sub, reservation.messageId);
+      await c.get("blobs").putText(bodyKey, json, "application/json");
+      await c.get("platform").sendOutgoing({ ...reference, bodyKey });
+    }
     const accepted: SendAccepted = { id: reservation.messageId, status: "queued", duplicate: reservation.duplicate };
     return c.json(accepted, 202, { location: `/api/v1/messages/${reservation.messageId}` });
   })

@@ -15,10 +15,12 @@ import type { Directory } from "../../store/directory.ts";
 import { fileMessages } from "../../store/filing.ts";
 import type { Delivery, OutboundQueue } from "../../store/outbound-queue.ts";
 import type { Shards } from "../../store/shards.ts";
-import { deliver, type RecipientResult } from "./deliver.ts";
+import { SmtpSession, type RecipientResult } from "./deliver.ts";
 import { buildDsn, type FailedRecipient } from "./dsn.ts";
 import { nextAttemptAt } from "./retry.ts";
-import { routeFor, type RoutingConfig } from "./route.ts";
+import { routeFor, type NextHop, type RoutingConfig } from "./route.ts";
+
+const sameHop = (a: NextHop, b: NextHop) => a.address === b.address && a.port === b.port;
 
 export interface RunnerDeps {
   queue: OutboundQueue;
@@ -76,24 +78,30 @@ export class DeliveryRunner {
     }
   }
 
-  /** Works every recipient due at `now`; returns how many were attempted. */
+  /** Works every recipient due at `now`; returns how many were attempted. Groups (one message to one
+   * domain) are taken by lanes in domain order, and a lane keeps its connection open for the next
+   * group bound for the same host. */
   async runDue(now: number = this.#d.clock()): Promise<number> {
     const due = await this.#d.queue.claimDue(now, 200);
     const groups = new Map<string, Delivery[]>();
     for (const d of due) {
-      const key = `${d.messageId}/${d.domain}`;
+      const key = `${d.domain}/${d.messageId}`;
       groups.set(key, [...(groups.get(key) ?? []), d]);
     }
-    const pending = [...groups.values()];
+    const pending = [...groups.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, rows]) => rows);
     await Promise.all(
       Array.from({ length: Math.min(this.#d.concurrency, pending.length) }, async () => {
-        for (let group = pending.shift(); group; group = pending.shift()) await this.#deliverGroup(group, now);
+        let session: SmtpSession | null = null;
+        for (let group = pending.shift(); group; group = pending.shift()) session = await this.#deliverGroup(group, now, session);
+        session?.close();
       }),
     );
     return due.length;
   }
 
-  async #deliverGroup(rows: Delivery[], now: number): Promise<void> {
+  /** Delivers one message to one domain; returns the session worth keeping for the next group. */
+  async #deliverGroup(rows: Delivery[], now: number, kept: SmtpSession | null): Promise<SmtpSession | null> {
+    let session = kept;
     const { queue, log } = this.#d;
     const expired = rows.filter((r) => now >= r.expiresAt);
     const live = rows.filter((r) => now < r.expiresAt);
@@ -117,10 +125,26 @@ export class DeliveryRunner {
         } else {
           let remaining = live;
           // RFC 5321 §5.1: on a temporary failure or no connection, try the next host.
-          for (const hop of route.hops) {
+          for (const [i, hop] of route.hops.entries()) {
             if (remaining.length === 0) break;
-            const attempt = await deliver({ hop, heloName: this.#d.hostname, from: first.sender, recipients: remaining.map((r) => r.recipient), raw: Buffer.from(raw), timeoutMs: this.#d.timeoutMs });
-            const byRecipient = new Map(attempt.map((a) => [a.recipient, a]));
+            let attempt: RecipientResult[];
+            let s: SmtpSession | null = i === 0 && session?.usable && sameHop(session.hop, hop) ? session : null;
+            if (!s) {
+              if (i === 0 && session) {
+                session.close();
+                session = null;
+              }
+              const opened = await SmtpSession.open(hop, this.#d.hostname, this.#d.timeoutMs);
+              if ("failed" in opened) attempt = remaining.map((r) => ({ recipient: r.recipient, outcome: "deferred" as const, reply: opened.failed }));
+              else s = opened;
+            }
+            if (s) {
+              attempt = await s.send(first.sender, remaining.map((r) => r.recipient), Buffer.from(raw));
+              // The preferred host's session stays open for the lane's next message; others close.
+              if (i === 0) session = s;
+              else s.close();
+            }
+            const byRecipient = new Map(attempt!.map((a) => [a.recipient, a]));
             for (const r of remaining) results.set(r.id, { ...byRecipient.get(r.recipient)!, host: hop.hostname });
             remaining = remaining.filter((r) => results.get(r.id)!.outcome === "deferred");
           }
@@ -136,21 +160,24 @@ export class DeliveryRunner {
     // The sender learns of every bounce before the rows say so: a crash in between files the same
     // DSN again (same id, so once) rather than losing it.
     if (bounced.length > 0) await this.#fileDsn(bounced);
+    const recorded: Promise<void>[] = [];
     for (const r of live) {
       const result = results.get(r.id)!;
       const attempts = r.attempts + 1;
       if (result.outcome === "deferred") {
-        await queue.record(r.id, { state: "deferred", reply: result.reply, host: result.host, nextAttemptAt: nextAttemptAt(now, attempts, this.#d.random()), attempted: true }, now);
+        recorded.push(queue.record(r.id, { state: "deferred", reply: result.reply, host: result.host, nextAttemptAt: nextAttemptAt(now, attempts, this.#d.random()), attempted: true }, now));
         log.info("delivery: deferred", { id: r.id, recipient: r.recipient, attempts, reply: result.reply });
       } else {
-        await queue.record(r.id, { state: result.outcome, reply: result.reply, host: result.host, attempted: true }, now);
+        recorded.push(queue.record(r.id, { state: result.outcome, reply: result.reply, host: result.host, attempted: true }, now));
         log.info(`delivery: ${result.outcome}`, { id: r.id, recipient: r.recipient, reply: result.reply });
       }
     }
     for (const { row } of bounced.filter((b) => b.failure.expired)) {
-      await queue.record(row.id, { state: "bounced", reply: `expired: ${row.lastReply ?? ""}`.trim(), host: row.lastHost, attempted: false }, now);
+      recorded.push(queue.record(row.id, { state: "bounced", reply: `expired: ${row.lastReply ?? ""}`.trim(), host: row.lastHost, attempted: false }, now));
       log.info("delivery: expired", { id: row.id, recipient: row.recipient });
     }
+    await Promise.all(recorded);
+    return session;
   }
 
   async #fileDsn(bounced: { row: Delivery; failure: FailedRecipient }[]): Promise<void> {

@@ -1,0 +1,93 @@
+// npm run bench:send [-- --messages 2000 --concurrency 20]
+//
+// Mail sent through the HTTP API of the whole system as `npm start` runs it (edge under wrangler
+// dev, its outgoing queue, the core), delivered over SMTP to a sink on loopback (the transport map).
+// Prints the API's accepted msgs/s, delivered msgs/s, and p50/p99 from the 202 to the sink's 250.
+import { execFileSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { LoginResponse, SendAccepted } from "../shared/api.ts";
+import { freePort, startChild } from "../test/support/process.ts";
+import { startSmtpSink } from "../test/support/smtp-sink.ts";
+import { percentile } from "./smtp-load.ts";
+
+const { values: args } = parseArgs({ options: { messages: { type: "string", default: "2000" }, concurrency: { type: "string", default: "20" } } });
+const N = Number(args.messages);
+const CONCURRENCY = Number(args.concurrency);
+const ROOT = path.resolve(import.meta.dirname, "..");
+const dataDir = mkdtempSync(path.join(tmpdir(), "edgemail-bench-send-"));
+
+const sink = await startSmtpSink();
+const [edgePort, apiPort, smtpPort, submissionPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
+const env = {
+  DATA_DIR: dataDir,
+  EDGE_PORT: String(edgePort),
+  API_PORT: String(apiPort),
+  SMTP_PORT: String(smtpPort),
+  SUBMISSION_PORT: String(submissionPort),
+  TRANSPORT_MAP: `remote.test=127.0.0.1:${sink.port}`,
+  SEND_DAILY_LIMIT: String(N * 2),
+  LOG_LEVEL: process.env.BENCH_CORE_LOG_LEVEL ?? "warn",
+};
+const system = startChild([path.join(ROOT, "core/src/start-local.ts")], env);
+await system.waitFor(/edgemail is up/, 150_000);
+const cli = (...a: string[]) => execFileSync(process.execPath, [path.join(ROOT, "core/src/cli/main.ts"), ...a], { env: { ...process.env, ...env } });
+cli("domain", "add", "bench.test");
+cli("user", "add", "sender@bench.test", "--password", "bench password");
+const edge = `http://127.0.0.1:${edgePort}`;
+const { token } = (await (await fetch(`${edge}/api/v1/auth/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ address: "sender@bench.test", password: "bench password" }) })).json()) as LoginResponse;
+
+const acceptedAt = new Map<number, number>();
+const apiLatency: number[] = [];
+let next = 0;
+let refused = 0;
+const text = "Quarterly numbers look fine; details below.\n".repeat(100); // ~4.5 KB
+const started = performance.now();
+await Promise.all(
+  Array.from({ length: CONCURRENCY }, async () => {
+    for (let n = next++; n < N; n = next++) {
+      const t0 = performance.now();
+      const res = await fetch(`${edge}/api/v1/messages`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        body: JSON.stringify({ to: [`r${n}@remote.test`], subject: `bench ${n} end`, text }),
+      });
+      const t1 = performance.now();
+      if (res.status !== 202) {
+        refused++;
+        console.error(`message ${n}: ${res.status} ${await res.text()}`);
+        continue;
+      }
+      (await res.json()) as SendAccepted;
+      acceptedAt.set(n, t1);
+      apiLatency.push(t1 - t0);
+    }
+  }),
+);
+const acceptedSeconds = (performance.now() - started) / 1000;
+const deadline = performance.now() + 300_000;
+while (sink.messages.length < acceptedAt.size && performance.now() < deadline) await sleep(50);
+const deliveredSeconds = (performance.now() - started) / 1000;
+
+const toDelivery: number[] = [];
+for (const m of sink.messages) {
+  const n = Number(/Subject: bench (\d+) end/.exec(m.raw.toString())?.[1]);
+  const at = acceptedAt.get(n);
+  if (at !== undefined) toDelivery.push(m.receivedAt - at);
+}
+system.kill("SIGTERM");
+await system.exited;
+if (refused > 0) console.error(system.output().split("\n").filter((l) => /error|Error/.test(l)).slice(0, 20).join("\n"));
+mkdirSync(path.join(ROOT, "bench/results"), { recursive: true });
+writeFileSync(path.join(ROOT, "bench/results/send-system.log"), system.output());
+await sink.close();
+rmSync(dataDir, { recursive: true, force: true });
+
+const f = (x: number, d = 0) => x.toFixed(d);
+console.log(`\nSending through the API (${N} messages of ~4.5 KB, ${CONCURRENCY} concurrent clients, 1 recipient each), delivered by SMTP to a sink on loopback; ${acceptedAt.size} accepted, ${refused} refused, ${toDelivery.length} delivered`);
+console.log(`  API:       ${f(acceptedAt.size / acceptedSeconds)} msgs/s accepted (202), request p50 ${f(percentile(apiLatency, 50), 1)} ms, p99 ${f(percentile(apiLatency, 99), 1)} ms`);
+console.log(`  delivered: ${f(toDelivery.length / deliveredSeconds)} msgs/s end to end`);
+console.log(`  202 → remote 250: p50 ${f(percentile(toDelivery, 50))} ms, p99 ${f(percentile(toDelivery, 99))} ms`);
