@@ -51,6 +51,18 @@ describe("admin CLI", () => {
     }
   });
 
+  it("makes a DKIM key and prints the records to publish; lists an empty queue", async () => {
+    const dkim = await cli("domain", "dkim", "example.test", "--json");
+    const out = JSON.parse(dkim.stdout) as { selector: string; records: string[] };
+    expect(out.selector).toMatch(/^em\d{6}$/);
+    expect(out.records.join("\n")).toMatch(new RegExp(`^${out.selector}\\._domainkey\\.example\\.test\\.\\t3600\\tIN\\tTXT\\t"v=DKIM1; k=rsa; p=`, "m"));
+    expect(out.records.join("\n")).toContain("v=spf1 mx -all");
+    expect(out.records.join("\n")).toContain("_dmarc.example.test.");
+    expect((await cli("domain", "dkim", "nowhere.test")).stderr).toMatch(/no domain nowhere\.test/);
+    expect((await cli("queue", "list")).stdout).toContain("(the queue is empty)");
+    expect((await cli("queue", "errors")).stdout).toContain("(no errors)");
+  });
+
   it("removes a user with their mailbox, then the domain", async () => {
     expect((await cli("user", "remove", "alice@example.test")).stdout).toContain("removed");
     expect((await cli("user", "list")).stdout).toContain("(no users)");
