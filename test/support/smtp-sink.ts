@@ -22,7 +22,7 @@ export interface SmtpSink {
   close(): Promise<void>;
 }
 
-export async function startSmtpSink(options: { key?: Buffer; cert?: Buffer } = {}): Promise<SmtpSink> {
+export async function startSmtpSink(options: { key?: Buffer; cert?: Buffer; auth?: { user: string; pass: string } } = {}): Promise<SmtpSink> {
   const messages: SunkMessage[] = [];
   const refusals: { recipient: string; code: number }[] = [];
   const busySeen = new Set<string>();
@@ -33,8 +33,14 @@ export async function startSmtpSink(options: { key?: Buffer; cert?: Buffer } = {
     return Object.assign(new Error(text), { responseCode: code });
   };
   const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ["AUTH"],
+    // As a smart host: AUTH required (over plaintext: the test runs on loopback).
+    authOptional: !options.auth,
+    allowInsecureAuth: true,
+    disabledCommands: options.auth ? [] : ["AUTH"],
+    onAuth(auth, _session, callback) {
+      if (options.auth && auth.username === options.auth.user && auth.password === options.auth.pass) return callback(null, { user: auth.username });
+      callback(Object.assign(new Error("5.7.8 bad credentials"), { responseCode: 535 }));
+    },
     hideSTARTTLS: !options.key,
     ...(options.key ? { key: options.key, cert: options.cert } : {}),
     disableReverseLookup: true,
