@@ -52,6 +52,17 @@ describe("remote hops", () => {
     expect(bad).toMatchObject({ failed: expect.stringContaining("authentication failed") });
   });
 
+  it("delivers to internationalized addresses (SMTPUTF8)", async () => {
+    const sink = await startSmtpSink();
+    sinks.push(sink);
+    const session = await SmtpSession.open({ hostname: "mx.remote.test", address: "127.0.0.1", port: sink.port }, "mx.example.test", 5000);
+    if ("failed" in session) throw new Error(session.failed);
+    const results = await session.send("发件人@example.test", ["用户@remote.test", "josé@remote.test"], raw);
+    session.close();
+    expect(results.map((r) => r.outcome)).toEqual(["delivered", "delivered"]);
+    expect(sink.messages.at(-1)).toMatchObject({ from: "发件人@example.test", to: ["用户@remote.test", "josé@remote.test"] });
+  });
+
   it("knows loopback clients (the only ones allowed AUTH over plaintext)", () => {
     for (const a of ["127.0.0.1", "127.8.9.1", "::1", "::ffff:127.0.0.1"]) expect(isLoopback(a), a).toBe(true);
     for (const a of ["10.0.0.1", "192.0.2.1", "::ffff:192.0.2.1", "2001:db8::1"]) expect(isLoopback(a), a).toBe(false);
