@@ -3,41 +3,24 @@
 // Mail sent through the HTTP API of the whole system as `npm start` runs it (edge under wrangler
 // dev, its outgoing queue, the core), delivered over SMTP to a sink on loopback (the transport map).
 // Prints the API's accepted msgs/s, delivered msgs/s, and p50/p99 from the 202 to the sink's 250.
-import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { LoginResponse, SendAccepted } from "../shared/api.ts";
-import { freePort, startChild } from "../test/support/process.ts";
 import { startSmtpSink } from "../test/support/smtp-sink.ts";
+import { startSystem } from "../test/support/system.ts";
 import { percentile } from "./smtp-load.ts";
 
 const { values: args } = parseArgs({ options: { messages: { type: "string", default: "2000" }, concurrency: { type: "string", default: "20" } } });
 const N = Number(args.messages);
 const CONCURRENCY = Number(args.concurrency);
 const ROOT = path.resolve(import.meta.dirname, "..");
-const dataDir = mkdtempSync(path.join(tmpdir(), "edgemail-bench-send-"));
-
 const sink = await startSmtpSink();
-const [edgePort, apiPort, smtpPort, submissionPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
-const env = {
-  DATA_DIR: dataDir,
-  EDGE_PORT: String(edgePort),
-  API_PORT: String(apiPort),
-  SMTP_PORT: String(smtpPort),
-  SUBMISSION_PORT: String(submissionPort),
-  TRANSPORT_MAP: `remote.test=127.0.0.1:${sink.port}`,
-  SEND_DAILY_LIMIT: String(N * 2),
-  LOG_LEVEL: process.env.BENCH_CORE_LOG_LEVEL ?? "warn",
-};
-const system = startChild([path.join(ROOT, "core/src/start-local.ts")], env);
-await system.waitFor(/edgemail is up/, 150_000);
-const cli = (...a: string[]) => execFileSync(process.execPath, [path.join(ROOT, "core/src/cli/main.ts"), ...a], { env: { ...process.env, ...env } });
-cli("domain", "add", "bench.test");
-cli("user", "add", "sender@bench.test", "--password", "bench password");
-const edge = `http://127.0.0.1:${edgePort}`;
+const system = await startSystem({ TRANSPORT_MAP: `remote.test=127.0.0.1:${sink.port}`, SEND_DAILY_LIMIT: String(N * 2), LOG_LEVEL: process.env.BENCH_CORE_LOG_LEVEL ?? "warn" });
+await system.cli("domain", "add", "bench.test");
+await system.cli("user", "add", "sender@bench.test", "--password", "bench password");
+const { edge } = system;
 const { token } = (await (await fetch(`${edge}/api/v1/auth/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ address: "sender@bench.test", password: "bench password" }) })).json()) as LoginResponse;
 
 const acceptedAt = new Map<number, number>();
@@ -78,13 +61,12 @@ for (const m of sink.messages) {
   const at = acceptedAt.get(n);
   if (at !== undefined) toDelivery.push(m.receivedAt - at);
 }
-system.kill("SIGTERM");
-await system.exited;
-if (refused > 0) console.error(system.output().split("\n").filter((l) => /error|Error/.test(l)).slice(0, 20).join("\n"));
+const output = system.process.output();
+await system.stop();
+if (refused > 0) console.error(output.split("\n").filter((l) => /error|Error/.test(l)).slice(0, 20).join("\n"));
 mkdirSync(path.join(ROOT, "bench/results"), { recursive: true });
-writeFileSync(path.join(ROOT, "bench/results/send-system.log"), system.output());
+writeFileSync(path.join(ROOT, "bench/results/send-system.log"), output);
 await sink.close();
-rmSync(dataDir, { recursive: true, force: true });
 
 const f = (x: number, d = 0) => x.toFixed(d);
 console.log(`\nSending through the API (${N} messages of ~4.5 KB, ${CONCURRENCY} concurrent clients, 1 recipient each), delivered by SMTP to a sink on loopback; ${acceptedAt.size} accepted, ${refused} refused, ${toDelivery.length} delivered`);

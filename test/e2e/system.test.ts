@@ -1,65 +1,31 @@
 // The whole system as `npm start` starts it (core + wrangler dev on one local R2), driven from the
 // outside: the admin CLI, SMTP, and the edge API over HTTP.
-import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { promisify } from "node:util";
 import nodemailer from "nodemailer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Account, Folder, LoginResponse, Message, MessagePage } from "../../shared/api.ts";
-import { authenticate } from "mailauth";
 import PostalMime from "postal-mime";
 import type { SendAccepted, UploadedAttachment } from "../../shared/api.ts";
-import { freePort, startChild, type Child } from "../support/process.ts";
+import { dkimResult } from "../support/dkim.ts";
+import { startSystem, type System } from "../support/system.ts";
 import { startSmtpSink, type SmtpSink } from "../support/smtp-sink.ts";
 
-const ROOT = path.resolve(import.meta.dirname, "../..");
-const dataDir = mkdtempSync(path.join(tmpdir(), "edgemail-e2e-"));
-let system: Child;
-let env: Record<string, string>;
+let system: System;
 let edge: string;
 let smtpPort: number;
 let sink: SmtpSink;
-
-const cli = async (...args: string[]) =>
-  (await promisify(execFile)(process.execPath, [path.join(ROOT, "core/src/cli/main.ts"), ...args], { env: { ...process.env, ...env } })).stdout;
+const cli = (...args: string[]) => system.cli(...args);
 
 beforeAll(async () => {
-  // A port found free can be taken by a test running beside this one before the system binds it:
-  // then start again on other ports.
   sink = await startSmtpSink();
-  for (let attempt = 1; ; attempt++) {
-    const [edgePort, apiPort, submissionPort] = [await freePort(), await freePort(), await freePort()];
-    smtpPort = await freePort();
-    env = {
-      DATA_DIR: dataDir,
-      EDGE_PORT: String(edgePort),
-      API_PORT: String(apiPort),
-      SMTP_PORT: String(smtpPort),
-      SUBMISSION_PORT: String(submissionPort),
-      // The remote world of this test is one mail server on loopback.
-      TRANSPORT_MAP: `remote.test=127.0.0.1:${sink.port}`,
-      HOSTNAME: "mx.example.test",
-      LOG_LEVEL: "warn",
-    };
-    edge = `http://127.0.0.1:${edgePort}`;
-    system = startChild([path.join(ROOT, "core/src/start-local.ts")], env);
-    try {
-      await system.waitFor(/edgemail is up/, 150_000);
-      return;
-    } catch (err) {
-      system.kill("SIGKILL");
-      if (attempt === 3 || !/EADDRINUSE|Address already in use/.test(system.output())) throw err;
-    }
-  }
+  // The remote world of this test is one mail server on loopback.
+  system = await startSystem({ TRANSPORT_MAP: `remote.test=127.0.0.1:${sink.port}`, HOSTNAME: "mx.example.test" });
+  edge = system.edge;
+  smtpPort = system.smtpPort;
 });
 
 afterAll(async () => {
-  system?.kill("SIGTERM");
-  await system?.exited;
+  await system?.stop();
   await sink?.close();
-  rmSync(dataDir, { recursive: true, force: true });
 });
 
 const pdf = Buffer.concat([Buffer.from("%PDF-1.4\n"), Buffer.from(Array.from({ length: 200_000 }, (_, i) => (i * 31 + 7) % 256))]);
@@ -186,16 +152,7 @@ describe("npm start: send through the edge, delivered over SMTP and internally",
     expect(remote!.to).toEqual(["carol@remote.test"]);
     const parsed = await PostalMime.parse(remote!.raw);
     expect(Buffer.from(parsed.attachments[0]!.content as ArrayBuffer).equals(report)).toBe(true);
-    const auth = await authenticate(remote!.raw, {
-      ip: "127.0.0.1",
-      helo: "mx.example.test",
-      sender: "alice@example.test",
-      resolver: async (name: string, type: string) => {
-        if (type === "TXT" && name.endsWith("._domainkey.example.test")) return [[publicKeyTxt]];
-        throw Object.assign(new Error("no such record"), { code: "ENOTFOUND" });
-      },
-    } as Parameters<typeof authenticate>[1]);
-    expect(auth.dkim.results[0]?.status.result).toBe("pass");
+    expect(await dkimResult(remote!.raw, "example.test", publicKeyTxt)).toBe("pass");
 
     const inbox = (await (await fetch(`${edge}/api/v1/folders/inbox/messages`, { headers: { authorization: `Bearer ${bob}` } })).json()) as MessagePage;
     const copy = inbox.messages.find((m) => m.subject === "Numbers for Q3")!;

@@ -1,6 +1,7 @@
 // DATA: what the MX does with the bytes between "DATA" and ".", before it may answer 250.
 import { Buffer } from "node:buffer";
 import type { Readable } from "node:stream";
+import { replies, type SmtpReply } from "../reply.ts";
 
 /** Collects the message; past `maxBytes` it keeps reading (the client is still sending) but stops
  * keeping, so an oversized message costs no memory before it is refused with 552. */
@@ -16,6 +17,16 @@ export function readStream(stream: Readable, maxBytes: number): Promise<Buffer> 
     stream.once("end", () => resolve(Buffer.concat(chunks)));
     stream.once("error", reject);
   });
+}
+
+/** The message of a DATA command in canonical form, or the reply that refuses it (too big, empty).
+ * The MX and submission take their messages in through this. */
+export async function receiveMessage(stream: Readable & { sizeExceeded: boolean }, maxBytes: number): Promise<{ message: Buffer } | { refuse: SmtpReply }> {
+  const body = await readStream(stream, maxBytes);
+  // smtp-server answers 552 itself (rejectOversized); this is the same answer should it not.
+  if (stream.sizeExceeded) return { refuse: replies.tooBig(maxBytes) };
+  if (isEmptyMessage(body)) return { refuse: replies.emptyMessage() };
+  return { message: canonicalLineEndings(body) };
 }
 
 /** Nothing but line breaks and blanks: no header section, no body. Refused rather than filed blank. */

@@ -12,7 +12,7 @@ import type { Directory } from "../../store/directory.ts";
 import type { Shards } from "../../store/shards.ts";
 import type { Spool } from "../../spool/spool.ts";
 import { replies, smtpError } from "../reply.ts";
-import { canonicalLineEndings, isEmptyMessage, readStream, traceHeaders } from "./data.ts";
+import { receiveMessage, traceHeaders } from "./data.ts";
 import { checkRecipient } from "./rcpt.ts";
 
 export interface MxDeps {
@@ -72,11 +72,9 @@ export function createMxServer(deps: MxDeps): SMTPServer {
 
     onData(stream: SMTPServerDataStream, session: SMTPServerSession, callback: (err?: Error | null, message?: string) => void) {
       const receivedAt = Date.now();
-      readStream(stream, config.maxMessageBytes)
-        .then(async (body) => {
-          // smtp-server answers 552 itself (rejectOversized); this is the same answer should it not.
-          if (stream.sizeExceeded) return callback(smtpError(replies.tooBig(config.maxMessageBytes)));
-          if (isEmptyMessage(body)) return callback(smtpError(replies.emptyMessage()));
+      receiveMessage(stream, config.maxMessageBytes)
+        .then(async (received) => {
+          if ("refuse" in received) return callback(smtpError(received.refuse));
           if (deps.pipeline.backlogBytes > maxBacklog) return callback(smtpError(replies.busy()));
           const recipients = accepted.get(session.envelope) ?? [];
           const id = uuidv7(receivedAt);
@@ -92,7 +90,7 @@ export function createMxServer(deps: MxDeps): SMTPServer {
               recipients: recipients.map((r) => r.address),
               receivedAt,
             }),
-            canonicalLineEndings(body),
+            received.message,
           ]);
           const entry = {
             id,

@@ -1,9 +1,9 @@
 // Sending as a mail app does: SMTP submission with AUTH, through the core to a remote server (the
 // test's, reached through the transport map) and to a user of this service.
 import { createPublicKey } from "node:crypto";
-import { authenticate } from "mailauth";
 import nodemailer from "nodemailer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { dkimResult } from "../../../../test/support/dkim.ts";
 import { smtpConnect } from "../../../../test/support/smtp-client.ts";
 import { startSmtpSink, type SmtpSink } from "../../../../test/support/smtp-sink.ts";
 import { startTempCore, type TempCore } from "../../../../test/support/temp-core.ts";
@@ -80,16 +80,7 @@ describe("SMTP submission", () => {
     expect(remote.to.sort()).toEqual(["carol@remote.test", "dave@remote.test"]);
     expect(remote.raw.toString()).not.toMatch(/^bcc:/im);
     expect(remote.raw.toString()).toMatch(/^DKIM-Signature: .*d=example\.test/m);
-    const auth = await authenticate(remote.raw, {
-      ip: "127.0.0.1",
-      helo: "mx.test",
-      sender: "alice@example.test",
-      resolver: async (name: string, type: string) => {
-        if (type === "TXT" && name.endsWith("._domainkey.example.test")) return [[dkimTxt]];
-        throw Object.assign(new Error("no such record"), { code: "ENOTFOUND" });
-      },
-    } as Parameters<typeof authenticate>[1]);
-    expect(auth.dkim.results[0]?.status.result).toBe("pass");
+    expect(await dkimResult(remote.raw, "example.test", dkimTxt)).toBe("pass");
 
     const bobs = await until("local delivery", async () => (await folder(bob, "inbox")).find((m) => m.subject === "Project plan"));
     expect(bobs.from).toEqual({ name: "Alice", address: "alice@example.test" });

@@ -15,7 +15,7 @@ import type { Outbox } from "../../outbox.ts";
 import type { Directory, DirectoryUser } from "../../store/directory.ts";
 import { QuotaExceededError, reserveSend } from "../../store/sending.ts";
 import type { Shards } from "../../store/shards.ts";
-import { canonicalLineEndings, isEmptyMessage, readStream, receivedHeader } from "../inbound/data.ts";
+import { receiveMessage, receivedHeader } from "../inbound/data.ts";
 import { replies, smtpError } from "../reply.ts";
 
 export interface SubmissionDeps {
@@ -94,13 +94,12 @@ export function createSubmissionServer(deps: SubmissionDeps): SMTPServer {
 
     onData(stream: SMTPServerDataStream, session: SMTPServerSession, callback: (err?: Error | null, message?: string) => void) {
       const receivedAt = Date.now();
-      readStream(stream, config.maxMessageBytes)
-        .then(async (body) => {
-          if (stream.sizeExceeded) return callback(smtpError(replies.tooBig(config.maxMessageBytes)));
-          if (isEmptyMessage(body)) return callback(smtpError(replies.emptyMessage()));
+      receiveMessage(stream, config.maxMessageBytes)
+        .then(async (received) => {
+          if ("refuse" in received) return callback(smtpError(received.refuse));
+          const { message } = received;
           const user = users.get(session)!;
           const sender = normalizeAddress((session.envelope.mailFrom && session.envelope.mailFrom.address) || "")!;
-          const message = canonicalLineEndings(body);
           const parsed = await PostalMime.parse(message);
           const from = parsed.from && !parsed.from.group ? normalizeAddress(parsed.from.address ?? "") : null;
           if (!from || !(await ownAddresses(user)).has(from)) return callback(smtpError(submissionReplies.fromMismatch()));
