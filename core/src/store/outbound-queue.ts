@@ -121,6 +121,17 @@ export class OutboundQueue {
     this.#committing = false;
   }
 
+  /** Forgets delivered and bounced recipients older than `before` (they stay listable a while). */
+  async prune(before: number): Promise<number> {
+    const removed = await this.#lock.run(() =>
+      this.#db
+        .delete(deliveries)
+        .where(and(inArray(deliveries.state, ["delivered", "bounced"]), lte(deliveries.updatedAt, before)))
+        .returning({ id: deliveries.id }),
+    );
+    return removed.length;
+  }
+
   async get(id: string): Promise<Delivery | null> {
     const [row] = await this.#db.select().from(deliveries).where(eq(deliveries.id, id));
     return row ?? null;

@@ -167,6 +167,13 @@ describe("delivery agent", () => {
     expect(texts.some((t) => t.includes("someone@dead.test") && t.includes("until the message expired"))).toBe(true);
   });
 
+  it("forgets finished recipients after a week, never waiting ones", async () => {
+    const before = (await queue.list()).length;
+    const waiting = (await queue.list()).filter((r) => r.state === "queued" || r.state === "deferred").length;
+    expect(await queue.prune(now + 1)).toBe(before - waiting);
+    expect((await queue.list()).every((r) => r.state === "queued" || r.state === "deferred")).toBe(true);
+  });
+
   it("puts recipients left in flight by a crashed run back in the queue", async () => {
     const id = await queueMessage(["ok4@remote.test"], "left in flight");
     await queue.claimDue(now, 10); // as if a run took it and died

@@ -22,6 +22,9 @@ import { routeFor, type NextHop, type RoutingConfig } from "./route.ts";
 
 const sameHop = (a: NextHop, b: NextHop) => a.address === b.address && a.port === b.port;
 
+/** Delivered and bounced recipients stay in the queue (and in `queue list`) this long. */
+const KEEP_FINISHED_MS = 7 * 86_400_000;
+
 export interface RunnerDeps {
   queue: OutboundQueue;
   blobs: BlobStore;
@@ -66,8 +69,13 @@ export class DeliveryRunner {
   }
 
   async #run(): Promise<void> {
+    let prunedAt = 0;
     while (!this.#stopping) {
       try {
+        if (this.#d.clock() - prunedAt > 3_600_000) {
+          prunedAt = this.#d.clock();
+          await this.#d.queue.prune(prunedAt - KEEP_FINISHED_MS);
+        }
         if ((await this.runDue()) > 0) continue;
       } catch (err) {
         this.#d.log.error("delivery: run failed", { err });
