@@ -5,6 +5,7 @@ import path from "node:path";
 import { createUser } from "../../core/src/accounts.ts";
 import { loadConfig, type Config } from "../../core/src/config.ts";
 import { startCore, type RunningCore } from "../../core/src/core.ts";
+import { startChild, type Child } from "./process.ts";
 
 export const TEST_SECRET = "test-internal-signing-secret-0123456789abcdef";
 
@@ -43,4 +44,14 @@ export async function startTempCore(overrides: Record<string, string> = {}, data
       rmSync(dir, { recursive: true, force: true });
     },
   });
+}
+
+const CORE_MAIN = path.resolve(import.meta.dirname, "../../core/src/main.ts");
+
+/** A core as a process of its own (`npm run core`), for tests that kill it; resolves once it serves,
+ * with how many spooled messages it recovered on start. */
+export async function startCoreProcess(dataDir: string, env: Record<string, string>): Promise<{ child: Child; recovered: number }> {
+  const child = startChild([CORE_MAIN], { DATA_DIR: dataDir, INTERNAL_SIGNING_SECRET: TEST_SECRET, LOG_LEVEL: "info", ...env });
+  const m = await child.waitFor(/"msg":"core started".*?"recovered":(\d+)/);
+  return { child, recovered: Number(m[1]) };
 }

@@ -5,6 +5,7 @@ import { createHash } from "node:crypto";
 import MailComposer from "nodemailer/lib/mail-composer";
 import type { MailAddressInput, SendRequest } from "../../../shared/api.ts";
 import { normalizeAddress } from "../../../shared/address.ts";
+import { splitMessage } from "./raw-message.ts";
 
 export interface ComposeInput {
   messageId: string;
@@ -46,12 +47,6 @@ export async function composeMessage(input: ComposeInput): Promise<Buffer> {
   return node.build();
 }
 
-/** The header section and the body of a message. */
-function split(raw: Buffer): { head: string; body: Buffer } {
-  const end = raw.indexOf("\r\n\r\n");
-  return end === -1 ? { head: raw.toString("utf8"), body: Buffer.alloc(0) } : { head: raw.subarray(0, end + 2).toString("utf8"), body: raw.subarray(end + 2) };
-}
-
 /** Header lines (with their folded continuations) whose name matches. */
 function headerPattern(name: string): RegExp {
   return new RegExp(`^${name}:[^\\r\\n]*(?:\\r\\n[ \\t][^\\r\\n]*)*\\r\\n`, "gim");
@@ -59,20 +54,15 @@ function headerPattern(name: string): RegExp {
 
 /** The copy that leaves: Bcc removed (RFC 5322 §3.6.3: the recipients must not see it). */
 export function withoutBcc(raw: Buffer): Buffer {
-  const { head, body } = split(raw);
+  const { head, body } = splitMessage(raw);
   return Buffer.concat([Buffer.from(head.replace(headerPattern("bcc"), ""), "utf8"), body]);
 }
 
 /** Adds Message-ID and Date when a submitted message lacks them, as Postfix's cleanup does. */
 export function withRequiredHeaders(raw: Buffer, messageId: string, domain: string, date: string): Buffer {
-  const { head, body } = split(raw);
+  const { head, body } = splitMessage(raw);
   let added = "";
   if (!/^message-id:/im.test(head)) added += `Message-ID: ${messageIdHeader(messageId, domain)}\r\n`;
   if (!/^date:/im.test(head)) added += `Date: ${date}\r\n`;
   return added ? Buffer.concat([Buffer.from(added + head, "utf8"), body]) : raw;
-}
-
-/** The header section, as a DSN quotes it. */
-export function headerSection(raw: Buffer): string {
-  return split(raw).head;
 }

@@ -5,6 +5,7 @@ import { createHash } from "node:crypto";
 import PostalMime, { type Address as PostalAddress, type Email } from "postal-mime";
 import type { MailAddress } from "../../../shared/api.ts";
 import { limits } from "../../../shared/limits.ts";
+import { headerSection } from "./raw-message.ts";
 
 export interface ParsedAttachment {
   filename: string;
@@ -82,6 +83,27 @@ function bodySection(raw: Uint8Array): string | null {
   if (split === -1) return null;
   const body = new TextDecoder("utf-8").decode(bytes.subarray(split + 4, split + 4 + 1024 * 1024)).trim();
   return body.length > 0 ? body : null;
+}
+
+export interface ParsedHeaders {
+  from: MailAddress | null;
+  to: MailAddress[];
+  cc: MailAddress[];
+  subject: string;
+  messageIdHeader: string | null;
+}
+
+/** The addressing headers alone, without decoding the body or its attachments: for checks on the
+ * SMTP path and for quoting a message in a DSN. */
+export async function parseHeaders(raw: Uint8Array): Promise<ParsedHeaders> {
+  const email = await PostalMime.parse(headerSection(Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength)) + "\r\n");
+  return {
+    from: flatten(email.from)[0] ?? null,
+    to: flatten(email.to),
+    cc: flatten(email.cc),
+    subject: oneLine(email.subject),
+    messageIdHeader: email.messageId ? oneLine(email.messageId) : null,
+  };
 }
 
 export async function parseMail(raw: Uint8Array): Promise<ParsedMail> {

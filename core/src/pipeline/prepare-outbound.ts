@@ -14,8 +14,9 @@ import type { BlobStore } from "../store/blobs.ts";
 import type { Directory } from "../store/directory.ts";
 import { discardDraft, replyTarget } from "../store/mailbox.ts";
 import type { Shards } from "../store/shards.ts";
-import { composeMessage, headerSection, withoutBcc, withRequiredHeaders } from "./compose.ts";
-import { parseMail } from "./parse.ts";
+import { composeMessage, withoutBcc, withRequiredHeaders } from "./compose.ts";
+import { parseHeaders, parseMail } from "./parse.ts";
+import { headerSection } from "./raw-message.ts";
 import { attachmentKey, deliveryMessageId, filingOf, type Prepared, type PreparedDelivery, type PreparedFiling } from "./prepared.ts";
 import type { OutboundEntry } from "./spool-entry.ts";
 
@@ -58,7 +59,7 @@ async function buildFromApi(entry: OutboundEntry, deps: OutboundDeps): Promise<{
 /** Mail apps put Bcc recipients only in the envelope. The sender's Sent copy records them (as
  * Gmail's does); the copy that leaves loses the header again. */
 async function withBccRecord(raw: Buffer, recipients: string[]): Promise<Buffer> {
-  const mail = await parseMail(raw);
+  const mail = await parseHeaders(raw);
   const visible = new Set([...mail.to, ...mail.cc].map((a) => normalizeAddress(a.address)));
   const hidden = recipients.filter((r) => !visible.has(r));
   return hidden.length > 0 && !/^bcc:/im.test(headerSection(raw)) ? Buffer.concat([Buffer.from(`Bcc: ${hidden.join(", ")}\r\n`, "utf8"), raw]) : raw;

@@ -4,14 +4,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { freePort, startChild, type Child } from "../../../test/support/process.ts";
+import { freePort, type Child } from "../../../test/support/process.ts";
 import { sendMail } from "../../../test/support/smtp-client.ts";
-import { TEST_SECRET, testConfig } from "../../../test/support/temp-core.ts";
+import { startCoreProcess, testConfig } from "../../../test/support/temp-core.ts";
 import { createUser } from "../accounts.ts";
 import { Directory } from "../store/directory.ts";
 import { Shards } from "../store/shards.ts";
 
-const MAIN = path.resolve(import.meta.dirname, "../main.ts");
 const dataDir = mkdtempSync(path.join(tmpdir(), "edgemail-crash-"));
 let child: Child | undefined;
 
@@ -19,18 +18,6 @@ afterAll(() => {
   child?.kill("SIGKILL");
   rmSync(dataDir, { recursive: true, force: true });
 });
-
-async function startCoreProcess(smtpPort: number, apiPort: number): Promise<{ child: Child; recovered: number }> {
-  const c = startChild([MAIN], {
-    DATA_DIR: dataDir,
-    SMTP_PORT: String(smtpPort),
-    API_PORT: String(apiPort),
-    INTERNAL_SIGNING_SECRET: TEST_SECRET,
-    LOG_LEVEL: "info",
-  });
-  const m = await c.waitFor(/"msg":"core started".*?"recovered":(\d+)/);
-  return { child: c, recovered: Number(m[1]) };
-}
 
 describe("crash between 250 and filing", () => {
   it("loses nothing acknowledged and duplicates nothing, across repeated kill -9", { timeout: 180_000 }, async () => {
@@ -46,7 +33,7 @@ describe("crash between 250 and filing", () => {
     const acknowledged = new Set<string>();
     let recoveredTotal = 0;
     for (let round = 0; round < 3; round++) {
-      const started = await startCoreProcess(smtpPort, apiPort);
+      const started = await startCoreProcess(dataDir, { SMTP_PORT: String(smtpPort), API_PORT: String(apiPort) });
       child = started.child;
       recoveredTotal += started.recovered;
       // 16 sessions send as fast as they can; the core is killed as the 60th acknowledgement arrives,
@@ -71,7 +58,7 @@ describe("crash between 250 and filing", () => {
       console.log(`round ${round}: recovered ${started.recovered}, acknowledged so far ${acknowledged.size}`);
     }
 
-    const last = await startCoreProcess(smtpPort, apiPort);
+    const last = await startCoreProcess(dataDir, { SMTP_PORT: String(smtpPort), API_PORT: String(apiPort) });
     child = last.child;
     recoveredTotal += last.recovered;
     // Wait until the pipeline has drained what it recovered.

@@ -19,8 +19,17 @@ export function retryDelaySeconds(attempts: number): number {
   return Math.min(5 * 2 ** Math.max(0, attempts - 1), 3600);
 }
 
-function coreFor(platform: Platform): CoreClient | null {
-  return platform.config.ok ? new CoreClient(platform.config.config, platform.fetch, `queue-${crypto.randomUUID()}`) : null;
+/** Runs `handle` for every message of a batch: "ack" acknowledges it; "retry", no core
+ * configured, or any error (an unreachable core, a storage hiccup) keeps it queued for later. */
+async function eachMessage<T>(messages: QueuedMessage<T>[], platform: Platform, handle: (body: T, core: CoreClient) => Promise<"ack" | "retry">): Promise<void> {
+  const core = platform.config.ok ? new CoreClient(platform.config.config, platform.fetch, `queue-${crypto.randomUUID()}`) : null;
+  await Promise.all(
+    messages.map(async (m) => {
+      const outcome = core ? await handle(m.body, core).catch(() => "retry" as const) : "retry";
+      if (outcome === "ack") m.ack();
+      else m.retry(retryDelaySeconds(m.attempts));
+    }),
+  );
 }
 
 export async function consumeOutgoing(
@@ -28,54 +37,34 @@ export async function consumeOutgoing(
   platform: Platform,
   sendError: (m: OutgoingMessage & { reason: string }) => Promise<void>,
 ): Promise<void> {
-  const core = coreFor(platform);
-  await Promise.all(
-    messages.map(async (m) => {
-      const { body } = m;
-      try {
-        if (!core) return m.retry(retryDelaySeconds(m.attempts));
-        const stored = body.submission ? null : body.bodyKey ? await platform.blobs.getText(body.bodyKey) : null;
-        const submission: unknown = body.submission ?? (stored === null ? null : JSON.parse(stored));
-        if (submission === null) {
-          await sendError({ ...body, submission: undefined, reason: "the message's body is missing from storage" });
-          return m.ack();
-        }
-        const response = await core.call(body.region, "POST", `/internal/v1/users/${body.userId}/outbox`, submission);
-        if (response.ok) return m.ack();
-        if (response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429) {
-          const problem: unknown = await response.json().catch(() => null);
-          const reason = isProblem(problem) ? [problem.detail ?? problem.title, ...(problem.errors ?? []).map((e) => `${e.field}: ${e.message}`)].join("; ") : `core answered ${response.status}`;
-          await sendError({ ...body, submission: undefined, reason });
-          return m.ack();
-        }
-        m.retry(retryDelaySeconds(m.attempts));
-      } catch {
-        // Unreachable core (or storage hiccup): the message stays queued.
-        m.retry(retryDelaySeconds(m.attempts));
-      }
-    }),
-  );
+  await eachMessage(messages, platform, async (body, core) => {
+    const stored = body.submission ? null : body.bodyKey ? await platform.blobs.getText(body.bodyKey) : null;
+    const submission: unknown = body.submission ?? (stored === null ? null : JSON.parse(stored));
+    if (submission === null) {
+      await sendError({ ...body, submission: undefined, reason: "the message's body is missing from storage" });
+      return "ack";
+    }
+    const response = await core.call(body.region, "POST", `/internal/v1/users/${body.userId}/outbox`, submission);
+    if (response.ok) return "ack";
+    if (response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429) {
+      const problem: unknown = await response.json().catch(() => null);
+      const reason = isProblem(problem) ? [problem.detail ?? problem.title, ...(problem.errors ?? []).map((e) => `${e.field}: ${e.message}`)].join("; ") : `core answered ${response.status}`;
+      await sendError({ ...body, submission: undefined, reason });
+      return "ack";
+    }
+    return "retry";
+  });
 }
 
 export async function consumeOutgoingErrors(messages: QueuedMessage<OutgoingMessage & { reason?: string }>[], platform: Platform): Promise<void> {
-  const core = coreFor(platform);
-  await Promise.all(
-    messages.map(async (m) => {
-      const { body } = m;
-      try {
-        if (!core) return m.retry(retryDelaySeconds(m.attempts));
-        const response = await core.call(body.region, "POST", "/internal/v1/queue-errors", {
-          id: `${body.messageId}:${body.reason ? "refused" : "dead-letter"}`,
-          userId: body.userId,
-          messageId: body.messageId,
-          // Without a reason it came from the dead-letter route: every retry failed.
-          reason: body.reason ?? "the sender's core could not take the message after every retry",
-        });
-        if (response.ok) m.ack();
-        else m.retry(retryDelaySeconds(m.attempts));
-      } catch {
-        m.retry(retryDelaySeconds(m.attempts));
-      }
-    }),
-  );
+  await eachMessage(messages, platform, async (body, core) => {
+    const response = await core.call(body.region, "POST", "/internal/v1/queue-errors", {
+      id: `${body.messageId}:${body.reason ? "refused" : "dead-letter"}`,
+      userId: body.userId,
+      messageId: body.messageId,
+      // Without a reason it came from the dead-letter route: every retry failed.
+      reason: body.reason ?? "the sender's core could not take the message after every retry",
+    });
+    return response.ok ? "ack" : "retry";
+  });
 }

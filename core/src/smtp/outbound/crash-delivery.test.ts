@@ -6,14 +6,13 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import nodemailer from "nodemailer";
 import { afterAll, describe, expect, it } from "vitest";
-import { freePort, startChild, type Child } from "../../../../test/support/process.ts";
+import { freePort, type Child } from "../../../../test/support/process.ts";
 import { startSmtpSink } from "../../../../test/support/smtp-sink.ts";
-import { TEST_SECRET, testConfig } from "../../../../test/support/temp-core.ts";
+import { startCoreProcess, testConfig } from "../../../../test/support/temp-core.ts";
 import { createUser } from "../../accounts.ts";
 import { Directory } from "../../store/directory.ts";
 import { Shards } from "../../store/shards.ts";
 
-const MAIN = path.resolve(import.meta.dirname, "../../main.ts");
 const dataDir = mkdtempSync(path.join(tmpdir(), "edgemail-crash-send-"));
 let child: Child | undefined;
 
@@ -32,19 +31,15 @@ describe("crash during delivery", () => {
     const alice = await createUser({ directory, shards }, { address: "alice@example.test", password: "correct horse", quotaBytes: 10 ** 9, region: "local" });
     const bob = await createUser({ directory, shards }, { address: "bob@example.test", password: "correct horse", quotaBytes: 10 ** 9, region: "local" });
     const [smtpPort, submissionPort, apiPort] = [await freePort(), await freePort(), await freePort()];
-    const start = async () => {
-      const c = startChild([MAIN], {
-        DATA_DIR: dataDir,
-        SMTP_PORT: String(smtpPort),
-        SUBMISSION_PORT: String(submissionPort),
-        API_PORT: String(apiPort),
-        INTERNAL_SIGNING_SECRET: TEST_SECRET,
-        TRANSPORT_MAP: `remote.test=127.0.0.1:${sink.port}`,
-        LOG_LEVEL: "info",
-      });
-      await c.waitFor(/"msg":"core started"/);
-      return c;
-    };
+    const start = async () =>
+      (
+        await startCoreProcess(dataDir, {
+          SMTP_PORT: String(smtpPort),
+          SUBMISSION_PORT: String(submissionPort),
+          API_PORT: String(apiPort),
+          TRANSPORT_MAP: `remote.test=127.0.0.1:${sink.port}`,
+        })
+      ).child;
 
     child = await start();
     // The remote server holds its answer to the final dot; as soon as it has the first message,

@@ -7,8 +7,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { uuidv7From } from "../../../../shared/ids.ts";
 import type { DnsResolver } from "../../dns.ts";
 import type { Logger } from "../../log.ts";
-import { headerSection } from "../../pipeline/compose.ts";
-import { parseMail } from "../../pipeline/parse.ts";
+import { parseHeaders, parseMail } from "../../pipeline/parse.ts";
+import { headerSection } from "../../pipeline/raw-message.ts";
 import { filingOf } from "../../pipeline/prepared.ts";
 import type { BlobStore } from "../../store/blobs.ts";
 import type { Directory } from "../../store/directory.ts";
@@ -193,7 +193,7 @@ export class DeliveryRunner {
     const sender = await this.#d.directory.userById(row.userId);
     if (!sender) return; // the sender's account is gone: nobody to tell
     const original = await this.#d.blobs.get(row.rawKey, { offset: row.rawOffset, length: row.rawLength });
-    const originalMail = original ? await parseMail(original) : null;
+    const originalMail = original ? await parseHeaders(original) : null;
     const dsn = buildDsn({
       reportingHost: this.#d.hostname,
       sender: row.sender,

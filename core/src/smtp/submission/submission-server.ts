@@ -4,7 +4,6 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { isIPv4 } from "node:net";
-import PostalMime from "postal-mime";
 import { SMTPServer, type SMTPServerAuthentication, type SMTPServerAuthenticationResponse, type SMTPServerDataStream, type SMTPServerSession } from "smtp-server";
 import { normalizeAddress } from "../../../../shared/address.ts";
 import { limits } from "../../../../shared/limits.ts";
@@ -12,6 +11,7 @@ import { verifyPassword } from "../../../../shared/password.ts";
 import type { Config } from "../../config.ts";
 import type { Logger } from "../../log.ts";
 import type { Outbox } from "../../outbox.ts";
+import { parseHeaders } from "../../pipeline/parse.ts";
 import type { Directory, DirectoryUser } from "../../store/directory.ts";
 import { QuotaExceededError, reserveSend } from "../../store/sending.ts";
 import type { Shards } from "../../store/shards.ts";
@@ -100,8 +100,9 @@ export function createSubmissionServer(deps: SubmissionDeps): SMTPServer {
           const { message } = received;
           const user = users.get(session)!;
           const sender = normalizeAddress((session.envelope.mailFrom && session.envelope.mailFrom.address) || "")!;
-          const parsed = await PostalMime.parse(message);
-          const from = parsed.from && !parsed.from.group ? normalizeAddress(parsed.from.address ?? "") : null;
+          // Only the header section: the body (maybe 25 MB of attachments) is the pipeline thread's work.
+          const { from: fromHeader } = await parseHeaders(message);
+          const from = fromHeader ? normalizeAddress(fromHeader.address) : null;
           if (!from || !(await ownAddresses(user)).has(from)) return callback(smtpError(submissionReplies.fromMismatch()));
           const recipients = [...new Set(session.envelope.rcptTo.map((r) => normalizeAddress(r.address)!))];
           const shard = deps.shards.get(user.shard);
