@@ -203,3 +203,54 @@ export type SendAccepted = z.infer<typeof SendAccepted>;
 
 export const UploadedAttachment = z.object({ id: z.string(), filename: z.string(), contentType: z.string(), size: z.number().int() });
 export type UploadedAttachment = z.infer<typeof UploadedAttachment>;
+
+// ── integrators: API keys and webhooks ──────────────────────────────────────
+
+/** What an API key may do. Password sessions may do everything. */
+export const Scope = z.enum(["mail.read", "mail.send", "mail.manage", "events"]);
+export type Scope = z.infer<typeof Scope>;
+export const allScopes = Scope.options;
+
+export const ApiKeyCreate = z.strictObject({
+  name: headerText(100).min(1, "name is required"),
+  scopes: z.array(Scope).min(1, "give at least one scope").max(allScopes.length),
+  /** Seconds until the key stops working; none: until revoked. */
+  expiresIn: z.number().int().min(60).max(5 * 365 * 86_400).optional(),
+});
+export type ApiKeyCreate = z.infer<typeof ApiKeyCreate>;
+
+export const ApiKeyInfo = z.object({
+  id: z.string(),
+  name: z.string(),
+  scopes: z.array(Scope),
+  /** The first characters of the key, to tell keys apart; the key itself is shown once. */
+  prefix: z.string(),
+  createdAt: z.string(),
+  expiresAt: z.string().nullable(),
+  lastUsedAt: z.string().nullable(),
+});
+export type ApiKeyInfo = z.infer<typeof ApiKeyInfo>;
+
+/** The answer to creating a key: the only time `key` is ever shown. */
+export const ApiKeyCreated = ApiKeyInfo.extend({ key: z.string() });
+export type ApiKeyCreated = z.infer<typeof ApiKeyCreated>;
+
+export const WebhookEventType = z.enum(["message.created"]);
+
+export const WebhookCreate = z.strictObject({
+  url: z.url({ protocol: /^https?$/, message: "must be an http(s) URL" }).max(2000),
+  events: z.array(WebhookEventType).min(1).default(["message.created"]),
+});
+export type WebhookCreate = z.infer<typeof WebhookCreate>;
+
+export const WebhookInfo = z.object({
+  id: z.string(),
+  url: z.string(),
+  events: z.array(WebhookEventType),
+  createdAt: z.string(),
+});
+export type WebhookInfo = z.infer<typeof WebhookInfo>;
+
+/** Creating a webhook shows its signing secret once (Standard Webhooks: `whsec_` + base64). */
+export const WebhookCreated = WebhookInfo.extend({ secret: z.string() });
+export type WebhookCreated = z.infer<typeof WebhookCreated>;

@@ -2,7 +2,17 @@
 import type { EdgeConfig } from "./config.ts";
 import type { CoreClient } from "./core-client.ts";
 import type { BlobBucket, Platform } from "./platform.ts";
+import type { Scope } from "../../shared/api.ts";
 import type { AccessClaims } from "./token.ts";
+
+/** How the request authenticated: a password session (every scope) or an integrator's API key. */
+export interface Principal {
+  kind: "session" | "apiKey";
+  userId: string;
+  /** The session id (from the token) or the API key id. */
+  id: string;
+  scopes: readonly Scope[];
+}
 
 declare module "hono" {
   interface ContextVariableMap {
@@ -13,5 +23,7 @@ declare module "hono" {
     platform: Platform;
     /** Set by the auth middleware on every route but login. */
     user: AccessClaims;
+    /** Set with `user`: who is calling and what they may do. */
+    principal: Principal;
   }
 }

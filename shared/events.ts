@@ -1,0 +1,113 @@
+// Mailbox events: what the core records with every mailbox change and pushes to the edge, and what
+// the edge's per-user Durable Object hands to clients (WebSocket, long-poll, SSE, webhooks).
+//
+// Two sequences: the core numbers each user's changes (`seq`, per user, assigned in the same shard
+// transaction as the change, so it has no gaps and a missing number means a lost notification); the
+// Durable Object numbers what it hands out (`cursor`), which also covers events born at the edge
+// (security.login). Clients only ever see the cursor.
+import { z } from "zod";
+import { Folder, Id, MessageSummary } from "./api.ts";
+
+export const FolderCounts = Folder.pick({ id: true, unread: true, total: true });
+export type FolderCounts = z.infer<typeof FolderCounts>;
+
+/** What happened, without its envelope. `data` of each type: */
+export const EventData = {
+  "message.created": z.object({ message: MessageSummary }),
+  "message.updated": z.object({ id: Id, folderId: Id, previousFolderId: Id.optional(), read: z.boolean(), starred: z.boolean() }),
+  "message.deleted": z.object({ id: Id, folderId: Id }),
+  "folder.counts": z.object({ folders: z.array(FolderCounts) }),
+  "security.login": z.object({
+    ip: z.string(),
+    country: z.string().nullable(),
+    /** The network: the autonomous system's number and organisation, from the request's `cf` data. */
+    asn: z.number().int().nullable(),
+    network: z.string().nullable(),
+    userAgent: z.string().nullable(),
+    /** True when neither this country nor this network was seen in a login before. */
+    newLocation: z.boolean(),
+    via: z.enum(["password"]),
+  }),
+  /** The client's cursor is older than what is retained: reload the mailbox, then go on from `cursor`. */
+  resync: z.object({ reason: z.enum(["cursor-too-old", "unknown-cursor"]) }),
+} as const;
+
+export type EventType = keyof typeof EventData;
+export const eventTypes = Object.keys(EventData) as EventType[];
+/** Events the core produces (the rest are born at the edge). */
+export const coreEventTypes = ["message.created", "message.updated", "message.deleted", "folder.counts"] as const;
+export type CoreEventType = (typeof coreEventTypes)[number];
+
+export type EventDataOf<T extends EventType> = z.infer<(typeof EventData)[T]>;
+
+/** A mailbox change as the core records it (per user, numbered without gaps). */
+export const CoreEvent = z.discriminatedUnion(
+  "type",
+  coreEventTypes.map((type) =>
+    z.object({ userId: Id, seq: z.number().int().min(1), at: z.number().int(), type: z.literal(type), data: EventData[type] }),
+  ) as unknown as [z.ZodObject<{ type: z.ZodLiteral<CoreEventType> }>],
+);
+export type CoreEvent = {
+  [T in CoreEventType]: { userId: string; seq: number; at: number; type: T; data: EventDataOf<T> };
+}[CoreEventType];
+
+/** POST /internal/v1/events on the edge (signed like every internal request): a core's batch. */
+export const EventNotification = z.object({
+  /** The region of the core that sends it: where a Durable Object fetches what it missed. */
+  region: z.string().min(1).max(32),
+  events: z.array(z.unknown()).min(1).max(5000),
+});
+export type EventNotification = { region: string; events: CoreEvent[] };
+
+/** GET /internal/v1/users/:id/events?since=<seq>&limit=<n> on the core. */
+export interface CoreEventsPage {
+  /** Events with seq > since, oldest first. */
+  events: CoreEvent[];
+  /** The user's latest seq. */
+  seq: number;
+  /** True when events after `since` were already pruned: the reader must rebuild from the head. */
+  gap: boolean;
+}
+
+/** GET /internal/v1/users/:id/head?limit=<n> on the core: one consistent snapshot. */
+export interface CoreHead {
+  /** The latest seq included in this snapshot. */
+  seq: number;
+  folders: z.infer<typeof Folder>[];
+  /** The first page of the inbox, newest first. */
+  inbox: z.infer<typeof MessageSummary>[];
+  /** Whether the inbox has more than `inbox`. */
+  inboxHasMore: boolean;
+}
+
+/** An event as clients get it. */
+export interface ClientEvent<T extends EventType = EventType> {
+  cursor: number;
+  type: T;
+  /** ISO 8601. */
+  at: string;
+  data: EventDataOf<T>;
+}
+
+/** The envelope's schema for the OpenAPI document. */
+export const ClientEventSchema = z.object({
+  cursor: z.number().int(),
+  type: z.enum(eventTypes as [EventType, ...EventType[]]),
+  at: z.string(),
+  data: z.record(z.string(), z.unknown()),
+});
+
+export const EventsQuery = z.strictObject({
+  since: z.coerce.number({ message: "since must be a cursor from an earlier event" }).int("since must be a cursor from an earlier event").min(0, "since must be a cursor from an earlier event").optional(),
+  timeout: z.coerce
+    .number({ message: "timeout must be a number of seconds" })
+    .int("timeout must be whole seconds")
+    .min(0, "timeout must be between 0 and 60")
+    .max(60, "timeout must be between 0 and 60")
+    .default(25),
+  access_token: z.string().optional(),
+});
+export type EventsQuery = z.infer<typeof EventsQuery>;
+
+export const EventsPage = z.object({ events: z.array(ClientEventSchema), cursor: z.number().int() });
+export type EventsPage = { events: ClientEvent[]; cursor: number };
