@@ -55,7 +55,7 @@ export type CoreEvent = {
 export const EventNotification = z.object({
   /** The region of the core that sends it: where a Durable Object fetches what it missed. */
   region: z.string().min(1).max(32),
-  events: z.array(z.unknown()).min(1).max(5000),
+  events: z.array(CoreEvent).min(1).max(5000),
 });
 export type EventNotification = { region: string; events: CoreEvent[] };
 

@@ -31,6 +31,7 @@ export const problemKinds = {
   unsupportedMediaType: { status: 415, title: "Unsupported media type" },
   rangeNotSatisfiable: { status: 416, title: "Range not satisfiable" },
   unprocessable: { status: 422, title: "The request cannot be processed" },
+  upgradeRequired: { status: 426, title: "Upgrade required" },
   tooManyRequests: { status: 429, title: "Too many requests" },
   internal: { status: 500, title: "Internal error" },
   badGateway: { status: 502, title: "The mail core did not answer properly" },

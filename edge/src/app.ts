@@ -11,6 +11,9 @@ import { requestId } from "./middleware/request-id.ts";
 import type { Platform } from "./platform.ts";
 import { attachmentRoutes } from "./routes/attachments.ts";
 import { authRoutes } from "./routes/auth.ts";
+import { credentialRoutes } from "./routes/credentials.ts";
+import { eventRoutes } from "./routes/events.ts";
+import { internalRoutes } from "./routes/internal.ts";
 import { mailboxRoutes } from "./routes/mailbox.ts";
 import { sendRoutes } from "./routes/send.ts";
 import { uploadRoutes } from "./routes/uploads.ts";
@@ -45,7 +48,7 @@ export function createApp<E extends object>(platformOf: (env: E) => Platform): H
   });
   api.use("*", async (c, next) => {
     await next();
-    if (!c.res.headers.has("cache-control")) c.header("cache-control", "no-store");
+    if (c.res.status !== 101 && !c.res.headers.has("cache-control")) c.header("cache-control", "no-store");
   });
   api.route("/auth", authRoutes);
   api.use("*", requireUser);
@@ -53,7 +56,10 @@ export function createApp<E extends object>(platformOf: (env: E) => Platform): H
   api.route("/", attachmentRoutes);
   api.route("/", uploadRoutes);
   api.route("/", sendRoutes);
+  api.route("/", eventRoutes);
+  api.route("/", credentialRoutes);
   app.route("/api/v1", api);
+  app.route("/internal/v1", internalRoutes);
 
   app.notFound(notFound);
   app.onError(onError);

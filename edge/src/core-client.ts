@@ -46,7 +46,19 @@ export class CoreClient {
 
   /** Calls the core and returns its JSON; a problem from the core is rethrown as it is. */
   async json<T>(region: string, method: string, path: string, body?: unknown): Promise<T> {
+    return (await this.change<T>(region, method, path, body)).data;
+  }
+
+  /** Like json(), and the user's event seq after a mailbox change (the core's x-edgemail-event-seq
+   * header), so the user's Durable Object never serves a head older than the user's own change. */
+  async change<T>(region: string, method: string, path: string, body?: unknown): Promise<{ data: T; seq: number | null }> {
     const response = await this.call(region, method, path, body);
+    const seqHeader = response.headers.get("x-edgemail-event-seq");
+    const seq = seqHeader !== null && /^\d{1,15}$/.test(seqHeader) ? Number(seqHeader) : null;
+    return { data: await this.#read<T>(region, response), seq };
+  }
+
+  async #read<T>(region: string, response: Response): Promise<T> {
     let data: unknown;
     try {
       data = await response.json();

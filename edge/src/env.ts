@@ -1,9 +1,11 @@
 // The Worker's bindings (wrangler.toml: vars, secrets, R2). Declared once, also as Cloudflare.Env so
 // that `env` from "cloudflare:workers"/"cloudflare:test" is typed the same.
+import type { MailboxHub } from "./hub/mailbox-hub.ts";
 import type { OutgoingMessage } from "./queue/outgoing-message.ts";
 
 export interface Env {
   BLOBS: R2Bucket;
+  MAILBOX_HUB: DurableObjectNamespace<MailboxHub>;
   OUTGOING: Queue<OutgoingMessage>;
   OUTGOING_ERRORS: Queue<OutgoingMessage & { reason: string }>;
   MAX_MESSAGE_BYTES: string;

@@ -1,31 +1,13 @@
-// The Worker entry: the runtime-neutral app and queue consumers, given Cloudflare's bindings.
+// The Worker entry: the runtime-neutral app, the queue consumers and the per-user Durable Object,
+// given Cloudflare's bindings.
 import { createApp } from "./app.ts";
-import { loadEdgeConfig } from "./config.ts";
+import { cloudflarePlatform } from "./cloudflare-platform.ts";
 import type { Env } from "./env.ts";
-import type { Platform } from "./platform.ts";
 import { consumeOutgoing, consumeOutgoingErrors, type QueuedMessage } from "./queue/consumers.ts";
 import type { OutgoingMessage } from "./queue/outgoing-message.ts";
-import { r2Bucket } from "./r2-bucket.ts";
 
-// The env object is the same for every request of an isolate: parse the config once per env.
-const platforms = new WeakMap<Env, Platform>();
-
-export function cloudflarePlatform(env: Env): Platform {
-  let platform = platforms.get(env);
-  if (!platform) {
-    platform = {
-      config: loadEdgeConfig(env as unknown as Record<string, unknown>),
-      blobs: r2Bucket(env.BLOBS),
-      fetch: (input, init) => fetch(input, init),
-      sendOutgoing: async (message) => {
-        await env.OUTGOING.send(message);
-      },
-    };
-    platforms.set(env, platform);
-  }
-  return platform!;
-}
-
+export { MailboxHub } from "./hub/mailbox-hub.ts";
+export { cloudflarePlatform };
 export const app = createApp(cloudflarePlatform);
 
 function queued<T>(batch: MessageBatch<T>): QueuedMessage<T>[] {

@@ -1,6 +1,7 @@
 // What the app needs from the runtime, behind plain interfaces. index.ts builds it from Cloudflare
 // bindings; another runtime (Deno, Node) would build it from its own storage and queue clients.
 import type { ConfigResult } from "./config.ts";
+import type { MailboxHub } from "./hub/mailbox-hub.ts";
 import type { OutgoingMessage } from "./queue/outgoing-message.ts";
 
 export interface BlobRange {
@@ -27,4 +28,8 @@ export interface Platform {
   fetch: typeof fetch;
   /** Resolves once the queue holds the message durably. */
   sendOutgoing(message: OutgoingMessage): Promise<void>;
+  /** The user's Durable Object (realtime events, inbox head, sessions and API keys). */
+  hub(userId: string): Hub;
 }
+
+export type Hub = DurableObjectStub<MailboxHub>;

@@ -1,5 +1,6 @@
 // Short-lived bearer tokens: HS256 JWTs carrying the user id, address and home region, so a request
-// can be routed to the right core without a directory lookup.
+// can be routed to the right core without a directory lookup, and the session id, which the user's
+// Durable Object can revoke (logout) before the token expires.
 import { sign, verify } from "hono/jwt";
 import type { UserIdentity } from "../../shared/api.ts";
 import { isUuidv7 } from "../../shared/ids.ts";
@@ -8,23 +9,26 @@ export interface AccessClaims {
   sub: string;
   addr: string;
   rgn: string;
+  /** Session id: one per login. */
+  sid: string;
   iat: number;
   exp: number;
   typ: "access";
 }
 
-export async function issueToken(user: UserIdentity, secret: string, ttlSeconds: number, now = Date.now()): Promise<string> {
+export async function issueToken(user: UserIdentity, sessionId: string, secret: string, ttlSeconds: number, now = Date.now()): Promise<string> {
   const iat = Math.floor(now / 1000);
-  const claims: AccessClaims = { sub: user.id, addr: user.address, rgn: user.region, iat, exp: iat + ttlSeconds, typ: "access" };
+  const claims: AccessClaims = { sub: user.id, addr: user.address, rgn: user.region, sid: sessionId, iat, exp: iat + ttlSeconds, typ: "access" };
   return sign({ ...claims }, secret, "HS256");
 }
 
-/** The claims of a valid, unexpired access token, or null. */
+/** The claims of a valid, unexpired access token, or null. (Revocation is the hub's to check.) */
 export async function readToken(token: string, secret: string): Promise<AccessClaims | null> {
   try {
     const payload = (await verify(token, secret, "HS256")) as Partial<AccessClaims>;
     if (payload.typ !== "access" || typeof payload.sub !== "string" || !isUuidv7(payload.sub)) return null;
     if (typeof payload.rgn !== "string" || typeof payload.addr !== "string" || typeof payload.exp !== "number") return null;
+    if (typeof payload.sid !== "string" || !/^[A-Za-z0-9_-]{16,64}$/.test(payload.sid)) return null;
     return payload as AccessClaims;
   } catch {
     return null;

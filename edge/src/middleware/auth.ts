@@ -1,24 +1,66 @@
-// Bearer-token authentication for every /api/v1 route except login.
+// Authentication for every /api/v1 route but login: a bearer token from POST /api/v1/auth/login
+// (checked here, then against revocation in the user's Durable Object) or an integrator's API key
+// (checked by the user's Durable Object, which holds its hash). Then the route's scope.
+// Browsers cannot set headers on a WebSocket or an EventSource, so the event routes also take the
+// credential from the `Sec-WebSocket-Protocol` header (`bearer.<token>`) or `access_token` query.
+import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
+import { allScopes } from "../../../shared/api.ts";
 import { ProblemError } from "../../../shared/problem.ts";
-import { readToken } from "../token.ts";
+import { looksLikeApiKey, parseApiKey } from "../api-key.ts";
+import { requiredScope } from "../scopes.ts";
+import { readToken, type AccessClaims } from "../token.ts";
 
 const CHALLENGE = { "www-authenticate": 'Bearer realm="edgemail"' };
+const INVALID = { "www-authenticate": 'Bearer realm="edgemail", error="invalid_token"' };
+const BEARER = /^Bearer\s+([A-Za-z0-9._~+/-]+=*)\s*$/i;
+
+function credential(c: Context): string | null {
+  const header = c.req.header("authorization");
+  if (header) return BEARER.exec(header)?.[1] ?? null;
+  if (!c.req.path.startsWith("/api/v1/events")) return null;
+  const fromProtocol = (c.req.header("sec-websocket-protocol") ?? "")
+    .split(",")
+    .map((p) => p.trim())
+    .find((p) => p.startsWith("bearer."));
+  return fromProtocol?.slice("bearer.".length) ?? c.req.query("access_token") ?? null;
+}
+
+function invalid(detail: string): ProblemError {
+  return new ProblemError("unauthorized", detail, { headers: INVALID });
+}
 
 export const requireUser = createMiddleware(async (c, next) => {
-  const header = c.req.header("authorization");
-  const match = header ? /^Bearer\s+([A-Za-z0-9._~+/-]+=*)\s*$/i.exec(header) : null;
-  if (!match) {
-    throw new ProblemError("unauthorized", "Sign in first: send `Authorization: Bearer <token>` from POST /api/v1/auth/login.", {
+  const presented = credential(c);
+  if (!presented) {
+    throw new ProblemError("unauthorized", "Sign in first: send `Authorization: Bearer <token>` from POST /api/v1/auth/login, or an API key.", {
       headers: CHALLENGE,
     });
   }
-  const claims = await readToken(match[1]!, c.get("config").tokenSecret);
-  if (!claims) {
-    throw new ProblemError("unauthorized", "The token is invalid or has expired; sign in again.", {
-      headers: { "www-authenticate": 'Bearer realm="edgemail", error="invalid_token"' },
-    });
+  const platform = c.get("platform");
+  if (looksLikeApiKey(presented)) {
+    const parsed = parseApiKey(presented);
+    const key = parsed ? await platform.hub(parsed.userId).checkApiKey(parsed.keyId, presented) : null;
+    if (!parsed || !key) throw invalid("The API key is not valid: it may have been revoked or have expired.");
+    const exp = key.expiresAt === null ? Number.MAX_SAFE_INTEGER : Math.floor(key.expiresAt / 1000);
+    const user: AccessClaims = { sub: parsed.userId, addr: key.address, rgn: key.region, sid: parsed.keyId, iat: 0, exp, typ: "access" };
+    c.set("user", user);
+    c.set("principal", { kind: "apiKey", userId: parsed.userId, id: parsed.keyId, scopes: key.scopes });
+  } else {
+    const claims = await readToken(presented, c.get("config").tokenSecret);
+    if (!claims) throw invalid("The token is invalid or has expired; sign in again.");
+    if (!(await platform.hub(claims.sub).sessionValid(claims.sid))) throw invalid("This session has been signed out; sign in again.");
+    c.set("user", claims);
+    c.set("principal", { kind: "session", userId: claims.sub, id: claims.sid, scopes: allScopes });
   }
-  c.set("user", claims);
+
+  const principal = c.get("principal");
+  const needs = requiredScope(c.req.method, c.req.path.slice("/api/v1".length));
+  if (needs === "session" && principal.kind !== "session") {
+    throw new ProblemError("forbidden", "This needs a password session; API keys cannot manage credentials.");
+  }
+  if (needs !== "session" && !principal.scopes.includes(needs)) {
+    throw new ProblemError("forbidden", `This API key lacks the scope ${needs}.`, { headers: { "www-authenticate": `Bearer realm="edgemail", error="insufficient_scope", scope="${needs}"` } });
+  }
   await next();
 });

@@ -5,5 +5,6 @@ export const requestId = createMiddleware(async (c, next) => {
   const id = crypto.randomUUID();
   c.set("requestId", id);
   await next();
-  c.header("x-request-id", id);
+  // A WebSocket upgrade's 101 is handed on as it is.
+  if (c.res.status !== 101) c.header("x-request-id", id);
 });

@@ -1,19 +1,51 @@
-// POST /api/v1/auth/login: the directory's core checks the password; the edge issues the token.
+// POST /api/v1/auth/login: the directory's core checks the password; the edge opens a session in the
+// user's Durable Object (which also records where the login came from and flags a new country or
+// network) and issues the token. POST /api/v1/auth/logout revokes it (or, with ?all=true, every
+// session of the user); open event connections of those sessions are closed.
 import { Hono } from "hono";
 import { LoginRequest, type LoginResponse, type UserIdentity } from "../../../shared/api.ts";
+import { toBase64Url } from "../../../shared/encoding.ts";
+import { ProblemError } from "../../../shared/problem.ts";
+import type { LoginOrigin } from "../hub/logins.ts";
+import { requireUser } from "../middleware/auth.ts";
 import { issueToken } from "../token.ts";
 import { jsonBody } from "../validate.ts";
 
-export const authRoutes = new Hono().post("/login", async (c) => {
-  const credentials = await jsonBody(c, LoginRequest);
-  const config = c.get("config");
-  const user = await c.get("core").json<UserIdentity>(config.directoryRegion, "POST", "/internal/v1/auth/login", credentials);
-  const body: LoginResponse = {
-    token: await issueToken(user, config.tokenSecret, config.tokenTtlSeconds),
-    tokenType: "Bearer",
-    expiresIn: config.tokenTtlSeconds,
-    user,
+function origin(req: Request): LoginOrigin {
+  const cf = (req as Request & { cf?: IncomingRequestCfProperties }).cf;
+  const header = (name: string) => req.headers.get(name)?.slice(0, 300) ?? null;
+  return {
+    ip: header("cf-connecting-ip") ?? "unknown",
+    country: typeof cf?.country === "string" ? cf.country : null,
+    asn: typeof cf?.asn === "number" ? cf.asn : null,
+    network: typeof cf?.asOrganization === "string" ? cf.asOrganization : null,
+    userAgent: header("user-agent"),
   };
-  c.header("cache-control", "no-store");
-  return c.json(body);
-});
+}
+
+export const authRoutes = new Hono()
+  .post("/login", async (c) => {
+    const credentials = await jsonBody(c, LoginRequest);
+    const config = c.get("config");
+    const user = await c.get("core").json<UserIdentity>(config.directoryRegion, "POST", "/internal/v1/auth/login", credentials);
+    const sessionId = toBase64Url(crypto.getRandomValues(new Uint8Array(18)));
+    const now = Date.now();
+    await c.get("platform").hub(user.id).recordLogin(user.id, user.region, user.address, sessionId, now + config.tokenTtlSeconds * 1000, origin(c.req.raw));
+    const body: LoginResponse = {
+      token: await issueToken(user, sessionId, config.tokenSecret, config.tokenTtlSeconds, now),
+      tokenType: "Bearer",
+      expiresIn: config.tokenTtlSeconds,
+      user,
+    };
+    c.header("cache-control", "no-store");
+    return c.json(body);
+  })
+  .post("/logout", requireUser, async (c) => {
+    const all = c.req.query("all");
+    if (all !== undefined && all !== "true" && all !== "false") {
+      throw new ProblemError("validation", "all must be true or false.", { errors: [{ field: "query.all", message: "must be true or false" }] });
+    }
+    const { sub, sid } = c.get("user");
+    await c.get("platform").hub(sub).revokeSessions(all === "true" ? null : sid);
+    return c.body(null, 204);
+  });

@@ -1,14 +1,21 @@
 // The signed-in user's mailbox: account, folders, messages. Each route validates its input, then
 // forwards to the user's home core (the region in the token) with the user id in the signed path.
+// The folder list and the inbox's first page come from the user's Durable Object (the hot head,
+// kept current by the core's events) unless the client asks `Cache-Control: no-cache`; the answer
+// says where it came from in `x-edgemail-served-by`. After a change the user makes here, the
+// Durable Object learns the change's seq and serves no head older than it.
 import { Hono, type Context } from "hono";
 import { FolderRef, Id, MessagePatch, PageQuery } from "../../../shared/api.ts";
 import { ProblemError } from "../../../shared/problem.ts";
+import { HEAD_KEEP } from "../hub/inbox-head.ts";
 import { jsonBody, query } from "../validate.ts";
 
 /** Forwards to the user's core and relays its JSON answer (or problem) as it is. */
 async function forward(c: Context, method: string, path: string, body?: unknown): Promise<Response> {
   const user = c.get("user");
-  const data = await c.get("core").json<unknown>(user.rgn, method, `/internal/v1/users/${user.sub}${path}`, body);
+  const { data, seq } = await c.get("core").change<unknown>(user.rgn, method, `/internal/v1/users/${user.sub}${path}`, body);
+  if (method !== "GET") await c.get("platform").hub(user.sub).noteChange(user.sub, user.rgn, seq);
+  c.header("x-edgemail-served-by", "core");
   return c.json(data as object);
 }
 
@@ -19,13 +26,43 @@ function messageId(c: Context): string {
   return id;
 }
 
+function fromHeadAllowed(c: Context): boolean {
+  return !/\bno-cache\b/i.test(c.req.header("cache-control") ?? "") && !/\bno-cache\b/i.test(c.req.header("pragma") ?? "");
+}
+
+/** The hub is a cache in front of the core: when it cannot answer (its core fetch failed, say),
+ * the request goes to the core, which gives the real answer or the real problem. */
+async function fromHub<T>(c: Context, read: () => Promise<T>): Promise<T | null> {
+  try {
+    return await read();
+  } catch (err) {
+    console.warn(JSON.stringify({ level: "warn", msg: "edge: hub read failed; asking the core", requestId: c.get("requestId"), err: String(err) }));
+    return null;
+  }
+}
+
 export const mailboxRoutes = new Hono()
   .get("/account", (c) => forward(c, "GET", "/account"))
-  .get("/folders", (c) => forward(c, "GET", "/folders"))
-  .get("/folders/:folder/messages", (c) => {
+  .get("/folders", async (c) => {
+    if (!fromHeadAllowed(c)) return forward(c, "GET", "/folders");
+    const user = c.get("user");
+    const head = await fromHub(c, () => c.get("platform").hub(user.sub).folders(user.sub, user.rgn));
+    if (!head) return forward(c, "GET", "/folders");
+    c.header("x-edgemail-served-by", "hub");
+    return c.json(head);
+  })
+  .get("/folders/:folder/messages", async (c) => {
     const folder = c.req.param("folder");
     if (!FolderRef.safeParse(folder).success) throw new ProblemError("notFound", `No folder ${folder}.`);
     const page = query(c, PageQuery);
+    if (folder === "inbox" && !page.cursor && page.limit <= HEAD_KEEP && fromHeadAllowed(c)) {
+      const user = c.get("user");
+      const head = await fromHub(c, () => c.get("platform").hub(user.sub).inboxPage(user.sub, user.rgn, page.limit));
+      if (head) {
+        c.header("x-edgemail-served-by", "hub");
+        return c.json(head);
+      }
+    }
     const qs = new URLSearchParams({ limit: String(page.limit), ...(page.cursor ? { cursor: page.cursor } : {}) });
     return forward(c, "GET", `/folders/${encodeURIComponent(folder)}/messages?${qs}`);
   })

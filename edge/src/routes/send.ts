@@ -80,5 +80,7 @@ export const sendRoutes = new Hono()
     const attachments = await resolveAttachments(c, draft.attachments);
     checkSize(c, draft, attachments);
     const user = c.get("user");
-    return c.json(await c.get("core").json<{ id: string }>(user.rgn, "PUT", `/internal/v1/users/${user.sub}/drafts/${id}`, { draft, attachments }));
+    const saved = await c.get("core").change<{ id: string }>(user.rgn, "PUT", `/internal/v1/users/${user.sub}/drafts/${id}`, { draft, attachments });
+    await c.get("platform").hub(user.sub).noteChange(user.sub, user.rgn, saved.seq);
+    return c.json(saved.data);
   });

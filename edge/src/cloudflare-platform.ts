@@ -1,0 +1,25 @@
+// The Platform (platform.ts) built from Cloudflare's bindings, once per env object (the env is the
+// same for every request of an isolate, so the config is parsed once).
+import { loadEdgeConfig } from "./config.ts";
+import type { Env } from "./env.ts";
+import type { Platform } from "./platform.ts";
+import { r2Bucket } from "./r2-bucket.ts";
+
+const platforms = new WeakMap<Env, Platform>();
+
+export function cloudflarePlatform(env: Env): Platform {
+  let platform = platforms.get(env);
+  if (!platform) {
+    platform = {
+      config: loadEdgeConfig(env as unknown as Record<string, unknown>),
+      blobs: r2Bucket(env.BLOBS),
+      fetch: (input, init) => fetch(input, init),
+      sendOutgoing: async (message) => {
+        await env.OUTGOING.send(message);
+      },
+      hub: (userId) => env.MAILBOX_HUB.get(env.MAILBOX_HUB.idFromName(userId)),
+    };
+    platforms.set(env, platform);
+  }
+  return platform;
+}

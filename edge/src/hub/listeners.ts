@@ -1,0 +1,170 @@
+// Everyone of one user who is listening for events, inside their Durable Object: WebSockets
+// (hibernatable: their state lives in the socket's attachment, not in memory), Server-Sent Events
+// streams and long-polls waiting for the next event. A listener joining with `since` first gets
+// what it missed, or a `resync` when that is no longer retained.
+import type { ClientEvent, EventsPage } from "../../../shared/events.ts";
+import type { EventLog } from "./event-log.ts";
+
+export interface ListenerPrincipal {
+  /** Session id or API key id: revoking it disconnects its listeners. */
+  id: string;
+  /** When its credential stops being valid (ms), if it does. */
+  expiresAt: number | null;
+}
+
+interface Waiter {
+  since: number;
+  principal: ListenerPrincipal;
+  resolve: (page: EventsPage) => void;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+interface Stream {
+  principal: ListenerPrincipal;
+  writer: WritableStreamDefaultWriter<Uint8Array>;
+}
+
+const encoder = new TextEncoder();
+const HEARTBEAT_MS = 20_000;
+export const SUBPROTOCOL = "edgemail.v1";
+
+function resyncEvent(reason: "cursor-too-old" | "unknown-cursor", cursor: number): ClientEvent<"resync"> {
+  return { cursor, type: "resync", at: new Date().toISOString(), data: { reason } };
+}
+
+function sseFrame(event: ClientEvent): Uint8Array {
+  return encoder.encode(`id: ${event.cursor}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
+}
+
+export class Listeners {
+  readonly #ctx: DurableObjectState;
+  readonly #log: EventLog;
+  readonly #waiters = new Set<Waiter>();
+  readonly #streams = new Set<Stream>();
+  #heartbeat: ReturnType<typeof setInterval> | null = null;
+
+  constructor(ctx: DurableObjectState, log: EventLog) {
+    this.#ctx = ctx;
+    this.#log = log;
+  }
+
+  /** What a listener joining after `since` must be sent first (null: start from now). */
+  #catchUp(since: number | null): ClientEvent[] {
+    if (since === null) return [];
+    const replay = this.#log.since(since);
+    return replay.resync ? [resyncEvent(replay.resync, this.#log.latest())] : replay.events;
+  }
+
+  acceptSocket(request: Request, principal: ListenerPrincipal, since: number | null): Response {
+    const pair = new WebSocketPair();
+    const [client, server] = Object.values(pair) as [WebSocket, WebSocket];
+    this.#ctx.acceptWebSocket(server, [principal.id]);
+    server.serializeAttachment(principal);
+    // Sent before any later event can be broadcast: nothing runs between these lines.
+    for (const event of this.#catchUp(since)) server.send(JSON.stringify(event));
+    server.send(JSON.stringify({ type: "ready", cursor: this.#log.latest() }));
+    const offered = (request.headers.get("sec-websocket-protocol") ?? "").split(",").map((p) => p.trim());
+    const headers = offered.includes(SUBPROTOCOL) ? { "sec-websocket-protocol": SUBPROTOCOL } : undefined;
+    return new Response(null, { status: 101, webSocket: client, headers });
+  }
+
+  openStream(principal: ListenerPrincipal, since: number | null): Response {
+    const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
+    const stream: Stream = { principal, writer: writable.getWriter() };
+    this.#streams.add(stream);
+    void stream.writer.write(encoder.encode(`retry: 3000\n: cursor ${this.#log.latest()}\n\n`)).catch(() => this.#drop(stream));
+    for (const event of this.#catchUp(since)) this.#write(stream, sseFrame(event));
+    this.#heartbeat ??= setInterval(() => {
+      for (const s of this.#streams) this.#write(s, encoder.encode(`: keep-alive\n\n`));
+      if (this.#streams.size === 0 && this.#heartbeat) {
+        clearInterval(this.#heartbeat);
+        this.#heartbeat = null;
+      }
+    }, HEARTBEAT_MS);
+    return new Response(readable, {
+      headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-store", "x-accel-buffering": "no" },
+    });
+  }
+
+  poll(since: number | null, timeoutMs: number, principal: ListenerPrincipal): Promise<EventsPage> {
+    const latest = this.#log.latest();
+    const first = this.#catchUp(since);
+    if (first.length > 0 || timeoutMs <= 0) return Promise.resolve({ events: first, cursor: first.at(-1)?.cursor ?? since ?? latest });
+    return new Promise((resolve) => {
+      const waiter: Waiter = {
+        since: since ?? latest,
+        principal,
+        resolve,
+        timer: setTimeout(() => {
+          this.#waiters.delete(waiter);
+          resolve({ events: [], cursor: waiter.since });
+        }, timeoutMs),
+      };
+      this.#waiters.add(waiter);
+    });
+  }
+
+  broadcast(events: ClientEvent[]): void {
+    if (events.length === 0) return;
+    const now = Date.now();
+    for (const ws of this.#ctx.getWebSockets()) {
+      const principal = ws.deserializeAttachment() as ListenerPrincipal | null;
+      if (principal?.expiresAt && principal.expiresAt <= now) {
+        ws.close(4001, "credential expired");
+        continue;
+      }
+      try {
+        for (const event of events) ws.send(JSON.stringify(event));
+      } catch {
+        // A socket closing right now; its close handler cleans up.
+      }
+    }
+    for (const stream of this.#streams) {
+      if (stream.principal.expiresAt && stream.principal.expiresAt <= now) {
+        this.#drop(stream);
+        continue;
+      }
+      for (const event of events) this.#write(stream, sseFrame(event));
+    }
+    for (const waiter of this.#waiters) {
+      const fresh = events.filter((e) => e.cursor > waiter.since);
+      if (fresh.length === 0) continue;
+      clearTimeout(waiter.timer);
+      this.#waiters.delete(waiter);
+      waiter.resolve({ events: fresh, cursor: fresh.at(-1)!.cursor });
+    }
+  }
+
+  /** Tells every listener to reload: events were lost before they reached this object. */
+  resyncAll(reason: "cursor-too-old", cursor: number): void {
+    this.broadcast([resyncEvent(reason, cursor)]);
+  }
+
+  onMessage(ws: WebSocket, message: string | ArrayBuffer): void {
+    // Clients may only ping (answered by the auto-response); anything else gets a short answer.
+    if (typeof message === "string" && message.length < 200) {
+      ws.send(JSON.stringify({ type: "error", detail: 'send {"type":"ping"} to keep the connection alive; events flow one way' }));
+    }
+  }
+
+  /** Closes the listeners of one credential (null: all of them). */
+  disconnect(principalId: string | null, code: number, reason: string): void {
+    for (const ws of this.#ctx.getWebSockets(principalId ?? undefined)) ws.close(code, reason);
+    for (const stream of this.#streams) if (principalId === null || stream.principal.id === principalId) this.#drop(stream);
+    for (const waiter of this.#waiters) {
+      if (principalId !== null && waiter.principal.id !== principalId) continue;
+      clearTimeout(waiter.timer);
+      this.#waiters.delete(waiter);
+      waiter.resolve({ events: [], cursor: waiter.since });
+    }
+  }
+
+  #write(stream: Stream, bytes: Uint8Array): void {
+    stream.writer.write(bytes).catch(() => this.#drop(stream));
+  }
+
+  #drop(stream: Stream): void {
+    this.#streams.delete(stream);
+    stream.writer.close().catch(() => undefined);
+  }
+}

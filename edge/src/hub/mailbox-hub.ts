@@ -1,0 +1,268 @@
+// The per-user Durable Object: the one place at the edge where a user's realtime state lives.
+//  - Mailbox events from the user's core (publish) get a cursor in the event log and reach every
+//    open WebSocket (hibernation API: idle sockets cost nothing), Server-Sent Events stream and
+//    waiting long-poll of the user; a missed core seq is fetched from the core, never skipped.
+//  - The hot inbox head (folders with counters, first inbox page) is kept current from the same
+//    events and answers those reads without a round trip to the core.
+//  - The user's sessions and API keys, logins, and webhooks are its storage too.
+// Only the worker talks to it (RPC and fetch); the worker has authenticated the caller.
+import { DurableObject } from "cloudflare:workers";
+import type { ApiKeyCreate, ApiKeyInfo, Folder, MessagePage, Scope } from "../../../shared/api.ts";
+import type { ClientEvent, CoreEvent, CoreEventsPage, CoreHead, EventsPage } from "../../../shared/events.ts";
+import { CoreClient } from "../core-client.ts";
+import { cloudflarePlatform } from "../cloudflare-platform.ts";
+import type { Env } from "../env.ts";
+import { Credentials } from "./credentials.ts";
+import { EventLog } from "./event-log.ts";
+import { HEAD_KEEP, InboxHead } from "./inbox-head.ts";
+import { Logins, type LoginOrigin, type LoginRecord } from "./logins.ts";
+import { Listeners, type ListenerPrincipal } from "./listeners.ts";
+
+/** How the worker tells the hub who is connecting (fetch requests carry it as a header). */
+export const PRINCIPAL_HEADER = "x-edgemail-principal";
+
+export class MailboxHub extends DurableObject<Env> {
+  readonly #sql: SqlStorage;
+  readonly #log: EventLog;
+  readonly #credentials: Credentials;
+  readonly #logins: Logins;
+  readonly #listeners: Listeners;
+  #head: InboxHead | null = null;
+  #headLoad: Promise<InboxHead | CoreHead> | null = null;
+  /** The seq of the user's own latest change through the API: no head older than it is served. */
+  #minSeq = 0;
+  /** Publishes run one after another: a backfill from the core must not interleave with the next batch. */
+  #publishing: Promise<unknown> = Promise.resolve();
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.#sql = ctx.storage.sql;
+    this.#sql.exec(`CREATE TABLE IF NOT EXISTS hub_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`);
+    this.#log = new EventLog(this.#sql);
+    this.#credentials = new Credentials(this.#sql);
+    this.#logins = new Logins(this.#sql);
+    this.#listeners = new Listeners(ctx, this.#log);
+    // Answered by the runtime without waking the object: keep-alives cost nothing.
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('{"type":"ping"}', '{"type":"pong"}'));
+  }
+
+  // ── identity ──
+
+  #meta(key: string): string | null {
+    return this.#sql.exec<{ value: string }>(`SELECT value FROM hub_meta WHERE key = ?`, key).toArray()[0]?.value ?? null;
+  }
+
+  #setMeta(key: string, value: string): void {
+    this.#sql.exec(`INSERT INTO hub_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value);
+  }
+
+  /** Who this object is for: its user's id, home region (where its core is) and address (for API
+   * key requests, which carry no token claims). Given by every caller that knows them. */
+  #remember(userId: string, region: string, address?: string): void {
+    if (this.#meta("user_id") !== userId) this.#setMeta("user_id", userId);
+    if (this.#meta("region") !== region) this.#setMeta("region", region);
+    if (address !== undefined && this.#meta("address") !== address) this.#setMeta("address", address);
+  }
+
+  #core(): { client: CoreClient; region: string; userId: string } {
+    const platform = cloudflarePlatform(this.env);
+    if (!platform.config.ok) throw new Error(`edge misconfigured: ${platform.config.problems.join("; ")}`);
+    const userId = this.#meta("user_id");
+    const region = this.#meta("region");
+    if (!userId || !region) throw new Error("hub: user unknown");
+    return { client: new CoreClient(platform.config.config, platform.fetch, `hub-${crypto.randomUUID()}`), region, userId };
+  }
+
+  #coreSeq(): number | null {
+    const v = this.#meta("core_seq");
+    return v === null ? null : Number(v);
+  }
+
+  // ── events from the core ──
+
+  /** A core's batch for this user. Resolves once every event is in storage and handed out. */
+  publish(userId: string, region: string, events: CoreEvent[]): Promise<{ applied: number }> {
+    this.#remember(userId, region);
+    const run = this.#publishing.then(() => this.#apply(events));
+    this.#publishing = run.catch(() => undefined);
+    return run;
+  }
+
+  async #apply(batch: CoreEvent[]): Promise<{ applied: number }> {
+    const events = [...batch].sort((a, b) => a.seq - b.seq);
+    let applied = 0;
+    for (const event of events) {
+      const last = this.#coreSeq();
+      if (last !== null && event.seq <= last) continue;
+      if (last !== null && event.seq > last + 1) applied += await this.#backfill(last, event.seq);
+      if ((this.#coreSeq() ?? 0) >= event.seq) continue;
+      this.#deliver([event]);
+      applied++;
+    }
+    return { applied };
+  }
+
+  /** Fetches the events between `last` and `upTo` that never reached us (a lost notification). */
+  async #backfill(last: number, upTo: number): Promise<number> {
+    const { client, region, userId } = this.#core();
+    let since = last;
+    let applied = 0;
+    while (since < upTo - 1) {
+      const page = await client.json<CoreEventsPage>(region, "GET", `/internal/v1/users/${userId}/events?since=${since}&limit=1000`);
+      if (page.gap) {
+        // The core no longer has them: clients cannot be told what changed, only to reload.
+        this.#head = null;
+        this.#setMeta("core_seq", String(upTo - 1));
+        this.#listeners.resyncAll("cursor-too-old", this.#log.latest());
+        return applied;
+      }
+      const missing = page.events.filter((e) => e.seq > since && e.seq < upTo);
+      if (missing.length === 0) break;
+      this.#deliver(missing);
+      applied += missing.length;
+      since = missing.at(-1)!.seq;
+    }
+    return applied;
+  }
+
+  #deliver(events: CoreEvent[]): void {
+    const out: ClientEvent[] = [];
+    for (const event of events) {
+      out.push(this.#log.append(event.type, event.data as never, event.at));
+      if (this.#head && !this.#head.apply(event)) this.#head = null;
+      this.#setMeta("core_seq", String(event.seq));
+    }
+    if (this.#log.latest() % 100 < out.length) this.#log.prune();
+    this.#listeners.broadcast(out);
+  }
+
+  /** Events born at the edge (security.login) go through the same log and fan-out. */
+  #emit(event: Omit<ClientEvent, "cursor" | "at">): void {
+    this.#listeners.broadcast([this.#log.append(event.type, event.data as never)]);
+  }
+
+  // ── the hot inbox head ──
+
+  /** The user changed their mailbox through the API; `seq` is the core's seq after the change
+   * (null when unknown: then the head is simply dropped). */
+  noteChange(userId: string, region: string, seq: number | null): void {
+    this.#remember(userId, region);
+    if (seq === null) this.#head = null;
+    else this.#minSeq = Math.max(this.#minSeq, seq);
+  }
+
+  async #currentHead(): Promise<InboxHead | CoreHead> {
+    if (this.#head && this.#head.seq >= this.#minSeq) return this.#head;
+    this.#headLoad ??= (async () => {
+      try {
+        const { client, region, userId } = this.#core();
+        const snapshot = await client.json<CoreHead>(region, "GET", `/internal/v1/users/${userId}/head?limit=${HEAD_KEEP}`);
+        const known = this.#coreSeq();
+        // Install it only if no event newer than the snapshot has been handed out meanwhile (the
+        // head could not replay it); otherwise it still answers this read, as fresh as the core.
+        if (known === null || known <= snapshot.seq) {
+          if (known === null) this.#setMeta("core_seq", String(snapshot.seq));
+          this.#head = new InboxHead(snapshot);
+          return this.#head;
+        }
+        return snapshot;
+      } finally {
+        this.#headLoad = null;
+      }
+    })();
+    return this.#headLoad;
+  }
+
+  async folders(userId: string, region: string): Promise<{ folders: Folder[] }> {
+    this.#remember(userId, region);
+    const head = await this.#currentHead();
+    return { folders: head.folders };
+  }
+
+  /** The first inbox page, or null when the head does not hold `limit` rows (ask the core). */
+  async inboxPage(userId: string, region: string, limit: number): Promise<MessagePage | null> {
+    this.#remember(userId, region);
+    const head = await this.#currentHead();
+    return head instanceof InboxHead ? head.page(limit) : new InboxHead(head).page(limit);
+  }
+
+  // ── listening: WebSocket and Server-Sent Events (fetch), long-poll (RPC) ──
+
+  override async fetch(request: Request): Promise<Response> {
+    const principal = JSON.parse(request.headers.get(PRINCIPAL_HEADER) ?? "null") as ListenerPrincipal | null;
+    if (!principal) return new Response("hub: no principal", { status: 400 });
+    const url = new URL(request.url);
+    const since = url.searchParams.has("since") ? Number(url.searchParams.get("since")) : null;
+    if (url.pathname === "/ws") return this.#listeners.acceptSocket(request, principal, since);
+    if (url.pathname === "/stream") return this.#listeners.openStream(principal, since);
+    return new Response("hub: no such path", { status: 404 });
+  }
+
+  poll(since: number | null, timeoutMs: number, principal: ListenerPrincipal): Promise<EventsPage> {
+    return this.#listeners.poll(since, timeoutMs, principal);
+  }
+
+  override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    this.#listeners.onMessage(ws, message);
+  }
+
+  override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
+    // 1005 means "no code given" and must not be sent back.
+    ws.close(code === 1005 || code < 1000 ? 1000 : code, reason);
+  }
+
+  override async webSocketError(ws: WebSocket): Promise<void> {
+    ws.close(1011, "error");
+  }
+
+  // ── sessions, logins, API keys ──
+
+  recordLogin(userId: string, region: string, address: string, sessionId: string, expiresAt: number, origin: LoginOrigin): void {
+    this.#remember(userId, region, address);
+    this.#credentials.addSession(sessionId, expiresAt);
+    const login = this.#logins.record(sessionId, origin);
+    if (login.newLocation) this.#emit({ type: "security.login", data: login });
+  }
+
+  recentLogins(): LoginRecord[] {
+    return this.#logins.recent();
+  }
+
+  sessionValid(sessionId: string): boolean {
+    return this.#credentials.sessionValid(sessionId);
+  }
+
+  /** Signs out one session or (null) all of them; their open connections are closed. */
+  revokeSessions(sessionId: string | null): number {
+    const n = this.#credentials.revokeSessions(sessionId);
+    this.#listeners.disconnect(sessionId, 4003, "signed out");
+    return n;
+  }
+
+  async createApiKey(userId: string, region: string, address: string, input: ApiKeyCreate): Promise<ApiKeyInfo & { key: string }> {
+    this.#remember(userId, region, address);
+    return this.#credentials.createKey(userId, input);
+  }
+
+  listApiKeys(): ApiKeyInfo[] {
+    return this.#credentials.listKeys();
+  }
+
+  revokeApiKey(keyId: string): boolean {
+    const revoked = this.#credentials.revokeKey(keyId);
+    if (revoked) this.#listeners.disconnect(keyId, 4003, "API key revoked");
+    return revoked;
+  }
+
+  /** The key's scopes and the user's home region when `key` is live, else null. */
+  async checkApiKey(keyId: string, key: string): Promise<{ scopes: Scope[]; expiresAt: number | null; region: string; address: string } | null> {
+    const ok = await this.#credentials.checkKey(keyId, key);
+    const region = this.#meta("region");
+    const address = this.#meta("address");
+    return ok && region && address ? { ...ok, region, address } : null;
+  }
+
+  acceptNonce(nonce: string, windowMs: number): boolean {
+    return this.#credentials.acceptNonce(nonce, windowMs);
+  }
+}

@@ -1,0 +1,68 @@
+// Signed requests from the cores to the edge (the same HMAC scheme the edge uses to call a core):
+//  POST /internal/v1/events              a core's batch of mailbox events, fanned out to each
+//                                        user's Durable Object; 200 once every one has it stored.
+//  POST|GET /internal/v1/users/:id/api-keys, DELETE …/:keyId   the operator's CLI managing keys.
+// A replayed event batch is harmless (the hub ignores seqs it has); key management is not, so its
+// nonces are remembered by the user's Durable Object.
+import { Hono, type Context } from "hono";
+import { createMiddleware } from "hono/factory";
+import { z } from "zod";
+import { ApiKeyCreate, Id } from "../../../shared/api.ts";
+import { EventNotification, type CoreEvent } from "../../../shared/events.ts";
+import { ProblemError } from "../../../shared/problem.ts";
+import { SIGNATURE_MAX_SKEW_MS, verifyRequest } from "../../../shared/signing.ts";
+import { validated } from "../../../shared/validation.ts";
+
+const signed = createMiddleware<{ Variables: { nonce: string; rawBody: string } }>(async (c, next) => {
+  const body = await c.req.text();
+  const url = new URL(c.req.url);
+  const check = await verifyRequest(c.get("config").internalSigningSecret, { method: c.req.method, pathAndQuery: url.pathname + url.search, body }, c.req.raw.headers);
+  if (!check.ok) throw new ProblemError("unauthorized", `Internal request refused: signature ${check.reason}.`);
+  c.set("nonce", check.nonce);
+  c.set("rawBody", body);
+  await next();
+});
+
+function json(raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    throw new ProblemError("validation", "The body is not JSON.");
+  }
+}
+
+const KeyCreateInternal = ApiKeyCreate.safeExtend({ address: z.string().min(3).max(320), region: z.string().min(1).max(32) });
+
+function userOf(c: Context): string {
+  const userId = c.req.param("userId") ?? "";
+  if (!Id.safeParse(userId).success) throw new ProblemError("notFound", "No such user.");
+  return userId;
+}
+
+export const internalRoutes = new Hono<{ Variables: { nonce: string; rawBody: string } }>()
+  .use("*", signed)
+  .post("/events", async (c) => {
+    const notification = validated(EventNotification, json(c.get("rawBody")), "body") as EventNotification;
+    const events = notification.events;
+    const byUser = new Map<string, CoreEvent[]>();
+    for (const e of events) byUser.set(e.userId, [...(byUser.get(e.userId) ?? []), e]);
+    const platform = c.get("platform");
+    await Promise.all([...byUser].map(([userId, list]) => platform.hub(userId).publish(userId, notification.region, list)));
+    return c.json({ accepted: events.length, users: byUser.size });
+  })
+  .use("/users/:userId/*", async (c, next) => {
+    const fresh = await c.get("platform").hub(userOf(c)).acceptNonce(c.get("nonce"), SIGNATURE_MAX_SKEW_MS);
+    if (!fresh) throw new ProblemError("unauthorized", "Internal request refused: replayed.");
+    await next();
+  })
+  .post("/users/:userId/api-keys", async (c) => {
+    const userId = userOf(c);
+    const { address, region, ...input } = validated(KeyCreateInternal, json(c.get("rawBody")), "body");
+    return c.json(await c.get("platform").hub(userId).createApiKey(userId, region, address, input), 201);
+  })
+  .get("/users/:userId/api-keys", async (c) => c.json({ keys: await c.get("platform").hub(userOf(c)).listApiKeys() }))
+  .delete("/users/:userId/api-keys/:keyId", async (c) => {
+    const keyId = c.req.param("keyId");
+    if (!(await c.get("platform").hub(userOf(c)).revokeApiKey(keyId))) throw new ProblemError("notFound", `No API key ${keyId}.`);
+    return c.json({ revoked: true });
+  });

@@ -1,0 +1,15 @@
+// Which API-key scope each /api/v1 route needs. Password sessions hold every scope; managing
+// credentials (API keys, sign-out, the login history) needs a password session, never a key.
+import type { Scope } from "../../shared/api.ts";
+
+export type Requirement = Scope | "session";
+
+/** `path` is relative to /api/v1, e.g. `/messages/123`. */
+export function requiredScope(method: string, path: string): Requirement {
+  const m = method.toUpperCase();
+  if (path.startsWith("/api-keys") || path.startsWith("/auth/") || path.startsWith("/security/")) return "session";
+  if (path.startsWith("/events") || path.startsWith("/webhooks")) return "events";
+  if (m === "POST" && (path === "/messages" || path === "/attachments")) return "mail.send";
+  if (m === "GET" || m === "HEAD") return "mail.read";
+  return "mail.manage";
+}
