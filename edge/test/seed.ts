@@ -2,6 +2,10 @@
 export const seed = {
   alice: { address: "alice@example.test", password: "alice's correct horse" },
   bob: { address: "bob@example.test", password: "bob's battery staple" },
+  /** Gets made-up events in the hub tests only (no real mail, so no real seqs to clash with). */
+  frank: { address: "frank@example.test", password: "frank's made-up events" },
+  /** Signs in and out (everywhere) in the credential tests only. */
+  grace: { address: "grace@example.test", password: "grace's revocable sessions" },
   /** Sends in the quota test only. */
   dora: { address: "dora@example.test", password: "dora's daily limit" },
   /** The seeded core's SEND_DAILY_LIMIT (recipients per day). */

@@ -1,0 +1,86 @@
+// Helpers for the realtime tests: signed core notifications, WebSocket clients of SELF, and
+// waiting for messages on them.
+import { SELF } from "cloudflare:test";
+import { inject } from "vitest";
+import type { MessageSummary } from "../../shared/api.ts";
+import type { ClientEvent, CoreEvent } from "../../shared/events.ts";
+import { signRequest } from "../../shared/signing.ts";
+import { uuidv7 } from "../../shared/ids.ts";
+import { BASE } from "./api.ts";
+
+/** POSTs a batch to the edge exactly as a core does (signed with the shared secret). */
+export async function notify(events: CoreEvent[], region = "local"): Promise<Response> {
+  const body = JSON.stringify({ region, events });
+  const headers = await signRequest(inject("signingSecret"), { method: "POST", pathAndQuery: "/internal/v1/events", body });
+  return SELF.fetch(`${BASE}/internal/v1/events`, { method: "POST", body, headers: { ...headers, "content-type": "application/json" } });
+}
+
+export function summary(folderId: string, subject: string, at = Date.now()): MessageSummary {
+  return {
+    id: uuidv7(at),
+    folderId,
+    receivedAt: new Date(at).toISOString(),
+    from: { name: "Carol", address: "carol@remote.test" },
+    to: [],
+    subject,
+    snippet: subject,
+    size: 100,
+    read: false,
+    starred: false,
+    hasAttachments: false,
+  };
+}
+
+export class EventSocket {
+  readonly ws: WebSocket;
+  readonly received: Array<ClientEvent | { type: string; cursor?: number }> = [];
+  readonly protocol: string | null;
+  #waiters: Array<() => void> = [];
+  closed: { code: number; reason: string } | null = null;
+
+  constructor(ws: WebSocket, protocol: string | null) {
+    this.ws = ws;
+    this.protocol = protocol;
+    ws.accept();
+    ws.addEventListener("message", (e) => {
+      this.received.push(JSON.parse(e.data as string));
+      for (const w of this.#waiters.splice(0)) w();
+    });
+    ws.addEventListener("close", (e) => {
+      this.closed = { code: e.code, reason: e.reason };
+      for (const w of this.#waiters.splice(0)) w();
+    });
+  }
+
+  events(): ClientEvent[] {
+    return this.received.filter((m): m is ClientEvent => typeof (m as ClientEvent).cursor === "number" && m.type !== "ready");
+  }
+
+  /** Waits until `predicate` holds over what was received (or the socket closes), at most `ms`. */
+  async until(predicate: (s: EventSocket) => boolean, ms = 5000): Promise<void> {
+    const deadline = Date.now() + ms;
+    while (!predicate(this)) {
+      if (this.closed) throw new Error(`socket closed ${this.closed.code} ${this.closed.reason}`);
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`timed out; received ${JSON.stringify(this.received).slice(0, 500)}`);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, left);
+        this.#waiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+  }
+}
+
+/** Opens /api/v1/events/ws the way a browser does: the token rides in Sec-WebSocket-Protocol. */
+export async function openSocket(token: string, query = ""): Promise<EventSocket> {
+  const res = await SELF.fetch(`${BASE}/api/v1/events/ws${query}`, {
+    headers: { upgrade: "websocket", "sec-websocket-protocol": `edgemail.v1, bearer.${token}` },
+  });
+  if (res.status !== 101 || !res.webSocket) throw new Error(`no upgrade: ${res.status} ${await res.text()}`);
+  const socket = new EventSocket(res.webSocket, res.headers.get("sec-websocket-protocol"));
+  await socket.until((s) => s.received.some((m) => m.type === "ready"));
+  return socket;
+}
