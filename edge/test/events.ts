@@ -84,3 +84,45 @@ export async function openSocket(token: string, query = ""): Promise<EventSocket
   await socket.until((s) => s.received.some((m) => m.type === "ready"));
   return socket;
 }
+
+interface Captured {
+  index: number;
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+let forwardedUpTo = -1;
+
+/** Hands what the seeded core posted to the relay since the last call to the worker, as it was
+ * signed; returns the worker's statuses. (A batch older than the signature window gets 401 and is
+ * skipped; its user's hub fetches what it missed from the core when the next event arrives.) */
+export async function forwardNotifications(): Promise<number[]> {
+  const captured = (await (await fetch(`${inject("relayUrl")}/captured?after=${forwardedUpTo}`)).json()) as Captured[];
+  const statuses: number[] = [];
+  for (const c of captured) {
+    forwardedUpTo = Math.max(forwardedUpTo, c.index);
+    const res = await SELF.fetch(`${BASE}${c.path}`, { method: c.method, headers: c.headers, body: c.body });
+    statuses.push(res.status);
+    await res.body?.cancel();
+  }
+  return statuses;
+}
+
+/** Sends a message into the seeded core over SMTP; resolves with the core's reply to DATA. */
+export async function sendSmtp(mail: { from: string; to: string; subject: string; text: string }): Promise<{ response: string; at: number }> {
+  const res = await fetch(`${inject("relayUrl")}/smtp`, { method: "POST", body: JSON.stringify(mail), headers: { "content-type": "application/json" } });
+  if (!res.ok) throw new Error(`smtp via relay: ${await res.text()}`);
+  return (await res.json()) as { response: string; at: number };
+}
+
+/** Forwards the core's notifications until `done()` holds (or `ms` pass). */
+export async function pumpUntil(done: () => boolean, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error("timed out waiting for the core's notification");
+    await forwardNotifications();
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -26,5 +26,7 @@ declare module "vitest" {
   interface ProvidedContext {
     coreUrl: string;
     signingSecret: string;
+    /** The relay between the seeded core and the worker (core-relay.ts). */
+    relayUrl: string;
   }
 }

@@ -4,7 +4,7 @@ import nodemailer from "nodemailer";
 import { startTempCore, TEST_SECRET } from "../../test/support/temp-core.ts";
 import { seed } from "./seed.ts";
 
-const core = await startTempCore({ SEND_DAILY_LIMIT: String(seed.sendDailyLimit) });
+const core = await startTempCore({ SEND_DAILY_LIMIT: String(seed.sendDailyLimit), ...(process.env.EDGE_URL ? { EDGE_URL: process.env.EDGE_URL } : {}) });
 await core.addUser(seed.alice.address, seed.alice.password);
 await core.addUser(seed.bob.address, seed.bob.password);
 await core.addUser(seed.dora.address, seed.dora.password);
@@ -27,5 +27,5 @@ await smtp.sendMail({
 await smtp.sendMail({ from: "carol@remote.test", to: seed.bob.address, subject: "for bob only", text: "Private." });
 smtp.close();
 await core.pipeline.idle();
-process.stdout.write(`READY ${JSON.stringify({ coreUrl: `http://127.0.0.1:${core.apiPort}`, signingSecret: TEST_SECRET })}\n`);
+process.stdout.write(`READY ${JSON.stringify({ coreUrl: `http://127.0.0.1:${core.apiPort}`, signingSecret: TEST_SECRET, smtpPort: core.smtpPort })}\n`);
 process.once("SIGTERM", () => void core.destroy().then(() => process.exit(0)));
