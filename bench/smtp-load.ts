@@ -18,6 +18,10 @@ export async function runLoad(opts: {
   messages: number;
   recipient: (n: number) => string;
   message: (n: number) => Buffer;
+  /** Called when message `n` got its 250, with the time (performance.now()) of that reply. */
+  onAccepted?: (n: number, at: number) => void;
+  /** Pause before each message of a session (ms), to offer a steady rate instead of a flood. */
+  pauseMs?: number;
 }): Promise<LoadResult> {
   let next = 0;
   const result: LoadResult = { sent: 0, accepted: 0, refused: [], seconds: 0, dataToReply: [] };
@@ -27,6 +31,7 @@ export async function runLoad(opts: {
       const s = await smtpConnect(opts.port);
       await s.command("EHLO bench.test");
       for (let n = next++; n < opts.messages; n = next++) {
+        if (opts.pauseMs) await new Promise((r) => setTimeout(r, opts.pauseMs));
         const body = opts.message(n);
         const t0 = performance.now();
         s.write(`MAIL FROM:<bench@sender.test> SIZE=${body.length}\r\nRCPT TO:<${opts.recipient(n)}>\r\nDATA\r\n`);
@@ -40,8 +45,12 @@ export async function runLoad(opts: {
         const stuffed = Buffer.from(body.toString("latin1").replace(/(^|\n)\./g, "$1.."), "latin1");
         s.write(Buffer.concat([stuffed, Buffer.from(stuffed.subarray(-2).toString() === "\r\n" ? ".\r\n" : "\r\n.\r\n")]));
         const final = await s.reply();
-        result.dataToReply.push(performance.now() - t0);
-        if (final.startsWith("250")) result.accepted++;
+        const t1 = performance.now();
+        result.dataToReply.push(t1 - t0);
+        if (final.startsWith("250")) {
+          result.accepted++;
+          opts.onAccepted?.(n, t1);
+        }
         else result.refused.push(final);
       }
       await s.close();
