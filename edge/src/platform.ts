@@ -2,6 +2,7 @@
 // bindings; another runtime (Deno, Node) would build it from its own storage and queue clients.
 import type { ConfigResult } from "./config.ts";
 import type { OutgoingMessage } from "./queue/outgoing-message.ts";
+import type { WebhookDelivery } from "./webhooks/delivery.ts";
 
 export interface BlobRange {
   offset: number;
@@ -27,4 +28,6 @@ export interface Platform {
   fetch: typeof fetch;
   /** Resolves once the queue holds the message durably. */
   sendOutgoing(message: OutgoingMessage): Promise<void>;
+  /** Resolves once the queue holds every delivery durably. */
+  enqueueWebhooks(deliveries: WebhookDelivery[]): Promise<void>;
 }
