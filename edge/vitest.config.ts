@@ -1,7 +1,8 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineProject } from "vitest/config";
 
-// The worker inside workerd, talking to a real core that globalSetup starts on ephemeral ports.
+// The worker inside workerd, talking to a real core that globalSetup starts on ephemeral ports, and
+// delivering webhooks to a real HTTP receiver that globalSetup also starts.
 export default defineProject({
   plugins: [
     cloudflareTest(({ inject }) => ({
@@ -13,6 +14,8 @@ export default defineProject({
           TOKEN_SECRET: "edge-test-token-secret-0123456789abcdef",
           INTERNAL_SIGNING_SECRET: inject<string>("signingSecret"),
           MAX_MESSAGE_BYTES: String(1024 * 1024),
+          // The tests' webhook receiver listens on loopback over http.
+          WEBHOOK_ALLOW_PRIVATE: "true",
         },
       },
     })),
@@ -20,7 +23,7 @@ export default defineProject({
   test: {
     name: "edge",
     include: ["src/**/*.test.ts"],
-    globalSetup: ["./test/global-core.ts"],
+    globalSetup: ["./test/global-core.ts", "./test/global-webhook-receiver.ts"],
     testTimeout: 30_000,
   },
 });

@@ -14,6 +14,7 @@ import { authRoutes } from "./routes/auth.ts";
 import { credentialRoutes } from "./routes/credentials.ts";
 import { eventRoutes } from "./routes/events.ts";
 import { internalRoutes } from "./routes/internal.ts";
+import { webhookRoutes } from "./routes/webhooks.ts";
 import { mailboxRoutes } from "./routes/mailbox.ts";
 import { sendRoutes } from "./routes/send.ts";
 import { uploadRoutes } from "./routes/uploads.ts";
@@ -58,6 +59,7 @@ export function createApp<E extends object>(platformOf: (env: E) => Platform): H
   api.route("/", sendRoutes);
   api.route("/", eventRoutes);
   api.route("/", credentialRoutes);
+  api.route("/", webhookRoutes);
   app.route("/api/v1", api);
   app.route("/internal/v1", internalRoutes);
 

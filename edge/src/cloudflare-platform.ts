@@ -4,6 +4,7 @@ import { loadEdgeConfig } from "./config.ts";
 import type { Env } from "./env.ts";
 import type { Platform } from "./platform.ts";
 import { r2Bucket } from "./r2-bucket.ts";
+import { sendBatches } from "./webhooks/send-batches.ts";
 
 const platforms = new WeakMap<Env, Platform>();
 
@@ -16,6 +17,9 @@ export function cloudflarePlatform(env: Env): Platform {
       fetch: (input, init) => fetch(input, init),
       sendOutgoing: async (message) => {
         await env.OUTGOING.send(message);
+      },
+      enqueueWebhooks: async (deliveries) => {
+        for (const batch of sendBatches(deliveries)) await env.WEBHOOKS.sendBatch(batch.map((body) => ({ body })));
       },
       hub: (userId) => env.MAILBOX_HUB.get(env.MAILBOX_HUB.idFromName(userId)),
     };

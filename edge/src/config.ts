@@ -27,6 +27,9 @@ const schema = z.object({
   INTERNAL_SIGNING_SECRET: z
     .string({ message: "is required (the same secret the core has)" })
     .min(32, "must be at least 32 characters"),
+  WEBHOOK_ALLOW_PRIVATE: z
+    .union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")], { message: 'must be "true" or "false"' })
+    .default(false),
 });
 
 export interface EdgeConfig {
@@ -36,6 +39,8 @@ export interface EdgeConfig {
   maxMessageBytes: number;
   tokenSecret: string;
   internalSigningSecret: string;
+  /** Webhooks may target loopback, private addresses, plain http and any port (local development). */
+  webhookAllowPrivate: boolean;
 }
 
 export type ConfigResult = { ok: true; config: EdgeConfig } | { ok: false; problems: string[] };
@@ -56,6 +61,7 @@ export function loadEdgeConfig(vars: Record<string, unknown>): ConfigResult {
       maxMessageBytes: e.MAX_MESSAGE_BYTES,
       tokenSecret: e.TOKEN_SECRET,
       internalSigningSecret: e.INTERNAL_SIGNING_SECRET,
+      webhookAllowPrivate: e.WEBHOOK_ALLOW_PRIVATE,
     },
   };
 }

@@ -2,18 +2,21 @@
 // that `env` from "cloudflare:workers"/"cloudflare:test" is typed the same.
 import type { MailboxHub } from "./hub/mailbox-hub.ts";
 import type { OutgoingMessage } from "./queue/outgoing-message.ts";
+import type { WebhookDelivery } from "./webhooks/delivery.ts";
 
 export interface Env {
   BLOBS: R2Bucket;
   MAILBOX_HUB: DurableObjectNamespace<MailboxHub>;
   OUTGOING: Queue<OutgoingMessage>;
   OUTGOING_ERRORS: Queue<OutgoingMessage & { reason: string }>;
+  WEBHOOKS: Queue<WebhookDelivery>;
   MAX_MESSAGE_BYTES: string;
   CORE_URLS: string;
   DIRECTORY_REGION: string;
   TOKEN_TTL_SECONDS: string;
   TOKEN_SECRET: string;
   INTERNAL_SIGNING_SECRET: string;
+  WEBHOOK_ALLOW_PRIVATE: string;
 }
 
 declare global {

@@ -3,8 +3,10 @@
 import { createApp } from "./app.ts";
 import { cloudflarePlatform } from "./cloudflare-platform.ts";
 import type { Env } from "./env.ts";
-import { consumeOutgoing, consumeOutgoingErrors, type QueuedMessage } from "./queue/consumers.ts";
+import type { Platform } from "./platform.ts";
+import { consumeOutgoing, consumeOutgoingErrors, retryDelaySeconds, type QueuedMessage } from "./queue/consumers.ts";
 import type { OutgoingMessage } from "./queue/outgoing-message.ts";
+import { consumeWebhooks, type WebhookDelivery } from "./webhooks/delivery.ts";
 
 export { MailboxHub } from "./hub/mailbox-hub.ts";
 export { cloudflarePlatform };
@@ -19,11 +21,30 @@ function queued<T>(batch: MessageBatch<T>): QueuedMessage<T>[] {
   }));
 }
 
+async function consumeWebhookBatch(messages: QueuedMessage<WebhookDelivery>[], platform: Platform): Promise<void> {
+  if (!platform.config.ok) {
+    // Without a valid config the URL policy is unknown: wait for the operator's fix.
+    for (const m of messages) m.retry(retryDelaySeconds(m.attempts));
+    return;
+  }
+  await consumeWebhooks(messages, {
+    fetch: platform.fetch,
+    allowPrivate: platform.config.config.webhookAllowPrivate,
+    // The endpoint said 410 Gone (or its URL is no longer allowed): its owner's hub removes it.
+    onGone: async (d, reason) => {
+      console.warn(JSON.stringify({ level: "warn", msg: "webhook: endpoint gone; removing it", webhookId: d.webhookId, userId: d.userId, reason }));
+      await platform.hub(d.userId).removeWebhook(d.webhookId);
+    },
+  });
+}
+
 export default {
   fetch: app.fetch,
   async queue(batch, env, _ctx) {
     const platform = cloudflarePlatform(env);
-    if (batch.queue.endsWith("-errors")) {
+    if (batch.queue.endsWith("-webhooks")) {
+      await consumeWebhookBatch(queued(batch as MessageBatch<WebhookDelivery>), platform);
+    } else if (batch.queue.endsWith("-errors")) {
       await consumeOutgoingErrors(queued(batch as MessageBatch<OutgoingMessage & { reason: string }>), platform);
     } else {
       await consumeOutgoing(queued(batch as MessageBatch<OutgoingMessage>), platform, async (m) => {
@@ -31,4 +52,4 @@ export default {
       });
     }
   },
-} satisfies ExportedHandler<Env, OutgoingMessage>;
+} satisfies ExportedHandler<Env, unknown>;

@@ -3,6 +3,7 @@
 import type { ConfigResult } from "./config.ts";
 import type { MailboxHub } from "./hub/mailbox-hub.ts";
 import type { OutgoingMessage } from "./queue/outgoing-message.ts";
+import type { WebhookDelivery } from "./webhooks/delivery.ts";
 
 export interface BlobRange {
   offset: number;
@@ -30,6 +31,8 @@ export interface Platform {
   sendOutgoing(message: OutgoingMessage): Promise<void>;
   /** The user's Durable Object (realtime events, inbox head, sessions and API keys). */
   hub(userId: string): Hub;
+  /** Resolves once the queue holds every delivery durably. */
+  enqueueWebhooks(deliveries: WebhookDelivery[]): Promise<void>;
 }
 
 export type Hub = DurableObjectStub<MailboxHub>;

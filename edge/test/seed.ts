@@ -4,6 +4,8 @@ export const seed = {
   bob: { address: "bob@example.test", password: "bob's battery staple" },
   /** Gets made-up events in the hub tests only (no real mail, so no real seqs to clash with). */
   frank: { address: "frank@example.test", password: "frank's made-up events" },
+  /** Registers webhooks and gets made-up events in the webhook tests only. */
+  henry: { address: "henry@example.test", password: "henry's webhook endpoint" },
   /** Signs in and out (everywhere) in the credential tests only. */
   grace: { address: "grace@example.test", password: "grace's revocable sessions" },
   /** Sends in the quota test only. */

@@ -7,7 +7,7 @@
 //  - The user's sessions and API keys, logins, and webhooks are its storage too.
 // Only the worker talks to it (RPC and fetch); the worker has authenticated the caller.
 import { DurableObject } from "cloudflare:workers";
-import type { ApiKeyCreate, ApiKeyInfo, Folder, MessagePage, Scope } from "../../../shared/api.ts";
+import type { ApiKeyCreate, ApiKeyInfo, Folder, MessagePage, Scope, WebhookCreate, WebhookCreated, WebhookInfo } from "../../../shared/api.ts";
 import type { ClientEvent, CoreEvent, CoreEventsPage, CoreHead, EventsPage } from "../../../shared/events.ts";
 import { CoreClient } from "../core-client.ts";
 import { cloudflarePlatform } from "../cloudflare-platform.ts";
@@ -17,6 +17,8 @@ import { EventLog } from "./event-log.ts";
 import { HEAD_KEEP, InboxHead } from "./inbox-head.ts";
 import { Logins, type LoginOrigin, type LoginRecord } from "./logins.ts";
 import { Listeners, type ListenerPrincipal } from "./listeners.ts";
+import { MAX_WEBHOOKS, Webhooks } from "./webhooks.ts";
+import { newWebhookSecret } from "../webhooks/signature.ts";
 
 /** How the worker tells the hub who is connecting (fetch requests carry it as a header). */
 export const PRINCIPAL_HEADER = "x-edgemail-principal";
@@ -27,6 +29,7 @@ export class MailboxHub extends DurableObject<Env> {
   readonly #credentials: Credentials;
   readonly #logins: Logins;
   readonly #listeners: Listeners;
+  readonly #webhooks: Webhooks;
   #head: InboxHead | null = null;
   #headLoad: Promise<InboxHead | CoreHead> | null = null;
   /** The seq of the user's own latest change through the API: no head older than it is served. */
@@ -42,6 +45,7 @@ export class MailboxHub extends DurableObject<Env> {
     this.#credentials = new Credentials(this.#sql);
     this.#logins = new Logins(this.#sql);
     this.#listeners = new Listeners(ctx, this.#log);
+    this.#webhooks = new Webhooks(this.#sql);
     // Answered by the runtime without waking the object: keep-alives cost nothing.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('{"type":"ping"}', '{"type":"pong"}'));
   }
@@ -99,6 +103,7 @@ export class MailboxHub extends DurableObject<Env> {
       this.#deliver([event]);
       applied++;
     }
+    await this.#flushWebhooks();
     return { applied };
   }
 
@@ -133,7 +138,29 @@ export class MailboxHub extends DurableObject<Env> {
       this.#setMeta("core_seq", String(event.seq));
     }
     if (this.#log.latest() % 100 < out.length) this.#log.prune();
+    // In the same storage transaction as the log append (no await since): a delivery is owed exactly
+    // when its event exists.
+    const userId = this.#meta("user_id");
+    if (userId) this.#webhooks.stage(userId, out);
     this.#listeners.broadcast(out);
+  }
+
+  /** Hands staged webhook deliveries to the queue; what fails stays staged and the alarm retries. */
+  async #flushWebhooks(): Promise<void> {
+    for (let batch = this.#webhooks.pending(); batch.length > 0; batch = this.#webhooks.pending()) {
+      try {
+        await cloudflarePlatform(this.env).enqueueWebhooks(batch);
+      } catch (err) {
+        console.warn(JSON.stringify({ level: "warn", msg: "hub: webhook deliveries not queued; retrying", err: String(err) }));
+        await this.ctx.storage.setAlarm(Date.now() + 30_000);
+        return;
+      }
+      this.#webhooks.sent(batch.map((d) => d.deliveryId));
+    }
+  }
+
+  override async alarm(): Promise<void> {
+    await this.#flushWebhooks();
   }
 
   /** Events born at the edge (security.login) go through the same log and fan-out. */
@@ -260,6 +287,22 @@ export class MailboxHub extends DurableObject<Env> {
     const region = this.#meta("region");
     const address = this.#meta("address");
     return ok && region && address ? { ...ok, region, address } : null;
+  }
+
+  // ── webhooks ──
+
+  createWebhook(userId: string, region: string, input: WebhookCreate): WebhookCreated | { refused: string } {
+    this.#remember(userId, region);
+    if (this.#webhooks.count() >= MAX_WEBHOOKS) return { refused: `at most ${MAX_WEBHOOKS} webhooks; delete one first` };
+    return this.#webhooks.create(input.url, [...new Set(input.events)], newWebhookSecret());
+  }
+
+  listWebhooks(): WebhookInfo[] {
+    return this.#webhooks.list();
+  }
+
+  removeWebhook(id: string): boolean {
+    return this.#webhooks.remove(id);
   }
 
   acceptNonce(nonce: string, windowMs: number): boolean {
