@@ -168,3 +168,60 @@ describe("npm start: send through the edge, delivered over SMTP and internally",
     expect(out).toContain("250 2.0.0 Ok: sunk");
   });
 });
+
+describe("npm start: realtime through the edge's Durable Object", () => {
+  it("an API key from the CLI opens two WebSockets; SMTP and submission mail reach both, and a move too", async () => {
+    const out = await cli("apikey", "create", "alice@example.test", "--name", "e2e", "--scopes", "events,mail.read,mail.manage");
+    const key = /emk_[0-9a-f]{32}_[0-9a-f]{16}_[A-Za-z0-9_-]{43}/.exec(out)?.[0];
+    expect(key, out).toBeDefined();
+    expect(await cli("apikey", "list", "alice@example.test")).toContain("e2e");
+
+    const ws = edge.replace(/^http/, "ws");
+    type Event = { type: string; cursor: number; data: { message?: { subject: string; id: string }; id?: string; folderId?: string } };
+    const open = () =>
+      new Promise<{ socket: WebSocket; events: Event[] }>((resolve, reject) => {
+        const socket = new WebSocket(`${ws}/api/v1/events/ws`, ["edgemail.v1", `bearer.${key}`]);
+        const events: Event[] = [];
+        socket.addEventListener("message", (e) => {
+          const event = JSON.parse(String(e.data)) as Event;
+          if (event.type === "ready") resolve({ socket, events });
+          else events.push(event);
+        });
+        socket.addEventListener("error", () => reject(new Error("WebSocket error")));
+      });
+    const clients = [await open(), await open()];
+    expect(clients[0]!.socket.protocol).toBe("edgemail.v1");
+    const until = async (check: () => boolean, what: string) => {
+      const deadline = Date.now() + 15_000;
+      while (!check()) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    };
+    const createdWith = (c: { events: Event[] }, subject: string) => c.events.find((e) => e.type === "message.created" && e.data.message?.subject === subject);
+
+    const smtp = nodemailer.createTransport({ host: "127.0.0.1", port: smtpPort, secure: false, ignoreTLS: true });
+    await smtp.sendMail({ from: "dave@remote.test", to: "alice@example.test", subject: "Realtime hello", text: "Pushed to you." });
+    await until(() => clients.every((c) => createdWith(c, "Realtime hello")), "the SMTP delivery's event at both clients");
+
+    // Submission: the Sent copy is a change of alice's mailbox too.
+    const submission = nodemailer.createTransport({ host: "127.0.0.1", port: system.submissionPort, secure: false, ignoreTLS: true, auth: { user: "alice@example.test", pass: "correct horse battery" } });
+    await submission.sendMail({ from: "alice@example.test", to: "carol@remote.test", subject: "Sent from a mail app", text: "Hi Carol." });
+    await until(() => clients.every((c) => createdWith(c, "Sent from a mail app")), "the submission's Sent copy at both clients");
+
+    // A change through the API with the key: a move reaches both; the head no longer lists it.
+    const id = createdWith(clients[0]!, "Realtime hello")!.data.message!.id;
+    const moved = await fetch(`${edge}/api/v1/messages/${id}`, { method: "PATCH", headers: { authorization: `Bearer ${key}`, "content-type": "application/json" }, body: JSON.stringify({ folderId: "archive" }) });
+    expect(moved.status).toBe(200);
+    await until(() => clients.every((c) => c.events.some((e) => e.type === "message.updated" && e.data.id === id)), "the move at both clients");
+    const head = await fetch(`${edge}/api/v1/folders/inbox/messages`, { headers: { authorization: `Bearer ${key}` } });
+    expect(head.headers.get("x-edgemail-served-by")).toBe("hub");
+    expect(((await head.json()) as MessagePage).messages.map((m) => m.id)).not.toContain(id);
+
+    // Revoked with the CLI: the key stops working and its sockets are closed.
+    const keyId = /_([0-9a-f]{16})_/.exec(key!)![1]!;
+    await cli("apikey", "revoke", "alice@example.test", keyId);
+    expect((await fetch(`${edge}/api/v1/folders`, { headers: { authorization: `Bearer ${key}` } })).status).toBe(401);
+    await until(() => clients.every((c) => c.socket.readyState === WebSocket.CLOSED), "the revoked key's sockets to close");
+  });
+});
