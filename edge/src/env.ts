@@ -1,11 +1,15 @@
-// The Worker's bindings (wrangler.toml: vars, secrets, R2). Declared once, also as Cloudflare.Env so
-// that `env` from "cloudflare:workers"/"cloudflare:test" is typed the same.
+// The Worker's bindings (wrangler.toml: vars, secrets, R2, queues, rate limiters). Declared once, also
+// as Cloudflare.Env so that `env` from "cloudflare:workers"/"cloudflare:test" is typed the same.
 import type { OutgoingMessage } from "./queue/outgoing-message.ts";
 
 export interface Env {
   BLOBS: R2Bucket;
   OUTGOING: Queue<OutgoingMessage>;
   OUTGOING_ERRORS: Queue<OutgoingMessage & { reason: string }>;
+  /** Limits as in rate-limits.ts. */
+  LOGIN_LIMITER: RateLimit;
+  USER_LIMITER: RateLimit;
+  KEY_LIMITER: RateLimit;
   MAX_MESSAGE_BYTES: string;
   CORE_URLS: string;
   DIRECTORY_REGION: string;

@@ -6,6 +6,7 @@ import type { Platform } from "./platform.ts";
 import { consumeOutgoing, consumeOutgoingErrors, type QueuedMessage } from "./queue/consumers.ts";
 import type { OutgoingMessage } from "./queue/outgoing-message.ts";
 import { r2Bucket } from "./r2-bucket.ts";
+import { rateLimits } from "./rate-limits.ts";
 
 // The env object is the same for every request of an isolate: parse the config once per env.
 const platforms = new WeakMap<Env, Platform>();
@@ -20,6 +21,7 @@ export function cloudflarePlatform(env: Env): Platform {
       sendOutgoing: async (message) => {
         await env.OUTGOING.send(message);
       },
+      rateLimit: async (kind, key) => (await env[rateLimits[kind].binding].limit({ key })).success,
     };
     platforms.set(env, platform);
   }

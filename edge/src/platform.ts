@@ -2,6 +2,7 @@
 // bindings; another runtime (Deno, Node) would build it from its own storage and queue clients.
 import type { ConfigResult } from "./config.ts";
 import type { OutgoingMessage } from "./queue/outgoing-message.ts";
+import type { RateLimitKind } from "./rate-limits.ts";
 
 export interface BlobRange {
   offset: number;
@@ -27,4 +28,6 @@ export interface Platform {
   fetch: typeof fetch;
   /** Resolves once the queue holds the message durably. */
   sendOutgoing(message: OutgoingMessage): Promise<void>;
+  /** Counts one request against `key` under the limit of `kind`: true while within it. Rejects when the limiter cannot be asked. */
+  rateLimit(kind: RateLimitKind, key: string): Promise<boolean>;
 }

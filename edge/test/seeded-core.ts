@@ -8,6 +8,7 @@ const core = await startTempCore({ SEND_DAILY_LIMIT: String(seed.sendDailyLimit)
 await core.addUser(seed.alice.address, seed.alice.password);
 await core.addUser(seed.bob.address, seed.bob.password);
 await core.addUser(seed.dora.address, seed.dora.password);
+await core.addUser(seed.erin.address, seed.erin.password);
 const smtp = nodemailer.createTransport({ host: "127.0.0.1", port: core.smtpPort, secure: false, ignoreTLS: true });
 for (let i = 0; i < seed.plainMessages; i++) {
   await smtp.sendMail({ from: "Carol <carol@remote.test>", to: seed.alice.address, subject: `seed ${i}`, text: `Seed message number ${i}.` });

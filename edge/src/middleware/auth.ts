@@ -1,5 +1,6 @@
 // Bearer-token authentication for every /api/v1 route except login.
 import { createMiddleware } from "hono/factory";
+import { allScopes } from "../../../shared/api.ts";
 import { ProblemError } from "../../../shared/problem.ts";
 import { readToken } from "../token.ts";
 
@@ -20,5 +21,7 @@ export const requireUser = createMiddleware(async (c, next) => {
     });
   }
   c.set("user", claims);
+  // A password session may do everything (API keys come with their own scopes).
+  c.set("principal", { kind: "session", userId: claims.sub, id: "session", scopes: allScopes });
   await next();
 });
