@@ -7,6 +7,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { setTimeout as sleep } from "node:timers/promises";
+import { rateLimits } from "../edge/src/rate-limits.ts";
 import type { LoginResponse, SendAccepted } from "../shared/api.ts";
 import { startSmtpSink } from "../test/support/smtp-sink.ts";
 import { startSystem } from "../test/support/system.ts";
@@ -19,9 +20,17 @@ const ROOT = path.resolve(import.meta.dirname, "..");
 const sink = await startSmtpSink();
 const system = await startSystem({ TRANSPORT_MAP: `remote.test=127.0.0.1:${sink.port}`, SEND_DAILY_LIMIT: String(N * 2), LOG_LEVEL: process.env.BENCH_CORE_LOG_LEVEL ?? "warn" });
 await system.cli("domain", "add", "bench.test");
-await system.cli("user", "add", "sender@bench.test", "--password", "bench password");
+// The edge allows each user rateLimits.user.limit requests a minute: the messages are spread over
+// enough senders that none reaches it (each sender logs in once; the per-IP login limit allows
+// rateLimits.login.limit logins a minute, so at most that many senders).
+const senders = Math.min(rateLimits.login.limit, Math.ceil(N / (rateLimits.user.limit * 0.8)));
 const { edge } = system;
-const { token } = (await (await fetch(`${edge}/api/v1/auth/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ address: "sender@bench.test", password: "bench password" }) })).json()) as LoginResponse;
+const tokens: string[] = [];
+for (let s = 0; s < senders; s++) {
+  await system.cli("user", "add", `sender${s}@bench.test`, "--password", "bench password");
+  const login = await fetch(`${edge}/api/v1/auth/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ address: `sender${s}@bench.test`, password: "bench password" }) });
+  tokens.push(((await login.json()) as LoginResponse).token);
+}
 
 const acceptedAt = new Map<number, number>();
 const apiLatency: number[] = [];
@@ -35,7 +44,7 @@ await Promise.all(
       const t0 = performance.now();
       const res = await fetch(`${edge}/api/v1/messages`, {
         method: "POST",
-        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+        headers: { authorization: `Bearer ${tokens[n % senders]}`, "content-type": "application/json" },
         body: JSON.stringify({ to: [`r${n}@remote.test`], subject: `bench ${n} end`, text }),
       });
       const t1 = performance.now();
@@ -69,7 +78,7 @@ writeFileSync(path.join(ROOT, "bench/results/send-system.log"), output);
 await sink.close();
 
 const f = (x: number, d = 0) => x.toFixed(d);
-console.log(`\nSending through the API (${N} messages of ~4.5 KB, ${CONCURRENCY} concurrent clients, 1 recipient each), delivered by SMTP to a sink on loopback; ${acceptedAt.size} accepted, ${refused} refused, ${toDelivery.length} delivered`);
+console.log(`\nSending through the API (${N} messages of ~4.5 KB from ${senders} senders, ${CONCURRENCY} concurrent clients, 1 recipient each), delivered by SMTP to a sink on loopback; ${acceptedAt.size} accepted, ${refused} refused, ${toDelivery.length} delivered`);
 console.log(`  API:       ${f(acceptedAt.size / acceptedSeconds)} msgs/s accepted (202), request p50 ${f(percentile(apiLatency, 50), 1)} ms, p99 ${f(percentile(apiLatency, 99), 1)} ms`);
 console.log(`  delivered: ${f(toDelivery.length / deliveredSeconds)} msgs/s end to end`);
 console.log(`  202 → remote 250: p50 ${f(percentile(toDelivery, 50))} ms, p99 ${f(percentile(toDelivery, 99))} ms`);

@@ -1,5 +1,5 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
-import { defineProject } from "vitest/config";
+import { configDefaults, defineProject } from "vitest/config";
 
 // The worker inside workerd, talking to a real core that globalSetup starts on ephemeral ports, and
 // delivering webhooks to a real HTTP receiver that globalSetup also starts.
@@ -23,6 +23,8 @@ export default defineProject({
   test: {
     name: "edge",
     include: ["src/**/*.test.ts"],
+    // Those run under Node, in the core project.
+    exclude: [...configDefaults.exclude, "src/**/*.node.test.ts"],
     globalSetup: ["./test/global-core.ts", "./test/global-webhook-receiver.ts"],
     testTimeout: 30_000,
   },

@@ -6,6 +6,7 @@ import { ProblemError } from "../../shared/problem.ts";
 import "./context.ts";
 import { CoreClient } from "./core-client.ts";
 import { requireUser } from "./middleware/auth.ts";
+import { limitLogin, limitPrincipal } from "./middleware/rate-limit.ts";
 import { notFound, onError } from "./middleware/problem.ts";
 import { requestId } from "./middleware/request-id.ts";
 import type { Platform } from "./platform.ts";
@@ -16,6 +17,7 @@ import { eventRoutes } from "./routes/events.ts";
 import { internalRoutes } from "./routes/internal.ts";
 import { webhookRoutes } from "./routes/webhooks.ts";
 import { mailboxRoutes } from "./routes/mailbox.ts";
+import { docsRoutes, openApiRoutes } from "./routes/reference.ts";
 import { sendRoutes } from "./routes/send.ts";
 import { uploadRoutes } from "./routes/uploads.ts";
 
@@ -51,8 +53,11 @@ export function createApp<E extends object>(platformOf: (env: E) => Platform): H
     await next();
     if (c.res.status !== 101 && !c.res.headers.has("cache-control")) c.header("cache-control", "no-store");
   });
+  api.route("/", openApiRoutes);
+  api.on("POST", "/auth/login", limitLogin);
   api.route("/auth", authRoutes);
   api.use("*", requireUser);
+  api.use("*", limitPrincipal);
   api.route("/", mailboxRoutes);
   api.route("/", attachmentRoutes);
   api.route("/", uploadRoutes);
@@ -62,6 +67,7 @@ export function createApp<E extends object>(platformOf: (env: E) => Platform): H
   api.route("/", webhookRoutes);
   app.route("/api/v1", api);
   app.route("/internal/v1", internalRoutes);
+  app.route("/api", docsRoutes);
 
   app.notFound(notFound);
   app.onError(onError);

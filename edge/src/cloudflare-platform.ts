@@ -4,6 +4,7 @@ import { loadEdgeConfig } from "./config.ts";
 import type { Env } from "./env.ts";
 import type { Platform } from "./platform.ts";
 import { r2Bucket } from "./r2-bucket.ts";
+import { rateLimits } from "./rate-limits.ts";
 import { sendBatches } from "./webhooks/send-batches.ts";
 
 const platforms = new WeakMap<Env, Platform>();
@@ -21,6 +22,7 @@ export function cloudflarePlatform(env: Env): Platform {
       enqueueWebhooks: async (deliveries) => {
         for (const batch of sendBatches(deliveries)) await env.WEBHOOKS.sendBatch(batch.map((body) => ({ body })));
       },
+      rateLimit: async (kind, key) => (await env[rateLimits[kind].binding].limit({ key })).success,
       hub: (userId) => env.MAILBOX_HUB.get(env.MAILBOX_HUB.idFromName(userId)),
     };
     platforms.set(env, platform);

@@ -1,5 +1,5 @@
-// The Worker's bindings (wrangler.toml: vars, secrets, R2). Declared once, also as Cloudflare.Env so
-// that `env` from "cloudflare:workers"/"cloudflare:test" is typed the same.
+// The Worker's bindings (wrangler.toml: vars, secrets, R2, queues, rate limiters). Declared once, also
+// as Cloudflare.Env so that `env` from "cloudflare:workers"/"cloudflare:test" is typed the same.
 import type { MailboxHub } from "./hub/mailbox-hub.ts";
 import type { OutgoingMessage } from "./queue/outgoing-message.ts";
 import type { WebhookDelivery } from "./webhooks/delivery.ts";
@@ -10,6 +10,10 @@ export interface Env {
   OUTGOING: Queue<OutgoingMessage>;
   OUTGOING_ERRORS: Queue<OutgoingMessage & { reason: string }>;
   WEBHOOKS: Queue<WebhookDelivery>;
+  /** Limits as in rate-limits.ts. */
+  LOGIN_LIMITER: RateLimit;
+  USER_LIMITER: RateLimit;
+  KEY_LIMITER: RateLimit;
   MAX_MESSAGE_BYTES: string;
   CORE_URLS: string;
   DIRECTORY_REGION: string;

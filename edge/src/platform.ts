@@ -4,6 +4,7 @@ import type { ConfigResult } from "./config.ts";
 import type { MailboxHub } from "./hub/mailbox-hub.ts";
 import type { OutgoingMessage } from "./queue/outgoing-message.ts";
 import type { WebhookDelivery } from "./webhooks/delivery.ts";
+import type { RateLimitKind } from "./rate-limits.ts";
 
 export interface BlobRange {
   offset: number;
@@ -33,6 +34,8 @@ export interface Platform {
   hub(userId: string): Hub;
   /** Resolves once the queue holds every delivery durably. */
   enqueueWebhooks(deliveries: WebhookDelivery[]): Promise<void>;
+  /** Counts one request against `key` under the limit of `kind`: true while within it. Rejects when the limiter cannot be asked. */
+  rateLimit(kind: RateLimitKind, key: string): Promise<boolean>;
 }
 
 export type Hub = DurableObjectStub<MailboxHub>;

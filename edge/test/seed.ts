@@ -10,6 +10,8 @@ export const seed = {
   grace: { address: "grace@example.test", password: "grace's revocable sessions" },
   /** Sends in the quota test only. */
   dora: { address: "dora@example.test", password: "dora's daily limit" },
+  /** Spends her per-user request budget in the rate-limit test only. */
+  erin: { address: "erin@example.test", password: "erin's rate limit" },
   /** The seeded core's SEND_DAILY_LIMIT (recipients per day). */
   sendDailyLimit: 40,
   /** The edge's MAX_MESSAGE_BYTES in these tests. */

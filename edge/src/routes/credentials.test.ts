@@ -4,16 +4,16 @@ import { describe, expect, inject, it } from "vitest";
 import type { ApiKeyCreated, ApiKeyInfo, LoginResponse } from "../../../shared/api.ts";
 import type { EventsPage } from "../../../shared/events.ts";
 import { signRequest } from "../../../shared/signing.ts";
-import { api, BASE } from "../../test/api.ts";
+import { api, BASE, clientIp } from "../../test/api.ts";
 import { openSocket } from "../../test/events.ts";
 import { seed } from "../../test/seed.ts";
 import { issueToken } from "../token.ts";
 
-async function signIn(address: string, password: string, cf?: { country: string; asn: number; asOrganization: string }): Promise<LoginResponse> {
+async function signIn(address: string, password: string, cf?: { country: string; asn: number; asOrganization: string }, ip = clientIp()): Promise<LoginResponse> {
   const res = await SELF.fetch(`${BASE}/api/v1/auth/login`, {
     method: "POST",
     body: JSON.stringify({ address, password }),
-    headers: { "content-type": "application/json", "cf-connecting-ip": "192.0.2.7", "user-agent": "credentials-test" },
+    headers: { "content-type": "application/json", "cf-connecting-ip": ip, "user-agent": "credentials-test" },
     ...(cf ? { cf } : {}),
   });
   expect(res.status).toBe(200);
@@ -128,7 +128,7 @@ describe("security.login", () => {
     const first = await signIn(seed.grace.address, seed.grace.password, { country: "NL", asn: 64500, asOrganization: "Example Home ISP" });
     const socket = await openSocket(first.token);
     await signIn(seed.grace.address, seed.grace.password, { country: "NL", asn: 64500, asOrganization: "Example Home ISP" });
-    await signIn(seed.grace.address, seed.grace.password, { country: "BR", asn: 64511, asOrganization: "Elsewhere Telecom" });
+    await signIn(seed.grace.address, seed.grace.password, { country: "BR", asn: 64511, asOrganization: "Elsewhere Telecom" }, "192.0.2.7");
     await socket.until((s) => s.events().some((e) => e.type === "security.login"));
     const logins = socket.events().filter((e) => e.type === "security.login");
     expect(logins).toHaveLength(1);

@@ -1,0 +1,281 @@
+// Every operation of the public API, as data: what the OpenAPI document and the reference page are
+// built from. Schemas are named components (schemas.ts); who may call is one `access` value, from
+// which the document derives security, scope and the problems of authentication and rate limits.
+import type { Scope } from "../../../shared/api.ts";
+import type { ProblemKind } from "../../../shared/problem.ts";
+import type { RateLimitKind } from "../rate-limits.ts";
+import type { JsonSchema } from "./schemas.ts";
+
+/** "public": no token; "session": password sessions only (API keys get 403); else the scope an API key needs. */
+export type Access = "public" | "session" | Scope;
+
+/** A component's name, or a JSON Schema written out. */
+export type SchemaSpec = string | JsonSchema;
+
+export interface Param {
+  name: string;
+  in: "path" | "query" | "header";
+  description: string;
+  required?: boolean;
+  schema: SchemaSpec;
+}
+
+export interface Body {
+  description?: string;
+  /** Media type → schema (none: any bytes). */
+  content: Record<string, SchemaSpec | null>;
+  headers?: Record<string, { description: string; schema?: JsonSchema }>;
+}
+
+export interface OperationSpec {
+  method: "get" | "post" | "put" | "patch" | "delete";
+  /** As OpenAPI writes it: `{param}`. */
+  path: string;
+  operationId: string;
+  tag: string;
+  summary: string;
+  description?: string;
+  access: Access;
+  params?: Param[];
+  /** Query parameters taken from a query component's properties. */
+  query?: { component: string; names: string[] };
+  body?: Body & { required: boolean };
+  /** Successful answers by status. */
+  responses: Record<number, Body & { description: string }>;
+  /** Problems particular to this operation; those of authentication, scopes, JSON bodies and rate limits are added. */
+  problems: ProblemKind[];
+  /** Answered by the edge alone: no "core unavailable" problem. */
+  edgeOnly?: boolean;
+  /** Also accepts the token as the `access_token` query parameter (the accessToken security scheme). */
+  tokenInQuery?: boolean;
+  /** Rate limits of a public operation (an authenticated one has the user's and the API key's). */
+  limits?: RateLimitKind[];
+}
+
+const json = (schema: SchemaSpec) => ({ "application/json": schema });
+const idParam = (what: string): Param => ({ name: "id", in: "path", required: true, description: `The ${what}'s id.`, schema: "Id" });
+const opaqueIdParam = (what: string): Param => ({ name: "id", in: "path", required: true, description: `The ${what}'s id.`, schema: { type: "string" } });
+const noContent = { 204: { description: "Done; no body.", content: {} } };
+
+export const operations: OperationSpec[] = [
+  // ── auth ──
+  {
+    method: "post", path: "/api/v1/auth/login", operationId: "login", tag: "Auth", access: "public", limits: ["login"],
+    summary: "Sign in with address and password",
+    description: "Answers a short-lived bearer token. Wrong address and wrong password get the same 401. Attempts are limited per client IP.",
+    body: { required: true, content: json("LoginRequest") },
+    responses: { 200: { description: "Signed in.", content: json("LoginResponse") } },
+    problems: ["unauthorized"],
+  },
+  {
+    method: "post", path: "/api/v1/auth/logout", operationId: "logout", tag: "Auth", access: "session",
+    summary: "Sign out: revoke the token of this request",
+    responses: noContent,
+    problems: [],
+  },
+  // ── account and mailbox ──
+  {
+    method: "get", path: "/api/v1/account", operationId: "getAccount", tag: "Mailbox", access: "mail.read",
+    summary: "The signed-in user and their quota",
+    responses: { 200: { description: "The account.", content: json("Account") } },
+    problems: [],
+  },
+  {
+    method: "get", path: "/api/v1/folders", operationId: "listFolders", tag: "Mailbox", access: "mail.read",
+    summary: "All folders with unread and total counts",
+    responses: { 200: { description: "The folders, standard ones first.", content: json("FolderList") } },
+    problems: [],
+  },
+  {
+    method: "get", path: "/api/v1/folders/{folder}/messages", operationId: "listMessages", tag: "Mailbox", access: "mail.read",
+    summary: "One page of a folder's messages, newest first",
+    params: [{ name: "folder", in: "path", required: true, description: "The folder's id or role (`inbox`, `sent`, `drafts`, `trash`, `junk`, `archive`).", schema: "FolderRef" }],
+    query: { component: "PageQuery", names: ["limit", "cursor"] },
+    responses: { 200: { description: "A page; follow `nextCursor` for the next.", content: json("MessagePage") } },
+    problems: ["validation", "notFound"],
+  },
+  {
+    method: "get", path: "/api/v1/messages/{id}", operationId: "getMessage", tag: "Mailbox", access: "mail.read",
+    summary: "A whole message",
+    params: [idParam("message")],
+    responses: { 200: { description: "The message.", content: json("Message") } },
+    problems: ["notFound"],
+  },
+  {
+    method: "patch", path: "/api/v1/messages/{id}", operationId: "updateMessage", tag: "Mailbox", access: "mail.manage",
+    summary: "Mark read or starred, or move to another folder",
+    params: [idParam("message")],
+    body: { required: true, content: json("MessagePatch") },
+    responses: { 200: { description: "The message as it is now.", content: json("MessageSummary") } },
+    problems: ["notFound"],
+  },
+  {
+    method: "delete", path: "/api/v1/messages/{id}", operationId: "deleteMessage", tag: "Mailbox", access: "mail.manage",
+    summary: "Move a message to Trash, or delete it for good when it is in Trash",
+    params: [idParam("message")],
+    responses: { 200: { description: "What happened to it.", content: json("DeleteResult") } },
+    problems: ["notFound"],
+  },
+  // ── attachments ──
+  {
+    method: "get", path: "/api/v1/messages/{id}/attachments/{attachmentId}", operationId: "getAttachment", tag: "Attachments", access: "mail.read",
+    summary: "Download an attachment (byte ranges supported)",
+    description: "Streams the attachment with its own Content-Type. Types a browser would run (HTML, SVG, XML, scripts) are always sent as a download.",
+    params: [
+      idParam("message"),
+      { name: "attachmentId", in: "path", required: true, description: "`id` of an entry of the message's `attachments`.", schema: { type: "string" } },
+      { name: "Range", in: "header", description: "One byte range, e.g. `bytes=0-1023`, `bytes=1024-` or `bytes=-500` (RFC 9110).", schema: { type: "string" } },
+    ],
+    responses: {
+      200: {
+        description: "The whole attachment.",
+        content: { "*/*": null },
+        headers: {
+          "Content-Disposition": { description: "`attachment` or `inline`, with the file name (RFC 6266)." },
+          "Content-Length": { description: "Bytes in the body.", schema: { type: "integer" } },
+          "Accept-Ranges": { description: "`bytes`." },
+          ETag: { description: "The content's SHA-256: it never changes." },
+        },
+      },
+      206: {
+        description: "The requested range.",
+        content: { "*/*": null },
+        headers: { "Content-Range": { description: "`bytes <first>-<last>/<size>`." }, "Content-Length": { description: "Bytes in the body.", schema: { type: "integer" } } },
+      },
+    },
+    problems: ["notFound", "rangeNotSatisfiable", "badGateway"],
+  },
+  {
+    method: "post", path: "/api/v1/attachments", operationId: "uploadAttachment", tag: "Attachments", access: "mail.send",
+    summary: "Upload a file to attach to a message or draft",
+    description: "The body is the file's bytes; its type is the Content-Type. Files are stored by their SHA-256, once however often uploaded.",
+    params: [
+      { name: "filename", in: "query", description: "The file's name (or give it in Content-Disposition). 1–255 characters, no line breaks, NUL or slashes.", schema: { type: "string", minLength: 1, maxLength: 255 } },
+      { name: "Content-Length", in: "header", required: true, description: "The file's size: at most the largest message size.", schema: { type: "integer", minimum: 1 } },
+      { name: "Content-Disposition", in: "header", description: "`attachment; filename=\"…\"` or `filename*=UTF-8''…`, when `filename` is not in the query.", schema: { type: "string" } },
+    ],
+    body: { required: true, description: "The file's bytes.", content: { "*/*": null } },
+    responses: { 201: { description: "Stored; attach it by `id`.", content: json("UploadedAttachment") } },
+    problems: ["validation", "lengthRequired", "payloadTooLarge"],
+  },
+  // ── sending ──
+  {
+    method: "post", path: "/api/v1/messages", operationId: "sendMessage", tag: "Sending", access: "mail.send",
+    summary: "Send a message",
+    description:
+      "Answers 202 once the message is queued durably; delivery follows. With an Idempotency-Key a retried request sends nothing new and gets the same id. " +
+      "Past the daily sending limit (recipients per day) the answer is 429 with Retry-After.",
+    params: [{ name: "Idempotency-Key", in: "header", description: "1–255 visible ASCII characters naming this send; reusing it for a different message is a 422.", schema: { type: "string", minLength: 1, maxLength: 255, pattern: "^[\\x21-\\x7e]+$" } }],
+    body: { required: true, content: json("SendRequest") },
+    responses: {
+      202: { description: "Queued.", content: json("SendAccepted"), headers: { Location: { description: "`/api/v1/messages/{id}` of the Sent copy." } } },
+    },
+    problems: ["validation", "unprocessable"],
+  },
+  {
+    method: "put", path: "/api/v1/drafts/{id}", operationId: "saveDraft", tag: "Sending", access: "mail.manage",
+    summary: "Save a draft (replacing the draft of the same id)",
+    params: [{ name: "id", in: "path", required: true, description: "A UUIDv7 your client makes for the draft, so saving again replaces it.", schema: "Id" }],
+    body: { required: true, content: json("DraftRequest") },
+    responses: { 200: { description: "Saved in Drafts.", content: json("DraftSaved") } },
+    problems: ["validation"],
+  },
+  // ── events ──
+  {
+    method: "get", path: "/api/v1/events", operationId: "pollEvents", tag: "Events", access: "events",
+    summary: "Mailbox events after a cursor (long-poll)",
+    description: "Answers at once when there are events after `since`, else waits up to `timeout` seconds for one; poll again from the answer's `cursor`.",
+    query: { component: "EventsQuery", names: ["since", "timeout"] },
+    responses: { 200: { description: "Events in order, and the cursor to poll from next.", content: json("EventsPage") } },
+    problems: ["validation"],
+  },
+  {
+    method: "get", path: "/api/v1/events/stream", operationId: "streamEvents", tag: "Events", access: "events",
+    summary: "Mailbox events as Server-Sent Events",
+    description:
+      "Each event is sent as `id: <cursor>`, `event: <type>` and `data: <ClientEvent as JSON>` (see the ClientEvent schema). " +
+      "A reconnecting EventSource sends Last-Event-ID and misses nothing.",
+    query: { component: "EventsQuery", names: ["since"] },
+    params: [{ name: "Last-Event-ID", in: "header", description: "The cursor of the last event received; takes the place of `since`.", schema: { type: "string" } }],
+    responses: { 200: { description: "An endless `text/event-stream`.", content: { "text/event-stream": { type: "string" } } } },
+    problems: ["validation"],
+  },
+  {
+    method: "get", path: "/api/v1/events/ws", operationId: "eventsWebSocket", tag: "Events", access: "events",
+    summary: "Mailbox events over a WebSocket",
+    description:
+      "A WebSocket upgrade. Browsers cannot set Authorization on a WebSocket: offer the subprotocols `edgemail.v1` and `bearer.<token>` " +
+      "(Sec-WebSocket-Protocol), or pass the token as `access_token`. Each message from the server is one ClientEvent as JSON.",
+    params: [
+      { name: "Upgrade", in: "header", required: true, description: "`websocket`.", schema: { type: "string", const: "websocket" } },
+      { name: "Sec-WebSocket-Protocol", in: "header", description: "`edgemail.v1, bearer.<token>`: the server answers `edgemail.v1`.", schema: { type: "string" } },
+    ],
+    query: { component: "EventsQuery", names: ["since"] },
+    tokenInQuery: true,
+    responses: { 101: { description: "Switched to the WebSocket protocol `edgemail.v1`.", content: {} } },
+    problems: ["validation", "upgradeRequired"],
+  },
+  // ── API keys ──
+  {
+    method: "post", path: "/api/v1/api-keys", operationId: "createApiKey", tag: "API keys", access: "session",
+    summary: "Create an API key with scopes",
+    body: { required: true, content: json("ApiKeyCreate") },
+    responses: { 201: { description: "Created; the key is in this answer only.", content: json("ApiKeyCreated") } },
+    problems: ["validation"],
+  },
+  {
+    method: "get", path: "/api/v1/api-keys", operationId: "listApiKeys", tag: "API keys", access: "session",
+    summary: "The user's API keys",
+    responses: { 200: { description: "The keys (never the keys themselves).", content: json("ApiKeyList") } },
+    problems: [],
+  },
+  {
+    method: "delete", path: "/api/v1/api-keys/{id}", operationId: "revokeApiKey", tag: "API keys", access: "session",
+    summary: "Revoke an API key",
+    params: [opaqueIdParam("API key")],
+    responses: noContent,
+    problems: ["notFound"],
+  },
+  // ── webhooks ──
+  {
+    method: "post", path: "/api/v1/webhooks", operationId: "createWebhook", tag: "Webhooks", access: "events",
+    summary: "Register a webhook",
+    description: "Each event of the chosen types is POSTed to `url`, signed (see Webhooks below).",
+    body: { required: true, content: json("WebhookCreate") },
+    responses: { 201: { description: "Registered; the signing secret is in this answer only.", content: json("WebhookCreated") } },
+    problems: ["validation"],
+  },
+  {
+    method: "get", path: "/api/v1/webhooks", operationId: "listWebhooks", tag: "Webhooks", access: "events",
+    summary: "The user's webhooks",
+    responses: { 200: { description: "The webhooks (never their secrets).", content: json("WebhookList") } },
+    problems: [],
+  },
+  {
+    method: "delete", path: "/api/v1/webhooks/{id}", operationId: "deleteWebhook", tag: "Webhooks", access: "events",
+    summary: "Remove a webhook",
+    params: [opaqueIdParam("webhook")],
+    responses: noContent,
+    problems: ["notFound"],
+  },
+  // ── security ──
+  {
+    method: "get", path: "/api/v1/security/logins", operationId: "listLogins", tag: "Security", access: "session",
+    summary: "Recent password logins to this account",
+    responses: { 200: { description: "Newest first.", content: json("LoginList") } },
+    problems: [],
+  },
+  // ── this reference ──
+  {
+    method: "get", path: "/api/v1/openapi.json", operationId: "getOpenApiDocument", tag: "Reference", access: "public", edgeOnly: true,
+    summary: "This API as an OpenAPI 3.1 document",
+    responses: { 200: { description: "The document.", content: json({ type: "object" }) } },
+    problems: [],
+  },
+  {
+    method: "get", path: "/api/docs", operationId: "getApiReference", tag: "Reference", access: "public", edgeOnly: true,
+    summary: "This API as a readable page",
+    responses: { 200: { description: "An HTML page, self-contained.", content: { "text/html": { type: "string" } } } },
+    problems: [],
+  },
+];

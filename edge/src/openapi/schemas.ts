@@ -1,0 +1,170 @@
+// The API's data shapes as named OpenAPI components, generated from the zod contract in shared/ by
+// zod's own JSON Schema output (2020-12, the dialect of OpenAPI 3.1). Each schema registered here is
+// emitted once under its name and $ref'd wherever another schema or an operation uses it.
+import { z } from "zod";
+import * as api from "../../../shared/api.ts";
+import { EventData, EventsQuery, eventTypes, FolderCounts, type EventType } from "../../../shared/events.ts";
+import { problemKinds, problemType, type Problem as ProblemShape, type ProblemKind } from "../../../shared/problem.ts";
+
+/** Also any other JSON Schema or OpenAPI keyword (format, examples, discriminator), copied as it is. */
+type Meta = { id?: string; description?: string; [keyword: string]: unknown };
+
+/** Names and descriptions for the document only, kept out of zod's global registry (and so out of shared/). */
+export const registry = z.registry<Meta>();
+
+function component<S extends z.ZodType>(id: string, schema: S, description?: string, extra: Omit<Meta, "id" | "description"> = {}): S {
+  registry.add(schema, { id, ...(description ? { description } : {}), ...extra });
+  return schema;
+}
+
+function described<S extends z.ZodType>(schema: S, description: string): S {
+  registry.add(schema, { description });
+  return schema;
+}
+
+// ── basics ──────────────────────────────────────────────────────────────────
+component("Id", api.Id, "An id this API gave out: a UUIDv7, so ids sort by creation time.", { format: "uuid" });
+component("FolderRole", api.FolderRole, "The special use of a folder.");
+component("FolderRef", api.FolderRef, "A folder's id, or its role (`inbox`, `sent`, …) as a shorthand.");
+component("MailAddress", api.MailAddress, "A mailbox as it appears in a message: display name (may be empty) and address.");
+component("Scope", api.Scope, "What an API key may do. `mail.read`: read mailbox data; `mail.manage`: change, move and delete messages, save drafts; `mail.send`: send and upload attachments; `events`: mailbox events and webhooks.");
+
+component(
+  "Problem",
+  z.object({
+    type: described(
+      z.string(),
+      `A stable URN to switch on: ${Object.entries(problemKinds).map(([kind, { status }]) => `\`${problemType(kind as ProblemKind)}\` (${status})`).join(", ")}.`,
+    ),
+    title: z.string(),
+    status: z.number().int(),
+    detail: described(z.string().optional(), "What went wrong with this request, for people."),
+    instance: z.string().optional(),
+    errors: described(
+      z.array(z.object({ field: described(z.string(), "Dotted path of the offending field, e.g. `to.0` or `query.limit`."), message: z.string() })).optional(),
+      "One entry per invalid field (400 answers).",
+    ),
+    requestId: described(z.string().optional(), "Quote it when reporting a problem; also in the `X-Request-Id` header."),
+  }) satisfies z.ZodType<ProblemShape>,
+  "An error, as RFC 9457 problem details (`application/problem+json`).",
+  { examples: [{ type: problemType("notFound"), title: problemKinds.notFound.title, status: 404, detail: "No message 0190f5a2-….", requestId: "3f1c…" }] },
+);
+
+// ── auth and account ────────────────────────────────────────────────────────
+component("LoginRequest", api.LoginRequest);
+component("UserIdentity", api.UserIdentity);
+component("LoginResponse", api.LoginResponse, "A bearer token for the `Authorization` header, valid for `expiresIn` seconds.");
+component("Account", api.Account, "The signed-in user and their storage quota.");
+
+// ── mailbox ─────────────────────────────────────────────────────────────────
+component("Folder", api.Folder);
+component("FolderList", z.object({ folders: z.array(api.Folder) }));
+component("MessageSummary", api.MessageSummary, "A message as listed in a folder.");
+component("MessagePage", api.MessagePage, "One page of a folder, newest first; pass `nextCursor` as `cursor` for the next (null: no more).");
+component("Attachment", api.Attachment, "An attachment of a received message; download it from /api/v1/messages/{id}/attachments/{attachmentId}.");
+component("Message", api.Message, "A whole message: its summary, more headers, text and HTML bodies, attachments.");
+component("MessagePatch", api.MessagePatch, "Give at least one field.");
+component("DeleteResult", api.DeleteResult, "A message outside Trash is moved there; one in Trash is deleted for good.");
+component("PageQuery", api.PageQuery);
+component("EventsQuery", EventsQuery);
+
+// ── sending ─────────────────────────────────────────────────────────────────
+component("MailAddressInput", api.MailAddressInput, "An address, alone or with a display name. Line breaks are refused anywhere a header is made from.");
+component("AttachmentRef", api.AttachmentRef, "An attachment uploaded with POST /api/v1/attachments; `filename` and `contentType` override the upload's.");
+component("SendRequest", api.SendRequest, "At least one recipient in to, cc or bcc; at most 100 in all. `draftId` removes that draft once sent.");
+component("DraftRequest", api.DraftRequest);
+component("SendAccepted", api.SendAccepted, "The message is queued durably; `duplicate` when an earlier request with the same Idempotency-Key already queued it.");
+component("DraftSaved", z.object({ id: api.Id }));
+component("UploadedAttachment", api.UploadedAttachment, "Use `id` in a message's `attachments` (valid for this user only).");
+
+// ── integrators ─────────────────────────────────────────────────────────────
+component("ApiKeyCreate", api.ApiKeyCreate);
+component("ApiKeyInfo", api.ApiKeyInfo, "A key as listed: never the key itself.");
+component("ApiKeyCreated", api.ApiKeyCreated, "`key` (`emk_…`) is shown this once; store it. Send it as `Authorization: Bearer emk_…`.");
+component("ApiKeyList", z.object({ keys: z.array(api.ApiKeyInfo) }));
+component("WebhookEventType", api.WebhookEventType);
+component("WebhookCreate", api.WebhookCreate);
+component("WebhookInfo", api.WebhookInfo);
+component("WebhookCreated", api.WebhookCreated, "`secret` (`whsec_…`) is shown this once: it verifies the `webhook-signature` of every delivery.");
+component("WebhookList", z.object({ webhooks: z.array(api.WebhookInfo) }));
+
+// ── events ──────────────────────────────────────────────────────────────────
+/** Component names of the event shapes: `message.created` → MessageCreated(Data|Event). */
+export function eventComponentName(type: EventType, suffix: "Data" | "Event" | "Webhook"): string {
+  return type.split(/[.-]/).map((w) => w[0]!.toUpperCase() + w.slice(1)).join("") + suffix;
+}
+
+const eventDescriptions: Record<EventType, string> = {
+  "message.created": "A message arrived in (or was saved to) a folder.",
+  "message.updated": "A message was marked read or starred, or moved (then `previousFolderId` is set).",
+  "message.deleted": "A message was deleted for good.",
+  "folder.counts": "Unread and total counts of the folders that changed.",
+  "security.login": "Someone signed in to this account with its password; `newLocation` when from a country or network not seen before.",
+  resync: "The client's cursor is older than what is kept: reload the mailbox, then go on from this event's cursor.",
+};
+
+component("FolderCounts", FolderCounts);
+const eventEnvelopes = eventTypes.map((type) => {
+  component(eventComponentName(type, "Data"), EventData[type], eventDescriptions[type]);
+  return component(
+    eventComponentName(type, "Event"),
+    z.object({
+      cursor: described(z.number().int(), "Increases with every event; resume with `since=<cursor>`."),
+      type: z.literal(type),
+      at: described(z.string(), "When it happened, ISO 8601."),
+      data: EventData[type],
+    }),
+    `The \`${type}\` event. ${eventDescriptions[type]}`,
+  );
+});
+const ClientEvent = component(
+  "ClientEvent",
+  z.discriminatedUnion("type", eventEnvelopes as unknown as [z.ZodObject<{ type: z.ZodLiteral<EventType> }>]),
+  "A mailbox event, told apart by `type`.",
+  { discriminator: { propertyName: "type", mapping: Object.fromEntries(eventTypes.map((t) => [t, `#/components/schemas/${eventComponentName(t, "Event")}`])) } },
+);
+component("EventsPage", z.object({ events: z.array(ClientEvent), cursor: described(z.number().int(), "Pass as `since` next time (also when `events` is empty).") }));
+const LoginRecord = component(
+  "LoginRecord",
+  EventData["security.login"].omit({ via: true }).extend({ at: z.string(), sessionId: z.string() }),
+  "A password login to this account: when, from where (Cloudflare's country and network data) and with which client.",
+);
+component("LoginList", z.object({ logins: z.array(LoginRecord) }), "Recent password logins, newest first.");
+
+// Standard Webhooks' body for each type a webhook can subscribe to: `data` is the event's data plus
+// its cursor, to catch up through the events API after the endpoint was down (GET /api/v1/events?since=).
+for (const type of api.WebhookEventType.options) {
+  component(
+    eventComponentName(type, "Webhook"),
+    z.object({
+      type: z.literal(type),
+      timestamp: described(z.string(), "When the event happened, ISO 8601."),
+      data: EventData[type].extend({ cursor: described(z.number().int(), "The event's cursor in the events API.") }),
+    }),
+    `The body of a \`${type}\` webhook delivery.`,
+  );
+}
+
+/** JSON Schema of every component, by name, with $refs to `#/components/schemas/<name>`. */
+export function componentSchemas(): Record<string, JsonSchema> {
+  // io "input": request bodies then show their defaults as optional fields, and answers (which have
+  // no defaults or transforms) read the same either way, without closing objects to added fields.
+  const { schemas } = z.toJSONSchema(registry, { target: "draft-2020-12", io: "input", metadata: registry, uri: (id) => `#/components/schemas/${id}` });
+  return Object.fromEntries(Object.entries(schemas).map(([name, schema]) => [name, tidy(schema) as JsonSchema]));
+}
+
+export type JsonSchema = { [key: string]: unknown };
+
+/** Drops what does not belong inside an OpenAPI component: each one's $schema and $id (the document's
+ * dialect is 2020-12 already), and the ±2^53 bounds zod puts on every integer. */
+function tidy(value: unknown, top = true): unknown {
+  if (Array.isArray(value)) return value.map((v) => tidy(v, false));
+  if (typeof value !== "object" || value === null) return value;
+  const out: JsonSchema = {};
+  for (const [key, v] of Object.entries(value)) {
+    if (top && (key === "$schema" || key === "$id")) continue;
+    if ((key === "minimum" || key === "maximum") && Math.abs(v as number) === Number.MAX_SAFE_INTEGER) continue;
+    out[key] = tidy(v, false);
+  }
+  return out;
+}
