@@ -25,10 +25,8 @@ export async function saveDraft(
 ): Promise<Change<{ id: string }>> {
   const drafts = await findFolder(deps.shard.db, user.id, "drafts");
   if (!drafts) throw new ProblemError("internal", "This mailbox has no drafts folder.");
-  const events: CoreEvent[] = (await discardDraft(deps.shard, user.id, draftId))?.events ?? [];
-  if (await messageExists(deps.shard, user.id, draftId)) {
-    throw new ProblemError("conflict", `Message ${draftId} exists and is not a draft; choose a new id for the draft.`);
-  }
+  // Whatever can refuse the request runs before the old version is removed: a refusal after it would
+  // leave committed events that no answer hands to the notifier.
   const content = await Promise.all(
     attachments.map(async (a) => {
       const bytes = await deps.blobs.get(attachmentKey(a.sha256));
@@ -42,6 +40,12 @@ export async function saveDraft(
   await deps.blobs.put(key, raw, "message/rfc822");
   const mail = await parseMail(raw);
   const { shard: _, rawIndex: __, ...filing } = filingOf(mail, { userId: user.id, shard: deps.shard.name, messageId: draftId, folderRole: "drafts", seen: true, receivedAt: now, size: raw.length, rawIndex: 0 });
+  const replaced = await discardDraft(deps.shard, user.id, draftId);
+  // Still there after the discard: it is not a draft (and nothing was recorded).
+  if (!replaced && (await messageExists(deps.shard, user.id, draftId))) {
+    throw new ProblemError("conflict", `Message ${draftId} exists and is not a draft; choose a new id for the draft.`);
+  }
+  const events: CoreEvent[] = replaced?.events ?? [];
   const filed = await fileMessages(deps.shard, [{ ...filing, raw: { key, offset: 0, length: raw.length } }]);
   events.push(...filed.events);
   return { value: { id: draftId }, events, seq: events.at(-1)?.seq ?? (await currentSeq(deps.shard.db, user.id)) };

@@ -167,6 +167,13 @@ describe("changes through the API", () => {
     const draftsFolder = (await headOf(alice.id)).folders.find((f) => f.role === "drafts")!;
     expect(drafts.events.at(-1)!.data).toEqual({ folders: [{ id: draftsFolder.id, unread: 0, total: 1 }] });
 
+    // Refused: a draft cannot take the id of a message that is not a draft. Nothing is recorded.
+    const [inboxMessage] = (await headOf(alice.id, "?limit=1")).inbox;
+    const conflict = await api("PUT", `${base}/drafts/${inboxMessage!.id}`, { draft: { subject: "steal" }, attachments: [] });
+    expect(conflict.status).toBe(409);
+    expect(conflict.headers.get(EVENT_SEQ_HEADER)).toBeNull();
+    expect((await eventsOf(alice.id)).seq).toBe(start + 12);
+
     const reservation = await api("POST", `${base}/outbox/reservations`, { requestHash: "0".repeat(64), recipients: 1 });
     expect(reservation.status).toBe(200);
     expect(seqHeader(reservation)).toBe(start + 12);

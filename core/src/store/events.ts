@@ -89,19 +89,19 @@ export async function readEvents(shard: ShardDatabase, userId: string, since: nu
 /** Every event recorded at or after `since`, per user in seq order: what a restarted notifier pushes
  * again, since a crash between a commit and its notification must not lose the notification. */
 export async function recentEvents(shard: ShardDatabase, since: number): Promise<CoreEvent[]> {
-  const firsts = await shard.db
-    .select({ userId: eventLog.userId, seq: min(eventLog.seq) })
-    .from(eventLog)
-    .where(gte(eventLog.at, since))
-    .groupBy(eventLog.userId);
+  // A range of the time index (a GROUP BY here would have SQLite scan every user's log instead);
+  // each user's first seq in the window is taken from it.
+  const recent = await shard.db.select({ userId: eventLog.userId, seq: eventLog.seq }).from(eventLog).where(gte(eventLog.at, since));
+  const firsts = new Map<string, number>();
+  for (const { userId, seq } of recent) firsts.set(userId, Math.min(seq, firsts.get(userId) ?? seq));
   const out: CoreEvent[] = [];
-  for (const { userId, seq } of firsts) {
+  for (const [userId, seq] of firsts) {
     // From the user's first event in the window on, by seq (not by time): a clock step backwards
     // must not leave a hole in what is pushed.
     const rows = await shard.db
       .select()
       .from(eventLog)
-      .where(and(eq(eventLog.userId, userId), gte(eventLog.seq, seq ?? 0)))
+      .where(and(eq(eventLog.userId, userId), gte(eventLog.seq, seq)))
       .orderBy(asc(eventLog.seq));
     for (const row of rows) out.push(toEvent(row));
   }
