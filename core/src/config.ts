@@ -111,6 +111,16 @@ const schema = z.object({
   /** Where `npm start` runs the edge (wrangler dev). */
   EDGE_HOST: z.string().default("127.0.0.1"),
   EDGE_PORT: port.default(8787),
+  /** The edge this core pushes mailbox events to (POST /internal/v1/events); unset: nothing is pushed. */
+  EDGE_URL: z
+    .url({ protocol: /^https?$/, message: "must be an http(s) URL such as https://mail.example.com" })
+    .transform((url) => url.replace(/\/+$/, ""))
+    .optional(),
+  /** How long mailbox events stay in the shards for readers that missed a notification. */
+  EVENT_RETENTION: duration.default(48 * 3_600_000),
+  /** After a start, events of this last stretch are pushed again: a crash between a commit and its
+   * notification must not lose the notification (the edge ignores seqs it already has). */
+  EVENT_REPUSH_WINDOW: duration.default(10 * 60_000),
   MAX_MESSAGE_BYTES: bytes.default(limits.maxMessageBytes),
   DEFAULT_QUOTA_BYTES: bytes.default(5 * 1024 ** 3),
   SHARD_COUNT: z.coerce.number().int().min(1).max(1024).default(4),
@@ -133,6 +143,7 @@ export interface Config {
   api: { host: string; port: number };
   submission: { host: string; port: number };
   edge: { host: string; port: number };
+  events: { edgeUrl: string | null; retentionMs: number; repushWindowMs: number };
   outbound: {
     dnsServers: string[] | null;
     transportMap: Map<string, { host: string; port: number }>;
@@ -186,6 +197,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (Boolean(e.SMART_HOST_USER) !== Boolean(e.SMART_HOST_PASSWORD)) {
     throw new ConfigError(["SMART_HOST_USER and SMART_HOST_PASSWORD: set both to authenticate at the smart host, or neither"]);
   }
+  if (e.EVENT_REPUSH_WINDOW > e.EVENT_RETENTION) {
+    throw new ConfigError(["EVENT_REPUSH_WINDOW: must not be longer than EVENT_RETENTION (events older than that are gone)"]);
+  }
   if (Boolean(e.TLS_KEY_FILE) !== Boolean(e.TLS_CERT_FILE)) {
     throw new ConfigError(["TLS_KEY_FILE and TLS_CERT_FILE: set both to offer STARTTLS, or neither"]);
   }
@@ -205,6 +219,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     api: { host: e.API_HOST, port: e.API_PORT },
     submission: { host: e.SUBMISSION_HOST, port: e.SUBMISSION_PORT },
     edge: { host: e.EDGE_HOST, port: e.EDGE_PORT },
+    events: { edgeUrl: e.EDGE_URL ?? null, retentionMs: e.EVENT_RETENTION, repushWindowMs: e.EVENT_REPUSH_WINDOW },
     outbound: {
       dnsServers: e.DNS_SERVERS ?? null,
       transportMap: e.TRANSPORT_MAP ?? new Map(),

@@ -59,6 +59,7 @@ export async function startCore(config: Config): Promise<RunningCore> {
     r2PersistDir: config.r2PersistDir,
     logLevel: config.logLevel,
     region: config.region,
+    events: { ...config.events, signingSecret: config.internalSigningSecret },
   });
   for (const entry of recovered) pipeline.enqueue(entry);
 
@@ -83,6 +84,7 @@ export async function startCore(config: Config): Promise<RunningCore> {
     blobs,
     queue,
     sendDailyLimit: config.sendDailyLimit,
+    publishEvents: (events) => pipeline.publishEvents(events),
     metrics: () => renderMetrics({ queue, spool, pipeline }),
     health: () => ({ spool: spool.stats(), pipeline: pipeline.stats, backlogBytes: pipeline.backlogBytes }),
   });

@@ -1,12 +1,15 @@
 // Drafts: a compose request saved (and saved again) under a client-chosen id in the drafts folder,
 // as a real message, so every client lists and reads it like any other. Sending it removes it.
+// Saving again is a removal and a filing: the events say message.deleted, then message.created.
 import type { DraftRequest, ResolvedAttachment } from "../../shared/api.ts";
+import type { CoreEvent } from "../../shared/events.ts";
 import { ProblemError } from "../../shared/problem.ts";
 import { composeMessage } from "./pipeline/compose.ts";
 import { parseMail } from "./pipeline/parse.ts";
 import { attachmentKey, filingOf } from "./pipeline/prepared.ts";
 import type { BlobStore } from "./store/blobs.ts";
 import type { DirectoryUser } from "./store/directory.ts";
+import { currentSeq, type Change } from "./store/events.ts";
 import { fileMessages } from "./store/filing.ts";
 import { discardDraft, findFolder } from "./store/mailbox.ts";
 import { messageExists } from "./store/sending.ts";
@@ -19,13 +22,11 @@ export async function saveDraft(
   draftId: string,
   draft: DraftRequest,
   attachments: ResolvedAttachment[],
-): Promise<{ id: string }> {
+): Promise<Change<{ id: string }>> {
   const drafts = await findFolder(deps.shard.db, user.id, "drafts");
   if (!drafts) throw new ProblemError("internal", "This mailbox has no drafts folder.");
-  await discardDraft(deps.shard, user.id, draftId);
-  if (await messageExists(deps.shard, user.id, draftId)) {
-    throw new ProblemError("conflict", `Message ${draftId} exists and is not a draft; choose a new id for the draft.`);
-  }
+  // Whatever can refuse the request runs before the old version is removed: a refusal after it would
+  // leave committed events that no answer hands to the notifier.
   const content = await Promise.all(
     attachments.map(async (a) => {
       const bytes = await deps.blobs.get(attachmentKey(a.sha256));
@@ -39,6 +40,13 @@ export async function saveDraft(
   await deps.blobs.put(key, raw, "message/rfc822");
   const mail = await parseMail(raw);
   const { shard: _, rawIndex: __, ...filing } = filingOf(mail, { userId: user.id, shard: deps.shard.name, messageId: draftId, folderRole: "drafts", seen: true, receivedAt: now, size: raw.length, rawIndex: 0 });
-  await fileMessages(deps.shard, [{ ...filing, raw: { key, offset: 0, length: raw.length } }]);
-  return { id: draftId };
+  const replaced = await discardDraft(deps.shard, user.id, draftId);
+  // Still there after the discard: it is not a draft (and nothing was recorded).
+  if (!replaced && (await messageExists(deps.shard, user.id, draftId))) {
+    throw new ProblemError("conflict", `Message ${draftId} exists and is not a draft; choose a new id for the draft.`);
+  }
+  const events: CoreEvent[] = replaced?.events ?? [];
+  const filed = await fileMessages(deps.shard, [{ ...filing, raw: { key, offset: 0, length: raw.length } }]);
+  events.push(...filed.events);
+  return { value: { id: draftId }, events, seq: events.at(-1)?.seq ?? (await currentSeq(deps.shard.db, user.id)) };
 }

@@ -26,6 +26,10 @@ export async function renderMetrics(deps: { queue: OutboundQueue; spool: Spool<S
       metric("edgemail_spool_syncs_total", "counter", "Spool fdatasync calls (each covers every message that arrived meanwhile).", [{ value: spool.syncs }]),
       metric("edgemail_pipeline_backlog_bytes", "gauge", "Bytes accepted and not yet filed.", [{ value: deps.pipeline.backlogBytes }]),
       metric("edgemail_pipeline_filed_total", "counter", "Spool entries filed since start.", [{ value: deps.pipeline.stats.filed }]),
+      metric("edgemail_events_pushed_total", "counter", "Mailbox events the edge accepted since start.", [{ value: deps.pipeline.eventStats.pushed }]),
+      metric("edgemail_events_push_failures_total", "counter", "Event pushes to the edge that did not end in a 2xx (each is retried).", [{ value: deps.pipeline.eventStats.failures }]),
+      metric("edgemail_events_dropped_total", "counter", "Events dropped from a full backlog (the edge reads them from the core).", [{ value: deps.pipeline.eventStats.dropped }]),
+      metric("edgemail_events_backlog", "gauge", "Mailbox events waiting to be pushed to the edge.", [{ value: deps.pipeline.eventStats.backlog }]),
     ].join("\n") + "\n"
   );
 }

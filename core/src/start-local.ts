@@ -86,10 +86,16 @@ async function waitForEdge(url: string, edge: ChildProcess, timeoutMs = 90_000):
 async function main(): Promise<void> {
   const preliminary = loadConfig(process.env, "cli");
   const { file, vars } = devSecrets(preliminary.dataDir);
-  const config = loadConfig({ ...process.env, INTERNAL_SIGNING_SECRET: process.env.INTERNAL_SIGNING_SECRET || vars.INTERNAL_SIGNING_SECRET });
+  const edgeUrl = `http://${preliminary.edge.host}:${preliminary.edge.port}`;
+  // The core pushes mailbox events to the edge started here. It starts first; until wrangler answers,
+  // its pushes fail and are retried.
+  const config = loadConfig({
+    ...process.env,
+    INTERNAL_SIGNING_SECRET: process.env.INTERNAL_SIGNING_SECRET || vars.INTERNAL_SIGNING_SECRET,
+    EDGE_URL: process.env.EDGE_URL || edgeUrl,
+  });
   const core = await startCore(config);
   const edge = startEdge(config, file);
-  const edgeUrl = `http://${config.edge.host}:${config.edge.port}`;
 
   let stopping = false;
   const stop = async (code: number) => {
@@ -123,6 +129,8 @@ async function main(): Promise<void> {
       "",
       "Add a domain and a user:  npm run cli -- domain add example.test",
       "                          npm run cli -- user add alice@example.test --password 'correct horse'",
+      `API keys (kept by the edge): EDGE_URL=${edgeUrl} INTERNAL_SIGNING_SECRET=… npm run cli -- apikey create …`,
+      `                          (the secret is in ${file})`,
       "Press Ctrl+C to stop.",
       "",
     ].join("\n"),

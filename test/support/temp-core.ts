@@ -29,6 +29,8 @@ export interface TempCore extends RunningCore {
   destroy(): Promise<void>;
 }
 
+/** `overrides` are config variables, e.g. `{ EDGE_URL: receiver.url }` for a core that pushes its
+ * mailbox events (without it the notifier is off). */
 export async function startTempCore(overrides: Record<string, string> = {}, dataDir?: string): Promise<TempCore> {
   const dir = dataDir ?? mkdtempSync(path.join(tmpdir(), "edgemail-test-"));
   const core = await startCore(testConfig(dir, overrides));
@@ -49,7 +51,7 @@ export async function startTempCore(overrides: Record<string, string> = {}, data
 const CORE_MAIN = path.resolve(import.meta.dirname, "../../core/src/main.ts");
 
 /** A core as a process of its own (`npm run core`), for tests that kill it; resolves once it serves,
- * with how many spooled messages it recovered on start. */
+ * with how many spooled messages it recovered on start. `env` may set EDGE_URL like startTempCore. */
 export async function startCoreProcess(dataDir: string, env: Record<string, string>): Promise<{ child: Child; recovered: number }> {
   const child = startChild([CORE_MAIN], { DATA_DIR: dataDir, INTERNAL_SIGNING_SECRET: TEST_SECRET, LOG_LEVEL: "info", ...env });
   const m = await child.waitFor(/"msg":"core started".*?"recovered":(\d+)/);

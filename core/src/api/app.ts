@@ -12,6 +12,7 @@ import "./context.ts";
 import { ReplayGuard } from "./replay-guard.ts";
 import { parseBody } from "./validate.ts";
 import { authRoutes } from "./routes/auth.ts";
+import { eventRoutes } from "./routes/events.ts";
 import { mailboxRoutes } from "./routes/mailbox.ts";
 import { outboxRoutes, type OutboxDeps } from "./routes/outbox.ts";
 import { z } from "zod";
@@ -63,8 +64,9 @@ export function createApiApp(deps: ApiDeps): Hono {
   });
 
   app.route("/internal/v1/auth", authRoutes(deps));
-  app.route("/internal/v1/users/:userId", mailboxRoutes());
+  app.route("/internal/v1/users/:userId", mailboxRoutes(deps));
   app.route("/internal/v1/users/:userId", outboxRoutes(deps));
+  app.route("/internal/v1/users/:userId", eventRoutes());
   // The edge's outgoing-errors queue: messages that failed validation there, kept for the operator.
   app.post("/internal/v1/queue-errors", async (c) => {
     const e = parseBody(c, z.object({ id: z.string().min(1).max(200), userId: z.string().max(100), messageId: z.string().max(100), reason: z.string().max(2000) }));

@@ -12,6 +12,8 @@ import { dnsRecordsFor, newDkimKey } from "../smtp/outbound/dkim.ts";
 import { normalizeAddress, isValidDomain } from "../../../shared/address.ts";
 import { hashPassword } from "../../../shared/password.ts";
 import { formatSize, parseSize } from "../units.ts";
+import { apikeyCommand } from "./apikeys.ts";
+import { RefusedError, UsageError } from "./errors.ts";
 
 const USAGE = `Usage: npm run cli -- <command>
 
@@ -34,10 +36,16 @@ const USAGE = `Usage: npm run cli -- <command>
   alias list
   alias remove <address>
 
-Options: --json (machine-readable output), --help
-Environment: DATA_DIR (default ./data), SHARDS/SHARD_COUNT, DIRECTORY_URL, DEFAULT_QUOTA_BYTES, REGION`;
+  apikey create <address> --name <name> --scopes mail.read,events [--expires 30d]
+                                            make an API key for an integrator (shown once)
+  apikey list <address>
+  apikey revoke <address> <key-id>
+                                            (API keys are kept by the edge: these need EDGE_URL
+                                            and INTERNAL_SIGNING_SECRET)
 
-class UsageError extends Error {}
+Options: --json (machine-readable output), --help
+Environment: DATA_DIR (default ./data), SHARDS/SHARD_COUNT, DIRECTORY_URL, DEFAULT_QUOTA_BYTES, REGION,
+             EDGE_URL and INTERNAL_SIGNING_SECRET (apikey)`;
 
 function arg(positionals: string[], i: number, what: string): string {
   const value = positionals[i];
@@ -62,7 +70,15 @@ async function run(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { password: { type: "string" }, quota: { type: "string" }, json: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+    options: {
+      password: { type: "string" },
+      quota: { type: "string" },
+      name: { type: "string" },
+      scopes: { type: "string" },
+      expires: { type: "string" },
+      json: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
   });
   if (values.help || positionals.length === 0) {
     console.log(USAGE);
@@ -195,6 +211,10 @@ async function run(argv: string[]): Promise<void> {
         await directory.removeAlias(address);
         return out(`alias ${address} removed`, { address });
       }
+      case "apikey create":
+      case "apikey list":
+      case "apikey revoke":
+        return await apikeyCommand(command!, addressArg(positionals, 2), positionals[3], values, { config, directory, out });
       default:
         throw new UsageError(`unknown command "${positionals.join(" ")}"`);
     }
@@ -209,7 +229,7 @@ run(process.argv.slice(2)).catch((err: unknown) => {
     console.error(`error: ${err.message}\n\n${USAGE}`);
     process.exit(2);
   }
-  if (err instanceof DirectoryError || err instanceof ConfigError) {
+  if (err instanceof DirectoryError || err instanceof ConfigError || err instanceof RefusedError) {
     console.error(`error: ${err.message}`);
     process.exit(1);
   }

@@ -5,6 +5,7 @@
 // a shard unavailable) is retried with backoff; its messages stay in the spool until filed, so
 // nothing acknowledged is dropped.
 import { setTimeout as sleep } from "node:timers/promises";
+import type { CoreEvent } from "../../../shared/events.ts";
 import { uuidv7 } from "../../../shared/ids.ts";
 import type { Logger } from "../log.ts";
 import type { BlobStore } from "../store/blobs.ts";
@@ -27,6 +28,8 @@ export interface BatchReport {
 
 export interface PipelineOptions extends Omit<OutboundDeps, "log"> {
   onBatch: (report: BatchReport) => void;
+  /** The mailbox events a batch recorded, after they committed. */
+  onEvents: (events: CoreEvent[]) => void;
   /** Called when remote deliveries were queued. */
   onQueued: () => void;
   queue: OutboundQueue;
@@ -145,7 +148,18 @@ export class MailPipeline {
         byShard.set(shard, list);
       }
     });
-    const results = await Promise.all([...byShard].map(([name, filings]) => fileMessages(shards.get(name), filings)));
+    // Each shard's events are handed on as soon as its transaction committed: should another shard
+    // (or a later step) fail, the batch is retried, and a refiling records nothing a second time.
+    const notify = (events: CoreEvent[]) => {
+      if (events.length > 0) this.#o.onEvents(events);
+    };
+    const results = await Promise.all(
+      [...byShard].map(async ([name, filings]) => {
+        const result = await fileMessages(shards.get(name), filings);
+        notify(result.events);
+        return result;
+      }),
+    );
     for (const result of results) {
       for (const o of result.orphans) log.warn("pipeline: recipient's mailbox no longer exists; not filed", { userId: o.userId });
     }
@@ -157,7 +171,7 @@ export class MailPipeline {
     );
     await queue.enqueue(deliveries);
     if (deliveries.length > 0) this.#o.onQueued();
-    for (const p of prepared) await p.after?.();
+    for (const p of prepared) if (p.after) notify(await p.after());
     const t3 = performance.now();
     log.debug("pipeline: batch filed", { messages: batch.length, prepareMs: Math.round(t1 - t0), blobsMs: Math.round(t2 - t1), shardsMs: Math.round(t3 - t2) });
     return batch.filter((_, i) => !prepared[i]!.keep).map((e) => e.id);

@@ -1,6 +1,9 @@
 // The main thread's handle on the pipeline worker: hands it spooled messages, marks finished ones
-// done in the spool, and keeps the backlog figure the MX uses for back-pressure.
+// done in the spool, and keeps the backlog figure the MX uses for back-pressure. It also hands the
+// worker's event notifier the events of changes made on this thread (the internal API's).
 import { Worker } from "node:worker_threads";
+import type { CoreEvent } from "../../../shared/events.ts";
+import type { NotifierStats } from "../events/notifier.ts";
 import type { Logger } from "../log.ts";
 import type { Spool } from "../spool/spool.ts";
 import type { MailEntry, SpoolMeta } from "./spool-entry.ts";
@@ -16,6 +19,7 @@ export class PipelineThread {
   #outstanding = 0;
   #backlogBytes = 0;
   #filed = 0;
+  #eventStats: NotifierStats = { pushed: 0, failures: 0, dropped: 0, backlog: 0 };
   #idleWaiters: (() => void)[] = [];
   #stopped: Promise<void> | null = null;
 
@@ -50,6 +54,11 @@ export class PipelineThread {
   }
 
   #onMessage(m: FromWorker): void {
+    if (m.type === "event-stats") {
+      const { type: _, ...stats } = m;
+      this.#eventStats = stats;
+      return;
+    }
     if (m.type !== "batch") return;
     this.#spool.complete(m.done);
     for (const id of m.done) this.#pending.delete(id);
@@ -64,6 +73,16 @@ export class PipelineThread {
     this.#outstanding++;
     this.#backlogBytes += entry.raw.length;
     this.#worker.postMessage({ type: "enqueue", entries: [entry] } satisfies ToWorker);
+  }
+
+  /** Committed events of a change made on this thread, for the notifier. */
+  publishEvents(events: CoreEvent[]): void {
+    if (events.length > 0) this.#worker.postMessage({ type: "events", events } satisfies ToWorker);
+  }
+
+  /** The notifier's figures (zero while it is off). */
+  get eventStats(): NotifierStats {
+    return this.#eventStats;
   }
 
   /** Whether a spool entry (for outbound mail: the message id) is accepted and not yet done. */

@@ -2,7 +2,13 @@
 // own connections to the shards, the directory, the delivery queue and R2. Keeping them off the main
 // thread matters because libSQL's local calls (and each commit's fsync) are synchronous: on the main
 // thread they would stall every SMTP session while a batch is written.
+// The event notifier lives here too: nearly all events come from filing in this thread, so they never
+// cross threads, and pushing them (JSON of thousands of events, HTTP) stays off the SMTP thread. The
+// few events of API changes made on the main thread are posted over.
 import { parentPort, workerData } from "node:worker_threads";
+import type { CoreEvent } from "../../../shared/events.ts";
+import { EventNotifier, type NotifierStats } from "../events/notifier.ts";
+import { repushRecent } from "../events/repush.ts";
 import { createResolver } from "../dns.ts";
 import { createLogger, setLogLevel } from "../log.ts";
 import { DeliveryRunner } from "../smtp/outbound/delivery-runner.ts";
@@ -10,6 +16,7 @@ import type { RoutingConfig } from "../smtp/outbound/route.ts";
 import { Directory } from "../store/directory.ts";
 import { httpBlobStore, startLocalR2 } from "../store/local-r2.ts";
 import { OutboundQueue } from "../store/outbound-queue.ts";
+import { Retention } from "../store/retention.ts";
 import { Shards } from "../store/shards.ts";
 import { MailPipeline, type BatchReport } from "./mail-pipeline.ts";
 import { installOnePartBlob } from "./one-part-blob.ts";
@@ -27,11 +34,16 @@ export interface PipelineWorkerData {
   queueLifetimeMs: number;
   dnsServers: string[] | null;
   routing: RoutingConfig;
+  events: { edgeUrl: string | null; signingSecret: string; retentionMs: number; repushWindowMs: number };
   lingerMs?: number;
 }
 
-export type ToWorker = { type: "enqueue"; entries: MailEntry[] } | { type: "stop" };
-export type FromWorker = { type: "ready"; blobsUrl: string } | ({ type: "batch" } & BatchReport) | { type: "stopped" };
+export type ToWorker = { type: "enqueue"; entries: MailEntry[] } | { type: "events"; events: CoreEvent[] } | { type: "stop" };
+export type FromWorker =
+  | { type: "ready"; blobsUrl: string }
+  | ({ type: "batch" } & BatchReport)
+  | ({ type: "event-stats" } & NotifierStats)
+  | { type: "stopped" };
 
 installOnePartBlob();
 const data = workerData as PipelineWorkerData;
@@ -45,6 +57,17 @@ const directory = await Directory.open(data.directoryUrl, data.libsqlAuthToken);
 const queue = await OutboundQueue.open(data.queueUrl, data.libsqlAuthToken);
 const r2 = await startLocalR2(data.r2PersistDir);
 const blobs = httpBlobStore(r2.url, r2.close);
+const notifier = data.events.edgeUrl
+  ? new EventNotifier({
+      edge: { url: data.events.edgeUrl, secret: data.events.signingSecret },
+      region: data.region,
+      log: log.child({ part: "events" }),
+      onStats: (stats) => send({ type: "event-stats", ...stats }),
+    })
+  : null;
+if (!notifier) log.info("events: EDGE_URL is not set; mailbox events are recorded in the shards but not pushed to an edge");
+const publish = (events: CoreEvent[]) => notifier?.publish(events);
+const retention = new Retention({ queue, shards, eventRetentionMs: data.events.retentionMs, log });
 const runner = new DeliveryRunner({
   queue,
   blobs,
@@ -54,6 +77,7 @@ const runner = new DeliveryRunner({
   directory,
   shards,
   log: log.child({ part: "delivery" }),
+  onEvents: publish,
 });
 const pipeline = new MailPipeline({
   shards,
@@ -66,19 +90,30 @@ const pipeline = new MailPipeline({
   lingerMs: data.lingerMs,
   recordError: (e) => queue.addError({ id: crypto.randomUUID(), ...e }),
   onBatch: (report) => send({ type: "batch", ...report }),
+  onEvents: publish,
   onQueued: () => runner.wake(),
 });
+if (notifier) {
+  // Before anything new is filed, so that each user's older events go out first.
+  const repushed = await repushRecent(shards, notifier, Date.now() - data.events.repushWindowMs);
+  log.info("events: pushing to the edge", { edge: data.events.edgeUrl, repushed });
+}
 pipeline.start();
 await runner.start();
+retention.start();
 
 port.on("message", (message: ToWorker) => {
   if (message.type === "enqueue") {
     // Buffers arrive as plain Uint8Arrays; the pipeline works on Buffers.
     for (const e of message.entries) pipeline.enqueue({ ...e, raw: Buffer.from(e.raw.buffer, e.raw.byteOffset, e.raw.byteLength) });
+  } else if (message.type === "events") {
+    publish(message.events);
   } else {
     void (async () => {
       await pipeline.stop();
       await runner.stop();
+      await retention.stop();
+      await notifier?.stop();
       await blobs.close();
       queue.close();
       directory.close();

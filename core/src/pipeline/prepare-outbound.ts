@@ -153,6 +153,6 @@ export async function prepareOutbound(entry: OutboundEntry, deps: OutboundDeps):
     filings,
     attachments: mail.attachments,
     deliveries,
-    after: draftId ? () => discardDraft(deps.shards.get(meta.shard), meta.userId, draftId) : undefined,
+    after: draftId ? async () => (await discardDraft(deps.shards.get(meta.shard), meta.userId, draftId))?.events ?? [] : undefined,
   };
 }

@@ -2,6 +2,7 @@
 // with the rest of the batch), mailbox filings and remote deliveries that point at them by index.
 import { createHash } from "node:crypto";
 import type { FolderRole } from "../../../shared/api.ts";
+import type { CoreEvent } from "../../../shared/events.ts";
 import { uuidv7From } from "../../../shared/ids.ts";
 import type { Filing } from "../store/filing.ts";
 import type { NewDelivery } from "../store/outbound-queue.ts";
@@ -15,8 +16,9 @@ export interface Prepared {
   filings: PreparedFiling[];
   attachments: ParsedAttachment[];
   deliveries: PreparedDelivery[];
-  /** Runs after the batch committed (e.g. removing the draft that was sent). */
-  after?: () => Promise<void>;
+  /** Runs after the batch committed (e.g. removing the draft that was sent); returns the events it
+   * recorded. */
+  after?: () => Promise<CoreEvent[]>;
   /** Not ready (a shard is missing from the map): stays in the spool for the next start. */
   keep?: boolean;
 }

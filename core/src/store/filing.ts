@@ -1,8 +1,13 @@
 // Filing: puts a batch of delivered messages into their mailboxes in one transaction per shard.
 // Message ids are derived from the spool entry, so filing the same entry twice (after a crash lost
-// its "done" record) finds the rows already there and changes nothing: no duplicates, no double counts.
+// its "done" record) finds the rows already there and changes nothing: no duplicates, no double
+// counts, no events. The same transaction records each user's events (message.created per message,
+// then folder.counts), so the edge is told exactly what committed.
 import { and, inArray, isNotNull, sql } from "drizzle-orm";
 import type { FolderRole, MailAddress } from "../../../shared/api.ts";
+import type { CoreEvent, FolderCounts } from "../../../shared/events.ts";
+import { insertEvents, numberEvents, type EventDraft } from "./events.ts";
+import { toSummary, type MessageRow } from "./message-summary.ts";
 import { attachments, folders, mailboxes, messageBodies, messages } from "./shard-schema.ts";
 import type { ShardDatabase } from "./shards.ts";
 
@@ -42,6 +47,8 @@ export interface FilingResult {
   duplicates: Filing[];
   /** The mailbox no longer exists (the user was removed after the message was accepted). */
   orphans: Filing[];
+  /** What was recorded, per user in seq order; to be notified once the transaction committed. */
+  events: CoreEvent[];
 }
 
 // SQLite allows 32,766 bound parameters per statement; messages have 21 columns.
@@ -54,7 +61,7 @@ function chunks<T>(items: T[], size: number): T[][] {
 }
 
 export async function fileMessages(shard: ShardDatabase, filings: Filing[]): Promise<FilingResult> {
-  if (filings.length === 0) return { filed: [], duplicates: [], orphans: [] };
+  if (filings.length === 0) return { filed: [], duplicates: [], orphans: [], events: [] };
   const userIds = [...new Set(filings.map((f) => f.userId))];
   return shard.writeLock.run(() =>
     shard.db.transaction(async (tx) => {
@@ -79,7 +86,7 @@ export async function fileMessages(shard: ShardDatabase, filings: Filing[]): Pro
         for (const r of rows) present.add(`${r.userId}/${r.messageId}`);
       }
 
-      const result: FilingResult = { filed: [], duplicates: [], orphans: [] };
+      const result: FilingResult = { filed: [], duplicates: [], orphans: [], events: [] };
       const seen = new Set<string>();
       for (const f of filings) {
         const key = `${f.userId}/${f.messageId}`;
@@ -92,31 +99,34 @@ export async function fileMessages(shard: ShardDatabase, filings: Filing[]): Pro
       }
       if (result.filed.length === 0) return result;
 
-      for (const part of chunks(result.filed, ROWS_PER_INSERT)) {
-        await tx.insert(messages).values(
-          part.map((f) => ({
-            userId: f.userId,
-            messageId: f.messageId,
-            folderId: folderOf.get(`${f.userId}/${f.folderRole}`)!,
-            receivedAt: f.receivedAt,
-            size: f.size,
-            seen: f.seen,
-            fromName: f.from?.name ?? null,
-            fromAddress: f.from?.address ?? null,
-            toJson: JSON.stringify(f.to),
-            ccJson: JSON.stringify(f.cc),
-            replyToJson: JSON.stringify(f.replyTo),
-            subject: f.subject,
-            snippet: f.snippet,
-            sentAt: f.sentAt,
-            messageIdHeader: f.messageIdHeader,
-            inReplyTo: f.inReplyTo,
-            hasAttachments: f.attachments.some((a) => a.disposition === "attachment"),
-            rawKey: f.raw.key,
-            rawOffset: f.raw.offset,
-            rawLength: f.raw.length,
-          })),
-        );
+      const rows = result.filed.map(
+        (f): MessageRow => ({
+          userId: f.userId,
+          messageId: f.messageId,
+          folderId: folderOf.get(`${f.userId}/${f.folderRole}`)!,
+          receivedAt: f.receivedAt,
+          size: f.size,
+          seen: f.seen,
+          flagged: false,
+          fromName: f.from?.name ?? null,
+          fromAddress: f.from?.address ?? null,
+          toJson: JSON.stringify(f.to),
+          ccJson: JSON.stringify(f.cc),
+          replyToJson: JSON.stringify(f.replyTo),
+          subject: f.subject,
+          snippet: f.snippet,
+          sentAt: f.sentAt,
+          messageIdHeader: f.messageIdHeader,
+          inReplyTo: f.inReplyTo,
+          hasAttachments: f.attachments.some((a) => a.disposition === "attachment"),
+          rawKey: f.raw.key,
+          rawOffset: f.raw.offset,
+          rawLength: f.raw.length,
+        }),
+      );
+      for (let i = 0; i < result.filed.length; i += ROWS_PER_INSERT) {
+        const part = result.filed.slice(i, i + ROWS_PER_INSERT);
+        await tx.insert(messages).values(rows.slice(i, i + ROWS_PER_INSERT));
         await tx.insert(messageBodies).values(part.map((f) => ({ userId: f.userId, messageId: f.messageId, text: f.text, html: f.html })));
         const parts = part.flatMap((f) => f.attachments.map((a) => ({ userId: f.userId, messageId: f.messageId, ...a })));
         for (const ap of chunks(parts, ROWS_PER_INSERT)) await tx.insert(attachments).values(ap);
@@ -136,18 +146,39 @@ export async function fileMessages(shard: ShardDatabase, filings: Filing[]): Pro
         bc.count++;
         perBox.set(f.userId, bc);
       }
+      // The updates return the new counters, which folder.counts reports without another read.
+      const countsOf = new Map<string, FolderCounts[]>();
       for (const fc of perFolder.values()) {
-        await tx
+        const [counts] = await tx
           .update(folders)
           .set({ total: sql`${folders.total} + ${fc.total}`, unread: sql`${folders.unread} + ${fc.unread}` })
-          .where(sql`${folders.userId} = ${fc.userId} AND ${folders.folderId} = ${fc.folderId}`);
+          .where(sql`${folders.userId} = ${fc.userId} AND ${folders.folderId} = ${fc.folderId}`)
+          .returning({ id: folders.folderId, unread: folders.unread, total: folders.total });
+        countsOf.set(fc.userId, [...(countsOf.get(fc.userId) ?? []), counts!]);
       }
+      const draftsOf = new Map<string, EventDraft[]>();
+      for (const row of rows) {
+        const list = draftsOf.get(row.userId) ?? [];
+        list.push({ type: "message.created", data: { message: toSummary(row) } });
+        draftsOf.set(row.userId, list);
+      }
+      const at = Date.now();
       for (const [userId, bc] of perBox) {
-        await tx
+        const drafts = draftsOf.get(userId)!;
+        drafts.push({ type: "folder.counts", data: { folders: countsOf.get(userId)! } });
+        // The same statement that counts the mailbox's use allocates the user's seqs.
+        const [box] = await tx
           .update(mailboxes)
-          .set({ usedBytes: sql`${mailboxes.usedBytes} + ${bc.bytes}`, messageCount: sql`${mailboxes.messageCount} + ${bc.count}` })
-          .where(sql`${mailboxes.userId} = ${userId}`);
+          .set({
+            usedBytes: sql`${mailboxes.usedBytes} + ${bc.bytes}`,
+            messageCount: sql`${mailboxes.messageCount} + ${bc.count}`,
+            eventSeq: sql`${mailboxes.eventSeq} + ${drafts.length}`,
+          })
+          .where(sql`${mailboxes.userId} = ${userId}`)
+          .returning({ seq: mailboxes.eventSeq });
+        result.events.push(...numberEvents(userId, box!.seq, drafts, at));
       }
+      await insertEvents(tx, result.events);
       return result;
     }),
   );

@@ -122,10 +122,10 @@ describe("mailbox", () => {
     await updateMessage(shard(), alice, m!.id, { folderId: "archive", read: false });
     expect((await counts()).archive).toEqual({ total: 1, unread: 1 });
     expect((await counts()).inbox).toEqual({ total: before.inbox!.total - 1, unread: before.inbox!.unread - 1 });
-    expect((await deleteMessage(shard(), alice, m!.id)).deleted).toBe("moved-to-trash");
+    expect((await deleteMessage(shard(), alice, m!.id)).value.deleted).toBe("moved-to-trash");
     expect((await counts()).trash).toEqual({ total: 1, unread: 1 });
     const used = (await getUsage(shard(), alice))!.usedBytes;
-    expect((await deleteMessage(shard(), alice, m!.id)).deleted).toBe("permanently");
+    expect((await deleteMessage(shard(), alice, m!.id)).value.deleted).toBe("permanently");
     expect((await counts()).trash).toEqual({ total: 0, unread: 0 });
     expect((await getUsage(shard(), alice))!.usedBytes).toBe(used - 1000);
     await expectProblem(getMessage(shard(), alice, m!.id), 404);

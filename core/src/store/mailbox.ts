@@ -1,5 +1,6 @@
 // One user's mailbox inside its shard: folders with their counters, message listing by the
 // clustering index, reads, flag and folder changes, deletion. Every query is bounded by user_id.
+// Every change records its events in its own transaction (store/events.ts) and returns them.
 import { and, asc, eq, sql } from "drizzle-orm";
 import {
   folderRoles,
@@ -8,17 +9,19 @@ import {
   type DeleteResult,
   type Folder,
   type FolderRole,
-  type MailAddress,
   type Message,
   type MessagePage,
   type MessagePatch,
   type MessageSummary,
 } from "../../../shared/api.ts";
+import type { FolderCounts } from "../../../shared/events.ts";
 import { isUuidv7, uuidv7 } from "../../../shared/ids.ts";
 import { ProblemError } from "../../../shared/problem.ts";
 import { fromBase64Url, toBase64Url, utf8 } from "../../../shared/encoding.ts";
-import { attachments, folders, mailboxes, messageBodies, messages } from "./shard-schema.ts";
-import type { ShardDatabase } from "./shards.ts";
+import { recordEvents, type Change, type EventDraft, type Recorded } from "./events.ts";
+import { parseAddresses, toSummary, type MessageRow } from "./message-summary.ts";
+import { attachments, events, folders, mailboxes, messageBodies, messages } from "./shard-schema.ts";
+import type { Queryable, ShardDatabase } from "./shards.ts";
 
 export const STANDARD_FOLDERS: ReadonlyArray<{ role: FolderRole; name: string }> = [
   { role: "inbox", name: "Inbox" },
@@ -30,10 +33,6 @@ export const STANDARD_FOLDERS: ReadonlyArray<{ role: FolderRole; name: string }>
 ];
 
 type FolderRow = typeof folders.$inferSelect;
-/** The shard's database or an open transaction on it: helpers used inside a transaction must use it,
- * since another pooled connection would wait on the transaction's own write lock. */
-type Queryable = ShardDatabase["db"] | Parameters<Parameters<ShardDatabase["db"]["transaction"]>[0]>[0];
-type MessageRow = typeof messages.$inferSelect;
 
 /** Creates the mailbox row and the standard folders; running it again changes nothing. */
 export async function createMailbox(
@@ -56,6 +55,7 @@ export async function createMailbox(
 /** Removes every row of a mailbox. Blobs stay: they are shared by content address. */
 export async function deleteMailbox(shard: ShardDatabase, userId: string): Promise<void> {
   await shard.writeLock.run(() => shard.db.batch([
+    shard.db.delete(events).where(eq(events.userId, userId)),
     shard.db.delete(attachments).where(eq(attachments.userId, userId)),
     shard.db.delete(messageBodies).where(eq(messageBodies.userId, userId)),
     shard.db.delete(messages).where(eq(messages.userId, userId)),
@@ -100,10 +100,14 @@ function toFolder(row: FolderRow): Folder {
   return { id: row.folderId, name: row.name, role: (row.role as FolderRole | null) ?? null, unread: row.unread, total: row.total };
 }
 
-export async function listFolders(shard: ShardDatabase, userId: string): Promise<Folder[]> {
-  const rows = await shard.db.select().from(folders).where(eq(folders.userId, userId)).orderBy(asc(folders.createdAt));
+/** Standard folders in role order, then the user's own by name. */
+export function inFolderOrder(rows: FolderRow[]): Folder[] {
   const rank = (r: FolderRow) => (r.role ? folderRoles.indexOf(r.role as FolderRole) : folderRoles.length);
   return rows.sort((a, b) => rank(a) - rank(b) || a.name.localeCompare(b.name)).map(toFolder);
+}
+
+export async function listFolders(shard: ShardDatabase, userId: string): Promise<Folder[]> {
+  return inFolderOrder(await shard.db.select().from(folders).where(eq(folders.userId, userId)).orderBy(asc(folders.createdAt)));
 }
 
 /** A folder by id or by role name (`inbox`), or null. */
@@ -141,26 +145,6 @@ export function decodeCursor(cursor: string): { receivedAt: number; messageId: s
     });
   }
   return { receivedAt, messageId };
-}
-
-function parseAddresses(json: string): MailAddress[] {
-  return JSON.parse(json) as MailAddress[];
-}
-
-function toSummary(row: MessageRow): MessageSummary {
-  return {
-    id: row.messageId,
-    folderId: row.folderId,
-    receivedAt: new Date(row.receivedAt).toISOString(),
-    from: row.fromAddress !== null || row.fromName !== null ? { name: row.fromName ?? "", address: row.fromAddress ?? "" } : null,
-    to: parseAddresses(row.toJson),
-    subject: row.subject,
-    snippet: row.snippet,
-    size: row.size,
-    read: row.seen,
-    starred: row.flagged,
-    hasAttachments: row.hasAttachments,
-  };
 }
 
 export async function listMessages(
@@ -260,20 +244,25 @@ export async function getAttachment(
   };
 }
 
-/** Adds `delta` to a folder's counters; every change of folder, read state or existence goes through it. */
-function bumpFolder(q: Queryable, userId: string, folderId: string, total: number, unread: number) {
-  return q
+/** Adds to a folder's counters and returns the new ones; every change of folder, read state or
+ * existence goes through it. */
+async function bumpFolder(q: Queryable, userId: string, folderId: string, total: number, unread: number): Promise<FolderCounts> {
+  const [counts] = await q
     .update(folders)
     .set({ total: sql`${folders.total} + ${total}`, unread: sql`${folders.unread} + ${unread}` })
-    .where(and(eq(folders.userId, userId), eq(folders.folderId, folderId)));
+    .where(and(eq(folders.userId, userId), eq(folders.folderId, folderId)))
+    .returning({ id: folders.folderId, unread: folders.unread, total: folders.total });
+  return counts!;
 }
 
+/** Events: message.updated when anything changed, and folder.counts when a counter did (starring
+ * changes no counter). A patch that changes nothing records nothing. */
 export async function updateMessage(
   shard: ShardDatabase,
   userId: string,
   messageId: string,
   patch: MessagePatch,
-): Promise<MessageSummary> {
+): Promise<Change<MessageSummary>> {
   return shard.writeLock.run(() => shard.db.transaction(async (tx) => {
     const [row] = await tx
       .select()
@@ -292,34 +281,42 @@ export async function updateMessage(
     }
     const seen = patch.read ?? row.seen;
     const flagged = patch.starred ?? row.flagged;
+    const moved = folderId !== row.folderId;
+    if (!moved && seen === row.seen && flagged === row.flagged) return { value: toSummary(row), ...(await recordEvents(tx, userId, [])) };
     await tx
       .update(messages)
       .set({ folderId, seen, flagged })
       .where(and(eq(messages.userId, userId), eq(messages.messageId, messageId)));
     const wasUnread = row.seen ? 0 : 1;
     const isUnread = seen ? 0 : 1;
-    if (folderId !== row.folderId) {
-      await bumpFolder(tx, userId, row.folderId, -1, -wasUnread).run();
-      await bumpFolder(tx, userId, folderId, 1, isUnread).run();
+    const counts: FolderCounts[] = [];
+    if (moved) {
+      counts.push(await bumpFolder(tx, userId, row.folderId, -1, -wasUnread));
+      counts.push(await bumpFolder(tx, userId, folderId, 1, isUnread));
     } else if (wasUnread !== isUnread) {
-      await bumpFolder(tx, userId, folderId, 0, isUnread - wasUnread).run();
+      counts.push(await bumpFolder(tx, userId, folderId, 0, isUnread - wasUnread));
     }
-    return toSummary({ ...row, folderId, seen, flagged });
+    const drafts: EventDraft[] = [
+      { type: "message.updated", data: { id: messageId, folderId, ...(moved ? { previousFolderId: row.folderId } : {}), read: seen, starred: flagged } },
+    ];
+    if (counts.length > 0) drafts.push({ type: "folder.counts", data: { folders: counts } });
+    return { value: toSummary({ ...row, folderId, seen, flagged }), ...(await recordEvents(tx, userId, drafts)) };
   }));
 }
 
 /** Outside trash: moves to trash. In trash: deletes for good and gives the quota back. */
-export async function deleteMessage(shard: ShardDatabase, userId: string, messageId: string): Promise<DeleteResult> {
+export async function deleteMessage(shard: ShardDatabase, userId: string, messageId: string): Promise<Change<DeleteResult>> {
   const trash = await findFolder(shard.db, userId, "trash");
   if (!trash) throw new ProblemError("internal", "This mailbox has no trash folder.");
   const row = await findMessage(shard, userId, messageId);
   if (!row) throw notFoundMessage(messageId);
   if (row.folderId === trash.folderId) {
-    if (!(await deleteMessagePermanently(shard, userId, messageId))) throw notFoundMessage(messageId);
-    return { id: messageId, deleted: "permanently" };
+    const recorded = await deleteMessagePermanently(shard, userId, messageId);
+    if (!recorded) throw notFoundMessage(messageId);
+    return { value: { id: messageId, deleted: "permanently" }, ...recorded };
   }
-  await updateMessage(shard, userId, messageId, { folderId: trash.folderId });
-  return { id: messageId, deleted: "moved-to-trash" };
+  const moved = await updateMessage(shard, userId, messageId, { folderId: trash.folderId });
+  return { ...moved, value: { id: messageId, deleted: "moved-to-trash" } };
 }
 
 /** The headers a reply to `messageId` needs (In-Reply-To, References), or null if there is no such message. */
@@ -329,30 +326,34 @@ export async function replyTarget(shard: ShardDatabase, userId: string, messageI
   return { messageIdHeader: row.messageIdHeader, references: row.inReplyTo ? [row.inReplyTo] : [] };
 }
 
-/** Removes a draft for good once it has been sent (a no-op if it is gone or is no longer a draft). */
-export async function discardDraft(shard: ShardDatabase, userId: string, draftId: string): Promise<void> {
+/** Removes a draft for good (replaced, or sent); null if it is gone or is no longer a draft. */
+export async function discardDraft(shard: ShardDatabase, userId: string, draftId: string): Promise<Recorded | null> {
   const drafts = await findFolder(shard.db, userId, "drafts");
   const row = await findMessage(shard, userId, draftId);
-  if (!drafts || !row || row.folderId !== drafts.folderId) return;
-  await deleteMessagePermanently(shard, userId, draftId);
+  if (!drafts || !row || row.folderId !== drafts.folderId) return null;
+  return deleteMessagePermanently(shard, userId, draftId);
 }
 
-/** The one path that removes a message for good: its rows, its folder's counts, its quota use.
- * Reads the row inside the transaction, so a concurrent change cannot skew the counters. */
-async function deleteMessagePermanently(shard: ShardDatabase, userId: string, messageId: string): Promise<boolean> {
+/** The one path that removes a message for good: its rows, its folder's counts, its quota use, and
+ * the events message.deleted and folder.counts. Reads the row inside the transaction, so a
+ * concurrent change cannot skew the counters. Null if the message was already gone. */
+async function deleteMessagePermanently(shard: ShardDatabase, userId: string, messageId: string): Promise<Recorded | null> {
   return shard.writeLock.run(() =>
     shard.db.transaction(async (tx) => {
       const key = and(eq(messages.userId, userId), eq(messages.messageId, messageId));
       const [row] = await tx.delete(messages).where(key).returning();
-      if (!row) return false;
+      if (!row) return null;
       await tx.delete(messageBodies).where(and(eq(messageBodies.userId, userId), eq(messageBodies.messageId, messageId)));
       await tx.delete(attachments).where(and(eq(attachments.userId, userId), eq(attachments.messageId, messageId)));
-      await bumpFolder(tx, userId, row.folderId, -1, row.seen ? 0 : -1).run();
+      const counts = await bumpFolder(tx, userId, row.folderId, -1, row.seen ? 0 : -1);
       await tx
         .update(mailboxes)
         .set({ usedBytes: sql`max(0, ${mailboxes.usedBytes} - ${row.size})`, messageCount: sql`max(0, ${mailboxes.messageCount} - 1)` })
         .where(eq(mailboxes.userId, userId));
-      return true;
+      return recordEvents(tx, userId, [
+        { type: "message.deleted", data: { id: messageId, folderId: row.folderId } },
+        { type: "folder.counts", data: { folders: [counts] } },
+      ]);
     }),
   );
 }

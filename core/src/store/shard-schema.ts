@@ -10,6 +10,8 @@ export const mailboxes = sqliteTable("mailboxes", {
   quotaBytes: integer("quota_bytes").notNull(),
   usedBytes: integer("used_bytes").notNull().default(0),
   messageCount: integer("message_count").notNull().default(0),
+  /** The seq of the user's latest event: bumped in the transaction that records the events. */
+  eventSeq: integer("event_seq").notNull().default(0),
   createdAt: integer("created_at").notNull(),
 });
 
@@ -123,4 +125,24 @@ export const sendCounters = sqliteTable(
   (t) => [primaryKey({ columns: [t.userId, t.day] })],
 );
 
-export const shardSchema = { mailboxes, folders, messages, messageBodies, attachments, idempotencyKeys, sendCounters };
+/** The mailbox's change log: what the edge is told, kept for EVENT_RETENTION so that a reader that
+ * missed a notification can catch up by seq. Written in the transaction of the change it records. */
+export const events = sqliteTable(
+  "events",
+  {
+    userId: text("user_id").notNull(),
+    /** Per user, from 1, without gaps (allocated from mailboxes.event_seq). */
+    seq: integer("seq").notNull(),
+    at: integer("at").notNull(),
+    type: text("type").notNull(),
+    /** The event's data as JSON (shared/events.ts EventData). */
+    data: text("data").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.userId, t.seq] }),
+    // Pruning by age and the re-push of recent events after a restart read by time.
+    index("events_by_time").on(t.at),
+  ],
+);
+
+export const shardSchema = { mailboxes, folders, messages, messageBodies, attachments, idempotencyKeys, sendCounters, events };

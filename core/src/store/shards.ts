@@ -7,6 +7,9 @@ import { shardSchema } from "./shard-schema.ts";
 import { WriteLock } from "./write-lock.ts";
 
 export type ShardDatabase = Database<typeof shardSchema> & { name: string; writeLock: WriteLock };
+/** The shard's database or an open transaction on it: helpers used inside a transaction must use it,
+ * since another pooled connection would wait on the transaction's own write lock. */
+export type Queryable = ShardDatabase["db"] | Parameters<Parameters<ShardDatabase["db"]["transaction"]>[0]>[0];
 
 export class Shards {
   readonly #byName: Map<string, ShardDatabase>;

@@ -1,9 +1,10 @@
 // A user's mailbox, as the edge's /api/v1 routes need it. The user and shard were resolved from
-// the signed path by the app's middleware.
+// the signed path by the app's middleware. Changes answer with the user's seq after them.
 import { Hono } from "hono";
 import { FolderRef, Id, MessagePatch, PageQuery } from "../../../../shared/api.ts";
 import { ProblemError } from "../../../../shared/problem.ts";
 import { deleteMessage, getAccount, getAttachment, getMessage, listFolders, listMessages, updateMessage } from "../../store/mailbox.ts";
+import { answerChange, type PublishEvents } from "../change.ts";
 import { parseBody, parseQuery } from "../validate.ts";
 
 function pathId(value: string, what: string): string {
@@ -12,7 +13,7 @@ function pathId(value: string, what: string): string {
   return value;
 }
 
-export function mailboxRoutes(): Hono {
+export function mailboxRoutes(deps: { publishEvents: PublishEvents }): Hono {
   const app = new Hono();
 
   app.get("/account", async (c) => {
@@ -37,12 +38,12 @@ export function mailboxRoutes(): Hono {
   app.patch("/messages/:id", async (c) => {
     const id = pathId(c.req.param("id"), "message");
     const patch = parseBody(c, MessagePatch);
-    return c.json(await updateMessage(c.get("shard"), c.get("user").id, id, patch));
+    return answerChange(c, await updateMessage(c.get("shard"), c.get("user").id, id, patch), deps.publishEvents);
   });
 
   app.delete("/messages/:id", async (c) => {
     const id = pathId(c.req.param("id"), "message");
-    return c.json(await deleteMessage(c.get("shard"), c.get("user").id, id));
+    return answerChange(c, await deleteMessage(c.get("shard"), c.get("user").id, id), deps.publishEvents);
   });
 
   app.get("/messages/:id/attachments/:attachmentId", async (c) => {

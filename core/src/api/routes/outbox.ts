@@ -1,5 +1,6 @@
 // Sending, for the edge: reserve (quota + Idempotency-Key) while the client waits, then accept the
-// message when the outgoing queue's consumer brings it. Drafts are saved here too.
+// message when the outgoing queue's consumer brings it. Drafts are saved here too. A send changes
+// the mailbox later (its Sent copy is filed by the pipeline), so its answers carry the seq as it is.
 import { Hono } from "hono";
 import { z } from "zod";
 import { DraftRequest, Id, OutboundSubmission, ResolvedAttachment, SendReservation } from "../../../../shared/api.ts";
@@ -9,7 +10,9 @@ import { saveDraft } from "../../drafts.ts";
 import type { Outbox } from "../../outbox.ts";
 import type { BlobStore } from "../../store/blobs.ts";
 import type { Directory, DirectoryUser } from "../../store/directory.ts";
+import { currentSeq } from "../../store/events.ts";
 import { reserveSend } from "../../store/sending.ts";
+import { answerChange, EVENT_SEQ_HEADER, type PublishEvents } from "../change.ts";
 import { parseBody } from "../validate.ts";
 
 export interface OutboxDeps {
@@ -17,6 +20,7 @@ export interface OutboxDeps {
   outbox: Outbox;
   blobs: BlobStore;
   sendDailyLimit: number;
+  publishEvents: PublishEvents;
 }
 
 /** The sender address a request may use: the user's own, or one of their aliases. */
@@ -35,7 +39,9 @@ export function outboxRoutes(deps: OutboxDeps): Hono {
   app.post("/outbox/reservations", async (c) => {
     const request = parseBody(c, SendReservation);
     await senderAddress(deps, c.get("user"), request.from);
-    return c.json(await reserveSend(c.get("shard"), c.get("user").id, request, deps.sendDailyLimit));
+    const reservation = await reserveSend(c.get("shard"), c.get("user").id, request, deps.sendDailyLimit);
+    c.header(EVENT_SEQ_HEADER, String(await currentSeq(c.get("shard").db, c.get("user").id)));
+    return c.json(reservation);
   });
 
   app.post("/outbox", async (c) => {
@@ -49,6 +55,7 @@ export function outboxRoutes(deps: OutboxDeps): Hono {
       Buffer.from(JSON.stringify(submission), "utf8"),
       submission.createdAt,
     );
+    c.header(EVENT_SEQ_HEADER, String(await currentSeq(c.get("shard").db, user.id)));
     return c.json({ id: submission.messageId, status: result }, result === "accepted" ? 202 : 200);
   });
 
@@ -59,7 +66,8 @@ export function outboxRoutes(deps: OutboxDeps): Hono {
     }
     const body = parseBody(c, DraftBody);
     const sender = await senderAddress(deps, c.get("user"), body.draft.from?.address);
-    return c.json(await saveDraft({ shard: c.get("shard"), blobs: deps.blobs }, c.get("user"), sender, id, body.draft, body.attachments));
+    const saved = await saveDraft({ shard: c.get("shard"), blobs: deps.blobs }, c.get("user"), sender, id, body.draft, body.attachments);
+    return answerChange(c, saved, deps.publishEvents);
   });
 
   return app;

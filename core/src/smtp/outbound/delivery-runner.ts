@@ -4,6 +4,7 @@
 // sender. Time comes from an injectable clock, so the schedule can be tested without waiting.
 import { createHash } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
+import type { CoreEvent } from "../../../../shared/events.ts";
 import { uuidv7From } from "../../../../shared/ids.ts";
 import type { DnsResolver } from "../../dns.ts";
 import type { Logger } from "../../log.ts";
@@ -22,9 +23,6 @@ import { routeFor, type NextHop, type RoutingConfig } from "./route.ts";
 
 const sameHop = (a: NextHop, b: NextHop) => a.address === b.address && a.port === b.port;
 
-/** Delivered and bounced recipients stay in the queue (and in `queue list`) this long. */
-const KEEP_FINISHED_MS = 7 * 86_400_000;
-
 export interface RunnerDeps {
   queue: OutboundQueue;
   blobs: BlobStore;
@@ -34,6 +32,8 @@ export interface RunnerDeps {
   directory: Directory;
   shards: Shards;
   log: Logger;
+  /** The mailbox events of a filed DSN, after they committed. */
+  onEvents?: (events: CoreEvent[]) => void;
   clock?: () => number;
   random?: () => number;
   /** SMTP transactions at once. */
@@ -69,13 +69,8 @@ export class DeliveryRunner {
   }
 
   async #run(): Promise<void> {
-    let prunedAt = 0;
     while (!this.#stopping) {
       try {
-        if (this.#d.clock() - prunedAt > 3_600_000) {
-          prunedAt = this.#d.clock();
-          await this.#d.queue.prune(prunedAt - KEEP_FINISHED_MS);
-        }
         if ((await this.runDue()) > 0) continue;
       } catch (err) {
         this.#d.log.error("delivery: run failed", { err });
@@ -212,6 +207,7 @@ export class DeliveryRunner {
     await this.#d.blobs.put(key, dsn, "message/rfc822");
     const mail = await parseMail(dsn);
     const { rawIndex: _, shard: __, ...filing } = filingOf(mail, { userId: sender.id, shard: sender.shard, messageId, folderRole: "inbox", seen: false, receivedAt: this.#d.clock(), size: dsn.length, rawIndex: 0 });
-    await fileMessages(this.#d.shards.get(sender.shard), [{ ...filing, raw: { key, offset: 0, length: dsn.length } }]);
+    const { events } = await fileMessages(this.#d.shards.get(sender.shard), [{ ...filing, raw: { key, offset: 0, length: dsn.length } }]);
+    if (events.length > 0) this.#d.onEvents?.(events);
   }
 }

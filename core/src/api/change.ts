@@ -1,0 +1,17 @@
+// How the internal API answers a mailbox change: the change's own JSON, the user's seq after it in
+// x-edgemail-event-seq (the edge then knows which seq already includes what its client just did, and
+// need not wait for that notification), and the change's events handed to the notifier.
+import type { Context } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { CoreEvent } from "../../../shared/events.ts";
+import type { Change } from "../store/events.ts";
+
+export const EVENT_SEQ_HEADER = "x-edgemail-event-seq";
+
+export type PublishEvents = (events: CoreEvent[]) => void;
+
+export function answerChange<T>(c: Context, change: Change<T>, publish: PublishEvents, status: ContentfulStatusCode = 200): Response {
+  publish(change.events);
+  c.header(EVENT_SEQ_HEADER, String(change.seq));
+  return c.json(change.value as object, status);
+}
