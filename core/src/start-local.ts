@@ -3,33 +3,16 @@
 // its local R2 state under DATA_DIR/edge, which the core writes through the same emulation).
 // Secrets are made once per data folder and given to both tiers; nothing secret is in the repo.
 import { spawn, type ChildProcess } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { ConfigError, loadConfig, type Config } from "./config.ts";
 import { startCore } from "./core.ts";
+import { devSecrets, recordLocalEdge } from "./local-dev.ts";
 import { log } from "./log.ts";
 
 const require = createRequire(import.meta.url);
-
-/** data/dev.vars holds the local secrets in the .env form wrangler reads with --env-file. */
-function devSecrets(dataDir: string): { file: string; vars: Record<string, string> } {
-  const file = path.join(dataDir, "dev.vars");
-  if (!existsSync(file)) {
-    mkdirSync(dataDir, { recursive: true });
-    const secret = () => randomBytes(32).toString("base64url");
-    writeFileSync(file, `TOKEN_SECRET=${secret()}\nINTERNAL_SIGNING_SECRET=${secret()}\n`, { mode: 0o600 });
-  }
-  const vars = Object.fromEntries(
-    readFileSync(file, "utf8")
-      .split("\n")
-      .filter((line) => line.includes("="))
-      .map((line) => [line.slice(0, line.indexOf("=")), line.slice(line.indexOf("=") + 1).trim()]),
-  );
-  return { file, vars };
-}
 
 function startEdge(config: Config, envFile: string): ChildProcess {
   const pkgFile = require.resolve("wrangler/package.json");
@@ -46,6 +29,8 @@ function startEdge(config: Config, envFile: string): ChildProcess {
       "--env-file", envFile,
       "--var", `CORE_URLS:${coreUrls}`,
       "--var", `DIRECTORY_REGION:${config.region}`,
+      // Integrators try webhooks against a receiver on their own machine.
+      "--var", "WEBHOOK_ALLOW_PRIVATE:true",
       "--show-interactive-dev-session=false",
       "--log-level", "warn",
     ],
@@ -117,6 +102,7 @@ async function main(): Promise<void> {
   // Should this process die without stopping, the edge must not live on as an orphan.
   process.once("exit", () => stopEdge(edge, "SIGKILL"));
   await waitForEdge(`${edgeUrl}/`, edge);
+  recordLocalEdge(config.dataDir, edgeUrl);
   process.stdout.write(
     [
       "",
@@ -129,8 +115,7 @@ async function main(): Promise<void> {
       "",
       "Add a domain and a user:  npm run cli -- domain add example.test",
       "                          npm run cli -- user add alice@example.test --password 'correct horse'",
-      `API keys (kept by the edge): EDGE_URL=${edgeUrl} INTERNAL_SIGNING_SECRET=… npm run cli -- apikey create …`,
-      `                          (the secret is in ${file})`,
+      "An API key:               npm run cli -- apikey create alice@example.test --name crm --scopes mail.read,events",
       "Press Ctrl+C to stop.",
       "",
     ].join("\n"),

@@ -53,7 +53,8 @@ const CORE_MAIN = path.resolve(import.meta.dirname, "../../core/src/main.ts");
 /** A core as a process of its own (`npm run core`), for tests that kill it; resolves once it serves,
  * with how many spooled messages it recovered on start. `env` may set EDGE_URL like startTempCore. */
 export async function startCoreProcess(dataDir: string, env: Record<string, string>): Promise<{ child: Child; recovered: number }> {
-  const child = startChild([CORE_MAIN], { DATA_DIR: dataDir, INTERNAL_SIGNING_SECRET: TEST_SECRET, LOG_LEVEL: "info", ...env });
+  // Ports the caller does not name are ephemeral, so a test never collides with a running system.
+  const child = startChild([CORE_MAIN], { DATA_DIR: dataDir, INTERNAL_SIGNING_SECRET: TEST_SECRET, LOG_LEVEL: "info", SUBMISSION_PORT: "0", ...env });
   const m = await child.waitFor(/"msg":"core started".*?"recovered":(\d+)/);
   return { child, recovered: Number(m[1]) };
 }

@@ -7,6 +7,7 @@ import { isProblem } from "../../../shared/problem.ts";
 import type { Config } from "../config.ts";
 import { callEdge, EdgeUnreachableError, type EdgeTarget } from "../edge-client.ts";
 import { DirectoryError, type Directory, type DirectoryUser } from "../store/directory.ts";
+import { localEdge } from "../local-dev.ts";
 import { parseDuration } from "../units.ts";
 import { RefusedError, UsageError } from "./errors.ts";
 
@@ -19,6 +20,9 @@ export interface ApiKeyArgs {
 type Out = (human: string, json: unknown) => void;
 
 function edgeOf(config: Config): EdgeTarget {
+  // Next to `npm start`, its edge and secret are in the data folder.
+  const local = localEdge(config.dataDir);
+  if (!config.events.edgeUrl && !config.internalSigningSecret && local) return local;
   if (!config.events.edgeUrl) {
     throw new RefusedError("EDGE_URL is not set: API keys are kept by the edge, so this command calls it (with `npm start`: EDGE_URL=http://127.0.0.1:8787)");
   }

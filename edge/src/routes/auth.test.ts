@@ -78,7 +78,7 @@ describe("edge configuration and core reachability", () => {
 
   it("answers 503 with Retry-After when the user's core cannot be reached", async () => {
     const token = await login(seed.alice.address, seed.alice.password);
-    const res = await app.request("/api/v1/folders", { headers: { authorization: `Bearer ${token}` } }, { ...env, CORE_URLS: JSON.stringify({ local: "http://127.0.0.1:9" }) });
+    const res = await app.request("/api/v1/account", { headers: { authorization: `Bearer ${token}` } }, { ...env, CORE_URLS: JSON.stringify({ local: "http://127.0.0.1:9" }) });
     expect(res.status).toBe(503);
     expect(res.headers.get("retry-after")).toBe("5");
     expect(res.headers.get("content-type")).toBe("application/problem+json");
