@@ -17,7 +17,7 @@ import {
 import type { FolderCounts } from "../../../shared/events.ts";
 import { isUuidv7, uuidv7 } from "../../../shared/ids.ts";
 import { ProblemError } from "../../../shared/problem.ts";
-import { fromBase64Url, toBase64Url, utf8 } from "../../../shared/encoding.ts";
+import { decodeCursor, encodeCursor } from "../../../shared/page-cursor.ts";
 import { recordEvents, type Change, type EventDraft, type Recorded } from "./events.ts";
 import { parseAddresses, toSummary, type MessageRow } from "./message-summary.ts";
 import { attachments, events, folders, mailboxes, messageBodies, messages } from "./shard-schema.ts";
@@ -122,30 +122,6 @@ export async function findFolder(q: Queryable, userId: string, ref: string): Pro
 }
 
 // ── listing ──────────────────────────────────────────────────────────────
-
-/** The cursor is the (received_at, message_id) of the last row sent: a keyset, so pages neither
- * repeat nor skip rows while new mail arrives at the head. Opaque to clients. */
-export function encodeCursor(receivedAt: number, messageId: string): string {
-  return toBase64Url(utf8(`${receivedAt}.${messageId}`));
-}
-
-export function decodeCursor(cursor: string): { receivedAt: number; messageId: string } {
-  let text = "";
-  try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(fromBase64Url(cursor));
-  } catch {
-    // fall through to the error below
-  }
-  const dot = text.indexOf(".");
-  const receivedAt = Number(text.slice(0, dot));
-  const messageId = text.slice(dot + 1);
-  if (dot <= 0 || !Number.isSafeInteger(receivedAt) || !isUuidv7(messageId)) {
-    throw new ProblemError("validation", "cursor is not one this API returned; start again without it.", {
-      errors: [{ field: "cursor", message: "not a cursor returned by this API" }],
-    });
-  }
-  return { receivedAt, messageId };
-}
 
 export async function listMessages(
   shard: ShardDatabase,
