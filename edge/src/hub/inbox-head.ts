@@ -35,8 +35,11 @@ export class InboxHead {
     this.inboxId = this.folders.find((f) => f.role === "inbox")?.id ?? null;
   }
 
-  /** Applies the next event (seq = this.seq + 1). False: the head can no longer be kept exact. */
+  /** Applies the next event (seq = this.seq + 1; older ones are already in). False: the head can no
+   * longer be kept exact. */
   apply(event: CoreEvent): boolean {
+    // Already in the snapshot the head was built from (the notification came after the snapshot).
+    if (event.seq <= this.seq) return true;
     if (event.seq !== this.seq + 1 || this.inboxId === null) return false;
     this.seq = event.seq;
     switch (event.type) {

@@ -6,6 +6,7 @@ import type { ClientEvent, EventsPage } from "../../../shared/events.ts";
 import type { EventLog } from "./event-log.ts";
 
 export interface ListenerPrincipal {
+  kind: "session" | "apiKey";
   /** Session id or API key id: revoking it disconnects its listeners. */
   id: string;
   /** When its credential stops being valid (ms), if it does. */
@@ -147,12 +148,13 @@ export class Listeners {
     }
   }
 
-  /** Closes the listeners of one credential (null: all of them). */
+  /** Closes the listeners of one credential, or (null) of every password session — not API keys. */
   disconnect(principalId: string | null, code: number, reason: string): void {
-    for (const ws of this.#ctx.getWebSockets(principalId ?? undefined)) ws.close(code, reason);
-    for (const stream of this.#streams) if (principalId === null || stream.principal.id === principalId) this.#drop(stream);
+    const matches = (p: ListenerPrincipal | null) => !!p && (principalId === null ? p.kind === "session" : p.id === principalId);
+    for (const ws of this.#ctx.getWebSockets(principalId ?? undefined)) if (matches(ws.deserializeAttachment() as ListenerPrincipal | null)) ws.close(code, reason);
+    for (const stream of this.#streams) if (matches(stream.principal)) this.#drop(stream);
     for (const waiter of this.#waiters) {
-      if (principalId !== null && waiter.principal.id !== principalId) continue;
+      if (!matches(waiter.principal)) continue;
       clearTimeout(waiter.timer);
       this.#waiters.delete(waiter);
       waiter.resolve({ events: [], cursor: waiter.since });

@@ -41,9 +41,16 @@ describe("sessions", () => {
   it("logout with ?all=true signs out every session", async () => {
     const a = await grace();
     const b = await grace();
+    // An integrator's key is not a session: it and its socket outlive "sign out everywhere".
+    const key = ((await (await api("/api/v1/api-keys", { method: "POST", token: a.token, json: { name: "sync", scopes: ["events"] } })).json()) as ApiKeyCreated).key;
+    const [sessionSocket, keySocket] = [await openSocket(b.token), await openSocket(key)];
     expect((await api("/api/v1/auth/logout?all=true", { method: "POST", token: a.token })).status).toBe(204);
     expect((await api("/api/v1/folders", { token: a.token })).status).toBe(401);
     expect((await api("/api/v1/folders", { token: b.token })).status).toBe(401);
+    await sessionSocket.until((s) => s.closed !== null);
+    expect((await api("/api/v1/events?timeout=0", { token: key })).status).toBe(200);
+    expect(keySocket.closed).toBeNull();
+    keySocket.ws.close(1000);
     expect((await api("/api/v1/auth/logout?all=maybe", { method: "POST", token: (await grace()).token })).status).toBe(400);
   });
 

@@ -12,8 +12,10 @@ import type { ListenerPrincipal } from "../hub/listeners.ts";
 import { query } from "../validate.ts";
 
 function listener(c: Context): ListenerPrincipal {
-  const { sid, exp } = c.get("user");
-  return { id: sid, expiresAt: exp >= Number.MAX_SAFE_INTEGER / 1000 ? null : exp * 1000 };
+  const principal = c.get("principal");
+  const { exp } = c.get("user");
+  // An API key without expiry has exp = MAX_SAFE_INTEGER seconds (see the auth middleware).
+  return { kind: principal.kind, id: principal.id, expiresAt: exp >= Math.floor(Number.MAX_SAFE_INTEGER / 1000) ? null : exp * 1000 };
 }
 
 /** Forwards to the hub's fetch with who is listening; the original request's upgrade headers go along. */
