@@ -19,21 +19,22 @@ export interface Recorded {
 /** A mailbox change's own answer, with what it recorded. */
 export type Change<T> = Recorded & { value: T };
 
-// Five columns a row, well under SQLite's 32,766 bound parameters.
-const ROWS_PER_INSERT = 1000;
-
 /** Numbers `drafts` so that the last one gets `lastSeq` (the value the seq update returned). */
 export function numberEvents(userId: string, lastSeq: number, drafts: EventDraft[], at: number): CoreEvent[] {
   const first = lastSeq - drafts.length + 1;
   return drafts.map((d, i) => ({ userId, seq: first + i, at, ...d }) as CoreEvent);
 }
 
+/** Inserts numbered events. The whole list is one JSON parameter that SQLite takes apart itself
+ * (json_each): building a multi-row VALUES statement in JavaScript cost filing about as much as
+ * writing the rows. */
 export async function insertEvents(q: Queryable, list: CoreEvent[]): Promise<void> {
-  for (let i = 0; i < list.length; i += ROWS_PER_INSERT) {
-    await q.insert(eventLog).values(
-      list.slice(i, i + ROWS_PER_INSERT).map((e) => ({ userId: e.userId, seq: e.seq, at: e.at, type: e.type, data: JSON.stringify(e.data) })),
-    );
-  }
+  if (list.length === 0) return;
+  const rows = JSON.stringify(list.map((e) => ({ u: e.userId, s: e.seq, a: e.at, t: e.type, d: e.data })));
+  await q.run(
+    sql`INSERT INTO ${eventLog} (user_id, seq, at, type, data)
+        SELECT value->>'u', value->>'s', value->>'a', value->>'t', value->'d' FROM json_each(${rows})`,
+  );
 }
 
 /** Records one user's events inside the change's transaction `tx`. With no drafts (a change that
