@@ -124,4 +124,17 @@ describe("event notifier", () => {
     n.publish(changes(users[0]!, 1));
     expect(n.stats.backlog).toBe(1);
   });
+
+  it("drops a batch the edge refuses as malformed (400) instead of blocking every later event", async () => {
+    const n = start();
+    receiver.answer(400);
+    n.publish(changes(users[0]!, 2));
+    await receiver.until(() => n.stats.dropped === 2);
+    receiver.answer(200);
+    const later = changes(users[1]!, 1);
+    n.publish(later);
+    await receiver.until(() => n.stats.pushed === 1);
+    expect(receiver.accepted()).toEqual(later);
+    expect(n.stats.failures).toBe(0);
+  });
 });

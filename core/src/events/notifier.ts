@@ -9,6 +9,8 @@ import type { CoreEvent, EventNotification } from "../../../shared/events.ts";
 import { callEdge, type EdgeTarget } from "../edge-client.ts";
 import type { Logger } from "../log.ts";
 
+const REFUSED = Symbol("refused");
+
 export interface NotifierStats {
   /** Events the edge accepted. */
   pushed: number;
@@ -83,6 +85,7 @@ export class EventNotifier {
         this.#inFlight = batch.length;
         const failure = await this.#post(batch);
         this.#inFlight = 0;
+        if (failure === REFUSED) continue;
         if (failure === null) {
           this.#stats.pushed += batch.length;
           if (this.#retryMs > 0) this.#o.log.info("events: the edge takes events again", { backlog: this.#backlog.length });
@@ -109,13 +112,23 @@ export class EventNotifier {
     }
   }
 
-  /** Null when the edge took the batch, else why not. */
-  async #post(events: CoreEvent[]): Promise<string | null> {
+  /** Null when the edge took the batch, REFUSED when it refused it for good, else why not yet. */
+  async #post(events: CoreEvent[]): Promise<string | null | typeof REFUSED> {
     const body: EventNotification = { region: this.#o.region, events };
     try {
       const res = await callEdge(this.#o.edge, "POST", "/internal/v1/events", body, { timeoutMs: this.#o.timeoutMs, signal: this.#stop.signal });
       await res.body?.cancel();
-      return res.ok ? null : `the edge answered ${res.status}`;
+      if (res.ok) return null;
+      // A 400 refuses the request itself (the edge takes or logs events one by one): sending the same
+      // bytes again cannot succeed, and holding them would stop every later event. Logged and dropped;
+      // the edge fetches what it missed from the core's events endpoint when it sees the gap.
+      if (res.status === 400) {
+        this.#stats.dropped += events.length;
+        this.#report();
+        this.#o.log.error("events: the edge refused a batch as malformed; dropped it", { events: events.length });
+        return REFUSED;
+      }
+      return `the edge answered ${res.status}`;
     } catch (err) {
       return (err as Error).message;
     }

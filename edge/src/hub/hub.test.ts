@@ -2,7 +2,8 @@
 // publishes them (signed POST /internal/v1/events) reach WebSockets, long-polls and SSE streams.
 // Frank only ever gets made-up events here, so their seqs cannot clash with a real core's.
 import { runInDurableObject, SELF, env } from "cloudflare:test";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, inject, it } from "vitest";
+import { signRequest } from "../../../shared/signing.ts";
 import { uuidv7 } from "../../../shared/ids.ts";
 import type { CoreEvent, EventsPage } from "../../../shared/events.ts";
 import { api, BASE, login } from "../../test/api.ts";
@@ -186,8 +187,19 @@ describe("POST /internal/v1/events (from the cores)", () => {
     const body = JSON.stringify({ region: "local", events: [created("forged")] });
     const unsigned = await SELF.fetch(`${BASE}/internal/v1/events`, { method: "POST", body, headers: { "content-type": "application/json" } });
     expect(unsigned.status).toBe(401);
-    const bad = await notify([{ userId: frankId, seq: 0, at: Date.now(), type: "message.created", data: {} } as unknown as CoreEvent]);
-    expect(bad.status).toBe(400);
     seq--; // the forged one was never published
+    // An event this edge cannot read is skipped and logged; the good one beside it is taken.
+    const { body: before } = await poll("?timeout=0");
+    const good = created("beside a bad one");
+    const mixed = await notify([{ userId: frankId, seq: 0, at: Date.now(), type: "message.created", data: {} } as unknown as CoreEvent, good]);
+    expect(mixed.status).toBe(200);
+    expect(await mixed.json()).toMatchObject({ accepted: 1, rejected: 1 });
+    const { body: after } = await poll(`?since=${before.cursor}&timeout=0`);
+    expect(after.events).toHaveLength(1);
+    // A malformed request as a whole is a 400 naming the field.
+    const headers = await signRequest(inject("signingSecret"), { method: "POST", pathAndQuery: "/internal/v1/events", body: "{}" });
+    const envelope = await SELF.fetch(`${BASE}/internal/v1/events`, { method: "POST", body: "{}", headers: { ...headers, "content-type": "application/json" } });
+    expect(envelope.status).toBe(400);
+    expect(((await envelope.json()) as { errors: { field: string }[] }).errors.map((e) => e.field).sort()).toEqual(["events", "region"]);
   });
 });

@@ -8,7 +8,9 @@ import { Hono, type Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { z } from "zod";
 import { ApiKeyCreate, Id } from "../../../shared/api.ts";
-import { EventNotification, type CoreEvent } from "../../../shared/events.ts";
+import { CoreEvent, EventNotification } from "../../../shared/events.ts";
+
+const EventEnvelope = EventNotification.extend({ events: z.array(z.unknown()).min(1).max(5000) });
 import { ProblemError } from "../../../shared/problem.ts";
 import { SIGNATURE_MAX_SKEW_MS, verifyRequest } from "../../../shared/signing.ts";
 import { validated } from "../../../shared/validation.ts";
@@ -42,13 +44,24 @@ function userOf(c: Context): string {
 export const internalRoutes = new Hono<{ Variables: { nonce: string; rawBody: string } }>()
   .use("*", signed)
   .post("/events", async (c) => {
-    const notification = validated(EventNotification, json(c.get("rawBody")), "body") as EventNotification;
-    const events = notification.events;
+    // The envelope must be right (else 400); events are taken one by one, so one this edge cannot read
+    // (a newer core, say) is logged and skipped instead of blocking every later one.
+    const notification = validated(EventEnvelope, json(c.get("rawBody")), "body");
+    const events: CoreEvent[] = [];
+    let rejected = 0;
+    for (const raw of notification.events) {
+      const parsed = CoreEvent.safeParse(raw);
+      if (parsed.success) events.push(parsed.data as CoreEvent);
+      else {
+        rejected++;
+        console.error(JSON.stringify({ level: "error", msg: "edge: skipped an event it cannot read", event: JSON.stringify(raw).slice(0, 500), issues: parsed.error.issues.slice(0, 3) }));
+      }
+    }
     const byUser = new Map<string, CoreEvent[]>();
     for (const e of events) byUser.set(e.userId, [...(byUser.get(e.userId) ?? []), e]);
     const platform = c.get("platform");
     await Promise.all([...byUser].map(([userId, list]) => platform.hub(userId).publish(userId, notification.region, list)));
-    return c.json({ accepted: events.length, users: byUser.size });
+    return c.json({ accepted: events.length, rejected, users: byUser.size });
   })
   .use("/users/:userId/*", async (c, next) => {
     const fresh = await c.get("platform").hub(userOf(c)).acceptNonce(c.get("nonce"), SIGNATURE_MAX_SKEW_MS);
