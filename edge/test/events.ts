@@ -110,6 +110,13 @@ export async function forwardNotifications(): Promise<number[]> {
   return statuses;
 }
 
+/** Drops what the core posted so far, as a network losing those requests would. */
+export async function loseNotifications(): Promise<number> {
+  const captured = (await (await fetch(`${inject("relayUrl")}/captured?after=${forwardedUpTo}`)).json()) as Captured[];
+  for (const c of captured) forwardedUpTo = Math.max(forwardedUpTo, c.index);
+  return captured.length;
+}
+
 /** Sends a message into the seeded core over SMTP; resolves with the core's reply to DATA. */
 export async function sendSmtp(mail: { from: string; to: string; subject: string; text: string }): Promise<{ response: string; at: number }> {
   const res = await fetch(`${inject("relayUrl")}/smtp`, { method: "POST", body: JSON.stringify(mail), headers: { "content-type": "application/json" } });

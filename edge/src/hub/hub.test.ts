@@ -120,9 +120,10 @@ describe("long-poll GET /api/v1/events", () => {
     const { body: now } = await poll("?timeout=0");
     const waiting = poll(`?since=${now.cursor}&timeout=20`);
     await new Promise((r) => setTimeout(r, 300));
-    await notify([created("arrives while polling")]);
+    await notify([created("arrives while polling"), created("in the same batch")]);
     const { body, ms } = await waiting;
-    expect(body.events.map((e) => (e.data as { message: { subject: string } }).message.subject)).toEqual(["arrives while polling"]);
+    // The whole batch, not just its first event.
+    expect(body.events.map((e) => (e.data as { message: { subject: string } }).message.subject)).toEqual(["arrives while polling", "in the same batch"]);
     expect(ms).toBeGreaterThanOrEqual(250);
     expect(ms).toBeLessThan(5000);
   });

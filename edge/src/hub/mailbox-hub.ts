@@ -95,14 +95,26 @@ export class MailboxHub extends DurableObject<Env> {
   async #apply(batch: CoreEvent[]): Promise<{ applied: number }> {
     const events = [...batch].sort((a, b) => a.seq - b.seq);
     let applied = 0;
+    // Consecutive events go out together: a long-poll answered by the first also gets the rest.
+    let run: CoreEvent[] = [];
+    const flush = () => {
+      if (run.length > 0) this.#deliver(run);
+      applied += run.length;
+      run = [];
+    };
+    let last = this.#coreSeq();
     for (const event of events) {
-      const last = this.#coreSeq();
       if (last !== null && event.seq <= last) continue;
-      if (last !== null && event.seq > last + 1) applied += await this.#backfill(last, event.seq);
-      if ((this.#coreSeq() ?? 0) >= event.seq) continue;
-      this.#deliver([event]);
-      applied++;
+      if (last !== null && event.seq > last + 1) {
+        flush();
+        applied += await this.#backfill(last, event.seq);
+        last = this.#coreSeq();
+        if (last !== null && last >= event.seq) continue;
+      }
+      run.push(event);
+      last = event.seq;
     }
+    flush();
     await this.#flushWebhooks();
     return { applied };
   }

@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import type { Folder, MessagePage } from "../../../shared/api.ts";
 import { api, login } from "../../test/api.ts";
-import { openSocket, pumpUntil, sendSmtp } from "../../test/events.ts";
+import { loseNotifications, openSocket, pumpUntil, sendSmtp } from "../../test/events.ts";
 import { seed } from "../../test/seed.ts";
 
 type Created = { message: { subject: string; id: string; folderId: string } };
@@ -64,6 +64,37 @@ describe("realtime mail", () => {
     const moved = (await read("/api/v1/folders/inbox/messages?limit=10")).body as MessagePage;
     expect(moved.messages.map((m) => m.id)).not.toContain(id);
     expect(moved).toEqual((await read("/api/v1/folders/inbox/messages?limit=10", true)).body);
+    socket.ws.close(1000);
+  });
+
+  it("fetches from the core what a lost notification carried, in order, when the next one shows the gap", async () => {
+    const token = await login(seed.alice.address, seed.alice.password);
+    const socket = await openSocket(token);
+    const subject = (what: string) => `${what} ${crypto.randomUUID()}`;
+    const has = (s: string) => socket.events().some((e) => e.type === "message.created" && (e.data as Created).message.subject === s);
+    // First make sure the hub knows alice's latest seq.
+    const baseline = subject("baseline");
+    await sendSmtp({ from: "carol@remote.test", to: seed.alice.address, subject: baseline, text: "." });
+    await pumpUntil(() => has(baseline));
+
+    const lost = subject("lost on the way");
+    await sendSmtp({ from: "carol@remote.test", to: seed.alice.address, subject: lost, text: "." });
+    const deadline = Date.now() + 10_000;
+    let dropped = 0;
+    while (dropped === 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+      dropped = await loseNotifications();
+    }
+    expect(dropped).toBeGreaterThan(0);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(has(lost)).toBe(false);
+
+    const next = subject("after the loss");
+    await sendSmtp({ from: "carol@remote.test", to: seed.alice.address, subject: next, text: "." });
+    await pumpUntil(() => has(next));
+    expect(has(lost)).toBe(true);
+    const order = socket.events().filter((e) => e.type === "message.created").map((e) => (e.data as Created).message.subject);
+    expect(order.indexOf(lost)).toBeLessThan(order.indexOf(next));
     socket.ws.close(1000);
   });
 });
