@@ -8,39 +8,15 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CoreEvent } from "../../../shared/events.ts";
 import { uuidv7 } from "../../../shared/ids.ts";
 import { currentSeq, pruneEvents, readEvents, recentEvents } from "./events.ts";
-import { fileMessages, type Filing } from "./filing.ts";
+import { fileMessages } from "./filing.ts";
 import { createMailbox, deleteMailbox, deleteMessage, discardDraft, listFolders, listMessages, updateMessage } from "./mailbox.ts";
 import { Shards } from "./shards.ts";
+import { testFiling } from "../../../test/support/filing.ts";
 
 let shards: Shards;
-let t = Date.now() - 1_000_000;
 const shard = () => shards.get("s0");
 
-function filing(userId: string, subject: string, overrides: Partial<Filing> = {}): Filing {
-  const receivedAt = (t += 1000);
-  return {
-    userId,
-    messageId: uuidv7(receivedAt),
-    folderRole: "inbox",
-    receivedAt,
-    size: 1000,
-    seen: false,
-    from: { name: "Bob", address: "bob@remote.test" },
-    to: [{ name: "", address: "alice@example.test" }],
-    cc: [],
-    replyTo: [],
-    subject,
-    snippet: `snippet of ${subject}`,
-    sentAt: receivedAt,
-    messageIdHeader: `<${subject}@remote.test>`,
-    inReplyTo: null,
-    text: `body of ${subject}`,
-    html: null,
-    raw: { key: "raw/test.pack", offset: 0, length: 1000 },
-    attachments: [],
-    ...overrides,
-  };
-}
+const filing = testFiling;
 
 async function newUser(): Promise<string> {
   const userId = uuidv7();
