@@ -107,7 +107,7 @@ async function main(): Promise<void> {
     [
       "",
       "edgemail is up:",
-      `  edge (API)     ${edgeUrl}/api/v1`,
+      `  edge (API)     ${edgeUrl}/api/v1   (reference: ${edgeUrl}/api/docs)`,
       `  SMTP (MX)      ${config.smtp.host}:${core.smtpPort}`,
       `  submission     ${config.submission.host}:${core.submissionPort} (AUTH PLAIN/LOGIN, for mail apps)`,
       `  core API       http://${config.api.host}:${core.apiPort} (signed requests from the edge; /metrics)`,
