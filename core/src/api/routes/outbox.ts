@@ -10,9 +10,8 @@ import { saveDraft } from "../../drafts.ts";
 import type { Outbox } from "../../outbox.ts";
 import type { BlobStore } from "../../store/blobs.ts";
 import type { Directory, DirectoryUser } from "../../store/directory.ts";
-import { currentSeq } from "../../store/events.ts";
 import { reserveSend } from "../../store/sending.ts";
-import { answerChange, EVENT_SEQ_HEADER, type PublishEvents } from "../change.ts";
+import { answerChange, type PublishEvents } from "../change.ts";
 import { parseBody } from "../validate.ts";
 
 export interface OutboxDeps {
@@ -39,9 +38,8 @@ export function outboxRoutes(deps: OutboxDeps): Hono {
   app.post("/outbox/reservations", async (c) => {
     const request = parseBody(c, SendReservation);
     await senderAddress(deps, c.get("user"), request.from);
-    const reservation = await reserveSend(c.get("shard"), c.get("user").id, request, deps.sendDailyLimit);
-    c.header(EVENT_SEQ_HEADER, String(await currentSeq(c.get("shard").db, c.get("user").id)));
-    return c.json(reservation);
+    // Not a mailbox change (the Sent copy is filed later, with its own event): no seq header.
+    return c.json(await reserveSend(c.get("shard"), c.get("user").id, request, deps.sendDailyLimit));
   });
 
   app.post("/outbox", async (c) => {
@@ -55,7 +53,6 @@ export function outboxRoutes(deps: OutboxDeps): Hono {
       Buffer.from(JSON.stringify(submission), "utf8"),
       submission.createdAt,
     );
-    c.header(EVENT_SEQ_HEADER, String(await currentSeq(c.get("shard").db, user.id)));
     return c.json({ id: submission.messageId, status: result }, result === "accepted" ? 202 : 200);
   });
 
