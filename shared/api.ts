@@ -66,6 +66,8 @@ export const MessageSummary = z.object({
   read: z.boolean(),
   starred: z.boolean(),
   hasAttachments: z.boolean(),
+  /** IMAP keywords set on the message: labels from filters, `$NotJunk`, `$Junk` … */
+  keywords: z.array(z.string()),
 });
 export type MessageSummary = z.infer<typeof MessageSummary>;
 
@@ -79,8 +81,37 @@ export const Attachment = z.object({
   size: z.number().int(),
   disposition: z.enum(["attachment", "inline"]),
   contentId: z.string().nullable(),
+  /** Set when opening it could harm the reader's computer: a client should warn first. */
+  risk: z
+    .object({
+      reason: z.enum(["executable", "macro-document", "double-extension", "archive-with-executable", "disguised-name"]),
+      detail: z.string(),
+    })
+    .nullable(),
 });
 export type Attachment = z.infer<typeof Attachment>;
+
+const AuthResult = z.enum(["pass", "fail", "softfail", "neutral", "none", "temperror", "permerror", "policy"]);
+
+/** What the receiving server concluded about the sender (SPF, DKIM, DMARC, ARC); null for mail
+ * this service wrote itself (Sent, drafts, bounces). */
+export const Authentication = z.object({
+  /** DMARC passed for the From domain: the sender really is that domain. A client may warn when false. */
+  senderVerified: z.boolean(),
+  fromDomain: z.string().nullable(),
+  spf: AuthResult,
+  dkim: AuthResult,
+  dmarc: AuthResult,
+  arc: AuthResult,
+});
+export type Authentication = z.infer<typeof Authentication>;
+
+export const SpamVerdict = z.object({
+  score: z.number(),
+  /** The checks that fired, as in X-Spam-Status. */
+  tests: z.array(z.string()),
+});
+export type SpamVerdict = z.infer<typeof SpamVerdict>;
 
 export const Message = MessageSummary.extend({
   cc: z.array(MailAddress),
@@ -91,6 +122,10 @@ export const Message = MessageSummary.extend({
   text: z.string().nullable(),
   html: z.string().nullable(),
   attachments: z.array(Attachment),
+  authentication: Authentication.nullable(),
+  spam: SpamVerdict.nullable(),
+  /** "unscanned" when no virus scanner was configured or it could not answer. */
+  virusScan: z.enum(["clean", "unscanned"]).nullable(),
 });
 export type Message = z.infer<typeof Message>;
 

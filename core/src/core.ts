@@ -3,6 +3,7 @@
 import type { AddressInfo } from "node:net";
 import { serve, type ServerType } from "@hono/node-server";
 import { createApiApp } from "./api/app.ts";
+import { createResolver } from "./dns.ts";
 import type { Config } from "./config.ts";
 import { createLogger, setLogLevel, type Logger } from "./log.ts";
 import type { SpoolMeta } from "./pipeline/spool-entry.ts";
@@ -67,7 +68,9 @@ export async function startCore(config: Config): Promise<RunningCore> {
   const blobs = httpBlobStore(pipeline.blobsUrl);
   const outbox = new Outbox({ spool, pipeline, shards });
 
-  const mx = createMxServer({ config, directory, shards, spool, pipeline, log: log.child({ part: "mx" }) });
+  const resolver = createResolver(config.outbound.dnsServers);
+  const resolve = (name: string, rrtype: string) => resolver.resolve(name, rrtype);
+  const mx = createMxServer({ config, directory, shards, spool, pipeline, resolve, log: log.child({ part: "mx" }) });
   mx.on("error", (err) => log.warn("mx: connection error", { err }));
   const smtpPort = await listen((cb) => mx.listen(config.smtp.port, config.smtp.host, cb));
   const submission = createSubmissionServer({ config, directory, shards, outbox, log: log.child({ part: "submission" }) });

@@ -28,6 +28,7 @@ export function summary(folderId: string, subject: string, at = Date.now()): Mes
     read: false,
     starred: false,
     hasAttachments: false,
+    keywords: [],
   };
 }
 

@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
+import { sharedTestDns } from "./dns-server.ts";
 import { freePort, startChild, type Child } from "./process.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
@@ -35,6 +36,8 @@ export async function startSystem(extraEnv: Record<string, string> = {}): Promis
       SMTP_PORT: String(smtpPort),
       SUBMISSION_PORT: String(submissionPort),
       LOG_LEVEL: "warn",
+      // Every lookup of the system (SPF, DKIM, DMARC, MX) stays on loopback.
+      DNS_SERVERS: (await sharedTestDns()).address,
       ...extraEnv,
     };
     const child = startChild([path.join(ROOT, "core/src/start-local.ts")], env);

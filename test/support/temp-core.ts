@@ -5,6 +5,7 @@ import path from "node:path";
 import { createUser } from "../../core/src/accounts.ts";
 import { loadConfig, type Config } from "../../core/src/config.ts";
 import { startCore, type RunningCore } from "../../core/src/core.ts";
+import { sharedTestDns } from "./dns-server.ts";
 import { startChild, type Child } from "./process.ts";
 
 export const TEST_SECRET = "test-internal-signing-secret-0123456789abcdef";
@@ -33,7 +34,7 @@ export interface TempCore extends RunningCore {
  * mailbox events (without it the notifier is off). */
 export async function startTempCore(overrides: Record<string, string> = {}, dataDir?: string): Promise<TempCore> {
   const dir = dataDir ?? mkdtempSync(path.join(tmpdir(), "edgemail-test-"));
-  const core = await startCore(testConfig(dir, overrides));
+  const core = await startCore(testConfig(dir, { DNS_SERVERS: (await sharedTestDns()).address, ...overrides }));
   return Object.assign(core, {
     dataDir: dir,
     async addUser(address: string, password = "correct horse battery", quotaBytes = 1024 ** 3) {
@@ -54,7 +55,8 @@ const CORE_MAIN = path.resolve(import.meta.dirname, "../../core/src/main.ts");
  * with how many spooled messages it recovered on start. `env` may set EDGE_URL like startTempCore. */
 export async function startCoreProcess(dataDir: string, env: Record<string, string>): Promise<{ child: Child; recovered: number }> {
   // Ports the caller does not name are ephemeral, so a test never collides with a running system.
-  const child = startChild([CORE_MAIN], { DATA_DIR: dataDir, INTERNAL_SIGNING_SECRET: TEST_SECRET, LOG_LEVEL: "info", SUBMISSION_PORT: "0", ...env });
+  const dns = await sharedTestDns();
+  const child = startChild([CORE_MAIN], { DATA_DIR: dataDir, INTERNAL_SIGNING_SECRET: TEST_SECRET, LOG_LEVEL: "info", SUBMISSION_PORT: "0", DNS_SERVERS: dns.address, ...env });
   const m = await child.waitFor(/"msg":"core started".*?"recovered":(\d+)/);
   return { child, recovered: Number(m[1]) };
 }

@@ -16,6 +16,10 @@ export async function prepareInbound(entry: InboundEntry, deps: { shards: Shards
   }
   const mail = await parseMail(entry.raw);
   if (mail.parseError) deps.log.warn("pipeline: message filed unparsed", { id: entry.id, reason: mail.parseError });
+  const auth = entry.meta.auth ?? null;
+  // The sender's domain asked for failures to be quarantined (or to be rejected, when a trusted ARC
+  // chain saved the message from refusal at DATA): the junk folder is the quarantine.
+  const quarantined = auth !== null && auth.dmarc === "fail" && (auth.dmarcPolicy === "quarantine" || auth.dmarcPolicy === "reject");
   return {
     raws: [entry.raw],
     attachments: mail.attachments,
@@ -25,12 +29,12 @@ export async function prepareInbound(entry: InboundEntry, deps: { shards: Shards
         userId: r.userId,
         shard: r.shard,
         messageId: deliveryMessageId(entry.id, entry.receivedAt, r.userId),
-        folderRole: "inbox",
+        folderRole: quarantined ? "junk" : "inbox",
         seen: false,
         receivedAt: entry.receivedAt,
         size: entry.raw.length,
         rawIndex: 0,
       }),
-    ),
+    ).map((f) => ({ ...f, auth })),
   };
 }

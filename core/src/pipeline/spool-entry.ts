@@ -1,6 +1,7 @@
 // What the spool holds: mail that came in over SMTP (inbound) and mail users send (outbound), each
 // with the envelope the pipeline needs to finish the job without asking anyone again.
 import type { SpoolEntry } from "../spool/spool.ts";
+import type { AuthVerdict } from "./auth-verdict.ts";
 
 export interface InboundRecipient {
   /** As given in RCPT TO. */
@@ -15,6 +16,8 @@ export interface InboundMeta {
   mailFrom: string;
   recipients: InboundRecipient[];
   client: { address: string; helo: string; tls: boolean };
+  /** Sender authentication at DATA; absent in entries spooled before it existed. */
+  auth?: AuthVerdict;
 }
 
 export interface OutboundMeta {

@@ -1,6 +1,6 @@
 // The directory: which domains this service hosts, which addresses exist, and where each user lives
 // (home region and shard). It is global, unlike the shards: one database, replicated for reads.
-import { integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
 
 export const domains = sqliteTable("domains", {
   name: text("name").primaryKey(),
@@ -47,4 +47,18 @@ export const dkimKeys = sqliteTable("dkim_keys", {
   createdAt: integer("created_at").notNull(),
 });
 
-export const directorySchema = { domains, domainAliases, users, aliases, dkimKeys };
+/** The region's global spam model, trained by every user's reports: token → messages counted.
+ * The row with token "" holds the totals (messages trained as spam and as ham). The pipeline keeps it
+ * in memory and reads rows changed since its last look (updated_at). */
+export const spamModel = sqliteTable(
+  "spam_model",
+  {
+    token: text("token").primaryKey(),
+    spam: integer("spam").notNull().default(0),
+    ham: integer("ham").notNull().default(0),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [index("spam_model_by_update").on(t.updatedAt)],
+);
+
+export const directorySchema = { domains, domainAliases, users, aliases, dkimKeys, spamModel };

@@ -3,18 +3,23 @@
 // its "done" record) finds the rows already there and changes nothing: no duplicates, no double
 // counts, no events. The same transaction records each user's events (message.created per message,
 // then folder.counts), so the edge is told exactly what committed.
-import { and, inArray, isNotNull, sql } from "drizzle-orm";
+import { and, eq, inArray, isNotNull, sql } from "drizzle-orm";
+import { uuidv7 } from "../../../shared/ids.ts";
 import type { FolderRole, MailAddress } from "../../../shared/api.ts";
 import type { CoreEvent, FolderCounts } from "../../../shared/events.ts";
 import { insertEvents, numberEvents, type EventDraft } from "./events.ts";
 import { toSummary, type MessageRow } from "./message-summary.ts";
 import { attachments, folders, mailboxes, messageBodies, messages } from "./shard-schema.ts";
 import type { ShardDatabase } from "./shards.ts";
+import type { AuthVerdict } from "../pipeline/auth-verdict.ts";
 
 export interface Filing {
   userId: string;
   messageId: string;
   folderRole: FolderRole;
+  /** A folder of the user's own by name (a filter's fileinto): takes the place of folderRole, and is
+   * created when missing, as Fastmail and Dovecot's `:create` do. */
+  folderName?: string;
   receivedAt: number;
   size: number;
   seen: boolean;
@@ -30,6 +35,11 @@ export interface Filing {
   text: string | null;
   html: string | null;
   raw: { key: string; offset: number; length: number };
+  flagged?: boolean;
+  keywords?: string[];
+  auth?: AuthVerdict | null;
+  spam?: { score: number; tests: string[] } | null;
+  virusScan?: "clean" | "unscanned" | null;
   attachments: {
     attachmentId: string;
     filename: string;
@@ -38,6 +48,7 @@ export interface Filing {
     contentId: string | null;
     size: number;
     blobKey: string;
+    risk?: { reason: string; detail: string } | null;
   }[];
 }
 
@@ -60,6 +71,36 @@ function chunks<T>(items: T[], size: number): T[][] {
   return out;
 }
 
+/** Where a filing goes in `folderOf`: a standard folder by role, or one of the user's by name. */
+function targetKey(f: Filing): string {
+  return f.folderName === undefined ? `${f.userId}/${f.folderRole}` : `${f.userId}/name:${f.folderName.toLowerCase()}`;
+}
+
+/** Finds the folders filters named (case-insensitively; "INBOX" is the inbox, as in IMAP) and
+ * creates those that do not exist yet, inside the filing's transaction. */
+async function resolveNamedFolders(tx: Parameters<Parameters<ShardDatabase["db"]["transaction"]>[0]>[0], named: Filing[], folderOf: Map<string, string>) {
+  for (const f of named) {
+    const key = targetKey(f);
+    if (folderOf.has(key)) continue;
+    const name = f.folderName!.trim();
+    if (name.toLowerCase() === "inbox") {
+      folderOf.set(key, folderOf.get(`${f.userId}/inbox`)!);
+      continue;
+    }
+    const [row] = await tx
+      .select({ folderId: folders.folderId })
+      .from(folders)
+      .where(and(eq(folders.userId, f.userId), sql`lower(${folders.name}) = ${name.toLowerCase()}`));
+    if (row) {
+      folderOf.set(key, row.folderId);
+      continue;
+    }
+    const folderId = uuidv7();
+    await tx.insert(folders).values({ userId: f.userId, folderId, name, role: null, createdAt: Date.now() });
+    folderOf.set(key, folderId);
+  }
+}
+
 export async function fileMessages(shard: ShardDatabase, filings: Filing[]): Promise<FilingResult> {
   if (filings.length === 0) return { filed: [], duplicates: [], orphans: [], events: [] };
   const userIds = [...new Set(filings.map((f) => f.userId))];
@@ -73,6 +114,7 @@ export async function fileMessages(shard: ShardDatabase, filings: Filing[]): Pro
         .from(folders)
         .where(and(inArray(folders.userId, userIds), isNotNull(folders.role)));
       const folderOf = new Map(folderRows.map((r) => [`${r.userId}/${r.role}`, r.folderId]));
+      await resolveNamedFolders(tx, filings.filter((f) => f.folderName !== undefined && boxes.has(f.userId)), folderOf);
       const present = new Set<string>();
       for (const part of chunks(filings, ROWS_PER_INSERT)) {
         const keys = sql.join(
@@ -91,7 +133,7 @@ export async function fileMessages(shard: ShardDatabase, filings: Filing[]): Pro
       for (const f of filings) {
         const key = `${f.userId}/${f.messageId}`;
         if (present.has(key) || seen.has(key)) result.duplicates.push(f);
-        else if (!boxes.has(f.userId) || !folderOf.has(`${f.userId}/${f.folderRole}`)) result.orphans.push(f);
+        else if (!boxes.has(f.userId) || !folderOf.has(targetKey(f))) result.orphans.push(f);
         else {
           seen.add(key);
           result.filed.push(f);
@@ -103,11 +145,11 @@ export async function fileMessages(shard: ShardDatabase, filings: Filing[]): Pro
         (f): MessageRow => ({
           userId: f.userId,
           messageId: f.messageId,
-          folderId: folderOf.get(`${f.userId}/${f.folderRole}`)!,
+          folderId: folderOf.get(targetKey(f))!,
           receivedAt: f.receivedAt,
           size: f.size,
           seen: f.seen,
-          flagged: false,
+          flagged: f.flagged ?? false,
           fromName: f.from?.name ?? null,
           fromAddress: f.from?.address ?? null,
           toJson: JSON.stringify(f.to),
@@ -122,13 +164,21 @@ export async function fileMessages(shard: ShardDatabase, filings: Filing[]): Pro
           rawKey: f.raw.key,
           rawOffset: f.raw.offset,
           rawLength: f.raw.length,
+          keywordsJson: JSON.stringify(f.keywords ?? []),
+          authJson: f.auth ? JSON.stringify(f.auth) : null,
+          spamScore: f.spam ? f.spam.score : null,
+          spamTests: f.spam ? f.spam.tests.join(",") : null,
+          virusScan: f.virusScan ?? null,
+          trainedAs: null,
         }),
       );
       for (let i = 0; i < result.filed.length; i += ROWS_PER_INSERT) {
         const part = result.filed.slice(i, i + ROWS_PER_INSERT);
         await tx.insert(messages).values(rows.slice(i, i + ROWS_PER_INSERT));
         await tx.insert(messageBodies).values(part.map((f) => ({ userId: f.userId, messageId: f.messageId, text: f.text, html: f.html })));
-        const parts = part.flatMap((f) => f.attachments.map((a) => ({ userId: f.userId, messageId: f.messageId, ...a })));
+        const parts = part.flatMap((f) =>
+          f.attachments.map(({ risk, ...a }) => ({ userId: f.userId, messageId: f.messageId, ...a, risk: risk?.reason ?? null, riskDetail: risk?.detail ?? null })),
+        );
         for (const ap of chunks(parts, ROWS_PER_INSERT)) await tx.insert(attachments).values(ap);
       }
 
@@ -136,7 +186,7 @@ export async function fileMessages(shard: ShardDatabase, filings: Filing[]): Pro
       const perFolder = new Map<string, { userId: string; folderId: string; total: number; unread: number }>();
       const perBox = new Map<string, { bytes: number; count: number }>();
       for (const f of result.filed) {
-        const folderId = folderOf.get(`${f.userId}/${f.folderRole}`)!;
+        const folderId = folderOf.get(targetKey(f))!;
         const fc = perFolder.get(`${f.userId}/${folderId}`) ?? { userId: f.userId, folderId, total: 0, unread: 0 };
         fc.total++;
         if (!f.seen) fc.unread++;

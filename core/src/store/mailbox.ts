@@ -5,6 +5,7 @@ import { and, asc, eq, sql } from "drizzle-orm";
 import {
   folderRoles,
   type Account,
+  type Attachment,
   type AttachmentLocation,
   type DeleteResult,
   type Folder,
@@ -22,6 +23,8 @@ import { recordEvents, type Change, type EventDraft, type Recorded } from "./eve
 import { parseAddresses, toSummary, type MessageRow } from "./message-summary.ts";
 import { attachments, events, folders, mailboxes, messageBodies, messages } from "./shard-schema.ts";
 import type { Queryable, ShardDatabase } from "./shards.ts";
+import type { AuthVerdict } from "../pipeline/auth-verdict.ts";
+import { senderVerified } from "../pipeline/auth-verdict.ts";
 
 export const STANDARD_FOLDERS: ReadonlyArray<{ role: FolderRole; name: string }> = [
   { role: "inbox", name: "Inbox" },
@@ -186,15 +189,31 @@ export async function getMessage(shard: ShardDatabase, userId: string, messageId
     inReplyTo: row.inReplyTo,
     text: body?.text ?? null,
     html: body?.html ?? null,
-    attachments: parts.map((a) => ({
-      id: a.attachmentId,
-      filename: a.filename,
-      contentType: a.contentType,
-      size: a.size,
-      disposition: a.disposition === "inline" ? "inline" : "attachment",
-      contentId: a.contentId,
-    })),
+    attachments: parts.map(toAttachment),
+    authentication: authenticationOf(row.authJson),
+    spam: row.spamScore === null ? null : { score: row.spamScore, tests: row.spamTests ? row.spamTests.split(",") : [] },
+    virusScan: row.virusScan === "clean" || row.virusScan === "unscanned" ? row.virusScan : null,
   };
+}
+
+type AttachmentRisk = NonNullable<Attachment["risk"]>;
+
+function toAttachment(a: typeof attachments.$inferSelect): Attachment {
+  return {
+    id: a.attachmentId,
+    filename: a.filename,
+    contentType: a.contentType,
+    size: a.size,
+    disposition: a.disposition === "inline" ? "inline" : "attachment",
+    contentId: a.contentId,
+    risk: a.risk ? { reason: a.risk as AttachmentRisk["reason"], detail: a.riskDetail ?? "" } : null,
+  };
+}
+
+function authenticationOf(json: string | null): Message["authentication"] {
+  if (json === null) return null;
+  const v = JSON.parse(json) as AuthVerdict;
+  return { senderVerified: senderVerified(v), fromDomain: v.fromDomain, spf: v.spf, dkim: v.dkim, dmarc: v.dmarc, arc: v.arc };
 }
 
 export async function getAttachment(
@@ -209,15 +228,7 @@ export async function getAttachment(
     .from(attachments)
     .where(and(eq(attachments.userId, userId), eq(attachments.messageId, messageId), eq(attachments.attachmentId, attachmentId)));
   if (!a) throw new ProblemError("notFound", `Message ${messageId} has no attachment ${attachmentId}.`);
-  return {
-    id: a.attachmentId,
-    filename: a.filename,
-    contentType: a.contentType,
-    size: a.size,
-    disposition: a.disposition === "inline" ? "inline" : "attachment",
-    contentId: a.contentId,
-    blobKey: a.blobKey,
-  };
+  return { ...toAttachment(a), blobKey: a.blobKey };
 }
 
 /** Adds to a folder's counters and returns the new ones; every change of folder, read state or

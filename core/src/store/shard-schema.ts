@@ -1,7 +1,7 @@
 // The metadata shard. Every table is partitioned by user_id (the first primary-key column, as a
 // Cassandra partition key), so all of a user's rows live in one shard and every query names one user.
 import { sql } from "drizzle-orm";
-import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 /** One row per mailbox: its quota and usage, kept in step with every insert and delete. */
 export const mailboxes = sqliteTable("mailboxes", {
@@ -12,6 +12,9 @@ export const mailboxes = sqliteTable("mailboxes", {
   messageCount: integer("message_count").notNull().default(0),
   /** The seq of the user's latest event: bumped in the transaction that records the events. */
   eventSeq: integer("event_seq").notNull().default(0),
+  /** How many messages the user trained as spam and as ham: the totals of their spam_tokens. */
+  bayesSpam: integer("bayes_spam").notNull().default(0),
+  bayesHam: integer("bayes_ham").notNull().default(0),
   createdAt: integer("created_at").notNull(),
 });
 
@@ -61,6 +64,18 @@ export const messages = sqliteTable(
     rawKey: text("raw_key").notNull(),
     rawOffset: integer("raw_offset").notNull(),
     rawLength: integer("raw_length").notNull(),
+    /** IMAP keywords (labels, $NotJunk …) as a JSON array; \Seen and \Flagged are the columns above. */
+    keywordsJson: text("keywords_json").notNull().default("[]"),
+    /** Sender authentication (AuthVerdict JSON); null for mail this service wrote itself. */
+    authJson: text("auth_json"),
+    /** The spam score and the checks that fired (comma-separated); null when not scored. */
+    spamScore: real("spam_score"),
+    spamTests: text("spam_tests"),
+    /** "clean" or "unscanned" (no virus scanner configured, or it failed); infected mail is refused. */
+    virusScan: text("virus_scan"),
+    /** What the user taught the spam filter with this message ("spam" | "ham"), so a second move to
+     * Junk does not count twice and a move back out undoes it. */
+    trainedAs: text("trained_as"),
   },
   (t) => [
     primaryKey({ columns: [t.userId, t.messageId] }),
@@ -95,6 +110,9 @@ export const attachments = sqliteTable(
     size: integer("size").notNull(),
     /** Content address in the blob store (`att/sha256/<hex>`), shared by every copy of the same bytes. */
     blobKey: text("blob_key").notNull(),
+    /** Why opening it is dangerous (executable, macro-document, double-extension …), or null. */
+    risk: text("risk"),
+    riskDetail: text("risk_detail"),
   },
   (t) => [primaryKey({ columns: [t.userId, t.messageId, t.attachmentId] })],
 );
@@ -145,4 +163,37 @@ export const events = sqliteTable(
   ],
 );
 
-export const shardSchema = { mailboxes, folders, messages, messageBodies, attachments, idempotencyKeys, sendCounters, events };
+/** The user's own spam-filter training on top of the global model: token → messages counted. */
+export const spamTokens = sqliteTable(
+  "spam_tokens",
+  {
+    userId: text("user_id").notNull(),
+    token: text("token").notNull(),
+    spam: integer("spam").notNull().default(0),
+    ham: integer("ham").notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.token] })],
+);
+
+/** The user's filters: one active Sieve script (RFC 5228), and the JSON rules it was compiled from
+ * when it was made through the rule API (null when the user uploaded Sieve). */
+export const filters = sqliteTable("filters", {
+  userId: text("user_id").primaryKey(),
+  script: text("script").notNull(),
+  rulesJson: text("rules_json"),
+  updatedAt: integer("updated_at").notNull(),
+});
+
+/** Vacation auto-replies sent: at most one per sender and handle per period (RFC 5230 §4.2). */
+export const vacationReplies = sqliteTable(
+  "vacation_replies",
+  {
+    userId: text("user_id").notNull(),
+    sender: text("sender").notNull(),
+    handle: text("handle").notNull(),
+    sentAt: integer("sent_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.sender, t.handle] })],
+);
+
+export const shardSchema = { mailboxes, folders, messages, messageBodies, attachments, idempotencyKeys, sendCounters, events, spamTokens, filters, vacationReplies };

@@ -30,6 +30,7 @@ const event: ClientEvent<"message.created"> = {
       read: false,
       starred: false,
       hasAttachments: true,
+      keywords: [],
     },
   },
 };

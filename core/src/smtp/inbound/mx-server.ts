@@ -12,6 +12,7 @@ import type { Directory } from "../../store/directory.ts";
 import type { Shards } from "../../store/shards.ts";
 import type { Spool } from "../../spool/spool.ts";
 import { replies, smtpError } from "../reply.ts";
+import { authenticateInbound, type ResolveFn } from "./authenticate.ts";
 import { receiveMessage, traceHeaders } from "./data.ts";
 import { checkRecipient } from "./rcpt.ts";
 
@@ -22,6 +23,8 @@ export interface MxDeps {
   spool: Spool<SpoolMeta>;
   pipeline: Pick<PipelineThread, "enqueue" | "backlogBytes">;
   log: Logger;
+  /** The service's resolver (DNS_SERVERS), for SPF, DKIM, DMARC and ARC. */
+  resolve: ResolveFn;
   /** Above this many bytes accepted but not yet filed, new mail is deferred with 451. */
   maxBacklogBytes?: number;
 }
@@ -79,10 +82,16 @@ export function createMxServer(deps: MxDeps): SMTPServer {
           const recipients = accepted.get(session.envelope) ?? [];
           const id = uuidv7(receivedAt);
           const mailFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : "";
+          const helo = session.hostNameAppearsAs || "";
+          const auth = await authenticateInbound(received.message, { ip: session.remoteAddress, helo, mailFrom, hostname: config.hostname, resolve: deps.resolve });
+          if (auth.refuse) {
+            log.info("mx: refused by the sender domain's DMARC policy", { session: session.id, from: auth.verdict.fromDomain });
+            return callback(smtpError(auth.refuse));
+          }
           const raw = Buffer.concat([
             traceHeaders({
               mailFrom,
-              helo: session.hostNameAppearsAs || "",
+              helo,
               clientAddress: session.remoteAddress,
               hostname: config.hostname,
               protocol: session.transmissionType || "ESMTP",
@@ -90,7 +99,8 @@ export function createMxServer(deps: MxDeps): SMTPServer {
               recipients: recipients.map((r) => r.address),
               receivedAt,
             }),
-            received.message,
+            auth.headers,
+            auth.message,
           ]);
           const entry = {
             id,
@@ -100,7 +110,8 @@ export function createMxServer(deps: MxDeps): SMTPServer {
               kind: "inbound" as const,
               mailFrom,
               recipients,
-              client: { address: session.remoteAddress, helo: session.hostNameAppearsAs || "", tls: Boolean(session.secure) },
+              client: { address: session.remoteAddress, helo, tls: Boolean(session.secure) },
+              auth: auth.verdict,
             },
           };
           await deps.spool.append(entry);

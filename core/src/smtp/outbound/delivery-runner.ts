@@ -185,6 +185,9 @@ export class DeliveryRunner {
 
   async #fileDsn(bounced: { row: Delivery; failure: FailedRecipient }[]): Promise<void> {
     const { row } = bounced[0]!;
+    // Mail sent with the null sender (vacation replies and other automatic answers) is never
+    // answered with a bounce (RFC 5321 §4.5.5), or two auto-responders could loop.
+    if (row.sender === "") return;
     const sender = await this.#d.directory.userById(row.userId);
     if (!sender) return; // the sender's account is gone: nobody to tell
     const original = await this.#d.blobs.get(row.rawKey, { offset: row.rawOffset, length: row.rawLength });
