@@ -1,8 +1,10 @@
 // The core's one config loader: environment variables, validated by zod at start-up. A bad variable
 // stops the process with a message naming it, before any port is opened.
+import { createHmac } from "node:crypto";
 import path from "node:path";
 import { z } from "zod";
 import { limits } from "../../shared/limits.ts";
+import { CLAMD_ADDRESS_FORMAT, parseClamdAddress, type ClamdAddress } from "./pipeline/virus/clamd.ts";
 import { parseDuration, parseSize } from "./units.ts";
 
 const port = z.coerce
@@ -133,6 +135,26 @@ const schema = z.object({
   /** Where the local R2 emulation keeps its state; `wrangler dev --persist-to` must point at the same place. */
   R2_PERSIST_DIR: z.string().optional(),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
+  /** clamd to scan mail with (INSTREAM); unset: nothing is scanned and messages are marked unscanned. */
+  CLAMD_ADDRESS: z
+    .string()
+    .transform((v, ctx) => parseClamdAddress(v) ?? (ctx.addIssue({ code: "custom", message: `must be ${CLAMD_ADDRESS_FORMAT}` }), z.NEVER))
+    .optional(),
+  /** Score from which inbound mail goes to Junk and outgoing mail is held. */
+  SPAM_THRESHOLD: z.coerce.number().min(0.1).max(1000).default(5),
+  /** DNS blocklists asked about each connecting IPv4 address, e.g. `zen.spamhaus.org` (none by default:
+   * most need a subscription, and lookups must go through a resolver they allow). */
+  DNSBL_ZONES: z
+    .string()
+    .transform((v, ctx) => {
+      const zones = v.split(",").map((z) => z.trim().toLowerCase()).filter(Boolean);
+      const bad = zones.find((z) => !/^([a-z0-9-]+\.)+[a-z]{2,}$/.test(z));
+      return bad ? (ctx.addIssue({ code: "custom", message: `"${bad}" is not a DNS zone` }), z.NEVER) : zones;
+    })
+    .optional(),
+  /** The key of forwarded mail's rewritten sender addresses (SRS); defaults to one derived from
+   * INTERNAL_SIGNING_SECRET. Changing it breaks the return path of bounces to mail forwarded before. */
+  SRS_SECRET: z.string().min(16, "must be at least 16 characters").optional(),
 });
 
 export interface Config {
@@ -162,6 +184,7 @@ export interface Config {
   r2PersistDir: string;
   spoolDir: string;
   logLevel: "debug" | "info" | "warn" | "error" | "silent";
+  protection: { clamd: ClamdAddress | null; spamThreshold: number; dnsblZones: string[]; srsSecret: string };
 }
 
 export class ConfigError extends Error {
@@ -238,5 +261,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     r2PersistDir: path.resolve(e.R2_PERSIST_DIR ?? path.join(dataDir, "edge", "v3")),
     spoolDir: path.join(dataDir, "spool"),
     logLevel: e.LOG_LEVEL,
+    protection: {
+      clamd: e.CLAMD_ADDRESS ?? null,
+      spamThreshold: e.SPAM_THRESHOLD,
+      dnsblZones: e.DNSBL_ZONES ?? [],
+      srsSecret: e.SRS_SECRET ?? createHmac("sha256", e.INTERNAL_SIGNING_SECRET ?? "").update("edgemail srs").digest("base64url"),
+    },
   };
 }

@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import { serve, type ServerType } from "@hono/node-server";
 import { createApiApp } from "./api/app.ts";
 import { createResolver } from "./dns.ts";
+import { scanWithClamd } from "./pipeline/virus/clamd.ts";
 import type { Config } from "./config.ts";
 import { createLogger, setLogLevel, type Logger } from "./log.ts";
 import type { SpoolMeta } from "./pipeline/spool-entry.ts";
@@ -70,7 +71,9 @@ export async function startCore(config: Config): Promise<RunningCore> {
 
   const resolver = createResolver(config.outbound.dnsServers);
   const resolve = (name: string, rrtype: string) => resolver.resolve(name, rrtype);
-  const mx = createMxServer({ config, directory, shards, spool, pipeline, resolve, log: log.child({ part: "mx" }) });
+  const clamd = config.protection.clamd;
+  const scan = clamd ? (bytes: Uint8Array) => scanWithClamd(clamd, bytes, { timeoutMs: 30_000 }) : null;
+  const mx = createMxServer({ config, directory, shards, spool, pipeline, resolve, scan, log: log.child({ part: "mx" }) });
   mx.on("error", (err) => log.warn("mx: connection error", { err }));
   const smtpPort = await listen((cb) => mx.listen(config.smtp.port, config.smtp.host, cb));
   const submission = createSubmissionServer({ config, directory, shards, outbox, log: log.child({ part: "submission" }) });

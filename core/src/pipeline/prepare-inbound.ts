@@ -35,6 +35,6 @@ export async function prepareInbound(entry: InboundEntry, deps: { shards: Shards
         size: entry.raw.length,
         rawIndex: 0,
       }),
-    ).map((f) => ({ ...f, auth })),
+    ).map((f) => ({ ...f, auth, virusScan: entry.meta.virusScan ?? "unscanned" })),
   };
 }

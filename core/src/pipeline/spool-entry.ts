@@ -18,6 +18,8 @@ export interface InboundMeta {
   client: { address: string; helo: string; tls: boolean };
   /** Sender authentication at DATA; absent in entries spooled before it existed. */
   auth?: AuthVerdict;
+  /** Whether clamd passed it ("clean") or nothing could scan it. Infected mail is never spooled. */
+  virusScan?: "clean" | "unscanned";
 }
 
 export interface OutboundMeta {

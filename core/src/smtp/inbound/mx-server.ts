@@ -13,6 +13,7 @@ import type { Shards } from "../../store/shards.ts";
 import type { Spool } from "../../spool/spool.ts";
 import { replies, smtpError } from "../reply.ts";
 import { authenticateInbound, type ResolveFn } from "./authenticate.ts";
+import { scanAtData, type VirusScan } from "./virus-scan.ts";
 import { receiveMessage, traceHeaders } from "./data.ts";
 import { checkRecipient } from "./rcpt.ts";
 
@@ -25,6 +26,8 @@ export interface MxDeps {
   log: Logger;
   /** The service's resolver (DNS_SERVERS), for SPF, DKIM, DMARC and ARC. */
   resolve: ResolveFn;
+  /** The virus scanner (clamd), or null when none is configured. */
+  scan: VirusScan | null;
   /** Above this many bytes accepted but not yet filed, new mail is deferred with 451. */
   maxBacklogBytes?: number;
 }
@@ -88,6 +91,8 @@ export function createMxServer(deps: MxDeps): SMTPServer {
             log.info("mx: refused by the sender domain's DMARC policy", { session: session.id, from: auth.verdict.fromDomain });
             return callback(smtpError(auth.refuse));
           }
+          const virus = await scanAtData(deps.scan, received.message, log, session.id);
+          if ("refuse" in virus) return callback(smtpError(virus.refuse));
           const raw = Buffer.concat([
             traceHeaders({
               mailFrom,
@@ -112,6 +117,7 @@ export function createMxServer(deps: MxDeps): SMTPServer {
               recipients,
               client: { address: session.remoteAddress, helo, tls: Boolean(session.secure) },
               auth: auth.verdict,
+              virusScan: virus.status,
             },
           };
           await deps.spool.append(entry);
