@@ -84,7 +84,7 @@ export const Attachment = z.object({
   /** Set when opening it could harm the reader's computer: a client should warn first. */
   risk: z
     .object({
-      reason: z.enum(["executable", "macro-document", "double-extension", "archive-with-executable", "disguised-name"]),
+      reason: z.enum(["executable", "macro-document", "double-extension", "misleading-name", "archive-with-executable"]),
       detail: z.string(),
     })
     .nullable(),

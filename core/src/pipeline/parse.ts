@@ -5,6 +5,7 @@ import { createHash } from "node:crypto";
 import PostalMime, { type Address as PostalAddress, type Email } from "postal-mime";
 import type { MailAddress } from "../../../shared/api.ts";
 import { limits } from "../../../shared/limits.ts";
+import { attachmentRisk, type AttachmentRisk } from "./attachment-risk.ts";
 import { headerSection } from "./raw-message.ts";
 
 export interface ParsedAttachment {
@@ -14,6 +15,8 @@ export interface ParsedAttachment {
   contentId: string | null;
   bytes: Uint8Array;
   sha256: string;
+  /** Why opening it could harm the reader (executable, macro document …), or null. */
+  risk: AttachmentRisk | null;
 }
 
 export interface ParsedMail {
@@ -141,6 +144,8 @@ export async function parseMail(raw: Uint8Array): Promise<ParsedMail> {
       contentId: a.contentId ?? null,
       bytes,
       sha256: sha256(bytes),
+      // Judged on the name as the sender wrote it (control characters and all), before tidying.
+      risk: attachmentRisk({ filename: a.filename ?? undefined, contentType, bytes }),
     };
   });
   // A multipart whose parts cannot be found (a wrong boundary) parses to nothing; show its body as

@@ -56,6 +56,7 @@ export function filingOf(
       contentId: a.contentId,
       size: a.bytes.length,
       blobKey: attachmentKey(a.sha256),
+      risk: a.risk,
     })),
   };
 }

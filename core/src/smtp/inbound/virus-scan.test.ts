@@ -38,6 +38,12 @@ async function filedVirusScan(core: TempCore, user: { id: string; shard: string 
   return m ? (await getMessage(core.shards.get(user.shard), user.id, m.id)).virusScan : null;
 }
 
+async function filedRisks(core: TempCore, user: { id: string; shard: string }, subject: string) {
+  const page = await listMessages(core.shards.get(user.shard), user.id, "inbox", { limit: 100 });
+  const m = page.messages.find((x) => x.subject === subject)!;
+  return (await getMessage(core.shards.get(user.shard), user.id, m.id)).attachments.map((a) => [a.filename, a.risk?.reason ?? null]);
+}
+
 describe.skipIf(clamdMissing)("virus scanning at DATA with a real clamd", () => {
   let clamd: TestClamd;
   let core: TempCore;
@@ -61,6 +67,8 @@ describe.skipIf(clamdMissing)("virus scanning at DATA with a real clamd", () => 
   it("files a clean message marked clean", async () => {
     expect(await sendMail(core.smtpPort, "bob@remote.test", ["alice@example.test"], withAttachment("clean invoice", Buffer.from("just numbers 1 2 3")))).toMatch(/^250 /);
     expect(await filedVirusScan(core, alice, "clean invoice")).toBe("clean");
+    // Clean to clamd, and still a program by its name: the client is told to warn before opening.
+    expect(await filedRisks(core, alice, "clean invoice")).toEqual([["invoice.com", "executable"]]);
   });
 });
 
