@@ -91,6 +91,7 @@ export async function startCore(config: Config): Promise<RunningCore> {
     queue,
     sendDailyLimit: config.sendDailyLimit,
     publishEvents: (events) => pipeline.publishEvents(events),
+    scan,
     metrics: () => renderMetrics({ queue, spool, pipeline }),
     health: () => ({ spool: spool.stats(), pipeline: pipeline.stats, backlogBytes: pipeline.backlogBytes }),
   });

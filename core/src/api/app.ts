@@ -15,6 +15,8 @@ import { authRoutes } from "./routes/auth.ts";
 import { eventRoutes } from "./routes/events.ts";
 import { mailboxRoutes } from "./routes/mailbox.ts";
 import { outboxRoutes, type OutboxDeps } from "./routes/outbox.ts";
+import { scanRoutes } from "./routes/scan.ts";
+import type { VirusScan } from "../smtp/inbound/virus-scan.ts";
 import { z } from "zod";
 import type { OutboundQueue } from "../store/outbound-queue.ts";
 
@@ -29,6 +31,8 @@ export interface ApiDeps extends OutboxDeps {
   log: Logger;
   /** Spool and pipeline figures for /healthz. */
   health: () => Record<string, unknown>;
+  /** The virus scanner for uploads, or null when none is configured. */
+  scan: VirusScan | null;
 }
 
 export function createApiApp(deps: ApiDeps): Hono {
@@ -67,6 +71,7 @@ export function createApiApp(deps: ApiDeps): Hono {
   app.route("/internal/v1/users/:userId", mailboxRoutes(deps));
   app.route("/internal/v1/users/:userId", outboxRoutes(deps));
   app.route("/internal/v1/users/:userId", eventRoutes());
+  app.route("/internal/v1/users/:userId", scanRoutes(deps));
   // The edge's outgoing-errors queue: messages that failed validation there, kept for the operator.
   app.post("/internal/v1/queue-errors", async (c) => {
     const e = parseBody(c, z.object({ id: z.string().min(1).max(200), userId: z.string().max(100), messageId: z.string().max(100), reason: z.string().max(2000) }));

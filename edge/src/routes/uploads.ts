@@ -34,6 +34,9 @@ export const uploadRoutes = new Hono().post("/attachments", async (c) => {
   }
   const filename = filenameOf(c.req.query("filename"), c.req.header("content-disposition"));
   const { sha256, size } = await c.get("blobs").putContentAddressed(body, length, contentType);
-  const uploaded: UploadedAttachment = { id: await attachmentId(tokenSecret, c.get("user").sub, { sha256, size, filename, contentType }), filename, contentType, size };
+  // The user's core scans it (clamd) before it may be attached: an infected file is refused with 422.
+  const user = c.get("user");
+  await c.get("core").json(user.rgn, "POST", `/internal/v1/users/${user.sub}/attachments/scan`, { sha256 });
+  const uploaded: UploadedAttachment = { id: await attachmentId(tokenSecret, user.sub, { sha256, size, filename, contentType }), filename, contentType, size };
   return c.json(uploaded, 201);
 });

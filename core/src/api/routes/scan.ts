@@ -1,0 +1,32 @@
+// POST /attachments/scan: the edge has put an upload into R2 and asks, before it answers the client,
+// whether the bytes carry a virus. An infected upload is refused with 422, so it can never be sent.
+import { Hono } from "hono";
+import { z } from "zod";
+import { ProblemError } from "../../../../shared/problem.ts";
+import type { VirusScan } from "../../smtp/inbound/virus-scan.ts";
+import { attachmentKey } from "../../pipeline/prepared.ts";
+import type { BlobStore } from "../../store/blobs.ts";
+import type { Logger } from "../../log.ts";
+import { parseBody } from "../validate.ts";
+
+const ScanRequest = z.strictObject({ sha256: z.string().regex(/^[0-9a-f]{64}$/, "must be a SHA-256 in hex") });
+
+export function scanRoutes(deps: { blobs: BlobStore; scan: VirusScan | null; log: Logger }): Hono {
+  const app = new Hono();
+  app.post("/attachments/scan", async (c) => {
+    const { sha256 } = parseBody(c, ScanRequest);
+    if (!deps.scan) return c.json({ virusScan: "unscanned" });
+    const bytes = await deps.blobs.get(attachmentKey(sha256));
+    if (!bytes) throw new ProblemError("notFound", `No uploaded file ${sha256}.`);
+    const verdict = await deps.scan(bytes);
+    if (verdict.status === "infected") {
+      deps.log.info("virus found in an upload; refused", { userId: c.get("user").id, signature: verdict.signature });
+      throw new ProblemError("unprocessable", `The file contains a virus (${verdict.signature}) and cannot be attached.`, {
+        errors: [{ field: "(body)", message: `infected: ${verdict.signature}` }],
+      });
+    }
+    if (verdict.status === "error") deps.log.warn("virus scan of an upload failed; accepted unscanned", { reason: verdict.reason });
+    return c.json({ virusScan: verdict.status === "clean" ? "clean" : "unscanned" });
+  });
+  return app;
+}
