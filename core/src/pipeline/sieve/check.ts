@@ -152,8 +152,8 @@ export function checkScript(source: string, nodes: CommandNode[]): { extensions:
       }
       comparator = name;
     }
-    const match = (["is", "contains", "matches"] as const).find((m) => bound.tags.has(m)) ?? "is";
-    return { comparator, match: match as MatchType, keys };
+    const match: MatchType = (["is", "contains", "matches"] as const).find((m) => bound.tags.has(m)) ?? "is";
+    return { comparator, match, keys };
   };
 
   const addressPart = (bound: Bound): AddressPart => (["localpart", "domain"] as const).find((p) => bound.tags.has(p)) ?? "all";

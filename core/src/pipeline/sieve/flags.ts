@@ -27,6 +27,10 @@ export class FlagSet {
     }
   }
 
+  clear(): void {
+    this.flags.clear();
+  }
+
   remove(strings: Iterable<string>): void {
     for (const s of strings) for (const word of s.split(" ")) this.flags.delete(word.toLowerCase());
   }

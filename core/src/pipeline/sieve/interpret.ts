@@ -134,12 +134,10 @@ class Run {
         this.redirects.set(key, command.address);
         break;
       }
-      case "setflag": {
-        const replaced = new FlagSet(command.flags);
-        this.flags.remove(this.flags.list());
-        this.flags.add(replaced.list());
+      case "setflag":
+        this.flags.clear();
+        this.flags.add(command.flags);
         break;
-      }
       case "addflag":
         this.flags.add(command.flags);
         break;

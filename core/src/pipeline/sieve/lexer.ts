@@ -106,6 +106,10 @@ export function tokenize(source: string): Token[] {
         value *= quantifier;
         i++;
       }
+      if (isIdentifierPart(source[i])) {
+        while (isIdentifierPart(source[i])) i++;
+        throw fail(start, `"${source.slice(start, i)}" is not a number (sizes are written like 100K, 10M or 1G)`);
+      }
       if (!Number.isSafeInteger(value)) throw fail(start, "number is too large");
       tokens.push({ type: "number", value, offset: start });
     } else if (isIdentifierStart(c)) {

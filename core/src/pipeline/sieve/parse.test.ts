@@ -172,6 +172,7 @@ describe("parseSieve refuses with the line and column of the fault", () => {
     ["discard 5;", 1, 9, 'too many arguments for "discard"'],
     ['if header :is "subject" ["a", ] { keep; }', 1, 31, "expected a string in the list, found ']'"],
     ["if size :over 99999999999999999999 { keep; }", 1, 15, "number is too large"],
+    ["if size :over 10MB { keep; }", 1, 15, '"10MB" is not a number (sizes are written like 100K, 10M or 1G)'],
     ['require "vacation";\nvacation text:\nnever ended\n', 2, 10, 'text: is not closed: a line holding only "." is missing'],
     ['require "vacation"; vacation :days "7" "x";', 1, 36, ":days must be followed by a number"],
     ["keep; @", 1, 7, 'unexpected character "@"'],
