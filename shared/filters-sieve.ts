@@ -1,7 +1,7 @@
 // JSON filter rules → a Sieve script (RFC 5228 with fileinto, imap4flags, copy, envelope, body) that the
 // core's Sieve engine runs. The script sets every matching rule's flags first and files afterwards, so a
 // message that one rule marks read and another moves is filed read: rules add up, as users expect.
-import { searchTerms, type FilterConditions, type FilterRule } from "./filters.ts";
+import { searchTerms, type FilterConditions, type FilterRule, type FilterSettings, type VacationSettings } from "./filters.ts";
 
 /** A Sieve quoted string: only " and \ need escaping (RFC 5228 §2.4.2); line breaks are refused by the schema. */
 function quoted(value: string): string {
@@ -62,8 +62,21 @@ function deliveryOf(rule: FilterRule, uses: Set<string>): string[] {
   return lines;
 }
 
-export function compileRules(rules: FilterRule[]): string {
+/** RFC 5230 vacation, first in the script so that it answers whatever the rules then do with the
+ * message. Sieve quoted strings may span lines, so the text goes in as it is. */
+function vacationCommand(v: VacationSettings): string {
+  const subject = v.subject !== undefined ? ` :subject ${quoted(v.subject)}` : "";
+  return `# vacation answer\nvacation :days ${v.days}${subject} ${quoted(v.body.replace(/\r?\n/g, "\r\n"))};`;
+}
+
+/** Rules and the vacation answer as one script. */
+export function compileFilters(settings: FilterSettings): string {
+  return compileRules(settings.rules, settings.vacation?.enabled ? settings.vacation : null);
+}
+
+export function compileRules(rules: FilterRule[], vacation: VacationSettings | null = null): string {
   const uses = new Set<string>();
+  if (vacation) uses.add("vacation");
   const flagPart: string[] = [];
   const deliveryPart: string[] = [];
   rules.forEach((rule, index) => {
@@ -85,5 +98,5 @@ export function compileRules(rules: FilterRule[]): string {
     "# The flags of every matching rule are set first and the message is filed after, so they reach every folder.",
   ];
   if (uses.size > 0) header.push(`require ${list([...uses].sort())};`);
-  return [header.join("\n"), ...flagPart, ...deliveryPart].join("\n\n") + "\n";
+  return [header.join("\n"), ...(vacation ? [vacationCommand(vacation)] : []), ...flagPart, ...deliveryPart].join("\n\n") + "\n";
 }

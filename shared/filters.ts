@@ -101,3 +101,43 @@ export type FilterRule = z.infer<typeof FilterRule>;
 /** A user's rules, applied in order; every matching rule acts (they do not stop each other). */
 export const FilterRules = z.array(FilterRule).max(100, "at most 100 rules");
 export type FilterRules = z.infer<typeof FilterRules>;
+
+/** The vacation answer (RFC 5230): sent at most once per sender per `days`, never to lists, bulk
+ * mail, automatic mail or no-reply senders. */
+export const VacationSettings = z.strictObject({
+  enabled: z.boolean(),
+  /** Subject of the answer; by default "Auto: " and the subject of the message answered. */
+  subject: z
+    .string()
+    .min(1)
+    .max(200)
+    .refine((v) => !CONTROL.test(v), { message: "must not contain line breaks or control characters" })
+    .optional(),
+  /** The answer's text. */
+  body: z
+    .string()
+    .min(1, "must not be empty")
+    .max(10_000)
+    .refine((v) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(v), { message: "must not contain control characters" }),
+  days: z.number().int().min(1, "at least 1 day").max(90, "at most 90 days").default(7),
+});
+export type VacationSettings = z.infer<typeof VacationSettings>;
+
+/** What PUT /api/v1/filters takes and GET /api/v1/filters gives back: rules and the vacation answer. */
+export const FilterSettings = z.strictObject({
+  rules: FilterRules.default([]),
+  vacation: VacationSettings.nullable().default(null),
+});
+export type FilterSettings = z.infer<typeof FilterSettings>;
+
+/** A Sieve script of the user's own (RFC 5228; fileinto, imap4flags, copy, envelope, body, vacation). */
+export const SieveUpload = z.strictObject({ script: z.string().min(1, "must not be empty").max(128 * 1024, "at most 128 KiB") });
+
+/** The user's filters as stored: the active script, and the settings it was compiled from when the
+ * rule API made it (null when the user uploaded Sieve). */
+export const Filters = z.object({
+  script: z.string().nullable(),
+  settings: FilterSettings.nullable(),
+  updatedAt: z.string().nullable(),
+});
+export type Filters = z.infer<typeof Filters>;

@@ -62,6 +62,7 @@ export async function startCore(config: Config): Promise<RunningCore> {
     logLevel: config.logLevel,
     region: config.region,
     events: { ...config.events, signingSecret: config.internalSigningSecret },
+    protection: { srsSecret: config.protection.srsSecret, spamThreshold: config.protection.spamThreshold, dnsblZones: config.protection.dnsblZones },
   });
   for (const entry of recovered) pipeline.enqueue(entry);
 

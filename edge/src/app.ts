@@ -14,6 +14,7 @@ import { attachmentRoutes } from "./routes/attachments.ts";
 import { authRoutes } from "./routes/auth.ts";
 import { credentialRoutes } from "./routes/credentials.ts";
 import { eventRoutes } from "./routes/events.ts";
+import { filterRoutes } from "./routes/filters.ts";
 import { internalRoutes } from "./routes/internal.ts";
 import { webhookRoutes } from "./routes/webhooks.ts";
 import { mailboxRoutes } from "./routes/mailbox.ts";
@@ -65,6 +66,7 @@ export function createApp<E extends object>(platformOf: (env: E) => Platform): H
   api.route("/", eventRoutes);
   api.route("/", credentialRoutes);
   api.route("/", webhookRoutes);
+  api.route("/", filterRoutes);
   app.route("/api/v1", api);
   app.route("/internal/v1", internalRoutes);
   app.route("/api", docsRoutes);

@@ -13,7 +13,7 @@ import { fileMessages, type Filing } from "../store/filing.ts";
 import type { OutboundQueue } from "../store/outbound-queue.ts";
 import type { Shards } from "../store/shards.ts";
 import type { ParsedAttachment } from "./parse.ts";
-import { prepareInbound } from "./prepare-inbound.ts";
+import { prepareInbound, type InboundDeps } from "./prepare-inbound.ts";
 import { prepareOutbound, type OutboundDeps } from "./prepare-outbound.ts";
 import { attachmentKey, type Prepared } from "./prepared.ts";
 import type { MailEntry } from "./spool-entry.ts";
@@ -26,7 +26,7 @@ export interface BatchReport {
   bytes: number;
 }
 
-export interface PipelineOptions extends Omit<OutboundDeps, "log"> {
+export interface PipelineOptions extends Omit<OutboundDeps, "log">, Omit<InboundDeps, "log" | "shards" | "directory" | "hostname" | "queueLifetimeMs"> {
   onBatch: (report: BatchReport) => void;
   /** The mailbox events a batch recorded, after they committed. */
   onEvents: (events: CoreEvent[]) => void;

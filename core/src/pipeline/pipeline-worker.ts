@@ -19,6 +19,7 @@ import { OutboundQueue } from "../store/outbound-queue.ts";
 import { Retention } from "../store/retention.ts";
 import { Shards } from "../store/shards.ts";
 import { MailPipeline, type BatchReport } from "./mail-pipeline.ts";
+import { UserScripts } from "./user-scripts.ts";
 import { installOnePartBlob } from "./one-part-blob.ts";
 import type { MailEntry } from "./spool-entry.ts";
 
@@ -35,6 +36,7 @@ export interface PipelineWorkerData {
   dnsServers: string[] | null;
   routing: RoutingConfig;
   events: { edgeUrl: string | null; signingSecret: string; retentionMs: number; repushWindowMs: number };
+  protection: { srsSecret: string; spamThreshold: number; dnsblZones: string[] };
   lingerMs?: number;
 }
 
@@ -92,6 +94,9 @@ const pipeline = new MailPipeline({
   onBatch: (report) => send({ type: "batch", ...report }),
   onEvents: publish,
   onQueued: () => runner.wake(),
+  srsSecret: data.protection.srsSecret,
+  scripts: new UserScripts(),
+  scoreSpam: null,
 });
 if (notifier) {
   // Before anything new is filed, so that each user's older events go out first.

@@ -1,12 +1,24 @@
-// Mail that came in over SMTP: one copy in the inbox of each recipient (once per user, however many
-// of their addresses were named).
+// Mail that came in over SMTP: for each recipient user (once per user, however many of their
+// addresses were named) the spam verdict, their filters, and the copies, forwards and answers those
+// decide (deliver-to-user.ts). Everything is derived from the spool entry, so preparing it again
+// after a crash files and queues nothing twice.
 import type { Logger } from "../log.ts";
 import type { Shards } from "../store/shards.ts";
+import { deliverToUser, type DeliverDeps, type SpamOutcome } from "./deliver-to-user.ts";
+import { headerLookup } from "./message-headers.ts";
 import { parseMail } from "./parse.ts";
-import { deliveryMessageId, filingOf, type Prepared } from "./prepared.ts";
+import { mergePrepared, type Prepared } from "./prepared.ts";
 import type { InboundEntry } from "./spool-entry.ts";
 
-export async function prepareInbound(entry: InboundEntry, deps: { shards: Shards; log: Logger }): Promise<Prepared> {
+export interface InboundDeps extends DeliverDeps {
+  shards: Shards;
+  log: Logger;
+  /** The spam verdict for one recipient (the global model with the user's own training), or null
+   * when nothing scores mail. */
+  scoreSpam: ((input: { entry: InboundEntry; mail: Awaited<ReturnType<typeof parseMail>>; userId: string; shard: string }) => Promise<SpamOutcome | null>) | null;
+}
+
+export async function prepareInbound(entry: InboundEntry, deps: InboundDeps): Promise<Prepared> {
   const recipients = [...new Map(entry.meta.recipients.map((r) => [r.userId, r])).values()];
   if (recipients.some((r) => !deps.shards.names.includes(r.shard))) {
     // The shard map lost a shard that the directory still names: keep the message spooled (retried
@@ -20,21 +32,35 @@ export async function prepareInbound(entry: InboundEntry, deps: { shards: Shards
   // The sender's domain asked for failures to be quarantined (or to be rejected, when a trusted ARC
   // chain saved the message from refusal at DATA): the junk folder is the quarantine.
   const quarantined = auth !== null && auth.dmarc === "fail" && (auth.dmarcPolicy === "quarantine" || auth.dmarcPolicy === "reject");
-  return {
-    raws: [entry.raw],
-    attachments: mail.attachments,
-    deliveries: [],
-    filings: recipients.map((r) =>
-      filingOf(mail, {
-        userId: r.userId,
-        shard: r.shard,
-        messageId: deliveryMessageId(entry.id, entry.receivedAt, r.userId),
-        folderRole: quarantined ? "junk" : "inbox",
-        seen: false,
-        receivedAt: entry.receivedAt,
-        size: entry.raw.length,
-        rawIndex: 0,
-      }),
-    ).map((f) => ({ ...f, auth, virusScan: entry.meta.virusScan ?? "unscanned" })),
+  const headers = headerLookup(entry.raw);
+  const copies = new Map<string, Buffer>();
+  const withHeaders = (lines: string) => {
+    let copy = copies.get(lines);
+    if (!copy) copies.set(lines, (copy = Buffer.concat([Buffer.from(lines, "utf8"), entry.raw])));
+    return copy;
   };
+  const parts: Prepared[] = [];
+  for (const recipient of recipients) {
+    const spam = deps.scoreSpam ? await deps.scoreSpam({ entry, mail, userId: recipient.userId, shard: recipient.shard }) : null;
+    parts.push(
+      await deliverToUser(
+        {
+          entryId: entry.id,
+          receivedAt: entry.receivedAt,
+          raw: entry.raw,
+          withHeaders,
+          mail,
+          headers,
+          envelopeFrom: entry.meta.mailFrom,
+          recipient,
+          auth,
+          virusScan: entry.meta.virusScan ?? "unscanned",
+          spam,
+          quarantined,
+        },
+        deps,
+      ),
+    );
+  }
+  return mergePrepared(parts);
 }

@@ -60,3 +60,29 @@ export function filingOf(
     })),
   };
 }
+
+/** Several preparations of one spool entry as one: raws are concatenated and the indexes that
+ * point at them shifted; attachments are stored once per content address anyway. */
+export function mergePrepared(parts: Prepared[]): Prepared {
+  const merged: Prepared = { raws: [], filings: [], attachments: [], deliveries: [] };
+  const afters: NonNullable<Prepared["after"]>[] = [];
+  // The same bytes (every recipient's copy when nothing differs between them) are stored once.
+  const indexOf = new Map<Buffer, number>();
+  for (const p of parts) {
+    const at = p.raws.map((raw) => {
+      let i = indexOf.get(raw);
+      if (i === undefined) {
+        i = merged.raws.push(raw) - 1;
+        indexOf.set(raw, i);
+      }
+      return i;
+    });
+    merged.filings.push(...p.filings.map((f) => ({ ...f, rawIndex: at[f.rawIndex]! })));
+    merged.deliveries.push(...p.deliveries.map((d) => ({ ...d, rawIndex: at[d.rawIndex]! })));
+    if (merged.attachments.length === 0) merged.attachments = p.attachments;
+    if (p.after) afters.push(p.after);
+    if (p.keep) merged.keep = true;
+  }
+  if (afters.length > 0) merged.after = async () => (await Promise.all(afters.map((a) => a()))).flat();
+  return merged;
+}

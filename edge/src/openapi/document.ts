@@ -175,6 +175,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
       { name: "Mailbox", description: "Account, folders and messages." },
       { name: "Attachments", description: "Downloads (with byte ranges) and uploads for sending." },
       { name: "Sending", description: "Sending messages and saving drafts." },
+      { name: "Filters", description: "Rules, Sieve scripts and the vacation answer, applied to every message as it arrives." },
       { name: "Events", description: "Mailbox changes as they happen: long-poll, Server-Sent Events or WebSocket." },
       { name: "API keys", description: "Keys with scopes for integrations; managed by password sessions only." },
       { name: "Webhooks", description: "Events POSTed to your endpoint, signed." },

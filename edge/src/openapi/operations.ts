@@ -116,6 +116,28 @@ export const operations: OperationSpec[] = [
     responses: { 200: { description: "What happened to it.", content: json("DeleteResult") } },
     problems: ["notFound"],
   },
+  // ── filters ──
+  {
+    method: "get", path: "/api/v1/filters", operationId: "getFilters", tag: "Filters", access: "mail.read",
+    summary: "The filters: the active Sieve script and the rules it came from",
+    responses: { 200: { description: "The filters (all null when none were saved).", content: json("Filters") } },
+    problems: [],
+  },
+  {
+    method: "put", path: "/api/v1/filters", operationId: "saveFilterRules", tag: "Filters", access: "mail.manage",
+    summary: "Replace the filters with rules and a vacation answer (compiled to Sieve)",
+    body: { required: true, content: json("FilterSettings") },
+    responses: { 200: { description: "The filters as saved, with the Sieve script they compiled to.", content: json("Filters") } },
+    problems: ["validation"],
+  },
+  {
+    method: "put", path: "/api/v1/filters/sieve", operationId: "saveSieveScript", tag: "Filters", access: "mail.manage",
+    summary: "Replace the filters with a Sieve script",
+    description: "Send `{\"script\": …}` as JSON, or the script itself as `application/sieve`. A script that does not parse is refused with 400 naming the line and column.",
+    body: { required: true, content: { ...json("SieveUpload"), "application/sieve": { type: "string" } } },
+    responses: { 200: { description: "The filters as saved.", content: json("Filters") } },
+    problems: ["validation"],
+  },
   // ── attachments ──
   {
     method: "get", path: "/api/v1/messages/{id}/attachments/{attachmentId}", operationId: "getAttachment", tag: "Attachments", access: "mail.read",

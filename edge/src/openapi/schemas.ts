@@ -3,6 +3,7 @@
 // emitted once under its name and $ref'd wherever another schema or an operation uses it.
 import { z } from "zod";
 import * as api from "../../../shared/api.ts";
+import * as filters from "../../../shared/filters.ts";
 import { EventData, EventsQuery, eventTypes, FolderCounts, type EventType } from "../../../shared/events.ts";
 import { problemKinds, problemType, type Problem as ProblemShape, type ProblemKind } from "../../../shared/problem.ts";
 
@@ -76,6 +77,15 @@ component("DraftRequest", api.DraftRequest);
 component("SendAccepted", api.SendAccepted, "The message is queued durably; `duplicate` when an earlier request with the same Idempotency-Key already queued it.");
 component("DraftSaved", z.object({ id: api.Id }));
 component("UploadedAttachment", api.UploadedAttachment, "Use `id` in a message's `attachments` (valid for this user only).");
+
+// ── filters ─────────────────────────────────────────────────────────────────
+component("FilterConditions", filters.FilterConditions, "Every condition given must hold (`match: all`) or one of them (`match: any`); none: every message.");
+component("FilterActions", filters.FilterActions, "What a matching rule does. `neverSpam` keeps matching mail out of Junk.");
+component("FilterRule", filters.FilterRule);
+component("VacationSettings", filters.VacationSettings, "The vacation answer (RFC 5230): at most once per sender per `days`; never to lists, bulk or automatic mail, or no-reply senders.");
+component("FilterSettings", filters.FilterSettings, "Rules apply in order and add up (every matching rule acts).");
+component("SieveUpload", filters.SieveUpload, "A Sieve script (RFC 5228) with fileinto, imap4flags, copy, envelope, body and vacation.");
+component("Filters", filters.Filters, "The active Sieve script, and the rules it was compiled from (null when it was uploaded as Sieve).");
 
 // ── integrators ─────────────────────────────────────────────────────────────
 component("ApiKeyCreate", api.ApiKeyCreate);
