@@ -22,5 +22,6 @@ export function toSummary(row: MessageRow): MessageSummary {
     read: row.seen,
     starred: row.flagged,
     hasAttachments: row.hasAttachments,
+    threadId: row.threadId,
   };
 }
