@@ -50,6 +50,17 @@ describe("InboxHead", () => {
     expect(h.apply(next("message.updated", { id: rows[1]!.id, folderId: archive.id, previousFolderId: inbox.id, read: false, starred: false, threadId: rows[1]!.id }))).toBe(false);
   });
 
+  it("follows a thread merge on rows it holds, and keeps going when one past its rows changes", () => {
+    seq = 10;
+    const rows = messages(5);
+    const h = head(rows, true);
+    expect(h.apply(next("message.updated", { id: rows[2]!.id, folderId: inbox.id, read: false, starred: false, threadId: rows[4]!.id }))).toBe(true);
+    expect(h.inbox[2]!.threadId).toBe(rows[4]!.id);
+    // Not held, not moved: an inbox message further down, which the head does not show.
+    expect(h.apply(next("message.updated", { id: uuidv7(0), folderId: inbox.id, read: false, starred: false, threadId: rows[4]!.id }))).toBe(true);
+    expect(h.inbox).toHaveLength(5);
+  });
+
   it("gives up on a move into the inbox (no summary), an unknown folder and a gap; skips what it already has", () => {
     seq = 10;
     const h = head(messages(3));
