@@ -59,7 +59,8 @@ export const messages = sqliteTable(
     /** The conversation (store/threading.ts): the id of one of its messages, the oldest when threads merged. */
     threadId: text("thread_id").notNull(),
     /** Hash of the normalized subject (store/thread-keys.ts), for threading replies that lack
-     * In-Reply-To and References; null for an empty subject and for mail filed before threading. */
+     * In-Reply-To and References; null for an empty subject and for mail filed before threading. On
+     * the message's own row (not a table of its own) so that deleting or moving mail needs no upkeep. */
     subjectKey: text("subject_key"),
     hasAttachments: integer("has_attachments", { mode: "boolean" }).notNull().default(false),
     /** The raw RFC 5322 bytes: a range of a packed object in the blob store. */

@@ -71,7 +71,11 @@ const meets = (a: Set<string>, b: Set<string>) => [...a].some((p) => b.has(p));
 export async function assignThreads(tx: Queryable, owners: Map<string, string>, filed: Filing[]): Promise<Threading> {
   const result: Threading = { threadOf: new Map(), subjectKeyOf: new Map(), rethreaded: new Map() };
   const byUser = new Map<string, Filing[]>();
-  for (const f of filed) byUser.set(f.userId, [...(byUser.get(f.userId) ?? []), f]);
+  for (const f of filed) {
+    const list = byUser.get(f.userId);
+    if (list) list.push(f);
+    else byUser.set(f.userId, [f]);
+  }
 
   // Every key the batch names, and the thread each already has.
   const wanted = [...byUser].flatMap(([userId, list]) => [...new Set(list.flatMap(keysOf))].map((key) => ({ userId, key })));
@@ -154,7 +158,12 @@ export async function assignThreads(tx: Queryable, owners: Map<string, string>, 
       for (const k of keys) keyThread.set(k, thread);
       result.threadOf.set(f.messageId, thread);
       result.subjectKeyOf.set(f.messageId, sKey);
-      if (sKey) batchSubjects.set(sKey, [...(batchSubjects.get(sKey) ?? []), { threadId: thread, receivedAt: f.receivedAt, people }]);
+      if (sKey) {
+        const candidate = { threadId: thread, receivedAt: f.receivedAt, people };
+        const same = batchSubjects.get(sKey);
+        if (same) same.push(candidate);
+        else batchSubjects.set(sKey, [candidate]);
+      }
     }
 
     for (const f of list) result.threadOf.set(f.messageId, find(result.threadOf.get(f.messageId)!));

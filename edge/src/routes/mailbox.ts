@@ -1,5 +1,5 @@
-// The signed-in user's mailbox: account, folders, messages, threads. Each route validates its input, then
-// forwards to the user's home core (the region in the token) with the user id in the signed path.
+// The signed-in user's mailbox: account, folders, messages, threads. Each route validates its input,
+// then forwards to the user's home core (the region in the token) with the user id in the signed path.
 // The folder list and the inbox's first page come from the user's Durable Object (the hot head,
 // kept current by the core's events) unless the client asks `Cache-Control: no-cache`; the answer
 // says where it came from in `x-edgemail-served-by`. After a change the user makes here, the
