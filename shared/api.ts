@@ -66,13 +66,30 @@ export const MessageSummary = z.object({
   read: z.boolean(),
   starred: z.boolean(),
   hasAttachments: z.boolean(),
+  /** The conversation: equal for every message of a thread (GET /api/v1/threads/{threadId}). */
+  threadId: Id,
   /** IMAP keywords set on the message: labels from filters, `$NotJunk`, `$Junk` … */
   keywords: z.array(z.string()),
 });
 export type MessageSummary = z.infer<typeof MessageSummary>;
 
-export const MessagePage = z.object({ messages: z.array(MessageSummary), nextCursor: z.string().nullable() });
+/** A row of a folder listing; listed one row per thread, it also tells the thread's size. */
+export const ListedMessage = MessageSummary.extend({ threadSize: z.number().int().min(1).optional() });
+export type ListedMessage = z.infer<typeof ListedMessage>;
+
+export const MessagePage = z.object({ messages: z.array(ListedMessage), nextCursor: z.string().nullable() });
 export type MessagePage = z.infer<typeof MessagePage>;
+
+export const Thread = z.object({
+  id: Id,
+  /** The subject of its oldest message. */
+  subject: z.string(),
+  /** Oldest first; the newest `limits.maxThreadMessages` of them when it has more. */
+  messages: z.array(MessageSummary),
+  messageCount: z.number().int(),
+  unread: z.number().int(),
+});
+export type Thread = z.infer<typeof Thread>;
 
 export const Attachment = z.object({
   id: z.string(),
@@ -152,6 +169,11 @@ export const PageQuery = z.strictObject({
     .max(limits.maxPageSize, `limit must be at most ${limits.maxPageSize}`)
     .default(limits.defaultPageSize),
   cursor: z.string().max(200).optional(),
+  /** One row per thread: each thread's newest message in the folder, with `threadSize`. */
+  collapseThreads: z
+    .enum(["true", "false"], { message: "collapseThreads must be true or false" })
+    .transform((v) => v === "true")
+    .optional(),
 });
 export type PageQuery = z.infer<typeof PageQuery>;
 

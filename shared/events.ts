@@ -14,7 +14,9 @@ export type FolderCounts = z.infer<typeof FolderCounts>;
 /** What happened, without its envelope. `data` of each type: */
 export const EventData = {
   "message.created": z.object({ message: MessageSummary }),
-  "message.updated": z.object({ id: Id, folderId: Id, previousFolderId: Id.optional(), read: z.boolean(), starred: z.boolean() }),
+  /** The message's state after the change: its flags, its folder, and its thread (which changes when
+   * a new message joins its thread with another one). */
+  "message.updated": z.object({ id: Id, folderId: Id, previousFolderId: Id.optional(), read: z.boolean(), starred: z.boolean(), threadId: Id }),
   "message.deleted": z.object({ id: Id, folderId: Id }),
   "folder.counts": z.object({ folders: z.array(FolderCounts) }),
   "security.login": z.object({

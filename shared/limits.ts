@@ -7,6 +7,8 @@ export const limits = {
   /** Page size of folder listings. */
   defaultPageSize: 50,
   maxPageSize: 200,
+  /** Messages in the answer of GET /api/v1/threads/{id}: a longer thread shows its newest ones. */
+  maxThreadMessages: 500,
   /** Longest address accepted (RFC 5321: 64 local + @ + 255 domain). */
   maxAddressLength: 320,
   maxPasswordLength: 1024,

@@ -11,7 +11,7 @@ import type { BlobStore } from "./store/blobs.ts";
 import type { DirectoryUser } from "./store/directory.ts";
 import { currentSeq, type Change } from "./store/events.ts";
 import { fileMessages } from "./store/filing.ts";
-import { discardDraft, findFolder } from "./store/mailbox.ts";
+import { discardDraft, findFolder, replyTarget } from "./store/mailbox.ts";
 import { messageExists } from "./store/sending.ts";
 import type { ShardDatabase } from "./store/shards.ts";
 
@@ -35,7 +35,10 @@ export async function saveDraft(
     }),
   );
   const now = Date.now();
-  const raw = await composeMessage({ messageId: draftId, createdAt: now, from: { name: draft.from?.name, address: sender }, message: draft, attachments: content, replyTo: null });
+  // A reply's draft carries In-Reply-To and References as the sent reply will, so it sits in the
+  // thread it answers.
+  const replyTo = draft.inReplyTo ? await replyTarget(deps.shard, user.id, draft.inReplyTo) : null;
+  const raw = await composeMessage({ messageId: draftId, createdAt: now, from: { name: draft.from?.name, address: sender }, message: draft, attachments: content, replyTo });
   const key = `raw/drafts/${user.id}/${draftId}/${now}.eml`;
   await deps.blobs.put(key, raw, "message/rfc822");
   const mail = await parseMail(raw);

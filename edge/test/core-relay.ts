@@ -38,7 +38,7 @@ export async function startCoreRelay(): Promise<{ url: string; setSmtpPort(port:
       return reply(200, captured.filter((c) => c.index > after));
     }
     if (req.method === "POST" && url.pathname === "/smtp") {
-      const mail = JSON.parse(body) as { from: string; to: string; subject: string; text: string };
+      const mail = JSON.parse(body) as { from: string; to: string; subject: string; text: string; messageId?: string; inReplyTo?: string; references?: string };
       const transport = nodemailer.createTransport({ host: "127.0.0.1", port: smtpPort, secure: false, ignoreTLS: true });
       try {
         const info = await transport.sendMail(mail);

@@ -16,8 +16,9 @@ export async function notify(events: CoreEvent[], region = "local"): Promise<Res
 }
 
 export function summary(folderId: string, subject: string, at = Date.now()): MessageSummary {
+  const id = uuidv7(at);
   return {
-    id: uuidv7(at),
+    id,
     folderId,
     receivedAt: new Date(at).toISOString(),
     from: { name: "Carol", address: "carol@remote.test" },
@@ -29,6 +30,7 @@ export function summary(folderId: string, subject: string, at = Date.now()): Mes
     starred: false,
     hasAttachments: false,
     keywords: [],
+    threadId: id,
   };
 }
 
@@ -119,7 +121,7 @@ export async function loseNotifications(): Promise<number> {
 }
 
 /** Sends a message into the seeded core over SMTP; resolves with the core's reply to DATA. */
-export async function sendSmtp(mail: { from: string; to: string; subject: string; text: string }): Promise<{ response: string; at: number }> {
+export async function sendSmtp(mail: { from: string; to: string; subject: string; text: string; messageId?: string; inReplyTo?: string; references?: string }): Promise<{ response: string; at: number }> {
   const res = await fetch(`${inject("relayUrl")}/smtp`, { method: "POST", body: JSON.stringify(mail), headers: { "content-type": "application/json" } });
   if (!res.ok) throw new Error(`smtp via relay: ${await res.text()}`);
   return (await res.json()) as { response: string; at: number };

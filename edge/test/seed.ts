@@ -12,6 +12,8 @@ export const seed = {
   dora: { address: "dora@example.test", password: "dora's daily limit" },
   /** Spends her per-user request budget in the rate-limit test only. */
   erin: { address: "erin@example.test", password: "erin's rate limit" },
+  /** Gets threaded mail in the thread tests only, so their listings hold nothing else. */
+  ivy: { address: "ivy@example.test", password: "ivy's tangled threads" },
   /** The seeded core's SEND_DAILY_LIMIT (recipients per day). */
   sendDailyLimit: 40,
   /** The edge's MAX_MESSAGE_BYTES in these tests. */

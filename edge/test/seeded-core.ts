@@ -12,6 +12,7 @@ await core.addUser(seed.frank.address, seed.frank.password);
 await core.addUser(seed.grace.address, seed.grace.password);
 await core.addUser(seed.henry.address, seed.henry.password);
 await core.addUser(seed.erin.address, seed.erin.password);
+await core.addUser(seed.ivy.address, seed.ivy.password);
 const smtp = nodemailer.createTransport({ host: "127.0.0.1", port: core.smtpPort, secure: false, ignoreTLS: true });
 for (let i = 0; i < seed.plainMessages; i++) {
   await smtp.sendMail({ from: "Carol <carol@remote.test>", to: seed.alice.address, subject: `seed ${i}`, text: `Seed message number ${i}.` });

@@ -23,6 +23,7 @@ export function testFiling(userId: string, subject: string, overrides: Partial<F
     sentAt: receivedAt,
     messageIdHeader: `<${subject}@remote.test>`,
     inReplyTo: null,
+    references: [],
     text: `body of ${subject}`,
     html: null,
     raw: { key: "raw/test.pack", offset: 0, length: 1000 },

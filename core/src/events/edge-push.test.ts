@@ -51,7 +51,7 @@ describe("events pushed to the edge", () => {
     expect(patched.headers.get("x-edgemail-event-seq")).toBe("4");
     await receiver.until(() => ofAlice().length >= 4);
     expect(ofAlice().slice(2).map((e) => [e.seq, e.type, e.data])).toEqual([
-      [3, "message.updated", { id, folderId: created!.type === "message.created" ? created!.data.message.folderId : "", read: true, starred: false }],
+      [3, "message.updated", { id, folderId: created!.type === "message.created" ? created!.data.message.folderId : "", read: true, starred: false, threadId: id }],
       [4, "folder.counts", { folders: [expect.objectContaining({ unread: 0, total: 1 })] }],
     ]);
 

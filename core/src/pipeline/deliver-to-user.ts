@@ -198,7 +198,7 @@ async function vacationReply(d: UserDelivery, action: NonNullable<SieveOutcome["
     subject: action.subject,
     reason: action.reason,
     inReplyTo: d.mail.messageIdHeader,
-    references: [],
+    references: d.mail.references,
     originalSubject: d.mail.subject,
     date: new Date(d.receivedAt),
     messageId: `<${replyId}@${deps.hostname}>`,

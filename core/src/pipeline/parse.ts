@@ -28,6 +28,8 @@ export interface ParsedMail {
   sentAt: number | null;
   messageIdHeader: string | null;
   inReplyTo: string | null;
+  /** The Message-IDs of the References header, `<…>` each, oldest first (see referencedIds). */
+  references: string[];
   text: string | null;
   html: string | null;
   snippet: string;
@@ -80,6 +82,16 @@ function oneLine(value: string | undefined, max = 998): string {
   return (value ?? "").replace(/[\r\n\t]+/g, " ").trim().slice(0, max);
 }
 
+/** References grows by one id per reply; past this many, the thread's root and the latest are kept,
+ * as RFC 5322 §3.6.4 suggests a client trims it. */
+const MAX_REFERENCES = 50;
+
+/** The `<id>` tokens of a References header (whitespace inside one, from folding, removed). */
+export function referencedIds(value: string | undefined): string[] {
+  const ids = [...(value ?? "").matchAll(/<[^<>]+>/g)].map((m) => m[0].replace(/\s+/g, ""));
+  return ids.length > MAX_REFERENCES ? [ids[0]!, ...ids.slice(-(MAX_REFERENCES - 1))] : ids;
+}
+
 function bodySection(raw: Uint8Array): string | null {
   const bytes = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength);
   const split = bytes.indexOf("\r\n\r\n");
@@ -124,6 +136,7 @@ export async function parseMail(raw: Uint8Array): Promise<ParsedMail> {
       sentAt: null,
       messageIdHeader: null,
       inReplyTo: null,
+      references: [],
       text,
       html: null,
       snippet: makeSnippet(text, null),
@@ -162,6 +175,7 @@ export async function parseMail(raw: Uint8Array): Promise<ParsedMail> {
     sentAt: Number.isFinite(sentAt) ? sentAt : null,
     messageIdHeader: email.messageId ? oneLine(email.messageId) : null,
     inReplyTo: email.inReplyTo ? oneLine(email.inReplyTo) : null,
+    references: referencedIds(email.references),
     text,
     html,
     snippet: makeSnippet(text, html),

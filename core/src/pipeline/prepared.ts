@@ -46,6 +46,7 @@ export function filingOf(
     sentAt: mail.sentAt,
     messageIdHeader: mail.messageIdHeader,
     inReplyTo: mail.inReplyTo,
+    references: mail.references,
     text: mail.text,
     html: mail.html,
     attachments: mail.attachments.map((a, n) => ({

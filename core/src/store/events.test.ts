@@ -110,7 +110,7 @@ describe("event log", () => {
     const read = await updateMessage(shard(), alice, id, { read: true });
     expect(read.seq).toBe(4);
     expect(read.events.map((e) => ({ seq: e.seq, type: e.type, data: e.data }))).toEqual([
-      { seq: 3, type: "message.updated", data: { id, folderId: ids.inbox, read: true, starred: false } },
+      { seq: 3, type: "message.updated", data: { id, folderId: ids.inbox, read: true, starred: false, threadId: id } },
       { seq: 4, type: "folder.counts", data: { folders: [{ id: ids.inbox, unread: 0, total: 1 }] } },
     ]);
 
@@ -124,7 +124,7 @@ describe("event log", () => {
 
     const moved = await updateMessage(shard(), alice, id, { folderId: "archive", read: false });
     expect(moved.events.map((e) => e.data)).toEqual([
-      { id, folderId: ids.archive, previousFolderId: ids.inbox, read: false, starred: true },
+      { id, folderId: ids.archive, previousFolderId: ids.inbox, read: false, starred: true, threadId: id },
       {
         folders: [
           { id: ids.inbox, unread: 0, total: 0 },

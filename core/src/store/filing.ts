@@ -1,8 +1,9 @@
 // Filing: puts a batch of delivered messages into their mailboxes in one transaction per shard.
 // Message ids are derived from the spool entry, so filing the same entry twice (after a crash lost
 // its "done" record) finds the rows already there and changes nothing: no duplicates, no double
-// counts, no events. The same transaction records each user's events (message.created per message,
-// then folder.counts), so the edge is told exactly what committed.
+// counts, no events. Threads are assigned in the same transaction (threading.ts). The same
+// transaction records each user's events (message.updated for messages a thread merge moved, then
+// message.created per message, then folder.counts), so the edge is told exactly what committed.
 import { and, eq, inArray, isNotNull, sql } from "drizzle-orm";
 import { uuidv7 } from "../../../shared/ids.ts";
 import type { FolderRole, MailAddress } from "../../../shared/api.ts";
@@ -12,6 +13,7 @@ import { toSummary, type MessageRow } from "./message-summary.ts";
 import { attachments, folders, mailboxes, messageBodies, messages } from "./shard-schema.ts";
 import type { ShardDatabase } from "./shards.ts";
 import type { AuthVerdict } from "../pipeline/auth-verdict.ts";
+import { assignThreads } from "./threading.ts";
 
 export interface Filing {
   userId: string;
@@ -32,6 +34,8 @@ export interface Filing {
   sentAt: number | null;
   messageIdHeader: string | null;
   inReplyTo: string | null;
+  /** The Message-IDs of References, `<…>` each (pipeline/parse.ts). */
+  references: string[];
   text: string | null;
   html: string | null;
   raw: { key: string; offset: number; length: number };
@@ -62,7 +66,7 @@ export interface FilingResult {
   events: CoreEvent[];
 }
 
-// SQLite allows 32,766 bound parameters per statement; messages have 21 columns.
+// SQLite allows 32,766 bound parameters per statement; messages have 23 columns.
 const ROWS_PER_INSERT = 500;
 
 function chunks<T>(items: T[], size: number): T[][] {
@@ -106,8 +110,11 @@ export async function fileMessages(shard: ShardDatabase, filings: Filing[]): Pro
   const userIds = [...new Set(filings.map((f) => f.userId))];
   return shard.writeLock.run(() =>
     shard.db.transaction(async (tx) => {
-      const boxes = new Set(
-        (await tx.select({ userId: mailboxes.userId }).from(mailboxes).where(inArray(mailboxes.userId, userIds))).map((r) => r.userId),
+      const boxes = new Map(
+        (await tx.select({ userId: mailboxes.userId, address: mailboxes.address }).from(mailboxes).where(inArray(mailboxes.userId, userIds))).map((r) => [
+          r.userId,
+          r.address,
+        ]),
       );
       const folderRows = await tx
         .select({ userId: folders.userId, folderId: folders.folderId, role: folders.role })
@@ -140,6 +147,7 @@ export async function fileMessages(shard: ShardDatabase, filings: Filing[]): Pro
         }
       }
       if (result.filed.length === 0) return result;
+      const threading = await assignThreads(tx, boxes, result.filed);
 
       const rows = result.filed.map(
         (f): MessageRow => ({
@@ -160,6 +168,8 @@ export async function fileMessages(shard: ShardDatabase, filings: Filing[]): Pro
           sentAt: f.sentAt,
           messageIdHeader: f.messageIdHeader,
           inReplyTo: f.inReplyTo,
+          threadId: threading.threadOf.get(f.messageId)!,
+          subjectKey: threading.subjectKeyOf.get(f.messageId) ?? null,
           hasAttachments: f.attachments.some((a) => a.disposition === "attachment"),
           rawKey: f.raw.key,
           rawOffset: f.raw.offset,
@@ -208,7 +218,7 @@ export async function fileMessages(shard: ShardDatabase, filings: Filing[]): Pro
       }
       const draftsOf = new Map<string, EventDraft[]>();
       for (const row of rows) {
-        const list = draftsOf.get(row.userId) ?? [];
+        const list = draftsOf.get(row.userId) ?? [...(threading.rethreaded.get(row.userId) ?? [])];
         list.push({ type: "message.created", data: { message: toSummary(row) } });
         draftsOf.set(row.userId, list);
       }

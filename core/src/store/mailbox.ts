@@ -1,7 +1,8 @@
 // One user's mailbox inside its shard: folders with their counters, message listing by the
 // clustering index, reads, flag and folder changes, deletion. Every query is bounded by user_id.
 // Every change records its events in its own transaction (store/events.ts) and returns them.
-import { and, asc, eq, sql } from "drizzle-orm";
+import { and, asc, eq, notExists, sql } from "drizzle-orm";
+import { alias } from "drizzle-orm/sqlite-core";
 import {
   folderRoles,
   type Account,
@@ -21,7 +22,7 @@ import { ProblemError } from "../../../shared/problem.ts";
 import { decodeCursor, encodeCursor } from "../../../shared/page-cursor.ts";
 import { recordEvents, type Change, type EventDraft, type Recorded } from "./events.ts";
 import { parseAddresses, toSummary, type MessageRow } from "./message-summary.ts";
-import { attachments, events, folders, mailboxes, messageBodies, messages } from "./shard-schema.ts";
+import { attachments, events, folders, mailboxes, messageBodies, messages, threadKeys } from "./shard-schema.ts";
 import type { Queryable, ShardDatabase } from "./shards.ts";
 import type { AuthVerdict } from "../pipeline/auth-verdict.ts";
 import { senderVerified } from "../pipeline/auth-verdict.ts";
@@ -62,6 +63,7 @@ export async function deleteMailbox(shard: ShardDatabase, userId: string): Promi
     shard.db.delete(attachments).where(eq(attachments.userId, userId)),
     shard.db.delete(messageBodies).where(eq(messageBodies.userId, userId)),
     shard.db.delete(messages).where(eq(messages.userId, userId)),
+    shard.db.delete(threadKeys).where(eq(threadKeys.userId, userId)),
     shard.db.delete(folders).where(eq(folders.userId, userId)),
     shard.db.delete(mailboxes).where(eq(mailboxes.userId, userId)),
   ]));
@@ -126,31 +128,71 @@ export async function findFolder(q: Queryable, userId: string, ref: string): Pro
 
 // ── listing ──────────────────────────────────────────────────────────────
 
-export async function listMessages(
-  shard: ShardDatabase,
+/** The query of a folder page (`limit` + 1 rows, to tell whether there are more), newest first.
+ * With `collapseThreads`, one row per thread: the thread's newest message in this folder, with the
+ * thread's size. That is the same range of the clustering index, skipping each row that has a newer
+ * message of its thread in the folder (one probe of messages_by_thread per row), so the keyset
+ * cursor works unchanged: whether a row is its thread's newest does not depend on where the page
+ * starts. Nothing needs keeping in step on filing, moving or deleting. */
+export function folderPageQuery(
+  q: Queryable,
   userId: string,
-  folderRef: string,
-  page: { limit: number; cursor?: string },
-): Promise<MessagePage> {
-  const folder = await findFolder(shard.db, userId, folderRef);
-  if (!folder) throw new ProblemError("notFound", `No folder ${folderRef}.`);
-  const after = page.cursor ? decodeCursor(page.cursor) : null;
-  const rows = await shard.db
-    .select()
+  folderId: string,
+  page: { limit: number; after: { receivedAt: number; messageId: string } | null; collapseThreads?: boolean },
+) {
+  const { after } = page;
+  const newer = alias(messages, "newer");
+  return q
+    .select({
+      row: messages,
+      threadSize: page.collapseThreads
+        ? sql<number>`(SELECT count(*) FROM messages AS in_thread WHERE in_thread.user_id = messages.user_id AND in_thread.thread_id = messages.thread_id)`
+        : sql<null>`NULL`,
+    })
     .from(messages)
     .where(
       and(
         eq(messages.userId, userId),
-        eq(messages.folderId, folder.folderId),
+        eq(messages.folderId, folderId),
         after ? sql`(${messages.receivedAt}, ${messages.messageId}) < (${after.receivedAt}, ${after.messageId})` : undefined,
+        page.collapseThreads
+          ? notExists(
+              q
+                .select({ one: sql`1` })
+                .from(newer)
+                .where(
+                  and(
+                    eq(newer.userId, messages.userId),
+                    eq(newer.threadId, messages.threadId),
+                    eq(newer.folderId, messages.folderId),
+                    sql`(${newer.receivedAt}, ${newer.messageId}) > (${messages.receivedAt}, ${messages.messageId})`,
+                  ),
+                ),
+            )
+          : undefined,
       ),
     )
     .orderBy(sql`${messages.receivedAt} DESC`, sql`${messages.messageId} DESC`)
     .limit(page.limit + 1);
+}
+
+export async function listMessages(
+  shard: ShardDatabase,
+  userId: string,
+  folderRef: string,
+  page: { limit: number; cursor?: string; collapseThreads?: boolean },
+): Promise<MessagePage> {
+  const folder = await findFolder(shard.db, userId, folderRef);
+  if (!folder) throw new ProblemError("notFound", `No folder ${folderRef}.`);
+  const after = page.cursor ? decodeCursor(page.cursor) : null;
+  const rows = await folderPageQuery(shard.db, userId, folder.folderId, { limit: page.limit, after, collapseThreads: page.collapseThreads });
   const more = rows.length > page.limit;
   const shown = more ? rows.slice(0, page.limit) : rows;
-  const last = shown.at(-1);
-  return { messages: shown.map(toSummary), nextCursor: more && last ? encodeCursor(last.receivedAt, last.messageId) : null };
+  const last = shown.at(-1)?.row;
+  return {
+    messages: shown.map(({ row, threadSize }) => (threadSize === null ? toSummary(row) : { ...toSummary(row), threadSize })),
+    nextCursor: more && last ? encodeCursor(last.receivedAt, last.messageId) : null,
+  };
 }
 
 // ── single messages ──────────────────────────────────────────────────────
@@ -284,7 +326,7 @@ export async function updateMessage(
       counts.push(await bumpFolder(tx, userId, folderId, 0, isUnread - wasUnread));
     }
     const drafts: EventDraft[] = [
-      { type: "message.updated", data: { id: messageId, folderId, ...(moved ? { previousFolderId: row.folderId } : {}), read: seen, starred: flagged } },
+      { type: "message.updated", data: { id: messageId, folderId, ...(moved ? { previousFolderId: row.folderId } : {}), read: seen, starred: flagged, threadId: row.threadId } },
     ];
     if (counts.length > 0) drafts.push({ type: "folder.counts", data: { folders: counts } });
     return { value: toSummary({ ...row, folderId, seen, flagged }), ...(await recordEvents(tx, userId, drafts)) };

@@ -23,5 +23,6 @@ export function toSummary(row: MessageRow): MessageSummary {
     starred: row.flagged,
     hasAttachments: row.hasAttachments,
     keywords: JSON.parse(row.keywordsJson) as string[],
+    threadId: row.threadId,
   };
 }

@@ -49,6 +49,7 @@ describe("retention", () => {
         sentAt: null,
         messageIdHeader: null,
         inReplyTo: null,
+        references: [],
         text: null,
         html: null,
         raw: { key: "raw/x", offset: 0, length: 10 },

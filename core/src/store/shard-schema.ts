@@ -59,6 +59,12 @@ export const messages = sqliteTable(
     sentAt: integer("sent_at"),
     messageIdHeader: text("message_id_header"),
     inReplyTo: text("in_reply_to"),
+    /** The conversation (store/threading.ts): the id of one of its messages, the oldest when threads merged. */
+    threadId: text("thread_id").notNull(),
+    /** Hash of the normalized subject (store/thread-keys.ts), for threading replies that lack
+     * In-Reply-To and References; null for an empty subject and for mail filed before threading. On
+     * the message's own row (not a table of its own) so that deleting or moving mail needs no upkeep. */
+    subjectKey: text("subject_key"),
     hasAttachments: integer("has_attachments", { mode: "boolean" }).notNull().default(false),
     /** The raw RFC 5322 bytes: a range of a packed object in the blob store. */
     rawKey: text("raw_key").notNull(),
@@ -81,7 +87,27 @@ export const messages = sqliteTable(
     primaryKey({ columns: [t.userId, t.messageId] }),
     // The clustering order of a folder listing: newest first, ties broken by id. A page is a range read.
     index("messages_by_folder").on(t.userId, t.folderId, sql`received_at DESC`, sql`message_id DESC`),
+    // A thread's messages, per folder newest first: reading a thread, re-labelling it when threads
+    // merge, its size, and "is there a newer message of this thread in this folder" when a folder is
+    // listed one row per thread: each an index range.
+    index("messages_by_thread").on(t.userId, t.threadId, t.folderId, sql`received_at DESC`, sql`message_id DESC`),
+    index("messages_by_subject").on(t.userId, t.subjectKey, t.receivedAt).where(sql`subject_key IS NOT NULL`),
   ],
+);
+
+/** Message-ID → thread, per user: the ids of the user's messages and every id they reference (In-Reply-To,
+ * References), so a message finds its thread by a few key reads whichever of parent, child or sibling
+ * arrived first. A key outlives the messages that brought it: a late reply to a deleted message still
+ * joins the thread of what is left of it. */
+export const threadKeys = sqliteTable(
+  "thread_keys",
+  {
+    userId: text("user_id").notNull(),
+    /** The Message-ID without `<>`, ASCII lowercased (thread-keys.ts). */
+    key: text("key").notNull(),
+    threadId: text("thread_id").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.key] }), index("thread_keys_by_thread").on(t.userId, t.threadId)],
 );
 
 /** Bodies apart from the listing columns, so folder pages read narrow rows. */
@@ -196,4 +222,4 @@ export const vacationReplies = sqliteTable(
   (t) => [primaryKey({ columns: [t.userId, t.sender, t.handle] })],
 );
 
-export const shardSchema = { mailboxes, folders, messages, messageBodies, attachments, idempotencyKeys, sendCounters, events, spamTokens, filters, vacationReplies };
+export const shardSchema = { mailboxes, folders, messages, threadKeys, messageBodies, attachments, idempotencyKeys, sendCounters, events, spamTokens, filters, vacationReplies };

@@ -44,16 +44,27 @@ describe("InboxHead", () => {
     seq = 10;
     const rows = messages(HEAD_PAGE);
     const h = head(rows, true);
-    expect(h.apply(next("message.updated", { id: rows[0]!.id, folderId: inbox.id, read: true, starred: true }))).toBe(true);
+    expect(h.apply(next("message.updated", { id: rows[0]!.id, folderId: inbox.id, read: true, starred: true, threadId: rows[0]!.id }))).toBe(true);
     expect(h.inbox[0]).toMatchObject({ read: true, starred: true });
     // Moving one out leaves fewer than a page while more exists further down: rebuild.
-    expect(h.apply(next("message.updated", { id: rows[1]!.id, folderId: archive.id, previousFolderId: inbox.id, read: false, starred: false }))).toBe(false);
+    expect(h.apply(next("message.updated", { id: rows[1]!.id, folderId: archive.id, previousFolderId: inbox.id, read: false, starred: false, threadId: rows[1]!.id }))).toBe(false);
+  });
+
+  it("follows a thread merge on rows it holds, and keeps going when one past its rows changes", () => {
+    seq = 10;
+    const rows = messages(5);
+    const h = head(rows, true);
+    expect(h.apply(next("message.updated", { id: rows[2]!.id, folderId: inbox.id, read: false, starred: false, threadId: rows[4]!.id }))).toBe(true);
+    expect(h.inbox[2]!.threadId).toBe(rows[4]!.id);
+    // Not held, not moved: an inbox message further down, which the head does not show.
+    expect(h.apply(next("message.updated", { id: uuidv7(0), folderId: inbox.id, read: false, starred: false, threadId: rows[4]!.id }))).toBe(true);
+    expect(h.inbox).toHaveLength(5);
   });
 
   it("gives up on a move into the inbox (no summary), an unknown folder and a gap; skips what it already has", () => {
     seq = 10;
     const h = head(messages(3));
-    expect(h.apply(next("message.updated", { id: uuidv7(), folderId: inbox.id, previousFolderId: archive.id, read: false, starred: false }))).toBe(false);
+    expect(h.apply(next("message.updated", { id: uuidv7(), folderId: inbox.id, previousFolderId: archive.id, read: false, starred: false, threadId: uuidv7() }))).toBe(false);
     seq = 10;
     const h2 = head(messages(3));
     expect(h2.apply(next("folder.counts", { folders: [{ id: uuidv7(), unread: 1, total: 1 }] }))).toBe(false);

@@ -60,9 +60,11 @@ export class InboxHead {
       case "message.updated": {
         const d = event.data;
         const i = this.inbox.findIndex((x) => x.id === d.id);
-        if (i < 0) return d.folderId !== this.inboxId;
+        // Not held: elsewhere, or in the inbox past the rows held (a flag or thread change there
+        // leaves the head as it is); only a move into the inbox brings a row the head cannot build.
+        if (i < 0) return d.folderId !== this.inboxId || d.previousFolderId === undefined;
         if (d.folderId !== this.inboxId) return this.remove(i);
-        this.inbox[i] = { ...this.inbox[i]!, read: d.read, starred: d.starred };
+        this.inbox[i] = { ...this.inbox[i]!, read: d.read, starred: d.starred, threadId: d.threadId };
         return true;
       }
       case "message.deleted": {

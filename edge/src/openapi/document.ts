@@ -102,6 +102,7 @@ function parameters(op: OperationSpec, schemas: Record<string, JsonSchema>): Jso
 const queryDescriptions: Record<string, string> = {
   limit: "Messages per page.",
   cursor: "`nextCursor` of the previous page.",
+  collapseThreads: "`true`: one row per thread, its newest message in the folder, with `threadSize`.",
   since: "The cursor of the last event you have; events after it are answered.",
   timeout: "Seconds to wait for an event before answering none.",
 };

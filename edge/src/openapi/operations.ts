@@ -2,6 +2,7 @@
 // built from. Schemas are named components (schemas.ts); who may call is one `access` value, from
 // which the document derives security, scope and the problems of authentication and rate limits.
 import type { Scope } from "../../../shared/api.ts";
+import { limits } from "../../../shared/limits.ts";
 import type { ProblemKind } from "../../../shared/problem.ts";
 import type { RateLimitKind } from "../rate-limits.ts";
 import type { JsonSchema } from "./schemas.ts";
@@ -89,10 +90,24 @@ export const operations: OperationSpec[] = [
   {
     method: "get", path: "/api/v1/folders/{folder}/messages", operationId: "listMessages", tag: "Mailbox", access: "mail.read",
     summary: "One page of a folder's messages, newest first",
+    description:
+      "With `collapseThreads=true` the folder is listed one row per thread: each thread's newest message in this folder, " +
+      "with `threadSize`, the number of messages the whole thread has (in every folder).",
     params: [{ name: "folder", in: "path", required: true, description: "The folder's id or role (`inbox`, `sent`, `drafts`, `trash`, `junk`, `archive`).", schema: "FolderRef" }],
-    query: { component: "PageQuery", names: ["limit", "cursor"] },
+    query: { component: "PageQuery", names: ["limit", "cursor", "collapseThreads"] },
     responses: { 200: { description: "A page; follow `nextCursor` for the next.", content: json("MessagePage") } },
     problems: ["validation", "notFound"],
+  },
+  {
+    method: "get", path: "/api/v1/threads/{id}", operationId: "getThread", tag: "Mailbox", access: "mail.read",
+    summary: "A conversation: its messages in every folder, oldest first",
+    description:
+      "Messages are threaded by Message-ID, In-Reply-To and References, and a reply without them by its subject " +
+      `(within 30 days, with someone in common). A thread of more than ${limits.maxThreadMessages} messages shows its newest ${limits.maxThreadMessages}; ` +
+      "`messageCount` counts them all. Every message's `threadId` names its thread.",
+    params: [idParam("thread")],
+    responses: { 200: { description: "The thread.", content: json("Thread") } },
+    problems: ["notFound"],
   },
   {
     method: "get", path: "/api/v1/messages/{id}", operationId: "getMessage", tag: "Mailbox", access: "mail.read",

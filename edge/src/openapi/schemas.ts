@@ -61,7 +61,9 @@ component("Account", api.Account, "The signed-in user and their storage quota.")
 component("Folder", api.Folder);
 component("FolderList", z.object({ folders: z.array(api.Folder) }));
 component("MessageSummary", api.MessageSummary, "A message as listed in a folder.");
+component("ListedMessage", api.ListedMessage, "A message in a folder listing; `threadSize` when the folder is listed one row per thread (`collapseThreads=true`).");
 component("MessagePage", api.MessagePage, "One page of a folder, newest first; pass `nextCursor` as `cursor` for the next (null: no more).");
+component("Thread", api.Thread, "A conversation: `subject` of its oldest message, its messages oldest first, and how many it has in all and unread.");
 component("Attachment", api.Attachment, "An attachment of a received message; download it from /api/v1/messages/{id}/attachments/{attachmentId}.");
 component("Message", api.Message, "A whole message: its summary, more headers, text and HTML bodies, attachments.");
 component("MessagePatch", api.MessagePatch, "Give at least one field.");
@@ -106,7 +108,7 @@ export function eventComponentName(type: EventType, suffix: "Data" | "Event" | "
 
 const eventDescriptions: Record<EventType, string> = {
   "message.created": "A message arrived in (or was saved to) a folder.",
-  "message.updated": "A message was marked read or starred, or moved (then `previousFolderId` is set).",
+  "message.updated": "A message was marked read or starred, or moved (then `previousFolderId` is set), or its thread merged into another (a new message joined two threads: `threadId` is the one they now share).",
   "message.deleted": "A message was deleted for good.",
   "folder.counts": "Unread and total counts of the folders that changed.",
   "security.login": "Someone signed in to this account with its password; `newLocation` when from a country or network not seen before.",

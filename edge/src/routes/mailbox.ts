@@ -1,5 +1,5 @@
-// The signed-in user's mailbox: account, folders, messages. Each route validates its input, then
-// forwards to the user's home core (the region in the token) with the user id in the signed path.
+// The signed-in user's mailbox: account, folders, messages, threads. Each route validates its input,
+// then forwards to the user's home core (the region in the token) with the user id in the signed path.
 // The folder list and the inbox's first page come from the user's Durable Object (the hot head,
 // kept current by the core's events) unless the client asks `Cache-Control: no-cache`; the answer
 // says where it came from in `x-edgemail-served-by`. After a change the user makes here, the
@@ -19,12 +19,14 @@ async function forward(c: Context, method: string, path: string, body?: unknown)
   return c.json(data as object);
 }
 
-function messageId(c: Context): string {
+function pathId(c: Context, what: "message" | "thread"): string {
   const id = c.req.param("id") ?? "";
   // Not even shaped like an id: the same 404 a stranger's message gets.
-  if (!Id.safeParse(id).success) throw new ProblemError("notFound", `No message ${id}.`);
+  if (!Id.safeParse(id).success) throw new ProblemError("notFound", `No ${what} ${id}.`);
   return id;
 }
+
+const messageId = (c: Context) => pathId(c, "message");
 
 function fromHeadAllowed(c: Context): boolean {
   return !/\bno-cache\b/i.test(c.req.header("cache-control") ?? "") && !/\bno-cache\b/i.test(c.req.header("pragma") ?? "");
@@ -55,7 +57,8 @@ export const mailboxRoutes = new Hono()
     const folder = c.req.param("folder");
     if (!FolderRef.safeParse(folder).success) throw new ProblemError("notFound", `No folder ${folder}.`);
     const page = query(c, PageQuery);
-    if (folder === "inbox" && !page.cursor && page.limit <= HEAD_KEEP && fromHeadAllowed(c)) {
+    // The hub keeps the inbox's head message by message; a listing by thread comes from the core.
+    if (folder === "inbox" && !page.cursor && !page.collapseThreads && page.limit <= HEAD_KEEP && fromHeadAllowed(c)) {
       const user = c.get("user");
       const head = await fromHub(c, () => c.get("platform").hub(user.sub).inboxPage(user.sub, user.rgn, page.limit));
       if (head) {
@@ -63,9 +66,14 @@ export const mailboxRoutes = new Hono()
         return c.json(head);
       }
     }
-    const qs = new URLSearchParams({ limit: String(page.limit), ...(page.cursor ? { cursor: page.cursor } : {}) });
+    const qs = new URLSearchParams({
+      limit: String(page.limit),
+      ...(page.cursor ? { cursor: page.cursor } : {}),
+      ...(page.collapseThreads ? { collapseThreads: "true" } : {}),
+    });
     return forward(c, "GET", `/folders/${encodeURIComponent(folder)}/messages?${qs}`);
   })
+  .get("/threads/:id", (c) => forward(c, "GET", `/threads/${pathId(c, "thread")}`))
   .get("/messages/:id", (c) => forward(c, "GET", `/messages/${messageId(c)}`))
   .patch("/messages/:id", async (c) => {
     const id = messageId(c);

@@ -87,6 +87,12 @@ describe("POST /api/v1/messages", () => {
     const reply = await until("reply", async () => (await folder(alice, "inbox")).find((m) => m.subject === "Re: Lunch on Friday?"));
     const full = (await (await api(`/api/v1/messages/${reply.id}`, { token: alice })).json()) as { inReplyTo: string };
     expect(full.inReplyTo).toBe(originalFull.messageId);
+    // Both mailboxes keep the conversation together: Bob's Sent reply is in the thread of the
+    // message it answers, and Alice's copy in the thread of her Sent original.
+    const bobsReply = await until("Bob's Sent reply", async () => (await folder(bob, "sent")).find((m) => m.subject === "Re: Lunch on Friday?"));
+    expect(bobsReply.threadId).toBe(original.threadId);
+    const alicesOriginal = (await folder(alice, "sent")).find((m) => m.subject === "Lunch on Friday?")!;
+    expect(reply.threadId).toBe(alicesOriginal.threadId);
   });
 
   it("sends once per Idempotency-Key, and refuses the key for another request", async () => {

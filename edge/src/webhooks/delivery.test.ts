@@ -13,13 +13,14 @@ import type { QueuedMessage } from "../queue/consumers.ts";
 import { consumeWebhooks, webhookLimits, webhookRetryDelaySeconds, type WebhookConsumerOptions, type WebhookDelivery } from "./delivery.ts";
 import { newWebhookSecret, verifyWebhook } from "./signature.ts";
 
+const messageId = uuidv7();
 const event: ClientEvent<"message.created"> = {
   cursor: 42,
   type: "message.created",
   at: "2026-11-25T10:00:00.000Z",
   data: {
     message: {
-      id: uuidv7(),
+      id: messageId,
       folderId: uuidv7(),
       receivedAt: "2026-11-25T10:00:00.000Z",
       from: { name: "Carol", address: "carol@remote.test" },
@@ -31,6 +32,7 @@ const event: ClientEvent<"message.created"> = {
       starred: false,
       hasAttachments: true,
       keywords: [],
+      threadId: messageId,
     },
   },
 };

@@ -4,6 +4,7 @@ import { Hono } from "hono";
 import { FolderRef, Id, MessagePatch, PageQuery } from "../../../../shared/api.ts";
 import { ProblemError } from "../../../../shared/problem.ts";
 import { deleteMessage, getAccount, getAttachment, getMessage, listFolders, listMessages, updateMessage } from "../../store/mailbox.ts";
+import { getThread } from "../../store/threads.ts";
 import { answerChange, type PublishEvents } from "../change.ts";
 import { parseBody, parseQuery } from "../validate.ts";
 
@@ -44,6 +45,11 @@ export function mailboxRoutes(deps: { publishEvents: PublishEvents }): Hono {
   app.delete("/messages/:id", async (c) => {
     const id = pathId(c.req.param("id"), "message");
     return answerChange(c, await deleteMessage(c.get("shard"), c.get("user").id, id), deps.publishEvents);
+  });
+
+  app.get("/threads/:id", async (c) => {
+    const id = pathId(c.req.param("id"), "thread");
+    return c.json(await getThread(c.get("shard"), c.get("user").id, id));
   });
 
   app.get("/messages/:id/attachments/:attachmentId", async (c) => {
