@@ -7,7 +7,7 @@ CREATE TABLE `filters` (
 --> statement-breakpoint
 CREATE TABLE `spam_tokens` (
 	`user_id` text NOT NULL,
-	`token` text NOT NULL,
+	`token` integer NOT NULL,
 	`spam` integer DEFAULT 0 NOT NULL,
 	`ham` integer DEFAULT 0 NOT NULL,
 	PRIMARY KEY(`user_id`, `token`)

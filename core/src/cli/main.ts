@@ -13,6 +13,7 @@ import { normalizeAddress, isValidDomain } from "../../../shared/address.ts";
 import { hashPassword } from "../../../shared/password.ts";
 import { formatSize, parseSize } from "../units.ts";
 import { apikeyCommand } from "./apikeys.ts";
+import { spamCommand } from "./spam.ts";
 import { RefusedError, UsageError } from "./errors.ts";
 
 const USAGE = `Usage: npm run cli -- <command>
@@ -42,6 +43,9 @@ const USAGE = `Usage: npm run cli -- <command>
   apikey revoke <address> <key-id>
                                             (API keys are kept by the edge: these need EDGE_URL
                                             and INTERNAL_SIGNING_SECRET)
+
+  spam learn <spam|ham> <file|folder|mbox>…  teach the global spam model (like sa-learn)
+  spam stats                                what the model has learned
 
 Options: --json (machine-readable output), --help
 Environment: DATA_DIR (default ./data), SHARDS/SHARD_COUNT, DIRECTORY_URL, DEFAULT_QUOTA_BYTES, REGION,
@@ -215,6 +219,9 @@ async function run(argv: string[]): Promise<void> {
       case "apikey list":
       case "apikey revoke":
         return await apikeyCommand(command!, addressArg(positionals, 2), positionals[3], values, { config, directory, out });
+      case "spam learn":
+      case "spam stats":
+        return await spamCommand(command!, positionals, { directory, out });
       default:
         throw new UsageError(`unknown command "${positionals.join(" ")}"`);
     }

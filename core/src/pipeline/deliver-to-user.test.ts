@@ -116,6 +116,15 @@ describe("forwarding", () => {
     expect(sunk.raw.toString()).toContain("Subject: fwd me please");
     // The user keeps their copy too (a forward is :copy).
     expect((await find(alice, "fwd me please")).map((c) => c.folder)).toEqual(["Inbox"]);
+
+    // The far end bounces it to the SRS address: the bounce goes back to the original sender.
+    const bounce = `From: MAILER-DAEMON@elsewhere.test\r\nTo: ${sunk.from}\r\nSubject: Undelivered Mail Returned to Sender\r\n\r\nno such user\r\n`;
+    expect(await sendMail(core.smtpPort, "", [sunk.from], bounce)).toMatch(/^250 /);
+    const returned = await until(() => sink.messages.find((m) => m.to.includes("carol@remote.test") && m.raw.toString().includes("Undelivered Mail Returned")), "the returned bounce");
+    expect(returned.from).toBe("");
+    // A made-up or tampered SRS address is an unknown user, not an open relay.
+    const tampered = sunk.from.replace(/^SRS0=..../, "SRS0=AAAA");
+    expect(await sendMail(core.smtpPort, "", [tampered], bounce)).toMatch(/^550 5\.1\.1 /);
   });
 
   it("forwards to a user of this service straight into their inbox", async () => {

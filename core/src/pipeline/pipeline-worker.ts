@@ -19,6 +19,7 @@ import { OutboundQueue } from "../store/outbound-queue.ts";
 import { Retention } from "../store/retention.ts";
 import { Shards } from "../store/shards.ts";
 import { MailPipeline, type BatchReport } from "./mail-pipeline.ts";
+import { SpamStage } from "./spam-stage.ts";
 import { UserScripts } from "./user-scripts.ts";
 import { installOnePartBlob } from "./one-part-blob.ts";
 import type { MailEntry } from "./spool-entry.ts";
@@ -70,10 +71,12 @@ const notifier = data.events.edgeUrl
 if (!notifier) log.info("events: EDGE_URL is not set; mailbox events are recorded in the shards but not pushed to an edge");
 const publish = (events: CoreEvent[]) => notifier?.publish(events);
 const retention = new Retention({ queue, shards, eventRetentionMs: data.events.retentionMs, log });
+const resolver = createResolver(data.dnsServers);
+const spam = new SpamStage({ directory, shards, resolver, threshold: data.protection.spamThreshold, dnsblZones: data.protection.dnsblZones });
 const runner = new DeliveryRunner({
   queue,
   blobs,
-  resolver: createResolver(data.dnsServers),
+  resolver,
   routing: data.routing,
   hostname: data.hostname,
   directory,
@@ -96,7 +99,8 @@ const pipeline = new MailPipeline({
   onQueued: () => runner.wake(),
   srsSecret: data.protection.srsSecret,
   scripts: new UserScripts(),
-  scoreSpam: null,
+  scoreSpam: (input) => spam.inbound(input),
+  scoreOutbound: (raw, mail) => spam.outbound(raw, mail),
 });
 if (notifier) {
   // Before anything new is filed, so that each user's older events go out first.

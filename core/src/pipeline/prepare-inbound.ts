@@ -6,20 +6,22 @@ import type { Logger } from "../log.ts";
 import type { Shards } from "../store/shards.ts";
 import { deliverToUser, type DeliverDeps, type SpamOutcome } from "./deliver-to-user.ts";
 import { headerLookup } from "./message-headers.ts";
-import { parseMail } from "./parse.ts";
-import { mergePrepared, type Prepared } from "./prepared.ts";
-import type { InboundEntry } from "./spool-entry.ts";
+import { parseMail, type ParsedMail } from "./parse.ts";
+import { deliveryMessageId, filingOf, mergePrepared, type Prepared, type PreparedFiling } from "./prepared.ts";
+import type { InboundEntry, LocalRecipient, ReturnedRecipient } from "./spool-entry.ts";
 
 export interface InboundDeps extends DeliverDeps {
   shards: Shards;
   log: Logger;
   /** The spam verdict for one recipient (the global model with the user's own training), or null
    * when nothing scores mail. */
-  scoreSpam: ((input: { entry: InboundEntry; mail: Awaited<ReturnType<typeof parseMail>>; userId: string; shard: string }) => Promise<SpamOutcome | null>) | null;
+  scoreSpam: ((input: { entry: InboundEntry; mail: ParsedMail; userId: string; shard: string }) => Promise<SpamOutcome | null>) | null;
 }
 
 export async function prepareInbound(entry: InboundEntry, deps: InboundDeps): Promise<Prepared> {
-  const recipients = [...new Map(entry.meta.recipients.map((r) => [r.userId, r])).values()];
+  const local = entry.meta.recipients.filter((r): r is LocalRecipient => "userId" in r);
+  const returned = entry.meta.recipients.filter((r): r is ReturnedRecipient => "returnTo" in r);
+  const recipients = [...new Map(local.map((r) => [r.userId, r])).values()];
   if (recipients.some((r) => !deps.shards.names.includes(r.shard))) {
     // The shard map lost a shard that the directory still names: keep the message spooled (retried
     // at the next start) rather than drop it.
@@ -62,5 +64,40 @@ export async function prepareInbound(entry: InboundEntry, deps: InboundDeps): Pr
       ),
     );
   }
+  if (returned.length > 0) parts.push(await returnToSenders(entry, mail, returned, deps));
   return mergePrepared(parts);
+}
+
+/** Bounces to SRS addresses go back to the original senders through the outbound queue, as they
+ * came (a bounce has the null sender, so its failure is never bounced again). */
+async function returnToSenders(entry: InboundEntry, mail: ParsedMail, returned: ReturnedRecipient[], deps: InboundDeps): Promise<Prepared> {
+  const filings: PreparedFiling[] = [];
+  const remote: ReturnedRecipient[] = [];
+  for (const r of new Map(returned.map((r) => [r.returnTo.toLowerCase(), r])).values()) {
+    const resolution = await deps.directory.resolve(r.returnTo);
+    if (resolution.kind !== "user") remote.push(r);
+    else {
+      // The original sender is one of ours: the bounce goes straight to their inbox.
+      const { user } = resolution;
+      const messageId = deliveryMessageId(entry.id, entry.receivedAt, `srs/${user.id}`);
+      filings.push(filingOf(mail, { userId: user.id, shard: user.shard, messageId, folderRole: "inbox", seen: false, receivedAt: entry.receivedAt, size: entry.raw.length, rawIndex: 0 }));
+    }
+  }
+  const deliveries = remote.map((r) => {
+    const messageId = deliveryMessageId(entry.id, entry.receivedAt, `srs/${r.returnTo.toLowerCase()}`);
+    return {
+      id: messageId,
+      messageId,
+      // Nobody of ours sent it: a failure has no one here to tell.
+      userId: "",
+      sender: entry.meta.mailFrom,
+      recipient: r.returnTo,
+      domain: r.returnTo.split("@")[1]!.toLowerCase(),
+      nextAttemptAt: entry.receivedAt,
+      createdAt: entry.receivedAt,
+      expiresAt: entry.receivedAt + deps.queueLifetimeMs,
+      rawIndex: 0,
+    };
+  });
+  return { raws: [entry.raw], filings, attachments: mail.attachments, deliveries };
 }

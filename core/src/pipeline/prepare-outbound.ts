@@ -15,7 +15,9 @@ import type { Directory } from "../store/directory.ts";
 import { discardDraft, replyTarget } from "../store/mailbox.ts";
 import type { Shards } from "../store/shards.ts";
 import { composeMessage, withoutBcc, withRequiredHeaders } from "./compose.ts";
-import { parseHeaders, parseMail } from "./parse.ts";
+import type { SpamOutcome } from "./deliver-to-user.ts";
+import { buildHeldNotice } from "./held-notice.ts";
+import { parseHeaders, parseMail, type ParsedMail } from "./parse.ts";
 import { headerSection } from "./raw-message.ts";
 import { attachmentKey, deliveryMessageId, filingOf, type Prepared, type PreparedDelivery, type PreparedFiling } from "./prepared.ts";
 import type { OutboundEntry } from "./spool-entry.ts";
@@ -29,6 +31,8 @@ export interface OutboundDeps {
   queueLifetimeMs: number;
   /** A message that could not be built is recorded where `npm run cli -- queue errors` shows it. */
   recordError: (e: { userId: string; messageId: string; reason: string }) => Promise<void>;
+  /** The outgoing spam check (content checks and the global model), or null when none runs. */
+  scoreOutbound: ((raw: Buffer, mail: ParsedMail) => Promise<(SpamOutcome & { threshold: number }) | null>) | null;
 }
 
 class BuildError extends Error {}
@@ -110,6 +114,9 @@ export async function prepareOutbound(entry: OutboundEntry, deps: OutboundDeps):
   const key = await deps.directory.dkimKey(domain);
   if (key) deliveredRaw = await signDkim(deliveredRaw, key);
   const mail = await parseMail(sentRaw);
+  const spam = deps.scoreOutbound ? await deps.scoreOutbound(deliveredRaw, mail) : null;
+  const after = draftId ? async () => (await discardDraft(deps.shards.get(meta.shard), meta.userId, draftId))?.events ?? [] : undefined;
+  if (spam?.spam) return heldAsSpam(entry, sentRaw, mail, spam, deps, after);
 
   const filings: PreparedFiling[] = [
     filingOf(mail, { userId: meta.userId, shard: meta.shard, messageId: meta.messageId, folderRole: "sent", seen: true, receivedAt: entry.receivedAt, size: sentRaw.length, rawIndex: 0 }),
@@ -153,6 +160,32 @@ export async function prepareOutbound(entry: OutboundEntry, deps: OutboundDeps):
     filings,
     attachments: mail.attachments,
     deliveries,
-    after: draftId ? async () => (await discardDraft(deps.shards.get(meta.shard), meta.userId, draftId))?.events ?? [] : undefined,
+    after,
+  };
+}
+
+/** An outgoing message the spam check holds: nothing leaves; the Sent copy records why (keyword
+ * $Held and its score) and a notice in the sender's inbox says what the filter found. */
+async function heldAsSpam(entry: OutboundEntry, sentRaw: Buffer, mail: ParsedMail, spam: SpamOutcome & { threshold: number }, deps: OutboundDeps, after: Prepared["after"]): Promise<Prepared> {
+  const { meta } = entry;
+  deps.log.info("pipeline: outgoing message held as spam", { id: meta.messageId, userId: meta.userId, score: spam.score, tests: spam.tests });
+  const notice = await buildHeldNotice({
+    hostname: deps.hostname,
+    sender: meta.sender,
+    originalSubject: mail.subject,
+    originalMessageId: mail.messageIdHeader,
+    score: spam.score,
+    threshold: spam.threshold,
+    tests: spam.tests,
+    date: new Date(entry.receivedAt),
+  });
+  const sent = filingOf(mail, { userId: meta.userId, shard: meta.shard, messageId: meta.messageId, folderRole: "sent", seen: true, receivedAt: entry.receivedAt, size: sentRaw.length, rawIndex: 0 });
+  const noticeFiling = filingOf(await parseMail(notice), { userId: meta.userId, shard: meta.shard, messageId: deliveryMessageId(entry.id, entry.receivedAt, `${meta.userId}/held`), folderRole: "inbox", seen: false, receivedAt: entry.receivedAt, size: notice.length, rawIndex: 1 });
+  return {
+    raws: [sentRaw, notice],
+    filings: [{ ...sent, keywords: ["$Held"], spam: { score: spam.score, tests: spam.tests } }, noticeFiling],
+    attachments: mail.attachments,
+    deliveries: [],
+    after,
   };
 }

@@ -3,11 +3,19 @@
 import type { SpoolEntry } from "../spool/spool.ts";
 import type { AuthVerdict } from "./auth-verdict.ts";
 
-export interface InboundRecipient {
+export type InboundRecipient = LocalRecipient | ReturnedRecipient;
+
+export interface LocalRecipient {
   /** As given in RCPT TO. */
   address: string;
   userId: string;
   shard: string;
+}
+
+/** An SRS address of ours (a bounce of mail a user forwarded): relayed to the original sender. */
+export interface ReturnedRecipient {
+  address: string;
+  returnTo: string;
 }
 
 export interface InboundMeta {

@@ -47,13 +47,12 @@ export const dkimKeys = sqliteTable("dkim_keys", {
   createdAt: integer("created_at").notNull(),
 });
 
-/** The region's global spam model, trained by every user's reports: token → messages counted.
- * The row with token "" holds the totals (messages trained as spam and as ham). The pipeline keeps it
- * in memory and reads rows changed since its last look (updated_at). */
+/** The region's global spam model, trained by every user's reports: token (hash) → messages counted.
+ * The pipeline keeps it in memory and reads rows changed since its last look (updated_at). */
 export const spamModel = sqliteTable(
   "spam_model",
   {
-    token: text("token").primaryKey(),
+    token: integer("token").primaryKey(),
     spam: integer("spam").notNull().default(0),
     ham: integer("ham").notNull().default(0),
     updatedAt: integer("updated_at").notNull(),
@@ -61,4 +60,12 @@ export const spamModel = sqliteTable(
   (t) => [index("spam_model_by_update").on(t.updatedAt)],
 );
 
-export const directorySchema = { domains, domainAliases, users, aliases, dkimKeys, spamModel };
+/** The global model's totals: how many messages were trained as spam and as ham (one row, id 1). */
+export const spamTotals = sqliteTable("spam_totals", {
+  id: integer("id").primaryKey(),
+  nspam: integer("nspam").notNull().default(0),
+  nham: integer("nham").notNull().default(0),
+  updatedAt: integer("updated_at").notNull(),
+});
+
+export const directorySchema = { domains, domainAliases, users, aliases, dkimKeys, spamModel, spamTotals };

@@ -45,6 +45,11 @@ export class Directory {
     return this.#database.db;
   }
 
+  /** The region's shared tables that are not the directory proper (the global spam model). */
+  get database(): Database<typeof directorySchema>["db"] {
+    return this.#database.db;
+  }
+
   close(): void {
     this.#database.client.close();
   }

@@ -206,6 +206,13 @@ async function findMessage(shard: ShardDatabase, userId: string, messageId: stri
   return row ?? null;
 }
 
+/** The folder a message of the user's is in, or null when there is no such message. */
+export async function getMessageFolder(shard: ShardDatabase, userId: string, messageId: string): Promise<string | null> {
+  if (!isUuidv7(messageId)) return null;
+  const [row] = await shard.db.select({ folderId: messages.folderId }).from(messages).where(and(eq(messages.userId, userId), eq(messages.messageId, messageId)));
+  return row?.folderId ?? null;
+}
+
 function notFoundMessage(messageId: string): ProblemError {
   return new ProblemError("notFound", `No message ${messageId}.`);
 }

@@ -194,7 +194,8 @@ export const spamTokens = sqliteTable(
   "spam_tokens",
   {
     userId: text("user_id").notNull(),
-    token: text("token").notNull(),
+    /** A token's hash (the classifier hashes words, header pieces and URL parts to 32 bits). */
+    token: integer("token").notNull(),
     spam: integer("spam").notNull().default(0),
     ham: integer("ham").notNull().default(0),
   },

@@ -131,6 +131,22 @@ export const operations: OperationSpec[] = [
     responses: { 200: { description: "What happened to it.", content: json("DeleteResult") } },
     problems: ["notFound"],
   },
+  {
+    method: "post", path: "/api/v1/messages/{id}/report-spam", operationId: "reportSpam", tag: "Mailbox", access: "mail.manage",
+    summary: "Report spam: move to Junk and teach the spam filter",
+    description: "The user's own filter learns the message as spam (and the service's global one does too). Reporting the same message again changes nothing. Moving a message into Junk with PATCH teaches the same.",
+    params: [idParam("message")],
+    responses: { 200: { description: "The message as it is now.", content: json("MessageSummary") } },
+    problems: ["notFound"],
+  },
+  {
+    method: "post", path: "/api/v1/messages/{id}/not-spam", operationId: "reportNotSpam", tag: "Mailbox", access: "mail.manage",
+    summary: "Not spam: move out of Junk to the inbox and teach the spam filter",
+    description: "Takes back an earlier spam lesson about this message and learns it as wanted mail. A message outside Junk stays where it is.",
+    params: [idParam("message")],
+    responses: { 200: { description: "The message as it is now.", content: json("MessageSummary") } },
+    problems: ["notFound"],
+  },
   // ── filters ──
   {
     method: "get", path: "/api/v1/filters", operationId: "getFilters", tag: "Filters", access: "mail.read",

@@ -79,4 +79,7 @@ export const mailboxRoutes = new Hono()
     const id = messageId(c);
     return forward(c, "PATCH", `/messages/${id}`, await jsonBody(c, MessagePatch));
   })
-  .delete("/messages/:id", (c) => forward(c, "DELETE", `/messages/${messageId(c)}`));
+  .delete("/messages/:id", (c) => forward(c, "DELETE", `/messages/${messageId(c)}`))
+  // Gmail's "Report spam" / "Not spam": the move and the spam filter's lesson in one call.
+  .post("/messages/:id/report-spam", (c) => forward(c, "POST", `/messages/${messageId(c)}/report-spam`))
+  .post("/messages/:id/not-spam", (c) => forward(c, "POST", `/messages/${messageId(c)}/not-spam`));

@@ -1,9 +1,10 @@
 // A user's mailbox, as the edge's /api/v1 routes need it. The user and shard were resolved from
 // the signed path by the app's middleware. Changes answer with the user's seq after them.
-import { Hono } from "hono";
+import { Hono, type Context } from "hono";
 import { FolderRef, Id, MessagePatch, PageQuery } from "../../../../shared/api.ts";
 import { ProblemError } from "../../../../shared/problem.ts";
-import { deleteMessage, getAccount, getAttachment, getMessage, listFolders, listMessages, updateMessage } from "../../store/mailbox.ts";
+import { folderRole, trainMessage, verdictOfMove, type TrainingDeps } from "../../spam-training.ts";
+import { deleteMessage, getAccount, getMessageFolder, getAttachment, getMessage, listFolders, listMessages, updateMessage } from "../../store/mailbox.ts";
 import { getThread } from "../../store/threads.ts";
 import { answerChange, type PublishEvents } from "../change.ts";
 import { parseBody, parseQuery } from "../validate.ts";
@@ -14,7 +15,21 @@ function pathId(value: string, what: string): string {
   return value;
 }
 
-export function mailboxRoutes(deps: { publishEvents: PublishEvents }): Hono {
+export function mailboxRoutes(deps: { publishEvents: PublishEvents } & TrainingDeps): Hono {
+  /** A move into or out of Junk teaches the spam filter, after the move itself committed; should
+   * learning fail, the move stands and the failure is logged. */
+  const moveAndLearn = async (c: Context, id: string, patch: MessagePatch) => {
+    const shard = c.get("shard");
+    const userId = c.get("user").id;
+    const before = patch.folderId !== undefined ? await getMessageFolder(shard, userId, id) : null;
+    const change = await updateMessage(shard, userId, id, patch);
+    if (before !== null && change.value.folderId !== before) {
+      const verdict = verdictOfMove(await folderRole(shard, userId, before), await folderRole(shard, userId, change.value.folderId));
+      if (verdict) await trainMessage(deps, shard, userId, id, verdict).catch((err: unknown) => deps.log.error("spam training failed", { err, userId, id }));
+    }
+    return change;
+  };
+
   const app = new Hono();
 
   app.get("/account", async (c) => {
@@ -39,7 +54,25 @@ export function mailboxRoutes(deps: { publishEvents: PublishEvents }): Hono {
   app.patch("/messages/:id", async (c) => {
     const id = pathId(c.req.param("id"), "message");
     const patch = parseBody(c, MessagePatch);
-    return answerChange(c, await updateMessage(c.get("shard"), c.get("user").id, id, patch), deps.publishEvents);
+    return answerChange(c, await moveAndLearn(c, id, patch), deps.publishEvents);
+  });
+
+  // Gmail's "Report spam" and "Not spam": the move and the lesson in one call.
+  app.post("/messages/:id/report-spam", async (c) => {
+    const id = pathId(c.req.param("id"), "message");
+    return answerChange(c, await moveAndLearn(c, id, { folderId: "junk" }), deps.publishEvents);
+  });
+
+  app.post("/messages/:id/not-spam", async (c) => {
+    const id = pathId(c.req.param("id"), "message");
+    const shard = c.get("shard");
+    const userId = c.get("user").id;
+    const folderId = await getMessageFolder(shard, userId, id);
+    if (folderId === null) throw new ProblemError("notFound", `No message ${id}.`);
+    // Out of Junk to the inbox; a message elsewhere stays where it is and is learned as ham.
+    if ((await folderRole(shard, userId, folderId)) === "junk") return answerChange(c, await moveAndLearn(c, id, { folderId: "inbox" }), deps.publishEvents);
+    await trainMessage(deps, shard, userId, id, "ham");
+    return answerChange(c, await updateMessage(shard, userId, id, {}), deps.publishEvents);
   });
 
   app.delete("/messages/:id", async (c) => {

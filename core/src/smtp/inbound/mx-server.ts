@@ -18,7 +18,7 @@ import { receiveMessage, traceHeaders } from "./data.ts";
 import { checkRecipient } from "./rcpt.ts";
 
 export interface MxDeps {
-  config: Pick<Config, "hostname" | "maxMessageBytes" | "smtp">;
+  config: Pick<Config, "hostname" | "maxMessageBytes" | "smtp" | "protection">;
   directory: Directory;
   shards: Shards;
   spool: Spool<SpoolMeta>;
@@ -61,7 +61,7 @@ export function createMxServer(deps: MxDeps): SMTPServer {
     logger: false,
 
     onRcptTo(address: SMTPServerAddress, session: SMTPServerSession, callback: (err?: Error | null) => void) {
-      checkRecipient(deps, address.address, declaredSize(session)).then(
+      checkRecipient({ ...deps, srsSecret: config.protection.srsSecret }, address.address, declaredSize(session)).then(
         (verdict) => {
           if (!verdict.accept) return callback(smtpError(verdict.reply));
           const list = accepted.get(session.envelope) ?? [];

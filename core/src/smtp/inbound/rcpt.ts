@@ -5,11 +5,12 @@ import type { Directory } from "../../store/directory.ts";
 import type { Shards } from "../../store/shards.ts";
 import type { InboundRecipient } from "../../pipeline/spool-entry.ts";
 import { replies, type SmtpReply } from "../reply.ts";
+import { srsReverse } from "../srs.ts";
 
 export type RcptVerdict = { accept: true; recipient: InboundRecipient } | { accept: false; reply: SmtpReply };
 
 export async function checkRecipient(
-  deps: { directory: Directory; shards: Shards },
+  deps: { directory: Directory; shards: Shards; srsSecret: string },
   address: string,
   /** The SIZE the client declared at MAIL FROM (RFC 1870), 0 when it did not. */
   declaredSize: number,
@@ -20,8 +21,13 @@ export async function checkRecipient(
       return { accept: false, reply: replies.badAddress(address) };
     case "not-local":
       return { accept: false, reply: replies.relayDenied(address) };
-    case "unknown-user":
+    case "unknown-user": {
+      // A bounce (or answer) to a sender address our forwarding rewrote: it goes back to the
+      // original sender. A forged or expired one is refused like any unknown address.
+      const reversed = /^SRS[01][=+-]/i.test(address) ? srsReverse(address, { secret: deps.srsSecret }) : null;
+      if (reversed?.ok) return { accept: true, recipient: { address, returnTo: reversed.address } };
       return { accept: false, reply: replies.unknownUser(address) };
+    }
     case "user": {
       const { user } = resolution;
       const usage = await getUsage(deps.shards.get(user.shard), user.id);
