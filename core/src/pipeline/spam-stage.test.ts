@@ -10,6 +10,7 @@ import { startSmtpSink, type SmtpSink } from "../../../test/support/smtp-sink.ts
 import { storedRaw } from "../../../test/support/stored-raw.ts";
 import { startTempCore, type TempCore } from "../../../test/support/temp-core.ts";
 import { getMessage, listMessages } from "../store/mailbox.ts";
+import { spamTotals } from "../store/directory-schema.ts";
 import { learnGlobal } from "../store/spam-model.ts";
 import { parseMail } from "./parse.ts";
 import { learnDelta, type BayesDelta } from "./spam/bayes-model.ts";
@@ -37,8 +38,8 @@ async function find(user: { id: string; shard: string }, subject: string) {
 
 async function counts(user: { id: string; shard: string }) {
   const box = await core.shards.get(user.shard).client.execute({ sql: "SELECT bayes_spam, bayes_ham FROM mailboxes WHERE user_id = ?", args: [user.id] });
-  const global = await core.directory.database.$client.execute("SELECT nspam, nham FROM spam_totals WHERE id = 1");
-  return { user: [box.rows[0]!.bayes_spam, box.rows[0]!.bayes_ham], global: global.rows[0] ? [global.rows[0].nspam, global.rows[0].nham] : [0, 0] };
+  const [global] = await core.directory.database.select().from(spamTotals);
+  return { user: [Number(box.rows[0]!.bayes_spam), Number(box.rows[0]!.bayes_ham)], global: global ? [global.nspam, global.nham] : [0, 0] };
 }
 
 beforeAll(async () => {
@@ -82,14 +83,14 @@ describe("learning from the user", () => {
     const reported = await call("POST", `/internal/v1/users/${alice.id}/messages/${message.id}/report-spam`);
     expect(reported.status).toBe(200);
     expect((await find(alice, "cheap watches"))!.folder).toBe("junk");
-    expect(await counts(alice)).toEqual({ user: [Number(before.user[0]) + 1, before.user[1]], global: [Number(before.global[0]) + 1, before.global[1]] });
+    expect(await counts(alice)).toEqual({ user: [before.user[0]! + 1, before.user[1]], global: [before.global[0]! + 1, before.global[1]] });
     // Reported again (or moved to Junk again): counted once.
     expect((await call("POST", `/internal/v1/users/${alice.id}/messages/${message.id}/report-spam`)).status).toBe(200);
-    expect((await counts(alice)).user).toEqual([Number(before.user[0]) + 1, before.user[1]]);
+    expect((await counts(alice)).user).toEqual([before.user[0]! + 1, before.user[1]]);
     // "Not spam": back to the inbox; the spam lesson is taken back and a ham one learned.
     expect((await call("POST", `/internal/v1/users/${alice.id}/messages/${message.id}/not-spam`)).status).toBe(200);
     expect((await find(alice, "cheap watches"))!.folder).toBe("inbox");
-    expect(await counts(alice)).toEqual({ user: [before.user[0], Number(before.user[1]) + 1], global: [before.global[0], Number(before.global[1]) + 1] });
+    expect(await counts(alice)).toEqual({ user: [before.user[0], before.user[1]! + 1], global: [before.global[0], before.global[1]! + 1] });
   });
 
   it("a move into Junk through PATCH teaches too; another user's message is 404", async () => {
@@ -97,7 +98,7 @@ describe("learning from the user", () => {
     const { message } = (await find(alice, "weight loss"))!;
     const before = await counts(alice);
     expect((await call("PATCH", `/internal/v1/users/${alice.id}/messages/${message.id}`, { folderId: "junk" })).status).toBe(200);
-    expect((await counts(alice)).user[0]).toBe(Number(before.user[0]) + 1);
+    expect((await counts(alice)).user[0]).toBe(before.user[0]! + 1);
     expect((await call("POST", `/internal/v1/users/${bob.id}/messages/${message.id}/report-spam`)).status).toBe(404);
   });
 
