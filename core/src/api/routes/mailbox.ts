@@ -57,10 +57,19 @@ export function mailboxRoutes(deps: { publishEvents: PublishEvents } & TrainingD
     return answerChange(c, await moveAndLearn(c, id, patch), deps.publishEvents);
   });
 
-  // Gmail's "Report spam" and "Not spam": the move and the lesson in one call.
+  // Gmail's "Report spam" and "Not spam": the move and the lesson in one call. Unlike a move, the
+  // lesson is given even when the message is already where it belongs (the filter junked it, and
+  // the user agrees); each message still counts once.
+  const learn = async (c: Context, id: string, verdict: "spam" | "ham") => {
+    const userId = c.get("user").id;
+    await trainMessage(deps, c.get("shard"), userId, id, verdict).catch((err: unknown) => deps.log.error("spam training failed", { err, userId, id }));
+  };
+
   app.post("/messages/:id/report-spam", async (c) => {
     const id = pathId(c.req.param("id"), "message");
-    return answerChange(c, await moveAndLearn(c, id, { folderId: "junk" }), deps.publishEvents);
+    const change = await updateMessage(c.get("shard"), c.get("user").id, id, { folderId: "junk" });
+    await learn(c, id, "spam");
+    return answerChange(c, change, deps.publishEvents);
   });
 
   app.post("/messages/:id/not-spam", async (c) => {
@@ -69,10 +78,10 @@ export function mailboxRoutes(deps: { publishEvents: PublishEvents } & TrainingD
     const userId = c.get("user").id;
     const folderId = await getMessageFolder(shard, userId, id);
     if (folderId === null) throw new ProblemError("notFound", `No message ${id}.`);
-    // Out of Junk to the inbox; a message elsewhere stays where it is and is learned as ham.
-    if ((await folderRole(shard, userId, folderId)) === "junk") return answerChange(c, await moveAndLearn(c, id, { folderId: "inbox" }), deps.publishEvents);
-    await trainMessage(deps, shard, userId, id, "ham");
-    return answerChange(c, await updateMessage(shard, userId, id, {}), deps.publishEvents);
+    // Out of Junk to the inbox; a message elsewhere stays where it is.
+    const change = await updateMessage(shard, userId, id, (await folderRole(shard, userId, folderId)) === "junk" ? { folderId: "inbox" } : {});
+    await learn(c, id, "ham");
+    return answerChange(c, change, deps.publishEvents);
   });
 
   app.delete("/messages/:id", async (c) => {
