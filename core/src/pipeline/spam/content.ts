@@ -49,7 +49,7 @@ export function isPublicIpHost(host: string): boolean {
 
 // Styles that keep text from being seen. Text hidden this way is written for filters, not readers
 // (Bayes poisoning), except a short preview line, which display:none hides in many newsletters.
-const INVISIBLE = /display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*(?:0|[01](?:\.\d+)?(?:px|pt)|0?\.\d+(?:em|rem))\s*(?:;|$)/i;
+const INVISIBLE = /display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*(?:0|[01](?:\.\d+)?(?:px|pt)|0?\.\d+(?:em|rem))\s*(?:[;"']|$)/i;
 const WHITE_TEXT = /(?:^|[^-])color\s*:\s*(?:#fff\b|#ffffff\b|white\b)|\bcolor\s*=\s*["']?(?:#?ffffff|white)\b/i;
 // A background that is not white: white text over it may be readable.
 const COLOURED_BACKGROUND = /(?:bgcolor\s*=\s*["']?|background(?:-color)?\s*:\s*)(?!["']?(?:#fff\b|#ffffff\b|white\b|transparent\b|none\b))|background\s*=|url\(/i;
