@@ -60,3 +60,16 @@ describe("spamHeaders", () => {
     expect(text.endsWith("\r\n")).toBe(true);
   });
 });
+
+describe("hostile input", () => {
+  it("scores a megabyte of unclosed comments, styles, anchors and punctuation quickly", async () => {
+    const html = `<html><body>${"<!-- <style> <a href=x> <div style='display:none'> !!!!".repeat(20_000)}${"!".repeat(100_000)}x</body></html>`;
+    const raw = rfc822({ "Content-Type": "text/html", Subject: `${"!a".repeat(400)}` }, html);
+    // The parsed form is set directly: this is about the checks, not the MIME parser.
+    const input = await spamInput(rfc822({ "Content-Type": "text/html" }, "<p>x</p>"));
+    const hostile = { ...input, raw, mail: { ...input.mail, subject: "!a".repeat(400), html, text: null } };
+    const started = performance.now();
+    await scoreMessage(hostile, at);
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
+});
