@@ -9,10 +9,10 @@ import { parseArgs } from "node:util";
 import { parseMail, type ParsedMail } from "../core/src/pipeline/parse.ts";
 import { BayesModel } from "../core/src/pipeline/spam/bayes-model.ts";
 import { messageTokens } from "../core/src/pipeline/spam/bayes.ts";
-import { firstField, readHeaderFields } from "../core/src/pipeline/spam/header-fields.ts";
 import type { SpamInput } from "../core/src/pipeline/spam/input.ts";
 import { scoreMessage, type SpamResult } from "../core/src/pipeline/spam/score.ts";
 import { corpusFiles, readCorpusMessage } from "../test/support/corpus.ts";
+import { arrivalTime, corpusRaw } from "../test/support/spam-message.ts";
 
 const { values: args } = parseArgs({ options: { verbose: { type: "boolean", default: false } } });
 const FOLDS = 4;
@@ -22,22 +22,9 @@ interface Sample {
   kind: "ham" | "spam";
   raw: Buffer;
   mail: ParsedMail;
-  /** When the message was received: see receivedAt(). */
+  /** When the message arrived: see arrivalTime(). */
   receivedAt: number;
   tokens: number[];
-}
-
-// The corpus was collected by fetching mail from other mailboxes, some of it weeks after it was
-// delivered: the newest Received header is the collector's, not when the mail arrived. The oldest
-// dated Received header (the first hop) stands for the time of arrival; without one, the Date.
-function receivedAt(raw: Buffer): number {
-  const fields = readHeaderFields(raw);
-  const stamps = fields
-    .filter((f) => f.name === "received")
-    .map((f) => Date.parse(f.value.slice(f.value.lastIndexOf(";") + 1)))
-    .filter(Number.isFinite);
-  const date = Date.parse(firstField(fields, "date") ?? "");
-  return stamps.at(-1) ?? (Number.isFinite(date) ? date : Date.now());
 }
 
 const median = (xs: number[]) => {
@@ -52,11 +39,11 @@ const parseTimes: number[] = [];
 for (const file of corpusFiles()) {
   const m = readCorpusMessage(file);
   // As the message would be stored after SMTP: CRLF line ends.
-  const raw = Buffer.from(m.raw.toString("latin1").replace(/\r?\n/g, "\r\n"), "latin1");
+  const raw = corpusRaw(m);
   const t = performance.now();
   const mail = await parseMail(raw);
   parseTimes.push(performance.now() - t);
-  samples.push({ file, kind: m.kind, raw, mail, receivedAt: receivedAt(raw), tokens: messageTokens(raw, mail) });
+  samples.push({ file, kind: m.kind, raw, mail, receivedAt: arrivalTime(raw), tokens: messageTokens(raw, mail) });
 }
 const hamTotal = samples.filter((s) => s.kind === "ham").length;
 console.log(`corpus: ${samples.length} messages (${hamTotal} ham, ${samples.length - hamTotal} spam), loaded and parsed in ${((performance.now() - loadStart) / 1000).toFixed(1)} s`);

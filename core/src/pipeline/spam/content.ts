@@ -3,6 +3,7 @@
 // scores and thresholds that an ordinary newsletter stays under.
 import { addressDomain, orgDomain } from "./domains.ts";
 import type { Check, CheckContext, Hit } from "./input.ts";
+import { publicIpv4 } from "./ipv4.ts";
 import { stripTags } from "./links.ts";
 
 function subjectHits(subject: string): Hit[] {
@@ -11,7 +12,7 @@ function subjectHits(subject: string): Hit[] {
   const upper = subject.replace(/[^\p{Lu}]/gu, "").length;
   // Short subjects ("RE: FYI", "NASA") are often capitals for good reason.
   if (letters.length >= 10 && upper / letters.length >= 0.8) hits.push({ name: "SUBJ_ALL_CAPS", score: 0.8 });
-  if (/!{3,}|(?:!.*){4,}/.test(subject)) hits.push({ name: "SUBJ_EXCLAIM", score: 0.6 });
+  if (subject.includes("!!!") || subject.split("!").length > 4) hits.push({ name: "SUBJ_EXCLAIM", score: 0.6 });
   return hits;
 }
 
@@ -38,18 +39,14 @@ function linkHits(ctx: CheckContext, fromDomain: string | null): Hit[] {
   return hits;
 }
 
-/** A literal IPv4 host (dotted, or a single decimal number) outside private and loopback ranges. */
+/** A literal public IPv4 host: dotted, or the single decimal number browsers also accept. */
 export function isPublicIpHost(host: string): boolean {
-  if (/^\d{8,10}$/.test(host)) return true;
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(host);
-  if (!m) return false;
-  const [a, b] = [Number(m[1]), Number(m[2])];
-  return !(a === 10 || a === 127 || a === 0 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 169 && b === 254));
+  return /^\d{8,10}$/.test(host) || publicIpv4(host) !== null;
 }
 
 // Styles that keep text from being seen. Text hidden this way is written for filters, not readers
 // (Bayes poisoning), except a short preview line, which display:none hides in many newsletters.
-const INVISIBLE = /display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*(?:0|[01](?:\.\d+)?(?:px|pt)|0?\.\d+(?:em|rem))\s*(?:;|$)/i;
+const INVISIBLE = /display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*(?:0|[01](?:\.\d+)?(?:px|pt)|0?\.\d+(?:em|rem))\s*(?:[;"']|$)/i;
 const WHITE_TEXT = /(?:^|[^-])color\s*:\s*(?:#fff\b|#ffffff\b|white\b)|\bcolor\s*=\s*["']?(?:#?ffffff|white)\b/i;
 // A background that is not white: white text over it may be readable.
 const COLOURED_BACKGROUND = /(?:bgcolor\s*=\s*["']?|background(?:-color)?\s*:\s*)(?!["']?(?:#fff\b|#ffffff\b|white\b|transparent\b|none\b))|background\s*=|url\(/i;
@@ -67,8 +64,10 @@ function hiddenTextHits(html: string): Hit[] {
     const whitens = whiteIsHidden && WHITE_TEXT.test(attrs);
     if (!hides && !whitens) continue;
     const start = m.index + m[0].length;
-    const close = lower.indexOf(`</${m[1]!.toLowerCase()}`, start);
-    const inner = html.slice(start, close === -1 ? start + 2000 : Math.min(close, start + 5000));
+    // The element's text, up to its closing tag, looked for within a bounded window.
+    const window = lower.slice(start, start + 5000);
+    const close = window.indexOf(`</${m[1]!.toLowerCase()}`);
+    const inner = html.slice(start, start + (close === -1 ? 2000 : close));
     const letters = stripTags(inner).replace(/[^\p{L}]/gu, "").length;
     if (hides) invisible += letters;
     else white += letters;

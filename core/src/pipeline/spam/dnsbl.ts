@@ -3,6 +3,7 @@
 // is slow or broken must never hold up or fail a message: errors and timeouts are "not listed".
 import type { Resolver } from "node:dns/promises";
 import type { Check, Hit } from "./input.ts";
+import { publicIpv4 } from "./ipv4.ts";
 
 export interface DnsblZone {
   zone: string;
@@ -24,13 +25,7 @@ const DEFAULT_TIMEOUT_MS = 2000;
 /** The query label for an IPv4 address ("192.0.2.1" → "1.2.0.192"), or null for anything a list
  * cannot know: IPv6, private, loopback and link-local addresses. */
 export function reversedIpv4(address: string): string | null {
-  const m = /^(?:::ffff:)?(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/i.exec(address);
-  if (!m) return null;
-  const octets = m.slice(1, 5).map(Number);
-  if (octets.some((o) => o > 255)) return null;
-  const [a, b] = octets as [number, number, number, number];
-  if (a === 10 || a === 127 || a === 0 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 169 && b === 254)) return null;
-  return octets.reverse().join(".");
+  return publicIpv4(address)?.reverse().join(".") ?? null;
 }
 
 export function dnsblHitName(zone: string): string {

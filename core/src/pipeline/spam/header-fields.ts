@@ -24,6 +24,8 @@ export function headerEnd(raw: Buffer): number {
   return limit;
 }
 
+const FIELD_NAME = /^[!-9;-~]+$/;
+
 export function readHeaderFields(raw: Buffer): HeaderField[] {
   const lines = raw.subarray(0, headerEnd(raw)).toString("utf8").split(/\r?\n/);
   const fields: HeaderField[] = [];
@@ -40,10 +42,15 @@ export function readHeaderFields(raw: Buffer): HeaderField[] {
       continue;
     }
     const colon = line.indexOf(":");
-    // A line without a colon is not a field (mbox "From " lines, garbage); it is skipped.
-    if (colon <= 0) continue;
+    const name = colon > 0 ? line.slice(0, colon).trimEnd() : "";
+    // A field name is printable ASCII without spaces (RFC 5322 2.2): anything else (an mbox "From "
+    // line, garbage) is not a field and is skipped.
     flush();
-    current = { name: line.slice(0, colon).trim().toLowerCase(), parts: [line.slice(colon + 1)] };
+    if (!FIELD_NAME.test(name)) {
+      current = null;
+      continue;
+    }
+    current = { name: name.toLowerCase(), parts: [line.slice(colon + 1)] };
   }
   flush();
   return fields;

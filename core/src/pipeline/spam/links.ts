@@ -41,9 +41,10 @@ export function htmlAnchors(html: string): Link[] {
       const href = HREF.exec(html.slice(at, tagEnd));
       if (href) {
         const url = (href[1] ?? href[2] ?? href[3] ?? "").trim();
-        const close = lower.indexOf("</a", tagEnd);
-        const textEnd = close === -1 ? tagEnd + 1 : Math.min(close, tagEnd + 1 + MAX_ANCHOR_TEXT);
-        links.push({ url, host: linkHost(url), text: stripTags(html.slice(tagEnd + 1, textEnd)) });
+        // The anchor's text, up to </a>, looked for within a bounded window.
+        const close = lower.slice(tagEnd + 1, tagEnd + 1 + MAX_ANCHOR_TEXT).indexOf("</a");
+        const text = html.slice(tagEnd + 1, tagEnd + 1 + (close === -1 ? MAX_ANCHOR_TEXT : close));
+        links.push({ url, host: linkHost(url), text: stripTags(text) });
       }
     }
     at = lower.indexOf("<a", tagEnd);

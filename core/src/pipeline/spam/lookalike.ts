@@ -70,8 +70,8 @@ export function oneEditApart(a: string, b: string): boolean {
   return a.length > b.length ? a.slice(i + 1) === b.slice(i) : a.slice(i) === b.slice(i + 1);
 }
 
-// Edit-distance look-alikes of short labels are mostly other real names ("dhs" vs "dhl").
-const MIN_EDIT_LENGTH = 5;
+// Edit-distance look-alikes of short labels are mostly other real names ("ample" vs "apple").
+const MIN_EDIT_LENGTH = 6;
 
 function imitates(label: string, target: string): boolean {
   if (label === target) return false;

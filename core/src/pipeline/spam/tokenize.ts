@@ -43,10 +43,18 @@ export function hashToken(token: string): number {
   return h >>> 0;
 }
 
+// Longer than this, a "word" is a blob (base64, a URL with its query): summarized, not read.
+const MAX_RAW_WORD = 200;
+
 function addWords(out: string[], prefix: string, text: string): void {
   for (const raw of text.split(/\s+/)) {
-    const cjk = raw.match(CJK);
+    const cjk = raw.length > 1 ? raw.slice(0, 4000).match(CJK) : null;
     if (cjk) for (let i = 0; i + 1 < cjk.length; i++) out.push(`${prefix}cjk:${cjk[i]}${cjk[i + 1]}`);
+    if (raw.length > MAX_RAW_WORD) {
+      if (/^(?:https?:\/\/|www\.)/i.test(raw)) addUrl(out, raw.slice(0, 2000));
+      else out.push(`${prefix}skip:${raw[0]} ${raw.length > 1000 ? "1000+" : Math.floor(raw.length / 100) * 100}`);
+      continue;
+    }
     const word = raw.replace(EDGE_PUNCTUATION, "");
     if (word.length < MIN_WORD) continue;
     if (word.length <= MAX_WORD) out.push(prefix + word);
