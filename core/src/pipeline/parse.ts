@@ -6,6 +6,7 @@ import PostalMime, { type Address as PostalAddress, type Email } from "postal-mi
 import type { MailAddress } from "../../../shared/api.ts";
 import { limits } from "../../../shared/limits.ts";
 import { attachmentRisk, type AttachmentRisk } from "./attachment-risk.ts";
+import { htmlVisibleText } from "./html-text.ts";
 import { headerSection } from "./raw-message.ts";
 
 export interface ParsedAttachment {
@@ -55,22 +56,9 @@ const EXTENSIONS: Record<string, string> = {
   "application/zip": "zip",
 };
 
-/** HTML → plain text good enough for a snippet (search gets a proper extraction later). */
-export function htmlToText(html: string): string {
-  return html
-    .replace(/<(script|style|head)[^>]*>[\s\S]*?<\/\1>/gi, " ")
-    .replace(/<br\s*\/?>|<\/(p|div|li|tr|h\d)>/gi, "\n")
-    .replace(/<[^>]+>/g, " ")
-    .replace(/&nbsp;/gi, " ")
-    .replace(/&amp;/gi, "&")
-    .replace(/&lt;/gi, "<")
-    .replace(/&gt;/gi, ">")
-    .replace(/&quot;/gi, '"')
-    .replace(/&#39;|&apos;/gi, "'");
-}
-
 export function makeSnippet(text: string | null, html: string | null): string {
-  const source = text ?? (html ? htmlToText(html) : "");
+  // Linear in the HTML (spam HTML is hostile: a regex over unclosed <style> tags was quadratic).
+  const source = text ?? (html ? htmlVisibleText(html) : "");
   return source.replace(/\s+/g, " ").trim().slice(0, limits.snippetLength);
 }
 

@@ -36,9 +36,12 @@ export async function prepareInbound(entry: InboundEntry, deps: InboundDeps): Pr
   const quarantined = auth !== null && auth.dmarc === "fail" && (auth.dmarcPolicy === "quarantine" || auth.dmarcPolicy === "reject");
   const headers = headerLookup(entry.raw);
   const copies = new Map<string, Buffer>();
+  // Return-Path stays the first line (the final delivery's mark, RFC 5321 §4.4); the per-user lines
+  // go right below it.
+  const returnPathEnd = entry.raw.subarray(0, 12).toString("latin1").toLowerCase() === "return-path:" ? entry.raw.indexOf("\r\n") + 2 : 0;
   const withHeaders = (lines: string) => {
     let copy = copies.get(lines);
-    if (!copy) copies.set(lines, (copy = Buffer.concat([Buffer.from(lines, "utf8"), entry.raw])));
+    if (!copy) copies.set(lines, (copy = Buffer.concat([entry.raw.subarray(0, returnPathEnd), Buffer.from(lines, "utf8"), entry.raw.subarray(returnPathEnd)])));
     return copy;
   };
   const parts: Prepared[] = [];

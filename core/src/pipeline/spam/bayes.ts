@@ -80,7 +80,7 @@ export function classify(tokens: Iterable<number>, global: BayesModel, user?: Ba
     const f = (o.unknownStrength * o.unknownProb + n * p) / (o.unknownStrength + n);
     if (Math.abs(f - 0.5) >= o.minStrength) strengths.push(f);
   }
-  if (strengths.length === 0) return 0.5;
+  if (strengths.length < 5) return null;
   if (strengths.length > o.maxDiscriminators) {
     strengths.sort((a, b) => Math.abs(b - 0.5) - Math.abs(a - 0.5));
     strengths.length = o.maxDiscriminators;

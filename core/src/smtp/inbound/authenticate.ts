@@ -29,15 +29,16 @@ function dkimOf(results: { status?: { result?: string } }[]): AuthResult {
   return "none";
 }
 
-/** Drops header fields `Authentication-Results: <our authserv-id>; …` a sender put there to fake a
- * verdict (RFC 8601 §5: an MTA must remove such fields it did not add). */
+/** Drops header fields a sender put there to fake our verdicts: `Authentication-Results: <our
+ * authserv-id>; …` (RFC 8601 §5: an MTA must remove such fields it did not add) and the X-Spam-*
+ * fields our spam stage writes (a filter testing X-Spam-Status must read ours). */
 export function stripForgedResults(message: Buffer, authservId: string): Buffer {
   // latin1 maps bytes 1:1, so whatever the sender's header bytes are, the kept ones stay exact.
   const end = message.indexOf("\r\n\r\n");
   if (end === -1) return message;
   const fields = message.subarray(0, end + 2).toString("latin1").split(/\r\n(?![ \t])/);
   const ours = new RegExp(`^authentication-results:\\s*${authservId.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\s*(;|$)`, "i");
-  const kept = fields.filter((f) => !ours.test(f));
+  const kept = fields.filter((f) => !ours.test(f) && !/^x-spam-(score|status|flag|level|checker-version|report)\s*:/i.test(f));
   if (kept.length === fields.length) return message;
   return Buffer.concat([Buffer.from(kept.join("\r\n"), "latin1"), message.subarray(end + 2)]);
 }
