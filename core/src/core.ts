@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import { serve, type ServerType } from "@hono/node-server";
 import { createApiApp } from "./api/app.ts";
 import { createResolver } from "./dns.ts";
+import { cachedResolve } from "./dns-cache.ts";
 import { scanWithClamd } from "./pipeline/virus/clamd.ts";
 import type { Config } from "./config.ts";
 import { createLogger, setLogLevel, type Logger } from "./log.ts";
@@ -71,7 +72,7 @@ export async function startCore(config: Config): Promise<RunningCore> {
   const outbox = new Outbox({ spool, pipeline, shards });
 
   const resolver = createResolver(config.outbound.dnsServers);
-  const resolve = (name: string, rrtype: string) => resolver.resolve(name, rrtype);
+  const resolve = cachedResolve((name, rrtype) => resolver.resolve(name, rrtype));
   const clamd = config.protection.clamd;
   const scan = clamd ? (bytes: Uint8Array) => scanWithClamd(clamd, bytes, { timeoutMs: 30_000 }) : null;
   const mx = createMxServer({ config, directory, shards, spool, pipeline, resolve, scan, log: log.child({ part: "mx" }) });

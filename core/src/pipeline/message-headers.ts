@@ -5,7 +5,13 @@ import { splitMessage } from "./raw-message.ts";
 
 export type HeaderLookup = (name: string) => string[];
 
+/** Parsed on the first lookup: most deliveries run no filter and never ask. */
 export function headerLookup(raw: Buffer): HeaderLookup {
+  let fields: Map<string, string[]> | null = null;
+  return (name) => (fields ??= parseFields(raw)).get(name.toLowerCase()) ?? [];
+}
+
+function parseFields(raw: Buffer): Map<string, string[]> {
   const fields = new Map<string, string[]>();
   for (const field of splitMessage(raw).head.split(/\r\n(?![ \t])/)) {
     const colon = field.indexOf(":");
@@ -22,5 +28,5 @@ export function headerLookup(raw: Buffer): HeaderLookup {
     list.push(value);
     fields.set(name, list);
   }
-  return (name) => fields.get(name.toLowerCase()) ?? [];
+  return fields;
 }

@@ -51,7 +51,7 @@ export class SpamStage {
       localDomains: await this.#localDomains(),
     };
     const global = await this.#global.current();
-    const user = await userSpamModel(this.#o.shards.get(input.shard).db, input.userId, messageTokens(entry.raw, mail));
+    const user = await userSpamModel(this.#o.shards.get(input.shard).db, input.userId, () => messageTokens(entry.raw, mail));
     const result = await scoreMessage(spamInput, {
       bayes: { global, user },
       resolver: this.#o.resolver,

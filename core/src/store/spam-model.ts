@@ -85,12 +85,13 @@ export async function learnGlobal(directory: Directory, delta: BayesDelta, now =
   });
 }
 
-/** The user's own training on the tokens of one message, or null when they never trained. */
-export async function userSpamModel(q: Queryable, userId: string, tokens: number[]): Promise<BayesModel | null> {
+/** The user's own training on the tokens of one message, or null when they never trained (most
+ * users: then the message's tokens are not even worked out here). */
+export async function userSpamModel(q: Queryable, userId: string, tokens: () => number[]): Promise<BayesModel | null> {
   const [box] = await q.select({ nspam: mailboxes.bayesSpam, nham: mailboxes.bayesHam }).from(mailboxes).where(eq(mailboxes.userId, userId));
   if (!box || box.nspam + box.nham === 0) return null;
   const rows: { token: number; spam: number; ham: number }[] = [];
-  for (const part of chunks([...new Set(tokens)], ROWS_PER_STATEMENT)) {
+  for (const part of chunks([...new Set(tokens())], ROWS_PER_STATEMENT)) {
     rows.push(...(await q.select({ token: spamTokens.token, spam: spamTokens.spam, ham: spamTokens.ham }).from(spamTokens).where(and(eq(spamTokens.userId, userId), inArray(spamTokens.token, part)))));
   }
   return BayesModel.fromRows(box, rows);

@@ -123,7 +123,11 @@ export function bayesHits(probability: number): Hit[] {
 }
 
 export function bayesCheck(models: BayesModels, options: Partial<BayesOptions> = {}): Check {
+  const o = { ...DEFAULT_BAYES_OPTIONS, ...options };
   return (input, ctx) => {
+    // A model too young to speak gives no verdict: do not even cut the message into tokens.
+    const { global, user } = models;
+    if (global.nspam + (user?.nspam ?? 0) < o.minSpam || global.nham + (user?.nham ?? 0) < o.minHam) return [];
     const probability = classify(tokenHashes(tokenize(input, ctx)), models.global, models.user, options);
     return probability === null ? [] : bayesHits(probability);
   };

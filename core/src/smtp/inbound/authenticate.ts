@@ -7,7 +7,8 @@ import type { AuthResult, AuthVerdict } from "../../pipeline/auth-verdict.ts";
 import type { SmtpReply } from "../reply.ts";
 
 /** `dns.promises.resolve`'s shape, which mailauth calls for every lookup. */
-export type ResolveFn = (name: string, rrtype: string) => Promise<unknown>;
+export type { ResolveFn } from "../../dns-cache.ts";
+import type { ResolveFn } from "../../dns-cache.ts";
 
 export interface InboundAuth {
   verdict: AuthVerdict;
