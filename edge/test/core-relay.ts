@@ -2,10 +2,12 @@
 // has no address a Node process can reach, so the core (EDGE_URL) posts its signed event batches
 // here; tests fetch them and hand them, byte for byte with their signature headers, to SELF.
 // It also sends mail into the core over real SMTP for tests in workerd, which cannot open a socket
-// to a Node SMTP client library.
+// to a Node SMTP client library, and puts bytes into the core's local R2 (in production both tiers
+// share one bucket; the pool's workerd has a bucket of its own).
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import nodemailer from "nodemailer";
+import { httpBlobStore } from "../../core/src/store/local-r2.ts";
 
 export interface CapturedRequest {
   index: number;
@@ -15,13 +17,15 @@ export interface CapturedRequest {
   body: string;
 }
 
-export async function startCoreRelay(): Promise<{ url: string; setSmtpPort(port: number): void; close(): Promise<void> }> {
+export async function startCoreRelay(): Promise<{ url: string; setSmtpPort(port: number): void; setBlobsUrl(url: string): void; close(): Promise<void> }> {
   const captured: CapturedRequest[] = [];
   let smtpPort = 0;
+  let blobsUrl = "";
   const server = http.createServer(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
-    const body = Buffer.concat(chunks).toString("utf8");
+    const bytes = Buffer.concat(chunks);
+    const body = bytes.toString("utf8");
     const url = new URL(req.url ?? "/", "http://relay");
     const reply = (status: number, json: unknown) => {
       res.writeHead(status, { "content-type": "application/json" });
@@ -49,6 +53,11 @@ export async function startCoreRelay(): Promise<{ url: string; setSmtpPort(port:
         transport.close();
       }
     }
+    if (req.method === "PUT" && url.pathname === "/blob") {
+      const blobs = httpBlobStore(blobsUrl);
+      await blobs.put(url.searchParams.get("key")!, bytes);
+      return reply(200, { stored: bytes.length });
+    }
     reply(404, { error: "no such relay path" });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -57,6 +66,9 @@ export async function startCoreRelay(): Promise<{ url: string; setSmtpPort(port:
     url: `http://127.0.0.1:${port}`,
     setSmtpPort: (p) => {
       smtpPort = p;
+    },
+    setBlobsUrl: (u) => {
+      blobsUrl = u;
     },
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };

@@ -9,11 +9,13 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const relay = await startCoreRelay();
   const child = startChild([path.join(import.meta.dirname, "seeded-core.ts")], { EDGE_URL: relay.url });
   const [, json] = await child.waitFor(/READY (\{.*\})\n/);
-  const { coreUrl, signingSecret, smtpPort } = JSON.parse(json!) as { coreUrl: string; signingSecret: string; smtpPort: number };
+  const { coreUrl, signingSecret, smtpPort, blobsUrl, clamd } = JSON.parse(json!) as { coreUrl: string; signingSecret: string; smtpPort: number; blobsUrl: string; clamd: boolean };
   relay.setSmtpPort(smtpPort);
+  relay.setBlobsUrl(blobsUrl);
   project.provide("coreUrl", coreUrl);
   project.provide("signingSecret", signingSecret);
   project.provide("relayUrl", relay.url);
+  project.provide("clamd", clamd);
   return async () => {
     child.kill("SIGTERM");
     await child.exited;

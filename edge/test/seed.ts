@@ -14,6 +14,8 @@ export const seed = {
   erin: { address: "erin@example.test", password: "erin's rate limit" },
   /** Gets threaded mail in the thread tests only, so their listings hold nothing else. */
   ivy: { address: "ivy@example.test", password: "ivy's tangled threads" },
+  /** Gets spam and reports it in the protection tests only. */
+  judy: { address: "judy@example.test", password: "judy's junk folder" },
   /** The seeded core's SEND_DAILY_LIMIT (recipients per day). */
   sendDailyLimit: 40,
   /** The edge's MAX_MESSAGE_BYTES in these tests. */
@@ -34,5 +36,7 @@ declare module "vitest" {
     signingSecret: string;
     /** The relay between the seeded core and the worker (core-relay.ts). */
     relayUrl: string;
+    /** Whether the seeded core scans with a real clamd. */
+    clamd: boolean;
   }
 }

@@ -1,10 +1,18 @@
 // A real core for the edge tests, in its own Node process (the workerd project's module resolution
 // would give libSQL's web client). Prints `READY {json}` once the seed mail is filed; stops on SIGTERM.
 import nodemailer from "nodemailer";
+import { clamdMissing, startClamd } from "../../test/support/clamd.ts";
 import { startTempCore, TEST_SECRET } from "../../test/support/temp-core.ts";
 import { seed } from "./seed.ts";
 
-const core = await startTempCore({ SEND_DAILY_LIMIT: String(seed.sendDailyLimit), ...(process.env.EDGE_URL ? { EDGE_URL: process.env.EDGE_URL } : {}) });
+// A real clamd scans uploads where Debian's clamav-daemon is installed (.ci/run installs it); the
+// upload test says it is skipped where it is not.
+const clamd = clamdMissing ? null : await startClamd();
+const core = await startTempCore({
+  SEND_DAILY_LIMIT: String(seed.sendDailyLimit),
+  ...(process.env.EDGE_URL ? { EDGE_URL: process.env.EDGE_URL } : {}),
+  ...(clamd && clamd.address.kind === "tcp" ? { CLAMD_ADDRESS: `127.0.0.1:${clamd.address.port}` } : {}),
+});
 await core.addUser(seed.alice.address, seed.alice.password);
 await core.addUser(seed.bob.address, seed.bob.password);
 await core.addUser(seed.dora.address, seed.dora.password);
@@ -13,6 +21,7 @@ await core.addUser(seed.grace.address, seed.grace.password);
 await core.addUser(seed.henry.address, seed.henry.password);
 await core.addUser(seed.erin.address, seed.erin.password);
 await core.addUser(seed.ivy.address, seed.ivy.password);
+await core.addUser(seed.judy.address, seed.judy.password);
 const smtp = nodemailer.createTransport({ host: "127.0.0.1", port: core.smtpPort, secure: false, ignoreTLS: true });
 for (let i = 0; i < seed.plainMessages; i++) {
   await smtp.sendMail({ from: "Carol <carol@remote.test>", to: seed.alice.address, subject: `seed ${i}`, text: `Seed message number ${i}.` });
@@ -30,5 +39,5 @@ await smtp.sendMail({
 await smtp.sendMail({ from: "carol@remote.test", to: seed.bob.address, subject: "for bob only", text: "Private." });
 smtp.close();
 await core.pipeline.idle();
-process.stdout.write(`READY ${JSON.stringify({ coreUrl: `http://127.0.0.1:${core.apiPort}`, signingSecret: TEST_SECRET, smtpPort: core.smtpPort })}\n`);
-process.once("SIGTERM", () => void core.destroy().then(() => process.exit(0)));
+process.stdout.write(`READY ${JSON.stringify({ coreUrl: `http://127.0.0.1:${core.apiPort}`, signingSecret: TEST_SECRET, smtpPort: core.smtpPort, blobsUrl: core.pipeline.blobsUrl, clamd: clamd !== null })}\n`);
+process.once("SIGTERM", () => void core.destroy().then(() => clamd?.stop()).then(() => process.exit(0)));

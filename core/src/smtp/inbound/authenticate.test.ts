@@ -6,6 +6,8 @@ import { sendMail } from "../../../../test/support/smtp-client.ts";
 import { storedRaw } from "../../../../test/support/stored-raw.ts";
 import { startTempCore, type TempCore } from "../../../../test/support/temp-core.ts";
 import { getMessage, listMessages } from "../../store/mailbox.ts";
+import { authenticate, sealMessage } from "mailauth";
+import { createResolver } from "../../dns.ts";
 import { newDkimKey, signDkim } from "../outbound/dkim.ts";
 import { stripForgedResults } from "./authenticate.ts";
 
@@ -13,6 +15,8 @@ let dns: DnsServer;
 let core: TempCore;
 let alice: { id: string; shard: string };
 const goodKey = newDkimKey("good.test");
+// The ARC key of a mailing list that re-sends good.test's mail with a footer added.
+const listKey = newDkimKey("lists.test");
 
 const mail = (from: string, subject: string, extra = "") =>
   Buffer.from(`From: ${from}\r\nTo: alice@example.test\r\nSubject: ${subject}\r\nDate: Tue, 24 Nov 2026 10:00:00 +0000\r\nMessage-ID: <${subject.replace(/\W/g, "")}@x.test>\r\n${extra}\r\nHello Alice.\r\n`);
@@ -39,6 +43,8 @@ beforeAll(async () => {
     // careful.test: failures are to be quarantined.
     "careful.test": { TXT: ["v=spf1 ip4:192.0.2.1 -all"] },
     "_dmarc.careful.test": { TXT: ["v=DMARC1; p=quarantine"] },
+    [`${listKey.selector}._domainkey.lists.test`]: { TXT: [`v=DKIM1; k=rsa; p=${listKey.publicKey}`] },
+    "lists.test": { TXT: ["v=spf1 ip4:127.0.0.1 -all"] },
   });
   core = await startTempCore({ DNS_SERVERS: dns.address });
   alice = await core.addUser("alice@example.test");
@@ -74,6 +80,28 @@ describe("sender authentication at DATA", () => {
   it("refuses a forged From of a p=reject domain even when the envelope sender's domain passes SPF", async () => {
     const reply = await sendMail(core.smtpPort, "news@good.test", ["alice@example.test"], mail("Boss <boss@strict.test>", "forged from"));
     expect(reply).toMatch(/^550 5\.7\.1 /);
+  });
+
+  it("trusts a valid ARC chain: a list's copy that broke DKIM and fails DMARC p=reject goes to junk, not refused", async () => {
+    // At the list: the original is authenticated (DKIM passes), a footer is added (breaking DKIM),
+    // and the list seals what it sends with ARC, recording the original's results.
+    const original = await signDkim(mail("News <news@good.test>", "list copy"), goodKey);
+    const resolver = (name: string, type: string) => createResolver([dns.address]).resolve(name, type);
+    const atList = await authenticate(original, { ip: "127.0.0.1", helo: "mail.good.test", sender: "news@good.test", mta: "lists.test", resolver } as Parameters<typeof authenticate>[1]);
+    expect(atList.dkim.results[0]!.status.result).toBe("pass");
+    const modified = Buffer.concat([original, Buffer.from("-- \r\nThe good.test news list\r\n")]);
+    const arc = atList.arc as Exclude<typeof atList.arc, false>;
+    const seal = await sealMessage(modified, { signingDomain: "lists.test", selector: listKey.selector, privateKey: listKey.privateKey, authResults: arc.authResults, cv: arc.status.result } as Parameters<typeof sealMessage>[1]);
+    expect(seal.length).toBeGreaterThan(0);
+    const forwarded = Buffer.concat([Buffer.from(seal), modified]);
+
+    expect(await sendMail(core.smtpPort, "bounces@lists.test", ["alice@example.test"], forwarded)).toMatch(/^250 /);
+    const m = await filed("list copy");
+    expect(m?.folder).toBe("junk");
+    expect(m!.raw).toMatch(/arc=pass/);
+    expect(m!.raw).toMatch(/dmarc=fail/);
+    // The same copy without the seal is refused, as the domain asks.
+    expect(await sendMail(core.smtpPort, "bounces@lists.test", ["alice@example.test"], modified)).toMatch(/^550 5\.7\.1 /);
   });
 
   it("sends a p=quarantine failure to junk", async () => {
