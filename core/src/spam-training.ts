@@ -6,7 +6,7 @@
 import { and, eq } from "drizzle-orm";
 import type { Logger } from "./log.ts";
 import { parseMail } from "./pipeline/parse.ts";
-import { learnDelta, type BayesDelta, type Verdict } from "./pipeline/spam/bayes-model.ts";
+import { learnDelta, mergeDeltas, type Verdict } from "./pipeline/spam/bayes-model.ts";
 import { messageTokens } from "./pipeline/spam/bayes.ts";
 import type { BlobStore } from "./store/blobs.ts";
 import type { Directory } from "./store/directory.ts";
@@ -18,18 +18,6 @@ export interface TrainingDeps {
   directory: Directory;
   blobs: BlobStore;
   log: Logger;
-}
-
-function combine(a: BayesDelta, b: BayesDelta): BayesDelta {
-  const rows = new Map(a.rows.map((r) => [r.token, { ...r }]));
-  for (const r of b.rows) {
-    const row = rows.get(r.token);
-    if (row) {
-      row.spam += r.spam;
-      row.ham += r.ham;
-    } else rows.set(r.token, { ...r });
-  }
-  return { nspam: a.nspam + b.nspam, nham: a.nham + b.nham, rows: [...rows.values()] };
 }
 
 /** The verdict a move teaches: into Junk is spam; out of Junk into anything but Trash is ham
@@ -60,7 +48,7 @@ export async function trainMessage(deps: TrainingDeps, shard: ShardDatabase, use
   const bytes = Buffer.from(raw);
   const tokens = messageTokens(bytes, await parseMail(bytes));
   let delta = learnDelta(tokens, as, 1);
-  if (row.trainedAs === "spam" || row.trainedAs === "ham") delta = combine(learnDelta(tokens, row.trainedAs, -1), delta);
+  if (row.trainedAs === "spam" || row.trainedAs === "ham") delta = mergeDeltas([learnDelta(tokens, row.trainedAs, -1), delta]);
   const learned = await shard.writeLock.run(() =>
     shard.db.transaction(async (tx) => {
       // Checked again inside the transaction: two reports at once learn once.

@@ -6,7 +6,7 @@ import path from "node:path";
 import { eq } from "drizzle-orm";
 import { parseMail } from "../pipeline/parse.ts";
 import { canonicalLineEndings } from "../smtp/inbound/data.ts";
-import { learnDelta, type BayesDelta, type Verdict } from "../pipeline/spam/bayes-model.ts";
+import { learnDelta, mergeDeltas, type BayesDelta, type Verdict } from "../pipeline/spam/bayes-model.ts";
 import { messageTokens } from "../pipeline/spam/bayes.ts";
 import type { Directory } from "../store/directory.ts";
 import { spamModel, spamTotals } from "../store/directory-schema.ts";
@@ -41,24 +41,6 @@ async function* messagesIn(paths: string[]): AsyncGenerator<Buffer> {
   }
 }
 
-function add(into: BayesDelta, d: BayesDelta): void {
-  into.nspam += d.nspam;
-  into.nham += d.nham;
-  into.rows.push(...d.rows);
-}
-
-/** Sums rows per token, so a batch writes each token once. */
-function merged(delta: BayesDelta): BayesDelta {
-  const byToken = new Map<number, { token: number; spam: number; ham: number }>();
-  for (const r of delta.rows) {
-    const row = byToken.get(r.token) ?? { token: r.token, spam: 0, ham: 0 };
-    row.spam += r.spam;
-    row.ham += r.ham;
-    byToken.set(r.token, row);
-  }
-  return { nspam: delta.nspam, nham: delta.nham, rows: [...byToken.values()] };
-}
-
 export async function spamCommand(command: string, positionals: string[], deps: { directory: Directory; out: Out }): Promise<void> {
   const { directory, out } = deps;
   if (command === "stats") {
@@ -74,15 +56,15 @@ export async function spamCommand(command: string, positionals: string[], deps: 
   const paths = positionals.slice(3);
   if (paths.length === 0) throw new UsageError("spam learn needs files or folders of messages");
   let count = 0;
-  let batch: BayesDelta = { nspam: 0, nham: 0, rows: [] };
+  let batch: BayesDelta[] = [];
   for await (const raw of messagesIn(paths)) {
-    add(batch, learnDelta(messageTokens(raw, await parseMail(raw)), as));
+    batch.push(learnDelta(messageTokens(raw, await parseMail(raw)), as));
     count++;
-    if (count % 500 === 0) {
-      await learnGlobal(directory, merged(batch));
-      batch = { nspam: 0, nham: 0, rows: [] };
+    if (batch.length === 500) {
+      await learnGlobal(directory, mergeDeltas(batch));
+      batch = [];
     }
   }
-  if (batch.nspam + batch.nham > 0) await learnGlobal(directory, merged(batch));
+  if (batch.length > 0) await learnGlobal(directory, mergeDeltas(batch));
   return out(`learned ${count} message(s) as ${as}`, { learned: count, as });
 }

@@ -13,7 +13,7 @@ import { getMessage, listMessages } from "../store/mailbox.ts";
 import { spamTotals } from "../store/directory-schema.ts";
 import { learnGlobal } from "../store/spam-model.ts";
 import { parseMail } from "./parse.ts";
-import { learnDelta, type BayesDelta } from "./spam/bayes-model.ts";
+import { learnDelta, mergeDeltas } from "./spam/bayes-model.ts";
 import { messageTokens } from "./spam/bayes.ts";
 import { GTUBE } from "./spam/gtube.ts";
 
@@ -105,21 +105,8 @@ describe("learning from the user", () => {
   it("a user's own reports change their verdicts, not other users'", async () => {
     // A global model that has seen enough mail to speak (200 of each), from the public corpus.
     const sample = corpusSample(6);
-    const delta: BayesDelta = { nspam: 0, nham: 0, rows: [] };
-    for (const m of sample) {
-      const d = learnDelta(messageTokens(m.raw, await parseMail(m.raw)), m.kind);
-      delta.nspam += d.nspam;
-      delta.nham += d.nham;
-      delta.rows.push(...d.rows);
-    }
-    const rows = new Map<number, { token: number; spam: number; ham: number }>();
-    for (const r of delta.rows) {
-      const row = rows.get(r.token) ?? { token: r.token, spam: 0, ham: 0 };
-      row.spam += r.spam;
-      row.ham += r.ham;
-      rows.set(r.token, row);
-    }
-    await learnGlobal(core.directory, { ...delta, rows: [...rows.values()] });
+    const delta = mergeDeltas(await Promise.all(sample.map(async (m) => learnDelta(messageTokens(m.raw, await parseMail(m.raw)), m.kind))));
+    await learnGlobal(core.directory, delta);
     expect(delta.nspam).toBeGreaterThanOrEqual(200);
     expect(delta.nham).toBeGreaterThanOrEqual(200);
 

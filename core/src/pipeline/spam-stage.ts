@@ -37,7 +37,7 @@ export class SpamStage {
 
   /** The service's own domains (what look-alike senders imitate), read at most once a minute. */
   async #localDomains(): Promise<string[]> {
-    if (Date.now() - this.#domains.at > 60_000) this.#domains = { names: (await this.#o.directory.listDomains()).flatMap((d) => [d.name, ...d.aliases]), at: Date.now() };
+    if (Date.now() - this.#domains.at > 60_000) this.#domains = { names: await this.#o.directory.domainNames(), at: Date.now() };
     return this.#domains.names;
   }
 

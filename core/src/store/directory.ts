@@ -72,6 +72,12 @@ export class Directory {
     }));
   }
 
+  /** Every hosted domain and domain alias, without the per-domain user counts listDomains reads. */
+  async domainNames(): Promise<string[]> {
+    const [own, alias] = await Promise.all([this.#db.select({ name: domains.name }).from(domains), this.#db.select({ name: domainAliases.alias }).from(domainAliases)]);
+    return [...own, ...alias].map((r) => r.name);
+  }
+
   async removeDomain(name: string): Promise<void> {
     const [user] = await this.#db.select({ id: users.id }).from(users).where(eq(users.domain, name)).limit(1);
     if (user) throw new DirectoryError(`domain ${name} still has users; remove them first`);

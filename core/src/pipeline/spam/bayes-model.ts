@@ -44,6 +44,25 @@ export function learnDelta(tokens: Iterable<number>, as: Verdict, direction: 1 |
   return { nspam: as === "spam" ? direction : 0, nham: as === "ham" ? direction : 0, rows };
 }
 
+/** Several deltas as one, each token's changes summed, so storing it writes every token once. */
+export function mergeDeltas(deltas: Iterable<BayesDelta>): BayesDelta {
+  const out: BayesDelta = { nspam: 0, nham: 0, rows: [] };
+  const byToken = new Map<number, TokenRow>();
+  for (const d of deltas) {
+    out.nspam += d.nspam;
+    out.nham += d.nham;
+    for (const r of d.rows) {
+      const row = byToken.get(r.token);
+      if (row) {
+        row.spam += r.spam;
+        row.ham += r.ham;
+      } else byToken.set(r.token, { ...r });
+    }
+  }
+  out.rows = [...byToken.values()];
+  return out;
+}
+
 export class BayesModel {
   nspam = 0;
   nham = 0;
