@@ -1,5 +1,6 @@
 // The users' filters on real mail: SMTP into a real core, Sieve scripts and JSON rules from the
 // shard, forwards and vacation answers delivered over SMTP to a sink on loopback.
+import nodemailer from "nodemailer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compileFilters } from "../../../shared/filters-sieve.ts";
 import { FilterSettings } from "../../../shared/filters.ts";
@@ -103,6 +104,19 @@ describe("Sieve filters at delivery", () => {
     expect([junked!.folder, junked!.message.keywords]).toEqual(["Junk", ["$Junk"]]);
     const [kept] = await find(alice, "trusted shop news");
     expect([kept!.folder, kept!.message.keywords]).toEqual(["Shops", ["$NotJunk"]]);
+  });
+});
+
+describe("mail between users of this service", () => {
+  it("runs the recipient's filters on mail another user sends them", async () => {
+    await saveFilters(core.shards.get(bob.shard), bob.id, rules({ rules: [{ conditions: { from: "alice@example.test" }, actions: { moveTo: "From Alice", label: ["colleague"] } }] }), null);
+    const transport = nodemailer.createTransport({ host: "127.0.0.1", port: core.submissionPort, secure: false, ignoreTLS: true, auth: { user: "alice@example.test", pass: "correct horse battery" } });
+    await transport.sendMail({ from: "alice@example.test", to: "bob@example.test", subject: "internal memo", text: "Hi Bob." });
+    const deadline = Date.now() + 15_000;
+    let copies = await find(bob, "internal memo");
+    while (copies.length === 0 && Date.now() < deadline) copies = await find(bob, "internal memo");
+    expect(copies.map((c) => [c.folder, c.message.keywords])).toEqual([["From Alice", ["colleague"]]]);
+    await saveFilters(core.shards.get(bob.shard), bob.id, rules({ rules: [] }), null);
   });
 });
 

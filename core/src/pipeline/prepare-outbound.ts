@@ -15,14 +15,15 @@ import type { Directory } from "../store/directory.ts";
 import { discardDraft, replyTarget } from "../store/mailbox.ts";
 import type { Shards } from "../store/shards.ts";
 import { composeMessage, withoutBcc, withRequiredHeaders } from "./compose.ts";
-import type { SpamOutcome } from "./deliver-to-user.ts";
+import { deliverToUser, type DeliverDeps, type SpamOutcome } from "./deliver-to-user.ts";
+import { headerLookup, type HeaderLookup } from "./message-headers.ts";
 import { buildHeldNotice } from "./held-notice.ts";
 import { parseHeaders, parseMail, type ParsedMail } from "./parse.ts";
 import { headerSection } from "./raw-message.ts";
-import { attachmentKey, deliveryMessageId, filingOf, type Prepared, type PreparedDelivery, type PreparedFiling } from "./prepared.ts";
+import { attachmentKey, deliveryMessageId, filingOf, mergePrepared, type Prepared, type PreparedDelivery, type PreparedFiling } from "./prepared.ts";
 import type { OutboundEntry } from "./spool-entry.ts";
 
-export interface OutboundDeps {
+export interface OutboundDeps extends DeliverDeps {
   directory: Directory;
   shards: Shards;
   blobs: BlobStore;
@@ -124,14 +125,36 @@ export async function prepareOutbound(entry: OutboundEntry, deps: OutboundDeps):
   const deliveries: PreparedDelivery[] = [];
   const failed: FailedRecipient[] = [];
   const localUsers = new Set<string>();
+  const localCopies: Prepared[] = [];
+  let headers: HeaderLookup | null = null;
   for (const recipient of [...new Set(meta.recipients)]) {
     const resolution = await deps.directory.resolve(recipient);
     if (resolution.kind === "user") {
-      // On this service: straight into the inbox, no SMTP hop (mail to oneself too).
+      // On this service: no SMTP hop (mail to oneself too), straight to the recipient's filters and
+      // folders. Already scored as outgoing mail, from an authenticated user: no inbound spam check.
       const { user } = resolution;
       if (localUsers.has(user.id)) continue;
       localUsers.add(user.id);
-      filings.push(filingOf(mail, { userId: user.id, shard: user.shard, messageId: deliveryMessageId(entry.id, entry.receivedAt, user.id), folderRole: "inbox", seen: false, receivedAt: entry.receivedAt, size: deliveredRaw.length, rawIndex: 1 }));
+      headers ??= headerLookup(deliveredRaw);
+      localCopies.push(
+        await deliverToUser(
+          {
+            entryId: entry.id,
+            receivedAt: entry.receivedAt,
+            raw: deliveredRaw,
+            withHeaders: () => deliveredRaw,
+            mail,
+            headers,
+            envelopeFrom: meta.sender,
+            recipient: { address: recipient, userId: user.id, shard: user.shard },
+            auth: null,
+            virusScan: null,
+            spam: null,
+            quarantined: false,
+          },
+          deps,
+        ),
+      );
     } else if (resolution.kind === "not-local") {
       deliveries.push({
         id: uuidv7From(entry.receivedAt, createHash("sha256").update(meta.messageId).update("/").update(recipient).digest()),
@@ -155,13 +178,7 @@ export async function prepareOutbound(entry: OutboundEntry, deps: OutboundDeps):
     raws.push(dsn);
     filings.push(filingOf(await parseMail(dsn), { userId: meta.userId, shard: meta.shard, messageId: deliveryMessageId(entry.id, entry.receivedAt, `${meta.userId}/dsn`), folderRole: "inbox", seen: false, receivedAt: entry.receivedAt, size: dsn.length, rawIndex: 2 }));
   }
-  return {
-    raws,
-    filings,
-    attachments: mail.attachments,
-    deliveries,
-    after,
-  };
+  return mergePrepared([{ raws, filings, attachments: mail.attachments, deliveries, after }, ...localCopies]);
 }
 
 /** An outgoing message the spam check holds: nothing leaves; the Sent copy records why (keyword
