@@ -71,6 +71,13 @@ describe("Sieve filters at delivery", () => {
     expect(copies.find((c) => c.folder === "Inbox")!.message.starred).toBe(false);
   });
 
+  it("lets a script read the X-Spam headers and the text of an HTML-only message, as Dovecot users' scripts do", async () => {
+    await saveFilters(core.shards.get(alice.shard), alice.id, `require ["fileinto", "body"];\nif header :contains "X-Spam-Status" "tests=" { if body :text :contains "quarterly" { fileinto "Reports"; } }\n`, null);
+    const html = mail("numbers", { extra: "MIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8\r\n", body: "<html><body><p>The <b>quarterly</b> numbers.</p></body></html>" });
+    expect(await sendMail(core.smtpPort, "carol@remote.test", ["alice@example.test"], html)).toMatch(/^250 /);
+    expect((await find(alice, "numbers")).map((c) => c.folder)).toEqual(["Reports"]);
+  });
+
   it("discards what a rule discards, and files the rest normally", async () => {
     await saveFilters(core.shards.get(alice.shard), alice.id, rules({ rules: [{ conditions: { from: "pest@remote.test" }, actions: { discard: true } }] }), null);
     expect(await sendMail(core.smtpPort, "pest@remote.test", ["alice@example.test"], mail("annoying", { from: "pest@remote.test" }))).toMatch(/^250 /);

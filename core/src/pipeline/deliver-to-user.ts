@@ -11,7 +11,8 @@ import type { Directory } from "../store/directory.ts";
 import { recordVacationReply, vacationAnsweredSince } from "../store/filters.ts";
 import type { Shards } from "../store/shards.ts";
 import type { AuthVerdict } from "./auth-verdict.ts";
-import type { HeaderLookup } from "./message-headers.ts";
+import { htmlVisibleText } from "./html-text.ts";
+import { headerLookup, type HeaderLookup } from "./message-headers.ts";
 import { parseMail, type ParsedMail } from "./parse.ts";
 import { deliveryMessageId, filingOf, type Prepared, type PreparedDelivery, type PreparedFiling } from "./prepared.ts";
 import type { SieveOutcome } from "./sieve/interpret.ts";
@@ -90,7 +91,11 @@ const NO_FILTERS: SieveOutcome = { keep: { flags: [] }, fileinto: [], redirect: 
 export async function deliverToUser(d: UserDelivery, deps: DeliverDeps): Promise<Prepared> {
   const { userId, shard } = d.recipient;
   const stored = d.spam ? d.withHeaders(d.spam.headers) : d.raw;
-  const outcome = (await deps.scripts.run(deps.shards.get(shard), userId, { header: d.headers, envelope: { from: d.envelopeFrom, to: d.recipient.address }, size: stored.length, bodyText: () => d.mail.text ?? "" })) ?? NO_FILTERS;
+  // Filters see the message as stored, our X-Spam lines included (Dovecot users test X-Spam-Status).
+  const spamLines = d.spam ? headerLookup(Buffer.from(`${d.spam.headers}\r\n`, "utf8")) : null;
+  const header = spamLines ? (name: string) => [...spamLines(name), ...d.headers(name)] : d.headers;
+  const bodyText = () => d.mail.text ?? (d.mail.html ? htmlVisibleText(d.mail.html) : "");
+  const outcome = (await deps.scripts.run(deps.shards.get(shard), userId, { header, envelope: { from: d.envelopeFrom, to: d.recipient.address }, size: stored.length, bodyText })) ?? NO_FILTERS;
   if (outcome.error) deps.log.warn("pipeline: the user's filter failed; message kept in the inbox", { userId, reason: outcome.error });
 
   const allFlags = [...(outcome.keep?.flags ?? []), ...outcome.fileinto.flatMap((f) => f.flags)];
