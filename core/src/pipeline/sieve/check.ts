@@ -305,7 +305,9 @@ export function checkScript(source: string, nodes: CommandNode[]): { extensions:
         return { type: "redirect", address, copy: bound.tags.has("copy") };
       }
       case "fileinto": {
-        const bound = bind(node, { ...copyTag, ...flagsTag });
+        // RFC 5490's :create (Dovecot and Roundcube write it): a folder a filter names is made when
+        // missing anyway, so it changes nothing here.
+        const bound = bind(node, { ...copyTag, ...flagsTag, create: { extension: "mailbox" } });
         const [folder] = positional(node, bound, [{ kind: "string", name: "a folder name" }]);
         if (stringValue(folder!) === "") throw fail(folder!.offset, "the folder name is empty");
         return { type: "fileinto", folder: stringValue(folder!), copy: bound.tags.has("copy"), flags: flagsOf(bound) };

@@ -147,7 +147,7 @@ describe("parseSieve refuses with the line and column of the fault", () => {
     ['if header :is "subject" "abc {\n  keep;\n}', 1, 25, 'string is not closed: a " is missing'],
     ["keep;\n  /* never closed", 2, 3, "comment is not closed: */ is missing"],
     ["if true {\n  keep;", 1, 9, "block is not closed: '}' is missing"],
-    ['require ["fileinto", "regex"];', 1, 22, 'extension "regex" is not supported (supported: fileinto, imap4flags, copy, envelope, body, vacation, vacation-seconds, comparator-i;octet, comparator-i;ascii-casemap)'],
+    ['require ["fileinto", "regex"];', 1, 22, 'extension "regex" is not supported (supported: fileinto, imap4flags, copy, envelope, body, vacation, vacation-seconds, mailbox, comparator-i;octet, comparator-i;ascii-casemap)'],
     ['fileinto "Junk";', 1, 1, '"fileinto" needs require "fileinto"'],
     ['keep;\nrequire "fileinto";', 2, 1, '"require" must come before all other commands, at the top of the script'],
     ['if header :regex "subject" "a.*b" { keep; }', 1, 11, ":regex is not supported; use :matches with * and ?"],
@@ -211,3 +211,11 @@ describe("parseSieve refuses with the line and column of the fault", () => {
     expect(validateSieve(roundcubeStyle)).toBeNull();
   });
 });
+
+describe("the mailbox extension (RFC 5490)", () => {
+  it("takes fileinto :create, as Dovecot and Roundcube scripts write it, and only when required", () => {
+    expect(parseSieve('require ["fileinto", "mailbox"];\nfileinto :create "Lists/new";').commands).toEqual([{ type: "fileinto", folder: "Lists/new", copy: false, flags: null }]);
+    expect(validateSieve('require "fileinto";\nfileinto :create "X";')).toMatchObject({ line: 2, column: 10 });
+  });
+});
+

@@ -10,6 +10,7 @@ export const supportedExtensions = [
   "body",
   "vacation",
   "vacation-seconds",
+  "mailbox",
   "comparator-i;octet",
   "comparator-i;ascii-casemap",
 ] as const;
