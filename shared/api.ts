@@ -177,6 +177,39 @@ export const PageQuery = z.strictObject({
 });
 export type PageQuery = z.infer<typeof PageQuery>;
 
+// ── search ─────────────────────────────────────────────────────────────────
+
+export const SearchSort = z.enum(["date", "relevance"], { message: "sort must be date or relevance" });
+export type SearchSort = z.infer<typeof SearchSort>;
+
+export const SearchQuery = z.strictObject({
+  /** Words, "phrases" and Gmail's operators: from: to: cc: subject: filename: has:attachment in:
+   * is:unread|read|starred before: after: older_than: newer_than: larger: smaller:, -negation, OR, (). */
+  q: z
+    .string({ message: "q is required: the words to look for" })
+    .trim()
+    .min(1, "q is required: the words to look for")
+    .max(limits.maxSearchQueryLength, `q must be at most ${limits.maxSearchQueryLength} characters`),
+  limit: PageQuery.shape.limit,
+  cursor: z.string().max(500).optional(),
+  /** `date`: newest first (the default); `relevance`: best match first (bm25) among the newest
+   * `limits.searchRelevanceWindow` matches. */
+  sort: SearchSort.default("date"),
+});
+export type SearchQuery = z.infer<typeof SearchQuery>;
+
+export const SearchResult = MessageSummary.extend({
+  /** The folder the message is in now. */
+  folder: z.object({ id: Id, name: z.string(), role: FolderRole.nullable() }),
+  /** HTML: the body text around the first match, escaped, each match in `<mark>…</mark>`. Safe to
+   * render as HTML (only `<mark>` is markup); `snippet` stays the plain start of the message. */
+  highlight: z.string(),
+});
+export type SearchResult = z.infer<typeof SearchResult>;
+
+export const SearchPage = z.object({ messages: z.array(SearchResult), nextCursor: z.string().nullable() });
+export type SearchPage = z.infer<typeof SearchPage>;
+
 export const DeleteResult = z.object({ id: Id, deleted: z.enum(["moved-to-trash", "permanently"]) });
 export type DeleteResult = z.infer<typeof DeleteResult>;
 

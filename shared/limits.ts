@@ -13,4 +13,9 @@ export const limits = {
   maxAddressLength: 320,
   maxPasswordLength: 1024,
   snippetLength: 200,
+  /** Longest search query (GET /api/v1/search?q=). */
+  maxSearchQueryLength: 1000,
+  /** Search by relevance ranks this many of the newest matches: a page costs the same however
+   * common the word (ranking every match of "the" in 100,000 messages would not). */
+  searchRelevanceWindow: 5000,
 } as const;

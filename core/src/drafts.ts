@@ -7,6 +7,7 @@ import { ProblemError } from "../../shared/problem.ts";
 import { composeMessage } from "./pipeline/compose.ts";
 import { parseMail } from "./pipeline/parse.ts";
 import { attachmentKey, filingOf } from "./pipeline/prepared.ts";
+import { attachmentTexts, withAttachmentTexts } from "./search/attachment-text.ts";
 import type { BlobStore } from "./store/blobs.ts";
 import type { DirectoryUser } from "./store/directory.ts";
 import { currentSeq, type Change } from "./store/events.ts";
@@ -49,7 +50,8 @@ export async function saveDraft(
     throw new ProblemError("conflict", `Message ${draftId} exists and is not a draft; choose a new id for the draft.`);
   }
   const events: CoreEvent[] = replaced?.events ?? [];
-  const filed = await fileMessages(deps.shard, [{ ...filing, raw: { key, offset: 0, length: raw.length } }]);
+  const texts = await attachmentTexts(mail.attachments);
+  const filed = await fileMessages(deps.shard, [withAttachmentTexts({ ...filing, raw: { key, offset: 0, length: raw.length } }, texts)]);
   events.push(...filed.events);
   return { value: { id: draftId }, events, seq: events.at(-1)?.seq ?? (await currentSeq(deps.shard.db, user.id)) };
 }

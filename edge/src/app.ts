@@ -19,6 +19,7 @@ import { internalRoutes } from "./routes/internal.ts";
 import { webhookRoutes } from "./routes/webhooks.ts";
 import { mailboxRoutes } from "./routes/mailbox.ts";
 import { docsRoutes, openApiRoutes } from "./routes/reference.ts";
+import { searchRoutes } from "./routes/search.ts";
 import { sendRoutes } from "./routes/send.ts";
 import { uploadRoutes } from "./routes/uploads.ts";
 
@@ -67,6 +68,7 @@ export function createApp<E extends object>(platformOf: (env: E) => Platform): H
   api.route("/", credentialRoutes);
   api.route("/", webhookRoutes);
   api.route("/", filterRoutes);
+  api.route("/", searchRoutes);
   app.route("/api/v1", api);
   app.route("/internal/v1", internalRoutes);
   app.route("/api", docsRoutes);

@@ -16,6 +16,8 @@ export const seed = {
   ivy: { address: "ivy@example.test", password: "ivy's tangled threads" },
   /** Gets spam and reports it in the protection tests only. */
   judy: { address: "judy@example.test", password: "judy's junk folder" },
+  /** Searched in the search tests only: her mail is `searchMessages` (seeded-core.ts). */
+  kim: { address: "kim@example.test", password: "kim's needle in the haystack" },
   /** The seeded core's SEND_DAILY_LIMIT (recipients per day). */
   sendDailyLimit: 40,
   /** The edge's MAX_MESSAGE_BYTES in these tests. */
@@ -28,6 +30,12 @@ export const seed = {
     return Uint8Array.from({ length: 3000 }, (_, i) => (i * 7 + 3) % 256);
   },
   secondAttachment: { filename: "notes – ünïcode.txt", text: "hello from the second attachment\n" },
+  /** Kim's mail, oldest first. */
+  searchMessages: [
+    { subject: "주간 회의", text: "이번 주 프로젝트일정을 공유합니다." },
+    { subject: "Café meetup", text: "Meet at the café <after> work & bring notes." },
+    ...[1, 2, 3].map((n) => ({ subject: `Standup ${n}`, text: `standup notes, day ${n}` })),
+  ],
 } as const;
 
 declare module "vitest" {

@@ -22,6 +22,7 @@ await core.addUser(seed.henry.address, seed.henry.password);
 await core.addUser(seed.erin.address, seed.erin.password);
 await core.addUser(seed.ivy.address, seed.ivy.password);
 await core.addUser(seed.judy.address, seed.judy.password);
+await core.addUser(seed.kim.address, seed.kim.password);
 const smtp = nodemailer.createTransport({ host: "127.0.0.1", port: core.smtpPort, secure: false, ignoreTLS: true });
 for (let i = 0; i < seed.plainMessages; i++) {
   await smtp.sendMail({ from: "Carol <carol@remote.test>", to: seed.alice.address, subject: `seed ${i}`, text: `Seed message number ${i}.` });
@@ -37,6 +38,7 @@ await smtp.sendMail({
   ],
 });
 await smtp.sendMail({ from: "carol@remote.test", to: seed.bob.address, subject: "for bob only", text: "Private." });
+for (const m of seed.searchMessages) await smtp.sendMail({ from: "Carol <carol@remote.test>", to: seed.kim.address, ...m });
 smtp.close();
 await core.pipeline.idle();
 process.stdout.write(`READY ${JSON.stringify({ coreUrl: `http://127.0.0.1:${core.apiPort}`, signingSecret: TEST_SECRET, smtpPort: core.smtpPort, blobsUrl: core.pipeline.blobsUrl, clamd: clamd !== null })}\n`);

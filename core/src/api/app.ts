@@ -17,6 +17,7 @@ import { mailboxRoutes } from "./routes/mailbox.ts";
 import { outboxRoutes, type OutboxDeps } from "./routes/outbox.ts";
 import { scanRoutes } from "./routes/scan.ts";
 import { filterRoutes } from "./routes/filters.ts";
+import { searchRoutes } from "./routes/search.ts";
 import type { VirusScan } from "../smtp/inbound/virus-scan.ts";
 import { z } from "zod";
 import type { OutboundQueue } from "../store/outbound-queue.ts";
@@ -74,6 +75,7 @@ export function createApiApp(deps: ApiDeps): Hono {
   app.route("/internal/v1/users/:userId", eventRoutes());
   app.route("/internal/v1/users/:userId", scanRoutes(deps));
   app.route("/internal/v1/users/:userId", filterRoutes());
+  app.route("/internal/v1/users/:userId", searchRoutes());
   // The edge's outgoing-errors queue: messages that failed validation there, kept for the operator.
   app.post("/internal/v1/queue-errors", async (c) => {
     const e = parseBody(c, z.object({ id: z.string().min(1).max(200), userId: z.string().max(100), messageId: z.string().max(100), reason: z.string().max(2000) }));

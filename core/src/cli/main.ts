@@ -13,6 +13,7 @@ import { normalizeAddress, isValidDomain } from "../../../shared/address.ts";
 import { hashPassword } from "../../../shared/password.ts";
 import { formatSize, parseSize } from "../units.ts";
 import { apikeyCommand } from "./apikeys.ts";
+import { searchCommand } from "./search.ts";
 import { spamCommand } from "./spam.ts";
 import { RefusedError, UsageError } from "./errors.ts";
 
@@ -46,6 +47,8 @@ const USAGE = `Usage: npm run cli -- <command>
 
   spam learn <spam|ham> <file|folder|mbox>…  teach the global spam model (like sa-learn)
   spam stats                                what the model has learned
+
+  search reindex [address]                  rebuild the search index of one user, or of everyone
 
 Options: --json (machine-readable output), --help
 Environment: DATA_DIR (default ./data), SHARDS/SHARD_COUNT, DIRECTORY_URL, DEFAULT_QUOTA_BYTES, REGION,
@@ -222,6 +225,8 @@ async function run(argv: string[]): Promise<void> {
       case "spam learn":
       case "spam stats":
         return await spamCommand(command!, positionals, { directory, out });
+      case "search reindex":
+        return await searchCommand(command!, positionals[2] ? addressArg(positionals, 2) : undefined, { config, directory, shards, out });
       default:
         throw new UsageError(`unknown command "${positionals.join(" ")}"`);
     }

@@ -13,6 +13,7 @@ import { fileMessages, type Filing } from "../store/filing.ts";
 import type { OutboundQueue } from "../store/outbound-queue.ts";
 import type { Shards } from "../store/shards.ts";
 import type { ParsedAttachment } from "./parse.ts";
+import { attachmentTexts, withAttachmentTexts } from "../search/attachment-text.ts";
 import { prepareInbound, type InboundDeps } from "./prepare-inbound.ts";
 import { prepareOutbound, type OutboundDeps } from "./prepare-outbound.ts";
 import { attachmentKey, type Prepared } from "./prepared.ts";
@@ -132,19 +133,21 @@ export class MailPipeline {
     // Attachments by content address: the same bytes sent to many users are stored once.
     const unique = new Map<string, ParsedAttachment>();
     for (const p of prepared) for (const a of p.attachments) unique.set(a.sha256, a);
-    await Promise.all(
-      [...unique.values()].map(async (a) => {
+    // Their text for the search index is read meanwhile, here rather than in the shard's transaction.
+    const [texts] = await Promise.all([
+      attachmentTexts([...unique.values()]),
+      ...[...unique.values()].map(async (a) => {
         const key = attachmentKey(a.sha256);
         if (!(await blobs.has(key))) await blobs.put(key, a.bytes, a.contentType);
       }),
-    );
+    ]);
     const t2 = performance.now();
 
     const byShard = new Map<string, Filing[]>();
     prepared.forEach((p, i) => {
       for (const { shard, rawIndex, ...filing } of p.filings) {
         const list = byShard.get(shard) ?? [];
-        list.push({ ...filing, raw: located[i]![rawIndex]! });
+        list.push(withAttachmentTexts({ ...filing, raw: located[i]![rawIndex]! }, texts));
         byShard.set(shard, list);
       }
     });

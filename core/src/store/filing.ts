@@ -4,6 +4,7 @@
 // counts, no events. Threads are assigned in the same transaction (threading.ts). The same
 // transaction records each user's events (message.updated for messages a thread merge moved, then
 // message.created per message, then folder.counts), so the edge is told exactly what committed.
+// Messages enter the search index in the same transaction (search/): searchable once visible.
 import { and, eq, inArray, isNotNull, sql } from "drizzle-orm";
 import { uuidv7 } from "../../../shared/ids.ts";
 import type { FolderRole, MailAddress } from "../../../shared/api.ts";
@@ -14,6 +15,9 @@ import { attachments, folders, mailboxes, messageBodies, messages } from "./shar
 import type { ShardDatabase } from "./shards.ts";
 import type { AuthVerdict } from "../pipeline/auth-verdict.ts";
 import { assignThreads } from "./threading.ts";
+import { allocateDocIds } from "../search/doc-ids.ts";
+import { searchDocument } from "../search/document.ts";
+import { writeDocuments } from "../search/index-writes.ts";
 
 export interface Filing {
   userId: string;
@@ -53,6 +57,9 @@ export interface Filing {
     size: number;
     blobKey: string;
     risk?: { reason: string; detail: string } | null;
+    /** The attachment's text (text/* and PDF attachments, search/attachment-text.ts), for the search
+     * index only: it is not stored. */
+    text?: string | null;
   }[];
 }
 
@@ -108,6 +115,8 @@ async function resolveNamedFolders(tx: Parameters<Parameters<ShardDatabase["db"]
 export async function fileMessages(shard: ShardDatabase, filings: Filing[]): Promise<FilingResult> {
   if (filings.length === 0) return { filed: [], duplicates: [], orphans: [], events: [] };
   const userIds = [...new Set(filings.map((f) => f.userId))];
+  // The index text is made before the shard's write lock is taken: it is the CPU part of indexing.
+  const documents = filings.map(searchDocument);
   return shard.writeLock.run(() =>
     shard.db.transaction(async (tx) => {
       const boxes = new Map(
@@ -148,6 +157,7 @@ export async function fileMessages(shard: ShardDatabase, filings: Filing[]): Pro
       }
       if (result.filed.length === 0) return result;
       const threading = await assignThreads(tx, boxes, result.filed);
+      const docIds = await allocateDocIds(tx, result.filed);
 
       const rows = result.filed.map(
         (f): MessageRow => ({
@@ -180,6 +190,7 @@ export async function fileMessages(shard: ShardDatabase, filings: Filing[]): Pro
           spamTests: f.spam ? f.spam.tests.join(",") : null,
           virusScan: f.virusScan ?? null,
           trainedAs: null,
+          docId: docIds.get(`${f.userId}/${f.messageId}`)!,
         }),
       );
       for (let i = 0; i < result.filed.length; i += ROWS_PER_INSERT) {
@@ -187,10 +198,15 @@ export async function fileMessages(shard: ShardDatabase, filings: Filing[]): Pro
         await tx.insert(messages).values(rows.slice(i, i + ROWS_PER_INSERT));
         await tx.insert(messageBodies).values(part.map((f) => ({ userId: f.userId, messageId: f.messageId, text: f.text, html: f.html })));
         const parts = part.flatMap((f) =>
-          f.attachments.map(({ risk, ...a }) => ({ userId: f.userId, messageId: f.messageId, ...a, risk: risk?.reason ?? null, riskDetail: risk?.detail ?? null })),
+          f.attachments.map(({ risk, text: _, ...a }) => ({ userId: f.userId, messageId: f.messageId, ...a, risk: risk?.reason ?? null, riskDetail: risk?.detail ?? null })),
         );
         for (const ap of chunks(parts, ROWS_PER_INSERT)) await tx.insert(attachments).values(ap);
       }
+      const documentOf = new Map(filings.map((f, i) => [f, documents[i]!]));
+      await writeDocuments(
+        tx,
+        result.filed.map((f, i) => ({ docId: rows[i]!.docId!, doc: documentOf.get(f)! })),
+      );
 
       // Counters, aggregated so each folder and mailbox row is written once per batch.
       const perFolder = new Map<string, { userId: string; folderId: string; total: number; unread: number }>();

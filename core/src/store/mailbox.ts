@@ -26,6 +26,7 @@ import { attachments, events, folders, mailboxes, messageBodies, messages, threa
 import type { Queryable, ShardDatabase } from "./shards.ts";
 import type { AuthVerdict } from "../pipeline/auth-verdict.ts";
 import { senderVerified } from "../pipeline/auth-verdict.ts";
+import { removeDocuments, removeUserDocuments } from "../search/index-writes.ts";
 
 export const STANDARD_FOLDERS: ReadonlyArray<{ role: FolderRole; name: string }> = [
   { role: "inbox", name: "Inbox" },
@@ -47,7 +48,8 @@ export async function createMailbox(
   await shard.writeLock.run(() => shard.db.batch([
     shard.db
       .insert(mailboxes)
-      .values({ userId: user.userId, address: user.address, quotaBytes: user.quotaBytes, createdAt: now })
+      // The next number in the shard (search/doc-ids.ts), in the statement that inserts the row.
+      .values({ userId: user.userId, address: user.address, quotaBytes: user.quotaBytes, createdAt: now, userNo: sql`(SELECT coalesce(max(user_no), 0) + 1 FROM mailboxes)` })
       .onConflictDoNothing(),
     shard.db
       .insert(folders)
@@ -56,17 +58,19 @@ export async function createMailbox(
   ]));
 }
 
-/** Removes every row of a mailbox. Blobs stay: they are shared by content address. */
+/** Removes every row of a mailbox, and its part of the search index. Blobs stay: they are shared by
+ * content address. */
 export async function deleteMailbox(shard: ShardDatabase, userId: string): Promise<void> {
-  await shard.writeLock.run(() => shard.db.batch([
-    shard.db.delete(events).where(eq(events.userId, userId)),
-    shard.db.delete(attachments).where(eq(attachments.userId, userId)),
-    shard.db.delete(messageBodies).where(eq(messageBodies.userId, userId)),
-    shard.db.delete(messages).where(eq(messages.userId, userId)),
-    shard.db.delete(threadKeys).where(eq(threadKeys.userId, userId)),
-    shard.db.delete(folders).where(eq(folders.userId, userId)),
-    shard.db.delete(mailboxes).where(eq(mailboxes.userId, userId)),
-  ]));
+  await shard.writeLock.run(() => shard.db.transaction(async (tx) => {
+    await removeUserDocuments(tx, userId);
+    await tx.delete(events).where(eq(events.userId, userId));
+    await tx.delete(attachments).where(eq(attachments.userId, userId));
+    await tx.delete(messageBodies).where(eq(messageBodies.userId, userId));
+    await tx.delete(messages).where(eq(messages.userId, userId));
+    await tx.delete(threadKeys).where(eq(threadKeys.userId, userId));
+    await tx.delete(folders).where(eq(folders.userId, userId));
+    await tx.delete(mailboxes).where(eq(mailboxes.userId, userId));
+  }));
 }
 
 export interface Usage {
@@ -379,6 +383,7 @@ async function deleteMessagePermanently(shard: ShardDatabase, userId: string, me
       const key = and(eq(messages.userId, userId), eq(messages.messageId, messageId));
       const [row] = await tx.delete(messages).where(key).returning();
       if (!row) return null;
+      if (row.docId !== null) await removeDocuments(tx, [row.docId]);
       await tx.delete(messageBodies).where(and(eq(messageBodies.userId, userId), eq(messageBodies.messageId, messageId)));
       await tx.delete(attachments).where(and(eq(attachments.userId, userId), eq(attachments.messageId, messageId)));
       const counts = await bumpFolder(tx, userId, row.folderId, -1, row.seen ? 0 : -1);

@@ -4,19 +4,29 @@ import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 /** One row per mailbox: its quota and usage, kept in step with every insert and delete. */
-export const mailboxes = sqliteTable("mailboxes", {
-  userId: text("user_id").primaryKey(),
-  address: text("address").notNull(),
-  quotaBytes: integer("quota_bytes").notNull(),
-  usedBytes: integer("used_bytes").notNull().default(0),
-  messageCount: integer("message_count").notNull().default(0),
-  /** The seq of the user's latest event: bumped in the transaction that records the events. */
-  eventSeq: integer("event_seq").notNull().default(0),
-  /** How many messages the user trained as spam and as ham: the totals of their spam_tokens. */
-  bayesSpam: integer("bayes_spam").notNull().default(0),
-  bayesHam: integer("bayes_ham").notNull().default(0),
-  createdAt: integer("created_at").notNull(),
-});
+export const mailboxes = sqliteTable(
+  "mailboxes",
+  {
+    userId: text("user_id").primaryKey(),
+    address: text("address").notNull(),
+    quotaBytes: integer("quota_bytes").notNull(),
+    usedBytes: integer("used_bytes").notNull().default(0),
+    messageCount: integer("message_count").notNull().default(0),
+    /** The seq of the user's latest event: bumped in the transaction that records the events. */
+    eventSeq: integer("event_seq").notNull().default(0),
+    /** How many messages the user trained as spam and as ham: the totals of their spam_tokens. */
+    bayesSpam: integer("bayes_spam").notNull().default(0),
+    bayesHam: integer("bayes_ham").notNull().default(0),
+    createdAt: integer("created_at").notNull(),
+    /** The mailbox's number in this shard (from 1, never reused): the high bits of its messages'
+     * doc ids, so that one user's part of the search index is one range of it (search/doc-ids.ts). */
+    userNo: integer("user_no"),
+    /** How far past its receive second a message's doc id had to go because the second was taken:
+     * the slack a date search adds to its upper bound. Only grows. */
+    searchSkew: integer("search_skew").notNull().default(0),
+  },
+  (t) => [uniqueIndex("mailboxes_by_user_no").on(t.userNo)],
+);
 
 /** Folders carry their own counters so listing folders never counts messages. */
 export const folders = sqliteTable(
@@ -82,6 +92,10 @@ export const messages = sqliteTable(
     /** What the user taught the spam filter with this message ("spam" | "ham"), so a second move to
      * Junk does not count twice and a move back out undoes it. */
     trainedAs: text("trained_as"),
+    /** The message's row in the search index (the FTS5 table search_index, not in this schema: drizzle
+     * has no virtual tables): the mailbox's user_no · 2^33 + the second it was received, so that a
+     * user's messages are one range of the index, newest last (search/doc-ids.ts). */
+    docId: integer("doc_id"),
   },
   (t) => [
     primaryKey({ columns: [t.userId, t.messageId] }),
@@ -92,6 +106,8 @@ export const messages = sqliteTable(
     // listed one row per thread: each an index range.
     index("messages_by_thread").on(t.userId, t.threadId, t.folderId, sql`received_at DESC`, sql`message_id DESC`),
     index("messages_by_subject").on(t.userId, t.subjectKey, t.receivedAt).where(sql`subject_key IS NOT NULL`),
+    // From a search hit to its message, and a user's messages newest first whatever their folder.
+    uniqueIndex("messages_by_doc").on(t.docId),
   ],
 );
 

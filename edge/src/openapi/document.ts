@@ -174,6 +174,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
     tags: [
       { name: "Auth", description: "Password login and logout." },
       { name: "Mailbox", description: "Account, folders and messages." },
+      { name: "Search", description: "Full-text search over the user's mail, with Gmail's operators." },
       { name: "Attachments", description: "Downloads (with byte ranges) and uploads for sending." },
       { name: "Sending", description: "Sending messages and saving drafts." },
       { name: "Filters", description: "Rules, Sieve scripts and the vacation answer, applied to every message as it arrives." },

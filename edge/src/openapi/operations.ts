@@ -99,6 +99,22 @@ export const operations: OperationSpec[] = [
     problems: ["validation", "notFound"],
   },
   {
+    method: "get", path: "/api/v1/search", operationId: "search", tag: "Search", access: "mail.read",
+    summary: "Search the user's mail: words, phrases and operators",
+    description:
+      "`q` takes free words (all must occur), `\"exact phrases\"`, `from:` `to:` `cc:` (names and addresses), `subject:`, `filename:`, " +
+      "`has:attachment`, `in:<folder>` (a role such as `inbox`, `sent`, `junk` — also `spam` —, `trash`, a folder's name, or `anywhere`), " +
+      "`is:unread` `is:read` `is:starred`, `before:`/`after:` (YYYY/MM/DD), `older_than:`/`newer_than:` (7d, 2m, 1y), `larger:`/`smaller:` (10M, 500K), " +
+      "`-` to exclude, `OR`, and parentheses. Every folder is searched unless `in:` says otherwise. " +
+      "Words are found in the subject, names and addresses, the body (HTML as its text), attachment names, and the text of text and PDF attachments; " +
+      "case and accents do not matter (`cafe` finds `café`). Korean, Japanese, Chinese and Thai words are found inside sentences without spaces " +
+      "(`일정` finds `프로젝트일정`). Results are newest first (`sort=date`), or best match first (`sort=relevance`, bm25, among the newest " +
+      `${limits.searchRelevanceWindow} matches). A malformed query is a 400 whose \`errors\` entry for \`query.q\` says \`at <position>: <problem>\` (0-based).`,
+    query: { component: "SearchQuery", names: ["q", "limit", "cursor", "sort"] },
+    responses: { 200: { description: "A page of results; follow `nextCursor` for the next.", content: json("SearchPage") } },
+    problems: ["validation"],
+  },
+  {
     method: "get", path: "/api/v1/threads/{id}", operationId: "getThread", tag: "Mailbox", access: "mail.read",
     summary: "A conversation: its messages in every folder, oldest first",
     description:

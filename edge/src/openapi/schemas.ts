@@ -69,6 +69,11 @@ component("Message", api.Message, "A whole message: its summary, more headers, t
 component("MessagePatch", api.MessagePatch, "Give at least one field.");
 component("DeleteResult", api.DeleteResult, "A message outside Trash is moved there; one in Trash is deleted for good.");
 component("PageQuery", api.PageQuery);
+
+// ── search ──────────────────────────────────────────────────────────────────
+component("SearchQuery", api.SearchQuery);
+component("SearchResult", api.SearchResult, "A message found, as listed in a folder, with the folder it is in now and `highlight` (HTML: escaped text, matches in `<mark>`).");
+component("SearchPage", api.SearchPage, "One page of results; pass `nextCursor` as `cursor` (with the same `q` and `sort`) for the next (null: no more).");
 component("EventsQuery", EventsQuery);
 
 // ── sending ─────────────────────────────────────────────────────────────────

@@ -1,0 +1,53 @@
+// The text transforms on both sides of the index, and the highlighted snippet.
+import { describe, expect, it } from "vitest";
+import { highlight } from "./highlight.ts";
+import { toFtsPhrase, toIndexText } from "./search-text.ts";
+
+describe("index text", () => {
+  it("turns unspaced runs into bigrams and their last character, and leaves other text alone", () => {
+    expect(toIndexText("프로젝트일정을 공유")).toBe(" 프로 로젝 젝트 트일 일정 정을 을   공유 유 ");
+    expect(toIndexText("iPhone케이스 Café")).toBe("iPhone 케이 이스 스  Café");
+    expect(toIndexText("集")).toBe(" 集 ");
+    // NFKC: full-width Latin and half-width katakana.
+    expect(toIndexText("ＡＢＣ ｶﾀｶﾅ")).toBe("ABC  カタ タカ カナ ナ ");
+  });
+});
+
+describe("query phrases", () => {
+  it("quotes words so that nothing in them is an operator", () => {
+    expect(toFtsPhrase("café")).toBe('"café"');
+    expect(toFtsPhrase('say "NOT" AND')).toBe('"say ""NOT"" AND"');
+    expect(toFtsPhrase("--- !!")).toBeNull();
+  });
+
+  it("gives unspaced words as their bigrams, one character as a prefix", () => {
+    expect(toFtsPhrase("일정")).toBe('"일정"');
+    expect(toFtsPhrase("프로젝트")).toBe('"프로 로젝 젝트"');
+    expect(toFtsPhrase("회의 일정")).toBe('"회의 의 일정"');
+    expect(toFtsPhrase("iPhone케이스")).toBe('"iPhone 케이 이스"');
+    expect(toFtsPhrase("집")).toBe('"집" *');
+    expect(toFtsPhrase("hello 집!")).toBe('"hello 집 !" *');
+  });
+});
+
+describe("highlight", () => {
+  it("marks whole words folded as the index folds them, and escapes the rest", () => {
+    expect(highlight("Un CAFÉ <près> de la gare & café-crème; cafeteria", ["cafe"])).toBe(
+      "Un <mark>CAFÉ</mark> &lt;près&gt; de la gare &amp; <mark>café</mark>-crème; cafeteria",
+    );
+    expect(highlight("내일 회의를 합시다", ["회의"])).toBe("내일 <mark>회의</mark>를 합시다");
+  });
+
+  it("shows the part of a long body around the first match", () => {
+    const body = `${"filler words ".repeat(40)}the needle is here ${"and more text ".repeat(40)}`;
+    const out = highlight(body, ["needle"]);
+    expect(out.startsWith("…")).toBe(true);
+    expect(out.endsWith("…")).toBe(true);
+    expect(out).toContain("the <mark>needle</mark> is here");
+    expect(out.length).toBeLessThan(260);
+  });
+
+  it("shows the start when nothing in the body matched (the subject did)", () => {
+    expect(highlight("  Hello\n\nthere  ", ["subjectword"])).toBe("Hello there");
+  });
+});

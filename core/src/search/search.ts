@@ -1,0 +1,159 @@
+// Searching one user's mail: the compiled query (compile.ts) runs as one SQL query in one of three
+// plans, each reading only as far as the page needs:
+//   - "index": words to find. FTS5 walks the user's range of the index newest first (rowid order is
+//     date order, doc-ids.ts), each hit joined to its message for the other filters, until the page is
+//     full: a common word costs a page, not its whole hit list. By relevance, bm25 ranks the newest
+//     `searchRelevanceWindow` matches.
+//   - "folder": no words, one folder (`in:sent is:unread`): the folder's listing index, newest first.
+//   - "mailbox": no words, no folder (`larger:10M`, dates): the user's messages by doc id, newest
+//     first; dates narrow the range.
+// Then the page's rows and the start of their bodies are read (one batch) for the results and their
+// highlighted snippets.
+import { and, eq, inArray, sql, type SQL } from "drizzle-orm";
+import type { FolderRole, SearchPage, SearchResult, SearchSort } from "../../../shared/api.ts";
+import { limits } from "../../../shared/limits.ts";
+import { ProblemError } from "../../../shared/problem.ts";
+import { toSummary } from "../store/message-summary.ts";
+import { folders, messageBodies, messages } from "../store/shard-schema.ts";
+import type { ShardDatabase } from "../store/shards.ts";
+import { BM25, compileQuery, type CompiledQuery } from "./compile.ts";
+import { decodeSearchCursor, encodeSearchCursor, queryFingerprint, type SearchPosition } from "./cursor.ts";
+import { secondOf, USER_SPAN, userRange } from "./doc-ids.ts";
+import { bodyText } from "./document.ts";
+import { highlight } from "./highlight.ts";
+import type { SearchNode } from "./query-ast.ts";
+
+export interface SearchOptions {
+  /** The query as the user wrote it: the cursor is bound to it. */
+  q: string;
+  limit: number;
+  cursor?: string;
+  sort: SearchSort;
+  /** The time of the search, for older_than:/newer_than:. */
+  now?: number;
+}
+
+type Plan = "index" | "folder" | "mailbox";
+
+interface Hit {
+  docId: number;
+  score?: number;
+  receivedAt?: number;
+  messageId?: string;
+}
+
+/** Body characters read per result for its snippet. */
+const BODY_READ_CHARS = 50_000;
+
+const empty: SearchPage = { messages: [], nextCursor: null };
+
+export async function searchMessages(shard: ShardDatabase, userId: string, node: SearchNode, options: SearchOptions): Promise<SearchPage> {
+  const now = options.now ?? Date.now();
+  const [mailbox] = await shard.db.all<{ user_no: number | null; search_skew: number }>(sql`SELECT user_no, search_skew FROM mailboxes WHERE user_id = ${userId}`);
+  if (!mailbox || mailbox.user_no === null) return empty;
+  const userFolders = await shard.db.select({ folderId: folders.folderId, name: folders.name, role: folders.role }).from(folders).where(eq(folders.userId, userId));
+  const range = userRange(mailbox.user_no);
+  const query = compileQuery(node, { userId, ...range, now, folders: userFolders });
+  if (query.empty) return empty;
+
+  // The receive times the query allows, as doc ids: from the first second allowed to the last,
+  // plus the user's skew (a message's doc id may lie a little past its own second).
+  const lo = range.lo + (query.after !== null ? secondOf(query.after) : 0);
+  const hi = query.before === null ? range.hi : Math.min(range.hi, range.lo + Math.min(USER_SPAN - 1, secondOf(query.before - 1) + mailbox.search_skew));
+  if (lo > hi || (query.before !== null && query.before <= 0)) return empty;
+
+  const plan: Plan = query.match !== null ? "index" : query.folderId !== null ? "folder" : "mailbox";
+  const sort: SearchSort = plan === "index" ? options.sort : "date";
+  const fingerprint = queryFingerprint(options.q, options.sort);
+  const at = options.cursor ? decodeSearchCursor(options.cursor, fingerprint) : null;
+  const expected = sort === "relevance" ? "r" : plan === "folder" ? "f" : "d";
+  if (at && at.k !== expected) {
+    throw new ProblemError("validation", "cursor belongs to another query or sort order; start again without it.", { errors: [{ field: "query.cursor", message: "belongs to another query" }] });
+  }
+
+  const filters = and(sql`m.user_id = ${userId}`, ...query.filters)!;
+  const n = options.limit + 1;
+  let hits: Hit[];
+  if (plan === "index" && sort === "relevance") hits = await byRelevance(shard, query, filters, lo, hi, at, n);
+  else if (plan === "index") hits = await byIndex(shard, query.match!, filters, lo, at ? Math.min(hi, (at as { d: number }).d - 1) : hi, n);
+  else if (plan === "folder") hits = await byFolder(shard, query.folderId!, filters, lo, hi, at as Extract<SearchPosition, { k: "f" }> | null, n);
+  else hits = await byMailbox(shard, filters, lo, at ? Math.min(hi, (at as { d: number }).d - 1) : hi, n);
+
+  const more = hits.length > options.limit;
+  const page = hits.slice(0, options.limit);
+  const results = await resultsOf(shard, userId, page, userFolders, query.terms);
+  const last = page.at(-1);
+  let next: SearchPosition | null = null;
+  if (more && last) {
+    next = sort === "relevance" ? { k: "r", s: last.score!, d: last.docId } : plan === "folder" ? { k: "f", t: last.receivedAt!, m: last.messageId! } : { k: "d", d: last.docId };
+  }
+  return { messages: results, nextCursor: next ? encodeSearchCursor(fingerprint, next) : null };
+}
+
+async function byIndex(shard: ShardDatabase, match: string, filters: SQL, lo: number, hi: number, n: number): Promise<Hit[]> {
+  // CROSS JOIN keeps the index the outer loop: its rowid order is the page's order.
+  const rows = await shard.db.all<{ doc_id: number }>(sql`
+    SELECT search_index.rowid AS doc_id FROM search_index CROSS JOIN messages AS m ON m.doc_id = search_index.rowid
+    WHERE search_index MATCH ${match} AND search_index.rowid BETWEEN ${lo} AND ${hi} AND ${filters}
+    ORDER BY search_index.rowid DESC LIMIT ${n}`);
+  return rows.map((r) => ({ docId: r.doc_id }));
+}
+
+async function byRelevance(shard: ShardDatabase, query: CompiledQuery, filters: SQL, lo: number, hi: number, at: SearchPosition | null, n: number): Promise<Hit[]> {
+  const after = at && at.k === "r" ? sql`WHERE score > ${at.s} OR (score = ${at.s} AND doc_id < ${at.d})` : sql``;
+  const rows = await shard.db.all<{ doc_id: number; score: number }>(sql`
+    SELECT doc_id, score FROM (
+      SELECT search_index.rowid AS doc_id, ${BM25} AS score FROM search_index CROSS JOIN messages AS m ON m.doc_id = search_index.rowid
+      WHERE search_index MATCH ${query.match} AND search_index.rowid BETWEEN ${lo} AND ${hi} AND ${filters}
+      ORDER BY search_index.rowid DESC LIMIT ${limits.searchRelevanceWindow}
+    ) ${after}
+    ORDER BY score, doc_id DESC LIMIT ${n}`);
+  return rows.map((r) => ({ docId: r.doc_id, score: r.score }));
+}
+
+async function byFolder(shard: ShardDatabase, folderId: string, filters: SQL, lo: number, hi: number, at: Extract<SearchPosition, { k: "f" }> | null, n: number): Promise<Hit[]> {
+  const rows = await shard.db.all<{ doc_id: number; received_at: number; message_id: string }>(sql`
+    SELECT m.doc_id, m.received_at, m.message_id FROM messages AS m INDEXED BY messages_by_folder
+    WHERE m.folder_id = ${folderId} AND m.doc_id BETWEEN ${lo} AND ${hi} AND ${filters}
+      ${at ? sql`AND (m.received_at, m.message_id) < (${at.t}, ${at.m})` : sql``}
+    ORDER BY m.received_at DESC, m.message_id DESC LIMIT ${n}`);
+  return rows.map((r) => ({ docId: r.doc_id, receivedAt: r.received_at, messageId: r.message_id }));
+}
+
+async function byMailbox(shard: ShardDatabase, filters: SQL, lo: number, hi: number, n: number): Promise<Hit[]> {
+  const rows = await shard.db.all<{ doc_id: number }>(sql`
+    SELECT m.doc_id FROM messages AS m INDEXED BY messages_by_doc
+    WHERE m.doc_id BETWEEN ${lo} AND ${hi} AND ${filters}
+    ORDER BY m.doc_id DESC LIMIT ${n}`);
+  return rows.map((r) => ({ docId: r.doc_id }));
+}
+
+async function resultsOf(shard: ShardDatabase, userId: string, hits: Hit[], userFolders: { folderId: string; name: string; role: string | null }[], terms: string[]): Promise<SearchResult[]> {
+  if (hits.length === 0) return [];
+  const ids = hits.map((h) => h.docId);
+  const [rows, bodies] = await shard.db.batch([
+    shard.db.select().from(messages).where(and(eq(messages.userId, userId), inArray(messages.docId, ids))),
+    shard.db
+      .select({ messageId: messageBodies.messageId, text: sql<string | null>`substr(${messageBodies.text}, 1, ${BODY_READ_CHARS})`, html: sql<string | null>`substr(${messageBodies.html}, 1, ${BODY_READ_CHARS * 4})` })
+      .from(messageBodies)
+      .innerJoin(messages, and(eq(messages.userId, messageBodies.userId), eq(messages.messageId, messageBodies.messageId)))
+      .where(and(eq(messageBodies.userId, userId), inArray(messages.docId, ids))),
+  ]);
+  const rowOf = new Map(rows.map((r) => [r.docId, r]));
+  const bodyOf = new Map(bodies.map((b) => [b.messageId, b]));
+  const folderOf = new Map(userFolders.map((f) => [f.folderId, f]));
+  // A message deleted between the two reads is left out.
+  return hits.flatMap((h) => {
+    const row = rowOf.get(h.docId);
+    if (!row) return [];
+    const folder = folderOf.get(row.folderId);
+    const body = bodyOf.get(row.messageId);
+    return [
+      {
+        ...toSummary(row),
+        folder: { id: row.folderId, name: folder?.name ?? "", role: (folder?.role ?? null) as FolderRole | null },
+        highlight: highlight(body ? bodyText(body.text, body.html, BODY_READ_CHARS) : row.snippet, terms),
+      },
+    ];
+  });
+}
