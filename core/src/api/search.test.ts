@@ -90,7 +90,7 @@ describe("GET /internal/v1/users/:id/search", () => {
     const res = await api("GET", `/internal/v1/users/${alice.id}/search?${new URLSearchParams({ q: 'budget "draft' })}`);
     expect(res.status).toBe(400);
     expect(res.headers.get("content-type")).toBe("application/problem+json");
-    expect(await res.json()).toMatchObject({ status: 400, errors: [{ field: "query.q", message: "at 7: this quote is never closed" }] });
+    expect(await res.json()).toMatchObject({ status: 400, errors: [{ field: "query.q", message: "at 7: \" is not closed: a \" is missing" }] });
     const missing = await api("GET", `/internal/v1/users/${alice.id}/search`);
     expect(missing.status).toBe(400);
     expect(await missing.json()).toMatchObject({ errors: [{ field: "query.q" }] });
