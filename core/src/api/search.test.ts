@@ -86,6 +86,20 @@ describe("GET /internal/v1/users/:id/search", () => {
     expect((await search(alice, { q: "meetup" })).messages).toEqual([]);
   });
 
+  it("answers Gmail's operators as the parser reads them", async () => {
+    const subjects = async (q: string) => (await search(alice, { q, limit: "50" })).messages.map((m) => m.subject).sort();
+    expect(await subjects("from:carol has:attachment")).toEqual(["Forecast attached"]);
+    expect(await subjects("subject:(status 3)")).toEqual(["Status 3"]);
+    expect(await subjects("status -weekly")).toEqual([]);
+    expect(await subjects("{forecast 회의}")).toEqual(["Forecast attached", "주간 회의"]);
+    expect(await subjects("status (3 OR 7) in:inbox is:unread")).toEqual(["Status 3", "Status 7"]);
+    expect(await subjects("to:me filename:q3-plan.pdf")).toEqual(["Forecast attached"]);
+    expect(await subjects("in:anywhere larger:1K forecast")).toEqual(["Forecast attached"]);
+    expect(await subjects("newer_than:1d -(status OR forecast) -café")).toEqual(["주간 회의"]);
+    expect(await subjects("before:2000/01/01 status")).toEqual([]);
+    expect(await subjects("in:spam status")).toEqual([]);
+  });
+
   it("answers a malformed query with the position and the problem", async () => {
     const res = await api("GET", `/internal/v1/users/${alice.id}/search?${new URLSearchParams({ q: 'budget "draft' })}`);
     expect(res.status).toBe(400);

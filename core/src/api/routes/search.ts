@@ -5,6 +5,7 @@ import { SearchQuery } from "../../../../shared/api.ts";
 import { ProblemError } from "../../../../shared/problem.ts";
 import { SearchSyntaxError, type SearchNode } from "../../search/query-ast.ts";
 import { parseSearchQuery } from "../../search/query-parser.ts";
+import { resolveMe } from "../../search/resolve-me.ts";
 import { searchMessages } from "../../search/search.ts";
 import { parseQuery } from "../validate.ts";
 
@@ -23,6 +24,7 @@ export function searchRoutes(): Hono {
   return new Hono().get("/search", async (c) => {
     const query = parseQuery(c, SearchQuery);
     const now = Date.now();
-    return c.json(await searchMessages(c.get("shard"), c.get("user").id, parsed(query.q, now), { ...query, now }));
+    const user = c.get("user");
+    return c.json(await searchMessages(c.get("shard"), user.id, resolveMe(parsed(query.q, now), user.address), { ...query, now }));
   });
 }
