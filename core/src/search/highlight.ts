@@ -76,26 +76,39 @@ function patternOf(piece: Piece): RegExp {
 const ENTITY: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ENTITY[c]!);
 
+export interface Highlighter {
+  /** The snippet of `body` around its first match (its start when nothing matches). */
+  snippet(body: string): string;
+  /** Whether the query's words occur in the part of `body` a snippet looks at. */
+  found(body: string): boolean;
+}
+
 /** The highlighter of one query: its patterns are made once for all of a page's results. */
-export function highlighter(terms: string[]): (body: string) => string {
+export function highlighter(terms: string[]): Highlighter {
   const patterns = terms.flatMap(piecesOf).map(patternOf);
-  return (body) => highlightWith(body, patterns);
+  return { snippet: (body) => highlightWith(body, patterns), found: (body) => firstMatch(body.slice(0, SCAN_CHARS), patterns) !== Infinity };
 }
 
 export function highlight(body: string, terms: string[]): string {
-  return highlighter(terms)(body);
+  return highlighter(terms).snippet(body);
 }
 
-function highlightWith(body: string, patterns: RegExp[]): string {
-  // Only the stretch around the first match is worked on: found by one search per pattern that stops
-  // at its first hit, then cut out generously (whitespace is collapsed after cutting).
-  const scanned = body.slice(0, SCAN_CHARS);
+/** Where the first match is: one search per pattern that stops at its first hit. */
+function firstMatch(text: string, patterns: RegExp[]): number {
   let first = Infinity;
   for (const pattern of patterns) {
     pattern.lastIndex = 0;
-    const m = pattern.exec(scanned);
+    const m = pattern.exec(text);
     if (m && m.index < first) first = m.index;
   }
+  return first;
+}
+
+function highlightWith(body: string, patterns: RegExp[]): string {
+  // Only the stretch around the first match is worked on, cut out generously (whitespace is
+  // collapsed after cutting).
+  const scanned = body.slice(0, SCAN_CHARS);
+  const first = firstMatch(scanned, patterns);
   const start = first === Infinity ? 0 : Math.max(0, first - 4 * LEAD_CHARS);
   const end = start + 3 * SNIPPET_CHARS + 4 * LEAD_CHARS;
   let text = scanned.slice(start, end).replace(/\s+/g, " ");

@@ -19,8 +19,8 @@ import type { ShardDatabase } from "../store/shards.ts";
 import { BM25, compileQuery } from "./compile.ts";
 import { decodeSearchCursor, encodeSearchCursor, queryFingerprint, type SearchPosition } from "./cursor.ts";
 import { secondOf, USER_SPAN, userRange } from "./doc-ids.ts";
-import { bodyText } from "./document.ts";
-import { highlighter } from "./highlight.ts";
+import { htmlVisibleText } from "../pipeline/html-text.ts";
+import { highlighter, type Highlighter } from "./highlight.ts";
 import type { SearchNode } from "./query-ast.ts";
 
 export interface SearchOptions {
@@ -46,6 +46,17 @@ interface Hit {
  * dropped). A match further down shows the start of the message; this keeps a page of 50 results
  * of long HTML mail to a few milliseconds. */
 const BODY_READ_CHARS = 16_000;
+/** An HTML body's text is first made of its start only, where a match nearly always is. */
+const EARLY_HTML_CHARS = 6_000;
+
+/** The highlighted snippet of a result: its text body, else its HTML's visible text, else the
+ * message's stored snippet. */
+function snippetOf(h: Highlighter, text: string | null, html: string | null, stored: string): string {
+  if (text !== null && text.trim().length > 0) return h.snippet(text);
+  if (!html) return h.snippet(stored);
+  const early = htmlVisibleText(html.slice(0, EARLY_HTML_CHARS));
+  return h.snippet(html.length <= EARLY_HTML_CHARS || h.found(early) ? early : htmlVisibleText(html));
+}
 
 const empty: SearchPage = { messages: [], nextCursor: null };
 
@@ -161,7 +172,7 @@ async function resultsOf(shard: ShardDatabase, userId: string, hits: Hit[], user
       {
         ...toSummary(row),
         folder: { id: row.folderId, name: folder?.name ?? "", role: (folder?.role ?? null) as FolderRole | null },
-        highlight: highlight(text !== null || html !== null ? bodyText(text, html, BODY_READ_CHARS) : row.snippet),
+        highlight: snippetOf(highlight, text, html, row.snippet),
       },
     ];
   });
