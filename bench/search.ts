@@ -115,10 +115,15 @@ function koreanTemplate(): Template {
 
 const ATTACHMENT_TEXT = ["quarterly revenue forecast and budget summary", "minutes of the steering committee meeting", "signed contract for the consulting services", "invoice for hosting and support services"];
 
-function filingsFor(userId: string, count: number, offset: number): Filing[] {
+/** A word only the other users' mail has (in every message of theirs): the searched user's query for
+ * it must not read their part of the index. */
+const OTHERS_WORD = "elsewhereonly";
+
+function filingsFor(userId: string, count: number, offset: number, extraWord = ""): Filing[] {
   return Array.from({ length: count }, (_, i) => {
     const n = i + offset;
-    const template = n % 7 === 3 ? koreanTemplate() : templates[(n * 7919) % templates.length]!;
+    const base = n % 7 === 3 ? koreanTemplate() : templates[(n * 7919) % templates.length]!;
+    const template = extraWord ? { ...base, subject: `${base.subject} ${extraWord}` } : base;
     const receivedAt = NOW - SPAN + Math.floor(((i + random()) / count) * SPAN);
     const roll = random();
     const folderRole: FolderRole = roll < 0.85 ? "inbox" : roll < 0.93 ? "sent" : roll < 0.96 ? "archive" : roll < 0.98 ? "junk" : "trash";
@@ -191,7 +196,7 @@ const { shards, shard, dir } = await openShard("main");
 seed = 0x5eed;
 const target = await mailbox(shard, "target");
 const all: Filing[] = filingsFor(target, MESSAGES, 0);
-for (let u = 0; u < OTHERS; u++) all.push(...filingsFor(await mailbox(shard, `other${u}`), OTHER_MESSAGES, 1000 * (u + 1)));
+for (let u = 0; u < OTHERS; u++) all.push(...filingsFor(await mailbox(shard, `other${u}`), OTHER_MESSAGES, 1000 * (u + 1), OTHERS_WORD));
 const total = all.length;
 const buildMs = await fileAll(shard, all);
 console.log(`filed ${total.toLocaleString("en")} messages (${MESSAGES.toLocaleString("en")} for the searched user, ${OTHERS} others with ${OTHER_MESSAGES.toLocaleString("en")} each) in ${(buildMs / 1000).toFixed(1)} s: ${(buildMs / total).toFixed(3)} ms/message`);
@@ -260,6 +265,7 @@ const kinds: { kind: string; queries: { node: SearchNode; sort?: "date" | "relev
       return { node: i % 2 === 0 ? and(...range) : and(word(common[i]!), ...range) };
     }),
   },
+  { kind: "others' common word", queries: [{ node: word(OTHERS_WORD) }, { node: and(word(OTHERS_WORD), word(common[0]!)) }, { node: word(OTHERS_WORD), sort: "relevance" }] },
   { kind: "no result", queries: ["zzyzxqq", "qwertyuiopasdf", "회의록없음", '"linux windows mac spam"'].map((w) => ({ node: w.startsWith('"') ? phrase(w.slice(1, -1)) : word(w) })) },
 ];
 
