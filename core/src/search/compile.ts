@@ -18,7 +18,7 @@ const FIELD_COLUMN: Record<TextField, SearchColumn> = { from: "sender", to: "rec
 export const BM25 = sql.raw(`bm25(search_index, ${SEARCH_COLUMNS.map((c) => COLUMN_WEIGHTS[c]).join(", ")})`);
 
 /** Gmail's names for folders and "every folder". */
-const FOLDER_ALIASES: Record<string, string> = { spam: "junk", bin: "trash", deleted: "trash", sent: "sent", draft: "drafts" };
+const FOLDER_ALIASES: Record<string, string> = { spam: "junk", bin: "trash", deleted: "trash", draft: "drafts" };
 const ANY_FOLDER = new Set(["anywhere", "all"]);
 
 export interface FolderInfo {

@@ -8,24 +8,31 @@ const WORD = /[\p{L}\p{N}\p{Co}\p{M}]/u;
 const LATIN = /\p{Script=Latin}/u;
 
 /** Characters of body text looked through for the query's words. */
-const SCAN_CHARS = 50_000;
+const SCAN_CHARS = 16_000;
 const SNIPPET_CHARS = 200;
 const LEAD_CHARS = 50;
 
-const folded = new Map<string, string>();
-
-/** One character as the index sees it: NFKC, Latin accents removed, lower case. Memoized: a body
- * has few distinct characters. */
+/** One character as the index sees it: NFKC, Latin accents removed, lower case. */
 function fold(c: string): string {
-  let f = folded.get(c);
-  if (f === undefined) {
-    f = c.normalize("NFKC");
-    if (LATIN.test(f)) f = f.normalize("NFKD").replace(/\p{M}/gu, "");
-    f = f.toLowerCase();
-    if (folded.size < 100_000) folded.set(c, f);
-  }
-  return f;
+  let f = c.normalize("NFKC");
+  if (LATIN.test(f)) f = f.normalize("NFKD").replace(/\p{M}/gu, "");
+  return f.toLowerCase();
 }
+
+/** For each folded Latin letter, the characters that fold to it (é, È, ê … for e): a query word
+ * becomes a regular expression over the body as it is, so no folded copy of the body is made. */
+const VARIANTS = (() => {
+  const map = new Map<string, string[]>();
+  for (let cp = 0x41; cp <= 0x24f; cp++) {
+    const ch = String.fromCodePoint(cp);
+    if (!/\p{L}/u.test(ch)) continue;
+    const f = fold(ch);
+    if (f.length === 1 && f !== ch) map.set(f, [...(map.get(f) ?? [f]), ch]);
+  }
+  return map;
+})();
+
+const escapeRegExp = (s: string) => s.replace(/[\\^$.*+?()[\]{}|/]/g, "\\$&");
 
 interface Piece {
   text: string;
@@ -33,7 +40,7 @@ interface Piece {
   anywhere: boolean;
 }
 
-/** A query word or phrase as the pieces to find: its words, and its unspaced runs. */
+/** A query word or phrase as the pieces to find: its words, and its unspaced runs, folded. */
 function piecesOf(term: string): Piece[] {
   const pieces: Piece[] = [];
   let current = "";
@@ -56,31 +63,64 @@ function piecesOf(term: string): Piece[] {
   return pieces;
 }
 
+function patternOf(piece: Piece): RegExp {
+  const body = [...piece.text].map((ch) => {
+    const variants = VARIANTS.get(ch);
+    // A letter may also be followed by combining accents (text in decomposed form).
+    return variants ? `[${variants.map(escapeRegExp).join("")}]\\p{M}*` : escapeRegExp(ch);
+  });
+  const word = piece.anywhere ? body.join("") : `(?<![\\p{L}\\p{N}\\p{M}])${body.join("")}(?![\\p{L}\\p{N}\\p{M}])`;
+  return new RegExp(word, "giu");
+}
+
 const ENTITY: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ENTITY[c]!);
 
-export function highlight(body: string, terms: string[]): string {
-  const text = body.slice(0, SCAN_CHARS).replace(/\s+/g, " ").trim();
-  // The folded text, and for each of its code units the original's offset.
-  let flat = "";
-  const origin: number[] = [];
-  for (let i = 0; i < text.length; ) {
-    const ch = String.fromCodePoint(text.codePointAt(i)!);
-    const f = fold(ch);
-    flat += f;
-    for (let k = 0; k < f.length; k++) origin.push(i);
-    i += ch.length;
-  }
-  origin.push(text.length);
-  const isWordAt = (j: number) => j >= 0 && j < flat.length && WORD.test(flat[j]!) && !UNSPACED.test(flat[j]!);
+export interface Highlighter {
+  /** The snippet of `body` around its first match (its start when nothing matches). */
+  snippet(body: string): string;
+  /** Whether the query's words occur in the part of `body` a snippet looks at. */
+  found(body: string): boolean;
+}
 
+/** The highlighter of one query: its patterns are made once for all of a page's results. */
+export function highlighter(terms: string[]): Highlighter {
+  const patterns = terms.flatMap(piecesOf).map(patternOf);
+  return { snippet: (body) => highlightWith(body, patterns), found: (body) => firstMatch(body.slice(0, SCAN_CHARS), patterns) !== Infinity };
+}
+
+export function highlight(body: string, terms: string[]): string {
+  return highlighter(terms).snippet(body);
+}
+
+/** Where the first match is: one search per pattern that stops at its first hit. */
+function firstMatch(text: string, patterns: RegExp[]): number {
+  let first = Infinity;
+  for (const pattern of patterns) {
+    pattern.lastIndex = 0;
+    const m = pattern.exec(text);
+    if (m && m.index < first) first = m.index;
+  }
+  return first;
+}
+
+function highlightWith(body: string, patterns: RegExp[]): string {
+  // Only the stretch around the first match is worked on, cut out generously (whitespace is
+  // collapsed after cutting).
+  const scanned = body.slice(0, SCAN_CHARS);
+  const first = firstMatch(scanned, patterns);
+  const start = first === Infinity ? 0 : Math.max(0, first - 4 * LEAD_CHARS);
+  const end = start + 3 * SNIPPET_CHARS + 4 * LEAD_CHARS;
+  let text = scanned.slice(start, end).replace(/\s+/g, " ");
+  if (start === 0) text = text.trimStart();
+  const cutBefore = start > 0;
+  const cutAfter = end < body.length && body.slice(end).trim() !== "";
+  if (!cutAfter) text = text.trimEnd();
   const marks: [number, number][] = [];
-  for (const piece of terms.flatMap(piecesOf)) {
-    for (let at = flat.indexOf(piece.text); at !== -1; at = flat.indexOf(piece.text, at + 1)) {
-      const end = at + piece.text.length;
-      if (!piece.anywhere && (isWordAt(at - 1) || isWordAt(end))) continue;
-      marks.push([origin[at]!, origin[end] ?? text.length]);
-    }
+  for (const pattern of patterns) {
+    // matchAll starts where the pattern's last search ended.
+    pattern.lastIndex = 0;
+    for (const m of text.matchAll(pattern)) marks.push([m.index, m.index + m[0].length]);
   }
   marks.sort((a, b) => a[0] - b[0] || b[1] - a[1]);
   // Overlapping marks become one.
@@ -98,7 +138,7 @@ export function highlight(body: string, terms: string[]): string {
     if (space !== -1 && space < merged[0]![0]) from = space + 1;
   }
   const to = Math.min(text.length, Math.max(from + SNIPPET_CHARS, merged[0]?.[1] ?? 0));
-  let out = from > 0 ? "…" : "";
+  let out = from > 0 || cutBefore ? "…" : "";
   let at = from;
   for (const [start, end] of merged) {
     if (start >= to) break;
@@ -107,5 +147,5 @@ export function highlight(body: string, terms: string[]): string {
     at = Math.min(end, to);
   }
   out += escapeHtml(text.slice(at, to));
-  return to < text.length ? `${out}…` : out;
+  return to < text.length || cutAfter ? `${out.trimEnd()}…` : out;
 }

@@ -7,7 +7,7 @@
 //   - "folder": no words, one folder (`in:sent is:unread`): the folder's listing index, newest first.
 //   - "mailbox": no words, no folder (`larger:10M`, dates): the user's messages by doc id, newest
 //     first; dates narrow the range.
-// Then the page's rows and the start of their bodies are read (one batch) for the results and their
+// Then the page's rows and the start of their bodies are read (one query) for the results and their
 // highlighted snippets.
 import { and, eq, inArray, sql, type SQL } from "drizzle-orm";
 import type { FolderRole, SearchPage, SearchResult, SearchSort } from "../../../shared/api.ts";
@@ -16,11 +16,11 @@ import { ProblemError } from "../../../shared/problem.ts";
 import { toSummary } from "../store/message-summary.ts";
 import { folders, messageBodies, messages } from "../store/shard-schema.ts";
 import type { ShardDatabase } from "../store/shards.ts";
-import { BM25, compileQuery, type CompiledQuery } from "./compile.ts";
+import { BM25, compileQuery } from "./compile.ts";
 import { decodeSearchCursor, encodeSearchCursor, queryFingerprint, type SearchPosition } from "./cursor.ts";
 import { secondOf, USER_SPAN, userRange } from "./doc-ids.ts";
-import { bodyText } from "./document.ts";
-import { highlight } from "./highlight.ts";
+import { htmlVisibleText } from "../pipeline/html-text.ts";
+import { highlighter, type Highlighter } from "./highlight.ts";
 import type { SearchNode } from "./query-ast.ts";
 
 export interface SearchOptions {
@@ -42,8 +42,21 @@ interface Hit {
   messageId?: string;
 }
 
-/** Body characters read per result for its snippet. */
-const BODY_READ_CHARS = 50_000;
+/** Body characters read per result for its snippet (of an HTML body twice as many: its markup is
+ * dropped). A match further down shows the start of the message; this keeps a page of 50 results
+ * of long HTML mail to a few milliseconds. */
+const BODY_READ_CHARS = 16_000;
+/** An HTML body's text is first made of its start only, where a match nearly always is. */
+const EARLY_HTML_CHARS = 6_000;
+
+/** The highlighted snippet of a result: its text body, else its HTML's visible text, else the
+ * message's stored snippet. */
+function snippetOf(h: Highlighter, text: string | null, html: string | null, stored: string): string {
+  if (text !== null && text.trim().length > 0) return h.snippet(text);
+  if (!html) return h.snippet(stored);
+  const early = htmlVisibleText(html.slice(0, EARLY_HTML_CHARS));
+  return h.snippet(html.length <= EARLY_HTML_CHARS || h.found(early) ? early : htmlVisibleText(html));
+}
 
 const empty: SearchPage = { messages: [], nextCursor: null };
 
@@ -72,10 +85,13 @@ export async function searchMessages(shard: ShardDatabase, userId: string, node:
   }
 
   const filters = and(sql`m.user_id = ${userId}`, ...query.filters)!;
+  // The index alone answers a query of words: the user's range holds only their messages. Other
+  // conditions join each hit to its message.
+  const joined = query.filters.length > 0 ? filters : null;
   const n = options.limit + 1;
   let hits: Hit[];
-  if (plan === "index" && sort === "relevance") hits = await byRelevance(shard, query, filters, lo, hi, at, n);
-  else if (plan === "index") hits = await byIndex(shard, query.match!, filters, lo, at ? Math.min(hi, (at as { d: number }).d - 1) : hi, n);
+  if (plan === "index" && sort === "relevance") hits = await byRelevance(shard, query.match!, joined, lo, hi, at, n);
+  else if (plan === "index") hits = await byIndex(shard, query.match!, joined, lo, at ? Math.min(hi, (at as { d: number }).d - 1) : hi, n);
   else if (plan === "folder") hits = await byFolder(shard, query.folderId!, filters, lo, hi, at as Extract<SearchPosition, { k: "f" }> | null, n);
   else hits = await byMailbox(shard, filters, lo, at ? Math.min(hi, (at as { d: number }).d - 1) : hi, n);
 
@@ -90,21 +106,23 @@ export async function searchMessages(shard: ShardDatabase, userId: string, node:
   return { messages: results, nextCursor: next ? encodeSearchCursor(fingerprint, next) : null };
 }
 
-async function byIndex(shard: ShardDatabase, match: string, filters: SQL, lo: number, hi: number, n: number): Promise<Hit[]> {
-  // CROSS JOIN keeps the index the outer loop: its rowid order is the page's order.
-  const rows = await shard.db.all<{ doc_id: number }>(sql`
-    SELECT search_index.rowid AS doc_id FROM search_index CROSS JOIN messages AS m ON m.doc_id = search_index.rowid
-    WHERE search_index MATCH ${match} AND search_index.rowid BETWEEN ${lo} AND ${hi} AND ${filters}
-    ORDER BY search_index.rowid DESC LIMIT ${n}`);
+/** FROM and WHERE of a walk over the index, joined to the messages when there are filters; CROSS
+ * JOIN keeps the index the outer loop, so its rowid order is the order of the results. */
+function indexWalk(match: string, filters: SQL | null, lo: number, hi: number): SQL {
+  const join = filters ? sql`CROSS JOIN messages AS m ON m.doc_id = search_index.rowid` : sql``;
+  return sql`FROM search_index ${join} WHERE search_index MATCH ${match} AND search_index.rowid BETWEEN ${lo} AND ${hi} ${filters ? sql`AND ${filters}` : sql``}`;
+}
+
+async function byIndex(shard: ShardDatabase, match: string, filters: SQL | null, lo: number, hi: number, n: number): Promise<Hit[]> {
+  const rows = await shard.db.all<{ doc_id: number }>(sql`SELECT search_index.rowid AS doc_id ${indexWalk(match, filters, lo, hi)} ORDER BY search_index.rowid DESC LIMIT ${n}`);
   return rows.map((r) => ({ docId: r.doc_id }));
 }
 
-async function byRelevance(shard: ShardDatabase, query: CompiledQuery, filters: SQL, lo: number, hi: number, at: SearchPosition | null, n: number): Promise<Hit[]> {
+async function byRelevance(shard: ShardDatabase, match: string, filters: SQL | null, lo: number, hi: number, at: SearchPosition | null, n: number): Promise<Hit[]> {
   const after = at && at.k === "r" ? sql`WHERE score > ${at.s} OR (score = ${at.s} AND doc_id < ${at.d})` : sql``;
   const rows = await shard.db.all<{ doc_id: number; score: number }>(sql`
     SELECT doc_id, score FROM (
-      SELECT search_index.rowid AS doc_id, ${BM25} AS score FROM search_index CROSS JOIN messages AS m ON m.doc_id = search_index.rowid
-      WHERE search_index MATCH ${query.match} AND search_index.rowid BETWEEN ${lo} AND ${hi} AND ${filters}
+      SELECT search_index.rowid AS doc_id, ${BM25} AS score ${indexWalk(match, filters, lo, hi)}
       ORDER BY search_index.rowid DESC LIMIT ${limits.searchRelevanceWindow}
     ) ${after}
     ORDER BY score, doc_id DESC LIMIT ${n}`);
@@ -130,29 +148,31 @@ async function byMailbox(shard: ShardDatabase, filters: SQL, lo: number, hi: num
 
 async function resultsOf(shard: ShardDatabase, userId: string, hits: Hit[], userFolders: { folderId: string; name: string; role: string | null }[], terms: string[]): Promise<SearchResult[]> {
   if (hits.length === 0) return [];
-  const ids = hits.map((h) => h.docId);
-  const [rows, bodies] = await shard.db.batch([
-    shard.db.select().from(messages).where(and(eq(messages.userId, userId), inArray(messages.docId, ids))),
-    shard.db
-      .select({ messageId: messageBodies.messageId, text: sql<string | null>`substr(${messageBodies.text}, 1, ${BODY_READ_CHARS})`, html: sql<string | null>`substr(${messageBodies.html}, 1, ${BODY_READ_CHARS * 4})` })
-      .from(messageBodies)
-      .innerJoin(messages, and(eq(messages.userId, messageBodies.userId), eq(messages.messageId, messageBodies.messageId)))
-      .where(and(eq(messageBodies.userId, userId), inArray(messages.docId, ids))),
-  ]);
-  const rowOf = new Map(rows.map((r) => [r.docId, r]));
-  const bodyOf = new Map(bodies.map((b) => [b.messageId, b]));
+  // From the page's doc ids to their rows (messages_by_doc), and each row's body by its key.
+  const rows = await shard.db
+    .select({
+      row: messages,
+      text: sql<string | null>`substr(${messageBodies.text}, 1, ${BODY_READ_CHARS})`,
+      html: sql<string | null>`substr(${messageBodies.html}, 1, ${BODY_READ_CHARS * 2})`,
+    })
+    .from(messages)
+    .leftJoin(messageBodies, and(eq(messageBodies.userId, messages.userId), eq(messageBodies.messageId, messages.messageId)))
+    // The unary + keeps SQLite from reading the user's rows by their key instead of the few doc ids.
+    .where(and(sql`+${messages.userId} = ${userId}`, inArray(messages.docId, hits.map((h) => h.docId))));
+  const rowOf = new Map(rows.map((r) => [r.row.docId, r]));
   const folderOf = new Map(userFolders.map((f) => [f.folderId, f]));
-  // A message deleted between the two reads is left out.
+  const highlight = highlighter(terms);
+  // A message deleted between the two queries is left out.
   return hits.flatMap((h) => {
-    const row = rowOf.get(h.docId);
-    if (!row) return [];
+    const found = rowOf.get(h.docId);
+    if (!found) return [];
+    const { row, text, html } = found;
     const folder = folderOf.get(row.folderId);
-    const body = bodyOf.get(row.messageId);
     return [
       {
         ...toSummary(row),
         folder: { id: row.folderId, name: folder?.name ?? "", role: (folder?.role ?? null) as FolderRole | null },
-        highlight: highlight(body ? bodyText(body.text, body.html, BODY_READ_CHARS) : row.snippet, terms),
+        highlight: snippetOf(highlight, text, html, row.snippet),
       },
     ];
   });

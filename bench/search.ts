@@ -1,0 +1,335 @@
+// npm run bench:search [-- --messages 100000 --others 3 --other-messages 20000 --verbose]
+//
+// Full-text search at 100,000 messages. One user's mailbox of `messages` (the SpamAssassin corpus,
+// parsed as the pipeline parses it, each message used ~16 times under other dates and flags, with
+// generated Korean mail as every 7th message and a PDF-like attachment on every 40th) among `others`
+// users with `other-messages` each in the same shard, all filed through fileMessages (the pipeline's
+// path: messages, threads, events and the index in one transaction per batch of 500), oldest first
+// over three years. Then a mix of queries through searchMessages (the API's path: compile, plan,
+// rows, highlighted snippets; pages of 50), p50/p95 per kind, and what the index costs: size per
+// message (dbstat) against the mail's own size, and filing time per message with and without it.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { sql } from "drizzle-orm";
+import type { FolderRole } from "../shared/api.ts";
+import { uuidv7 } from "../shared/ids.ts";
+import { parseMail } from "../core/src/pipeline/parse.ts";
+import { searchDocument, SEARCH_COLUMNS } from "../core/src/search/document.ts";
+import type { SearchNode, TextField } from "../core/src/search/query-ast.ts";
+import { searchMessages } from "../core/src/search/search.ts";
+import { fileMessages, type Filing } from "../core/src/store/filing.ts";
+import { createMailbox } from "../core/src/store/mailbox.ts";
+import { Shards, type ShardDatabase } from "../core/src/store/shards.ts";
+import { corpusFiles, readCorpusMessage } from "../test/support/corpus.ts";
+
+const { values: args } = parseArgs({
+  options: {
+    messages: { type: "string", default: "100000" },
+    others: { type: "string", default: "3" },
+    "other-messages": { type: "string", default: "20000" },
+    /** Also the median of each query. */
+    verbose: { type: "boolean", default: false },
+  },
+});
+const MESSAGES = Number(args.messages);
+const OTHERS = Number(args.others);
+const OTHER_MESSAGES = Number(args["other-messages"]);
+const BATCH = 500;
+const PAGE = 50;
+const NOW = Date.now();
+const SPAN = 3 * 365 * 86_400_000;
+
+// A small deterministic PRNG (mulberry32): the same mailbox every run.
+let seed = 0x5eed;
+function random(): number {
+  seed = (seed + 0x6d2b79f5) | 0;
+  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+}
+const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
+
+// ── the mail ────────────────────────────────────────────────────────────────
+
+type Template = Omit<Filing, "userId" | "messageId" | "receivedAt" | "seen" | "folderRole" | "raw" | "flagged">;
+
+const started = performance.now();
+const templates: Template[] = [];
+let rawBytes = 0;
+for (const file of corpusFiles()) {
+  const raw = readCorpusMessage(file).raw;
+  const mail = await parseMail(raw);
+  rawBytes += raw.length;
+  templates.push({
+    size: raw.length,
+    from: mail.from,
+    to: mail.to,
+    cc: mail.cc,
+    replyTo: mail.replyTo,
+    subject: mail.subject,
+    snippet: mail.snippet,
+    sentAt: mail.sentAt,
+    messageIdHeader: null,
+    inReplyTo: null,
+    references: [],
+    text: mail.text,
+    html: mail.html,
+    attachments: mail.attachments.map((a, i) => ({ attachmentId: String(i + 1), filename: a.filename, contentType: a.contentType, disposition: a.disposition, contentId: a.contentId, size: a.bytes.length, blobKey: `att/sha256/${a.sha256}` })),
+  });
+}
+const corpusAverage = rawBytes / templates.length;
+console.log(`corpus: ${templates.length} messages parsed in ${((performance.now() - started) / 1000).toFixed(1)} s, ${Math.round(corpusAverage)} bytes each on average`);
+
+const NOUNS = ["프로젝트", "일정", "회의", "보고서", "예산", "고객", "계약", "개발", "디자인", "마케팅", "출장", "휴가", "검토", "승인", "자료", "발표", "회사", "팀장", "부서", "서버", "배포", "테스트", "문서", "요청", "확인", "공유", "진행", "결과", "분석", "계획", "주간", "월간", "분기", "매출", "제품"];
+const PARTICLES = ["을", "를", "이", "가", "은", "는", "에", "에서", "으로", "와", "과", "의", "도", ""];
+const ENDINGS = ["합니다", "했습니다", "부탁드립니다", "예정입니다", "하겠습니다", "있습니다", "드립니다"];
+const NAMES = ["김민수", "이서연", "박지훈", "최수빈", "정하은", "강도윤"];
+
+function koreanSentence(): string {
+  const words = Array.from({ length: 3 + Math.floor(random() * 4) }, () => (random() < 0.3 ? pick(NOUNS) + pick(NOUNS) : pick(NOUNS)) + pick(PARTICLES));
+  return `${words.join(" ")} ${pick(ENDINGS)}.`;
+}
+
+function koreanTemplate(): Template {
+  const text = Array.from({ length: 4 + Math.floor(random() * 12) }, koreanSentence).join(" ");
+  const name = pick(NAMES);
+  return {
+    size: 1500 + text.length * 3,
+    from: { name, address: `user${NAMES.indexOf(name)}@example.kr` },
+    to: [{ name: "", address: "target@example.test" }],
+    cc: [],
+    replyTo: [],
+    subject: `[공지] ${pick(NOUNS)}${pick(NOUNS)} ${pick(NOUNS)} 안내`,
+    snippet: text.slice(0, 200),
+    sentAt: null,
+    messageIdHeader: null,
+    inReplyTo: null,
+    references: [],
+    text,
+    html: null,
+    attachments: [],
+  };
+}
+
+const ATTACHMENT_TEXT = ["quarterly revenue forecast and budget summary", "minutes of the steering committee meeting", "signed contract for the consulting services", "invoice for hosting and support services"];
+
+/** A word only the other users' mail has (in every message of theirs): the searched user's query for
+ * it must not read their part of the index. */
+const OTHERS_WORD = "elsewhereonly";
+
+function filingsFor(userId: string, count: number, offset: number, extraWord = ""): Filing[] {
+  return Array.from({ length: count }, (_, i) => {
+    const n = i + offset;
+    const base = n % 7 === 3 ? koreanTemplate() : templates[(n * 7919) % templates.length]!;
+    const template = extraWord ? { ...base, subject: `${base.subject} ${extraWord}` } : base;
+    const receivedAt = NOW - SPAN + Math.floor(((i + random()) / count) * SPAN);
+    const roll = random();
+    const folderRole: FolderRole = roll < 0.85 ? "inbox" : roll < 0.93 ? "sent" : roll < 0.96 ? "archive" : roll < 0.98 ? "junk" : "trash";
+    const attachments =
+      n % 40 === 7
+        ? [...template.attachments, { attachmentId: String(template.attachments.length + 1), filename: `${pick(["report", "minutes", "contract", "invoice"])}-${n % 97}.pdf`, contentType: "application/pdf", disposition: "attachment" as const, contentId: null, size: 40_000, blobKey: "att/sha256/bench", text: pick(ATTACHMENT_TEXT) }]
+        : template.attachments;
+    return { ...template, attachments, userId, messageId: uuidv7(receivedAt), receivedAt, seen: random() < 0.7, flagged: random() < 0.02, folderRole, raw: { key: "raw/bench", offset: 0, length: template.size } };
+  });
+}
+
+async function openShard(name: string): Promise<{ shards: Shards; shard: ShardDatabase; dir: string }> {
+  const dir = mkdtempSync(path.join(tmpdir(), `bench-search-${name}-`));
+  const shards = await Shards.open([{ name: "s0", url: `file:${path.join(dir, "s0.db")}` }]);
+  return { shards, shard: shards.get("s0"), dir };
+}
+
+async function mailbox(shard: ShardDatabase, name: string): Promise<string> {
+  const userId = uuidv7();
+  await createMailbox(shard, { userId, address: `${name}@example.test`, quotaBytes: 10 ** 13 });
+  return userId;
+}
+
+/** Files in time order across users, in batches; returns ms. */
+async function fileAll(shard: ShardDatabase, filings: Filing[]): Promise<number> {
+  filings.sort((a, b) => a.receivedAt - b.receivedAt);
+  const t = performance.now();
+  for (let i = 0; i < filings.length; i += BATCH) await fileMessages(shard, filings.slice(i, i + BATCH));
+  return performance.now() - t;
+}
+
+// ── indexing cost at ingest: the same 20,000 messages with and without the index ─────────────────
+
+const COMPARE = Math.min(20_000, MESSAGES);
+const compareMail = () => {
+  seed = 0xc0ffee;
+  return filingsFor("", COMPARE, 0);
+};
+async function fileCompare(withIndex: boolean): Promise<number> {
+  const { shards, shard, dir } = await openShard(withIndex ? "with" : "without");
+  if (!withIndex) {
+    // The FTS5 table replaced by a view whose inserts do nothing: filing as it was before search,
+    // except the index text (made outside the transaction), which is timed on its own below.
+    await shard.db.run(sql`DROP TABLE search_index`);
+    await shard.db.run(sql.raw(`CREATE VIEW search_index (rowid, ${SEARCH_COLUMNS.join(", ")}) AS SELECT ${["0", ...SEARCH_COLUMNS.map(() => "''")].join(", ")} WHERE 0`));
+    await shard.db.run(sql.raw(`CREATE TRIGGER search_index_noop INSTEAD OF INSERT ON search_index BEGIN SELECT 1; END`));
+  }
+  const userId = await mailbox(shard, "compare");
+  const ms = await fileAll(shard, compareMail().map((f) => ({ ...f, userId })));
+  shards.close();
+  rmSync(dir, { recursive: true, force: true });
+  return ms;
+}
+const without = await fileCompare(false);
+const withIndex = await fileCompare(true);
+const documentStart = performance.now();
+for (const f of compareMail()) searchDocument(f);
+const documentMs = performance.now() - documentStart;
+const ftsPerMessage = (withIndex - without) / COMPARE;
+const textPerMessage = documentMs / COMPARE;
+console.log(
+  `ingest (${COMPARE.toLocaleString("en")} messages, batches of ${BATCH}): filing with the index ${(withIndex / COMPARE).toFixed(3)} ms/message, ` +
+    `without ${(without / COMPARE).toFixed(3)} ms/message (index text made: ${textPerMessage.toFixed(3)} ms/message) → ` +
+    `indexing costs ${(ftsPerMessage + textPerMessage).toFixed(3)} ms/message (${Math.round(1000 / (ftsPerMessage + textPerMessage)).toLocaleString("en")} messages/s of one core)`,
+);
+
+// ── the big shard ───────────────────────────────────────────────────────────
+
+const { shards, shard, dir } = await openShard("main");
+seed = 0x5eed;
+const target = await mailbox(shard, "target");
+const all: Filing[] = filingsFor(target, MESSAGES, 0);
+for (let u = 0; u < OTHERS; u++) all.push(...filingsFor(await mailbox(shard, `other${u}`), OTHER_MESSAGES, 1000 * (u + 1), OTHERS_WORD));
+const total = all.length;
+const buildMs = await fileAll(shard, all);
+console.log(`filed ${total.toLocaleString("en")} messages (${MESSAGES.toLocaleString("en")} for the searched user, ${OTHERS} others with ${OTHER_MESSAGES.toLocaleString("en")} each) in ${(buildMs / 1000).toFixed(1)} s: ${(buildMs / total).toFixed(3)} ms/message`);
+
+const [sizes] = await shard.db.all<{ fts: number; docIndex: number }>(
+  sql`SELECT sum(CASE WHEN name LIKE 'search_index%' THEN pgsize ELSE 0 END) AS fts, sum(CASE WHEN name = 'messages_by_doc' THEN pgsize ELSE 0 END) AS docIndex FROM dbstat`,
+);
+const indexPerMessage = (sizes!.fts + sizes!.docIndex) / total;
+console.log(
+  `index size: ${(sizes!.fts / 2 ** 20).toFixed(0)} MiB FTS5 + ${(sizes!.docIndex / 2 ** 20).toFixed(1)} MiB doc id index = ${Math.round(indexPerMessage)} bytes/message ` +
+    `(${((indexPerMessage / corpusAverage) * 100).toFixed(0)}% of the average corpus message, ${Math.round(corpusAverage)} bytes)`,
+);
+
+// ── queries ─────────────────────────────────────────────────────────────────
+
+const word = (value: string): SearchNode => ({ type: "text", value, phrase: false });
+const phrase = (value: string): SearchNode => ({ type: "text", value, phrase: true });
+const field = (f: TextField, value: string): SearchNode => ({ type: "field", field: f, value, phrase: false });
+const and = (...children: SearchNode[]): SearchNode => ({ type: "and", children });
+const or = (...children: SearchNode[]): SearchNode => ({ type: "or", children });
+const not = (child: SearchNode): SearchNode => ({ type: "not", child });
+const day = 86_400_000;
+
+/** Words by how many corpus messages have them (each corpus message is ~16 of the user's). */
+function wordsByFrequency(): Map<string, number> {
+  const df = new Map<string, number>();
+  for (const t of templates) {
+    const words = new Set(`${t.subject} ${t.text ?? ""}`.toLowerCase().match(/\b[a-z]{5,12}\b/g) ?? []);
+    for (const w of words) df.set(w, (df.get(w) ?? 0) + 1);
+  }
+  return df;
+}
+const df = wordsByFrequency();
+const ranked = [...df].sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : 1));
+const rare = ranked.filter(([, n]) => n === 2).filter((_, i) => i % 97 === 0).slice(0, 12).map(([w]) => w);
+const common = ranked.filter(([, n]) => n >= templates.length * 0.1 && n <= templates.length * 0.3).slice(-12).map(([w]) => w);
+const mostCommon = ranked.slice(-3).map(([w]) => w);
+
+const kinds: { kind: string; queries: { node: SearchNode; sort?: "date" | "relevance"; pages?: number }[] }[] = [
+  { kind: "rare word", queries: rare.map((w) => ({ node: word(w) })) },
+  { kind: "common word", queries: [...common, ...mostCommon].map((w) => ({ node: word(w) })) },
+  { kind: "common word, page 5", queries: common.slice(0, 6).map((w) => ({ node: word(w), pages: 5 })) },
+  { kind: "common word, relevance", queries: common.map((w) => ({ node: word(w), sort: "relevance" as const })) },
+  { kind: "phrase", queries: ["mailing list", "free software", "click here", "credit card", "open source", "the following", "spam assassin", "please find"].map((p) => ({ node: phrase(p) })) },
+  {
+    kind: "operators",
+    queries: ([
+      and(word(common[0]!), { type: "in", folder: "inbox" }, { type: "is", flag: "unread" }),
+      and(field("subject", common[1]!), not(word(common[2]!))),
+      or(word(rare[0]!), word(rare[1]!), word(rare[2]!)),
+      and(word(common[3]!), { type: "size", op: "larger", bytes: 20_000 }),
+      and(field("from", "example"), word("회의")),
+      and({ type: "has", what: "attachment" }, field("filename", "report")),
+      and({ type: "in", folder: "sent" }, { type: "is", flag: "read" }),
+      { type: "is", flag: "starred" },
+      and(word(common[4]!), not({ type: "in", folder: "junk" }), { type: "age", op: "newer", ms: 365 * day }),
+      or(field("from", "user1"), { type: "is", flag: "starred" }),
+    ] as SearchNode[]).map((node) => ({ node })),
+  },
+  { kind: "Korean word", queries: ["회의", "일정", "보고서", "예산", "프로젝트일정", "배포", "매출"].map((w) => ({ node: word(w) })) },
+  {
+    kind: "date range",
+    queries: Array.from({ length: 8 }, (_, i) => {
+      const after = NOW - SPAN + i * 120 * day;
+      const range: SearchNode[] = [{ type: "date", op: "after", at: after }, { type: "date", op: "before", at: after + 30 * day }];
+      return { node: i % 2 === 0 ? and(...range) : and(word(common[i]!), ...range) };
+    }),
+  },
+  { kind: "others' common word", queries: [{ node: word(OTHERS_WORD) }, { node: and(word(OTHERS_WORD), word(common[0]!)) }, { node: word(OTHERS_WORD), sort: "relevance" }] },
+  { kind: "no result", queries: ["zzyzxqq", "qwertyuiopasdf", "회의록없음", '"linux windows mac spam"'].map((w) => ({ node: w.startsWith('"') ? phrase(w.slice(1, -1)) : word(w) })) },
+];
+
+async function runQuery(q: { node: SearchNode; sort?: "date" | "relevance"; pages?: number }): Promise<{ ms: number; results: number }> {
+  let cursor: string | undefined;
+  for (let p = 1; p < (q.pages ?? 1); p++) {
+    cursor = (await searchMessages(shard, target, q.node, { q: "bench", limit: PAGE, cursor, sort: q.sort ?? "date" })).nextCursor ?? undefined;
+    if (!cursor) break;
+  }
+  const t = performance.now();
+  const page = await searchMessages(shard, target, q.node, { q: "bench", limit: PAGE, cursor, sort: q.sort ?? "date" });
+  return { ms: performance.now() - t, results: page.messages.length };
+}
+
+async function hits(node: SearchNode): Promise<number> {
+  let n = 0;
+  let cursor: string | undefined;
+  do {
+    const page = await searchMessages(shard, target, node, { q: "count", limit: 200, cursor, sort: "date" });
+    n += page.messages.length;
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor && n < 1_000_000);
+  return n;
+}
+
+const quantile = (xs: number[], q: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
+};
+
+// Warm the page cache as a running core's would be.
+for (const k of kinds) for (const q of k.queries) await runQuery(q);
+console.log(`\nqueries on the ${MESSAGES.toLocaleString("en")}-message mailbox (pages of ${PAGE}, highlighted snippets included):`);
+console.log(`${"kind".padEnd(24)} ${"queries".padStart(7)} ${"p50 ms".padStart(8)} ${"p95 ms".padStart(8)} ${"max ms".padStart(8)}  hits (all pages)`);
+const summary: Record<string, { p50: number; p95: number; max: number }> = {};
+for (const k of kinds) {
+  const times: number[] = [];
+  const perQuery = k.queries.map(() => [] as number[]);
+  for (let round = 0; round < 5; round++) {
+    for (const [i, q] of k.queries.entries()) {
+      const { ms } = await runQuery(q);
+      times.push(ms);
+      perQuery[i]!.push(ms);
+    }
+  }
+  if (args.verbose) k.queries.forEach((q, i) => console.log(`  ${quantile(perQuery[i]!, 0.5).toFixed(2).padStart(7)} ms  ${q.sort ?? "date"}  ${JSON.stringify(q.node)}`));
+  const counts = k.kind.startsWith("common word,") ? [] : await Promise.all(k.queries.slice(0, 4).map((q) => hits(q.node)));
+  summary[k.kind] = { p50: +quantile(times, 0.5).toFixed(2), p95: +quantile(times, 0.95).toFixed(2), max: +Math.max(...times).toFixed(2) };
+  console.log(
+    `${k.kind.padEnd(24)} ${String(k.queries.length).padStart(7)} ${summary[k.kind]!.p50.toFixed(2).padStart(8)} ${summary[k.kind]!.p95.toFixed(2).padStart(8)} ${summary[k.kind]!.max.toFixed(2).padStart(8)}  ${counts.map((c) => c.toLocaleString("en")).join(", ")}${counts.length ? ", …" : ""}`,
+  );
+}
+console.log(
+  JSON.stringify({
+    messages: MESSAGES,
+    shardMessages: total,
+    fileMsPerMessage: +(buildMs / total).toFixed(3),
+    indexingMsPerMessage: +(ftsPerMessage + textPerMessage).toFixed(3),
+    indexBytesPerMessage: Math.round(indexPerMessage),
+    corpusBytesPerMessage: Math.round(corpusAverage),
+    queries: summary,
+  }),
+);
+
+shards.close();
+rmSync(dir, { recursive: true, force: true });
+console.log(`\ndone in ${((performance.now() - started) / 1000).toFixed(0)} s`);
