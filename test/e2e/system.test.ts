@@ -103,6 +103,32 @@ describe("npm start: receive over SMTP, read through the edge", () => {
     expect(Buffer.from(await part.arrayBuffer()).equals(pdf.subarray(1000, 2000))).toBe(true);
   });
 
+  it("finds it by search, with Gmail's operators and a highlight; a filter saved through the edge files the next one", async () => {
+    const auth = { authorization: `Bearer ${token}` };
+    const found = (await (await fetch(`${edge}/api/v1/search?${new URLSearchParams({ q: "from:bob has:attachment report" })}`, { headers: auth })).json()) as { messages: { id: string; highlight: string }[] };
+    expect(found.messages.map((m) => m.id)).toEqual([message.id]);
+    expect(found.messages[0]!.highlight).toContain("<mark>report</mark>");
+    const bad = await fetch(`${edge}/api/v1/search?q=${encodeURIComponent('report "unclosed')}`, { headers: auth });
+    expect(bad.status).toBe(400);
+
+    const saved = await fetch(`${edge}/api/v1/filters`, {
+      method: "PUT",
+      headers: { ...auth, "content-type": "application/json" },
+      body: JSON.stringify({ rules: [{ conditions: { subject: "invoice" }, actions: { moveTo: "Bills", star: true } }] }),
+    });
+    expect(saved.status).toBe(200);
+    const smtp = nodemailer.createTransport({ host: "127.0.0.1", port: smtpPort, secure: false, ignoreTLS: true });
+    await smtp.sendMail({ from: "shop@remote.test", to: "alice@example.test", subject: "Your invoice 1042", text: "Thanks for your order." });
+    let bills: Folder | undefined;
+    for (let i = 0; i < 50 && !bills?.total; i++) {
+      bills = ((await (await fetch(`${edge}/api/v1/folders`, { headers: { ...auth, "cache-control": "no-cache" } })).json()) as { folders: Folder[] }).folders.find((f) => f.name === "Bills");
+      if (!bills?.total) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(bills).toMatchObject({ total: 1, unread: 1 });
+    const invoice = (await (await fetch(`${edge}/api/v1/search?${new URLSearchParams({ q: "in:bills is:starred invoice" })}`, { headers: auth })).json()) as { messages: { subject: string }[] };
+    expect(invoice.messages.map((m) => m.subject)).toEqual(["Your invoice 1042"]);
+  });
+
   it("marks read through the edge and the counts follow", async () => {
     const auth = { authorization: `Bearer ${token}`, "content-type": "application/json" };
     const res = await fetch(`${edge}/api/v1/messages/${message.id}`, { method: "PATCH", headers: auth, body: JSON.stringify({ read: true }) });
