@@ -1,5 +1,7 @@
 // Calls into the worker under test (SELF), as a client would.
 import { SELF } from "cloudflare:test";
+import { expect } from "vitest";
+import type { z } from "zod";
 import type { LoginResponse } from "../../shared/api.ts";
 
 export const BASE = "http://edge.test";
@@ -24,4 +26,14 @@ export async function login(address: string, password: string): Promise<string> 
   const res = await api("/api/v1/auth/login", { method: "POST", json: { address, password } });
   if (res.status !== 200) throw new Error(`login failed: ${res.status} ${await res.text()}`);
   return ((await res.json()) as LoginResponse).token;
+}
+
+/** The answer has `status` and a body the API's own zod schema reads back unchanged (the contract). */
+export async function conforms<S extends z.ZodType>(res: Response, schema: S, status = 200): Promise<z.infer<S>> {
+  expect(res.status, await res.clone().text()).toBe(status);
+  const body: unknown = await res.json();
+  const parsed = schema.safeParse(body);
+  expect(parsed.error?.issues ?? []).toEqual([]);
+  expect(parsed.data).toEqual(body);
+  return parsed.data as z.infer<S>;
 }

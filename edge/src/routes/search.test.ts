@@ -2,22 +2,13 @@
 // a Korean word inside a sentence and by a folded accent, highlighted, paged with the cursor; the
 // edge's own 400s and the core's 400 for a malformed query; nobody else's mail.
 import { beforeAll, describe, expect, it } from "vitest";
-import { z } from "zod";
 import { SearchPage } from "../../../shared/api.ts";
-import { api, login } from "../../test/api.ts";
+import { api, conforms, login } from "../../test/api.ts";
 import { seed } from "../../test/seed.ts";
 
 let kim: string;
 let bob: string;
 
-async function conforms<S extends z.ZodType>(res: Response, schema: S): Promise<z.infer<S>> {
-  expect(res.status, await res.clone().text()).toBe(200);
-  const body: unknown = await res.json();
-  const parsed = schema.safeParse(body);
-  expect(parsed.error?.issues ?? []).toEqual([]);
-  expect(parsed.data).toEqual(body);
-  return parsed.data as z.infer<S>;
-}
 
 const search = async (token: string, params: Record<string, string>) => conforms(await api(`/api/v1/search?${new URLSearchParams(params)}`, { token }), SearchPage);
 

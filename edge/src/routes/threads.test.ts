@@ -2,9 +2,8 @@
 // that arrives before its parent, the merge the parent brings (message.updated through the hub), a
 // thread read, a folder listed one row per thread, and their errors. Ivy gets only this file's mail.
 import { beforeAll, describe, expect, it } from "vitest";
-import { z } from "zod";
 import { MessagePage, Thread, type ListedMessage } from "../../../shared/api.ts";
-import { api, login } from "../../test/api.ts";
+import { api, conforms, login } from "../../test/api.ts";
 import { openSocket, pumpUntil, sendSmtp, type EventSocket } from "../../test/events.ts";
 import { seed } from "../../test/seed.ts";
 
@@ -14,14 +13,6 @@ let socket: EventSocket;
 const tag = crypto.randomUUID().slice(0, 8);
 const id = (name: string) => `<${name}-${tag}@remote.test>`;
 
-async function conforms<S extends z.ZodType>(res: Response, schema: S): Promise<z.infer<S>> {
-  expect(res.status, await res.clone().text()).toBe(200);
-  const body: unknown = await res.json();
-  const parsed = schema.safeParse(body);
-  expect(parsed.error?.issues ?? []).toEqual([]);
-  expect(parsed.data).toEqual(body);
-  return parsed.data as z.infer<S>;
-}
 
 type Created = { message: ListedMessage };
 type Updated = { id: string; threadId: string };
