@@ -1,15 +1,12 @@
 // Migration 0005 on a shard with mail from before search, then the rebuild that indexes it: doc ids
 // in receive order (several in one second included), mailboxes numbered, and after reindexUser the
 // old mail is found like new mail; a rebuild also drops documents whose message is gone.
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { createClient } from "@libsql/client";
-import { drizzle } from "drizzle-orm/libsql";
-import { migrate } from "drizzle-orm/libsql/migrator";
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
+import { oldShard } from "../../../test/support/old-shard.ts";
 import { uuidv7 } from "../../../shared/ids.ts";
 import { testFiling } from "../../../test/support/filing.ts";
 import { textPdf } from "../../../test/support/pdf.ts";
@@ -19,23 +16,11 @@ import { USER_SPAN } from "./doc-ids.ts";
 import { reindexUser } from "./reindex.ts";
 import { searchMessages } from "./search.ts";
 
-const MIGRATIONS = fileURLToPath(new URL("../../../migrations/shard/", import.meta.url));
 
-function migrationsBeforeSearch(): string {
-  const dir = mkdtempSync(path.join(tmpdir(), "migrations-"));
-  mkdirSync(path.join(dir, "meta"));
-  const journal = JSON.parse(readFileSync(path.join(MIGRATIONS, "meta/_journal.json"), "utf8")) as { entries: { idx: number; tag: string }[] };
-  journal.entries = journal.entries.filter((e) => e.idx <= 4);
-  writeFileSync(path.join(dir, "meta/_journal.json"), JSON.stringify(journal));
-  for (const e of journal.entries) copyFileSync(path.join(MIGRATIONS, `${e.tag}.sql`), path.join(dir, `${e.tag}.sql`));
-  return dir;
-}
 
 describe("migration 0005_search and reindex", () => {
   it("numbers old mail in receive order, and a rebuild makes it searchable", async () => {
-    const file = path.join(mkdtempSync(path.join(tmpdir(), "shard-")), "s0.db");
-    const old = createClient({ url: `file:${file}` });
-    await migrate(drizzle(old), { migrationsFolder: migrationsBeforeSearch() });
+    const { file, client: old } = await oldShard(4);
     const [alice, bob] = [uuidv7(), uuidv7()];
     const folderId = uuidv7();
     const t = Date.UTC(2026, 0, 5, 10, 0, 0);

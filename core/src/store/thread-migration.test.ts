@@ -1,37 +1,18 @@
 // Migration 0004 on a shard that has mail from before threading: every old message gets a thread
 // (its own id) and its Message-ID and In-Reply-To become keys, so new replies join old mail.
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { createClient } from "@libsql/client";
-import { drizzle } from "drizzle-orm/libsql";
-import { migrate } from "drizzle-orm/libsql/migrator";
 import { describe, expect, it } from "vitest";
+import { oldShard } from "../../../test/support/old-shard.ts";
 import { uuidv7 } from "../../../shared/ids.ts";
 import { testFiling } from "../../../test/support/filing.ts";
 import { fileMessages } from "./filing.ts";
 import { getMessage } from "./mailbox.ts";
 import { Shards } from "./shards.ts";
 
-const MIGRATIONS = fileURLToPath(new URL("../../../migrations/shard/", import.meta.url));
 
-/** The shard's migrations up to 0002, as a shard had them before threading. */
-function migrationsBeforeThreads(): string {
-  const dir = mkdtempSync(path.join(tmpdir(), "migrations-"));
-  mkdirSync(path.join(dir, "meta"));
-  const journal = JSON.parse(readFileSync(path.join(MIGRATIONS, "meta/_journal.json"), "utf8")) as { entries: { idx: number; tag: string }[] };
-  journal.entries = journal.entries.filter((e) => e.idx <= 2);
-  writeFileSync(path.join(dir, "meta/_journal.json"), JSON.stringify(journal));
-  for (const e of journal.entries) copyFileSync(path.join(MIGRATIONS, `${e.tag}.sql`), path.join(dir, `${e.tag}.sql`));
-  return dir;
-}
 
 describe("migration 0004_threads", () => {
   it("gives older messages a thread of their own and keys that new replies find", async () => {
-    const file = path.join(mkdtempSync(path.join(tmpdir(), "shard-")), "s0.db");
-    const old = createClient({ url: `file:${file}` });
-    await migrate(drizzle(old), { migrationsFolder: migrationsBeforeThreads() });
+    const { file, client: old } = await oldShard(2);
     const userId = uuidv7();
     const folderId = uuidv7();
     const [parent, reply, odd] = [uuidv7(Date.now() - 3000), uuidv7(Date.now() - 2000), uuidv7(Date.now() - 1000)];
