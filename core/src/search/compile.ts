@@ -197,24 +197,5 @@ export function compileQuery(root: SearchNode, ctx: CompileContext): CompiledQue
     }
     out.filters.push(sqlOf(c));
   }
-  // As Gmail: without an in:, Junk and Trash are left out (in:anywhere, in:trash or in:spam search them).
-  if (!mentionsFolder(root)) {
-    const hidden = ctx.folders.filter((f) => f.role === "junk" || f.role === "trash").map((f) => f.folderId);
-    if (hidden.length > 0) out.filters.push(sql`m.folder_id NOT IN (${sql.join(hidden.map((id) => sql`${id}`), sql`, `)})`);
-  }
   return out;
-}
-
-function mentionsFolder(node: SearchNode): boolean {
-  switch (node.type) {
-    case "in":
-      return true;
-    case "and":
-    case "or":
-      return node.children.some(mentionsFolder);
-    case "not":
-      return mentionsFolder(node.child);
-    default:
-      return false;
-  }
 }
