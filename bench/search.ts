@@ -16,13 +16,15 @@ import { sql } from "drizzle-orm";
 import type { FolderRole } from "../shared/api.ts";
 import { uuidv7 } from "../shared/ids.ts";
 import { parseMail } from "../core/src/pipeline/parse.ts";
+import { filingOf } from "../core/src/pipeline/prepared.ts";
 import { searchDocument, SEARCH_COLUMNS } from "../core/src/search/document.ts";
-import type { SearchNode, TextField } from "../core/src/search/query-ast.ts";
+import type { SearchNode } from "../core/src/search/query-ast.ts";
 import { searchMessages } from "../core/src/search/search.ts";
 import { fileMessages, type Filing } from "../core/src/store/filing.ts";
 import { createMailbox } from "../core/src/store/mailbox.ts";
 import { Shards, type ShardDatabase } from "../core/src/store/shards.ts";
 import { corpusFiles, readCorpusMessage } from "../test/support/corpus.ts";
+import { and, field, not, or, phrase, word } from "../test/support/search-nodes.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -62,22 +64,18 @@ for (const file of corpusFiles()) {
   const raw = readCorpusMessage(file).raw;
   const mail = await parseMail(raw);
   rawBytes += raw.length;
-  templates.push({
+  // What the pipeline would file for it (filingOf), without the per-recipient parts.
+  const { userId: _u, shard: _s, messageId: _m, folderRole: _f, seen: _seen, receivedAt: _r, rawIndex: _i, ...template } = filingOf(mail, {
+    userId: "",
+    shard: "",
+    messageId: "",
+    folderRole: "inbox",
+    seen: false,
+    receivedAt: 0,
     size: raw.length,
-    from: mail.from,
-    to: mail.to,
-    cc: mail.cc,
-    replyTo: mail.replyTo,
-    subject: mail.subject,
-    snippet: mail.snippet,
-    sentAt: mail.sentAt,
-    messageIdHeader: null,
-    inReplyTo: null,
-    references: [],
-    text: mail.text,
-    html: mail.html,
-    attachments: mail.attachments.map((a, i) => ({ attachmentId: String(i + 1), filename: a.filename, contentType: a.contentType, disposition: a.disposition, contentId: a.contentId, size: a.bytes.length, blobKey: `att/sha256/${a.sha256}` })),
+    rawIndex: 0,
   });
+  templates.push({ ...template, messageIdHeader: null, inReplyTo: null, references: [] });
 }
 const corpusAverage = rawBytes / templates.length;
 console.log(`corpus: ${templates.length} messages parsed in ${((performance.now() - started) / 1000).toFixed(1)} s, ${Math.round(corpusAverage)} bytes each on average`);
@@ -212,12 +210,6 @@ console.log(
 
 // ── queries ─────────────────────────────────────────────────────────────────
 
-const word = (value: string): SearchNode => ({ type: "text", value, phrase: false });
-const phrase = (value: string): SearchNode => ({ type: "text", value, phrase: true });
-const field = (f: TextField, value: string): SearchNode => ({ type: "field", field: f, value, phrase: false });
-const and = (...children: SearchNode[]): SearchNode => ({ type: "and", children });
-const or = (...children: SearchNode[]): SearchNode => ({ type: "or", children });
-const not = (child: SearchNode): SearchNode => ({ type: "not", child });
 const day = 86_400_000;
 
 /** Words by how many corpus messages have them (each corpus message is ~16 of the user's). */

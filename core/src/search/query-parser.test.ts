@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { SearchSyntaxError, type SearchNode, type TextField } from "./query-ast.ts";
 import { describeSearchError, parseSearchQuery, searchQueryLimits } from "./query-parser.ts";
+import { and, not, or } from "../../../test/support/search-nodes.ts";
 
 // 2024-03-31 12:00 UTC: the end of a month after a leap February, so calendar spans show their edges.
 const NOW = Date.UTC(2024, 2, 31, 12);
@@ -9,9 +10,6 @@ const DAY = 86_400_000;
 const t = (value: string): SearchNode => ({ type: "text", value, phrase: false });
 const p = (value: string): SearchNode => ({ type: "text", value, phrase: true });
 const f = (field: TextField, value: string, phrase = false): SearchNode => ({ type: "field", field, value, phrase });
-const and = (...children: SearchNode[]): SearchNode => ({ type: "and", children });
-const or = (...children: SearchNode[]): SearchNode => ({ type: "or", children });
-const not = (child: SearchNode): SearchNode => ({ type: "not", child });
 const inFolder = (folder: string): SearchNode => ({ type: "in", folder });
 const day = (y: number, m: number, d: number) => Date.UTC(y, m - 1, d);
 

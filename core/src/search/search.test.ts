@@ -12,20 +12,15 @@ import { testFiling } from "../../../test/support/filing.ts";
 import { fileMessages, type Filing } from "../store/filing.ts";
 import { createMailbox, deleteMailbox, deleteMessage, updateMessage } from "../store/mailbox.ts";
 import { Shards } from "../store/shards.ts";
-import type { SearchNode, TextField } from "./query-ast.ts";
+import type { SearchNode } from "./query-ast.ts";
 import { searchMessages } from "./search.ts";
+import { and, field, not, or, phrase, word } from "../../../test/support/search-nodes.ts";
 
 let shards: Shards;
 const alice = uuidv7();
 const mallory = uuidv7();
 const shard = () => shards.get("s0");
 
-const word = (value: string): SearchNode => ({ type: "text", value, phrase: false });
-const phrase = (value: string): SearchNode => ({ type: "text", value, phrase: true });
-const field = (f: TextField, value: string): SearchNode => ({ type: "field", field: f, value, phrase: false });
-const and = (...children: SearchNode[]): SearchNode => ({ type: "and", children });
-const or = (...children: SearchNode[]): SearchNode => ({ type: "or", children });
-const not = (child: SearchNode): SearchNode => ({ type: "not", child });
 
 async function search(node: SearchNode, options: { user?: string; limit?: number; cursor?: string; sort?: SearchSort; q?: string } = {}): Promise<SearchPage> {
   return searchMessages(shard(), options.user ?? alice, node, { q: options.q ?? JSON.stringify(node), limit: options.limit ?? 50, cursor: options.cursor, sort: options.sort ?? "date" });
