@@ -30,6 +30,30 @@ export const EventData = {
     newLocation: z.boolean(),
     via: z.enum(["password"]),
   }),
+  /** The user's filters now forward mail to outside addresses they did not forward to before (a Sieve
+   * `redirect` or a rule's forward): the first thing a thief sets up in a hijacked mailbox, so the user
+   * is told, as Gmail tells of a new forwarding address. */
+  "security.forwarding": z.object({
+    /** Outside addresses that now receive copies and did not before. */
+    added: z.array(z.string()),
+    /** Every outside address the filters forward to now. */
+    targets: z.array(z.string()),
+    /** Who saved the filters: a password session or an API key (its id). */
+    by: z.object({ kind: z.enum(["session", "apiKey"]), id: z.string() }),
+  }),
+  /** Wrong passwords for this account crossed a limit, so further attempts are refused for a while. */
+  "security.auth-failures": z.object({
+    /** The door tried: SMTP submission's AUTH, or the API's password login. */
+    protocol: z.enum(["submission", "login"]),
+    /** Where the failures came from (the last one's client address). */
+    ip: z.string(),
+    /** Failed attempts counted in the window. */
+    failures: z.number().int(),
+    /** What is blocked: that client address, or this account from every address. */
+    blocked: z.enum(["ip", "account"]),
+    /** Until when further attempts are refused, ISO 8601. */
+    until: z.string(),
+  }),
   /** The client's cursor is older than what is retained: reload the mailbox, then go on from `cursor`. */
   resync: z.object({ reason: z.enum(["cursor-too-old", "unknown-cursor"]) }),
 } as const;
@@ -37,7 +61,7 @@ export const EventData = {
 export type EventType = keyof typeof EventData;
 export const eventTypes = Object.keys(EventData) as EventType[];
 /** Events the core produces (the rest are born at the edge). */
-export const coreEventTypes = ["message.created", "message.updated", "message.deleted", "folder.counts"] as const;
+export const coreEventTypes = ["message.created", "message.updated", "message.deleted", "folder.counts", "security.forwarding", "security.auth-failures"] as const;
 export type CoreEventType = (typeof coreEventTypes)[number];
 
 export type EventDataOf<T extends EventType> = z.infer<(typeof EventData)[T]>;

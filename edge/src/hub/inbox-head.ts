@@ -80,6 +80,10 @@ export class InboxHead {
         }
         return true;
       }
+      case "security.forwarding":
+      case "security.auth-failures":
+        // Not about messages: the head only moves past its seq.
+        return true;
     }
   }
 

@@ -117,6 +117,8 @@ const eventDescriptions: Record<EventType, string> = {
   "message.deleted": "A message was deleted for good.",
   "folder.counts": "Unread and total counts of the folders that changed.",
   "security.login": "Someone signed in to this account with its password; `newLocation` when from a country or network not seen before.",
+  "security.forwarding": "The filters now forward mail to outside addresses they did not before (`added`); `by` says whether a password session or which API key saved them.",
+  "security.auth-failures": "Wrong passwords for this account (SMTP submission or the API login) crossed a limit; attempts from `ip` (or from anywhere, when `blocked` is `account`) are refused `until` then.",
   resync: "The client's cursor is older than what is kept: reload the mailbox, then go on from this event's cursor.",
 };
 
