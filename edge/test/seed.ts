@@ -18,6 +18,10 @@ export const seed = {
   judy: { address: "judy@example.test", password: "judy's junk folder" },
   /** Searched in the search tests only: her mail is `searchMessages` (seeded-core.ts). */
   kim: { address: "kim@example.test", password: "kim's needle in the haystack" },
+  /** Owns the resources of the authorization matrix (every route × every kind of caller). */
+  olga: { address: "olga@example.test", password: "olga's guarded mailbox" },
+  /** The other user of the authorization matrix: names olga's resources and must get 404. */
+  mallory: { address: "mallory@example.test", password: "mallory's prying eyes" },
   /** The seeded core's SEND_DAILY_LIMIT (recipients per day). */
   sendDailyLimit: 40,
   /** The edge's MAX_MESSAGE_BYTES in these tests. */

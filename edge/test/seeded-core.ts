@@ -23,6 +23,8 @@ await core.addUser(seed.erin.address, seed.erin.password);
 await core.addUser(seed.ivy.address, seed.ivy.password);
 await core.addUser(seed.judy.address, seed.judy.password);
 await core.addUser(seed.kim.address, seed.kim.password);
+await core.addUser(seed.olga.address, seed.olga.password);
+await core.addUser(seed.mallory.address, seed.mallory.password);
 const smtp = nodemailer.createTransport({ host: "127.0.0.1", port: core.smtpPort, secure: false, ignoreTLS: true });
 for (let i = 0; i < seed.plainMessages; i++) {
   await smtp.sendMail({ from: "Carol <carol@remote.test>", to: seed.alice.address, subject: `seed ${i}`, text: `Seed message number ${i}.` });
@@ -36,6 +38,13 @@ await smtp.sendMail({
     { filename: "data.bin", content: Buffer.from(seed.attachmentBytes()), contentType: "application/octet-stream" },
     { filename: seed.secondAttachment.filename, content: seed.secondAttachment.text, contentType: "text/plain" },
   ],
+});
+await smtp.sendMail({
+  from: "Carol <carol@remote.test>",
+  to: seed.olga.address,
+  subject: seed.attachmentSubject,
+  text: "One file attached.",
+  attachments: [{ filename: "data.bin", content: Buffer.from(seed.attachmentBytes()), contentType: "application/octet-stream" }],
 });
 await smtp.sendMail({ from: "carol@remote.test", to: seed.bob.address, subject: "for bob only", text: "Private." });
 for (const m of seed.searchMessages) await smtp.sendMail({ from: "Carol <carol@remote.test>", to: seed.kim.address, ...m });
