@@ -45,6 +45,18 @@ describe("login throttle", () => {
     expect(throttle.admit("192.0.2.2", "victim1@example.test")).toMatchObject({ admitted: false, scope: "ip" });
   });
 
+  it("lets a success from an unknown client clear the account's failures from unknown clients", () => {
+    const throttle = new LoginThrottle({ now: () => 0 });
+    const fail = (n: number) => {
+      for (let i = 0; i < n; i++) throttle.failed(admitted(throttle.admit("unknown", "alice@example.test")));
+    };
+    fail(15);
+    throttle.succeeded(admitted(throttle.admit("unknown", "alice@example.test")));
+    // 20 more are free again; without the success, these would have blocked the account at the 21st.
+    fail(21);
+    expect(throttle.admit("unknown", "alice@example.test")).toMatchObject({ admitted: false, scope: "account", retryAfterMs: 1000 });
+  });
+
   it("stays within its capacity under a flood of client addresses", () => {
     let now = 0;
     const throttle = new LoginThrottle({ now: () => now, capacity: 1000 });

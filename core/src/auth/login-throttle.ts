@@ -102,7 +102,7 @@ export class LoginThrottle {
   readonly #accounts: LruMap<string, Counter>;
   /** Failures per client and account, so a success clears that client's failures for the account
    * (and only those: signing in to one's own account must not wash away guesses at others). */
-  readonly #pairs: LruMap<string, number>;
+  readonly #pairs: LruMap<string, { failures: number; lastFailureAt: number }>;
   /** Per account: client key → last successful sign-in. */
   readonly #trusted: LruMap<string, Map<string, number>>;
 
@@ -137,27 +137,26 @@ export class LoginThrottle {
     const now = this.#now();
     const started: BlockStart[] = [];
     let clientFailures = 0;
-    if (attempt.client !== null) {
-      const counter = this.#settle(this.#clients, attempt.client, clientPolicy, now);
-      clientFailures = this.#count(counter, clientPolicy, now, "ip", started);
-      const pair = pairKey(attempt);
-      this.#pairs.set(pair, (this.#pairs.get(pair) ?? 0) + 1);
-    }
+    if (attempt.client !== null) clientFailures = this.#count(this.#settle(this.#clients, attempt.client, clientPolicy, now), clientPolicy, now, "ip", started);
+    const pair = pairKey(attempt);
+    this.#pairs.set(pair, { failures: (this.#pairs.get(pair)?.failures ?? 0) + 1, lastFailureAt: now });
     const accountFailures = this.#count(this.#settle(this.#accounts, attempt.account, accountPolicy, now), accountPolicy, now, "account", started);
     return { clientFailures, accountFailures, started };
   }
 
-  /** Signed in: the client's failures for this account are cleared, and the client is trusted. */
+  /** Signed in: the client's failures for this account are cleared, and the client is trusted. An
+   * unknown client's success clears the account's failures from unknown clients: only the password's
+   * holder can do that, and the owner must not collect failures towards a block for a day. */
   succeeded(attempt: Attempt): void {
     const now = this.#now();
-    const account = this.#settle(this.#accounts, attempt.account, accountPolicy, now);
-    if (attempt.client === null) return;
-    const client = this.#settle(this.#clients, attempt.client, clientPolicy, now);
     const pair = pairKey(attempt);
-    const cleared = this.#pairs.get(pair) ?? 0;
+    const cleared = this.#pairs.get(pair);
     this.#pairs.delete(pair);
-    uncount(client, cleared, clientPolicy);
-    uncount(account, cleared, accountPolicy);
+    // Failures older than a count's memory are no longer in it.
+    const inCount = (policy: ThrottlePolicy) => (cleared && now - cleared.lastFailureAt < policy.forgetAfterMs ? cleared.failures : 0);
+    uncount(this.#settle(this.#accounts, attempt.account, accountPolicy, now), inCount(accountPolicy), accountPolicy);
+    if (attempt.client === null) return;
+    uncount(this.#settle(this.#clients, attempt.client, clientPolicy, now), inCount(clientPolicy), clientPolicy);
     const trusted = this.#trusted.get(attempt.account) ?? new Map<string, number>();
     trusted.delete(attempt.client);
     trusted.set(attempt.client, now);
@@ -216,7 +215,7 @@ export class LoginThrottle {
 }
 
 function pairKey(attempt: Attempt): string {
-  return `${attempt.client} ${attempt.account}`;
+  return `${attempt.client ?? "unknown"} ${attempt.account}`;
 }
 
 function uncount(counter: Counter, failures: number, policy: ThrottlePolicy): void {
