@@ -106,7 +106,7 @@ export async function startCore(config: Config, options: CoreOptions = {}): Prom
     publishEvents,
     scan,
     metrics: () => renderMetrics({ queue, spool, pipeline }),
-    health: () => ({ spool: spool.stats(), pipeline: pipeline.stats, backlogBytes: pipeline.backlogBytes }),
+    health: () => ({ spool: spool.stats(), pipeline: pipeline.stats, backlogBytes: pipeline.backlogBytes, loginThrottle: logins.throttle.size }),
   });
   let api!: ServerType;
   const apiPort = await listen((cb) => (api = serve({ fetch: app.fetch, port: config.api.port, hostname: config.api.host }, cb)));

@@ -115,7 +115,7 @@ export class LoginThrottle {
     this.#trusted = new LruMap(capacity);
   }
 
-  /** Entries held, for the operator (and the test that floods it). */
+  /** Entries held (in /healthz), so an operator sees the memory bound at work. */
   get size(): { clients: number; accounts: number; pairs: number; trusted: number } {
     return { clients: this.#clients.size, accounts: this.#accounts.size, pairs: this.#pairs.size, trusted: this.#trusted.size };
   }
