@@ -3,10 +3,12 @@
 import type { AddressInfo } from "node:net";
 import { serve, type ServerType } from "@hono/node-server";
 import { createApiApp } from "./api/app.ts";
+import { PasswordLogin } from "./auth/password-login.ts";
 import { createResolver } from "./dns.ts";
 import { cachedResolve } from "./dns-cache.ts";
 import { scanWithClamd } from "./pipeline/virus/clamd.ts";
 import type { Config } from "./config.ts";
+import type { CoreEvent } from "../../shared/events.ts";
 import { createLogger, setLogLevel, type Logger } from "./log.ts";
 import type { SpoolMeta } from "./pipeline/spool-entry.ts";
 import { PipelineThread } from "./pipeline/pipeline-thread.ts";
@@ -42,7 +44,12 @@ function listen(start: (cb: () => void) => { address(): AddressInfo | string | n
   });
 }
 
-export async function startCore(config: Config): Promise<RunningCore> {
+export interface CoreOptions {
+  /** The clock of the failed-login limits; tests move it rather than wait minutes. */
+  now?: () => number;
+}
+
+export async function startCore(config: Config, options: CoreOptions = {}): Promise<RunningCore> {
   setLogLevel(config.logLevel);
   const log = createLogger({ svc: "core", region: config.region });
   const directory = await Directory.open(config.directoryUrl, config.libsqlAuthToken);
@@ -70,6 +77,9 @@ export async function startCore(config: Config): Promise<RunningCore> {
   const queue = await OutboundQueue.open(config.queueUrl, config.libsqlAuthToken);
   const blobs = httpBlobStore(pipeline.blobsUrl);
   const outbox = new Outbox({ spool, pipeline, shards });
+  const publishEvents = (events: CoreEvent[]) => pipeline.publishEvents(events);
+  // One for both password doors, so a guesser counts the same wherever they knock.
+  const logins = new PasswordLogin({ directory, shards, publishEvents, log: log.child({ part: "auth" }), now: options.now });
 
   const resolver = createResolver(config.outbound.dnsServers);
   const resolve = cachedResolve((name, rrtype) => resolver.resolve(name, rrtype));
@@ -78,13 +88,14 @@ export async function startCore(config: Config): Promise<RunningCore> {
   const mx = createMxServer({ config, directory, shards, spool, pipeline, resolve, scan, log: log.child({ part: "mx" }) });
   mx.on("error", (err) => log.warn("mx: connection error", { err }));
   const smtpPort = await listen((cb) => mx.listen(config.smtp.port, config.smtp.host, cb));
-  const submission = createSubmissionServer({ config, directory, shards, outbox, log: log.child({ part: "submission" }) });
+  const submission = createSubmissionServer({ config, directory, shards, outbox, logins, log: log.child({ part: "submission" }) });
   submission.on("error", (err) => log.warn("submission: connection error", { err }));
   const submissionPort = await listen((cb) => submission.listen(config.submission.port, config.submission.host, cb));
 
   const app = createApiApp({
     directory,
     shards,
+    logins,
     signingSecret: config.internalSigningSecret,
     region: config.region,
     log: log.child({ part: "api" }),
@@ -92,10 +103,10 @@ export async function startCore(config: Config): Promise<RunningCore> {
     blobs,
     queue,
     sendDailyLimit: config.sendDailyLimit,
-    publishEvents: (events) => pipeline.publishEvents(events),
+    publishEvents,
     scan,
     metrics: () => renderMetrics({ queue, spool, pipeline }),
-    health: () => ({ spool: spool.stats(), pipeline: pipeline.stats, backlogBytes: pipeline.backlogBytes }),
+    health: () => ({ spool: spool.stats(), pipeline: pipeline.stats, backlogBytes: pipeline.backlogBytes, loginThrottle: logins.throttle.size }),
   });
   let api!: ServerType;
   const apiPort = await listen((cb) => (api = serve({ fetch: app.fetch, port: config.api.port, hostname: config.api.host }, cb)));

@@ -13,8 +13,10 @@ export interface SmtpSession {
   close(): Promise<void>;
 }
 
-export async function smtpConnect(port: number, host = "127.0.0.1"): Promise<SmtpSession> {
-  const socket = net.connect(port, host);
+/** `localAddress` picks the client's own address (any of 127.0.0.0/8 on loopback), for tests that
+ * need several clients. */
+export async function smtpConnect(port: number, host = "127.0.0.1", localAddress?: string): Promise<SmtpSession> {
+  const socket = net.connect({ port, host, localAddress });
   let buffer = "";
   const waiters: { resolve: (reply: string) => void; reject: (err: Error) => void }[] = [];
   const ready: string[] = [];

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { createUser } from "../../core/src/accounts.ts";
 import { loadConfig, type Config } from "../../core/src/config.ts";
-import { startCore, type RunningCore } from "../../core/src/core.ts";
+import { startCore, type CoreOptions, type RunningCore } from "../../core/src/core.ts";
 import { sharedTestDns } from "./dns-server.ts";
 import { startChild, type Child } from "./process.ts";
 
@@ -31,10 +31,10 @@ export interface TempCore extends RunningCore {
 }
 
 /** `overrides` are config variables, e.g. `{ EDGE_URL: receiver.url }` for a core that pushes its
- * mailbox events (without it the notifier is off). */
-export async function startTempCore(overrides: Record<string, string> = {}, dataDir?: string): Promise<TempCore> {
+ * mailbox events (without it the notifier is off); `options` e.g. a clock for the login limits. */
+export async function startTempCore(overrides: Record<string, string> = {}, dataDir?: string, options: CoreOptions = {}): Promise<TempCore> {
   const dir = dataDir ?? mkdtempSync(path.join(tmpdir(), "edgemail-test-"));
-  const core = await startCore(testConfig(dir, { DNS_SERVERS: (await sharedTestDns()).address, ...overrides }));
+  const core = await startCore(testConfig(dir, { DNS_SERVERS: (await sharedTestDns()).address, ...overrides }), options);
   return Object.assign(core, {
     dataDir: dir,
     async addUser(address: string, password = "correct horse battery", quotaBytes = 1024 ** 3) {

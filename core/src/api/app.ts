@@ -5,6 +5,7 @@ import { Hono } from "hono";
 import { problemResponse, ProblemError, problemKinds, problemType } from "../../../shared/problem.ts";
 import { verifyRequest } from "../../../shared/signing.ts";
 import { isUuidv7 } from "../../../shared/ids.ts";
+import type { PasswordLogin } from "../auth/password-login.ts";
 import type { Logger } from "../log.ts";
 import type { Directory } from "../store/directory.ts";
 import type { Shards } from "../store/shards.ts";
@@ -28,6 +29,8 @@ export interface ApiDeps extends OutboxDeps {
   metrics: () => Promise<string>;
   directory: Directory;
   shards: Shards;
+  /** The password check with its failure limits, shared with SMTP submission. */
+  logins: PasswordLogin;
   signingSecret: string;
   region: string;
   log: Logger;

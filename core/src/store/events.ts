@@ -53,6 +53,11 @@ export async function recordEvents(tx: Queryable, userId: string, drafts: EventD
   return { events, seq: row.seq };
 }
 
+/** Records events that belong to no mailbox change (a security notice) in a transaction of their own. */
+export async function recordEventsAlone(shard: ShardDatabase, userId: string, drafts: EventDraft[]): Promise<Recorded> {
+  return shard.writeLock.run(() => shard.db.transaction((tx) => recordEvents(tx, userId, drafts)));
+}
+
 /** The user's latest seq (0 before the first event, or without a mailbox). */
 export async function currentSeq(q: Queryable, userId: string): Promise<number> {
   const [row] = await q.select({ seq: mailboxes.eventSeq }).from(mailboxes).where(eq(mailboxes.userId, userId));

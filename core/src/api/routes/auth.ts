@@ -1,25 +1,28 @@
 // Password check for the edge's login: the directory is the core's, so the core verifies the
-// password and tells the edge who the user is and where they live. The edge issues the token.
+// password (through the same check and limits as SMTP submission: auth/password-login.ts) and tells
+// the edge who the user is and where they live. The edge issues the token.
 import { Hono } from "hono";
+import { z } from "zod";
 import { LoginRequest, type UserIdentity } from "../../../../shared/api.ts";
-import { normalizeAddress } from "../../../../shared/address.ts";
-import { verifyPassword } from "../../../../shared/password.ts";
 import { ProblemError } from "../../../../shared/problem.ts";
-import type { Directory } from "../../store/directory.ts";
+import type { PasswordLogin } from "../../auth/password-login.ts";
 import { parseBody } from "../validate.ts";
 
-// Verifying against a fixed hash when the address is unknown takes as long as for a real user,
-// so response time does not reveal which addresses exist.
-const DUMMY_HASH = "pbkdf2-sha256$100000$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+/** The public login body, plus the client's address the edge saw (counted per address; without it
+ * only the account's limit applies). */
+const InternalLoginRequest = LoginRequest.extend({ ip: z.string().max(64, "ip must be at most 64 characters").default("unknown") });
 
-export function authRoutes(deps: { directory: Directory }): Hono {
+export function authRoutes(deps: { logins: PasswordLogin }): Hono {
   const app = new Hono();
   app.post("/login", async (c) => {
-    const { address, password } = parseBody(c, LoginRequest);
-    const user = await deps.directory.userByAddress(normalizeAddress(address)!);
-    const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
-    if (!user || !ok) throw new ProblemError("unauthorized", "Wrong address or password.");
-    const identity: UserIdentity = { id: user.id, address: user.address, region: user.region };
+    const { address, password, ip } = parseBody(c, InternalLoginRequest);
+    const outcome = await deps.logins.attempt({ address, password, ip, protocol: "login" });
+    if (outcome.kind === "throttled") {
+      const seconds = outcome.retryAfterSeconds;
+      throw new ProblemError("tooManyRequests", `Too many failed sign-ins: try again in ${seconds} second${seconds === 1 ? "" : "s"}.`, { headers: { "retry-after": String(seconds) } });
+    }
+    if (outcome.kind === "wrong") throw new ProblemError("unauthorized", "Wrong address or password.");
+    const identity: UserIdentity = { id: outcome.user.id, address: outcome.user.address, region: outcome.user.region };
     return c.json(identity);
   });
   return app;

@@ -97,6 +97,18 @@ describe("MX session", () => {
     await s.close();
   });
 
+  it("refuses a second From or Sender with 550 5.7.1 at the end of DATA, as Gmail does, and files nothing", async () => {
+    const before = (await inbox()).messages.length;
+    const twoFroms = message("two froms").replace("From: Bob <bob@remote.test>\r\n", "From: Bob <bob@remote.test>\r\nFROM : ceo@bank.test\r\n");
+    expect(await sendMail(core.smtpPort, "bob@remote.test", ["alice@example.test"], twoFroms)).toMatch(/^550 5\.7\.1 .*multiple From headers/);
+    const twoSenders = message("two senders", "Hi.\r\n", "Sender: bob@remote.test\r\nsender:\r\n ceo@bank.test\r\n");
+    expect(await sendMail(core.smtpPort, "bob@remote.test", ["alice@example.test"], twoSenders)).toMatch(/^550 5\.7\.1 .*multiple Sender headers/);
+    // A From folded over lines, a list in one From, and a From-like line in the body are one From.
+    const folded = message("one folded from", "From: not a header here\r\n").replace("From: Bob <bob@remote.test>", "From: Bob\r\n <bob@remote.test>, carol@remote.test");
+    expect(await sendMail(core.smtpPort, "bob@remote.test", ["alice@example.test"], folded)).toMatch(/^250 /);
+    expect((await inbox()).messages.length).toBe(before + 1);
+  });
+
   it("takes pipelined commands and answers each in order", async () => {
     const s = await smtpConnect(core.smtpPort);
     await s.command("EHLO client.test");

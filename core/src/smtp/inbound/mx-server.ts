@@ -11,6 +11,7 @@ import type { PipelineThread } from "../../pipeline/pipeline-thread.ts";
 import type { Directory } from "../../store/directory.ts";
 import type { Shards } from "../../store/shards.ts";
 import type { Spool } from "../../spool/spool.ts";
+import { inboundOriginatorRefusal } from "../originator-fields.ts";
 import { replies, smtpError } from "../reply.ts";
 import { authenticateInbound, type ResolveFn } from "./authenticate.ts";
 import { scanAtData, type VirusScan } from "./virus-scan.ts";
@@ -82,6 +83,8 @@ export function createMxServer(deps: MxDeps): SMTPServer {
         .then(async (received) => {
           if ("refuse" in received) return callback(smtpError(received.refuse));
           if (deps.pipeline.backlogBytes > maxBacklog) return callback(smtpError(replies.busy()));
+          const repeatedOriginator = inboundOriginatorRefusal(received.message);
+          if (repeatedOriginator) return callback(smtpError(repeatedOriginator));
           const recipients = accepted.get(session.envelope) ?? [];
           const id = uuidv7(receivedAt);
           const mailFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : "";

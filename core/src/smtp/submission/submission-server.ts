@@ -1,5 +1,6 @@
-// SMTP submission (RFC 6409) for mail apps: AUTH PLAIN/LOGIN, only over TLS except from loopback;
-// the envelope sender and the From header must be one of the user's addresses. Accepted mail goes
+// SMTP submission (RFC 6409) for mail apps: AUTH PLAIN/LOGIN, only over TLS except from loopback,
+// checked and rate-limited by the core's one password check (auth/password-login.ts); the envelope
+// sender and every originator header must be the user's (sender-identity.ts). Accepted mail goes
 // through the same outbox as the API: daily quota, spool (synced before 250), Sent copy, delivery.
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
@@ -7,22 +8,23 @@ import { isIPv4 } from "node:net";
 import { SMTPServer, type SMTPServerAuthentication, type SMTPServerAuthenticationResponse, type SMTPServerDataStream, type SMTPServerSession } from "smtp-server";
 import { normalizeAddress } from "../../../../shared/address.ts";
 import { limits } from "../../../../shared/limits.ts";
-import { verifyPassword } from "../../../../shared/password.ts";
 import type { Config } from "../../config.ts";
+import type { PasswordLogin } from "../../auth/password-login.ts";
 import type { Logger } from "../../log.ts";
 import type { Outbox } from "../../outbox.ts";
-import { parseHeaders } from "../../pipeline/parse.ts";
 import type { Directory, DirectoryUser } from "../../store/directory.ts";
 import { QuotaExceededError, reserveSend } from "../../store/sending.ts";
 import type { Shards } from "../../store/shards.ts";
 import { receiveMessage, receivedHeader } from "../inbound/data.ts";
 import { replies, smtpError } from "../reply.ts";
+import { originatorRefusal, ownsAddress } from "./sender-identity.ts";
 
 export interface SubmissionDeps {
   config: Pick<Config, "hostname" | "maxMessageBytes" | "smtp" | "sendDailyLimit">;
   directory: Directory;
   shards: Shards;
   outbox: Outbox;
+  logins: PasswordLogin;
   log: Logger;
 }
 
@@ -34,8 +36,9 @@ export function isLoopback(address: string): boolean {
 const submissionReplies = {
   encryptionRequired: () => ({ code: 538, status: "5.7.11", text: "encryption required: use STARTTLS before AUTH" }),
   badCredentials: () => ({ code: 535, status: "5.7.8", text: "authentication failed: wrong address or password" }),
+  // RFC 4954's temporary authentication failure: a client may try again, after the wait.
+  throttled: (seconds: number) => ({ code: 454, status: "4.7.0", text: `too many failed logins: try again in ${seconds} second${seconds === 1 ? "" : "s"}` }),
   notYourAddress: (address: string) => ({ code: 553, status: "5.7.1", text: `<${address}>: sender address is not one of yours` }),
-  fromMismatch: () => ({ code: 553, status: "5.7.1", text: "the From header must be one of your addresses" }),
   quota: (e: QuotaExceededError) => ({ code: 550, status: "5.4.5", text: `daily sending limit reached; try again in ${Math.ceil(e.retryAfterSeconds / 60)} minutes` }),
 } as const;
 
@@ -43,8 +46,6 @@ export function createSubmissionServer(deps: SubmissionDeps): SMTPServer {
   const { config, directory, log } = deps;
   const tls = config.smtp.tls;
   const users = new WeakMap<SMTPServerSession, DirectoryUser>();
-
-  const ownAddresses = async (user: DirectoryUser) => new Set([user.address, ...(await directory.aliasesOf(user.id))]);
 
   return new SMTPServer({
     name: config.hostname,
@@ -64,25 +65,25 @@ export function createSubmissionServer(deps: SubmissionDeps): SMTPServer {
 
     onAuth(auth: SMTPServerAuthentication, session: SMTPServerSession, callback: (err: Error | null | undefined, response?: SMTPServerAuthenticationResponse) => void) {
       if (!session.secure && !isLoopback(session.remoteAddress)) return callback(smtpError(submissionReplies.encryptionRequired()));
-      const address = normalizeAddress(auth.username ?? "");
-      (async () => {
-        const user = address ? await directory.userByAddress(address) : null;
-        // The same work for an unknown user, so timing does not tell which addresses exist.
-        const ok = await verifyPassword(auth.password ?? "", user?.passwordHash ?? "pbkdf2-sha256$100000$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
-        if (!user || !ok) return callback(smtpError(submissionReplies.badCredentials()));
-        users.set(session, user);
-        callback(null, { user: user.id });
-      })().catch((err: unknown) => {
-        log.error("submission: authentication failed unexpectedly", { err });
-        callback(smtpError(replies.localError()));
-      });
+      deps.logins.attempt({ address: auth.username ?? "", password: auth.password ?? "", ip: session.remoteAddress, protocol: "submission" }).then(
+        (outcome) => {
+          if (outcome.kind === "throttled") return callback(smtpError(submissionReplies.throttled(outcome.retryAfterSeconds)));
+          if (outcome.kind === "wrong") return callback(smtpError(submissionReplies.badCredentials()));
+          users.set(session, outcome.user);
+          callback(null, { user: outcome.user.id });
+        },
+        (err: unknown) => {
+          log.error("submission: authentication failed unexpectedly", { err });
+          callback(smtpError(replies.localError()));
+        },
+      );
     },
 
     onMailFrom(address, session, callback) {
       const user = users.get(session);
       if (!user) return callback(smtpError({ code: 530, status: "5.7.0", text: "authentication required" }));
-      ownAddresses(user).then(
-        (own) => callback(own.has(normalizeAddress(address.address) ?? "") ? undefined : smtpError(submissionReplies.notYourAddress(address.address))),
+      ownsAddress(directory, user, address.address).then(
+        (own) => callback(own ? undefined : smtpError(submissionReplies.notYourAddress(address.address))),
         () => callback(smtpError(replies.localError())),
       );
     },
@@ -101,9 +102,8 @@ export function createSubmissionServer(deps: SubmissionDeps): SMTPServer {
           const user = users.get(session)!;
           const sender = normalizeAddress((session.envelope.mailFrom && session.envelope.mailFrom.address) || "")!;
           // Only the header section: the body (maybe 25 MB of attachments) is the pipeline thread's work.
-          const { from: fromHeader } = await parseHeaders(message);
-          const from = fromHeader ? normalizeAddress(fromHeader.address) : null;
-          if (!from || !(await ownAddresses(user)).has(from)) return callback(smtpError(submissionReplies.fromMismatch()));
+          const refusal = await originatorRefusal(directory, user, message);
+          if (refusal) return callback(smtpError(refusal));
           const recipients = [...new Set(session.envelope.rcptTo.map((r) => normalizeAddress(r.address)!))];
           const shard = deps.shards.get(user.shard);
           let messageId: string;
