@@ -3,26 +3,26 @@
 // private ranges, link-local cloud metadata (169.254.169.254), internal names. This file judges the
 // URL as written: scheme, credentials, port, and a host that is an address in any special-purpose
 // block (shared/special-addresses.ts) or a name that only means something on a local network.
-// Names are judged by what they resolve to elsewhere:
-//  - on every runtime, creation and each delivery resolve the name over DNS-over-HTTPS
-//    (WEBHOOK_DNS_URL; target-check.ts) and refuse it if any address is special-purpose;
+// A name is judged by the addresses it resolves to, every one of them:
+//  - on every runtime, at creation and again before each delivery, over DNS-over-HTTPS
+//    (WEBHOOK_DNS_URL; target-check.ts);
 //  - where the runtime can resolve and connect itself (Node, Deno), pinned-fetch.node.ts resolves
 //    once, checks every address and connects to the address it checked, so DNS rebinding between
 //    check and connect is impossible.
-// On Cloudflare neither the check nor fetch() can be pinned: Workers' fetch() takes URLs, resolves
-// names with Cloudflare's own resolver and connects itself, and there is no API to connect to a
-// chosen address for HTTP ("When you make a subrequest using fetch() from a Worker, the Cloudflare
-// DNS resolver is used"; fetch to IP addresses directly is not supported —
-// https://developers.cloudflare.com/workers/platform/known-issues/). Cloudflare does not document
-// what its fetch() does with a name that resolves to a private or loopback address; the request
-// leaves from Cloudflare's edge, not from our network, but that is not a promise we can cite, so a
-// name that rebinds between our DNS-over-HTTPS check and Cloudflare's own lookup is not stopped by
-// us. workerd itself (wrangler dev, self-hosting) refuses non-public addresses after resolution
-// unless its "internet" network is configured to allow them (workerd.capnp, `Network.allow`
-// defaults to ["public"]). `node:dns` exists in workerd (nodejs_compat, on by default from
-// compatibility date 2026-08-04) but only as a DNS-over-HTTPS client of cloudflare-dns.com over
-// the same fetch() (https://developers.cloudflare.com/workers/runtime-apis/nodejs/dns/): it cannot
-// pin either, and a resolver of our own can be pointed at a test server, so we use our own.
+// On Cloudflare the check cannot be pinned. Workers' fetch() takes a URL, resolves the name with
+// Cloudflare's own resolver and connects by itself; it cannot be aimed at a chosen address ("When
+// you make a subrequest using fetch() from a Worker, the Cloudflare DNS resolver is used", and
+// fetch to IP addresses is not supported: https://developers.cloudflare.com/workers/platform/known-issues/).
+// What it does with a name that resolves to a private or loopback address is not documented: the
+// request leaves from Cloudflare's edge, not from our network, but that is no promise to build on,
+// so a name that changes its answer between our lookup and Cloudflare's is not stopped by us.
+// `node:dns` exists in Workers (nodejs_compat, on by default from compatibility date 2026-08-04),
+// but only as a DNS-over-HTTPS client of cloudflare-dns.com over that same fetch(), with lookup()
+// among the functions documented as not implemented
+// (https://developers.cloudflare.com/workers/runtime-apis/nodejs/dns/): it cannot pin either, and
+// our own client (doh-resolver.ts) can be pointed at a test server. workerd itself (wrangler dev,
+// self-hosting) does check after resolution: its "internet" network allows public addresses only
+// unless configured otherwise (Network.allow defaults to ["public"], src/workerd/server/workerd.capnp).
 // allowPrivate (WEBHOOK_ALLOW_PRIVATE) lifts everything but the scheme and credential checks, for
 // local development whose receivers run on loopback over plain http.
 import { describeSpecial, parseIpv4, parseIpv6, specialPurposeOf } from "../../../shared/ip-ranges.ts";
