@@ -10,11 +10,11 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { TLSSocket } from "node:tls";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { ClientEvent } from "../../../shared/events.ts";
 import { startDnsServer, type DnsServer } from "../../../test/support/dns-server.ts";
 import type { QueuedMessage } from "../queue/queued-message.ts";
-import { consumeWebhooks, type WebhookDelivery } from "./delivery.ts";
+import { consumeWebhooks, webhookLimits, type WebhookDelivery } from "./delivery.ts";
 import { pinnedWebhookFetch, type PinnedFetchOptions } from "./pinned-fetch.node.ts";
 import { resolveWebhookHost } from "./resolve-host.ts";
 import { newWebhookSecret, verifyWebhook } from "./signature.ts";
@@ -33,7 +33,8 @@ function receiver(server: http.Server | https.Server): { received: Received[]; l
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
       received.push({ host: req.headers.host, servername: (req.socket as TLSSocket).servername, headers: req.headers, body: Buffer.concat(chunks).toString() });
-      res.writeHead(200).end("thanks");
+      // /slow answers after two seconds, for the timeout.
+      setTimeout(() => res.writeHead(200).end("thanks"), req.url === "/slow" ? 2000 : 0);
     });
   });
   return {
@@ -70,12 +71,12 @@ function delivery(url: string): WebhookDelivery {
 type Settled = { as: "ack" } | { as: "retry"; delaySeconds: number };
 
 /** Runs one delivery through the consumer; what it did with the message, and what it reported gone. */
-async function deliver(d: WebhookDelivery, fetchOptions: Partial<PinnedFetchOptions> = {}, allowPrivate = true) {
+async function deliver(d: WebhookDelivery, fetchOptions: Partial<PinnedFetchOptions> = {}, { allowPrivate = true, timeoutMs = 5000, attempts = 1 } = {}) {
   let settled: Settled | undefined;
   const gone: string[] = [];
   const m: QueuedMessage<WebhookDelivery> = {
     body: d,
-    attempts: 1,
+    attempts,
     ack: () => void (settled = { as: "ack" }),
     retry: (delaySeconds) => void (settled = { as: "retry", delaySeconds }),
   };
@@ -83,7 +84,7 @@ async function deliver(d: WebhookDelivery, fetchOptions: Partial<PinnedFetchOpti
     fetch: pinnedWebhookFetch({ resolver, ...fetchOptions }),
     allowPrivate,
     onGone: async (_d, reason) => void gone.push(reason),
-    timeoutMs: 5000,
+    timeoutMs,
   });
   return { settled, gone };
 }
@@ -169,6 +170,18 @@ describe("pinnedWebhookFetch", () => {
     expect([a1 - a0, aaaa1 - aaaa0]).toEqual([1, 1]);
   });
 
+  it("times out a receiver slower than the consumer's limit as fetch would, so delivery names it", async () => {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    const started = Date.now();
+    // The last attempt, so that the consumer gives up and logs why.
+    const { settled } = await deliver(delivery(`http://loopback.hooks-test.net:${port}/slow`), LOOPBACK_ALLOWED, { timeoutMs: 300, attempts: webhookLimits.maxAttempts });
+    expect(Date.now() - started).toBeLessThan(1500);
+    expect(settled).toEqual({ as: "ack" });
+    const logged = warn.mock.calls.map((c) => JSON.parse(String(c[0])) as Record<string, unknown>);
+    expect(logged).toEqual([expect.objectContaining({ msg: "webhook: giving up on a delivery", reason: "no answer within 300 ms" })]);
+    warn.mockRestore();
+  });
+
   it("fails (and retries) a name that does not exist, without reporting it gone", async () => {
     const { settled, gone } = await deliver(delivery(`http://missing.hooks-test.net:${port}/hook`), LOOPBACK_ALLOWED);
     expect(settled).toMatchObject({ as: "retry" });
@@ -177,14 +190,14 @@ describe("pinnedWebhookFetch", () => {
 
   it.skipIf(!secure)("over https, sends the name as SNI and checks the certificate against the name, not the address (skipped without openssl)", async () => {
     const d = delivery(`https://hooks.hooks-test.net:${securePort}/hook`);
-    const { settled } = await deliver(d, { ...LOOPBACK_ALLOWED, tlsCa: tls!.cert }, true);
+    const { settled } = await deliver(d, { ...LOOPBACK_ALLOWED, tlsCa: tls!.cert });
     expect(settled).toEqual({ as: "ack" });
     const r = secure!.received.at(-1)!;
     expect(r.servername).toBe("hooks.hooks-test.net");
     expect(r.host).toBe(`hooks.hooks-test.net:${securePort}`);
     // Same address, another name: the certificate does not name it, so nothing is sent.
     const before = secure!.received.length;
-    const wrong = await deliver(delivery(`https://other.hooks-test.net:${securePort}/hook`), { ...LOOPBACK_ALLOWED, tlsCa: tls!.cert }, true);
+    const wrong = await deliver(delivery(`https://other.hooks-test.net:${securePort}/hook`), { ...LOOPBACK_ALLOWED, tlsCa: tls!.cert });
     expect(wrong.settled).toMatchObject({ as: "retry" });
     expect(secure!.received.length).toBe(before);
   });
