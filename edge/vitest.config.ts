@@ -1,8 +1,9 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { configDefaults, defineProject } from "vitest/config";
 
-// The worker inside workerd, talking to a real core that globalSetup starts on ephemeral ports, and
-// delivering webhooks to a real HTTP receiver that globalSetup also starts.
+// The worker inside workerd, talking to a real core that globalSetup starts on ephemeral ports,
+// delivering webhooks to a real HTTP receiver that globalSetup also starts, and resolving webhook
+// hosts with a real DNS-over-HTTPS server of made-up zones, started there too.
 export default defineProject({
   plugins: [
     cloudflareTest(({ inject }) => ({
@@ -25,7 +26,7 @@ export default defineProject({
     include: ["src/**/*.test.ts"],
     // Those run under Node, in the core project.
     exclude: [...configDefaults.exclude, "src/**/*.node.test.ts"],
-    globalSetup: ["./test/global-core.ts", "./test/global-webhook-receiver.ts"],
+    globalSetup: ["./test/global-core.ts", "./test/global-webhook-receiver.ts", "./test/global-doh-server.ts"],
     testTimeout: 30_000,
   },
 });

@@ -21,3 +21,15 @@ describe("WEBHOOK_ALLOW_PRIVATE", () => {
     expect(allow({ WEBHOOK_ALLOW_PRIVATE: "yes" })).toEqual(['WEBHOOK_ALLOW_PRIVATE: must be "true" or "false"']);
   });
 });
+
+describe("WEBHOOK_DNS_URL", () => {
+  it("is Cloudflare's DNS-over-HTTPS resolver unless set to another http(s) URL", () => {
+    const dns = (extra: Record<string, unknown>) => {
+      const result = loadEdgeConfig({ ...vars, ...extra });
+      return result.ok ? result.config.webhookDnsUrl : result.problems;
+    };
+    expect(dns({})).toBe("https://cloudflare-dns.com/dns-query");
+    expect(dns({ WEBHOOK_DNS_URL: "https://dns.google/resolve" })).toBe("https://dns.google/resolve");
+    expect(dns({ WEBHOOK_DNS_URL: "1.1.1.1" })).toEqual(["WEBHOOK_DNS_URL: must be the http(s) URL of a DNS-over-HTTPS (JSON) resolver"]);
+  });
+});

@@ -30,6 +30,7 @@ const schema = z.object({
   WEBHOOK_ALLOW_PRIVATE: z
     .union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")], { message: 'must be "true" or "false"' })
     .default(false),
+  WEBHOOK_DNS_URL: z.url({ protocol: /^https?$/, message: "must be the http(s) URL of a DNS-over-HTTPS (JSON) resolver" }).default("https://cloudflare-dns.com/dns-query"),
 });
 
 export interface EdgeConfig {
@@ -41,6 +42,8 @@ export interface EdgeConfig {
   internalSigningSecret: string;
   /** Webhooks may target loopback, private addresses, plain http and any port (local development). */
   webhookAllowPrivate: boolean;
+  /** The DNS-over-HTTPS (JSON) resolver that webhook hosts are looked up with (target-check.ts). */
+  webhookDnsUrl: string;
 }
 
 export type ConfigResult = { ok: true; config: EdgeConfig } | { ok: false; problems: string[] };
@@ -62,6 +65,7 @@ export function loadEdgeConfig(vars: Record<string, unknown>): ConfigResult {
       tokenSecret: e.TOKEN_SECRET,
       internalSigningSecret: e.INTERNAL_SIGNING_SECRET,
       webhookAllowPrivate: e.WEBHOOK_ALLOW_PRIVATE,
+      webhookDnsUrl: e.WEBHOOK_DNS_URL,
     },
   };
 }

@@ -21,6 +21,8 @@ export interface Env {
   TOKEN_SECRET: string;
   INTERNAL_SIGNING_SECRET: string;
   WEBHOOK_ALLOW_PRIVATE: string;
+  /** Unset: Cloudflare's DNS-over-HTTPS resolver. */
+  WEBHOOK_DNS_URL?: string;
 }
 
 declare global {

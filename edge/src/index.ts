@@ -7,6 +7,8 @@ import type { Platform } from "./platform.ts";
 import { consumeOutgoing, consumeOutgoingErrors, retryDelaySeconds, type QueuedMessage } from "./queue/consumers.ts";
 import type { OutgoingMessage } from "./queue/outgoing-message.ts";
 import { consumeWebhooks, type WebhookDelivery } from "./webhooks/delivery.ts";
+import { dohResolver } from "./webhooks/doh-resolver.ts";
+import { checkedWebhookFetch } from "./webhooks/target-check.ts";
 
 export { MailboxHub } from "./hub/mailbox-hub.ts";
 export { cloudflarePlatform };
@@ -27,9 +29,11 @@ async function consumeWebhookBatch(messages: QueuedMessage<WebhookDelivery>[], p
     for (const m of messages) m.retry(retryDelaySeconds(m.attempts));
     return;
   }
+  const { webhookAllowPrivate, webhookDnsUrl } = platform.config.config;
   await consumeWebhooks(messages, {
-    fetch: platform.fetch,
-    allowPrivate: platform.config.config.webhookAllowPrivate,
+    // Workers' fetch resolves names itself: the host's addresses are checked just before, not pinned.
+    fetch: webhookAllowPrivate ? platform.fetch : checkedWebhookFetch(platform.fetch, dohResolver(webhookDnsUrl, platform.fetch)),
+    allowPrivate: webhookAllowPrivate,
     // The endpoint said 410 Gone (or its URL is no longer allowed): its owner's hub removes it.
     onGone: async (d, reason) => {
       console.warn(JSON.stringify({ level: "warn", msg: "webhook: endpoint gone; removing it", webhookId: d.webhookId, userId: d.userId, reason }));

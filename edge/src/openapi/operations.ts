@@ -309,7 +309,8 @@ export const operations: OperationSpec[] = [
   {
     method: "post", path: "/api/v1/webhooks", operationId: "createWebhook", tag: "Webhooks", access: "events",
     summary: "Register a webhook",
-    description: "Each event of the chosen types is POSTed to `url`, signed (see Webhooks below).",
+    description:
+      "Each event of the chosen types is POSTed to `url`, signed (see Webhooks below). `url` must be https on port 443, 80, 8080 or 8443 and lead to a public host: an address in a special-purpose block, a local-only name, or a name resolving to such an address (or to none) is a 400 naming `url`; 503 when the host's name cannot be looked up right now.",
     body: { required: true, content: json("WebhookCreate") },
     responses: { 201: { description: "Registered; the signing secret is in this answer only.", content: json("WebhookCreated") } },
     problems: ["validation"],

@@ -6,13 +6,9 @@ import { isProblem } from "../../../shared/problem.ts";
 import { CoreClient } from "../core-client.ts";
 import type { Platform } from "../platform.ts";
 import type { OutgoingMessage } from "./outgoing-message.ts";
+import type { QueuedMessage } from "./queued-message.ts";
 
-export interface QueuedMessage<T> {
-  body: T;
-  attempts: number;
-  ack(): void;
-  retry(delaySeconds: number): void;
-}
+export type { QueuedMessage };
 
 /** 5 s, 10 s, 20 s … up to an hour between attempts while a core is unreachable. */
 export function retryDelaySeconds(attempts: number): number {

@@ -5,12 +5,14 @@ import { Hono } from "hono";
 import { WebhookCreate } from "../../../shared/api.ts";
 import { ProblemError } from "../../../shared/problem.ts";
 import { jsonBody } from "../validate.ts";
-import { checkWebhookUrl } from "../webhooks/url-policy.ts";
+import { dohResolver } from "../webhooks/doh-resolver.ts";
+import { checkWebhookTarget } from "../webhooks/target-check.ts";
 
 export const webhookRoutes = new Hono()
   .post("/webhooks", async (c) => {
     const input = await jsonBody(c, WebhookCreate);
-    const problem = checkWebhookUrl(input.url, c.get("config").webhookAllowPrivate);
+    const config = c.get("config");
+    const problem = await checkWebhookTarget(input.url, config.webhookAllowPrivate, dohResolver(config.webhookDnsUrl, c.get("platform").fetch));
     if (problem) throw new ProblemError("validation", `The webhook URL is not allowed: ${problem}.`, { errors: [{ field: "url", message: problem }] });
     const user = c.get("user");
     const created = await c.get("platform").hub(user.sub).createWebhook(user.sub, user.rgn, input);

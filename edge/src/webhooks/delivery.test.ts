@@ -7,6 +7,7 @@ import { Webhook } from "standardwebhooks";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { ClientEvent } from "../../../shared/events.ts";
 import { uuidv7 } from "../../../shared/ids.ts";
+import { webhookDnsUrl } from "../../test/webhook-dns.ts";
 import { endpoint, received, type ReceivedRequest } from "../../test/webhook-receiver.ts";
 import worker, { cloudflarePlatform } from "../index.ts";
 import type { QueuedMessage } from "../queue/consumers.ts";
@@ -41,13 +42,13 @@ function delivery(url: string): WebhookDelivery {
   return { deliveryId: `dlv_${crypto.randomUUID()}`, userId: uuidv7(), webhookId: uuidv7(), url, secret: newWebhookSecret(), event };
 }
 
-async function throughWorker(messages: { body: WebhookDelivery; attempts?: number }[]) {
+async function throughWorker(messages: { body: WebhookDelivery; attempts?: number }[], vars: Partial<typeof env> = {}) {
   const batch = createMessageBatch<WebhookDelivery>(
     "edgemail-webhooks",
     messages.map((m, i) => ({ id: `w${i}`, timestamp: new Date(), attempts: m.attempts ?? 1, body: m.body })),
   );
   const ctx = createExecutionContext();
-  await worker.queue(batch, env, ctx);
+  await worker.queue(batch, { ...env, ...vars }, ctx);
   return getQueueResult(batch, ctx);
 }
 
@@ -189,6 +190,21 @@ describe("webhook delivery", () => {
     expect(m.settled).toEqual({ as: "ack" });
     expect(gone.map(([, reason]) => reason)).toEqual(["the URL must use https"]);
     expect(await received(key)).toHaveLength(0);
+  });
+
+  it("looks the host up again before each delivery: a name now resolving to a private address gets no request and is reported gone", async () => {
+    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
+    // The edge as deployed, resolving with the tests' DNS-over-HTTPS server: localtest.me is 127.0.0.1 there.
+    const deployed = { WEBHOOK_ALLOW_PRIVATE: "false", WEBHOOK_DNS_URL: webhookDnsUrl() };
+    const d = delivery("https://localtest.me/hook");
+    expect(await throughWorker([{ body: d }], deployed)).toMatchObject({ explicitAcks: ["w0"], retryMessages: [] });
+    const gone = warn.mock.calls.map((c) => JSON.parse(String(c[0])) as Record<string, unknown>).filter((l) => l.msg === "webhook: endpoint gone; removing it");
+    expect(gone).toEqual([expect.objectContaining({ webhookId: d.webhookId, reason: "the URL has a host (localtest.me) that resolves to a loopback address (127.0.0.0/8)" })]);
+    // A resolver that does not answer is a failed attempt, retried; the webhook stays.
+    expect(await throughWorker([{ body: delivery("https://public.hooks-test.net/hook") }], { ...deployed, WEBHOOK_DNS_URL: "http://127.0.0.1:9/dns-query" })).toMatchObject({
+      explicitAcks: [],
+      retryMessages: [{ msgId: "w0" }],
+    });
   });
 
   it("delivers what the platform enqueues, through the real queue and its consumer", async () => {

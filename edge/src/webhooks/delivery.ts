@@ -3,7 +3,8 @@
 // delivery waits for its own endpoint only. Endpoints see at-least-once delivery: `webhook-id` is
 // the same on every retry so they can drop duplicates.
 import type { ClientEvent, EventType } from "../../../shared/events.ts";
-import type { QueuedMessage } from "../queue/consumers.ts";
+import type { QueuedMessage } from "../queue/queued-message.ts";
+import { WebhookTargetRefused } from "./resolve-host.ts";
 import { signWebhook } from "./signature.ts";
 import { checkWebhookUrl } from "./url-policy.ts";
 
@@ -111,6 +112,8 @@ async function attempt(d: WebhookDelivery, options: WebhookConsumerOptions): Pro
       signal: AbortSignal.timeout(timeoutMs),
     });
   } catch (e) {
+    // The fetch found the host resolving to a special-purpose address: as good as a refused URL.
+    if (e instanceof WebhookTargetRefused) return { kind: "gone", reason: `the URL ${e.message}` };
     // AbortSignal.timeout rejects with a DOMException named TimeoutError.
     const timedOut = (e as { name?: unknown } | null)?.name === "TimeoutError";
     return { kind: "failed", reason: timedOut ? `no answer within ${timeoutMs} ms` : `request failed: ${String(e)}` };

@@ -52,7 +52,9 @@ function signedContent(id: string, timestamp: number, body: string): Uint8Array 
   return new TextEncoder().encode(`${id}.${timestamp}.${body}`);
 }
 
-async function hmacKey(secret: string): Promise<CryptoKey> {
+// The key's type is left to inference: CryptoKey is a global type in Workers but not in Node's types,
+// and the consumer (with this file) also runs under Node (pinned-fetch.node.test.ts).
+async function hmacKey(secret: string) {
   const bytes = fromBase64(secret.startsWith(SECRET_PREFIX) ? secret.slice(SECRET_PREFIX.length) : secret);
   if (!bytes || bytes.length === 0) throw new Error("a webhook secret is whsec_ followed by base64");
   return crypto.subtle.importKey("raw", bytes, { name: "HMAC", hash: "SHA-256" }, false, ["sign", "verify"]);

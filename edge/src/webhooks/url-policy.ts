@@ -1,12 +1,56 @@
 // Which URLs a webhook may point at. A webhook makes this service send requests wherever a user
 // says, so without a policy it is a way into networks the user cannot reach (SSRF): loopback, the
-// private ranges, link-local cloud metadata (169.254.169.254), internal names. Host names are not
-// resolved here (the Workers runtime has no DNS API); Cloudflare's own fetch refuses to connect to
-// private addresses, so a public name resolving to a private address fails at send time instead.
-// allowPrivate lifts everything but the scheme and credential checks, for local development whose
-// receivers run on loopback over plain http.
+// private ranges, link-local cloud metadata (169.254.169.254), internal names. This file judges the
+// URL as written: scheme, credentials, port, and a host that is an address in any special-purpose
+// block (shared/special-addresses.ts) or a name that only means something on a local network.
+// A name is judged by the addresses it resolves to, every one of them:
+//  - on every runtime, at creation and again before each delivery, over DNS-over-HTTPS
+//    (WEBHOOK_DNS_URL; target-check.ts);
+//  - where the runtime can resolve and connect itself (Node, Deno), pinned-fetch.node.ts resolves
+//    once, checks every address and connects to the address it checked, so DNS rebinding between
+//    check and connect is impossible.
+// On Cloudflare the check cannot be pinned. Workers' fetch() takes a URL, resolves the name with
+// Cloudflare's own resolver and connects by itself; it cannot be aimed at a chosen address ("When
+// you make a subrequest using fetch() from a Worker, the Cloudflare DNS resolver is used", and
+// fetch to IP addresses is not supported: https://developers.cloudflare.com/workers/platform/known-issues/).
+// What it does with a name that resolves to a private or loopback address is not documented: the
+// request leaves from Cloudflare's edge, not from our network, but that is no promise to build on,
+// so a name that changes its answer between our lookup and Cloudflare's is not stopped by us.
+// `node:dns` exists in Workers (nodejs_compat, on by default from compatibility date 2026-08-04),
+// but only as a DNS-over-HTTPS client of cloudflare-dns.com over that same fetch(), with lookup()
+// among the functions documented as not implemented
+// (https://developers.cloudflare.com/workers/runtime-apis/nodejs/dns/): it cannot pin either, and
+// our own client (doh-resolver.ts) can be pointed at a test server. workerd itself (wrangler dev,
+// self-hosting) does check after resolution: its "internet" network allows public addresses only
+// unless configured otherwise (Network.allow defaults to ["public"], src/workerd/server/workerd.capnp).
+// allowPrivate (WEBHOOK_ALLOW_PRIVATE) lifts everything but the scheme and credential checks, for
+// local development whose receivers run on loopback over plain http.
+import { describeSpecial, parseIpv4, parseIpv6, specialPurposeOf } from "../../../shared/ip-ranges.ts";
 
 const ALLOWED_PORTS = new Set([80, 443, 8080, 8443]);
+
+/** Names that never lead to a public host. RFC 6761 and the IANA Special-Use Domain Names
+ * registry (localhost, local, test, invalid, example, onion, alt, home.arpa and the rest of
+ * arpa); `internal` (reserved by ICANN for private use, 2024); `home`, `corp` and `mail` (ICANN
+ * will never delegate them: name collisions); `lan` and `localdomain`, which home routers and
+ * /etc/hosts use for the local network. Any label count: a suffix match. */
+const LOCAL_SUFFIXES: [suffix: string, what: string][] = [
+  ["localhost", "localhost"],
+  ["localdomain", "a name on the local host"],
+  ["local", "a multicast DNS name on the local network"],
+  ["home.arpa", "a name on a home network"],
+  ["internal", "a private-use name"],
+  ["lan", "a name on a local network"],
+  ["home", "a name on a local network"],
+  ["corp", "a name on a local network"],
+  ["mail", "a name on a local network"],
+  ["test", "a name reserved for testing"],
+  ["example", "a name reserved for documentation"],
+  ["invalid", "a name that never exists"],
+  ["onion", "a Tor onion service"],
+  ["alt", "a name outside the DNS"],
+  ["arpa", "a name of the DNS infrastructure"],
+];
 
 /** null when `url` may receive webhooks; otherwise the problem, phrased to follow "The URL …". */
 export function checkWebhookUrl(url: string, allowPrivate: boolean): string | null {
@@ -26,95 +70,31 @@ export function checkWebhookUrl(url: string, allowPrivate: boolean): string | nu
   return checkHost(parsed.hostname);
 }
 
-function checkHost(hostname: string): string | null {
-  // The URL parser has lowercased the name and rewritten every IPv4 spelling (0x7f.1, 2130706433)
-  // and IPv6 spelling to one canonical form, so these checks see what fetch would connect to.
+/** The URL parser has lowercased the host and rewritten every IPv4 spelling it accepts (0x7f.1,
+ * 0177.0.0.1, 2130706433, 127.1, %31%32%37.0.0.1, full-width digits, a trailing dot) to the
+ * dotted quad, and every IPv6 spelling to its canonical form; what it does not rewrite, it refuses
+ * (url-policy.test.ts holds it to that). So an address is judged here as fetch would connect to it. */
+export function checkHost(hostname: string): string | null {
   if (hostname.startsWith("[")) {
-    const groups = ipv6Groups(hostname.slice(1, -1));
-    if (!groups) return "has an IPv6 address that cannot be read";
-    const range = ipv6Range(groups);
-    return range ? `points to ${range}` : null;
+    const v6 = parseIpv6(hostname.slice(1, -1));
+    if (!v6) return "has an IPv6 address that cannot be read";
+    const special = specialPurposeOf({ family: 6, bytes: v6 });
+    return special ? `points to ${describeSpecial(special)}` : null;
   }
-  const v4 = ipv4Bytes(hostname);
+  const v4 = parseIpv4(hostname);
   if (v4) {
-    const range = ipv4Range(v4);
-    return range ? `points to ${range}` : null;
+    const special = specialPurposeOf({ family: 4, bytes: v4 });
+    return special ? `points to ${describeSpecial(special)}` : null;
   }
-  const name = hostname.replace(/\.$/, "");
-  if (name === "localhost" || name.endsWith(".localhost")) return "points to localhost";
-  if (!name.includes(".")) return "must name a public host (a name with a domain)";
-  if (/\.(local|internal|home\.arpa)$/.test(name)) return "names a host on a local network";
-  return null;
-}
-
-const IPV4_RANGES: [prefix: number[], bits: number, name: string][] = [
-  [[0, 0, 0, 0], 8, "an unspecified address (0.0.0.0/8)"],
-  [[10, 0, 0, 0], 8, "a private address (10.0.0.0/8)"],
-  [[100, 64, 0, 0], 10, "a carrier-grade NAT address (100.64.0.0/10)"],
-  [[127, 0, 0, 0], 8, "a loopback address (127.0.0.0/8)"],
-  [[169, 254, 0, 0], 16, "a link-local address (169.254.0.0/16)"],
-  [[172, 16, 0, 0], 12, "a private address (172.16.0.0/12)"],
-  [[192, 168, 0, 0], 16, "a private address (192.168.0.0/16)"],
-  [[224, 0, 0, 0], 4, "a multicast address (224.0.0.0/4)"],
-  [[240, 0, 0, 0], 4, "a reserved address (240.0.0.0/4)"],
-];
-
-function ipv4Range(bytes: number[]): string | null {
-  for (const [prefix, bits, name] of IPV4_RANGES) if (matches(bytes, prefix, bits, 8)) return name;
-  return null;
-}
-
-function ipv6Range(g: number[]): string | null {
-  if (g.every((x) => x === 0)) return "an unspecified address (::)";
-  if (g.slice(0, 7).every((x) => x === 0) && g[7] === 1) return "a loopback address (::1)";
-  // Addresses that carry an IPv4 address reach that address: mapped (::ffff:a.b.c.d), the old
-  // compatible form (::a.b.c.d) and NAT64 (64:ff9b::a.b.c.d).
-  const embedsV4 =
-    (g.slice(0, 5).every((x) => x === 0) && (g[5] === 0xffff || g[5] === 0)) || (g[0] === 0x64 && g[1] === 0xff9b && g.slice(2, 6).every((x) => x === 0));
-  if (embedsV4) {
-    const range = ipv4Range([g[6]! >> 8, g[6]! & 0xff, g[7]! >> 8, g[7]! & 0xff]);
-    return range ? `${range}, inside an IPv6 address` : null;
-  }
-  if (matches(g, [0xfc00], 7, 16)) return "a unique local address (fc00::/7)";
-  if (matches(g, [0xfe80], 10, 16)) return "a link-local address (fe80::/10)";
-  if (matches(g, [0xfec0], 10, 16)) return "a site-local address (fec0::/10)";
-  if (matches(g, [0xff00], 8, 16)) return "a multicast address (ff00::/8)";
-  return null;
-}
-
-/** Whether the first `bits` bits of `parts` (each `width` bits wide) equal those of `prefix`. */
-function matches(parts: number[], prefix: number[], bits: number, width: number): boolean {
-  for (let i = 0; bits > 0; i++, bits -= width) {
-    const mask = bits >= width ? (1 << width) - 1 : ((1 << bits) - 1) << (width - bits);
-    if (((parts[i] ?? 0) & mask) !== ((prefix[i] ?? 0) & mask)) return false;
-  }
-  return true;
-}
-
-function ipv4Bytes(text: string): number[] | null {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(text);
-  if (!m) return null;
-  const bytes = m.slice(1).map(Number);
-  return bytes.every((b) => b <= 255) ? bytes : null;
-}
-
-/** The eight 16-bit groups of an IPv6 address, or null. */
-function ipv6Groups(text: string): number[] | null {
-  let s = text.toLowerCase();
-  // A trailing dotted IPv4 part becomes two groups (the URL parser does this too; be sure).
-  const dotted = /^(.*:)(\d+\.\d+\.\d+\.\d+)$/.exec(s);
-  if (dotted) {
-    const b = ipv4Bytes(dotted[2]!);
-    if (!b) return null;
-    s = `${dotted[1]}${((b[0]! << 8) | b[1]!).toString(16)}:${((b[2]! << 8) | b[3]!).toString(16)}`;
-  }
-  const halves = s.split("::");
-  if (halves.length > 2) return null;
-  const head = halves[0] ? halves[0].split(":") : [];
-  const tail = halves.length === 2 && halves[1] ? halves[1].split(":") : [];
-  const missing = 8 - head.length - tail.length;
-  if (halves.length === 1 ? missing !== 0 : missing < 1) return null;
-  const groups = [...head, ...Array<string>(halves.length === 2 ? missing : 0).fill("0"), ...tail];
-  if (!groups.every((x) => /^[0-9a-f]{1,4}$/.test(x))) return null;
-  return groups.map((x) => parseInt(x, 16));
+  const labels = hostname.split(".");
+  // Another runtime's parser may pass through a spelling ours would have rewritten: a name whose
+  // last label is a number is an address to some reader, so it is no name.
+  if (/^(0x[0-9a-f]*|\d+)$/i.test(labels.at(-1) ?? "")) return "has an IP address in a form that is not a.b.c.d";
+  // "host." is the same name to DNS but not to the checks below, to Host-based routing or to
+  // certificates.
+  if (hostname.endsWith(".")) return "must not end its host name with a dot";
+  if (labels.some((l) => l === "")) return "has an empty label in its host name";
+  const local = LOCAL_SUFFIXES.find(([suffix]) => hostname === suffix || hostname.endsWith(`.${suffix}`));
+  if (local) return `names ${local[1]} (.${local[0]})`;
+  return labels.length < 2 ? "must name a public host (a name with a domain)" : null;
 }
