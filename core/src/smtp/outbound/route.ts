@@ -2,6 +2,7 @@
 // smart host if one is configured, else the domain's MX hosts (RFC 5321 §5.1), falling back to its
 // A/AAAA records when it has no MX, and refusing a null MX (RFC 7505).
 import { isIP } from "node:net";
+import { parseIp, specialPurposeOf } from "../../../../shared/ip-ranges.ts";
 import { isNoData, type DnsResolver } from "../../dns.ts";
 
 export interface NextHop {
@@ -28,14 +29,12 @@ export interface RoutingConfig {
 
 const SMTP_PORT = 25;
 
-/** Loopback, private, link-local and unique-local addresses: not for a stranger's MX to point us at. */
+/** Loopback, private, link-local, documentation … every special-purpose address (the same table the
+ * webhook policy uses, shared/special-addresses.ts): not for a stranger's MX to point us at. */
 export function isPrivateAddress(address: string): boolean {
-  if (isIP(address) === 4) {
-    const [a, b] = address.split(".").map(Number) as [number, number];
-    return a === 10 || a === 127 || a === 0 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 169 && b === 254) || (a === 100 && b >= 64 && b <= 127);
-  }
-  const v6 = address.toLowerCase();
-  return v6 === "::1" || v6 === "::" || v6.startsWith("fc") || v6.startsWith("fd") || v6.startsWith("fe80") || v6.startsWith("::ffff:");
+  const ip = parseIp(address);
+  // What cannot be read as a plain address (a zone id, an odd spelling) is not one to connect to either.
+  return ip === null || specialPurposeOf(ip) !== null;
 }
 
 async function addressesOf(resolver: DnsResolver, host: string): Promise<string[]> {
