@@ -35,6 +35,12 @@ export const replies = {
   badAddress: (address: string): SmtpReply => ({ code: 501, status: "5.1.3", text: `<${address}>: bad recipient address syntax` }),
   unknownUser: (address: string): SmtpReply => ({ code: 550, status: "5.1.1", text: `<${address}>: no such user here` }),
   relayDenied: (address: string): SmtpReply => ({ code: 554, status: "5.7.1", text: `<${address}>: relay access denied` }),
+  onlyBounces: (address: string): SmtpReply => ({
+    code: 550,
+    status: "5.7.1",
+    text: `<${address}>: this address of forwarded mail accepts only delivery status notifications (MAIL FROM:<>)`,
+  }),
+  tooManyBounces: (address: string): SmtpReply => ({ code: 450, status: "4.7.1", text: `<${address}>: too many bounces to forwarded mail just now, try again later` }),
   mailboxFull: (address: string): SmtpReply => ({
     code: 452,
     status: "4.2.2",
