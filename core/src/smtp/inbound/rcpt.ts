@@ -10,6 +10,8 @@ import { replies, type SmtpReply } from "../reply.ts";
 import { looksLikeSrs } from "../srs.ts";
 import { checkSrsBounce, type SrsBounceDeps } from "./srs-bounce.ts";
 
+const ADDRESS_LITERAL = /@\[[^\]]*\]$/;
+
 export type RcptVerdict = { accept: true; recipient: InboundRecipient } | { accept: false; reply: SmtpReply };
 
 export interface RcptContext {
@@ -25,6 +27,9 @@ export async function checkRecipient(
   address: string,
   context: RcptContext,
 ): Promise<RcptVerdict> {
+  // An address literal (user@[192.0.2.1], RFC 5321 §4.1.3) is well-formed, but no domain of ours:
+  // mail to it would be relayed, as Postfix refuses it too.
+  if (ADDRESS_LITERAL.test(address)) return { accept: false, reply: replies.relayDenied(address) };
   const resolution = await deps.directory.resolve(address);
   // A user or alias named like an SRS address is still that user.
   if (resolution.kind !== "user" && looksLikeSrs(address)) return checkSrsBounce(deps, address, context);
