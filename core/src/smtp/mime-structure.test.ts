@@ -96,6 +96,7 @@ describe("MIME structure limits", () => {
     expect(check(encodedPart("base64", base64))).toEqual({ limit: "parts", max: 1000 });
     const qp = inner.replace(/=/g, "=3D").replace(/\r\n/g, "=0D=0A=\r\n");
     expect(check(encodedPart("quoted-printable", qp))).toEqual({ limit: "parts", max: 1000 });
+    expect(check(encodedPart("(as the parser reads it) Base64", base64))).toEqual({ limit: "parts", max: 1000 });
     // As an attachment the parser keeps it whole: one attachment, nothing inside counted.
     expect(check(encodedPart("base64", base64, "Content-Disposition: attachment; filename=fwd.eml\r\n"))).toBeNull();
   });

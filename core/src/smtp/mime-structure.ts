@@ -126,7 +126,7 @@ class Scan {
       return null;
     }
     if (!cut && (type.value === "message/rfc822" || type.value === "message/global")) {
-      const encoding = (/[\w-]+/.exec((entity.fields.get("content-transfer-encoding") ?? "").toLowerCase()) ?? [""])[0];
+      const encoding = (/[\w-]+/.exec(parseStructured(entity.fields.get("content-transfer-encoding") ?? "").value) ?? [""])[0];
       if (encoding !== "base64" && encoding !== "quoted-printable") return { kind: "message", depth: entity.depth, level: entity.level };
       // Encoded, the parser reads it only inline and only so deep; otherwise it is an attachment.
       if ((disposition === "" || disposition === "inline") && entity.level < PARSER_RFC822_LEVELS) return { kind: "encoded", encoding, depth: entity.depth, level: entity.level };

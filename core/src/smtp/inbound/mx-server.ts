@@ -34,8 +34,6 @@ export interface MxDeps {
   maxBacklogBytes?: number;
   /** Where the MX finds the forwards it sent (for bounces to SRS addresses of the old format). */
   queue: Pick<OutboundQueue, "sentWithSender">;
-  /** Bounces to SRS addresses per client and original sender; SRS_BOUNCE_LIMITS unless given. */
-  bounceLimits?: BounceLimits;
 }
 
 /** The SIZE the client declared at MAIL FROM (RFC 1870; smtp-server checked its syntax), or 0. */
@@ -50,7 +48,7 @@ export function createMxServer(deps: MxDeps): SMTPServer {
   // smtp-server gives each transaction a fresh envelope object; the resolved recipients hang off it.
   const accepted = new WeakMap<object, InboundRecipient[]>();
   const tls = config.smtp.tls;
-  const rcptDeps = { ...deps, srs: { secret: config.protection.srsSecret }, bounceLimits: deps.bounceLimits ?? new BounceLimits() };
+  const rcptDeps = { ...deps, srs: { secret: config.protection.srsSecret }, bounceLimits: new BounceLimits() };
 
   return new SMTPServer({
     name: config.hostname,
