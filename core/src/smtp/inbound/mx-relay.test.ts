@@ -152,6 +152,13 @@ describe("SRS addresses", () => {
     await expectNothingRelayed();
   });
 
+  it("takes SRS local parts longer than the 64 characters of an ordinary one", async () => {
+    const sender = "someone.with.a.rather.long.address.indeed@remote.test";
+    const srs = await forwardFrom(sender);
+    expect(srs.split("@")[0]!.length).toBeGreaterThan(64);
+    await bounceReaches(srs, sender);
+  });
+
   it("returns a bounce to an SRS1 address (a forward of another forwarder's mail) to that forwarder", async () => {
     const theirs = "SRS0=abcd=2W=orig.example=dave@first.test";
     const srs = await forwardFrom(theirs);
