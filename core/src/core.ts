@@ -85,7 +85,7 @@ export async function startCore(config: Config, options: CoreOptions = {}): Prom
   const resolve = cachedResolve((name, rrtype) => resolver.resolve(name, rrtype));
   const clamd = config.protection.clamd;
   const scan = clamd ? (bytes: Uint8Array) => scanWithClamd(clamd, bytes, { timeoutMs: 30_000 }) : null;
-  const mx = createMxServer({ config, directory, shards, spool, pipeline, resolve, scan, log: log.child({ part: "mx" }) });
+  const mx = createMxServer({ config, directory, shards, spool, pipeline, queue, resolve, scan, log: log.child({ part: "mx" }) });
   mx.on("error", (err) => log.warn("mx: connection error", { err }));
   const smtpPort = await listen((cb) => mx.listen(config.smtp.port, config.smtp.host, cb));
   const submission = createSubmissionServer({ config, directory, shards, outbox, logins, log: log.child({ part: "submission" }) });

@@ -1,18 +1,26 @@
-// Sender Rewriting Scheme, as libsrs2 and postsrsd write it, so that addresses we rewrite can be
-// reversed by them and the other way round. A forwarded message leaves with a return path in our
-// domain (SPF passes for us), and a bounce to that address is turned back into the original sender.
+// Sender Rewriting Scheme for mail our users' filters forward. A forwarded message leaves with a
+// return path in our domain (SPF passes for us), and a bounce to that address is turned back into
+// the original sender. The shapes are SRS's:
 //
-//   SRS0=HHHH=TT=orig.example=alice@forwarder.example     (we forward alice@orig.example)
-//   SRS1=HHHH=first.example==HHHH=TT=orig.example=alice@forwarder.example
-//                                                         (we forward an SRS0 address of first.example)
+//   SRS0=HHHHHHHHHH=TT=orig.example=alice@forwarder.example     (we forward alice@orig.example)
+//   SRS1=HHHHHHHHHH=first.example==HHHH=TT=orig.example=alice@forwarder.example
+//                                                    (we forward an SRS0 address of first.example)
 //
-// HHHH is HMAC-SHA1 over the other fields, lowercased (MTAs that fold case must not break it), base64,
-// cut to 4 characters and compared without case. TT is the day number mod 1024 in base32. An SRS1 address
-// keeps the first forwarder's SRS0 part as it is and so always leads a bounce back to that forwarder.
+// TT is the day number mod 1024 in base32; an address lives 21 days. An SRS1 address keeps the first
+// forwarder's SRS0 part as it is and so always leads a bounce back to that forwarder.
 //
-// Written by hand: the npm packages (srs.js 0.1.0) hash in hex and round the day, so their addresses
-// do not verify against libsrs2's; this file is the ~100 lines the scheme needs.
-import { createHmac } from "node:crypto";
+// HHHHHHHHHH is HMAC-SHA256 with the secret over the tag and the fields, each prefixed by its length,
+// so that no other split of the same characters hashes alike (libsrs2 joins them bare: its
+// SRS0=…=remote.test=bank@ also verifies as …=remote.tes=tbank@, a forged address to anyone). The
+// fields are lowercased first and the hash is compared without case, as MTAs fold the case of local
+// parts; so it is written in base32 (RFC 4648, lowercase): 10 characters, 50 bits, where libsrs2's 4
+// case-folded base64 characters are ~21 bits and can be guessed.
+//
+// This is no longer libsrs2's format, and need not be: only we reverse our own addresses (a bounce
+// comes back to the domain in the address). Addresses of the old format, written by earlier
+// versions, verify only as "legacy" (srs-legacy.ts): the caller must show we issued them.
+import { createHmac, timingSafeEqual } from "node:crypto";
+import { legacyHashVerifies, LEGACY_HASH_LENGTH } from "./srs-legacy.ts";
 
 export interface SrsKeys {
   /** Signs new addresses and verifies. */
@@ -21,14 +29,27 @@ export interface SrsKeys {
   previousSecrets?: readonly string[];
 }
 
-export type SrsReversal = { ok: true; address: string } | { ok: false; reason: "not-srs" | "bad-hash" | "expired" | "malformed" };
+export type SrsReversal =
+  | { ok: true; address: string }
+  | { ok: false; reason: "not-srs" | "bad-hash" | "expired" | "malformed" }
+  /** Verifies, but in the old format that proves nothing alone: trust `address` only if we issued it. */
+  | { ok: false; reason: "legacy"; address: string };
+
+/** How long a bounce to an SRS0 address is accepted, in days after the day it was written. */
+export const SRS_LIFETIME_DAYS = 21;
 
 const DAY_MS = 86_400_000;
 const TIME_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 const TIME_SLOTS = 1024; // two base32 characters
-const HASH_LENGTH = 4;
+const BASE32 = "abcdefghijklmnopqrstuvwxyz234567";
+const HASH_LENGTH = 10; // × 5 bits
 // libsrs2 accepts any of these after the SRS0/SRS1 tag; the fields after it are always split by "=".
 const TAG = /^(SRS[01])([=+-])/i;
+
+/** Whether the local part of `address` has the shape of an SRS address (ours or not). */
+export function looksLikeSrs(address: string): boolean {
+  return TAG.test(address);
+}
 
 /** The return path to use when forwarding mail from `address` through `domain`. Unchanged when it is
  * already in `domain`; null when it has no domain (the null reverse path of a bounce is never rewritten). */
@@ -44,14 +65,14 @@ export function srsForward(address: string, options: SrsKeys & { domain: string;
     // Already guarded by an earlier forwarder: keep its first hop, sign it again for our domain. (A
     // malformed one is just an odd local part and gets wrapped in SRS0 below.)
     const [, firstHost, opaque] = splitFields(user.slice(5), 3);
-    if (firstHost && opaque) return `SRS1=${hash(options.secret, firstHost, opaque)}=${firstHost}=${opaque}@${options.domain}`;
+    if (firstHost && opaque) return `SRS1=${hash(options.secret, "SRS1", firstHost, opaque)}=${firstHost}=${opaque}@${options.domain}`;
   } else if (tag) {
     // An SRS0 address of another forwarder: guard it as SRS1, pointing back to that forwarder.
     const opaque = user.slice(4);
-    return `SRS1=${hash(options.secret, host, opaque)}=${host}=${opaque}@${options.domain}`;
+    return `SRS1=${hash(options.secret, "SRS1", host, opaque)}=${host}=${opaque}@${options.domain}`;
   }
   const stamp = timestamp(dayNumber(options.now));
-  return `SRS0=${hash(options.secret, stamp, host, user)}=${stamp}=${host}=${user}@${options.domain}`;
+  return `SRS0=${hash(options.secret, "SRS0", stamp, host, user)}=${stamp}=${host}=${user}@${options.domain}`;
 }
 
 /** The address a bounce to an SRS address of ours goes to: the original sender for SRS0, the first
@@ -67,21 +88,27 @@ export function srsReverse(address: string, options: SrsKeys & { now?: Date | nu
   if (tag[1]!.toUpperCase() === "SRS1") {
     const [givenHash, host, opaque] = splitFields(fields, 3);
     if (!givenHash || !host || !opaque) return { ok: false, reason: "malformed" };
-    if (!verifies(secrets, givenHash, host, opaque)) return { ok: false, reason: "bad-hash" };
-    return { ok: true, address: `SRS0${opaque}@${host}` };
+    const original = `SRS0${opaque}@${host}`;
+    if (verifies(secrets, givenHash, "SRS1", host, opaque)) return { ok: true, address: original };
+    if (legacyHashVerifies(secrets, givenHash, host, opaque)) return { ok: false, reason: "legacy", address: original };
+    return { ok: false, reason: "bad-hash" };
   }
 
   const [givenHash, stamp, host, originalUser] = splitFields(fields, 4);
   if (!givenHash || !stamp || !host || !originalUser) return { ok: false, reason: "malformed" };
   const then = stampDay(stamp);
   if (then === null) return { ok: false, reason: "malformed" };
-  if (!verifies(secrets, givenHash, stamp, host, originalUser)) return { ok: false, reason: "bad-hash" };
+  const legacy = givenHash.length === LEGACY_HASH_LENGTH;
+  if (legacy ? !legacyHashVerifies(secrets, givenHash, stamp, host, originalUser) : !verifies(secrets, givenHash, "SRS0", stamp, host, originalUser)) {
+    return { ok: false, reason: "bad-hash" };
+  }
   let today = dayNumber(options.now) % TIME_SLOTS;
   // The stamp only holds the day mod 1024: a stamp "after" today is from the previous cycle (or forged
   // for the future, which this rightly makes ~1024 days old).
   while (today < then) today += TIME_SLOTS;
-  if (today > then + (options.maxAgeDays ?? 21)) return { ok: false, reason: "expired" };
-  return { ok: true, address: `${originalUser}@${host}` };
+  if (today > then + (options.maxAgeDays ?? SRS_LIFETIME_DAYS)) return { ok: false, reason: "expired" };
+  const original = `${originalUser}@${host}`;
+  return legacy ? { ok: false, reason: "legacy", address: original } : { ok: true, address: original };
 }
 
 /** Splits on "=" into `count` fields, the last keeping any further "=" (a local part may hold them). */
@@ -114,15 +141,38 @@ function stampDay(stamp: string): number | null {
 }
 
 function hash(secret: string, ...fields: string[]): string {
-  const hmac = createHmac("sha1", secret);
-  // ASCII-only lowercasing, as libsrs2's tolower() in the C locale: other bytes hash as they are.
-  for (const field of fields) hmac.update(field.replace(/[A-Z]+/g, (s) => s.toLowerCase()));
-  return hmac.digest("base64").slice(0, HASH_LENGTH);
+  const hmac = createHmac("sha256", secret);
+  for (const field of fields) {
+    // ASCII-only lowercasing: MTAs fold the case of ASCII letters; other characters hash as they are.
+    const bytes = Buffer.from(field.replace(/[A-Z]+/g, (s) => s.toLowerCase()), "utf8");
+    const length = Buffer.alloc(4);
+    length.writeUInt32BE(bytes.length);
+    hmac.update(length).update(bytes);
+  }
+  return base32(hmac.digest()).slice(0, HASH_LENGTH);
+}
+
+function base32(bytes: Buffer): string {
+  let out = "";
+  let bits = 0;
+  let value = 0;
+  for (const byte of bytes) {
+    value = (value << 8) | byte;
+    bits += 8;
+    while (bits >= 5) {
+      out += BASE32[(value >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
+    value &= (1 << bits) - 1;
+  }
+  return out;
 }
 
 function verifies(secrets: readonly string[], given: string, ...fields: string[]): boolean {
-  // libsrs2 compares the first four characters and ignores any beyond; fewer is too short to trust.
-  if (given.length < HASH_LENGTH) return false;
-  const wanted = given.slice(0, HASH_LENGTH).toLowerCase();
-  return secrets.some((secret) => hash(secret, ...fields).toLowerCase() === wanted);
+  if (given.length !== HASH_LENGTH) return false;
+  const wanted = Buffer.from(given.toLowerCase(), "utf8");
+  return secrets.some((secret) => {
+    const expected = Buffer.from(hash(secret, ...fields), "utf8");
+    return expected.length === wanted.length && timingSafeEqual(expected, wanted);
+  });
 }

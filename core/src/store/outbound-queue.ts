@@ -1,5 +1,5 @@
 // The node's outbound delivery queue (queue-schema.ts): what is waiting, due, in flight, done.
-import { and, asc, count, eq, inArray, lte, min, sql } from "drizzle-orm";
+import { and, asc, count, eq, gte, inArray, lte, min, or, sql } from "drizzle-orm";
 import { openDatabase, type Database } from "./libsql.ts";
 import { deliveries, queueErrors, queueSchema } from "./queue-schema.ts";
 import { WriteLock } from "./write-lock.ts";
@@ -121,15 +121,32 @@ export class OutboundQueue {
     this.#committing = false;
   }
 
-  /** Forgets delivered and bounced recipients older than `before` (they stay listable a while). */
-  async prune(before: number): Promise<number> {
+  /** Forgets delivered and bounced recipients finished before `before` (they stay listable a while);
+   * those sent with an SRS sender only once they were also created before `srsBefore`. */
+  async prune(before: number, srsBefore: number): Promise<number> {
     const removed = await this.#lock.run(() =>
       this.#db
         .delete(deliveries)
-        .where(and(inArray(deliveries.state, ["delivered", "bounced"]), lte(deliveries.updatedAt, before)))
+        .where(
+          and(
+            inArray(deliveries.state, ["delivered", "bounced"]),
+            lte(deliveries.updatedAt, before),
+            or(sql`upper(substr(${deliveries.sender}, 1, 5)) not in ('SRS0=', 'SRS1=')`, lte(deliveries.createdAt, srsBefore)),
+          ),
+        )
         .returning({ id: deliveries.id }),
     );
     return removed.length;
+  }
+
+  /** Whether mail left this node with `sender` as its envelope sender (without case) since `since`. */
+  async sentWithSender(sender: string, since: number): Promise<boolean> {
+    const [row] = await this.#db
+      .select({ id: deliveries.id })
+      .from(deliveries)
+      .where(and(sql`lower(${deliveries.sender}) = lower(${sender})`, gte(deliveries.createdAt, since)))
+      .limit(1);
+    return row !== undefined;
   }
 
   async get(id: string): Promise<Delivery | null> {

@@ -1,5 +1,6 @@
 // The outbound delivery queue of one core node, as an MTA keeps one: a row per remote recipient of a
 // sent message, with its state and retry schedule. Local to the node (like Postfix's queue), durable.
+import { sql } from "drizzle-orm";
 import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 export const deliveries = sqliteTable(
@@ -29,6 +30,9 @@ export const deliveries = sqliteTable(
   (t) => [
     uniqueIndex("deliveries_by_message_recipient").on(t.messageId, t.recipient),
     index("deliveries_due").on(t.state, t.nextAttemptAt),
+    // A bounce to an SRS address of the old format is accepted only if a forward left with it as
+    // its sender (compared without case, as MTAs fold it): the MX looks it up here.
+    index("deliveries_by_sender").on(sql`lower(${t.sender})`),
   ],
 );
 

@@ -1,4 +1,5 @@
-// The hourly sweep on real libSQL files: mailbox events older than EVENT_RETENTION go, newer stay.
+// The hourly sweep on real libSQL files: mailbox events older than EVENT_RETENTION go, newer stay;
+// finished deliveries go after a week, forwards (an SRS sender) after 22 days.
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -9,7 +10,7 @@ import { readEvents } from "./events.ts";
 import { fileMessages } from "./filing.ts";
 import { createMailbox } from "./mailbox.ts";
 import { OutboundQueue } from "./outbound-queue.ts";
-import { Retention } from "./retention.ts";
+import { KEEP_FINISHED_MS, KEEP_FORWARDS_MS, Retention } from "./retention.ts";
 import { Shards } from "./shards.ts";
 
 setLogLevel("silent");
@@ -61,5 +62,36 @@ describe("retention", () => {
     expect((await readEvents(shards.get("s1"), alice, 0, 10))!.events).toHaveLength(2);
     expect(await retention.sweep(Date.now() + 49 * HOUR)).toEqual({ deliveries: 0, events: 2 });
     expect(await readEvents(shards.get("s1"), alice, 0, 10)).toEqual({ events: [], seq: 2, gap: true });
+  });
+
+  it("keeps forwards for as long as their SRS address lives, where the MX looks them up", async () => {
+    const sentAt = Date.now();
+    const row = (id: string, sender: string) => ({
+      id,
+      messageId: id,
+      userId: alice,
+      sender,
+      recipient: "someone@remote.test",
+      domain: "remote.test",
+      nextAttemptAt: sentAt,
+      rawKey: "raw/x",
+      rawOffset: 0,
+      rawLength: 10,
+      createdAt: sentAt,
+      expiresAt: sentAt + 5 * 24 * HOUR,
+    });
+    const forward = "SRS0=HHHH=2W=Remote.Test=Carol@example.test";
+    await queue.enqueue([row(uuidv7(), "alice@example.test"), row(uuidv7(), forward)]);
+    for (const r of await queue.list()) await queue.record(r.id, { state: "delivered", reply: "250 ok", host: "mx.remote.test", attempted: true }, sentAt);
+    expect(await queue.sentWithSender(forward.toLowerCase(), sentAt - 1)).toBe(true);
+    expect(await queue.sentWithSender(forward.replace("Carol", "Carl"), sentAt - 1)).toBe(false);
+    expect(await queue.sentWithSender(forward, sentAt + 1)).toBe(false);
+
+    const retention = new Retention({ queue, shards, eventRetentionMs: 48 * HOUR, log: createLogger() });
+    expect((await retention.sweep(sentAt + KEEP_FINISHED_MS + HOUR)).deliveries).toBe(1);
+    expect((await queue.list()).map((r) => r.sender)).toEqual([forward]);
+    expect((await retention.sweep(sentAt + KEEP_FORWARDS_MS - HOUR)).deliveries).toBe(0);
+    expect((await retention.sweep(sentAt + KEEP_FORWARDS_MS + HOUR)).deliveries).toBe(1);
+    expect(await queue.list()).toEqual([]);
   });
 });

@@ -1,6 +1,7 @@
 // DATA: what the MX does with the bytes between "DATA" and ".", before it may answer 250.
 import { Buffer } from "node:buffer";
 import type { Readable } from "node:stream";
+import { mimeLimitExceeded } from "../mime-structure.ts";
 import { replies, type SmtpReply } from "../reply.ts";
 
 /** Collects the message; past `maxBytes` it keeps reading (the client is still sending) but stops
@@ -19,14 +20,18 @@ export function readStream(stream: Readable, maxBytes: number): Promise<Buffer> 
   });
 }
 
-/** The message of a DATA command in canonical form, or the reply that refuses it (too big, empty).
- * The MX and submission take their messages in through this. */
+/** The message of a DATA command in canonical form, or the reply that refuses it (too big, empty,
+ * too many MIME parts, attachments or levels). The MX and submission take their messages in through
+ * this, so both refuse what the pipeline should not have to parse before they answer 250. */
 export async function receiveMessage(stream: Readable & { sizeExceeded: boolean }, maxBytes: number): Promise<{ message: Buffer } | { refuse: SmtpReply }> {
   const body = await readStream(stream, maxBytes);
   // smtp-server answers 552 itself (rejectOversized); this is the same answer should it not.
   if (stream.sizeExceeded) return { refuse: replies.tooBig(maxBytes) };
   if (isEmptyMessage(body)) return { refuse: replies.emptyMessage() };
-  return { message: canonicalLineEndings(body) };
+  const message = canonicalLineEndings(body);
+  const excess = mimeLimitExceeded(message);
+  if (excess) return { refuse: replies.mimeLimit(excess) };
+  return { message };
 }
 
 /** Nothing but line breaks and blanks: no header section, no body. Refused rather than filed blank. */

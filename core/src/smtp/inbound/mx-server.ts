@@ -9,11 +9,13 @@ import type { Logger } from "../../log.ts";
 import type { InboundRecipient, SpoolMeta } from "../../pipeline/spool-entry.ts";
 import type { PipelineThread } from "../../pipeline/pipeline-thread.ts";
 import type { Directory } from "../../store/directory.ts";
+import type { OutboundQueue } from "../../store/outbound-queue.ts";
 import type { Shards } from "../../store/shards.ts";
 import type { Spool } from "../../spool/spool.ts";
 import { inboundOriginatorRefusal } from "../originator-fields.ts";
 import { replies, smtpError } from "../reply.ts";
 import { authenticateInbound, type ResolveFn } from "./authenticate.ts";
+import { BounceLimits } from "./bounce-limits.ts";
 import { scanAtData, type VirusScan } from "./virus-scan.ts";
 import { receiveMessage, traceHeaders } from "./data.ts";
 import { checkRecipient } from "./rcpt.ts";
@@ -31,6 +33,8 @@ export interface MxDeps {
   scan: VirusScan | null;
   /** Above this many bytes accepted but not yet filed, new mail is deferred with 451. */
   maxBacklogBytes?: number;
+  /** Where the MX finds the forwards it sent (for bounces to SRS addresses of the old format). */
+  queue: Pick<OutboundQueue, "sentWithSender">;
 }
 
 /** The SIZE the client declared at MAIL FROM (RFC 1870; smtp-server checked its syntax), or 0. */
@@ -45,6 +49,7 @@ export function createMxServer(deps: MxDeps): SMTPServer {
   // smtp-server gives each transaction a fresh envelope object; the resolved recipients hang off it.
   const accepted = new WeakMap<object, InboundRecipient[]>();
   const tls = config.smtp.tls;
+  const rcptDeps = { ...deps, srs: { secret: config.protection.srsSecret }, bounceLimits: new BounceLimits() };
 
   return new SMTPServer({
     name: config.hostname,
@@ -62,7 +67,8 @@ export function createMxServer(deps: MxDeps): SMTPServer {
     logger: false,
 
     onRcptTo(address: SMTPServerAddress, session: SMTPServerSession, callback: (err?: Error | null) => void) {
-      checkRecipient({ ...deps, srsSecret: config.protection.srsSecret }, address.address, declaredSize(session)).then(
+      const mailFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : "";
+      checkRecipient(rcptDeps, address.address, { mailFrom, clientAddress: session.remoteAddress, declaredSize: declaredSize(session) }).then(
         (verdict) => {
           if (!verdict.accept) return callback(smtpError(verdict.reply));
           const list = accepted.get(session.envelope) ?? [];

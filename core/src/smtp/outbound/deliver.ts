@@ -96,6 +96,9 @@ export class SmtpSession {
         resolve(results);
       };
       this.#connection.once("error", onError);
+      // nodemailer's DATA stream writes every bare CR and bare LF as CRLF and stuffs a dot after
+      // any of them, so a stored message with "\n.\n" or "\r.\r" in it cannot end DATA early at a
+      // next hop that reads those as line ends (SMTP smuggling; smuggling.test.ts holds it to that).
       this.#connection.send({ from, to: recipients }, raw, (err, info) => {
         if (err) {
           const e = err as { responseCode?: number; rejectedErrors?: { recipient: string; responseCode?: number; response?: string }[] };

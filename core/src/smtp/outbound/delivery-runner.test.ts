@@ -170,7 +170,7 @@ describe("delivery agent", () => {
   it("forgets finished recipients after a week, never waiting ones", async () => {
     const before = (await queue.list()).length;
     const waiting = (await queue.list()).filter((r) => r.state === "queued" || r.state === "deferred").length;
-    expect(await queue.prune(now + 1)).toBe(before - waiting);
+    expect(await queue.prune(now + 1, now + 1)).toBe(before - waiting);
     expect((await queue.list()).every((r) => r.state === "queued" || r.state === "deferred")).toBe(true);
   });
 

@@ -1,0 +1,1 @@
+CREATE INDEX `deliveries_by_sender` ON `deliveries` (lower("sender"));
