@@ -333,11 +333,24 @@ export const WebhookCreate = z.strictObject({
 });
 export type WebhookCreate = z.infer<typeof WebhookCreate>;
 
+/** Who made a webhook: the user in a password session, one of their API keys (deleting the key deletes
+ * its webhooks), or nobody known (made before makers were recorded). */
+export const WebhookCreator = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("user") }),
+  z.object({ kind: z.literal("apiKey"), id: z.string(), name: z.string() }),
+  z.object({ kind: z.literal("unknown") }),
+]);
+export type WebhookCreator = z.infer<typeof WebhookCreator>;
+
 export const WebhookInfo = z.object({
   id: z.string(),
   url: z.string(),
   events: z.array(WebhookEventType),
   createdAt: z.string(),
+  createdBy: WebhookCreator,
+  /** Whether deliveries carry what a message says (subject, from, to, snippet): only when its maker may
+   * read mail (the user, or a key with `mail.read`); else message.created carries a MessageNotice. */
+  includesContent: z.boolean(),
 });
 export type WebhookInfo = z.infer<typeof WebhookInfo>;
 

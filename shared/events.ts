@@ -11,9 +11,20 @@ import { Folder, Id, MessageSummary } from "./api.ts";
 export const FolderCounts = Folder.pick({ id: true, unread: true, total: true });
 export type FolderCounts = z.infer<typeof FolderCounts>;
 
-/** What happened, without its envelope. `data` of each type: */
+/** A new message as a principal without the `mail.read` scope hears of it (an API key with only
+ * `events`, its listeners and its webhooks): that a message arrived, where, when, how big, in which
+ * thread and with which flags — never what it says (subject, from, to, snippet) nor the labels the
+ * user's filters derived from that (keywords). Fetching the message needs `mail.read` anyway. */
+export const MessageNotice = MessageSummary.pick({ id: true, folderId: true, threadId: true, receivedAt: true, size: true, read: true, starred: true, hasAttachments: true });
+export type MessageNotice = z.infer<typeof MessageNotice>;
+
+/** message.created as the core records it: always the whole summary. */
+const MessageCreated = z.object({ message: MessageSummary });
+
+/** What happened, without its envelope, as clients get it. `data` of each type: */
 export const EventData = {
-  "message.created": z.object({ message: MessageSummary }),
+  /** The message's summary; a MessageNotice for a principal without `mail.read`. */
+  "message.created": z.object({ message: z.union([MessageSummary, MessageNotice]) }),
   /** The message's state after the change: its flags, its folder, and its thread (which changes when
    * a new message joins its thread with another one). */
   "message.updated": z.object({ id: Id, folderId: Id, previousFolderId: Id.optional(), read: z.boolean(), starred: z.boolean(), threadId: Id }),
@@ -66,15 +77,19 @@ export type CoreEventType = (typeof coreEventTypes)[number];
 
 export type EventDataOf<T extends EventType> = z.infer<(typeof EventData)[T]>;
 
+/** `data` of each type as the core records it (message.created with the whole summary). */
+const CoreEventData = { ...EventData, "message.created": MessageCreated } as const;
+export type CoreEventDataOf<T extends CoreEventType> = z.infer<(typeof CoreEventData)[T]>;
+
 /** A mailbox change as the core records it (per user, numbered without gaps). */
 export const CoreEvent = z.discriminatedUnion(
   "type",
   coreEventTypes.map((type) =>
-    z.object({ userId: Id, seq: z.number().int().min(1), at: z.number().int(), type: z.literal(type), data: EventData[type] }),
+    z.object({ userId: Id, seq: z.number().int().min(1), at: z.number().int(), type: z.literal(type), data: CoreEventData[type] }),
   ) as unknown as [z.ZodObject<{ type: z.ZodLiteral<CoreEventType> }>],
 );
 export type CoreEvent = {
-  [T in CoreEventType]: { userId: string; seq: number; at: number; type: T; data: EventDataOf<T> };
+  [T in CoreEventType]: { userId: string; seq: number; at: number; type: T; data: CoreEventDataOf<T> };
 }[CoreEventType];
 
 /** POST /internal/v1/events on the edge (signed like every internal request): a core's batch. */

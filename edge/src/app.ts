@@ -5,7 +5,7 @@ import { bodyLimit } from "hono/body-limit";
 import { ProblemError } from "../../shared/problem.ts";
 import "./context.ts";
 import { CoreClient } from "./core-client.ts";
-import { requireUser } from "./middleware/auth.ts";
+import { refuseTokenInQuery, requireUser } from "./middleware/auth.ts";
 import { limitLogin, limitPrincipal } from "./middleware/rate-limit.ts";
 import { notFound, onError } from "./middleware/problem.ts";
 import { requestId } from "./middleware/request-id.ts";
@@ -42,6 +42,7 @@ export function createApp<E extends object>(platformOf: (env: E) => Platform): H
   app.get("/", (c) => c.json({ service: "edgemail", api: "/api/v1" }));
 
   const api = new Hono<{ Bindings: E }>();
+  api.use("*", refuseTokenInQuery);
   // Bodies are small JSON, except a message's (text and html up to the message size limit) and an
   // attachment upload (streamed, checked against its Content-Length by its route).
   api.use("*", async (c, next) => {

@@ -37,7 +37,7 @@ async function consumeWebhookBatch(messages: QueuedMessage<WebhookDelivery>[], p
     // The endpoint said 410 Gone (or its URL is no longer allowed): its owner's hub removes it.
     onGone: async (d, reason) => {
       console.warn(JSON.stringify({ level: "warn", msg: "webhook: endpoint gone; removing it", webhookId: d.webhookId, userId: d.userId, reason }));
-      await platform.hub(d.userId).removeWebhook(d.webhookId);
+      await platform.hub(d.userId).removeWebhook(d.webhookId, null);
     },
   });
 }

@@ -1,5 +1,6 @@
 // What the app needs from the runtime, behind plain interfaces. index.ts builds it from Cloudflare
 // bindings; another runtime (Deno, Node) would build it from its own storage and queue clients.
+import type { Context } from "hono";
 import type { ConfigResult } from "./config.ts";
 import type { MailboxHub } from "./hub/mailbox-hub.ts";
 import type { OutgoingMessage } from "./queue/outgoing-message.ts";
@@ -36,6 +37,13 @@ export interface Platform {
   enqueueWebhooks(deliveries: WebhookDelivery[]): Promise<void>;
   /** Counts one request against `key` under the limit of `kind`: true while within it. Rejects when the limiter cannot be asked. */
   rateLimit(kind: RateLimitKind, key: string): Promise<boolean>;
+  /** The address of the client that sent the request, as the runtime knows it (null: it cannot
+   * tell). What limits and records logins: it must be what no client can choose. On Cloudflare that
+   * is `cf-connecting-ip`, which Cloudflare sets and overwrites when a client sent its own. A runtime
+   * not behind Cloudflare takes its connection's address (@hono/node-server:
+   * `c.env.incoming.socket.remoteAddress`; Deno.serve: `info.remoteAddr`), never a request header
+   * such as X-Forwarded-For or CF-Connecting-IP, which any client can write. */
+  clientAddress(c: Context): string | null;
 }
 
 export type Hub = DurableObjectStub<MailboxHub>;

@@ -1,8 +1,18 @@
 // Which API-key scope each /api/v1 route needs. Password sessions hold every scope; managing
 // credentials (API keys, sign-out, the login history) needs a password session, never a key.
+// What events say depends on a scope too: see contentScope.
 import type { Scope } from "../../shared/api.ts";
 
 export type Requirement = Scope | "session";
+
+/** Reading what a message says is mail.read's: `events` (listeners and webhooks) tells a principal
+ * without it only that a message arrived (shared/events.ts MessageNotice), never its subject, sender,
+ * recipients or snippet. */
+export const contentScope: Scope = "mail.read";
+
+export function readsMail(scopes: readonly Scope[]): boolean {
+  return scopes.includes(contentScope);
+}
 
 /** `path` is relative to /api/v1, e.g. `/messages/123`. */
 export function requiredScope(method: string, path: string): Requirement {

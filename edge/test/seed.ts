@@ -18,6 +18,9 @@ export const seed = {
   judy: { address: "judy@example.test", password: "judy's junk folder" },
   /** Searched in the search tests only: her mail is `searchMessages` (seeded-core.ts). */
   kim: { address: "kim@example.test", password: "kim's needle in the haystack" },
+  /** Has her password guessed in the login-limit tests only: the core blocks an account after 20
+   * wrong passwords, which must not fall on a user other tests sign in as. */
+  lou: { address: "lou@example.test", password: "lou's guessed-at password" },
   /** Owns the resources of the authorization matrix (every route × every kind of caller). */
   olga: { address: "olga@example.test", password: "olga's guarded mailbox" },
   /** The other user of the authorization matrix: names olga's resources and must get 404. */

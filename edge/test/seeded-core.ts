@@ -24,6 +24,7 @@ await core.addUser(seed.ivy.address, seed.ivy.password);
 await core.addUser(seed.judy.address, seed.judy.password);
 await core.addUser(seed.kim.address, seed.kim.password);
 await core.addUser(seed.olga.address, seed.olga.password);
+await core.addUser(seed.lou.address, seed.lou.password);
 await core.addUser(seed.mallory.address, seed.mallory.password);
 const smtp = nodemailer.createTransport({ host: "127.0.0.1", port: core.smtpPort, secure: false, ignoreTLS: true });
 for (let i = 0; i < seed.plainMessages; i++) {

@@ -87,6 +87,12 @@ export class Credentials {
     return this.#sql.exec(`DELETE FROM api_keys WHERE id = ?`, id).rowsWritten > 0;
   }
 
+  /** The scopes of key `id` while it lives (not revoked, not expired), else null. */
+  keyScopes(id: string, now = Date.now()): Scope[] | null {
+    const row = this.#sql.exec<{ scopes: string; expires_at: number | null }>(`SELECT scopes, expires_at FROM api_keys WHERE id = ?`, id).toArray()[0];
+    return row && (row.expires_at === null || row.expires_at > now) ? (JSON.parse(row.scopes) as Scope[]) : null;
+  }
+
   /** The key's scopes when `key` is a live key of this user, else null. */
   async checkKey(keyId: string, key: string, now = Date.now()): Promise<{ scopes: Scope[]; expiresAt: number | null } | null> {
     const row = this.#sql.exec<KeyRow>(`SELECT * FROM api_keys WHERE id = ?`, keyId).toArray()[0];

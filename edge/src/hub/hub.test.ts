@@ -2,12 +2,13 @@
 // publishes them (signed POST /internal/v1/events) reach WebSockets, long-polls and SSE streams.
 // Frank only ever gets made-up events here, so their seqs cannot clash with a real core's.
 import { runInDurableObject, SELF, env } from "cloudflare:test";
-import { beforeAll, describe, expect, inject, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, inject, it, vi } from "vitest";
+import type { ApiKeyCreated, Scope } from "../../../shared/api.ts";
 import { signRequest } from "../../../shared/signing.ts";
 import { uuidv7 } from "../../../shared/ids.ts";
-import type { CoreEvent, EventsPage } from "../../../shared/events.ts";
+import { EventData, MessageNotice, type ClientEvent, type CoreEvent, type EventsPage } from "../../../shared/events.ts";
 import { api, BASE, login } from "../../test/api.ts";
-import { notify, openSocket, summary } from "../../test/events.ts";
+import { notify, openSocket, summary, type EventSocket } from "../../test/events.ts";
 import { seed } from "../../test/seed.ts";
 import { EventLog } from "./event-log.ts";
 
@@ -76,7 +77,7 @@ describe("WebSocket /api/v1/events/ws", () => {
     s.ws.close(1000);
   });
 
-  it("takes the token from ?access_token= too, and refuses a missing or bad one", async () => {
+  it("takes the token from ?access_token= too (not from the query of other routes), and refuses a missing or bad one", async () => {
     const ok = await SELF.fetch(`${BASE}/api/v1/events/ws?access_token=${frankToken}`, { headers: { upgrade: "websocket" } });
     expect(ok.status).toBe(101);
     ok.webSocket!.accept();
@@ -202,5 +203,189 @@ describe("POST /internal/v1/events (from the cores)", () => {
     const envelope = await SELF.fetch(`${BASE}/internal/v1/events`, { method: "POST", body: "{}", headers: { ...headers, "content-type": "application/json" } });
     expect(envelope.status).toBe(400);
     expect(((await envelope.json()) as { errors: { field: string }[] }).errors.map((e) => e.field).sort()).toEqual(["events", "region"]);
+  });
+});
+
+/** Reads an SSE response until `needle` arrives; returns everything read. */
+function sseReader(res: Response): (needle: string) => Promise<string> {
+  const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  return async (needle) => {
+    while (!text.includes(needle)) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error(`stream ended: ${text}`);
+      text += value;
+    }
+    void reader.cancel();
+    return text;
+  };
+}
+
+/** The message.created events of an SSE transcript, as sent. */
+function sseCreated(text: string): ClientEvent<"message.created">[] {
+  return [...text.matchAll(/^event: message\.created\ndata: (.*)$/gm)].map((m) => JSON.parse(m[1]!) as ClientEvent<"message.created">);
+}
+
+describe("what events say depends on mail.read", () => {
+  const contentFields = ["subject", "from", "to", "snippet", "keywords"];
+  let eventsOnly = "";
+  let reader = "";
+
+  beforeAll(async () => {
+    const make = async (scopes: Scope[]) =>
+      ((await (await api("/api/v1/api-keys", { method: "POST", token: frankToken, json: { name: scopes.join("+"), scopes } })).json()) as ApiKeyCreated).key;
+    [eventsOnly, reader] = [await make(["events"]), await make(["mail.read", "events"])];
+  });
+
+  /** The message.created event's message must be a MessageNotice: no content, every other field, and
+   * the event still has the documented shape of message.created. */
+  function expectNotice(event: ClientEvent<"message.created">, subject: string): void {
+    const { message } = event.data;
+    expect(Object.keys(message).sort()).toEqual(Object.keys(MessageNotice.shape).sort());
+    for (const field of contentFields) expect(message, field).not.toHaveProperty(field);
+    expect(JSON.stringify(event)).not.toContain(subject);
+    expect(JSON.stringify(event)).not.toContain("carol@remote.test");
+    expect(EventData["message.created"].parse(event.data)).toEqual(event.data);
+  }
+
+  function expectWhole(event: ClientEvent<"message.created">, subject: string): void {
+    expect(event.data.message).toMatchObject({ subject, snippet: subject, from: { address: "carol@remote.test" } });
+    expect(EventData["message.created"].parse(event.data)).toEqual(event.data);
+  }
+
+  const createdOn = (s: EventSocket, subject: string) =>
+    s.events().find((e): e is ClientEvent<"message.created"> => e.type === "message.created" && (e as ClientEvent<"message.created">).data.message.id === subjects.get(subject));
+  const subjects = new Map<string, string>();
+  function createdWith(subject: string): CoreEvent {
+    const event = created(subject);
+    subjects.set(subject, (event as CoreEvent & { type: "message.created" }).data.message.id);
+    return event;
+  }
+
+  it("over WebSocket, SSE and long-poll an events-only key hears that a message came, a mail.read key what it says", async () => {
+    const { body: now } = await poll("?timeout=0");
+    const sockets = { eventsOnly: await openSocket(eventsOnly), reader: await openSocket(reader) };
+    const stream = (key: string, viaQuery = false) =>
+      SELF.fetch(`${BASE}/api/v1/events/stream${viaQuery ? `?access_token=${key}` : ""}`, { headers: viaQuery ? {} : { authorization: `Bearer ${key}` } });
+    const streams = { eventsOnly: await stream(eventsOnly), reader: await stream(reader), eventsOnlyByQuery: await stream(eventsOnly, true) };
+    for (const res of Object.values(streams)) expect(res.status).toBe(200);
+    const polls = { eventsOnly: poll(`?since=${now.cursor}&timeout=20`, eventsOnly), reader: poll(`?since=${now.cursor}&timeout=20`, reader) };
+    await new Promise((r) => setTimeout(r, 300));
+
+    const subject = `private subject ${crypto.randomUUID()}`;
+    expect((await notify([createdWith(subject)])).status).toBe(200);
+
+    await sockets.eventsOnly.until((s) => createdOn(s, subject) !== undefined);
+    await sockets.reader.until((s) => createdOn(s, subject) !== undefined);
+    expectNotice(createdOn(sockets.eventsOnly, subject)!, subject);
+    expectWhole(createdOn(sockets.reader, subject)!, subject);
+
+    const id = subjects.get(subject)!;
+    for (const [who, res] of Object.entries(streams)) {
+      const [event] = sseCreated(await sseReader(res)(id)).filter((e) => e.data.message.id === id);
+      if (who === "reader") expectWhole(event!, subject);
+      else expectNotice(event!, subject);
+    }
+
+    const [noticePage, wholePage] = [(await polls.eventsOnly).body, (await polls.reader).body];
+    expectNotice(noticePage.events.find((e) => e.type === "message.created") as ClientEvent<"message.created">, subject);
+    expectWhole(wholePage.events.find((e) => e.type === "message.created") as ClientEvent<"message.created">, subject);
+    // The cursor is the same whatever the view: a key that gains no scope misses nothing.
+    expect(noticePage.cursor).toBe(wholePage.cursor);
+    sockets.eventsOnly.ws.close(1000);
+    sockets.reader.ws.close(1000);
+  });
+
+  it("replays what was missed the same way: without content for an events-only key", async () => {
+    const { body: now } = await poll("?timeout=0");
+    const subject = `missed while away ${crypto.randomUUID()}`;
+    await notify([createdWith(subject)]);
+    const [notice, whole] = [await openSocket(eventsOnly, `?since=${now.cursor}`), await openSocket(reader, `?since=${now.cursor}`)];
+    expectNotice(createdOn(notice, subject)!, subject);
+    expectWhole(createdOn(whole, subject)!, subject);
+    const replayed = (await poll(`?since=${now.cursor}&timeout=0`, eventsOnly)).body.events[0] as ClientEvent<"message.created">;
+    expectNotice(replayed, subject);
+    // A password session holds every scope.
+    const session = (await poll(`?since=${now.cursor}&timeout=0`)).body.events[0] as ClientEvent<"message.created">;
+    expectWhole(session, subject);
+    notice.ws.close(1000);
+    whole.ws.close(1000);
+  });
+});
+
+describe("security events", () => {
+  it("reach the user's password sessions only, never an API key, whatever its scopes", async () => {
+    const make = async (scopes: Scope[]) =>
+      ((await (await api("/api/v1/api-keys", { method: "POST", token: frankToken, json: { name: "security", scopes } })).json()) as ApiKeyCreated).key;
+    const key = await make(["mail.read", "mail.manage", "mail.send", "events"]);
+    const { body: now } = await poll("?timeout=0");
+    const [sessionSocket, keySocket] = [await openSocket(frankToken), await openSocket(key)];
+    const keyPoll = poll(`?since=${now.cursor}&timeout=3`, key);
+    await new Promise((r) => setTimeout(r, 200));
+    const target = `thief-${crypto.randomUUID()}@elsewhere.test`;
+    const forwarding: CoreEvent = { userId: frankId, seq: ++seq, at: Date.now(), type: "security.forwarding", data: { added: [target], targets: [target], by: { kind: "apiKey", id: "0123456789abcdef" } } };
+    expect((await notify([forwarding])).status).toBe(200);
+    await sessionSocket.until((s) => s.events().some((e) => e.type === "security.forwarding"));
+    // The key's long-poll is not woken by it, and its replay and socket never carry it.
+    const polled = await keyPoll;
+    expect(polled.body.events).toEqual([]);
+    expect(polled.ms).toBeGreaterThanOrEqual(2500);
+    expect((await poll(`?since=${now.cursor}&timeout=0`, key)).body.events.map((e) => e.type)).not.toContain("security.forwarding");
+    const replay = await openSocket(key, `?since=${now.cursor}`);
+    expect(JSON.stringify([...keySocket.received, ...replay.received])).not.toContain(target);
+    expect((await poll(`?since=${now.cursor}&timeout=0`)).body.events.map((e) => e.type)).toContain("security.forwarding");
+    for (const s of [sessionSocket, keySocket, replay]) s.ws.close(1000);
+  });
+});
+
+describe("a token in the URL", () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  async function expectRefusedInQuery(res: Response): Promise<void> {
+    expect(res.status).toBe(400);
+    expect(res.headers.get("content-type")).toBe("application/problem+json");
+    const problem = (await res.json()) as { detail: string; errors: { field: string }[] };
+    expect(problem.errors.map((e) => e.field)).toEqual(["query.access_token"]);
+    expect(problem.detail).toContain("Authorization header");
+  }
+
+  it("is refused on the long-poll and on every other route, even beside a valid Authorization header", async () => {
+    await expectRefusedInQuery(await SELF.fetch(`${BASE}/api/v1/events?timeout=0&access_token=${frankToken}`));
+    await expectRefusedInQuery(await SELF.fetch(`${BASE}/api/v1/folders?access_token=${frankToken}`));
+    await expectRefusedInQuery(await api(`/api/v1/folders?access_token=${frankToken}`, { token: frankToken }));
+    await expectRefusedInQuery(await SELF.fetch(`${BASE}/api/v1/webhooks?access_token=${frankToken}`, { method: "POST", body: "{}" }));
+    // The same routes with the header work.
+    expect((await api("/api/v1/events?timeout=0", { token: frankToken })).status).toBe(200);
+  });
+
+  it("is taken on the WebSocket and the event stream only; the bearer subprotocol on the WebSocket only", async () => {
+    const stream = await SELF.fetch(`${BASE}/api/v1/events/stream?access_token=${frankToken}`);
+    expect(stream.status).toBe(200);
+    await stream.body!.cancel();
+    const protocolOnStream = await SELF.fetch(`${BASE}/api/v1/events/stream`, { headers: { "sec-websocket-protocol": `edgemail.v1, bearer.${frankToken}` } });
+    expect(protocolOnStream.status).toBe(401);
+    const protocolOnPoll = await SELF.fetch(`${BASE}/api/v1/events?timeout=0`, { headers: { "sec-websocket-protocol": `bearer.${frankToken}` } });
+    expect(protocolOnPoll.status).toBe(401);
+  });
+
+  it("never reaches a log line of ours", async () => {
+    const lines: string[] = [];
+    for (const level of ["log", "info", "warn", "error", "debug"] as const) {
+      vi.spyOn(console, level).mockImplementation((...args: unknown[]) => void lines.push(args.map(String).join(" ")));
+    }
+    const ws = await SELF.fetch(`${BASE}/api/v1/events/ws?access_token=${frankToken}`, { headers: { upgrade: "websocket" } });
+    expect(ws.status).toBe(101);
+    ws.webSocket!.accept();
+    const stream = await SELF.fetch(`${BASE}/api/v1/events/stream?access_token=${frankToken}&since=0`);
+    const refused = await SELF.fetch(`${BASE}/api/v1/folders?access_token=${frankToken}`);
+    const wrongPlace = await SELF.fetch(`${BASE}/api/v1/events/ws?access_token=${frankToken}`);
+    const unknown = await SELF.fetch(`${BASE}/api/v1/events/stream?access_token=${frankToken}x`);
+    expect([stream.status, refused.status, wrongPlace.status, unknown.status]).toEqual([200, 400, 426, 401]);
+    // An event published meanwhile goes through the hub's logging paths too.
+    await notify([created("while a token sat in a URL")]);
+    await new Promise((r) => setTimeout(r, 300));
+    await stream.body!.cancel();
+    ws.webSocket!.close(1000);
+    expect(lines.filter((line) => line.includes(frankToken))).toEqual([]);
   });
 });

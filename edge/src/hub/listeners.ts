@@ -1,9 +1,12 @@
 // Everyone of one user who is listening for events, inside their Durable Object: WebSockets
 // (hibernatable: their state lives in the socket's attachment, not in memory), Server-Sent Events
 // streams and long-polls waiting for the next event. A listener joining with `since` first gets
-// what it missed, or a `resync` when that is no longer retained.
+// what it missed, or a `resync` when that is no longer retained. Each gets events as its principal may
+// see them (event-view.ts): without mail.read, a new message's content is left out; security events
+// reach password sessions only.
 import type { ClientEvent, EventsPage } from "../../../shared/events.ts";
 import type { EventLog } from "./event-log.ts";
+import { eventsFor, type EventAudience } from "./event-view.ts";
 
 export interface ListenerPrincipal {
   kind: "session" | "apiKey";
@@ -11,6 +14,9 @@ export interface ListenerPrincipal {
   id: string;
   /** When its credential stops being valid (ms), if it does. */
   expiresAt: number | null;
+  /** Whether it holds mail.read (scopes.ts readsMail): only then does it get what messages say. A
+   * socket's attachment without it (accepted by an older release) counts as false. */
+  readsMail: boolean;
 }
 
 interface Waiter {
@@ -33,8 +39,36 @@ function resyncEvent(reason: "cursor-too-old" | "unknown-cursor", cursor: number
   return { cursor, type: "resync", at: new Date().toISOString(), data: { reason } };
 }
 
-function sseFrame(event: ClientEvent): Uint8Array {
-  return encoder.encode(`id: ${event.cursor}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
+function sseFrame(event: ClientEvent): string {
+  return `id: ${event.cursor}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
+}
+
+function audienceOf(principal: ListenerPrincipal | null): EventAudience {
+  return { readsMail: principal?.readsMail === true, session: principal?.kind === "session" };
+}
+
+/** The frames of a batch, serialised at most once for each view of it. */
+class Frames {
+  readonly #events: ClientEvent[];
+  readonly #cache = new Map<string, string[]>();
+
+  constructor(events: ClientEvent[]) {
+    this.#events = events;
+  }
+
+  json(audience: EventAudience): string[] {
+    return this.#view(`json:${audience.readsMail}:${audience.session}`, () => eventsFor(this.#events, audience).map((e) => JSON.stringify(e)));
+  }
+
+  sse(audience: EventAudience): string[] {
+    return this.#view(`sse:${audience.readsMail}:${audience.session}`, () => eventsFor(this.#events, audience).map(sseFrame));
+  }
+
+  #view(key: string, make: () => string[]): string[] {
+    let frames = this.#cache.get(key);
+    if (!frames) this.#cache.set(key, (frames = make()));
+    return frames;
+  }
 }
 
 export class Listeners {
@@ -50,10 +84,10 @@ export class Listeners {
   }
 
   /** What a listener joining after `since` must be sent first (null: start from now). */
-  #catchUp(since: number | null): ClientEvent[] {
+  #catchUp(since: number | null, principal: ListenerPrincipal): ClientEvent[] {
     if (since === null) return [];
     const replay = this.#log.since(since);
-    return replay.resync ? [resyncEvent(replay.resync, this.#log.latest())] : replay.events;
+    return replay.resync ? [resyncEvent(replay.resync, this.#log.latest())] : eventsFor(replay.events, audienceOf(principal));
   }
 
   acceptSocket(request: Request, principal: ListenerPrincipal, since: number | null): Response {
@@ -62,7 +96,7 @@ export class Listeners {
     this.#ctx.acceptWebSocket(server, [principal.id]);
     server.serializeAttachment(principal);
     // Sent before any later event can be broadcast: nothing runs between these lines.
-    for (const event of this.#catchUp(since)) server.send(JSON.stringify(event));
+    for (const event of this.#catchUp(since, principal)) server.send(JSON.stringify(event));
     server.send(JSON.stringify({ type: "ready", cursor: this.#log.latest() }));
     const offered = (request.headers.get("sec-websocket-protocol") ?? "").split(",").map((p) => p.trim());
     const headers = offered.includes(SUBPROTOCOL) ? { "sec-websocket-protocol": SUBPROTOCOL } : undefined;
@@ -74,7 +108,7 @@ export class Listeners {
     const stream: Stream = { principal, writer: writable.getWriter() };
     this.#streams.add(stream);
     void stream.writer.write(encoder.encode(`retry: 3000\n: cursor ${this.#log.latest()}\n\n`)).catch(() => this.#drop(stream));
-    for (const event of this.#catchUp(since)) this.#write(stream, sseFrame(event));
+    for (const event of this.#catchUp(since, principal)) this.#write(stream, encoder.encode(sseFrame(event)));
     this.#heartbeat ??= setInterval(() => {
       for (const s of this.#streams) this.#write(s, encoder.encode(`: keep-alive\n\n`));
       if (this.#streams.size === 0 && this.#heartbeat) {
@@ -89,8 +123,9 @@ export class Listeners {
 
   poll(since: number | null, timeoutMs: number, principal: ListenerPrincipal): Promise<EventsPage> {
     const latest = this.#log.latest();
-    const first = this.#catchUp(since);
-    if (first.length > 0 || timeoutMs <= 0) return Promise.resolve({ events: first, cursor: first.at(-1)?.cursor ?? since ?? latest });
+    const first = this.#catchUp(since, principal);
+    // Nothing to see up to `latest` (none happened, or none this listener may see): go on from there.
+    if (first.length > 0 || timeoutMs <= 0) return Promise.resolve({ events: first, cursor: first.at(-1)?.cursor ?? latest });
     return new Promise((resolve) => {
       const waiter: Waiter = {
         since: since ?? latest,
@@ -108,6 +143,7 @@ export class Listeners {
   broadcast(events: ClientEvent[]): void {
     if (events.length === 0) return;
     const now = Date.now();
+    const frames = new Frames(events);
     for (const ws of this.#ctx.getWebSockets()) {
       const principal = ws.deserializeAttachment() as ListenerPrincipal | null;
       if (principal?.expiresAt && principal.expiresAt <= now) {
@@ -115,7 +151,7 @@ export class Listeners {
         continue;
       }
       try {
-        for (const event of events) ws.send(JSON.stringify(event));
+        for (const frame of frames.json(audienceOf(principal))) ws.send(frame);
       } catch {
         // A socket closing right now; its close handler cleans up.
       }
@@ -125,10 +161,11 @@ export class Listeners {
         this.#drop(stream);
         continue;
       }
-      for (const event of events) this.#write(stream, sseFrame(event));
+      for (const frame of frames.sse(audienceOf(stream.principal))) this.#write(stream, encoder.encode(frame));
     }
     for (const waiter of this.#waiters) {
-      const fresh = events.filter((e) => e.cursor > waiter.since);
+      // Events this listener may not see do not end its wait.
+      const fresh = eventsFor(events.filter((e) => e.cursor > waiter.since), audienceOf(waiter.principal));
       if (fresh.length === 0) continue;
       clearTimeout(waiter.timer);
       this.#waiters.delete(waiter);

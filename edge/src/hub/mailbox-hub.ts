@@ -7,7 +7,7 @@
 //  - The user's sessions and API keys, logins, and webhooks are its storage too.
 // Only the worker talks to it (RPC and fetch); the worker has authenticated the caller.
 import { DurableObject } from "cloudflare:workers";
-import type { ApiKeyCreate, ApiKeyInfo, Folder, MessagePage, Scope, WebhookCreate, WebhookCreated, WebhookInfo } from "../../../shared/api.ts";
+import type { ApiKeyCreate, ApiKeyInfo, Folder, MessagePage, Scope, WebhookCreate, WebhookCreated, WebhookCreator, WebhookInfo } from "../../../shared/api.ts";
 import type { ClientEvent, CoreEvent, CoreEventsPage, CoreHead, EventsPage } from "../../../shared/events.ts";
 import { CoreClient } from "../core-client.ts";
 import { cloudflarePlatform } from "../cloudflare-platform.ts";
@@ -17,8 +17,9 @@ import { EventLog } from "./event-log.ts";
 import { HEAD_KEEP, InboxHead } from "./inbox-head.ts";
 import { Logins, type LoginOrigin, type LoginRecord } from "./logins.ts";
 import { Listeners, type ListenerPrincipal } from "./listeners.ts";
-import { MAX_WEBHOOKS, Webhooks } from "./webhooks.ts";
+import { MAX_WEBHOOKS, Webhooks, type MakerAccess, type StoredWebhook, type WebhookMaker } from "./webhooks.ts";
 import { newWebhookSecret } from "../webhooks/signature.ts";
+import { readsMail } from "../scopes.ts";
 
 /** How the worker tells the hub who is connecting (fetch requests carry it as a header). */
 export const PRINCIPAL_HEADER = "x-edgemail-principal";
@@ -153,7 +154,7 @@ export class MailboxHub extends DurableObject<Env> {
     // In the same storage transaction as the log append (no await since): a delivery is owed exactly
     // when its event exists.
     const userId = this.#meta("user_id");
-    if (userId) this.#webhooks.stage(userId, out);
+    if (userId) this.#webhooks.stage(userId, out, (maker) => this.#makerAccess(maker));
     this.#listeners.broadcast(out);
   }
 
@@ -287,9 +288,13 @@ export class MailboxHub extends DurableObject<Env> {
     return this.#credentials.listKeys();
   }
 
+  /** Revokes a key: its open connections are closed and its webhooks (with their staged deliveries) removed. */
   revokeApiKey(keyId: string): boolean {
     const revoked = this.#credentials.revokeKey(keyId);
-    if (revoked) this.#listeners.disconnect(keyId, 4003, "API key revoked");
+    if (revoked) {
+      this.#listeners.disconnect(keyId, 4003, "API key revoked");
+      this.#webhooks.removeMadeBy(keyId);
+    }
     return revoked;
   }
 
@@ -303,18 +308,48 @@ export class MailboxHub extends DurableObject<Env> {
 
   // ── webhooks ──
 
-  createWebhook(userId: string, region: string, input: WebhookCreate): WebhookCreated | { refused: string } {
+  /** What the webhooks of `maker` may be sent now (see Webhooks.stage). */
+  #makerAccess(maker: WebhookMaker): MakerAccess {
+    if (maker.kind === "user") return "content";
+    // Made before makers were recorded: whoever it was may not have been allowed to read mail.
+    if (maker.kind === "unknown") return "notice";
+    const scopes = this.#credentials.keyScopes(maker.id);
+    return scopes === null ? "gone" : readsMail(scopes) ? "content" : "notice";
+  }
+
+  /** Removes the webhooks of expired keys (revoked keys take theirs along at once). */
+  #dropOrphanedWebhooks(): void {
+    for (const hook of this.#webhooks.list()) if (this.#makerAccess(hook.maker) === "gone") this.#webhooks.remove(hook.id);
+  }
+
+  #webhookInfo(hook: StoredWebhook, keyNames: Map<string, string>): WebhookInfo {
+    const { maker, ...rest } = hook;
+    const createdBy: WebhookCreator = maker.kind === "apiKey" ? { kind: "apiKey", id: maker.id, name: keyNames.get(maker.id) ?? "" } : maker;
+    return { ...rest, createdBy, includesContent: this.#makerAccess(maker) === "content" };
+  }
+
+  #keyNames(): Map<string, string> {
+    return new Map(this.#credentials.listKeys().map((k) => [k.id, k.name]));
+  }
+
+  createWebhook(userId: string, region: string, input: WebhookCreate, maker: WebhookMaker): WebhookCreated | { refused: string } {
     this.#remember(userId, region);
+    this.#dropOrphanedWebhooks();
     if (this.#webhooks.count() >= MAX_WEBHOOKS) return { refused: `at most ${MAX_WEBHOOKS} webhooks; delete one first` };
-    return this.#webhooks.create(input.url, [...new Set(input.events)], newWebhookSecret());
+    const { secret, ...hook } = this.#webhooks.create(input.url, [...new Set(input.events)], newWebhookSecret(), maker);
+    return { ...this.#webhookInfo(hook, this.#keyNames()), secret };
   }
 
-  listWebhooks(): WebhookInfo[] {
-    return this.#webhooks.list();
+  /** Every webhook of the user (a password session), or only those API key `keyId` made. */
+  listWebhooks(keyId: string | null): WebhookInfo[] {
+    this.#dropOrphanedWebhooks();
+    const names = this.#keyNames();
+    return this.#webhooks.list(keyId).map((hook) => this.#webhookInfo(hook, names));
   }
 
-  removeWebhook(id: string): boolean {
-    return this.#webhooks.remove(id);
+  /** Removes a webhook; with `keyId`, only one that key made (another's is "not found"). */
+  removeWebhook(id: string, keyId: string | null): boolean {
+    return this.#webhooks.remove(id, keyId);
   }
 
   acceptNonce(nonce: string, windowMs: number): boolean {

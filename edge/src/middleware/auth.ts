@@ -1,8 +1,10 @@
 // Authentication for every /api/v1 route but login: a bearer token from POST /api/v1/auth/login
 // (checked here, then against revocation in the user's Durable Object) or an integrator's API key
 // (checked by the user's Durable Object, which holds its hash). Then the route's scope.
-// Browsers cannot set headers on a WebSocket or an EventSource, so the event routes also take the
-// credential from the `Sec-WebSocket-Protocol` header (`bearer.<token>`) or `access_token` query.
+// Browsers cannot set headers on a WebSocket or an EventSource, so those two routes also take the
+// credential from the URL (`access_token`), and the WebSocket from its `Sec-WebSocket-Protocol`
+// (`bearer.<token>`). Nowhere else: a URL ends up in access logs, proxies and Referer headers, so a
+// token in the query of any other route is refused, before it could be used.
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { allScopes } from "../../../shared/api.ts";
@@ -14,15 +16,36 @@ import { readToken, type AccessClaims } from "../token.ts";
 const CHALLENGE = { "www-authenticate": 'Bearer realm="edgemail"' };
 const INVALID = { "www-authenticate": 'Bearer realm="edgemail", error="invalid_token"' };
 const BEARER = /^Bearer\s+([A-Za-z0-9._~+/-]+=*)\s*$/i;
+const WEBSOCKET = "/api/v1/events/ws";
+const EVENT_STREAM = "/api/v1/events/stream";
+
+function tokenInQueryAllowed(c: Context): boolean {
+  return c.req.method === "GET" && (c.req.path === WEBSOCKET || c.req.path === EVENT_STREAM);
+}
+
+/** Refuses `access_token` in the query of every route but the WebSocket and the event stream. */
+export const refuseTokenInQuery = createMiddleware(async (c, next) => {
+  if (c.req.query("access_token") !== undefined && !tokenInQueryAllowed(c)) {
+    throw new ProblemError(
+      "validation",
+      `Send the token in the Authorization header (Authorization: Bearer <token>), not in the URL, where logs and Referer headers keep it; only GET ${WEBSOCKET} and ${EVENT_STREAM} take access_token, as browsers cannot set headers there.`,
+      { errors: [{ field: "query.access_token", message: "not accepted here: use the Authorization header" }] },
+    );
+  }
+  await next();
+});
 
 function credential(c: Context): string | null {
   const header = c.req.header("authorization");
   if (header) return BEARER.exec(header)?.[1] ?? null;
-  if (!c.req.path.startsWith("/api/v1/events")) return null;
-  const fromProtocol = (c.req.header("sec-websocket-protocol") ?? "")
-    .split(",")
-    .map((p) => p.trim())
-    .find((p) => p.startsWith("bearer."));
+  if (!tokenInQueryAllowed(c)) return null;
+  const fromProtocol =
+    c.req.path === WEBSOCKET
+      ? (c.req.header("sec-websocket-protocol") ?? "")
+          .split(",")
+          .map((p) => p.trim())
+          .find((p) => p.startsWith("bearer."))
+      : undefined;
   return fromProtocol?.slice("bearer.".length) ?? c.req.query("access_token") ?? null;
 }
 

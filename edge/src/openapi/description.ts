@@ -12,7 +12,9 @@ export const webhookDescription = `Each event of a type the webhook subscribed t
 
 To verify: recompute the HMAC over the raw body as received (before parsing), compare in constant time, and refuse a timestamp more than five minutes from your clock. Any Standard Webhooks library does this with the \`whsec_\` secret.
 
-\`data.cursor\` is the event's cursor: after your endpoint was down, catch up with GET /api/v1/events?since=<cursor>.`;
+\`data.cursor\` is the event's cursor: after your endpoint was down, catch up with GET /api/v1/events?since=<cursor>.
+
+A webhook belongs to who made it. One made by an API key is listed and deleted by that key only, and is deleted with the key; a password session sees all of the user's (\`createdBy\`). Its \`message.created\` deliveries carry the message's summary only when its maker may read mail (a password session, or a key with \`mail.read\`: \`includesContent\`); otherwise \`data.message\` is a MessageNotice, without subject, sender, recipients or snippet.`;
 
 export const apiDescription = `The public HTTP API of an edgemail service: JSON in and out, under \`/api/v1\`.
 
@@ -20,7 +22,8 @@ export const apiDescription = `The public HTTP API of an edgemail service: JSON 
 
 - **Sessions:** POST /api/v1/auth/login with address and password answers a short-lived bearer token; send it as \`Authorization: Bearer <token>\`. POST /api/v1/auth/logout revokes it. A session may call every operation.
 - **API keys:** for integrations. A password session creates them (POST /api/v1/api-keys) with scopes; the key (\`emk_…\`) goes in the same header, \`Authorization: Bearer emk_…\`. Each operation names the scope it needs (\`x-api-key-scope\`); API keys cannot manage API keys or read the sign-in history.
-- **Scopes:** \`mail.read\` reads account, folders, messages and attachments; \`mail.manage\` changes, moves and deletes messages and saves drafts; \`mail.send\` sends and uploads attachments; \`events\` reads events and manages webhooks.
+- **Scopes:** \`mail.read\` reads account, folders, messages and attachments; \`mail.manage\` changes, moves and deletes messages and saves drafts; \`mail.send\` sends and uploads attachments; \`events\` reads events and manages webhooks. What a new message says (subject, sender, recipients, snippet) is \`mail.read\`'s: with \`events\` alone, \`message.created\` carries a MessageNotice (that it came, where and when).
+- **Tokens in URLs:** only the WebSocket (GET /api/v1/events/ws) and the event stream (GET /api/v1/events/stream) take the token as \`access_token\`, as browsers cannot set headers on them; everywhere else it is refused (400) — URLs end up in logs and Referer headers. Prefer the \`bearer.<token>\` subprotocol on the WebSocket.
 
 ## Errors
 
@@ -28,7 +31,7 @@ Every error is RFC 9457 problem details, \`Content-Type: application/problem+jso
 
 ## Rate limits
 
-- \`login\`: ${login.limit} login attempts per ${login.period} seconds per client IP.
+- \`login\`: ${login.limit} login attempts per ${login.period} seconds per client IP (the address Cloudflare saw, not a header the client sends). When this limit cannot be checked, logins are refused with 503 and \`Retry-After\` rather than let through; the other limits let requests through then.
 - \`user\`: ${user.limit} requests per ${user.period} seconds per user, however they authenticate.
 - \`key\`: ${key.limit} requests per ${key.period} seconds per API key (counted before its user's limit).
 

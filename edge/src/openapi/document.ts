@@ -216,7 +216,7 @@ export function buildOpenApiDocument(): OpenApiDocument {
           bearerFormat: "emk_…",
           description: "An API key from POST /api/v1/api-keys, in the same header: `Authorization: Bearer emk_…`. It may call the operations of its scopes (`x-api-key-scope` on each operation).",
         },
-        accessToken: { type: "apiKey", in: "query", name: "access_token", description: "Either token as a query parameter, for the WebSocket only (browsers cannot set headers on one)." },
+        accessToken: { type: "apiKey", in: "query", name: "access_token", description: "Either token as a query parameter, on the WebSocket and the event stream only (browsers cannot set headers on those); refused elsewhere." },
       },
     },
   };

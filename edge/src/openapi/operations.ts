@@ -63,7 +63,9 @@ export const operations: OperationSpec[] = [
   {
     method: "post", path: "/api/v1/auth/login", operationId: "login", tag: "Auth", access: "public", limits: ["login"],
     summary: "Sign in with address and password",
-    description: "Answers a short-lived bearer token. Wrong address and wrong password get the same 401. Attempts are limited per client IP.",
+    description:
+      "Answers a short-lived bearer token. Wrong address and wrong password get the same 401. Attempts are limited per client IP (the address Cloudflare saw, " +
+      "not one a header claims); when that limit cannot be checked, the answer is 503 with Retry-After rather than an unlimited attempt.",
     body: { required: true, content: json("LoginRequest") },
     responses: { 200: { description: "Signed in.", content: json("LoginResponse") } },
     problems: ["unauthorized"],
@@ -253,7 +255,10 @@ export const operations: OperationSpec[] = [
   {
     method: "get", path: "/api/v1/events", operationId: "pollEvents", tag: "Events", access: "events",
     summary: "Mailbox events after a cursor (long-poll)",
-    description: "Answers at once when there are events after `since`, else waits up to `timeout` seconds for one; poll again from the answer's `cursor`.",
+    description:
+      "Answers at once when there are events after `since`, else waits up to `timeout` seconds for one; poll again from the answer's `cursor`. " +
+      "Without `mail.read`, `message.created` carries a MessageNotice (no subject, sender, recipients or snippet). " +
+      "The token goes in the Authorization header: `access_token` in the query is refused here (400).",
     query: { component: "EventsQuery", names: ["since", "timeout"] },
     responses: { 200: { description: "Events in order, and the cursor to poll from next.", content: json("EventsPage") } },
     problems: ["validation"],
@@ -263,9 +268,11 @@ export const operations: OperationSpec[] = [
     summary: "Mailbox events as Server-Sent Events",
     description:
       "Each event is sent as `id: <cursor>`, `event: <type>` and `data: <ClientEvent as JSON>` (see the ClientEvent schema). " +
-      "A reconnecting EventSource sends Last-Event-ID and misses nothing.",
+      "A reconnecting EventSource sends Last-Event-ID and misses nothing. An EventSource cannot set headers: pass the token as `access_token` then. " +
+      "Without `mail.read`, `message.created` carries a MessageNotice.",
     query: { component: "EventsQuery", names: ["since"] },
     params: [{ name: "Last-Event-ID", in: "header", description: "The cursor of the last event received; takes the place of `since`.", schema: { type: "string" } }],
+    tokenInQuery: true,
     responses: { 200: { description: "An endless `text/event-stream`.", content: { "text/event-stream": { type: "string" } } } },
     problems: ["validation"],
   },
@@ -274,7 +281,8 @@ export const operations: OperationSpec[] = [
     summary: "Mailbox events over a WebSocket",
     description:
       "A WebSocket upgrade. Browsers cannot set Authorization on a WebSocket: offer the subprotocols `edgemail.v1` and `bearer.<token>` " +
-      "(Sec-WebSocket-Protocol), or pass the token as `access_token`. Each message from the server is one ClientEvent as JSON.",
+      "(Sec-WebSocket-Protocol), or pass the token as `access_token` (the subprotocol keeps it out of URLs, and so out of logs). Each message from the server is one ClientEvent as JSON; " +
+      "without `mail.read`, `message.created` carries a MessageNotice.",
     params: [
       { name: "Upgrade", in: "header", required: true, description: "`websocket`.", schema: { type: "string", const: "websocket" } },
       { name: "Sec-WebSocket-Protocol", in: "header", description: "`edgemail.v1, bearer.<token>`: the server answers `edgemail.v1`.", schema: { type: "string" } },
@@ -310,20 +318,24 @@ export const operations: OperationSpec[] = [
     method: "post", path: "/api/v1/webhooks", operationId: "createWebhook", tag: "Webhooks", access: "events",
     summary: "Register a webhook",
     description:
-      "Each event of the chosen types is POSTed to `url`, signed (see Webhooks below). `url` must be https on port 443, 80, 8080 or 8443 and lead to a public host: an address in a special-purpose block, a local-only name, or a name resolving to such an address (or to none) is a 400 naming `url`; 503 when the host's name cannot be looked up right now.",
+      "Each event of the chosen types is POSTed to `url`, signed (see Webhooks below). `url` must be https on port 443, 80, 8080 or 8443 and lead to a public host: an address in a special-purpose block, a local-only name, or a name resolving to such an address (or to none) is a 400 naming `url`; 503 when the host's name cannot be looked up right now. " +
+      "The webhook belongs to its maker: one made with an API key is seen and deleted " +
+      "by that key only and goes when the key is revoked or expires; its message.created deliveries carry the message's content only if the key has `mail.read`.",
     body: { required: true, content: json("WebhookCreate") },
     responses: { 201: { description: "Registered; the signing secret is in this answer only.", content: json("WebhookCreated") } },
     problems: ["validation"],
   },
   {
     method: "get", path: "/api/v1/webhooks", operationId: "listWebhooks", tag: "Webhooks", access: "events",
-    summary: "The user's webhooks",
+    summary: "The webhooks",
+    description: "A password session sees all of the user's webhooks, each with who made it (`createdBy`); an API key sees only those it made.",
     responses: { 200: { description: "The webhooks (never their secrets).", content: json("WebhookList") } },
     problems: [],
   },
   {
     method: "delete", path: "/api/v1/webhooks/{id}", operationId: "deleteWebhook", tag: "Webhooks", access: "events",
     summary: "Remove a webhook",
+    description: "A password session may remove any of the user's webhooks; an API key only those it made (another's is 404, as if it did not exist).",
     params: [opaqueIdParam("webhook")],
     responses: noContent,
     problems: ["notFound"],

@@ -4,7 +4,7 @@
 import { z } from "zod";
 import * as api from "../../../shared/api.ts";
 import * as filters from "../../../shared/filters.ts";
-import { EventData, EventsQuery, eventTypes, FolderCounts, type EventType } from "../../../shared/events.ts";
+import { EventData, EventsQuery, eventTypes, FolderCounts, MessageNotice, type EventType } from "../../../shared/events.ts";
 import { problemKinds, problemType, type Problem as ProblemShape, type ProblemKind } from "../../../shared/problem.ts";
 
 /** Also any other JSON Schema or OpenAPI keyword (format, examples, discriminator), copied as it is. */
@@ -28,7 +28,7 @@ component("Id", api.Id, "An id this API gave out: a UUIDv7, so ids sort by creat
 component("FolderRole", api.FolderRole, "The special use of a folder.");
 component("FolderRef", api.FolderRef, "A folder's id, or its role (`inbox`, `sent`, …) as a shorthand.");
 component("MailAddress", api.MailAddress, "A mailbox as it appears in a message: display name (may be empty) and address.");
-component("Scope", api.Scope, "What an API key may do. `mail.read`: read mailbox data; `mail.manage`: change, move and delete messages, save drafts; `mail.send`: send and upload attachments; `events`: mailbox events and webhooks.");
+component("Scope", api.Scope, "What an API key may do. `mail.read`: read mailbox data, including what messages say in events and webhooks; `mail.manage`: change, move and delete messages, save drafts; `mail.send`: send and upload attachments; `events`: mailbox events and webhooks (without `mail.read`, a new message's event leaves its content out: MessageNotice).");
 
 component(
   "Problem",
@@ -101,7 +101,8 @@ component("ApiKeyCreated", api.ApiKeyCreated, "`key` (`emk_…`) is shown this o
 component("ApiKeyList", z.object({ keys: z.array(api.ApiKeyInfo) }));
 component("WebhookEventType", api.WebhookEventType);
 component("WebhookCreate", api.WebhookCreate);
-component("WebhookInfo", api.WebhookInfo);
+component("WebhookCreator", api.WebhookCreator, "Who made the webhook: `user` (a password session), `apiKey` (that key: deleting the key deletes its webhooks), or `unknown` (made before makers were recorded; its deliveries leave message content out).");
+component("WebhookInfo", api.WebhookInfo, "A webhook as listed: an API key sees only its own, a password session all of the user's. `includesContent`: whether its message.created deliveries carry the MessageSummary (its maker may read mail) or a MessageNotice.");
 component("WebhookCreated", api.WebhookCreated, "`secret` (`whsec_…`) is shown this once: it verifies the `webhook-signature` of every delivery.");
 component("WebhookList", z.object({ webhooks: z.array(api.WebhookInfo) }));
 
@@ -112,7 +113,7 @@ export function eventComponentName(type: EventType, suffix: "Data" | "Event" | "
 }
 
 const eventDescriptions: Record<EventType, string> = {
-  "message.created": "A message arrived in (or was saved to) a folder.",
+  "message.created": "A message arrived in (or was saved to) a folder. `message` is its MessageSummary, or, for an API key without `mail.read` (and the webhooks such a key made), a MessageNotice: that it came, not what it says.",
   "message.updated": "A message was marked read or starred, or moved (then `previousFolderId` is set), or its thread merged into another (a new message joined two threads: `threadId` is the one they now share).",
   "message.deleted": "A message was deleted for good.",
   "folder.counts": "Unread and total counts of the folders that changed.",
@@ -123,6 +124,11 @@ const eventDescriptions: Record<EventType, string> = {
 };
 
 component("FolderCounts", FolderCounts);
+component(
+  "MessageNotice",
+  MessageNotice,
+  "A new message without what it says: what `message.created` carries to an API key without `mail.read` (its listeners and its webhooks). Ids, folder, thread, time, size and flags; no subject, from, to, snippet or keywords. Fetching the message needs `mail.read`.",
+);
 const eventEnvelopes = eventTypes.map((type) => {
   component(eventComponentName(type, "Data"), EventData[type], eventDescriptions[type]);
   return component(

@@ -1,7 +1,10 @@
-// POST /api/v1/auth/login: the directory's core checks the password; the edge opens a session in the
+// POST /api/v1/auth/login: the directory's core checks the password (told the client's address, so it
+// can limit failed logins per address as well as per account); the edge opens a session in the
 // user's Durable Object (which also records where the login came from and flags a new country or
-// network) and issues the token. POST /api/v1/auth/logout revokes it (or, with ?all=true, every
-// session of the user); open event connections of those sessions are closed.
+// network) and issues the token. The client's address is Platform.clientAddress, never a header a
+// client could choose (limitLogin has refused the login when it is unknown). POST /api/v1/auth/logout
+// revokes it (or, with ?all=true, every session of the user); open event connections of those sessions
+// are closed.
 import { Hono } from "hono";
 import { LoginRequest, type LoginResponse, type UserIdentity } from "../../../shared/api.ts";
 import { toBase64Url } from "../../../shared/encoding.ts";
@@ -11,11 +14,11 @@ import { requireUser } from "../middleware/auth.ts";
 import { issueToken } from "../token.ts";
 import { jsonBody } from "../validate.ts";
 
-function origin(req: Request): LoginOrigin {
+function origin(req: Request, ip: string): LoginOrigin {
   const cf = (req as Request & { cf?: IncomingRequestCfProperties }).cf;
   const header = (name: string) => req.headers.get(name)?.slice(0, 300) ?? null;
   return {
-    ip: header("cf-connecting-ip") ?? "unknown",
+    ip,
     country: typeof cf?.country === "string" ? cf.country : null,
     asn: typeof cf?.asn === "number" ? cf.asn : null,
     network: typeof cf?.asOrganization === "string" ? cf.asOrganization : null,
@@ -27,10 +30,12 @@ export const authRoutes = new Hono()
   .post("/login", async (c) => {
     const credentials = await jsonBody(c, LoginRequest);
     const config = c.get("config");
-    const user = await c.get("core").json<UserIdentity>(config.directoryRegion, "POST", "/internal/v1/auth/login", credentials);
+    // Set: limitLogin refused the request otherwise.
+    const ip = c.get("platform").clientAddress(c)!;
+    const user = await c.get("core").json<UserIdentity>(config.directoryRegion, "POST", "/internal/v1/auth/login", { ...credentials, ip });
     const sessionId = toBase64Url(crypto.getRandomValues(new Uint8Array(18)));
     const now = Date.now();
-    await c.get("platform").hub(user.id).recordLogin(user.id, user.region, user.address, sessionId, now + config.tokenTtlSeconds * 1000, origin(c.req.raw));
+    await c.get("platform").hub(user.id).recordLogin(user.id, user.region, user.address, sessionId, now + config.tokenTtlSeconds * 1000, origin(c.req.raw, ip));
     const body: LoginResponse = {
       token: await issueToken(user, sessionId, config.tokenSecret, config.tokenTtlSeconds, now),
       tokenType: "Bearer",

@@ -68,6 +68,8 @@ interface Fixtures {
   attachmentMessage: Message;
   /** A message that calls only read, flag or move back. */
   message: Message;
+  /** A webhook the owner's password session made. */
+  webhook: string;
   keys: Record<Scope, string>;
   expiredKey: string;
   revokedKey: string;
@@ -79,7 +81,8 @@ interface Fixtures {
   /** A message of the owner's that a call may delete, move or teach the spam filter with. */
   freshMessage(): Promise<string>;
   freshApiKey(): Promise<string>;
-  freshWebhook(): Promise<string>;
+  /** A webhook made with `credential` (a key sees and deletes only its own). */
+  freshWebhook(credential: string): Promise<string>;
 }
 
 async function signIn(who: { address: string; password: string }): Promise<LoginResponse> {
@@ -148,11 +151,13 @@ beforeAll(async () => {
   const expiredToken = await issueToken(owner.user, sid, env.TOKEN_SECRET, 60, Date.now() - 3600_000);
 
   let hooks = 0;
+  const webhook = await json<WebhookCreated>(await api("/api/v1/webhooks", { method: "POST", token, json: { url: `${inject("webhookReceiverUrl")}/matrix-owner/ok` } }), 201);
   f = {
     ownerId: owner.user.id,
     inboxId,
     attachmentMessage,
     message,
+    webhook: webhook.id,
     keys,
     expiredKey: expired.key,
     revokedKey: revoked.key,
@@ -162,8 +167,8 @@ beforeAll(async () => {
     otherSession: async () => (await signIn(seed.mallory)).token,
     freshMessage,
     freshApiKey: async () => (await createKey(await f.ownerSession(), ["mail.read"], "to revoke")).id,
-    freshWebhook: async () =>
-      (await json<WebhookCreated>(await api("/api/v1/webhooks", { method: "POST", token, json: { url: `${inject("webhookReceiverUrl")}/matrix-${++hooks}/ok` } }), 201)).id,
+    freshWebhook: async (credential) =>
+      (await json<WebhookCreated>(await api("/api/v1/webhooks", { method: "POST", token: credential, json: { url: `${inject("webhookReceiverUrl")}/matrix-${++hooks}/ok` } }), 201)).id,
   };
 }, 120_000);
 
@@ -175,8 +180,9 @@ interface Call {
 
 interface Rule {
   /** The call. `consumes` is true when this caller is expected to get through: then the call gets a
-   * resource of its own where it would use one up (a message deleted, a key revoked). */
-  call(f: Fixtures, consumes: boolean): Promise<Call> | Call;
+   * resource of its own where it would use one up (a message deleted, a key revoked), made with the
+   * caller's `credential` where the resource belongs to whoever made it (a webhook). */
+  call(f: Fixtures, consumes: boolean, credential: string | null): Promise<Call> | Call;
   /** The status when allowed. */
   allowed: number;
   /** What another signed-in user gets: 404 where the call names the owner's things, "allowed" where
@@ -243,7 +249,11 @@ const rules: Record<string, Rule> = {
     otherUser: "allowed",
   },
   listWebhooks: { call: () => ({ path: "/api/v1/webhooks" }), allowed: 200, otherUser: "allowed" },
-  deleteWebhook: { call: async (f, consumes) => ({ path: `/api/v1/webhooks/${consumes ? await f.freshWebhook() : crypto.randomUUID()}`, init: { method: "DELETE" } }), allowed: 204, otherUser: 404 },
+  deleteWebhook: {
+    call: async (f, consumes, credential) => ({ path: `/api/v1/webhooks/${consumes ? await f.freshWebhook(credential!) : f.webhook}`, init: { method: "DELETE" } }),
+    allowed: 204,
+    otherUser: 404,
+  },
   listLogins: { call: () => ({ path: "/api/v1/security/logins" }), allowed: 200, otherUser: "allowed" },
   getOpenApiDocument: { call: () => ({ path: "/api/v1/openapi.json" }), allowed: 200, otherUser: "allowed" },
   getApiReference: { call: () => ({ path: "/api/docs" }), allowed: 200, otherUser: "allowed" },
@@ -334,8 +344,9 @@ describe("the authorization matrix", () => {
       const wrong: string[] = [];
       for (const caller of callers) {
         const want = expected(op, rule, caller);
-        const call = await rule.call(f, want === rule.allowed && want < 400);
-        const got = await perform(call, await credentialOf(caller));
+        const credential = await credentialOf(caller);
+        const call = await rule.call(f, want === rule.allowed && want < 400, credential);
+        const got = await perform(call, credential);
         if (got !== want) wrong.push(`${callerName(caller)}: got ${got}, expected ${want}`);
         if (caller.kind === "other user" && rule.untouched) await rule.untouched(f, call);
       }

@@ -4,18 +4,26 @@
 //  GET /events         long-poll: answers at once when events after `since` wait, else holds up to
 //                      `timeout` seconds (default 25) for the next one.
 //  GET /events/stream  Server-Sent Events; resumes from Last-Event-ID (or ?since=).
+// The two a browser cannot set headers on take the token as ?access_token= too (middleware/auth.ts).
+// A principal without mail.read gets message.created without the message's content (hub/event-view.ts).
 import { Hono, type Context } from "hono";
 import { EventsQuery } from "../../../shared/events.ts";
 import { ProblemError } from "../../../shared/problem.ts";
 import { PRINCIPAL_HEADER } from "../hub/mailbox-hub.ts";
 import type { ListenerPrincipal } from "../hub/listeners.ts";
+import { readsMail } from "../scopes.ts";
 import { query } from "../validate.ts";
 
 function listener(c: Context): ListenerPrincipal {
   const principal = c.get("principal");
   const { exp } = c.get("user");
   // An API key without expiry has exp = MAX_SAFE_INTEGER seconds (see the auth middleware).
-  return { kind: principal.kind, id: principal.id, expiresAt: exp >= Math.floor(Number.MAX_SAFE_INTEGER / 1000) ? null : exp * 1000 };
+  return {
+    kind: principal.kind,
+    id: principal.id,
+    expiresAt: exp >= Math.floor(Number.MAX_SAFE_INTEGER / 1000) ? null : exp * 1000,
+    readsMail: readsMail(principal.scopes),
+  };
 }
 
 /** Forwards to the hub's fetch with who is listening; the original request's upgrade headers go along. */

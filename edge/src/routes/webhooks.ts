@@ -1,12 +1,22 @@
 // Integrators' webhooks (scope `events`): POST /webhooks → 201 with the signing secret, shown this
 // once; GET /webhooks; DELETE /webhooks/:id. Deliveries are signed per Standard Webhooks and retried
 // with backoff by the webhooks queue (edge/src/webhooks/), never in the way of mail.
-import { Hono } from "hono";
+// A webhook belongs to who made it: an API key lists and deletes only its own (another's is 404, as
+// if it did not exist) and its webhooks go when it is revoked; a password session sees all of the
+// user's. Deliveries carry what messages say only when their maker may read mail (hub/webhooks.ts).
+import { Hono, type Context } from "hono";
 import { WebhookCreate } from "../../../shared/api.ts";
 import { ProblemError } from "../../../shared/problem.ts";
+import type { WebhookMaker } from "../hub/webhooks.ts";
 import { jsonBody } from "../validate.ts";
 import { dohResolver } from "../webhooks/doh-resolver.ts";
 import { checkWebhookTarget } from "../webhooks/target-check.ts";
+
+/** The calling API key's id, or null for a password session (which acts for the user). */
+function callingKey(c: Context): string | null {
+  const principal = c.get("principal");
+  return principal.kind === "apiKey" ? principal.id : null;
+}
 
 export const webhookRoutes = new Hono()
   .post("/webhooks", async (c) => {
@@ -15,13 +25,15 @@ export const webhookRoutes = new Hono()
     const problem = await checkWebhookTarget(input.url, config.webhookAllowPrivate, dohResolver(config.webhookDnsUrl, c.get("platform").fetch));
     if (problem) throw new ProblemError("validation", `The webhook URL is not allowed: ${problem}.`, { errors: [{ field: "url", message: problem }] });
     const user = c.get("user");
-    const created = await c.get("platform").hub(user.sub).createWebhook(user.sub, user.rgn, input);
+    const key = callingKey(c);
+    const maker: WebhookMaker = key === null ? { kind: "user" } : { kind: "apiKey", id: key };
+    const created = await c.get("platform").hub(user.sub).createWebhook(user.sub, user.rgn, input, maker);
     if ("refused" in created) throw new ProblemError("conflict", `No more webhooks: ${created.refused}.`);
     return c.json(created, 201, { location: `/api/v1/webhooks/${created.id}` });
   })
-  .get("/webhooks", async (c) => c.json({ webhooks: await c.get("platform").hub(c.get("user").sub).listWebhooks() }))
+  .get("/webhooks", async (c) => c.json({ webhooks: await c.get("platform").hub(c.get("user").sub).listWebhooks(callingKey(c)) }))
   .delete("/webhooks/:id", async (c) => {
     const id = c.req.param("id");
-    if (!(await c.get("platform").hub(c.get("user").sub).removeWebhook(id))) throw new ProblemError("notFound", `No webhook ${id}.`);
+    if (!(await c.get("platform").hub(c.get("user").sub).removeWebhook(id, callingKey(c)))) throw new ProblemError("notFound", `No webhook ${id}.`);
     return c.body(null, 204);
   });
