@@ -17,6 +17,7 @@ import { mailboxRoutes } from "./routes/mailbox.ts";
 import { outboxRoutes, type OutboxDeps } from "./routes/outbox.ts";
 import { scanRoutes } from "./routes/scan.ts";
 import { filterRoutes } from "./routes/filters.ts";
+import { passwordRoutes } from "./routes/password.ts";
 import { searchRoutes } from "./routes/search.ts";
 import type { VirusScan } from "../smtp/inbound/virus-scan.ts";
 import { z } from "zod";
@@ -74,7 +75,8 @@ export function createApiApp(deps: ApiDeps): Hono {
   app.route("/internal/v1/users/:userId", outboxRoutes(deps));
   app.route("/internal/v1/users/:userId", eventRoutes());
   app.route("/internal/v1/users/:userId", scanRoutes(deps));
-  app.route("/internal/v1/users/:userId", filterRoutes());
+  app.route("/internal/v1/users/:userId", filterRoutes(deps));
+  app.route("/internal/v1/users/:userId", passwordRoutes(deps));
   app.route("/internal/v1/users/:userId", searchRoutes());
   // The edge's outgoing-errors queue: messages that failed validation there, kept for the operator.
   app.post("/internal/v1/queue-errors", async (c) => {

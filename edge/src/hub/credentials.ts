@@ -66,6 +66,18 @@ export class Credentials {
     return cursor.rowsWritten;
   }
 
+  /** Revokes every live session but `keep` (the one changing the password); returns their ids, so
+   * their open connections can be closed. */
+  revokeSessionsExcept(keep: string | null, now = Date.now()): string[] {
+    const live = this.#sql
+      .exec<{ id: string }>(`SELECT id FROM sessions WHERE revoked_at IS NULL AND expires_at > ?`, now)
+      .toArray()
+      .map((r) => r.id)
+      .filter((id) => id !== keep);
+    for (const id of live) this.#sql.exec(`UPDATE sessions SET revoked_at = ? WHERE id = ?`, now, id);
+    return live;
+  }
+
   // ── API keys ──
 
   async createKey(userId: string, input: ApiKeyCreate, now = Date.now()): Promise<ApiKeyInfo & { key: string }> {
@@ -85,6 +97,11 @@ export class Credentials {
 
   revokeKey(id: string): boolean {
     return this.#sql.exec(`DELETE FROM api_keys WHERE id = ?`, id).rowsWritten > 0;
+  }
+
+  /** Revokes every key; returns their ids. */
+  revokeAllKeys(): string[] {
+    return this.#sql.exec<{ id: string }>(`DELETE FROM api_keys RETURNING id`).toArray().map((r) => r.id);
   }
 
   /** The key's scopes when `key` is a live key of this user, else null. */

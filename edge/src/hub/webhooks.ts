@@ -49,6 +49,12 @@ export class Webhooks {
     return this.#sql.exec(`DELETE FROM webhooks WHERE id = ?`, id).rowsWritten > 0;
   }
 
+  /** Removes every webhook, and the deliveries still owed to them; returns how many webhooks. */
+  removeAll(): number {
+    this.#sql.exec(`DELETE FROM webhook_outbox`);
+    return this.#sql.exec(`DELETE FROM webhooks`).rowsWritten;
+  }
+
   /** Puts a delivery into the outbox for every webhook that wants one of `events`. */
   stage(userId: string, events: ClientEvent[]): number {
     const hooks = this.#sql.exec<HookRow>(`SELECT * FROM webhooks`).toArray();

@@ -19,8 +19,8 @@ export const apiDescription = `The public HTTP API of an edgemail service: JSON 
 ## Authentication
 
 - **Sessions:** POST /api/v1/auth/login with address and password answers a short-lived bearer token; send it as \`Authorization: Bearer <token>\`. POST /api/v1/auth/logout revokes it. A session may call every operation.
-- **API keys:** for integrations. A password session creates them (POST /api/v1/api-keys) with scopes; the key (\`emk_…\`) goes in the same header, \`Authorization: Bearer emk_…\`. Each operation names the scope it needs (\`x-api-key-scope\`); API keys cannot manage API keys or read the sign-in history.
-- **Scopes:** \`mail.read\` reads account, folders, messages and attachments; \`mail.manage\` changes, moves and deletes messages and saves drafts; \`mail.send\` sends and uploads attachments; \`events\` reads events and manages webhooks.
+- **API keys:** for integrations. A password session creates them (POST /api/v1/api-keys) with scopes; the key (\`emk_…\`) goes in the same header, \`Authorization: Bearer emk_…\`. Each operation names the scope it needs (\`x-api-key-scope\`); API keys cannot manage API keys, change the password or read the sign-in history and security activity. A password change revokes every API key.
+- **Scopes:** \`mail.read\` reads account, folders, messages and attachments; \`mail.manage\` changes, moves and deletes messages and saves drafts and filters; \`mail.forward\` (with \`mail.manage\`) saves filters that forward mail to a new address outside the account; \`mail.send\` sends and uploads attachments; \`events\` reads events and manages webhooks.
 
 ## Errors
 
