@@ -18,6 +18,10 @@ export const seed = {
   judy: { address: "judy@example.test", password: "judy's junk folder" },
   /** Searched in the search tests only: her mail is `searchMessages` (seeded-core.ts). */
   kim: { address: "kim@example.test", password: "kim's needle in the haystack" },
+  /** Forwards her mail in the forwarding tests only; `alias` is hers too. */
+  lena: { address: "lena@example.test", password: "lena's forwarding rules", alias: "lena.work@example.test" },
+  /** Changes his password, and is revoked and erased, in the password tests only. */
+  max: { address: "max@example.test", password: "max's first password" },
   /** The seeded core's SEND_DAILY_LIMIT (recipients per day). */
   sendDailyLimit: 40,
   /** The edge's MAX_MESSAGE_BYTES in these tests. */

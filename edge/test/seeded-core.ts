@@ -23,6 +23,9 @@ await core.addUser(seed.erin.address, seed.erin.password);
 await core.addUser(seed.ivy.address, seed.ivy.password);
 await core.addUser(seed.judy.address, seed.judy.password);
 await core.addUser(seed.kim.address, seed.kim.password);
+const lena = await core.addUser(seed.lena.address, seed.lena.password);
+await core.directory.addAlias(seed.lena.alias, lena.id);
+await core.addUser(seed.max.address, seed.max.password);
 const smtp = nodemailer.createTransport({ host: "127.0.0.1", port: core.smtpPort, secure: false, ignoreTLS: true });
 for (let i = 0; i < seed.plainMessages; i++) {
   await smtp.sendMail({ from: "Carol <carol@remote.test>", to: seed.alice.address, subject: `seed ${i}`, text: `Seed message number ${i}.` });
