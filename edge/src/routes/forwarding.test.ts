@@ -6,8 +6,8 @@ import { describe, expect, it } from "vitest";
 import type { ApiKeyCreated, Scope } from "../../../shared/api.ts";
 import type { ClientEvent } from "../../../shared/events.ts";
 import type { Filters } from "../../../shared/filters.ts";
-import type { SecurityEvent } from "../../../shared/security.ts";
-import { api, login } from "../../test/api.ts";
+import { SecurityEventList, type SecurityEvent } from "../../../shared/security.ts";
+import { api, conforms, login } from "../../test/api.ts";
 import { openSocket, pumpUntil } from "../../test/events.ts";
 import { seed } from "../../test/seed.ts";
 
@@ -86,7 +86,7 @@ describe("forwarding in filters", () => {
     expect(bySession).toHaveLength(1);
     expect(bySession[0]!.data).toMatchObject({ added: ["backup@elsewhere.test"], targets: ["archive@elsewhere.test", "backup@elsewhere.test"], by: { kind: "session" } });
 
-    const activity = ((await (await api("/api/v1/security/events", { token })).json()) as { events: SecurityEvent[] }).events;
+    const activity = (await conforms(await api("/api/v1/security/events", { token }), SecurityEventList)).events as SecurityEvent[];
     const added = activity.filter((e) => e.type === "forwarding.added").map((e) => e.data);
     expect(added.slice(0, 2)).toEqual([bySession[0]!.data, byKey.data]);
     expect(activity.find((e) => e.type === "api-key.created" && e.data.id === key.id)).toMatchObject({ data: { scopes: ["mail.forward", "mail.manage"], by: "user" } });

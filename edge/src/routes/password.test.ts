@@ -5,10 +5,10 @@
 import { SELF } from "cloudflare:test";
 import { describe, expect, inject, it } from "vitest";
 import type { ApiKeyCreated, LoginResponse, WebhookCreated } from "../../../shared/api.ts";
-import type { SecurityEvent } from "../../../shared/security.ts";
+import { SecurityEventList, type SecurityEvent } from "../../../shared/security.ts";
 import { signRequest } from "../../../shared/signing.ts";
-import { api, BASE } from "../../test/api.ts";
-import { openSocket } from "../../test/events.ts";
+import { api, BASE, conforms } from "../../test/api.ts";
+import { notify, openSocket } from "../../test/events.ts";
 import { seed } from "../../test/seed.ts";
 import { endpoint } from "../../test/webhook-receiver.ts";
 
@@ -29,7 +29,8 @@ async function credentialsOf(token: string) {
   return { key, webhook: (await hook.json()) as WebhookCreated, keySocket: await openSocket(key.key), sessionSocket: await openSocket(token) };
 }
 
-const activity = async (token: string) => ((await (await api("/api/v1/security/events", { token })).json()) as { events: SecurityEvent[] }).events;
+/** The security activity, as documented (shared/security.ts). */
+const activity = async (token: string) => (await conforms(await api("/api/v1/security/events", { token }), SecurityEventList)).events as SecurityEvent[];
 
 /** A signed internal request, as the operator's CLI sends it. */
 async function internal(method: string, path: string, body?: unknown): Promise<Response> {
@@ -123,5 +124,23 @@ describe("the operator's revocations (signed internal requests, as the CLI sends
     expect((await (await api("/api/v1/security/logins", { token: c.token })).json()) as { logins: unknown[] }).toEqual({ logins: [expect.objectContaining({ sessionId: expect.any(String) })] });
     expect(await activity(c.token)).toEqual([]);
     expect(await (await api("/api/v1/events?since=0&timeout=0", { token: c.token })).json()).toEqual({ events: [], cursor: 0 });
+  });
+});
+
+describe("the security activity", () => {
+  it("lists wrong-password blocks the core reports, beside the user's own changes, newest first; API keys cannot read it", async () => {
+    const { token, user } = await signIn(seed.max.password);
+    const key = (await (await api("/api/v1/api-keys", { method: "POST", token, json: { name: "reader", scopes: ["mail.read", "events"] } })).json()) as ApiKeyCreated;
+    expect((await api(`/api/v1/api-keys/${key.id}`, { method: "DELETE", token })).status).toBe(204);
+    // Made up, as the core records it: Max gets no mail, so no real seq of his clashes with this one.
+    const blocked = { protocol: "submission" as const, ip: "198.51.100.9", failures: 10, blocked: "ip" as const, until: new Date(Date.now() + 900_000).toISOString() };
+    expect((await notify([{ userId: user.id, seq: 1, at: Date.now(), type: "security.auth-failures", data: blocked }])).status).toBe(200);
+
+    const list = await activity(token);
+    expect(list.slice(0, 3).map((e) => e.type)).toEqual(["sign-in.blocked", "api-key.revoked", "api-key.created"]);
+    expect(list[0]!.data).toEqual(blocked);
+    expect(list[1]!.data).toEqual({ id: key.id, name: "reader", by: "user" });
+    const other = (await (await api("/api/v1/api-keys", { method: "POST", token, json: { name: "all", scopes: ["mail.read", "events"] } })).json()) as ApiKeyCreated;
+    expect((await api("/api/v1/security/events", { token: other.key })).status).toBe(403);
   });
 });
