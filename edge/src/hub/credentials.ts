@@ -43,6 +43,7 @@ export class Credentials {
     sql.exec(`CREATE TABLE IF NOT EXISTS api_keys (id TEXT PRIMARY KEY, name TEXT NOT NULL, scopes TEXT NOT NULL, prefix TEXT NOT NULL, hash TEXT NOT NULL,
       created_at INTEGER NOT NULL, expires_at INTEGER, last_used_at INTEGER)`);
     sql.exec(`CREATE TABLE IF NOT EXISTS nonces (nonce TEXT PRIMARY KEY, at INTEGER NOT NULL)`);
+    sql.exec(`CREATE TABLE IF NOT EXISTS password_failures (session_id TEXT PRIMARY KEY, failures INTEGER NOT NULL)`);
   }
 
   // ── sessions ──
@@ -76,6 +77,18 @@ export class Credentials {
       .filter((id) => id !== keep);
     for (const id of live) this.#sql.exec(`UPDATE sessions SET revoked_at = ? WHERE id = ?`, now, id);
     return live;
+  }
+
+  /** Counts a wrong current password given by a session (changing the password); returns how many it
+   * has given. Sessions that expired take their counts with them. */
+  countPasswordFailure(sessionId: string, now = Date.now()): number {
+    this.#sql.exec(`DELETE FROM password_failures WHERE session_id NOT IN (SELECT id FROM sessions WHERE expires_at > ?)`, now);
+    return this.#sql
+      .exec<{ failures: number }>(
+        `INSERT INTO password_failures (session_id, failures) VALUES (?, 1) ON CONFLICT (session_id) DO UPDATE SET failures = failures + 1 RETURNING failures`,
+        sessionId,
+      )
+      .one().failures;
   }
 
   // ── API keys ──

@@ -26,6 +26,9 @@ import { newWebhookSecret } from "../webhooks/signature.ts";
 /** How the worker tells the hub who is connecting (fetch requests carry it as a header). */
 export const PRINCIPAL_HEADER = "x-edgemail-principal";
 
+/** Wrong current passwords a session may give (POST /account/password) before it is signed out. */
+export const MAX_PASSWORD_FAILURES = 5;
+
 /** Who acted on the user's credentials: the user (a password session) or the operator (the CLI). */
 export type Actor = "user" | "operator";
 
@@ -305,14 +308,27 @@ export class MailboxHub extends DurableObject<Env> {
     return n;
   }
 
-  /** Takes every credential away but the session `keep`: the other sessions, every API key and every
-   * webhook, and closes their open connections (4003), as Google does when a password changes. */
-  revokeCredentials(why: "password.changed" | "signed-out-everywhere", by: Actor, keep: string | null): Revocation {
+  /** Revokes every session but `keep`, every API key and every webhook; closes their connections. */
+  #revokeAll(keep: string | null, reason: string): Revocation {
     const sessions = this.#credentials.revokeSessionsExcept(keep);
     const keys = this.#credentials.revokeAllKeys();
     const revoked: Revocation = { sessions: sessions.length, apiKeysRevoked: keys.length, webhooksRemoved: this.#webhooks.removeAll() };
-    const reason = why === "password.changed" ? "password changed" : "signed out";
     for (const id of [...sessions, ...keys]) this.#listeners.disconnect(id, 4003, reason);
+    return revoked;
+  }
+
+  /** A session gave a wrong current password to change it: after MAX_PASSWORD_FAILURES it is signed
+   * out, so a stolen token cannot be used to guess the password. True when it was. */
+  wrongCurrentPassword(sessionId: string): boolean {
+    if (this.#credentials.countPasswordFailure(sessionId) < MAX_PASSWORD_FAILURES) return false;
+    this.revokeSessions(sessionId);
+    return true;
+  }
+
+  /** Takes every credential away but the session `keep`: the other sessions, every API key and every
+   * webhook, and closes their open connections (4003), as Google does when a password changes. */
+  revokeCredentials(why: "password.changed" | "signed-out-everywhere", by: Actor, keep: string | null): Revocation {
+    const revoked = this.#revokeAll(keep, why === "password.changed" ? "password changed" : "signed out");
     this.#security.record(why, { ...revoked, by });
     return revoked;
   }
@@ -320,11 +336,15 @@ export class MailboxHub extends DurableObject<Env> {
   /** The user was removed: every connection is closed and everything this object stored (event log,
    * sessions, keys, webhooks, sign-ins, security activity) is erased. */
   async erase(): Promise<Revocation> {
-    const sessions = this.#credentials.revokeSessionsExcept(null);
-    const keys = this.#credentials.revokeAllKeys();
-    const revoked: Revocation = { sessions: sessions.length, apiKeysRevoked: keys.length, webhooksRemoved: this.#webhooks.removeAll() };
-    for (const id of [...sessions, ...keys]) this.#listeners.disconnect(id, 4003, "account removed");
-    for (const ws of this.ctx.getWebSockets()) ws.close(4003, "account removed");
+    const revoked = this.#revokeAll(null, "account removed");
+    // Sockets of credentials that were no longer live (an expired session) go too.
+    for (const ws of this.ctx.getWebSockets()) {
+      try {
+        ws.close(4003, "account removed");
+      } catch {
+        // Closed already.
+      }
+    }
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
     this.#head = null;

@@ -357,7 +357,7 @@ export const operations: OperationSpec[] = [
     description:
       "Checks `currentPassword`, stores `newPassword`, then signs out every other session, revokes every API key and removes every webhook, " +
       "closing their open connections (WebSocket code 4003), as Google does on a password change. The session that asks stays signed in. " +
-      "A wrong current password is 403 naming `currentPassword`.",
+      "A wrong current password is 403 naming `currentPassword`; the fifth from one session also signs that session out.",
     body: { required: true, content: json("PasswordChange") },
     responses: noContent,
     problems: ["validation"],

@@ -91,6 +91,23 @@ describe("POST /api/v1/account/password", () => {
     }
     expect((await api("/api/v1/folders", { token })).status).toBe(200);
   });
+
+  it("signs out a session that keeps giving a wrong current password: a stolen token is no way to guess it", async () => {
+    const { token } = await signIn(seed.max.password);
+    const other = await signIn(seed.max.password);
+    for (let attempt = 1; attempt <= 5; attempt++) {
+      const res = await changePassword(token, `guess number ${attempt}`, "max's next password");
+      expect(res.status).toBe(403);
+      const { detail } = (await res.json()) as { detail: string };
+      if (attempt < 5) expect(detail).toBe("The current password is wrong; the password was not changed.");
+      else expect(detail).toMatch(/wrong 5 times: this session is signed out/);
+    }
+    expect((await api("/api/v1/folders", { token })).status).toBe(401);
+    // Another session's count is its own.
+    expect((await changePassword(other.token, "one more guess", "max's next password")).status).toBe(403);
+    expect((await api("/api/v1/folders", { token: other.token })).status).toBe(200);
+    await signIn(seed.max.password);
+  });
 });
 
 describe("the operator's revocations (signed internal requests, as the CLI sends them)", () => {
