@@ -17,7 +17,8 @@ export interface NewUser {
 }
 
 /** A password hash no password matches: a user being removed can no longer sign in anywhere (the API,
- * SMTP submission) while the edge is told to forget their credentials. */
+ * SMTP submission), and the core's API serves nothing of theirs (api/app.ts), while the edge is told to
+ * forget their credentials. */
 export const LOCKED_PASSWORD_HASH = "locked";
 
 /** Refuses a password too short or too long, as every door that sets one does. */

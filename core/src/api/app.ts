@@ -5,6 +5,7 @@ import { Hono } from "hono";
 import { problemResponse, ProblemError, problemKinds, problemType } from "../../../shared/problem.ts";
 import { verifyRequest } from "../../../shared/signing.ts";
 import { isUuidv7 } from "../../../shared/ids.ts";
+import { LOCKED_PASSWORD_HASH } from "../accounts.ts";
 import type { Logger } from "../log.ts";
 import type { Directory } from "../store/directory.ts";
 import type { Shards } from "../store/shards.ts";
@@ -64,7 +65,9 @@ export function createApiApp(deps: ApiDeps): Hono {
   app.use("/internal/v1/users/:userId/*", async (c, next) => {
     const userId = c.req.param("userId");
     const user = isUuidv7(userId) ? await deps.directory.userById(userId) : null;
-    if (!user) throw new ProblemError("notFound", "No such user.");
+    // A user being removed is locked first (accounts.ts): from then on nothing of theirs is served, even
+    // to a session or API key the edge has not forgotten yet.
+    if (!user || user.passwordHash === LOCKED_PASSWORD_HASH) throw new ProblemError("notFound", "No such user.");
     c.set("user", user);
     c.set("shard", deps.shards.get(user.shard));
     await next();

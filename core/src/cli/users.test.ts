@@ -80,7 +80,7 @@ describe("user commands that need the edge", () => {
     const result = await cli(deadEdge, "user", "remove", "bob@example.test");
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(
-      "error: bob@example.test is locked (its password no longer signs in, by the API or SMTP) but NOT removed: its open sessions, API keys and webhooks still work, and its mail is kept until the edge has forgotten them.\n",
+      "error: bob@example.test is locked (no sign-in, and its mail is served to no session or API key) but NOT removed: the edge still holds its sessions, API keys, webhooks and recent events, so its mail is kept until the edge has forgotten them.\n",
     );
     expect(result.stderr).toContain("\nFinish with: npm run cli -- user remove bob@example.test\n");
     expect(result.stderr).not.toMatch(/\n\s+at /);

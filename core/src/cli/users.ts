@@ -4,9 +4,10 @@
 // or the CLI stop halfway, and says what did not happen and the command that finishes it.
 //  password: the new password first (the old one stops working everywhere at once), then the edge
 //            revokes every session, key and webhook made with the old one.
-//  remove:   the password is locked first (no new sign-in), then the edge revokes everything and
-//            erases the user's Durable Object, and only then do the address and the mail go. Until
-//            the edge has answered, the mailbox stays, so `user remove` can simply be run again.
+//  remove:   the user is locked first: the password signs in nowhere and the core serves nothing of
+//            theirs, whatever credential the edge still holds. Then the edge revokes everything and
+//            erases the user's Durable Object, and only then do the address and the mail go. Until the
+//            edge has answered, the mailbox stays, so `user remove` can simply be run again.
 import { z } from "zod";
 import { checkPassword, lockUser, removeUser, setUserPassword } from "../accounts.ts";
 import type { Config } from "../config.ts";
@@ -95,7 +96,7 @@ export async function userRemoveCommand(address: string, deps: UserCommandDeps):
     "DELETE",
     `/internal/v1/users/${user.id}`,
     undefined,
-    `${user.address} is locked (its password no longer signs in, by the API or SMTP) but NOT removed: its open sessions, API keys and webhooks still work, and its mail is kept until the edge has forgotten them`,
+    `${user.address} is locked (no sign-in, and its mail is served to no session or API key) but NOT removed: the edge still holds its sessions, API keys, webhooks and recent events, so its mail is kept until the edge has forgotten them`,
     `user remove ${user.address}`,
   );
   await removeUser({ directory: deps.directory, shards: deps.shards }, user.address);
