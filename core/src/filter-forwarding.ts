@@ -3,17 +3,17 @@
 // before needs a password session or an API key with `mail.forward`, and is recorded as the event
 // security.forwarding, which reaches the user. Keeping or removing a forward needs nothing more than
 // saving filters does: an integrator reordering rules must not break.
+import type { Scope } from "../../shared/api.ts";
 import type { FilterSaver, FilterSettings } from "../../shared/filters.ts";
 import { normalizeAddress } from "../../shared/address.ts";
-import type { FieldError } from "../../shared/problem.ts";
-import { ProblemError } from "../../shared/problem.ts";
+import { ProblemError, type FieldError } from "../../shared/problem.ts";
 import type { Directory } from "./store/directory.ts";
 import type { EventDraft } from "./store/events.ts";
 import { parseSieve } from "./pipeline/sieve/parse.ts";
 import { redirectTargets } from "./pipeline/sieve/redirects.ts";
 import type { SieveScript } from "./pipeline/sieve/script.ts";
 
-export const FORWARD_SCOPE = "mail.forward";
+const FORWARD_SCOPE: Scope = "mail.forward";
 
 /** The script's redirect targets that are not the user's own: neither their address nor one of their
  * aliases (subaddresses and domain aliases included), as the directory resolves them for delivery. */
