@@ -23,6 +23,19 @@ export const LoginRequest = z.strictObject({
 });
 export type LoginRequest = z.infer<typeof LoginRequest>;
 
+/** POST /api/v1/account/password: the current password again (a stolen session alone cannot change
+ * it), and the new one. */
+export const PasswordChange = z
+  .strictObject({
+    currentPassword: z.string({ message: "currentPassword is required" }).min(1, "currentPassword is required").max(limits.maxPasswordLength),
+    newPassword: z
+      .string({ message: "newPassword is required" })
+      .min(limits.minPasswordLength, `must have at least ${limits.minPasswordLength} characters`)
+      .max(limits.maxPasswordLength, `must have at most ${limits.maxPasswordLength} characters`),
+  })
+  .refine((p) => p.newPassword !== p.currentPassword, { path: ["newPassword"], message: "must differ from the current password" });
+export type PasswordChange = z.infer<typeof PasswordChange>;
+
 export const UserIdentity = z.object({ id: Id, address: z.string(), region: z.string() });
 export type UserIdentity = z.infer<typeof UserIdentity>;
 
@@ -296,8 +309,10 @@ export type UploadedAttachment = z.infer<typeof UploadedAttachment>;
 
 // ── integrators: API keys and webhooks ──────────────────────────────────────
 
-/** What an API key may do. Password sessions may do everything. */
-export const Scope = z.enum(["mail.read", "mail.send", "mail.manage", "events"]);
+/** What an API key may do. Password sessions may do everything. `mail.forward` lets a key save filters
+ * that forward mail to an address outside the user's own (with `mail.manage`, it may only keep the
+ * forwards already saved): silent forwarding is what a thief sets up first in a mailbox. */
+export const Scope = z.enum(["mail.read", "mail.send", "mail.manage", "mail.forward", "events"]);
 export type Scope = z.infer<typeof Scope>;
 export const allScopes = Scope.options;
 

@@ -141,3 +141,13 @@ export const Filters = z.object({
   updatedAt: z.string().nullable(),
 });
 export type Filters = z.infer<typeof Filters>;
+
+/** Who saves the filters, as the edge tells the core in the query of the internal PUT (the request
+ * signature covers it): the core decides whether a save that adds forwarding is allowed, since it
+ * is the one that parses Sieve. `scopes` is comma-separated; a password session sends every scope. */
+export const FilterSaver = z.strictObject({
+  by: z.enum(["session", "apiKey"]),
+  byId: z.string().min(1).max(200),
+  scopes: z.string().max(200).transform((s) => s.split(",").filter((x) => x !== "")),
+});
+export type FilterSaver = z.infer<typeof FilterSaver>;

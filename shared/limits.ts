@@ -20,6 +20,8 @@ export const limits = {
   maxThreadMessages: 500,
   /** Longest address accepted (RFC 5321: 64 local + @ + 255 domain). */
   maxAddressLength: 320,
+  /** Shortest password a user may set (the CLI's `user add`/`user password`, POST /account/password). */
+  minPasswordLength: 8,
   maxPasswordLength: 1024,
   snippetLength: 200,
   /** Longest search query (GET /api/v1/search?q=). */

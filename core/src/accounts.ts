@@ -16,13 +16,21 @@ export interface NewUser {
   region: string;
 }
 
-export const MIN_PASSWORD_LENGTH = 8;
+/** A password hash no password matches: a user being removed can no longer sign in anywhere (the API,
+ * SMTP submission), and the core's API serves nothing of theirs (api/app.ts), while the edge is told to
+ * forget their credentials. */
+export const LOCKED_PASSWORD_HASH = "locked";
+
+/** Refuses a password too short or too long, as every door that sets one does. */
+export function checkPassword(password: string): void {
+  if (password.length < limits.minPasswordLength) throw new DirectoryError(`the password must have at least ${limits.minPasswordLength} characters`);
+  if (password.length > limits.maxPasswordLength) throw new DirectoryError("the password is too long");
+}
 
 export async function createUser(deps: { directory: Directory; shards: Shards }, input: NewUser): Promise<DirectoryUser> {
   const address = normalizeAddress(input.address);
   if (!address) throw new DirectoryError(`${input.address} is not a mail address`);
-  if (input.password.length < MIN_PASSWORD_LENGTH) throw new DirectoryError(`the password must have at least ${MIN_PASSWORD_LENGTH} characters`);
-  if (input.password.length > limits.maxPasswordLength) throw new DirectoryError("the password is too long");
+  checkPassword(input.password);
   const { domain } = parseAddress(address)!;
   if (!(await deps.directory.isHostedDomain(domain))) throw new DirectoryError(`no domain ${domain}; add it first with: domain add ${domain}`);
   if (await deps.directory.userByAddress(address)) throw new DirectoryError(`${address} already exists`);
@@ -49,4 +57,15 @@ export async function removeUser(deps: { directory: Directory; shards: Shards },
   await deps.directory.deleteUser(user.id);
   await deleteMailbox(deps.shards.get(user.shard), user.id);
   return user;
+}
+
+/** Stores a new password. Credentials made with the old one live at the edge: revoking them is the
+ * caller's second step (the edge's password route, or the CLI through the edge). */
+export async function setUserPassword(directory: Directory, user: DirectoryUser, password: string): Promise<void> {
+  checkPassword(password);
+  await directory.setPassword(user.id, await hashPassword(password));
+}
+
+export async function lockUser(directory: Directory, user: DirectoryUser): Promise<void> {
+  await directory.setPassword(user.id, LOCKED_PASSWORD_HASH);
 }

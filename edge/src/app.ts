@@ -16,6 +16,7 @@ import { credentialRoutes } from "./routes/credentials.ts";
 import { eventRoutes } from "./routes/events.ts";
 import { filterRoutes } from "./routes/filters.ts";
 import { internalRoutes } from "./routes/internal.ts";
+import { passwordRoutes } from "./routes/password.ts";
 import { webhookRoutes } from "./routes/webhooks.ts";
 import { mailboxRoutes } from "./routes/mailbox.ts";
 import { docsRoutes, openApiRoutes } from "./routes/reference.ts";
@@ -67,6 +68,7 @@ export function createApp<E extends object>(platformOf: (env: E) => Platform): H
   api.route("/", sendRoutes);
   api.route("/", eventRoutes);
   api.route("/", credentialRoutes);
+  api.route("/", passwordRoutes);
   api.route("/", webhookRoutes);
   api.route("/", filterRoutes);
   api.route("/", searchRoutes);

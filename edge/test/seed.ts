@@ -25,6 +25,10 @@ export const seed = {
   olga: { address: "olga@example.test", password: "olga's guarded mailbox" },
   /** The other user of the authorization matrix: names olga's resources and must get 404. */
   mallory: { address: "mallory@example.test", password: "mallory's prying eyes" },
+  /** Forwards her mail in the forwarding tests only; `alias` is hers too. */
+  lena: { address: "lena@example.test", password: "lena's forwarding rules", alias: "lena.work@example.test" },
+  /** Changes his password, and is revoked and erased, in the password tests only. */
+  max: { address: "max@example.test", password: "max's first password" },
   /** The seeded core's SEND_DAILY_LIMIT (recipients per day). */
   sendDailyLimit: 40,
   /** The edge's MAX_MESSAGE_BYTES in these tests. */

@@ -26,6 +26,9 @@ await core.addUser(seed.kim.address, seed.kim.password);
 await core.addUser(seed.olga.address, seed.olga.password);
 await core.addUser(seed.lou.address, seed.lou.password);
 await core.addUser(seed.mallory.address, seed.mallory.password);
+const lena = await core.addUser(seed.lena.address, seed.lena.password);
+await core.directory.addAlias(seed.lena.alias, lena.id);
+await core.addUser(seed.max.address, seed.max.password);
 const smtp = nodemailer.createTransport({ host: "127.0.0.1", port: core.smtpPort, secure: false, ignoreTLS: true });
 for (let i = 0; i < seed.plainMessages; i++) {
   await smtp.sendMail({ from: "Carol <carol@remote.test>", to: seed.alice.address, subject: `seed ${i}`, text: `Seed message number ${i}.` });

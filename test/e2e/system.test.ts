@@ -251,3 +251,49 @@ describe("npm start: realtime through the edge's Durable Object", () => {
     await until(() => clients.every((c) => c.socket.readyState === WebSocket.CLOSED), "the revoked key's sockets to close");
   });
 });
+
+describe("npm start: the CLI takes a user's credentials away", () => {
+  const signIn = async (password: string) =>
+    fetch(`${edge}/api/v1/auth/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ address: "carol@example.test", password }) });
+  const tokenOf = async (password: string) => ((await (await signIn(password)).json()) as LoginResponse).token;
+  const status = async (credential: string) => (await fetch(`${edge}/api/v1/folders`, { headers: { authorization: `Bearer ${credential}` } })).status;
+  const socketOf = (credential: string) =>
+    new Promise<{ socket: WebSocket; closed: Promise<number> }>((resolve, reject) => {
+      const socket = new WebSocket(`${edge.replace(/^http/, "ws")}/api/v1/events/ws`, ["edgemail.v1", `bearer.${credential}`]);
+      const closed = new Promise<number>((done) => socket.addEventListener("close", (e) => done(e.code)));
+      socket.addEventListener("message", (e) => {
+        if ((JSON.parse(String(e.data)) as { type: string }).type === "ready") resolve({ socket, closed });
+      });
+      socket.addEventListener("error", () => reject(new Error("WebSocket error")));
+    });
+  const keyOf = async () => /emk_[0-9a-f]{32}_[0-9a-f]{16}_[A-Za-z0-9_-]{43}/.exec(await cli("apikey", "create", "carol@example.test", "--name", "sync", "--scopes", "events,mail.read"))![0];
+
+  it("user password signs out every session and revokes every API key and webhook", async () => {
+    await cli("user", "add", "carol@example.test", "--password", "carol's first password");
+    const [a, b] = [await tokenOf("carol's first password"), await tokenOf("carol's first password")];
+    const key = await keyOf();
+    const hook = await fetch(`${edge}/api/v1/webhooks`, { method: "POST", headers: { authorization: `Bearer ${a}`, "content-type": "application/json" }, body: JSON.stringify({ url: "http://127.0.0.1:9/hook" }) });
+    expect(hook.status).toBe(201);
+    const sockets = [await socketOf(b), await socketOf(key)];
+
+    expect(await cli("user", "password", "carol@example.test", "--password", "carol's second password")).toContain(
+      "password of carol@example.test changed; signed out 2 sessions, revoked 1 API key, removed 1 webhook",
+    );
+    for (const credential of [a, b, key]) expect(await status(credential)).toBe(401);
+    expect(await Promise.all(sockets.map((s) => s.closed))).toEqual([4003, 4003]);
+    expect((await signIn("carol's first password")).status).toBe(401);
+    const c = await tokenOf("carol's second password");
+    expect(await (await fetch(`${edge}/api/v1/webhooks`, { headers: { authorization: `Bearer ${c}` } })).json()).toEqual({ webhooks: [] });
+  });
+
+  it("user remove has the edge forget the user, then removes the address and the mail", async () => {
+    const session = await tokenOf("carol's second password");
+    const key = await keyOf();
+    const sockets = [await socketOf(session), await socketOf(key)];
+    expect(await cli("user", "remove", "carol@example.test")).toMatch(/^user carol@example\.test removed with their mail; signed out \d+ sessions?, revoked 1 API key, removed 0 webhooks\n$/);
+    for (const credential of [session, key]) expect(await status(credential)).toBe(401);
+    expect(await Promise.all(sockets.map((s) => s.closed))).toEqual([4003, 4003]);
+    expect((await signIn("carol's second password")).status).toBe(401);
+    expect(await cli("user", "list")).not.toContain("carol@example.test");
+  });
+});

@@ -1,6 +1,7 @@
 // The core's internal API refuses every request the edge did not sign, or signed for something else.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signRequest } from "../../../shared/signing.ts";
+import { lockUser } from "../accounts.ts";
 import { startTempCore, TEST_SECRET, type TempCore } from "../../../test/support/temp-core.ts";
 
 let core: TempCore;
@@ -48,6 +49,13 @@ describe("internal API signatures", () => {
     const loginHeaders = await signRequest(TEST_SECRET, { method: "POST", pathAndQuery: "/internal/v1/auth/login", body: '{"address":"alice@example.test","password":"x"}' });
     const swapped = await fetch(`${base}/internal/v1/auth/login`, { method: "POST", headers: loginHeaders, body: '{"address":"alice@example.test","password":"correct horse battery"}' });
     expect(swapped.status).toBe(401);
+  });
+
+  it("answers 404 for a user being removed (locked), whatever credential the edge still holds", async () => {
+    const bob = await core.addUser("bob@example.test", "correct horse battery");
+    expect((await signedFetch(`/internal/v1/users/${bob.id}/folders`)).res.status).toBe(200);
+    await lockUser(core.directory, (await core.directory.userById(bob.id))!);
+    for (const path of ["folders", "account", "filters"]) expect((await signedFetch(`/internal/v1/users/${bob.id}/${path}`)).res.status, path).toBe(404);
   });
 
   it("answers 404 for a user that does not exist, and health without a signature", async () => {

@@ -6,6 +6,7 @@ import { problemResponse, ProblemError, problemKinds, problemType } from "../../
 import { verifyRequest } from "../../../shared/signing.ts";
 import { isUuidv7 } from "../../../shared/ids.ts";
 import type { PasswordLogin } from "../auth/password-login.ts";
+import { LOCKED_PASSWORD_HASH } from "../accounts.ts";
 import type { Logger } from "../log.ts";
 import type { Directory } from "../store/directory.ts";
 import type { Shards } from "../store/shards.ts";
@@ -18,6 +19,7 @@ import { mailboxRoutes } from "./routes/mailbox.ts";
 import { outboxRoutes, type OutboxDeps } from "./routes/outbox.ts";
 import { scanRoutes } from "./routes/scan.ts";
 import { filterRoutes } from "./routes/filters.ts";
+import { passwordRoutes } from "./routes/password.ts";
 import { searchRoutes } from "./routes/search.ts";
 import type { VirusScan } from "../smtp/inbound/virus-scan.ts";
 import { z } from "zod";
@@ -66,7 +68,9 @@ export function createApiApp(deps: ApiDeps): Hono {
   app.use("/internal/v1/users/:userId/*", async (c, next) => {
     const userId = c.req.param("userId");
     const user = isUuidv7(userId) ? await deps.directory.userById(userId) : null;
-    if (!user) throw new ProblemError("notFound", "No such user.");
+    // A user being removed is locked first (accounts.ts): from then on nothing of theirs is served, even
+    // to a session or API key the edge has not forgotten yet.
+    if (!user || user.passwordHash === LOCKED_PASSWORD_HASH) throw new ProblemError("notFound", "No such user.");
     c.set("user", user);
     c.set("shard", deps.shards.get(user.shard));
     await next();
@@ -77,7 +81,8 @@ export function createApiApp(deps: ApiDeps): Hono {
   app.route("/internal/v1/users/:userId", outboxRoutes(deps));
   app.route("/internal/v1/users/:userId", eventRoutes());
   app.route("/internal/v1/users/:userId", scanRoutes(deps));
-  app.route("/internal/v1/users/:userId", filterRoutes());
+  app.route("/internal/v1/users/:userId", filterRoutes(deps));
+  app.route("/internal/v1/users/:userId", passwordRoutes(deps));
   app.route("/internal/v1/users/:userId", searchRoutes());
   // The edge's outgoing-errors queue: messages that failed validation there, kept for the operator.
   app.post("/internal/v1/queue-errors", async (c) => {

@@ -35,7 +35,7 @@ describe("apikey commands", () => {
     const cases: [Record<string, string>, string[], number, RegExp][] = [
       [edge, [...create, "--scopes", "mail.read"], 2, /give the key a name with --name/],
       [edge, [...create, "--name", "crm"], 2, /give its scopes with --scopes/],
-      [edge, [...create, "--name", "crm", "--scopes", "mail.read,mail.write"], 2, /unknown scope "mail\.write"; scopes are mail\.read, mail\.send, mail\.manage, events/],
+      [edge, [...create, "--name", "crm", "--scopes", "mail.read,mail.write"], 2, /unknown scope "mail\.write"; scopes are mail\.read, mail\.send, mail\.manage, mail\.forward, events/],
       [edge, [...create, "--name", "crm", "--scopes", "events", "--expires", "soon"], 2, /--expires soon is not a duration/],
       [edge, [...create, "--name", "crm", "--scopes", "events", "--expires", "10s"], 2, /--expires: must be between 1 minute and 5 years/],
       [edge, [...create, "--name", "a\nb", "--scopes", "events"], 2, /--name: must not contain line breaks/],

@@ -1,15 +1,13 @@
 // `apikey create|list|revoke`: API keys are kept by the edge (hashed, in the user's Durable Object),
-// so these commands call the edge's signed internal endpoints, signed like every internal request.
+// so these commands call the edge's signed internal endpoints (edge.ts).
 // The user is found here, in the directory; the edge learns the address and home region with it.
 import { z } from "zod";
 import { ApiKeyCreate, ApiKeyCreated, ApiKeyInfo, allScopes } from "../../../shared/api.ts";
-import { isProblem } from "../../../shared/problem.ts";
 import type { Config } from "../config.ts";
-import { callEdge, EdgeUnreachableError, type EdgeTarget } from "../edge-client.ts";
 import { DirectoryError, type Directory, type DirectoryUser } from "../store/directory.ts";
-import { localEdge } from "../local-dev.ts";
 import { parseDuration } from "../units.ts";
-import { RefusedError, UsageError } from "./errors.ts";
+import { callEdgeFor, edgeOf } from "./edge.ts";
+import { UsageError } from "./errors.ts";
 
 export interface ApiKeyArgs {
   name?: string;
@@ -18,19 +16,6 @@ export interface ApiKeyArgs {
 }
 
 type Out = (human: string, json: unknown) => void;
-
-function edgeOf(config: Config): EdgeTarget {
-  // Next to `npm start`, its edge and secret are in the data folder.
-  const local = localEdge(config.dataDir);
-  if (!config.events.edgeUrl && !config.internalSigningSecret && local) return local;
-  if (!config.events.edgeUrl) {
-    throw new RefusedError("EDGE_URL is not set: API keys are kept by the edge, so this command calls it (with `npm start`: EDGE_URL=http://127.0.0.1:8787)");
-  }
-  if (!config.internalSigningSecret) {
-    throw new RefusedError("INTERNAL_SIGNING_SECRET is not set: calls to the edge are signed with the secret the edge has (with `npm start`: the one in DATA_DIR/dev.vars)");
-  }
-  return { url: config.events.edgeUrl, secret: config.internalSigningSecret };
-}
 
 async function userOf(directory: Directory, address: string): Promise<DirectoryUser> {
   const user = await directory.userByAddress(address);
@@ -60,25 +45,6 @@ function keyRequest(args: ApiKeyArgs): ApiKeyCreate {
   return parsed.data;
 }
 
-/** Calls the edge; a refusal becomes a message with the edge's own words. */
-async function call<T>(edge: EdgeTarget, method: string, path: string, schema: z.ZodType<T>, body?: unknown): Promise<T> {
-  let res: Response;
-  try {
-    res = await callEdge(edge, method, path, body);
-  } catch (err) {
-    if (err instanceof EdgeUnreachableError) throw new RefusedError(`${err.message}; is it running, and is EDGE_URL right?`);
-    throw err;
-  }
-  const data: unknown = await res.json().catch(() => null);
-  if (!res.ok) {
-    const why = isProblem(data) ? (data.detail ?? data.title) : `HTTP ${res.status}`;
-    throw new RefusedError(`the edge refused: ${why} (${res.status})`);
-  }
-  const parsed = schema.safeParse(data);
-  if (!parsed.success) throw new RefusedError(`the edge answered ${res.status} with something this CLI does not understand`);
-  return parsed.data;
-}
-
 const date = (iso: string | null) => (iso ? iso.replace("T", " ").slice(0, 16) : "never");
 
 export async function apikeyCommand(command: string, address: string, keyId: string | undefined, args: ApiKeyArgs, deps: { config: Config; directory: Directory; out: Out }): Promise<void> {
@@ -89,7 +55,7 @@ export async function apikeyCommand(command: string, address: string, keyId: str
   const base = `/internal/v1/users/${user.id}/api-keys`;
 
   if (request) {
-    const key = await call(edge, "POST", base, ApiKeyCreated, { ...request, address: user.address, region: user.region });
+    const key = await callEdgeFor(edge, "POST", base, ApiKeyCreated, { ...request, address: user.address, region: user.region });
     return deps.out(
       [
         `API key "${key.name}" created for ${user.address} (id ${key.id}; scopes ${key.scopes.join(", ")}; expires ${date(key.expiresAt)}):`,
@@ -102,13 +68,13 @@ export async function apikeyCommand(command: string, address: string, keyId: str
     );
   }
   if (command === "list") {
-    const { keys } = await call(edge, "GET", base, z.object({ keys: z.array(ApiKeyInfo) }));
+    const { keys } = await callEdgeFor(edge, "GET", base, z.object({ keys: z.array(ApiKeyInfo) }));
     return deps.out(
       keys.map((k) => `${k.id}\t${k.name}\t${k.scopes.join(",")}\t${k.prefix}…\tcreated ${date(k.createdAt)}\texpires ${date(k.expiresAt)}\tlast used ${k.lastUsedAt ? date(k.lastUsedAt) : "never"}`).join("\n") ||
         `(no API keys for ${user.address})`,
       keys,
     );
   }
-  await call(edge, "DELETE", `${base}/${encodeURIComponent(keyId!)}`, z.object({ revoked: z.literal(true) }));
+  await callEdgeFor(edge, "DELETE", `${base}/${encodeURIComponent(keyId!)}`, z.object({ revoked: z.literal(true) }));
   return deps.out(`API key ${keyId} of ${user.address} revoked`, { id: keyId, address: user.address, revoked: true });
 }

@@ -1,7 +1,7 @@
 // The admin CLI: `npm run cli -- <command>`. It works on the directory and shards directly (the same
 // files the running core uses; SQLite's WAL lets both work at once), so it needs no running core.
 import { parseArgs } from "node:util";
-import { createUser, removeUser } from "../accounts.ts";
+import { createUser } from "../accounts.ts";
 import { ConfigError, loadConfig } from "../config.ts";
 import { setLogLevel } from "../log.ts";
 import { Directory, DirectoryError } from "../store/directory.ts";
@@ -10,11 +10,11 @@ import { OutboundQueue } from "../store/outbound-queue.ts";
 import { Shards } from "../store/shards.ts";
 import { dnsRecordsFor, newDkimKey } from "../smtp/outbound/dkim.ts";
 import { normalizeAddress, isValidDomain } from "../../../shared/address.ts";
-import { hashPassword } from "../../../shared/password.ts";
 import { formatSize, parseSize } from "../units.ts";
 import { apikeyCommand } from "./apikeys.ts";
 import { searchCommand } from "./search.ts";
 import { spamCommand } from "./spam.ts";
+import { userPasswordCommand, userRemoveCommand, userRevokeCommand } from "./users.ts";
 import { RefusedError, UsageError } from "./errors.ts";
 
 const USAGE = `Usage: npm run cli -- <command>
@@ -30,8 +30,10 @@ const USAGE = `Usage: npm run cli -- <command>
 
   user add <address> --password <pw> [--quota 5G]
   user list [domain]
-  user remove <address>                     deletes the user and their mail
-  user password <address> --password <pw>
+  user remove <address>                     deletes the user and their mail; the edge forgets their
+                                            sessions, API keys, webhooks and event log
+  user password <address> --password <pw>   and signs out every session, revokes API keys and webhooks
+  user revoke <address>                     signs out every session, revokes API keys and webhooks
   user quota <address> <size>               e.g. 10G, 500M
 
   alias add <address> <user-address>        deliver another address to a user
@@ -42,8 +44,9 @@ const USAGE = `Usage: npm run cli -- <command>
                                             make an API key for an integrator (shown once)
   apikey list <address>
   apikey revoke <address> <key-id>
-                                            (API keys are kept by the edge: these need EDGE_URL
-                                            and INTERNAL_SIGNING_SECRET)
+                                            (API keys, sessions and webhooks are kept by the edge:
+                                            these, and user remove|password|revoke, need EDGE_URL
+                                            and INTERNAL_SIGNING_SECRET, or a running npm start)
 
   spam learn <spam|ham> <file|folder|mbox>…  teach the global spam model (like sa-learn)
   spam stats                                what the model has learned
@@ -52,7 +55,7 @@ const USAGE = `Usage: npm run cli -- <command>
 
 Options: --json (machine-readable output), --help
 Environment: DATA_DIR (default ./data), SHARDS/SHARD_COUNT, DIRECTORY_URL, DEFAULT_QUOTA_BYTES, REGION,
-             EDGE_URL and INTERNAL_SIGNING_SECRET (apikey)`;
+             EDGE_URL and INTERNAL_SIGNING_SECRET (apikey, user remove|password|revoke)`;
 
 function arg(positionals: string[], i: number, what: string): string {
   const value = positionals[i];
@@ -180,18 +183,12 @@ async function run(argv: string[]): Promise<void> {
           rows,
         );
       }
-      case "user remove": {
-        const user = await removeUser({ directory, shards }, addressArg(positionals, 2));
-        return out(`user ${user.address} removed with their mail`, { id: user.id, address: user.address });
-      }
-      case "user password": {
-        const address = addressArg(positionals, 2);
-        if (!values.password || values.password.length < 8) throw new UsageError("give a new password of 8+ characters with --password");
-        const user = await directory.userByAddress(address);
-        if (!user) throw new DirectoryError(`no user ${address}`);
-        await directory.setPassword(user.id, await hashPassword(values.password));
-        return out(`password of ${address} changed`, { address });
-      }
+      case "user remove":
+        return await userRemoveCommand(addressArg(positionals, 2), { config, directory, shards, out });
+      case "user password":
+        return await userPasswordCommand(addressArg(positionals, 2), values.password, { config, directory, shards, out });
+      case "user revoke":
+        return await userRevokeCommand(addressArg(positionals, 2), { config, directory, shards, out });
       case "user quota": {
         const address = addressArg(positionals, 2);
         const bytes = parseSize(arg(positionals, 3, "size"));

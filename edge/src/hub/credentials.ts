@@ -43,6 +43,7 @@ export class Credentials {
     sql.exec(`CREATE TABLE IF NOT EXISTS api_keys (id TEXT PRIMARY KEY, name TEXT NOT NULL, scopes TEXT NOT NULL, prefix TEXT NOT NULL, hash TEXT NOT NULL,
       created_at INTEGER NOT NULL, expires_at INTEGER, last_used_at INTEGER)`);
     sql.exec(`CREATE TABLE IF NOT EXISTS nonces (nonce TEXT PRIMARY KEY, at INTEGER NOT NULL)`);
+    sql.exec(`CREATE TABLE IF NOT EXISTS password_failures (session_id TEXT PRIMARY KEY, failures INTEGER NOT NULL)`);
   }
 
   // ── sessions ──
@@ -64,6 +65,30 @@ export class Credentials {
         ? this.#sql.exec(`UPDATE sessions SET revoked_at = ? WHERE revoked_at IS NULL`, now)
         : this.#sql.exec(`UPDATE sessions SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`, now, id);
     return cursor.rowsWritten;
+  }
+
+  /** Revokes every live session but `keep` (the one changing the password); returns their ids, so
+   * their open connections can be closed. */
+  revokeSessionsExcept(keep: string | null, now = Date.now()): string[] {
+    const live = this.#sql
+      .exec<{ id: string }>(`SELECT id FROM sessions WHERE revoked_at IS NULL AND expires_at > ?`, now)
+      .toArray()
+      .map((r) => r.id)
+      .filter((id) => id !== keep);
+    for (const id of live) this.#sql.exec(`UPDATE sessions SET revoked_at = ? WHERE id = ?`, now, id);
+    return live;
+  }
+
+  /** Counts a wrong current password given by a session (changing the password); returns how many it
+   * has given. Sessions that expired take their counts with them. */
+  countPasswordFailure(sessionId: string, now = Date.now()): number {
+    this.#sql.exec(`DELETE FROM password_failures WHERE session_id NOT IN (SELECT id FROM sessions WHERE expires_at > ?)`, now);
+    return this.#sql
+      .exec<{ failures: number }>(
+        `INSERT INTO password_failures (session_id, failures) VALUES (?, 1) ON CONFLICT (session_id) DO UPDATE SET failures = failures + 1 RETURNING failures`,
+        sessionId,
+      )
+      .one().failures;
   }
 
   // ── API keys ──
@@ -91,6 +116,11 @@ export class Credentials {
   keyScopes(id: string, now = Date.now()): Scope[] | null {
     const row = this.#sql.exec<{ scopes: string; expires_at: number | null }>(`SELECT scopes, expires_at FROM api_keys WHERE id = ?`, id).toArray()[0];
     return row && (row.expires_at === null || row.expires_at > now) ? (JSON.parse(row.scopes) as Scope[]) : null;
+  }
+
+  /** Revokes every key; returns their ids. */
+  revokeAllKeys(): string[] {
+    return this.#sql.exec<{ id: string }>(`DELETE FROM api_keys RETURNING id`).toArray().map((r) => r.id);
   }
 
   /** The key's scopes when `key` is a live key of this user, else null. */

@@ -4,11 +4,13 @@
 //    waiting long-poll of the user; a missed core seq is fetched from the core, never skipped.
 //  - The hot inbox head (folders with counters, first inbox page) is kept current from the same
 //    events and answers those reads without a round trip to the core.
-//  - The user's sessions and API keys, logins, and webhooks are its storage too.
+//  - The user's sessions and API keys, logins, webhooks and recent security activity are its storage
+//    too; a password change takes every other credential away, a removed user's storage is erased.
 // Only the worker talks to it (RPC and fetch); the worker has authenticated the caller.
 import { DurableObject } from "cloudflare:workers";
 import type { ApiKeyCreate, ApiKeyInfo, Folder, MessagePage, Scope, WebhookCreate, WebhookCreated, WebhookCreator, WebhookInfo } from "../../../shared/api.ts";
 import type { ClientEvent, CoreEvent, CoreEventsPage, CoreHead, EventsPage } from "../../../shared/events.ts";
+import type { SecurityEvent } from "../../../shared/security.ts";
 import { CoreClient } from "../core-client.ts";
 import { cloudflarePlatform } from "../cloudflare-platform.ts";
 import type { Env } from "../env.ts";
@@ -17,6 +19,7 @@ import { EventLog } from "./event-log.ts";
 import { HEAD_KEEP, InboxHead } from "./inbox-head.ts";
 import { Logins, type LoginOrigin, type LoginRecord } from "./logins.ts";
 import { Listeners, type ListenerPrincipal } from "./listeners.ts";
+import { SecurityLog } from "./security-log.ts";
 import { MAX_WEBHOOKS, Webhooks, type MakerAccess, type StoredWebhook, type WebhookMaker } from "./webhooks.ts";
 import { newWebhookSecret } from "../webhooks/signature.ts";
 import { readsMail } from "../scopes.ts";
@@ -24,13 +27,28 @@ import { readsMail } from "../scopes.ts";
 /** How the worker tells the hub who is connecting (fetch requests carry it as a header). */
 export const PRINCIPAL_HEADER = "x-edgemail-principal";
 
+/** Wrong current passwords a session may give (POST /account/password) before it is signed out. */
+export const MAX_PASSWORD_FAILURES = 5;
+
+/** Who acted on the user's credentials: the user (a password session) or the operator (the CLI). */
+export type Actor = "user" | "operator";
+
+/** What taking the credentials away took. */
+export interface Revocation {
+  sessions: number;
+  apiKeysRevoked: number;
+  webhooksRemoved: number;
+}
+
 export class MailboxHub extends DurableObject<Env> {
   readonly #sql: SqlStorage;
-  readonly #log: EventLog;
-  readonly #credentials: Credentials;
-  readonly #logins: Logins;
-  readonly #listeners: Listeners;
-  readonly #webhooks: Webhooks;
+  // Made again over empty tables when the storage is erased (#open).
+  #log!: EventLog;
+  #credentials!: Credentials;
+  #logins!: Logins;
+  #listeners!: Listeners;
+  #webhooks!: Webhooks;
+  #security!: SecurityLog;
   #head: InboxHead | null = null;
   #headLoad: Promise<InboxHead | CoreHead> | null = null;
   /** The seq of the user's own latest change through the API: no head older than it is served. */
@@ -41,14 +59,20 @@ export class MailboxHub extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.#sql = ctx.storage.sql;
+    this.#open();
+    // Answered by the runtime without waking the object: keep-alives cost nothing.
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('{"type":"ping"}', '{"type":"pong"}'));
+  }
+
+  /** Creates the tables that are missing and the parts that keep them. */
+  #open(): void {
     this.#sql.exec(`CREATE TABLE IF NOT EXISTS hub_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)`);
     this.#log = new EventLog(this.#sql);
     this.#credentials = new Credentials(this.#sql);
     this.#logins = new Logins(this.#sql);
-    this.#listeners = new Listeners(ctx, this.#log);
+    this.#listeners = new Listeners(this.ctx, this.#log);
     this.#webhooks = new Webhooks(this.#sql);
-    // Answered by the runtime without waking the object: keep-alives cost nothing.
-    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('{"type":"ping"}', '{"type":"pong"}'));
+    this.#security = new SecurityLog(this.#sql);
   }
 
   // ── identity ──
@@ -147,6 +171,8 @@ export class MailboxHub extends DurableObject<Env> {
     const out: ClientEvent[] = [];
     for (const event of events) {
       out.push(this.#log.append(event.type, event.data as never, event.at));
+      if (event.type === "security.forwarding") this.#security.record("forwarding.added", event.data, event.at);
+      if (event.type === "security.auth-failures") this.#security.record("sign-in.blocked", event.data, event.at);
       if (this.#head && !this.#head.apply(event)) this.#head = null;
       this.#setMeta("core_seq", String(event.seq));
     }
@@ -261,7 +287,10 @@ export class MailboxHub extends DurableObject<Env> {
     this.#remember(userId, region, address);
     this.#credentials.addSession(sessionId, expiresAt);
     const login = this.#logins.record(sessionId, origin);
-    if (login.newLocation) this.#emit({ type: "security.login", data: login });
+    if (login.newLocation) {
+      this.#emit({ type: "security.login", data: login });
+      this.#security.record("sign-in.new-location", { ip: origin.ip, country: origin.country, asn: origin.asn, network: origin.network, userAgent: origin.userAgent });
+    }
   }
 
   recentLogins(): LoginRecord[] {
@@ -276,12 +305,64 @@ export class MailboxHub extends DurableObject<Env> {
   revokeSessions(sessionId: string | null): number {
     const n = this.#credentials.revokeSessions(sessionId);
     this.#listeners.disconnect(sessionId, 4003, "signed out");
+    if (sessionId === null) this.#security.record("signed-out-everywhere", { sessions: n, apiKeysRevoked: 0, webhooksRemoved: 0, by: "user" });
     return n;
   }
 
-  async createApiKey(userId: string, region: string, address: string, input: ApiKeyCreate): Promise<ApiKeyInfo & { key: string }> {
+  /** Revokes every session but `keep`, every API key and every webhook; closes their connections. */
+  #revokeAll(keep: string | null, reason: string): Revocation {
+    const sessions = this.#credentials.revokeSessionsExcept(keep);
+    const keys = this.#credentials.revokeAllKeys();
+    const revoked: Revocation = { sessions: sessions.length, apiKeysRevoked: keys.length, webhooksRemoved: this.#webhooks.removeAll() };
+    for (const id of [...sessions, ...keys]) this.#listeners.disconnect(id, 4003, reason);
+    return revoked;
+  }
+
+  /** A session gave a wrong current password to change it: after MAX_PASSWORD_FAILURES it is signed
+   * out, so a stolen token cannot be used to guess the password. True when it was. */
+  wrongCurrentPassword(sessionId: string): boolean {
+    if (this.#credentials.countPasswordFailure(sessionId) < MAX_PASSWORD_FAILURES) return false;
+    this.revokeSessions(sessionId);
+    return true;
+  }
+
+  /** Takes every credential away but the session `keep`: the other sessions, every API key and every
+   * webhook, and closes their open connections (4003), as Google does when a password changes. */
+  revokeCredentials(why: "password.changed" | "signed-out-everywhere", by: Actor, keep: string | null): Revocation {
+    const revoked = this.#revokeAll(keep, why === "password.changed" ? "password changed" : "signed out");
+    this.#security.record(why, { ...revoked, by });
+    return revoked;
+  }
+
+  /** The user was removed: every connection is closed and everything this object stored (event log,
+   * sessions, keys, webhooks, sign-ins, security activity) is erased. */
+  async erase(): Promise<Revocation> {
+    const revoked = this.#revokeAll(null, "account removed");
+    // Sockets of credentials that were no longer live (an expired session) go too.
+    for (const ws of this.ctx.getWebSockets()) {
+      try {
+        ws.close(4003, "account removed");
+      } catch {
+        // Closed already.
+      }
+    }
+    await this.ctx.storage.deleteAlarm();
+    await this.ctx.storage.deleteAll();
+    this.#head = null;
+    this.#minSeq = 0;
+    this.#open();
+    return revoked;
+  }
+
+  securityEvents(): SecurityEvent[] {
+    return this.#security.recent();
+  }
+
+  async createApiKey(userId: string, region: string, address: string, input: ApiKeyCreate, by: Actor): Promise<ApiKeyInfo & { key: string }> {
     this.#remember(userId, region, address);
-    return this.#credentials.createKey(userId, input);
+    const created = await this.#credentials.createKey(userId, input);
+    this.#security.record("api-key.created", { id: created.id, name: created.name, scopes: created.scopes, by });
+    return created;
   }
 
   listApiKeys(): ApiKeyInfo[] {
@@ -289,13 +370,13 @@ export class MailboxHub extends DurableObject<Env> {
   }
 
   /** Revokes a key: its open connections are closed and its webhooks (with their staged deliveries) removed. */
-  revokeApiKey(keyId: string): boolean {
-    const revoked = this.#credentials.revokeKey(keyId);
-    if (revoked) {
-      this.#listeners.disconnect(keyId, 4003, "API key revoked");
-      this.#webhooks.removeMadeBy(keyId);
-    }
-    return revoked;
+  revokeApiKey(keyId: string, by: Actor): boolean {
+    const name = this.#credentials.listKeys().find((k) => k.id === keyId)?.name;
+    if (name === undefined || !this.#credentials.revokeKey(keyId)) return false;
+    this.#listeners.disconnect(keyId, 4003, "API key revoked");
+    this.#webhooks.removeMadeBy(keyId);
+    this.#security.record("api-key.revoked", { id: keyId, name, by });
+    return true;
   }
 
   /** The key's scopes and the user's home region when `key` is live, else null. */

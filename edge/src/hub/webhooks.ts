@@ -103,6 +103,12 @@ export class Webhooks {
     return ids.length;
   }
 
+  /** Removes every webhook, and the deliveries still owed to them; returns how many webhooks. */
+  removeAll(): number {
+    this.#sql.exec(`DELETE FROM webhook_outbox`);
+    return this.#sql.exec(`DELETE FROM webhooks`).rowsWritten;
+  }
+
   /** Puts a delivery into the outbox for every webhook that wants one of `events`, as its maker may
    * see it; the webhooks of a maker that is gone are removed instead. */
   stage(userId: string, events: ClientEvent[], access: (maker: WebhookMaker) => MakerAccess): number {

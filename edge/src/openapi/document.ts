@@ -13,7 +13,7 @@ export type OpenApiDocument = JsonSchema & { openapi: string; paths: Record<stri
 const problemMeaning: Record<ProblemKind, string> = {
   validation: "The request is not valid; `errors` names each bad field or parameter.",
   unauthorized: "No valid bearer token (for login: wrong address or password).",
-  forbidden: "The API key lacks the scope this operation needs, or the operation is for password sessions only.",
+  forbidden: "The API key lacks the scope this operation needs, the operation is for password sessions only, or what this request would do needs more (the operation says what; `errors` names the field).",
   notFound: "No such resource for this user.",
   methodNotAllowed: "The resource does not support this method.",
   conflict: "The request conflicts with the resource's current state.",

@@ -175,6 +175,10 @@ export const operations: OperationSpec[] = [
   {
     method: "put", path: "/api/v1/filters", operationId: "saveFilterRules", tag: "Filters", access: "mail.manage",
     summary: "Replace the filters with rules and a vacation answer (compiled to Sieve)",
+    description:
+      "A rule's `forwardTo` naming an address outside the account (not the user's address or one of their aliases) that the saved filters do not already forward to " +
+      "needs a password session or an API key with `mail.forward` as well: otherwise 403, naming `rules.N.actions.forwardTo`. Keeping or removing a forward needs only `mail.manage`. " +
+      "A new forward is announced to the user (the event `security.forwarding`, and the security activity).",
     body: { required: true, content: json("FilterSettings") },
     responses: { 200: { description: "The filters as saved, with the Sieve script they compiled to.", content: json("Filters") } },
     problems: ["validation"],
@@ -182,7 +186,11 @@ export const operations: OperationSpec[] = [
   {
     method: "put", path: "/api/v1/filters/sieve", operationId: "saveSieveScript", tag: "Filters", access: "mail.manage",
     summary: "Replace the filters with a Sieve script",
-    description: "Send `{\"script\": …}` as JSON, or the script itself as `application/sieve`. A script that does not parse is refused with 400 naming the line and column.",
+    description:
+      "Send `{\"script\": …}` as JSON, or the script itself as `application/sieve`. A script that does not parse is refused with 400 naming the line and column. " +
+      "A `redirect` to an address outside the account (not the user's address or one of their aliases) that the saved filters do not already forward to needs a password session " +
+      "or an API key with `mail.forward` as well: otherwise 403, naming `script`. Keeping or removing a redirect needs only `mail.manage`. A new forward is announced to the user " +
+      "(the event `security.forwarding`, and the security activity).",
     body: { required: true, content: { ...json("SieveUpload"), "application/sieve": { type: "string" } } },
     responses: { 200: { description: "The filters as saved.", content: json("Filters") } },
     problems: ["validation"],
@@ -346,6 +354,26 @@ export const operations: OperationSpec[] = [
     summary: "Recent password logins to this account",
     responses: { 200: { description: "Newest first.", content: json("LoginList") } },
     problems: [],
+  },
+  {
+    method: "get", path: "/api/v1/security/events", operationId: "listSecurityEvents", tag: "Security", access: "session",
+    summary: "Recent security activity of this account (90 days)",
+    description:
+      "As Gmail's \"Recent security activity\": sign-ins from a new country or network, forwards added to the filters, blocked password guessing, " +
+      "password changes, API keys created and revoked, and signing out everywhere; by the user or the operator.",
+    responses: { 200: { description: "Newest first, at most 200.", content: json("SecurityEventList") } },
+    problems: [],
+  },
+  {
+    method: "post", path: "/api/v1/account/password", operationId: "changePassword", tag: "Security", access: "session",
+    summary: "Change the password; every other session, API key and webhook is revoked",
+    description:
+      "Checks `currentPassword`, stores `newPassword`, then signs out every other session, revokes every API key and removes every webhook, " +
+      "closing their open connections (WebSocket code 4003), as Google does on a password change. The session that asks stays signed in. " +
+      "A wrong current password is 403 naming `currentPassword`; the fifth from one session also signs that session out.",
+    body: { required: true, content: json("PasswordChange") },
+    responses: noContent,
+    problems: ["validation"],
   },
   // ── this reference ──
   {

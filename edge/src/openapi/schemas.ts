@@ -6,6 +6,7 @@ import * as api from "../../../shared/api.ts";
 import * as filters from "../../../shared/filters.ts";
 import { EventData, EventsQuery, eventTypes, FolderCounts, MessageNotice, type EventType } from "../../../shared/events.ts";
 import { problemKinds, problemType, type Problem as ProblemShape, type ProblemKind } from "../../../shared/problem.ts";
+import { SecurityEventData, securityEventTypes, type SecurityEventType } from "../../../shared/security.ts";
 
 /** Also any other JSON Schema or OpenAPI keyword (format, examples, discriminator), copied as it is. */
 type Meta = { id?: string; description?: string; [keyword: string]: unknown };
@@ -28,7 +29,13 @@ component("Id", api.Id, "An id this API gave out: a UUIDv7, so ids sort by creat
 component("FolderRole", api.FolderRole, "The special use of a folder.");
 component("FolderRef", api.FolderRef, "A folder's id, or its role (`inbox`, `sent`, …) as a shorthand.");
 component("MailAddress", api.MailAddress, "A mailbox as it appears in a message: display name (may be empty) and address.");
-component("Scope", api.Scope, "What an API key may do. `mail.read`: read mailbox data, including what messages say in events and webhooks; `mail.manage`: change, move and delete messages, save drafts; `mail.send`: send and upload attachments; `events`: mailbox events and webhooks (without `mail.read`, a new message's event leaves its content out: MessageNotice).");
+component(
+  "Scope",
+  api.Scope,
+  "What an API key may do. `mail.read`: read mailbox data, including what messages say in events and webhooks; `mail.manage`: change, move and delete messages, save drafts and filters; " +
+    "`mail.forward`: save filters that forward mail to a new address outside the account (with `mail.manage`); `mail.send`: send and upload attachments; " +
+    "`events`: mailbox events and webhooks (without `mail.read`, a new message's event leaves its content out: MessageNotice; security events go to password sessions only).",
+);
 
 component(
   "Problem",
@@ -56,6 +63,7 @@ component("LoginRequest", api.LoginRequest);
 component("UserIdentity", api.UserIdentity);
 component("LoginResponse", api.LoginResponse, "A bearer token for the `Authorization` header, valid for `expiresIn` seconds.");
 component("Account", api.Account, "The signed-in user and their storage quota.");
+component("PasswordChange", api.PasswordChange, "The current password, and the new one (8 or more characters, not the current one).");
 
 // ── mailbox ─────────────────────────────────────────────────────────────────
 component("Folder", api.Folder);
@@ -108,7 +116,7 @@ component("WebhookList", z.object({ webhooks: z.array(api.WebhookInfo) }));
 
 // ── events ──────────────────────────────────────────────────────────────────
 /** Component names of the event shapes: `message.created` → MessageCreated(Data|Event). */
-export function eventComponentName(type: EventType, suffix: "Data" | "Event" | "Webhook"): string {
+export function eventComponentName(type: string, suffix: "Data" | "Event" | "Webhook"): string {
   return type.split(/[.-]/).map((w) => w[0]!.toUpperCase() + w.slice(1)).join("") + suffix;
 }
 
@@ -155,6 +163,30 @@ const LoginRecord = component(
   "A password login to this account: when, from where (Cloudflare's country and network data) and with which client.",
 );
 component("LoginList", z.object({ logins: z.array(LoginRecord) }), "Recent password logins, newest first.");
+
+const securityEventDescriptions: Record<SecurityEventType, string> = {
+  "sign-in.new-location": "A password sign-in from a country or network not seen in this account's sign-ins before.",
+  "forwarding.added": "The filters started forwarding mail to outside addresses (`added`); `by` says whether a password session or which API key saved them.",
+  "sign-in.blocked": "Wrong passwords (SMTP submission or the API login) crossed a limit; attempts from `ip` (or from anywhere, when `blocked` is `account`) were refused `until` then.",
+  "password.changed": "The password was changed, by the user or the operator; every other session was signed out, and every API key and webhook went with the old password (counts).",
+  "api-key.created": "An API key was created, by the user or the operator.",
+  "api-key.revoked": "An API key was revoked, by the user or the operator.",
+  "signed-out-everywhere": "Every session was signed out (POST /api/v1/auth/logout?all=true); by the operator, API keys and webhooks went too.",
+};
+const securityEvents = securityEventTypes.map((type) =>
+  component(
+    `Security${eventComponentName(type, "Event")}`,
+    z.object({ type: z.literal(type), at: described(z.string(), "When it happened, ISO 8601."), data: SecurityEventData[type] }),
+    securityEventDescriptions[type],
+  ),
+);
+const SecurityEvent = component(
+  "SecurityEvent",
+  z.discriminatedUnion("type", securityEvents as unknown as [z.ZodObject<{ type: z.ZodLiteral<SecurityEventType> }>]),
+  "An entry of the account's recent security activity, told apart by `type`.",
+  { discriminator: { propertyName: "type", mapping: Object.fromEntries(securityEventTypes.map((t) => [t, `#/components/schemas/Security${eventComponentName(t, "Event")}`])) } },
+);
+component("SecurityEventList", z.object({ events: z.array(SecurityEvent) }), "The last 90 days of security activity, newest first (at most 200 entries).");
 
 // Standard Webhooks' body for each type a webhook can subscribe to: `data` is the event's data plus
 // its cursor, to catch up through the events API after the endpoint was down (GET /api/v1/events?since=).

@@ -1,8 +1,10 @@
 // The user's filters: GET the active script and the rules it came from; PUT JSON rules (with the
 // vacation answer), which the core compiles to Sieve; PUT a Sieve script of one's own, as JSON
 // `{ "script": … }` or as the script itself with `Content-Type: application/sieve` (RFC 5804's type).
+// A save tells the core who makes it: adding a forward to an outside address needs a password session
+// or the scope mail.forward, which the core judges after parsing the script (scopes.ts).
 import { Hono, type Context } from "hono";
-import { FilterSettings, SieveUpload } from "../../../shared/filters.ts";
+import { FilterSettings, SieveUpload, type FilterSaver } from "../../../shared/filters.ts";
 import { ProblemError } from "../../../shared/problem.ts";
 import { validated } from "../../../shared/validation.ts";
 import { jsonBody } from "../validate.ts";
@@ -10,6 +12,13 @@ import { jsonBody } from "../validate.ts";
 async function toCore(c: Context, method: string, path: string, body?: unknown): Promise<Response> {
   const user = c.get("user");
   return c.json(await c.get("core").json<object>(user.rgn, method, `/internal/v1/users/${user.sub}${path}`, body));
+}
+
+/** The query naming who saves, as FilterSaver reads it; the internal request's signature covers it. */
+function saverQuery(c: Context): string {
+  const principal = c.get("principal");
+  const saver: Record<keyof FilterSaver, string> = { by: principal.kind, byId: principal.id, scopes: principal.scopes.join(",") };
+  return new URLSearchParams(saver).toString();
 }
 
 async function sieveBody(c: Context) {
@@ -29,5 +38,5 @@ async function sieveBody(c: Context) {
 
 export const filterRoutes = new Hono()
   .get("/filters", (c) => toCore(c, "GET", "/filters"))
-  .put("/filters", async (c) => toCore(c, "PUT", "/filters", await jsonBody(c, FilterSettings)))
-  .put("/filters/sieve", async (c) => toCore(c, "PUT", "/filters/sieve", await sieveBody(c)));
+  .put("/filters", async (c) => toCore(c, "PUT", `/filters?${saverQuery(c)}`, await jsonBody(c, FilterSettings)))
+  .put("/filters/sieve", async (c) => toCore(c, "PUT", `/filters/sieve?${saverQuery(c)}`, await sieveBody(c)));

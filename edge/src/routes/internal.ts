@@ -2,8 +2,12 @@
 //  POST /internal/v1/events              a core's batch of mailbox events, fanned out to each
 //                                        user's Durable Object; 200 once every one has it stored.
 //  POST|GET /internal/v1/users/:id/api-keys, DELETE …/:keyId   the operator's CLI managing keys.
-// A replayed event batch is harmless (the hub ignores seqs it has); key management is not, so its
-// nonces are remembered by the user's Durable Object.
+//  POST /internal/v1/users/:id/revoke {reason}   the CLI after `user password` (every session, API
+//                                        key and webhook goes) or for `user revoke`.
+//  DELETE /internal/v1/users/:id          the CLI removing the user: everything revoked, the Durable
+//                                        Object's storage erased.
+// A replayed event batch is harmless (the hub ignores seqs it has); the rest is not, so its nonces
+// are remembered by the user's Durable Object.
 import { Hono, type Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { z } from "zod";
@@ -34,6 +38,7 @@ function json(raw: string): unknown {
 }
 
 const KeyCreateInternal = ApiKeyCreate.safeExtend({ address: z.string().min(3).max(320), region: z.string().min(1).max(32) });
+const RevokeInternal = z.strictObject({ reason: z.enum(["password.changed", "signed-out-everywhere"]) });
 
 function userOf(c: Context): string {
   const userId = c.req.param("userId") ?? "";
@@ -71,11 +76,16 @@ export const internalRoutes = new Hono<{ Variables: { nonce: string; rawBody: st
   .post("/users/:userId/api-keys", async (c) => {
     const userId = userOf(c);
     const { address, region, ...input } = validated(KeyCreateInternal, json(c.get("rawBody")), "body");
-    return c.json(await c.get("platform").hub(userId).createApiKey(userId, region, address, input), 201);
+    return c.json(await c.get("platform").hub(userId).createApiKey(userId, region, address, input, "operator"), 201);
   })
   .get("/users/:userId/api-keys", async (c) => c.json({ keys: await c.get("platform").hub(userOf(c)).listApiKeys() }))
   .delete("/users/:userId/api-keys/:keyId", async (c) => {
     const keyId = c.req.param("keyId");
-    if (!(await c.get("platform").hub(userOf(c)).revokeApiKey(keyId))) throw new ProblemError("notFound", `No API key ${keyId}.`);
+    if (!(await c.get("platform").hub(userOf(c)).revokeApiKey(keyId, "operator"))) throw new ProblemError("notFound", `No API key ${keyId}.`);
     return c.json({ revoked: true });
-  });
+  })
+  .post("/users/:userId/revoke", async (c) => {
+    const { reason } = validated(RevokeInternal, json(c.get("rawBody")), "body");
+    return c.json(await c.get("platform").hub(userOf(c)).revokeCredentials(reason, "operator", null));
+  })
+  .delete("/users/:userId", async (c) => c.json(await c.get("platform").hub(userOf(c)).erase()));

@@ -1,41 +1,63 @@
 // The user's filters: JSON rules (and the vacation answer) that compile to Sieve, or a Sieve script
 // of their own, as Fastmail and Dovecot users bring them. A script that does not parse is refused
-// with the line and column of the error.
-import { Hono } from "hono";
+// with the line and column of the error. A save names who makes it (the query, which the signature
+// covers): adding a forward to an outside address needs the right to (filter-forwarding.ts).
+import { Hono, type Context } from "hono";
 import { compileFilters } from "../../../../shared/filters-sieve.ts";
-import { FilterSettings, SieveUpload, type Filters } from "../../../../shared/filters.ts";
+import { FilterSaver, FilterSettings, SieveUpload, type Filters } from "../../../../shared/filters.ts";
 import { ProblemError } from "../../../../shared/problem.ts";
-import { validateSieve } from "../../pipeline/sieve/parse.ts";
+import { judgeForwarding, outsideTargets, type ForwardingFields } from "../../filter-forwarding.ts";
+import { parseSieve } from "../../pipeline/sieve/parse.ts";
+import type { SieveScript } from "../../pipeline/sieve/script.ts";
+import { SieveSyntaxError } from "../../pipeline/sieve/syntax-error.ts";
+import type { Directory } from "../../store/directory.ts";
 import { getFilters, saveFilters, type StoredFilters } from "../../store/filters.ts";
-import { parseBody } from "../validate.ts";
+import { answerChange, type PublishEvents } from "../change.ts";
+import { parseBody, parseQuery } from "../validate.ts";
 
 function view(stored: StoredFilters | null): Filters {
   return stored ? { script: stored.script, settings: stored.settings, updatedAt: new Date(stored.updatedAt).toISOString() } : { script: null, settings: null, updatedAt: null };
 }
 
-export function filterRoutes(): Hono {
+export function filterRoutes(deps: { directory: Directory; publishEvents: PublishEvents }): Hono {
   const app = new Hono();
+
+  const save = async (c: Context, script: string, parsed: SieveScript, settings: FilterSettings | null, fields: ForwardingFields) => {
+    const saver = parseQuery(c, FilterSaver);
+    const userId = c.get("user").id;
+    // Resolved before the transaction: the directory is another database.
+    const outside = await outsideTargets(deps.directory, userId, parsed);
+    const change = await saveFilters(c.get("shard"), userId, script, settings, (previous) => judgeForwarding(outside, previous?.script ?? null, saver, fields));
+    return answerChange(c, { ...change, value: view(change.value) }, deps.publishEvents);
+  };
 
   app.get("/filters", async (c) => c.json(view(await getFilters(c.get("shard").db, c.get("user").id))));
 
   app.put("/filters", async (c) => {
     const settings = parseBody(c, FilterSettings);
     const script = compileFilters(settings);
-    // The compiler only writes what the engine runs; should that ever break, say so rather than store it.
-    const error = validateSieve(script);
-    if (error) throw new ProblemError("internal", `The rules compiled to a script the filter engine refuses (line ${error.line}: ${error.message}).`);
-    return c.json(view(await saveFilters(c.get("shard"), c.get("user").id, script, settings)));
+    let parsed: SieveScript;
+    try {
+      parsed = parseSieve(script);
+    } catch (error) {
+      // The compiler only writes what the engine runs; should that ever break, say so rather than store it.
+      if (error instanceof SieveSyntaxError) throw new ProblemError("internal", `The rules compiled to a script the filter engine refuses (line ${error.line}: ${error.message}).`);
+      throw error;
+    }
+    return save(c, script, parsed, settings, { kind: "rules", settings });
   });
 
   app.put("/filters/sieve", async (c) => {
     const { script } = parseBody(c, SieveUpload);
-    const error = validateSieve(script);
-    if (error) {
-      throw new ProblemError("validation", `The script does not parse: line ${error.line}, column ${error.column}: ${error.message}`, {
-        errors: [{ field: "script", message: `line ${error.line}, column ${error.column}: ${error.message}` }],
-      });
+    let parsed: SieveScript;
+    try {
+      parsed = parseSieve(script);
+    } catch (error) {
+      if (!(error instanceof SieveSyntaxError)) throw error;
+      const where = `line ${error.line}, column ${error.column}: ${error.message}`;
+      throw new ProblemError("validation", `The script does not parse: ${where}`, { errors: [{ field: "script", message: where }] });
     }
-    return c.json(view(await saveFilters(c.get("shard"), c.get("user").id, script, null)));
+    return save(c, script, parsed, null, { kind: "script" });
   });
 
   return app;
