@@ -34,6 +34,7 @@ async function consumeWebhookBatch(messages: QueuedMessage<WebhookDelivery>[], p
     // Workers' fetch resolves names itself: the host's addresses are checked just before, not pinned.
     fetch: webhookAllowPrivate ? platform.fetch : checkedWebhookFetch(platform.fetch, dohResolver(webhookDnsUrl, platform.fetch)),
     allowPrivate: webhookAllowPrivate,
+    stillWanted: (d) => platform.hub(d.userId).webhookWanted(d.webhookId, d.url),
     // The endpoint said 410 Gone (or its URL is no longer allowed): its owner's hub removes it.
     onGone: async (d, reason) => {
       console.warn(JSON.stringify({ level: "warn", msg: "webhook: endpoint gone; removing it", webhookId: d.webhookId, userId: d.userId, reason }));

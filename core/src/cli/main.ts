@@ -1,5 +1,7 @@
 // The admin CLI: `npm run cli -- <command>`. It works on the directory and shards directly (the same
 // files the running core uses; SQLite's WAL lets both work at once), so it needs no running core.
+// The commands that bring heavy modules (DKIM signing, the mail parser and spam model, the search index
+// and local R2, the edge client) load them when run, so the others start without them.
 import { parseArgs } from "node:util";
 import { createUser } from "../accounts.ts";
 import { ConfigError, loadConfig } from "../config.ts";
@@ -8,13 +10,8 @@ import { Directory, DirectoryError } from "../store/directory.ts";
 import { getUsage, setQuota } from "../store/mailbox.ts";
 import { OutboundQueue } from "../store/outbound-queue.ts";
 import { Shards } from "../store/shards.ts";
-import { dnsRecordsFor, newDkimKey } from "../smtp/outbound/dkim.ts";
 import { normalizeAddress, isValidDomain } from "../../../shared/address.ts";
 import { formatSize, parseSize } from "../units.ts";
-import { apikeyCommand } from "./apikeys.ts";
-import { searchCommand } from "./search.ts";
-import { spamCommand } from "./spam.ts";
-import { userPasswordCommand, userRemoveCommand, userRevokeCommand } from "./users.ts";
 import { RefusedError, UsageError } from "./errors.ts";
 
 const USAGE = `Usage: npm run cli -- <command>
@@ -127,6 +124,7 @@ async function run(argv: string[]): Promise<void> {
       }
       case "domain dkim": {
         const domain = domainArg(positionals, 2);
+        const { dnsRecordsFor, newDkimKey } = await import("../smtp/outbound/dkim.ts");
         const key = newDkimKey(domain);
         await directory.setDkimKey(domain, key.selector, key.privateKey);
         const records = dnsRecordsFor(domain, key.selector, key.publicKey, config.hostname);
@@ -184,11 +182,11 @@ async function run(argv: string[]): Promise<void> {
         );
       }
       case "user remove":
-        return await userRemoveCommand(addressArg(positionals, 2), { config, directory, shards, out });
+        return await (await import("./users.ts")).userRemoveCommand(addressArg(positionals, 2), { config, directory, shards, out });
       case "user password":
-        return await userPasswordCommand(addressArg(positionals, 2), values.password, { config, directory, shards, out });
+        return await (await import("./users.ts")).userPasswordCommand(addressArg(positionals, 2), values.password, { config, directory, shards, out });
       case "user revoke":
-        return await userRevokeCommand(addressArg(positionals, 2), { config, directory, shards, out });
+        return await (await import("./users.ts")).userRevokeCommand(addressArg(positionals, 2), { config, directory, shards, out });
       case "user quota": {
         const address = addressArg(positionals, 2);
         const bytes = parseSize(arg(positionals, 3, "size"));
@@ -218,12 +216,12 @@ async function run(argv: string[]): Promise<void> {
       case "apikey create":
       case "apikey list":
       case "apikey revoke":
-        return await apikeyCommand(command!, addressArg(positionals, 2), positionals[3], values, { config, directory, out });
+        return await (await import("./apikeys.ts")).apikeyCommand(command!, addressArg(positionals, 2), positionals[3], values, { config, directory, out });
       case "spam learn":
       case "spam stats":
-        return await spamCommand(command!, positionals, { directory, out });
+        return await (await import("./spam.ts")).spamCommand(command!, positionals, { directory, out });
       case "search reindex":
-        return await searchCommand(command!, positionals[2] ? addressArg(positionals, 2) : undefined, { config, directory, shards, out });
+        return await (await import("./search.ts")).searchCommand(command!, positionals[2] ? addressArg(positionals, 2) : undefined, { config, directory, shards, out });
       default:
         throw new UsageError(`unknown command "${positionals.join(" ")}"`);
     }

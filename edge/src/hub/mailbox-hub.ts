@@ -428,6 +428,13 @@ export class MailboxHub extends DurableObject<Env> {
     return this.#webhooks.list(keyId).map((hook) => this.#webhookInfo(hook, names));
   }
 
+  /** Whether a queued delivery is still owed: its webhook was not removed (by its owner, a revoked
+   * key, a password change) since the delivery was staged. */
+  webhookWanted(id: string, url: string): boolean {
+    this.#dropOrphanedWebhooks();
+    return this.#webhooks.has(id, url);
+  }
+
   /** Removes a webhook; with `keyId`, only one that key made (another's is "not found"). */
   removeWebhook(id: string, keyId: string | null): boolean {
     return this.#webhooks.remove(id, keyId);

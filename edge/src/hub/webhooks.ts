@@ -96,6 +96,11 @@ export class Webhooks {
     return true;
   }
 
+  /** Whether webhook `id` is still registered, at `url`. */
+  has(id: string, url: string): boolean {
+    return this.#sql.exec(`SELECT 1 FROM webhooks WHERE id = ? AND url = ?`, id, url).toArray().length > 0;
+  }
+
   /** Removes every webhook an API key made (the key was revoked), with what is staged for them. */
   removeMadeBy(keyId: string): number {
     const ids = this.list(keyId).map((hook) => hook.id);

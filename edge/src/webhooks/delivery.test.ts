@@ -2,13 +2,14 @@
 // (edge/test/webhook-receiver.ts). Batches go through the worker's queue handler where its results
 // (acks, retries) are enough; where delays, timing or the gone hook matter, the consumer gets
 // messages that record what it did with them, since getQueueResult reports neither.
-import { createExecutionContext, createMessageBatch, env, getQueueResult } from "cloudflare:test";
+import { createExecutionContext, createMessageBatch, env, getQueueResult, runInDurableObject } from "cloudflare:test";
 import { Webhook } from "standardwebhooks";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { ClientEvent } from "../../../shared/events.ts";
 import { uuidv7 } from "../../../shared/ids.ts";
 import { webhookDnsUrl } from "../../test/webhook-dns.ts";
 import { endpoint, received, type ReceivedRequest } from "../../test/webhook-receiver.ts";
+import { Webhooks } from "../hub/webhooks.ts";
 import worker, { cloudflarePlatform } from "../index.ts";
 import type { QueuedMessage } from "../queue/consumers.ts";
 import { consumeWebhooks, webhookLimits, webhookRetryDelaySeconds, type WebhookConsumerOptions, type WebhookDelivery } from "./delivery.ts";
@@ -38,8 +39,17 @@ const event: ClientEvent<"message.created"> = {
   },
 };
 
-function delivery(url: string): WebhookDelivery {
-  return { deliveryId: `dlv_${crypto.randomUUID()}`, userId: uuidv7(), webhookId: uuidv7(), url, secret: newWebhookSecret(), event };
+/** A delivery owed to a webhook registered in a user's hub: the consumer sends only what a webhook
+ * still registered is owed. */
+async function delivery(url: string): Promise<WebhookDelivery> {
+  const userId = uuidv7();
+  const secret = newWebhookSecret();
+  const webhookId = await runInDurableObject(hubOf(userId), (_instance, state) => new Webhooks(state.storage.sql).create(url, ["message.created"], secret, { kind: "user" }).id);
+  return { deliveryId: `dlv_${crypto.randomUUID()}`, userId, webhookId, url, secret, event };
+}
+
+function hubOf(userId: string) {
+  return env.MAILBOX_HUB.get(env.MAILBOX_HUB.idFromName(userId));
 }
 
 async function throughWorker(messages: { body: WebhookDelivery; attempts?: number }[], vars: Partial<typeof env> = {}) {
@@ -69,7 +79,7 @@ function recorded(body: WebhookDelivery, attempts = 1, start = Date.now()): Reco
 }
 
 function options(gone: [WebhookDelivery, string][] = [], allowPrivate = true): WebhookConsumerOptions {
-  return { fetch: (input, init) => fetch(input, init), allowPrivate, onGone: async (d, reason) => void gone.push([d, reason]) };
+  return { fetch: (input, init) => fetch(input, init), allowPrivate, stillWanted: async () => true, onGone: async (d, reason) => void gone.push([d, reason]) };
 }
 
 async function verifies(d: WebhookDelivery, r: ReceivedRequest): Promise<boolean> {
@@ -83,7 +93,7 @@ afterEach(() => {
 describe("webhook delivery", () => {
   it("POSTs the event in the Standard Webhooks shape, signed so that the secret verifies it", async () => {
     const { url, key } = endpoint("ok");
-    const d = delivery(url);
+    const d = await delivery(url);
     expect(await throughWorker([{ body: d }])).toMatchObject({ explicitAcks: ["w0"], retryMessages: [] });
 
     const [r, ...more] = await received(key);
@@ -98,9 +108,17 @@ describe("webhook delivery", () => {
     expect(() => new Webhook(newWebhookSecret()).verify(r!.body, r!.headers)).toThrow();
   });
 
+  it("drops, unsent, what was queued for a webhook removed since (its key revoked, the password changed)", async () => {
+    const { url, key } = endpoint("ok");
+    const d = await delivery(url);
+    await runInDurableObject(hubOf(d.userId), (_instance, state) => new Webhooks(state.storage.sql).remove(d.webhookId));
+    expect(await throughWorker([{ body: d }])).toMatchObject({ explicitAcks: ["w0"], retryMessages: [] });
+    expect(await received(key)).toHaveLength(0);
+  });
+
   it("retries after a 500 with the same webhook-id, and acknowledges once the endpoint takes it", async () => {
     const { url, key } = endpoint("fail-1");
-    const d = delivery(url);
+    const d = await delivery(url);
     expect(await throughWorker([{ body: d, attempts: 1 }])).toMatchObject({ explicitAcks: [], retryMessages: [{ msgId: "w0" }] });
     expect(await throughWorker([{ body: d, attempts: 2 }])).toMatchObject({ explicitAcks: ["w0"], retryMessages: [] });
     const requests = await received(key);
@@ -110,7 +128,7 @@ describe("webhook delivery", () => {
 
   it("acknowledges a 410 Gone and reports the webhook as gone", async () => {
     const { url, key } = endpoint("gone");
-    const d = delivery(url);
+    const d = await delivery(url);
     expect(await throughWorker([{ body: d }])).toMatchObject({ explicitAcks: ["w0"], retryMessages: [] });
 
     const gone: [WebhookDelivery, string][] = [];
@@ -125,7 +143,7 @@ describe("webhook delivery", () => {
     const slow = endpoint("slow-15000");
     const fast = endpoint("ok");
     const start = Date.now();
-    const messages = [recorded(delivery(slow.url), 1, start), recorded(delivery(fast.url), 1, start)];
+    const messages = [recorded(await delivery(slow.url), 1, start), recorded(await delivery(fast.url), 1, start)];
     await consumeWebhooks(messages, options());
     const batchMs = Date.now() - start;
 
@@ -142,13 +160,13 @@ describe("webhook delivery", () => {
 
   it("does not follow a redirect: the delivery is retried and nothing reaches the redirect's target", async () => {
     const { url, key } = endpoint("redirect");
-    expect(await throughWorker([{ body: delivery(url) }])).toMatchObject({ explicitAcks: [], retryMessages: [{ msgId: "w0" }] });
+    expect(await throughWorker([{ body: await delivery(url) }])).toMatchObject({ explicitAcks: [], retryMessages: [{ msgId: "w0" }] });
     expect((await received(key)).map((r) => r.path)).toEqual([`/${key}/redirect`]);
   });
 
   it("retries when the endpoint cannot be reached, and a delivery that cannot be signed without failing the batch", async () => {
-    const broken = { ...delivery(endpoint("ok").url), secret: "whsec_not base64!" };
-    expect(await throughWorker([{ body: delivery("http://127.0.0.1:9/hook") }, { body: broken }])).toMatchObject({
+    const broken = { ...await delivery(endpoint("ok").url), secret: "whsec_not base64!" };
+    expect(await throughWorker([{ body: await delivery("http://127.0.0.1:9/hook") }, { body: broken }])).toMatchObject({
       explicitAcks: [],
       retryMessages: [{ msgId: "w0" }, { msgId: "w1" }],
     });
@@ -157,7 +175,7 @@ describe("webhook delivery", () => {
   it("waits longer after each failed attempt, up to an hour, and gives up after the last attempt", async () => {
     const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
     const { url, key } = endpoint("fail-1000");
-    const d = delivery(url);
+    const d = await delivery(url);
     const messages = Array.from({ length: webhookLimits.maxAttempts }, (_, i) => recorded(d, i + 1));
     await consumeWebhooks(messages, options());
     expect(await received(key)).toHaveLength(webhookLimits.maxAttempts);
@@ -185,7 +203,7 @@ describe("webhook delivery", () => {
   it("checks the URL policy again at send time: a refused URL gets no request and is reported", async () => {
     const { url, key } = endpoint("ok");
     const gone: [WebhookDelivery, string][] = [];
-    const m = recorded(delivery(url));
+    const m = recorded(await delivery(url));
     await consumeWebhooks([m], options(gone, false));
     expect(m.settled).toEqual({ as: "ack" });
     expect(gone.map(([, reason]) => reason)).toEqual(["the URL must use https"]);
@@ -196,12 +214,12 @@ describe("webhook delivery", () => {
     const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
     // The edge as deployed, resolving with the tests' DNS-over-HTTPS server: localtest.me is 127.0.0.1 there.
     const deployed = { WEBHOOK_ALLOW_PRIVATE: "false", WEBHOOK_DNS_URL: webhookDnsUrl() };
-    const d = delivery("https://localtest.me/hook");
+    const d = await delivery("https://localtest.me/hook");
     expect(await throughWorker([{ body: d }], deployed)).toMatchObject({ explicitAcks: ["w0"], retryMessages: [] });
     const gone = warn.mock.calls.map((c) => JSON.parse(String(c[0])) as Record<string, unknown>).filter((l) => l.msg === "webhook: endpoint gone; removing it");
     expect(gone).toEqual([expect.objectContaining({ webhookId: d.webhookId, reason: "the URL has a host (localtest.me) that resolves to a loopback address (127.0.0.0/8)" })]);
     // A resolver that does not answer is a failed attempt, retried; the webhook stays.
-    expect(await throughWorker([{ body: delivery("https://public.hooks-test.net/hook") }], { ...deployed, WEBHOOK_DNS_URL: "http://127.0.0.1:9/dns-query" })).toMatchObject({
+    expect(await throughWorker([{ body: await delivery("https://public.hooks-test.net/hook") }], { ...deployed, WEBHOOK_DNS_URL: "http://127.0.0.1:9/dns-query" })).toMatchObject({
       explicitAcks: [],
       retryMessages: [{ msgId: "w0" }],
     });
@@ -210,7 +228,7 @@ describe("webhook delivery", () => {
   it("delivers what the platform enqueues, through the real queue and its consumer", async () => {
     const a = endpoint("ok");
     const b = endpoint("ok");
-    const deliveries = [delivery(a.url), delivery(b.url)];
+    const deliveries = [await delivery(a.url), await delivery(b.url)];
     await cloudflarePlatform(env).enqueueWebhooks(deliveries);
     for (const [i, { key }] of [a, b].entries()) {
       const deadline = Date.now() + 15_000;

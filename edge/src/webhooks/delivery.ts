@@ -45,6 +45,9 @@ export const WEBHOOK_USER_AGENT = "edgemail-webhooks/1";
 export interface WebhookConsumerOptions {
   fetch: typeof fetch;
   allowPrivate: boolean;
+  /** Whether the delivery is still owed: false once its webhook is gone (deleted, its key revoked, the
+   * password changed), so what was queued before that never leaves. Unknown (it throws): retried. */
+  stillWanted(delivery: WebhookDelivery): Promise<boolean>;
   /** The endpoint answered 410 Gone, or its URL is no longer allowed: its owner should disable the
    * webhook. A failure here is logged; the delivery is acknowledged all the same. */
   onGone(delivery: WebhookDelivery, reason: string): Promise<void>;
@@ -63,7 +66,7 @@ export function webhookRetryDelaySeconds(attempts: number, random: () => number 
   return Math.round(base * (1 - 0.25 * random()));
 }
 
-type Outcome = { kind: "delivered" } | { kind: "gone"; reason: string } | { kind: "failed"; reason: string };
+type Outcome = { kind: "delivered" } | { kind: "dropped" } | { kind: "gone"; reason: string } | { kind: "failed"; reason: string };
 
 export async function consumeWebhooks(messages: QueuedMessage<WebhookDelivery>[], options: WebhookConsumerOptions): Promise<void> {
   let next = 0;
@@ -85,7 +88,9 @@ async function settle(m: QueuedMessage<WebhookDelivery>, outcome: Outcome, optio
   }
   m.ack();
   const about = { deliveryId: d.deliveryId, webhookId: d.webhookId, userId: d.userId, attempts: m.attempts };
-  if (outcome.kind === "failed") {
+  if (outcome.kind === "dropped") {
+    console.info(JSON.stringify({ level: "info", msg: "webhook: removed since this delivery was queued; not sent", ...about }));
+  } else if (outcome.kind === "failed") {
     console.warn(JSON.stringify({ level: "warn", msg: "webhook: giving up on a delivery", ...about, reason: outcome.reason }));
   } else if (outcome.kind === "gone") {
     await options.onGone(d, outcome.reason).catch((e: unknown) => {
@@ -95,6 +100,7 @@ async function settle(m: QueuedMessage<WebhookDelivery>, outcome: Outcome, optio
 }
 
 async function attempt(d: WebhookDelivery, options: WebhookConsumerOptions): Promise<Outcome> {
+  if (!(await options.stillWanted(d))) return { kind: "dropped" };
   // Registration checked the URL too; this catches a policy tightened since.
   const refused = checkWebhookUrl(d.url, options.allowPrivate);
   if (refused) return { kind: "gone", reason: `the URL ${refused}` };

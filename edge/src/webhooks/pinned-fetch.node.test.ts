@@ -83,6 +83,7 @@ async function deliver(d: WebhookDelivery, fetchOptions: Partial<PinnedFetchOpti
   await consumeWebhooks([m], {
     fetch: pinnedWebhookFetch({ resolver, ...fetchOptions }),
     allowPrivate,
+    stillWanted: async () => true,
     onGone: async (_d, reason) => void gone.push(reason),
     timeoutMs,
   });
