@@ -14,6 +14,13 @@ import { log } from "./log.ts";
 
 const require = createRequire(import.meta.url);
 
+/** Edge settings taken from `npm start`'s environment (the edge validates them). Webhooks keep the
+ * production URL policy unless asked: `WEBHOOK_ALLOW_PRIVATE=true npm start` lets an integrator try a
+ * receiver on their own machine, and lets any user of this system aim webhooks at it too. */
+function edgeVars(): string[] {
+  return ["WEBHOOK_ALLOW_PRIVATE", "WEBHOOK_DNS_URL"].flatMap((name) => (process.env[name] === undefined ? [] : ["--var", `${name}:${process.env[name]}`]));
+}
+
 function startEdge(config: Config, envFile: string): ChildProcess {
   const pkgFile = require.resolve("wrangler/package.json");
   const wrangler = path.join(path.dirname(pkgFile), (JSON.parse(readFileSync(pkgFile, "utf8")) as { bin: { wrangler: string } }).bin.wrangler);
@@ -29,8 +36,7 @@ function startEdge(config: Config, envFile: string): ChildProcess {
       "--env-file", envFile,
       "--var", `CORE_URLS:${coreUrls}`,
       "--var", `DIRECTORY_REGION:${config.region}`,
-      // Integrators try webhooks against a receiver on their own machine.
-      "--var", "WEBHOOK_ALLOW_PRIVATE:true",
+      ...edgeVars(),
       "--show-interactive-dev-session=false",
       "--log-level", "warn",
     ],
