@@ -11,6 +11,7 @@ import { startTempCore, type TempCore } from "../../../test/support/temp-core.ts
 import { srsReverse } from "../smtp/srs.ts";
 import { saveFilters } from "../store/filters.ts";
 import { getMessage, listFolders, listMessages } from "../store/mailbox.ts";
+import { until } from "../../../test/support/until.ts";
 
 let dns: DnsServer;
 let sink: SmtpSink;
@@ -32,15 +33,6 @@ async function find(user: { id: string; shard: string }, subject: string) {
   return found;
 }
 
-async function until<T>(check: () => T | undefined, what: string, ms = 15_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const rules = (settings: unknown) => compileFilters(FilterSettings.parse(settings));
 

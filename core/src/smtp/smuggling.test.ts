@@ -9,6 +9,7 @@ import { smtpConnect, type SmtpSession } from "../../../test/support/smtp-client
 import { startTempCore, type TempCore } from "../../../test/support/temp-core.ts";
 import { saveFilters } from "../store/filters.ts";
 import { getMessage, listFolders, listMessages } from "../store/mailbox.ts";
+import { until } from "../../../test/support/until.ts";
 
 const SEQUENCES = ["\n.\n", "\n.\r\n", "\r.\r\n", "\r\n.\r", "\r\n.\n"];
 const shown = (seq: string) => JSON.stringify(seq);
@@ -36,15 +37,6 @@ async function sendRaw(s: SmtpSession, message: string): Promise<string> {
   return reply;
 }
 
-async function until<T>(check: () => T | undefined, what: string, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** What the careless hop received for `recipient`, once `count` transactions arrived, and a while after. */
 async function arrivedAt(recipient: string, count: number): Promise<LenientTransaction[]> {

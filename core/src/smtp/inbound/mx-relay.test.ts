@@ -11,6 +11,7 @@ import { startTempCore, type TempCore } from "../../../../test/support/temp-core
 import { saveFilters } from "../../store/filters.ts";
 import { legacyHash } from "../srs-legacy.ts";
 import { srsForward } from "../srs.ts";
+import { until } from "../../../../test/support/until.ts";
 
 let sink: SmtpSink;
 let core: TempCore;
@@ -25,15 +26,6 @@ const message = (subject: string, from = "carol@remote.test") =>
 const bounceOf = (to: string, marker: string) =>
   `From: MAILER-DAEMON@elsewhere.test\r\nTo: ${to}\r\nSubject: Undelivered Mail Returned to Sender\r\nContent-Type: text/plain\r\n\r\n${marker}: no such user here\r\n`;
 
-async function until<T>(check: () => T | undefined, what: string, ms = 15_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** One transaction that names `rcpt` (as written between "RCPT TO:" and the line end); returns the
  * replies to RCPT and to DATA, sending the message should DATA be taken. */

@@ -10,6 +10,7 @@ import { startTempCore, type TempCore } from "../../../../test/support/temp-core
 import { getMessage, listMessages } from "../../store/mailbox.ts";
 import { httpBlobStore } from "../../store/local-r2.ts";
 import { newDkimKey } from "../outbound/dkim.ts";
+import { until } from "../../../../test/support/until.ts";
 
 let core: TempCore;
 let sink: SmtpSink;
@@ -22,15 +23,6 @@ function submitter(user = "alice@example.test", pass = PASSWORD) {
   return nodemailer.createTransport({ host: "127.0.0.1", port: core.submissionPort, secure: false, ignoreTLS: true, auth: { user, pass } });
 }
 
-async function until<T>(what: string, f: () => Promise<T | undefined> | T | undefined, ms = 15_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const sunk = (subject: string) => sink.messages.find((m) => m.raw.toString().includes(`Subject: ${subject}`));
 const folder = async (user: { id: string; shard: string }, role: string) => (await listMessages(core.shards.get(user.shard), user.id, role, { limit: 100 })).messages;
@@ -76,15 +68,15 @@ describe("SMTP submission", () => {
       text: "Here is the plan.",
     });
     expect(info.response).toMatch(/^250 2\.0\.0 Ok: queued as /);
-    const remote = await until("remote delivery", () => sunk("Project plan"));
+    const remote = await until(() => sunk("Project plan"), "remote delivery");
     expect(remote.to.sort()).toEqual(["carol@remote.test", "dave@remote.test"]);
     expect(remote.raw.toString()).not.toMatch(/^bcc:/im);
     expect(remote.raw.toString()).toMatch(/^DKIM-Signature: .*d=example\.test/m);
     expect(await dkimResult(remote.raw, "example.test", dkimTxt)).toBe("pass");
 
-    const bobs = await until("local delivery", async () => (await folder(bob, "inbox")).find((m) => m.subject === "Project plan"));
+    const bobs = await until(async () => (await folder(bob, "inbox")).find((m) => m.subject === "Project plan"), "local delivery");
     expect(bobs.from).toEqual({ name: "Alice", address: "alice@example.test" });
-    const sent = await until("Sent copy", async () => (await folder(alice, "sent")).find((m) => m.subject === "Project plan"));
+    const sent = await until(async () => (await folder(alice, "sent")).find((m) => m.subject === "Project plan"), "Sent copy");
     expect(sent.read).toBe(true);
     const sentFull = await getMessage(core.shards.get(alice.shard), alice.id, sent.id);
     expect(sentFull.messageId).toMatch(/^<.+@/);
@@ -95,15 +87,15 @@ describe("SMTP submission", () => {
 
   it("sends from an alias of the user", async () => {
     await submitter().sendMail({ from: "sales@example.test", to: "erin@remote.test", subject: "From the alias", text: "Hi." });
-    expect((await until("alias delivery", () => sunk("From the alias"))).from).toBe("sales@example.test");
+    expect((await until(() => sunk("From the alias"), "alias delivery")).from).toBe("sales@example.test");
   });
 
   it("bounces a recipient the remote server refuses, and an unknown local one, with DSNs to the sender", async () => {
     await submitter().sendMail({ from: "alice@example.test", to: ["gone@remote.test", "nobody@example.test"], subject: "Doomed", text: "x" });
-    const dsns = await until("two DSNs", async () => {
+    const dsns = await until(async () => {
       const list = (await folder(alice, "inbox")).filter((m) => m.subject === "Undelivered Mail Returned to Sender");
       return list.length >= 2 ? list : undefined;
-    });
+    }, "two DSNs");
     const texts = await Promise.all(dsns.map(async (d) => (await getMessage(core.shards.get(alice.shard), alice.id, d.id)).text ?? ""));
     expect(texts.some((t) => t.includes("gone@remote.test") && t.includes("550 5.1.1 no such user here"))).toBe(true);
     expect(texts.some((t) => t.includes("nobody@example.test") && t.includes("5.1.1"))).toBe(true);
