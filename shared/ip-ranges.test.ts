@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { describeSpecial, parseIp, specialPurposeOf } from "./ip-ranges.ts";
+import { clientNetwork, describeSpecial, parseIp, specialPurposeOf } from "./ip-ranges.ts";
 
 const judge = (text: string) => {
   const ip = parseIp(text);
@@ -24,5 +24,17 @@ describe("addresses as resolvers and sockets write them", () => {
     for (const text of ["0x7f.0.0.1", "0177.0.0.1", "127.000.0.1", "2130706433", "127.1", "1.2.3.4.5", "256.1.1.1", "fe80::1%eth0", "1::2::3", "12345::", "::1:2:3:4:5:6:7:8", ":1::", "1.2.3.4:"]) {
       expect(parseIp(text), text).toBeNull();
     }
+  });
+});
+
+describe("a client as rate limits count it", () => {
+  it("is an IPv4 address as it is, an IPv6 address by its /64, nothing for what is no address", () => {
+    expect(clientNetwork("192.0.2.7")).toBe("192.0.2.7");
+    expect(clientNetwork("::ffff:192.0.2.7")).toBe("192.0.2.7");
+    expect(clientNetwork("2001:db8:1:2:aaaa::1")).toBe("2001:db8:1:2::/64");
+    expect(clientNetwork("2001:0DB8:0001:0002:ffff:1:2:3")).toBe("2001:db8:1:2::/64");
+    expect(clientNetwork("2001:db8::5")).toBe("2001:db8:0:0::/64");
+    expect(clientNetwork("fe80::1%eth0")).toBe("fe80:0:0:0::/64");
+    expect(clientNetwork("unknown")).toBeNull();
   });
 });

@@ -92,3 +92,15 @@ export function describeSpecial({ range, via }: SpecialAddress): string {
   const what = `${range.name} (${range.cidr})`;
   return via ? `${what} inside ${via.name} (${via.cidr})` : what;
 }
+
+/** What rate limits count one client as: an IPv4 address as it is (also written IPv4-mapped), an IPv6
+ * address by its /64, the least one subscriber or site is given, so that a client cannot take a fresh
+ * budget from each of its 2^64 addresses. Null when `text` is not an address (a zone id is dropped). */
+export function clientNetwork(text: string): string | null {
+  const ip = parseIp(text.split("%")[0]!);
+  if (!ip) return null;
+  const b = ip.bytes;
+  if (ip.family === 4) return b.join(".");
+  if (b.slice(0, 10).every((x) => x === 0) && b[10] === 0xff && b[11] === 0xff) return b.slice(12).join(".");
+  return `${[0, 2, 4, 6].map((i) => ((b[i]! << 8) | b[i + 1]!).toString(16)).join(":")}::/64`;
+}

@@ -1,7 +1,7 @@
 // The counting rules of the failed-login limits that the socket tests (password-login.test.ts) do not
 // reach cheaply: parallel attempts, IPv6 prefixes, success on one's own account, bounded memory.
 import { describe, expect, it } from "vitest";
-import { clientKey, LoginThrottle, type Admission, type Attempt } from "./login-throttle.ts";
+import { LoginThrottle, type Admission, type Attempt } from "./login-throttle.ts";
 
 const admitted = (a: Admission): Attempt => {
   if (!a.admitted) throw new Error(`refused for ${a.retryAfterMs} ms (${a.scope})`);
@@ -23,10 +23,6 @@ describe("login throttle", () => {
   });
 
   it("counts an IPv6 client by its /64, and an unknown one not at all", () => {
-    expect(clientKey("2001:db8:1:2:aaaa::1")).toBe("2001:db8:1:2::/64");
-    expect(clientKey("2001:0db8:0001:0002:ffff:1:2:3")).toBe("2001:db8:1:2::/64");
-    expect(clientKey("::ffff:192.0.2.7")).toBe("192.0.2.7");
-    expect(clientKey("unknown")).toBeNull();
     const throttle = new LoginThrottle({ now: () => 0 });
     for (let i = 0; i < 11; i++) throttle.failed(admitted(throttle.admit(`2001:db8:1:2::${i + 1}`, `user${i}@example.test`)));
     expect(throttle.admit("2001:db8:1:2:ffff::9", "someone@example.test")).toMatchObject({ admitted: false, scope: "ip" });

@@ -8,7 +8,7 @@
 // The state is in memory, in bounded LRU maps, so a flood of random client addresses cannot grow it
 // without limit. Several cores of one region each count on their own (an attacker spread over them
 // gets each one's allowance); sharing the counts is a later issue.
-import { isIPv4, isIPv6 } from "node:net";
+import { clientNetwork } from "../../../shared/ip-ranges.ts";
 import { LruMap } from "../lru-map.ts";
 
 export interface ThrottlePolicy {
@@ -77,20 +77,6 @@ export interface CountedFailure {
   started: BlockStart[];
 }
 
-/** What a client address is counted as: IPv4 as it is, IPv6 by its /64; null when unknown. */
-export function clientKey(ip: string): string | null {
-  const address = ip.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/i, "");
-  if (isIPv4(address)) return address;
-  if (!isIPv6(address)) return null;
-  const [head = "", tail] = address.split("%")[0]!.toLowerCase().split("::");
-  const left = head ? head.split(":") : [];
-  const right = tail ? tail.split(":") : [];
-  // An IPv4 tail (::ffff:1.2.3.4 style) stands for two groups.
-  const groups = (list: string[]) => list.reduce((n, g) => n + (g.includes(".") ? 2 : 1), 0);
-  const full = tail === undefined ? left : [...left, ...Array<string>(8 - groups(left) - groups(right)).fill("0"), ...right];
-  return `${full.slice(0, 4).map((g) => parseInt(g, 16).toString(16)).join(":")}::/64`;
-}
-
 function delayAfter(failures: number, policy: ThrottlePolicy): number {
   const beyond = failures - policy.freeFailures;
   return beyond <= 0 ? 0 : Math.min(policy.maxDelayMs, policy.firstDelayMs * 2 ** Math.min(beyond - 1, 40));
@@ -123,7 +109,7 @@ export class LoginThrottle {
   /** Whether a password may be checked now for `account` from `ip`. */
   admit(ip: string, account: string): Admission {
     const now = this.#now();
-    const client = clientKey(ip);
+    const client = clientNetwork(ip);
     const clientWait = client === null ? 0 : this.#wait(this.#counter(this.#clients, client, clientPolicy, now), clientPolicy, now);
     const accountWait = client !== null && this.#isTrusted(account, client, now) ? 0 : this.#wait(this.#counter(this.#accounts, account, accountPolicy, now), accountPolicy, now);
     if (clientWait > 0 || accountWait > 0) return { admitted: false, retryAfterMs: Math.max(clientWait, accountWait), scope: clientWait >= accountWait ? "ip" : "account" };

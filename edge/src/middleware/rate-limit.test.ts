@@ -76,6 +76,16 @@ describe("login attempts per client IP", () => {
     expect(statuses).toEqual([...Array(limit).fill(401), 429]);
   });
 
+  it("counts an IPv6 client by its /64: other addresses of it get no fresh budget", async () => {
+    const { limit, period } = rateLimits.login;
+    await freshWindow(period, 10_000);
+    const net = clientIp().replace(/::1$/, "");
+    let host = 0;
+    // A made-up address: the wrong guesses must not fall on an account other tests sign in to.
+    const attempt = () => api("/api/v1/auth/login", { method: "POST", json: { address: "nobody@example.test", password: "a wrong guess" }, headers: { "cf-connecting-ip": `${net}::${(++host).toString(16)}` } });
+    expect(await burst(limit + 1, 1, attempt)).toEqual([...Array(limit).fill(401), 429]);
+  });
+
   it("records the login under that address", async () => {
     const ip = clientIp();
     const res = await api("/api/v1/auth/login", {

@@ -8,6 +8,7 @@
 // (503, Retry-After) until the limiter answers again — as a lock that cannot check a key stays shut.
 import type { Context, Next } from "hono";
 import { createMiddleware } from "hono/factory";
+import { clientNetwork } from "../../../shared/ip-ranges.ts";
 import { ProblemError } from "../../../shared/problem.ts";
 import { rateLimits, type RateLimitKind } from "../rate-limits.ts";
 
@@ -52,7 +53,7 @@ async function enforce(c: Context, next: Next, checks: ReadonlyArray<readonly [R
   c.header("ratelimit-policy", policies);
 }
 
-/** Login attempts per client address (Platform.clientAddress: what the client cannot choose). A
+/** Login attempts per client (Platform.clientAddress: what the client cannot choose). A
  * runtime that cannot tell the address gets no logins rather than one budget shared by everyone,
  * which one guesser would spend for all. */
 export const limitLogin = createMiddleware((c, next) => {
@@ -61,7 +62,8 @@ export const limitLogin = createMiddleware((c, next) => {
     console.error(JSON.stringify({ level: "error", msg: "edge: the runtime gives no client address; login refused", requestId: c.get("requestId") }));
     throw new ProblemError("unavailable", "Signing in is not possible here: this server cannot tell the client's address, which the login limit needs.");
   }
-  return enforce(c, next, [["login", address]], "refuse");
+  // Counted as the core counts failed logins: an IPv6 client by its /64, which it holds whole.
+  return enforce(c, next, [["login", clientNetwork(address) ?? address]], "refuse");
 });
 
 /** After authentication: an API key's own limit first (a runaway key does not spend its user's budget), then the user's. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { BounceLimits, clientNetwork, SRS_BOUNCE_LIMITS } from "./bounce-limits.ts";
+import { BounceLimits, SRS_BOUNCE_LIMITS } from "./bounce-limits.ts";
 
 const HOUR = 3_600_000;
 const t0 = Date.UTC(2026, 10, 24);
@@ -27,10 +27,6 @@ describe("bounce limits", () => {
   });
 
   it("counts an IPv6 client by its /64", () => {
-    expect(clientNetwork("2001:db8:1:2:aaaa::1")).toBe("2001:db8:1:2::/64");
-    expect(clientNetwork("2001:DB8:1:2:bbbb:cccc:dddd:eeee")).toBe("2001:db8:1:2::/64");
-    expect(clientNetwork("2001:db8::5")).toBe("2001:db8:0:0::/64");
-    expect(clientNetwork("::ffff:192.0.2.7")).toBe("192.0.2.7");
     const limits = new BounceLimits({ ...SRS_BOUNCE_LIMITS, perClient: { burst: 2, perHour: 2 } });
     expect([limits.take("2001:db8:1:2::a", "a@r.test", t0), limits.take("2001:db8:1:2::b", "b@r.test", t0), limits.take("2001:db8:1:2::c", "c@r.test", t0)]).toEqual([true, true, false]);
     expect(limits.take("2001:db8:1:3::a", "d@r.test", t0)).toBe(true);

@@ -10,7 +10,7 @@
 // through. Tracked keys are bounded; a key whose bucket is full carries no state and is dropped when
 // room is needed, and when every tracked key is still draining, a new one is deferred too (4xx,
 // retried later) rather than letting a flood of new keys push out the ones being limited.
-import { isIPv6 } from "node:net";
+import { clientNetwork } from "../../../../shared/ip-ranges.ts";
 
 export interface Bucket {
   /** Bounces taken at once. */
@@ -78,7 +78,8 @@ export class BounceLimits {
 
   /** Takes one bounce from `client` (an IP address) to `returnTo`; false when either is past its limit. */
   take(client: string, returnTo: string, now = Date.now()): boolean {
-    const clientKey = clientNetwork(client);
+    // Whatever is not an address (it always is, from a socket) counts as itself.
+    const clientKey = clientNetwork(client) ?? client;
     const senderKey = returnTo.toLowerCase();
     const fromClient = this.#clients.available(clientKey, now);
     const toSender = this.#senders.available(senderKey, now);
@@ -87,17 +88,4 @@ export class BounceLimits {
     this.#senders.take(senderKey, toSender, now);
     return true;
   }
-}
-
-/** An IPv4 address as it is; an IPv6 address by its /64, the least a site is given, so that one
- * client cannot take a fresh budget from each of its 2^64 addresses. */
-export function clientNetwork(ip: string): string {
-  const v4 = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(ip);
-  if (v4) return v4[1]!;
-  if (!isIPv6(ip)) return ip;
-  const [head, tail] = ip.toLowerCase().split("::") as [string, string | undefined];
-  const left = head ? head.split(":") : [];
-  const right = tail ? tail.split(":") : [];
-  const groups = tail === undefined ? left : [...left, ...Array<string>(8 - left.length - right.length).fill("0"), ...right];
-  return `${groups.slice(0, 4).map((g) => Number.parseInt(g, 16).toString(16)).join(":")}::/64`;
 }
