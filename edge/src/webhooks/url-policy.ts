@@ -17,10 +17,9 @@
 // request leaves from Cloudflare's edge, not from our network, but that is no promise to build on,
 // so a name that changes its answer between our lookup and Cloudflare's is not stopped by us.
 // `node:dns` exists in Workers (nodejs_compat, on by default from compatibility date 2026-08-04),
-// but only as a DNS-over-HTTPS client of cloudflare-dns.com over that same fetch(), with lookup()
-// among the functions documented as not implemented
-// (https://developers.cloudflare.com/workers/runtime-apis/nodejs/dns/): it cannot pin either, and
-// our own client (doh-resolver.ts) can be pointed at a test server. workerd itself (wrangler dev,
+// but only as a DNS-over-HTTPS client of cloudflare-dns.com over that same fetch(), and its docs list
+// lookup() as unsupported (https://developers.cloudflare.com/workers/runtime-apis/nodejs/dns/): it
+// cannot pin either, and our own client (doh-resolver.ts) can be pointed at a test server. workerd itself (wrangler dev,
 // self-hosting) does check after resolution: its "internet" network allows public addresses only
 // unless configured otherwise (Network.allow defaults to ["public"], src/workerd/server/workerd.capnp).
 // allowPrivate (WEBHOOK_ALLOW_PRIVATE) lifts everything but the scheme and credential checks, for
