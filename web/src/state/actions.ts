@@ -1,0 +1,104 @@
+// What the user does to messages from the list, the reader or the keyboard: read/unread, star,
+// archive, delete, move, report spam. A row of a folder is a conversation, so moves and deletes apply to
+// the conversation's messages in that folder and "mark read" to all of it, as in Gmail. The list changes
+// at once; a failure puts it back (reload) and says what happened.
+import type { DeleteResult, MessageSummary, Thread } from "../../../shared/api.ts";
+import { api, describeError } from "../api/client.ts";
+import { findFolder } from "./folders.ts";
+import { reload, rows, selected, updateRows, type Row } from "./list.ts";
+import { toast, toastError } from "./toasts.ts";
+
+/** The messages a row stands for: itself, or its conversation's messages (in its folder when `sameFolder`). */
+async function members(row: Row, sameFolder: boolean): Promise<MessageSummary[]> {
+  if (!row.threadSize || row.threadSize <= 1) return [row];
+  const thread = await api<Thread>(`/threads/${row.threadId}`);
+  const list = sameFolder ? thread.messages.filter((m) => m.folderId === row.folderId) : thread.messages;
+  return list.length ? list : [row];
+}
+
+async function each(targets: Row[], sameFolder: boolean, run: (m: MessageSummary) => Promise<unknown>): Promise<void> {
+  const all = (await Promise.all(targets.map((r) => members(r, sameFolder)))).flat();
+  // A few at a time: a bulk action on 200 rows should not be 600 requests at once.
+  for (let i = 0; i < all.length; i += 8) await Promise.all(all.slice(i, i + 8).map(run));
+}
+
+async function guarded(what: string, work: () => Promise<void>): Promise<boolean> {
+  try {
+    await work();
+    return true;
+  } catch (e) {
+    toastError(`${what} failed: ${describeError(e)}`);
+    void reload();
+    return false;
+  }
+}
+
+export function targetsFor(ids?: Iterable<string>): Row[] {
+  const wanted = new Set(ids ?? selected.value);
+  return rows.value.filter((r) => wanted.has(r.id));
+}
+
+export async function setRead(targets: Row[], read: boolean): Promise<void> {
+  const ids = new Set(targets.map((t) => t.id));
+  updateRows((r) => (ids.has(r.id) ? { ...r, read } : r));
+  await guarded(read ? "Marking as read" : "Marking as unread", () =>
+    each(targets, false, (m) => (m.read === read ? Promise.resolve() : api(`/messages/${m.id}`, { method: "PATCH", body: { read } }))),
+  );
+}
+
+export async function setStarred(targets: Row[], starred: boolean): Promise<void> {
+  const ids = new Set(targets.map((t) => t.id));
+  updateRows((r) => (ids.has(r.id) ? { ...r, starred } : r));
+  await guarded(starred ? "Starring" : "Removing the star", async () => {
+    await Promise.all(targets.map((t) => api(`/messages/${t.id}`, { method: "PATCH", body: { starred } })));
+  });
+}
+
+function dropRows(targets: Row[]): void {
+  const ids = new Set(targets.map((t) => t.id));
+  updateRows((r) => (ids.has(r.id) ? null : r));
+}
+
+const count = (n: number, one: string) => (n === 1 ? `1 ${one}` : `${n} ${one}s`);
+
+export async function moveTo(targets: Row[], folderRef: string): Promise<void> {
+  const folder = findFolder(folderRef);
+  if (!targets.length || !folder) return;
+  dropRows(targets);
+  const ok = await guarded("Moving", () => each(targets, true, (m) => api(`/messages/${m.id}`, { method: "PATCH", body: { folderId: folder.id } })));
+  if (ok) {
+    const origin = targets[0]!.folderId;
+    toast(`${count(targets.length, "conversation")} moved to ${folder.role === "junk" ? "Spam" : folder.name}.`, {
+      action: { label: "Undo", run: () => void undoMove(targets, origin) },
+    });
+  }
+}
+
+async function undoMove(targets: Row[], origin: string): Promise<void> {
+  await guarded("Undo", () => each(targets, false, (m) => api(`/messages/${m.id}`, { method: "PATCH", body: { folderId: origin } })));
+  void reload();
+}
+
+export const archive = (targets: Row[]) => moveTo(targets, "archive");
+
+export async function remove(targets: Row[]): Promise<void> {
+  if (!targets.length) return;
+  dropRows(targets);
+  let permanently = false;
+  const ok = await guarded("Deleting", () =>
+    each(targets, true, async (m) => {
+      const r = await api<DeleteResult>(`/messages/${m.id}`, { method: "DELETE" });
+      permanently ||= r.deleted === "permanently";
+    }),
+  );
+  if (ok) toast(permanently ? `${count(targets.length, "conversation")} deleted for good.` : `${count(targets.length, "conversation")} moved to Trash.`);
+}
+
+export async function reportSpam(targets: Row[], spam: boolean): Promise<void> {
+  if (!targets.length) return;
+  dropRows(targets);
+  const ok = await guarded(spam ? "Reporting spam" : "Marking as not spam", () =>
+    each(targets, true, (m) => api(`/messages/${m.id}/${spam ? "report-spam" : "not-spam"}`, { method: "POST" })),
+  );
+  if (ok) toast(spam ? `${count(targets.length, "conversation")} reported as spam. The filter learns from it.` : "Moved to the inbox. The filter learns from it.");
+}
