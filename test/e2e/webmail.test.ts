@@ -1,0 +1,219 @@
+// The webmail in real headless Chromium against the system started as `npm start` starts it: what a
+// person does (sign in, read mail arriving live, reply, undo a send, search, attach and download, the
+// keyboard), and what a hostile HTML mail must not do (run anything, or make the browser contact any host
+// but the edge: the request log of the page is the witness). Screenshots of the main screens go to
+// test-results/webmail/.
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync } from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { createRequire } from "node:module";
+import path from "node:path";
+import nodemailer from "nodemailer";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { LoginResponse, MessagePage } from "../../shared/api.ts";
+import { browserMissing, launchBrowser } from "../support/browser.ts";
+import { startSystem, type System } from "../support/system.ts";
+import { until } from "../support/until.ts";
+
+const ROOT = path.resolve(import.meta.dirname, "../..");
+const SHOTS = path.join(ROOT, "test-results/webmail");
+const PASSWORD = "correct horse battery";
+
+let system: System;
+let browser: Browser;
+/** A server on loopback standing for every remote host a hostile mail names: it must never be asked by the browser. */
+let trap: http.Server;
+const trapRequests: { url: string; userAgent: string }[] = [];
+let trapOrigin: string;
+
+// 1×1 PNG.
+const PNG = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==", "base64");
+
+function buildWebIfMissing(): void {
+  // `npm test` builds first (pretest); a single file run by hand may find no build.
+  if (existsSync(path.join(ROOT, "web/dist/index.html"))) return;
+  const require = createRequire(import.meta.url);
+  const vite = path.join(path.dirname(require.resolve("vite/package.json")), "bin/vite.js");
+  execFileSync(process.execPath, [vite, "build", "--config", "web/vite.config.ts", "--logLevel", "warn"], { cwd: ROOT, stdio: "inherit" });
+}
+
+async function smtp(message: nodemailer.SendMailOptions): Promise<void> {
+  await nodemailer.createTransport({ host: "127.0.0.1", port: system.smtpPort, secure: false, ignoreTLS: true }).sendMail(message);
+}
+
+async function apiLogin(address: string): Promise<string> {
+  const r = await fetch(`${system.edge}/api/v1/auth/login`, { method: "POST", headers: { "content-type": "application/json", "cf-connecting-ip": "203.0.113.9" }, body: JSON.stringify({ address, password: PASSWORD }) });
+  return ((await r.json()) as LoginResponse).token;
+}
+
+async function apiGet<T>(token: string, p: string): Promise<T> {
+  const r = await fetch(`${system.edge}/api/v1${p}`, { headers: { authorization: `Bearer ${token}`, "cache-control": "no-cache" } });
+  if (!r.ok) throw new Error(`${p}: ${r.status} ${await r.text()}`);
+  return (await r.json()) as T;
+}
+
+interface Session {
+  context: BrowserContext;
+  page: Page;
+  /** Every URL the page's browser asked for, frames included. */
+  requests: string[];
+  /** Dialogs (alert, confirm) and page errors: a script that ran would show here. */
+  incidents: string[];
+}
+
+async function openSession(viewport = { width: 1280, height: 800 }, colorScheme: "light" | "dark" = "light"): Promise<Session> {
+  const context = await browser.newContext({ viewport, colorScheme, acceptDownloads: true });
+  const page = await context.newPage();
+  const requests: string[] = [];
+  const incidents: string[] = [];
+  context.on("request", (r) => requests.push(r.url()));
+  page.on("dialog", (d) => {
+    incidents.push(`dialog: ${d.message()}`);
+    void d.dismiss();
+  });
+  page.on("pageerror", (e) => incidents.push(`pageerror: ${e.message}`));
+  return { context, page, requests, incidents };
+}
+
+async function signIn(s: Session, address: string): Promise<void> {
+  await s.page.goto(system.edge);
+  await s.page.getByLabel("Email address").fill(address);
+  await s.page.getByLabel("Password").fill(PASSWORD);
+  await s.page.getByRole("button", { name: "Sign in" }).click();
+  await s.page.getByRole("navigation", { name: "Folders" }).getByRole("link", { name: /Inbox/ }).waitFor();
+}
+
+const shot = (s: Session, name: string) => s.page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
+const hostsOf = (urls: string[]) => [...new Set(urls.filter((u) => /^(https?|wss?):/.test(u)).map((u) => new URL(u).host))];
+
+describe.skipIf(browserMissing !== null)(`webmail in Chromium${browserMissing ? ` (skipped: ${browserMissing})` : ""}`, () => {
+  let alice: Session;
+
+  beforeAll(async () => {
+    buildWebIfMissing();
+    mkdirSync(SHOTS, { recursive: true });
+    trap = http.createServer((req, res) => {
+      trapRequests.push({ url: req.url ?? "", userAgent: req.headers["user-agent"] ?? "" });
+      if (req.url?.endsWith(".png")) res.writeHead(200, { "content-type": "image/png" }).end(PNG);
+      else res.writeHead(200, { "content-type": "text/css" }).end("body{background:red}");
+    });
+    await new Promise<void>((r) => trap.listen(0, "127.0.0.1", r));
+    trapOrigin = `http://127.0.0.1:${(trap.address() as AddressInfo).port}`;
+    // The edge fetches allowed remote images itself; here the "remote" host is on loopback.
+    system = await startSystem({ WEBHOOK_ALLOW_PRIVATE: "true", HOSTNAME: "mx.example.test" });
+    await system.cli("domain", "add", "example.test");
+    await system.cli("user", "add", "alice@example.test", "--password", PASSWORD);
+    await system.cli("user", "add", "bob@example.test", "--password", PASSWORD);
+    browser = await launchBrowser();
+    alice = await openSession();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await system?.stop();
+    trap?.close();
+  });
+
+  it("signs in with labelled fields and shows the folders", async () => {
+    await signIn(alice, "alice@example.test");
+    const folders = alice.page.getByRole("navigation", { name: "Folders" });
+    for (const name of ["Inbox", "Sent", "Drafts", "Spam", "Trash"]) await expect(folders.getByRole("link", { name: new RegExp(`^${name}`) }).count()).resolves.toBe(1);
+  });
+
+  it("shows a message sent over SMTP without a reload, bold and counted, then opens it", async () => {
+    const before = alice.requests.filter((u) => u.endsWith("/mail/inbox") || u === `${system.edge}/`).length;
+    await smtp({ from: "Carol Remote <carol@remote.test>", to: "alice@example.test", subject: "Live arrival", text: "Arrived while the page was open. See https://example.org/x" });
+    const row = alice.page.locator(".row", { hasText: "Live arrival" });
+    await row.waitFor({ timeout: 20_000 });
+    expect(await row.getAttribute("class")).toContain("unread");
+    await expect(alice.page.getByRole("link", { name: /Inbox, 1 unread/ }).count()).resolves.toBe(1);
+    expect(await alice.page.title()).toMatch(/^\(1\) Inbox/);
+    // No navigation happened: the page was not reloaded.
+    expect(alice.requests.filter((u) => u.endsWith("/mail/inbox") || u === `${system.edge}/`).length).toBe(before);
+    await shot(alice, "inbox");
+    await row.getByRole("link").click();
+    await alice.page.getByRole("heading", { name: "Live arrival" }).waitFor();
+    await until(async () => !(await alice.page.title()).startsWith("("), "the unread count to leave the title");
+    await shot(alice, "message");
+  });
+
+  it("moves through the list with j/k, opens with o, goes back with u, and shows the help with ?", async () => {
+    await smtp({ from: "Dora <dora@remote.test>", to: "alice@example.test", subject: "Second for keys", text: "two" });
+    await alice.page.keyboard.press("u");
+    await alice.page.locator(".row", { hasText: "Second for keys" }).waitFor();
+    await alice.page.locator("body").click({ position: { x: 5, y: 5 } });
+    await alice.page.keyboard.press("j");
+    await alice.page.keyboard.press("k");
+    await expect(alice.page.locator(".row.focused").textContent()).resolves.toContain("Second for keys");
+    await alice.page.keyboard.press("j");
+    await expect(alice.page.locator(".row.focused").textContent()).resolves.toContain("Live arrival");
+    await alice.page.keyboard.press("o");
+    await alice.page.getByRole("heading", { name: "Live arrival" }).waitFor();
+    await alice.page.keyboard.press("u");
+    await alice.page.locator(".row.focused").waitFor();
+    await alice.page.keyboard.press("?");
+    const help = alice.page.getByRole("dialog", { name: "Keyboard shortcuts" });
+    await help.waitFor();
+    expect(await help.textContent()).toContain("Reply all");
+    await shot(alice, "help");
+    await alice.page.keyboard.press("Escape");
+    await help.waitFor({ state: "hidden" });
+  });
+
+  it("searches with the API's operators and highlights the match", async () => {
+    await smtp({ from: "Quentin <quentin@remote.test>", to: "alice@example.test", subject: "Quarterly figures", text: "The zanzibar budget is attached somewhere." });
+    const token = await apiLogin("alice@example.test");
+    await until(async () => (await apiGet<MessagePage>(token, "/search?q=zanzibar")).messages.length === 1, "the message to be searchable");
+    await alice.page.getByRole("searchbox", { name: "Search mail" }).fill("zanzibar from:quentin");
+    await alice.page.keyboard.press("Enter");
+    const result = alice.page.locator(".row", { hasText: "Quarterly figures" });
+    await result.waitFor();
+    expect(await result.locator("mark").first().textContent()).toMatch(/zanzibar/i);
+    expect(await alice.page.locator(".row").count()).toBe(1);
+    await shot(alice, "search");
+  });
+
+  it("shows a hostile HTML mail without running anything or contacting any host but the edge", async () => {
+    const t = trapOrigin;
+    await smtp({
+      from: "Mallory <mallory@remote.test>",
+      to: "alice@example.test",
+      subject: "Hostile markup",
+      html: `<html><head><meta http-equiv="refresh" content="0;url=${t}/meta"><link rel="stylesheet" href="${t}/link.css">
+<style>@import url("${t}/import.css"); body { background: url(${t}/bg.png) } .x { background-image: url('${t}/class.png') }</style>
+<script>parent.document.title = "pwned-script"; fetch("${t}/script");</script></head>
+<body><p class="x">HOSTILE-MARKER visible text</p>
+<img src="${t}/img.png" onerror="parent.document.title='pwned-onerror'" alt="remote picture">
+<img src="nonexistent" onerror="parent.document.title='pwned-onerror2'">
+<a id="jslink" href="javascript:parent.document.title='pwned-js'">click me</a>
+<form action="${t}/form" method="post"><input name="password"><button>Go</button></form>
+<svg><script>parent.document.title='pwned-svg'</script><image href="${t}/svg.png" width="10" height="10"/></svg>
+<div style="background-image:url('${t}/style.png')">styled</div>
+<iframe src="${t}/frame"></iframe><object data="${t}/object"></object><video poster="${t}/poster.png"></video>
+<a href="https://example.org/ok">a normal link</a></body></html>`,
+    });
+    await alice.page.goto(`${system.edge}/mail/inbox`);
+    const row = alice.page.locator(".row", { hasText: "Hostile markup" });
+    await row.waitFor({ timeout: 20_000 });
+    const title = await alice.page.title();
+    await row.getByRole("link").click();
+    const frame = alice.page.frameLocator("iframe.message-frame, .message iframe").first();
+    await frame.getByText("HOSTILE-MARKER visible text").waitFor();
+    // Links open a new tab without a handle on this one; the javascript: link is no link any more.
+    const normal = frame.getByRole("link", { name: "a normal link" });
+    expect(await normal.getAttribute("target")).toBe("_blank");
+    expect(await normal.getAttribute("rel")).toMatch(/noopener/);
+    const js = frame.locator("#jslink, a:has-text('click me')").first();
+    expect((await js.getAttribute("href")) ?? "").not.toMatch(/javascript:/i);
+    await js.click({ timeout: 2000 }).catch(() => undefined);
+    await expect(frame.locator("form, input, script, svg, iframe, object, meta").count()).resolves.toBe(0);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(await alice.page.title()).toBe(title.replace(/^\(\d+\) /, ""));
+    expect(alice.incidents).toEqual([]);
+    expect(trapRequests).toEqual([]);
+    expect(hostsOf(alice.requests)).toEqual([new URL(system.edge).host]);
+    await shot(alice, "hostile-mail");
+  });
+});
