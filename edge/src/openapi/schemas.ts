@@ -32,8 +32,8 @@ component("MailAddress", api.MailAddress, "A mailbox as it appears in a message:
 component(
   "Scope",
   api.Scope,
-  "What an API key may do. `mail.read`: read mailbox data, including what messages say in events and webhooks; `mail.manage`: change, move and delete messages, save drafts and filters; " +
-    "`mail.forward`: save filters that forward mail to a new address outside the account (with `mail.manage`); `mail.send`: send and upload attachments; " +
+  "What an API key may do. `mail.read`: read mailbox data, including what messages say in events and webhooks; `mail.manage`: change, move and delete messages, save drafts, filters and settings; " +
+    "`mail.forward`: save filters that forward mail to a new address outside the account (with `mail.manage`); `mail.send`: send (and undo a held send) and upload attachments; " +
     "`events`: mailbox events and webhooks (without `mail.read`, a new message's event leaves its content out: MessageNotice; security events go to password sessions only).",
 );
 
