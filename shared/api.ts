@@ -270,7 +270,18 @@ const composeFields = {
 const recipientCount = (m: { to: unknown[]; cc: unknown[]; bcc: unknown[] }) => m.to.length + m.cc.length + m.bcc.length;
 
 export const SendRequest = z
-  .strictObject({ ...composeFields, draftId: Id.optional() })
+  .strictObject({
+    ...composeFields,
+    draftId: Id.optional(),
+    /** Seconds the service holds the message before sending it, during which DELETE
+     * /api/v1/outbox/{id} cancels it ("undo send"); absent or 0: sent at once. */
+    holdSeconds: z
+      .number({ message: `must be a whole number of seconds from 0 to ${limits.maxHoldSeconds}` })
+      .int(`must be a whole number of seconds from 0 to ${limits.maxHoldSeconds}`)
+      .min(0, `must be a whole number of seconds from 0 to ${limits.maxHoldSeconds}`)
+      .max(limits.maxHoldSeconds, `must be a whole number of seconds from 0 to ${limits.maxHoldSeconds}`)
+      .optional(),
+  })
   .refine((m) => recipientCount(m) > 0, { message: "give at least one recipient in to, cc or bcc", path: ["to"] })
   .refine((m) => recipientCount(m) <= limits.maxRecipients, { message: `at most ${limits.maxRecipients} recipients in to, cc and bcc together`, path: ["to"] });
 export type SendRequest = z.infer<typeof SendRequest>;
@@ -301,8 +312,16 @@ export const SendReservation = z.object({
 });
 export type SendReservation = z.infer<typeof SendReservation>;
 
-export const SendAccepted = z.object({ id: Id, status: z.literal("queued"), duplicate: z.boolean() });
+export const SendAccepted = z.discriminatedUnion("status", [
+  z.object({ id: Id, status: z.literal("queued"), duplicate: z.boolean() }),
+  /** Held until `sendAt` (ISO 8601); until then DELETE /api/v1/outbox/{id} cancels it. */
+  z.object({ id: Id, status: z.literal("held"), sendAt: z.string(), duplicate: z.boolean() }),
+]);
 export type SendAccepted = z.infer<typeof SendAccepted>;
+
+/** DELETE /api/v1/outbox/{id}: the held send will not go out. */
+export const SendCancelled = z.object({ id: Id, status: z.literal("cancelled") });
+export type SendCancelled = z.infer<typeof SendCancelled>;
 
 export const UploadedAttachment = z.object({ id: z.string(), filename: z.string(), contentType: z.string(), size: z.number().int() });
 export type UploadedAttachment = z.infer<typeof UploadedAttachment>;
@@ -372,3 +391,47 @@ export type WebhookInfo = z.infer<typeof WebhookInfo>;
 /** Creating a webhook shows its signing secret once (Standard Webhooks: `whsec_` + base64). */
 export const WebhookCreated = WebhookInfo.extend({ secret: z.string() });
 export type WebhookCreated = z.infer<typeof WebhookCreated>;
+
+// ── settings ────────────────────────────────────────────────────────────────
+
+export const UndoSendSeconds = z.union([z.literal(0), z.literal(5), z.literal(10), z.literal(20), z.literal(30)], { message: "must be 0, 5, 10, 20 or 30" });
+export const Theme = z.enum(["system", "light", "dark"], { message: "must be system, light or dark" });
+
+/** A sender address as a user names it; kept normalized (lower-case domain, as the core compares). */
+const SenderAddress = z
+  .string()
+  .max(limits.maxAddressLength)
+  .refine((a) => normalizeAddress(a) !== null, { message: "must be a mail address such as bob@example.org" });
+
+/** What the user chose for their mail clients, kept by the service so every device sees the same. */
+export const Settings = z.object({
+  /** What a client passes as `holdSeconds` when it sends (0: no undo). */
+  undoSendSeconds: UndoSendSeconds,
+  /** Senders whose messages may load remote images and other remote content without asking. */
+  remoteContent: z.object({ trustedSenders: z.array(z.string()).max(limits.maxTrustedSenders) }),
+  theme: Theme,
+});
+export type Settings = z.infer<typeof Settings>;
+
+export const defaultSettings: Settings = { undoSendSeconds: 10, remoteContent: { trustedSenders: [] }, theme: "system" };
+
+/** PATCH /api/v1/settings: the fields to change; `remoteContent.trustedSenders` is replaced whole. */
+export const SettingsPatch = z
+  .strictObject({
+    undoSendSeconds: UndoSendSeconds.optional(),
+    remoteContent: z
+      .strictObject({
+        trustedSenders: z.array(SenderAddress).max(limits.maxTrustedSenders, `at most ${limits.maxTrustedSenders} trusted senders`),
+      })
+      .optional(),
+    theme: Theme.optional(),
+  })
+  .refine((p) => p.undoSendSeconds !== undefined || p.remoteContent !== undefined || p.theme !== undefined, {
+    message: "give at least one of undoSendSeconds, remoteContent, theme",
+  });
+export type SettingsPatch = z.infer<typeof SettingsPatch>;
+
+/** POST /api/v1/settings/trusted-senders: trust one more sender without rewriting the list (two
+ * clients adding at once both count). */
+export const TrustedSenderAdd = z.strictObject({ address: SenderAddress });
+export type TrustedSenderAdd = z.infer<typeof TrustedSenderAdd>;

@@ -29,4 +29,9 @@ export const limits = {
   /** Search by relevance ranks this many of the newest matches: a page costs the same however
    * common the word (ranking every match of "the" in 100,000 messages would not). */
   searchRelevanceWindow: 5000,
+  /** Longest hold of a send (POST /api/v1/messages `holdSeconds`): long enough for "undo", short
+   * enough that a held message is not mistaken for scheduled sending. */
+  maxHoldSeconds: 60,
+  /** Senders whose remote content a user trusts (settings `remoteContent.trustedSenders`). */
+  maxTrustedSenders: 1000,
 } as const;

@@ -19,9 +19,11 @@ import { internalRoutes } from "./routes/internal.ts";
 import { passwordRoutes } from "./routes/password.ts";
 import { webhookRoutes } from "./routes/webhooks.ts";
 import { mailboxRoutes } from "./routes/mailbox.ts";
+import { outboxRoutes } from "./routes/outbox.ts";
 import { docsRoutes, openApiRoutes } from "./routes/reference.ts";
 import { searchRoutes } from "./routes/search.ts";
 import { sendRoutes } from "./routes/send.ts";
+import { settingsRoutes } from "./routes/settings.ts";
 import { uploadRoutes } from "./routes/uploads.ts";
 
 export function createApp<E extends object>(platformOf: (env: E) => Platform): Hono<{ Bindings: E }> {
@@ -66,6 +68,8 @@ export function createApp<E extends object>(platformOf: (env: E) => Platform): H
   api.route("/", attachmentRoutes);
   api.route("/", uploadRoutes);
   api.route("/", sendRoutes);
+  api.route("/", outboxRoutes);
+  api.route("/", settingsRoutes);
   api.route("/", eventRoutes);
   api.route("/", credentialRoutes);
   api.route("/", passwordRoutes);

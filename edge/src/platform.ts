@@ -21,6 +21,8 @@ export interface BlobBucket {
   get(key: string, range?: BlobRange): Promise<BlobObject | null>;
   getText(key: string): Promise<string | null>;
   putText(key: string, text: string, contentType: string): Promise<void>;
+  /** Removes an object; one that is not there is no error. */
+  delete(key: string): Promise<void>;
   /** Streams `length` bytes into storage under their SHA-256 (stored once however often uploaded). */
   putContentAddressed(body: ReadableStream<Uint8Array>, length: number, contentType: string): Promise<{ sha256: string; size: number }>;
 }
@@ -29,8 +31,9 @@ export interface Platform {
   config: ConfigResult;
   blobs: BlobBucket;
   fetch: typeof fetch;
-  /** Resolves once the queue holds the message durably. */
-  sendOutgoing(message: OutgoingMessage): Promise<void>;
+  /** Resolves once the queue holds the message durably; with `delaySeconds`, the queue offers it to
+   * its consumer only that much later (a held send). */
+  sendOutgoing(message: OutgoingMessage, options?: { delaySeconds?: number }): Promise<void>;
   /** The user's Durable Object (realtime events, inbox head, sessions and API keys). */
   hub(userId: string): Hub;
   /** Resolves once the queue holds every delivery durably. */

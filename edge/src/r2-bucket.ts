@@ -35,6 +35,9 @@ export function r2Bucket(bucket: R2Bucket): BlobBucket {
     async putText(key, text, contentType) {
       await withRetries("put", () => bucket.put(key, text, { httpMetadata: { contentType } }));
     },
+    async delete(key) {
+      await withRetries("delete", () => bucket.delete(key));
+    },
     async putContentAddressed(body, length, contentType) {
       // The key is the content's hash, known only at the end: stream into a temporary object while
       // hashing, then keep it under its hash (unless those bytes are there already). The streamed

@@ -24,6 +24,8 @@ export function requiredScope(method: string, path: string): Requirement {
   if (path.startsWith("/api-keys") || path.startsWith("/auth/") || path.startsWith("/security/") || path === "/account/password") return "session";
   if (path.startsWith("/events") || path.startsWith("/webhooks")) return "events";
   if (m === "POST" && (path === "/messages" || path === "/attachments")) return "mail.send";
+  // Undoing a send is part of sending: a key that may send may take its send back.
+  if (m === "DELETE" && path.startsWith("/outbox/")) return "mail.send";
   if (m === "GET" || m === "HEAD") return "mail.read";
   return "mail.manage";
 }

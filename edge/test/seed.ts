@@ -29,6 +29,12 @@ export const seed = {
   lena: { address: "lena@example.test", password: "lena's forwarding rules", alias: "lena.work@example.test" },
   /** Changes his password, and is revoked and erased, in the password tests only. */
   max: { address: "max@example.test", password: "max's first password" },
+  /** Sends held messages (undo send) to `vic`, and cancels them, in the outbox tests only. */
+  uma: { address: "uma@example.test", password: "uma's second thoughts" },
+  /** Receives uma's held sends in the outbox tests only, so his inbox holds nothing else. */
+  vic: { address: "vic@example.test", password: "vic's quiet inbox" },
+  /** Changes her settings in the settings tests only. */
+  sam: { address: "sam@example.test", password: "sam's own preferences" },
   /** The seeded core's SEND_DAILY_LIMIT (recipients per day). */
   sendDailyLimit: 40,
   /** The edge's MAX_MESSAGE_BYTES in these tests. */

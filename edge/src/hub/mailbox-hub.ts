@@ -6,9 +6,10 @@
 //    events and answers those reads without a round trip to the core.
 //  - The user's sessions and API keys, logins, webhooks and recent security activity are its storage
 //    too; a password change takes every other credential away, a removed user's storage is erased.
+//  - So are the sends held for "undo send" (whether each may still go) and the user's settings.
 // Only the worker talks to it (RPC and fetch); the worker has authenticated the caller.
 import { DurableObject } from "cloudflare:workers";
-import type { ApiKeyCreate, ApiKeyInfo, Folder, MessagePage, Scope, WebhookCreate, WebhookCreated, WebhookCreator, WebhookInfo } from "../../../shared/api.ts";
+import type { ApiKeyCreate, ApiKeyInfo, Folder, MessagePage, Scope, Settings, SettingsPatch, WebhookCreate, WebhookCreated, WebhookCreator, WebhookInfo } from "../../../shared/api.ts";
 import type { ClientEvent, CoreEvent, CoreEventsPage, CoreHead, EventsPage } from "../../../shared/events.ts";
 import type { SecurityEvent } from "../../../shared/security.ts";
 import { CoreClient } from "../core-client.ts";
@@ -16,10 +17,12 @@ import { cloudflarePlatform } from "../cloudflare-platform.ts";
 import type { Env } from "../env.ts";
 import { Credentials } from "./credentials.ts";
 import { EventLog } from "./event-log.ts";
+import { HeldSends, type HeldSend, type HeldState } from "./held-sends.ts";
 import { HEAD_KEEP, InboxHead } from "./inbox-head.ts";
 import { Logins, type LoginOrigin, type LoginRecord } from "./logins.ts";
 import { Listeners, type ListenerPrincipal } from "./listeners.ts";
 import { SecurityLog } from "./security-log.ts";
+import { UserSettings } from "./user-settings.ts";
 import { MAX_WEBHOOKS, Webhooks, type MakerAccess, type StoredWebhook, type WebhookMaker } from "./webhooks.ts";
 import { newWebhookSecret } from "../webhooks/signature.ts";
 import { readsMail } from "../scopes.ts";
@@ -49,6 +52,8 @@ export class MailboxHub extends DurableObject<Env> {
   #listeners!: Listeners;
   #webhooks!: Webhooks;
   #security!: SecurityLog;
+  #heldSends!: HeldSends;
+  #settings!: UserSettings;
   #head: InboxHead | null = null;
   #headLoad: Promise<InboxHead | CoreHead> | null = null;
   /** The seq of the user's own latest change through the API: no head older than it is served. */
@@ -73,6 +78,8 @@ export class MailboxHub extends DurableObject<Env> {
     this.#listeners = new Listeners(this.ctx, this.#log);
     this.#webhooks = new Webhooks(this.#sql);
     this.#security = new SecurityLog(this.#sql);
+    this.#heldSends = new HeldSends(this.#sql);
+    this.#settings = new UserSettings(this.#sql);
   }
 
   // ── identity ──
@@ -335,7 +342,7 @@ export class MailboxHub extends DurableObject<Env> {
   }
 
   /** The user was removed: every connection is closed and everything this object stored (event log,
-   * sessions, keys, webhooks, sign-ins, security activity) is erased. */
+   * sessions, keys, webhooks, sign-ins, security activity, held sends, settings) is erased. */
   async erase(): Promise<Revocation> {
     const revoked = this.#revokeAll(null, "account removed");
     // Sockets of credentials that were no longer live (an expired session) go too.
@@ -442,5 +449,38 @@ export class MailboxHub extends DurableObject<Env> {
 
   acceptNonce(nonce: string, windowMs: number): boolean {
     return this.#credentials.acceptNonce(nonce, windowMs);
+  }
+
+  // ── undo send ──
+
+  /** A send the queue holds until `sendAt`; a retried request gets the record it made before. */
+  holdSend(messageId: string, sendAt: number): HeldSend {
+    return this.#heldSends.hold(messageId, sendAt);
+  }
+
+  /** The user cancels a held send: "cancelled" (also when it was already), "sent" when the consumer
+   * took it first, null when this user holds no send of that id. */
+  cancelHeldSend(messageId: string): HeldState | null {
+    return this.#heldSends.cancel(messageId);
+  }
+
+  /** The outgoing queue's consumer takes a held send once its hold is over. */
+  claimHeldSend(messageId: string): "send" | "cancelled" {
+    return this.#heldSends.claim(messageId);
+  }
+
+  // ── settings ──
+
+  settings(): Settings {
+    return this.#settings.get();
+  }
+
+  updateSettings(patch: SettingsPatch): Settings {
+    return this.#settings.update(patch);
+  }
+
+  /** Null when the list of trusted senders is full. */
+  trustSender(address: string): Settings | null {
+    return this.#settings.trustSender(address);
   }
 }

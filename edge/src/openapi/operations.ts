@@ -243,13 +243,26 @@ export const operations: OperationSpec[] = [
     summary: "Send a message",
     description:
       "Answers 202 once the message is queued durably; delivery follows. With an Idempotency-Key a retried request sends nothing new and gets the same id. " +
-      "Past the daily sending limit (recipients per day) the answer is 429 with Retry-After.",
+      "Past the daily sending limit (recipients per day) the answer is 429 with Retry-After. " +
+      `With \`holdSeconds\` (1–${limits.maxHoldSeconds}) the service holds the message that long before sending it ("undo send"): the answer is \`held\` with \`sendAt\`, ` +
+      "and DELETE /api/v1/outbox/{id} cancels it until then. A retry (same Idempotency-Key) of a send cancelled meanwhile is a 409.",
     params: [{ name: "Idempotency-Key", in: "header", description: "1–255 visible ASCII characters naming this send; reusing it for a different message is a 422.", schema: { type: "string", minLength: 1, maxLength: 255, pattern: "^[\\x21-\\x7e]+$" } }],
     body: { required: true, content: json("SendRequest") },
     responses: {
       202: { description: "Queued.", content: json("SendAccepted"), headers: { Location: { description: "`/api/v1/messages/{id}` of the Sent copy." } } },
     },
-    problems: ["validation", "unprocessable"],
+    problems: ["validation", "unprocessable", "conflict"],
+  },
+  {
+    method: "delete", path: "/api/v1/outbox/{id}", operationId: "cancelHeldSend", tag: "Sending", access: "mail.send",
+    summary: "Undo send: cancel a held send",
+    description:
+      "Cancels a message sent with `holdSeconds` while its hold lasts: it never reaches its recipients or Sent, and the draft it was sent from stays. " +
+      "Cancelling again answers the same. Once the hold is over and the message is on its way, 409. An id of no held send of this user (another user's too) is 404.",
+    params: [idParam("message (as POST /api/v1/messages answered it)")],
+    responses: { 200: { description: "Cancelled.", content: json("SendCancelled") } },
+    problems: ["notFound", "conflict"],
+    edgeOnly: true,
   },
   {
     method: "put", path: "/api/v1/drafts/{id}", operationId: "saveDraft", tag: "Sending", access: "mail.manage",
@@ -258,6 +271,33 @@ export const operations: OperationSpec[] = [
     body: { required: true, content: json("DraftRequest") },
     responses: { 200: { description: "Saved in Drafts.", content: json("DraftSaved") } },
     problems: ["validation"],
+  },
+  // ── settings ──
+  {
+    method: "get", path: "/api/v1/settings", operationId: "getSettings", tag: "Settings", access: "mail.read",
+    summary: "The user's settings",
+    description: "Kept by the service, so every device and tab sees the same. A user who never saved any gets the defaults.",
+    responses: { 200: { description: "The settings.", content: json("Settings") } },
+    problems: [],
+    edgeOnly: true,
+  },
+  {
+    method: "patch", path: "/api/v1/settings", operationId: "updateSettings", tag: "Settings", access: "mail.manage",
+    summary: "Change some settings",
+    description: "Give only the fields to change; `remoteContent.trustedSenders` replaces the whole list (to add one sender, POST /api/v1/settings/trusted-senders). A bad value is a 400 naming it.",
+    body: { required: true, content: json("SettingsPatch") },
+    responses: { 200: { description: "The settings as they are now.", content: json("Settings") } },
+    problems: ["validation"],
+    edgeOnly: true,
+  },
+  {
+    method: "post", path: "/api/v1/settings/trusted-senders", operationId: "addTrustedSender", tag: "Settings", access: "mail.manage",
+    summary: "Trust one more sender with remote content",
+    description: `Adds the address (normalized) to \`remoteContent.trustedSenders\`, so two clients adding at once both count; one already there changes nothing. With ${limits.maxTrustedSenders} there already, 409.`,
+    body: { required: true, content: json("TrustedSenderAdd") },
+    responses: { 200: { description: "The settings as they are now.", content: json("Settings") } },
+    problems: ["validation", "conflict"],
+    edgeOnly: true,
   },
   // ── events ──
   {

@@ -32,8 +32,8 @@ component("MailAddress", api.MailAddress, "A mailbox as it appears in a message:
 component(
   "Scope",
   api.Scope,
-  "What an API key may do. `mail.read`: read mailbox data, including what messages say in events and webhooks; `mail.manage`: change, move and delete messages, save drafts and filters; " +
-    "`mail.forward`: save filters that forward mail to a new address outside the account (with `mail.manage`); `mail.send`: send and upload attachments; " +
+  "What an API key may do. `mail.read`: read mailbox data, including what messages say in events and webhooks; `mail.manage`: change, move and delete messages, save drafts, filters and settings; " +
+    "`mail.forward`: save filters that forward mail to a new address outside the account (with `mail.manage`); `mail.send`: send (and undo a held send) and upload attachments; " +
     "`events`: mailbox events and webhooks (without `mail.read`, a new message's event leaves its content out: MessageNotice; security events go to password sessions only).",
 );
 
@@ -89,9 +89,25 @@ component("MailAddressInput", api.MailAddressInput, "An address, alone or with a
 component("AttachmentRef", api.AttachmentRef, "An attachment uploaded with POST /api/v1/attachments; `filename` and `contentType` override the upload's.");
 component("SendRequest", api.SendRequest, "At least one recipient in to, cc or bcc; at most 100 in all. `draftId` removes that draft once sent.");
 component("DraftRequest", api.DraftRequest);
-component("SendAccepted", api.SendAccepted, "The message is queued durably; `duplicate` when an earlier request with the same Idempotency-Key already queued it.");
+component(
+  "SendAccepted",
+  api.SendAccepted,
+  "The message is queued durably (`queued`), or held until `sendAt` (`held`, when sent with `holdSeconds`): until then DELETE /api/v1/outbox/{id} cancels it. " +
+    "`duplicate` when an earlier request with the same Idempotency-Key already queued it.",
+);
+component("SendCancelled", api.SendCancelled, "The held send will not go out: it never reaches the recipients or Sent, and its draft (`draftId`) stays.");
 component("DraftSaved", z.object({ id: api.Id }));
 component("UploadedAttachment", api.UploadedAttachment, "Use `id` in a message's `attachments` (valid for this user only).");
+
+// ── settings ────────────────────────────────────────────────────────────────
+component(
+  "Settings",
+  api.Settings,
+  "What the user chose, the same on every device: `undoSendSeconds` (what a client passes as `holdSeconds` when sending; default 10), " +
+    "`remoteContent.trustedSenders` (addresses, normalized, whose messages may load remote content without asking; at most 1000), `theme` (default `system`).",
+);
+component("SettingsPatch", api.SettingsPatch, "The fields to change (at least one); `remoteContent.trustedSenders` replaces the whole list.");
+component("TrustedSenderAdd", api.TrustedSenderAdd, "One sender to trust with remote content.");
 
 // ── filters ─────────────────────────────────────────────────────────────────
 component("FilterConditions", filters.FilterConditions, "Every condition given must hold (`match: all`) or one of them (`match: any`); none: every message.");

@@ -1,6 +1,8 @@
 // The consumers of the sending queues. `outgoing`: hand each message to its sender's home core, which
 // spools it; acknowledge only once the core has it. A core that refuses the message as invalid (4xx)
-// sends it to `outgoing-errors` with the reason; one that cannot be reached means retry later.
+// sends it to `outgoing-errors` with the reason; one that cannot be reached means retry later. A held
+// send ("undo send") is first claimed from the sender's hub: one the user cancelled is dropped (its
+// body in R2 with it) without reaching the core, so its draft, if any, stays.
 // `outgoing-errors`: record each failure with the core, where `npm run cli -- queue errors` lists it.
 import { isProblem } from "../../../shared/problem.ts";
 import { CoreClient } from "../core-client.ts";
@@ -34,6 +36,10 @@ export async function consumeOutgoing(
   sendError: (m: OutgoingMessage & { reason: string }) => Promise<void>,
 ): Promise<void> {
   await eachMessage(messages, platform, async (body, core) => {
+    if (body.held && (await platform.hub(body.userId).claimHeldSend(body.messageId)) === "cancelled") {
+      if (body.bodyKey) await platform.blobs.delete(body.bodyKey);
+      return "ack";
+    }
     const stored = body.submission ? null : body.bodyKey ? await platform.blobs.getText(body.bodyKey) : null;
     const submission: unknown = body.submission ?? (stored === null ? null : JSON.parse(stored));
     if (submission === null) {

@@ -12,6 +12,8 @@ export interface OutgoingMessage {
   submission?: OutboundSubmission;
   /** …or the R2 key of its JSON. */
   bodyKey?: string;
+  /** Held for "undo send": the queue delays it, and the user's hub says whether it may still go. */
+  held?: true;
 }
 
 /** Submissions up to this size (as JSON) travel inside the queue message. */

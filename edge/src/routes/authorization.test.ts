@@ -6,7 +6,7 @@
 // without a rule fails the build.
 import { env, runInDurableObject, SELF } from "cloudflare:test";
 import { beforeAll, describe, expect, inject, it } from "vitest";
-import { allScopes, type ApiKeyCreated, type Folder, type LoginResponse, type Message, type MessagePage, type Scope, type WebhookCreated } from "../../../shared/api.ts";
+import { allScopes, type ApiKeyCreated, type Folder, type LoginResponse, type Message, type MessagePage, type Scope, type SendAccepted, type WebhookCreated } from "../../../shared/api.ts";
 import { toHex } from "../../../shared/encoding.ts";
 import { uuidv7 } from "../../../shared/ids.ts";
 import { api, BASE, clientIp } from "../../test/api.ts";
@@ -70,6 +70,8 @@ interface Fixtures {
   message: Message;
   /** A webhook the owner's password session made. */
   webhook: string;
+  /** A send of the owner's held for a minute (cancelling it again answers the same). */
+  heldSend: string;
   keys: Record<Scope, string>;
   expiredKey: string;
   revokedKey: string;
@@ -152,12 +154,17 @@ beforeAll(async () => {
 
   let hooks = 0;
   const webhook = await json<WebhookCreated>(await api("/api/v1/webhooks", { method: "POST", token, json: { url: `${inject("webhookReceiverUrl")}/matrix-owner/ok` } }), 201);
+  const held = await json<SendAccepted>(
+    await api("/api/v1/messages", { method: "POST", token, json: { to: [seed.olga.address], subject: "matrix held send", text: "never sent", holdSeconds: 60 } }),
+    202,
+  );
   f = {
     ownerId: owner.user.id,
     inboxId,
     attachmentMessage,
     message,
     webhook: webhook.id,
+    heldSend: held.id,
     keys,
     expiredKey: expired.key,
     revokedKey: revoked.key,
@@ -236,8 +243,12 @@ const rules: Record<string, Rule> = {
     allowed: 202,
     otherUser: "allowed",
   },
+  cancelHeldSend: { call: (f) => ({ path: `/api/v1/outbox/${f.heldSend}`, init: { method: "DELETE" } }), allowed: 200, otherUser: 404 },
   // Drafts are named by the client: another user's PUT makes a draft of their own under that id.
   saveDraft: { call: () => ({ path: `/api/v1/drafts/${uuidv7()}`, init: { method: "PUT", json: { subject: "matrix draft" } } }), allowed: 200, otherUser: "allowed" },
+  getSettings: { call: () => ({ path: "/api/v1/settings" }), allowed: 200, otherUser: "allowed" },
+  updateSettings: { call: () => ({ path: "/api/v1/settings", init: { method: "PATCH", json: { theme: "dark" } } }), allowed: 200, otherUser: "allowed" },
+  addTrustedSender: { call: () => ({ path: "/api/v1/settings/trusted-senders", init: { method: "POST", json: { address: "news@remote.test" } } }), allowed: 200, otherUser: "allowed" },
   pollEvents: { call: () => ({ path: "/api/v1/events?timeout=0" }), allowed: 200, otherUser: "allowed" },
   streamEvents: { call: () => ({ path: "/api/v1/events/stream" }), allowed: 200, otherUser: "allowed" },
   eventsWebSocket: { call: () => ({ path: "/api/v1/events/ws", init: { headers: { upgrade: "websocket" } } }), allowed: 101, otherUser: "allowed" },

@@ -2,6 +2,9 @@
 // sender's core (daily quota, Idempotency-Key) and put on the outgoing queue (a large body by
 // reference to R2): 202 once the queue holds it. A retry with the same Idempotency-Key gets the same id and
 // sends nothing new (the core accepts each message id once).
+// With `holdSeconds` the send is held ("undo send", as Fastmail does it: by the service, so closing the
+// tab neither loses nor sends it early): the queue delays the message, the user's hub records it until
+// DELETE /api/v1/outbox/{id} cancels it or the consumer claims it (routes/outbox.ts, queue/consumers.ts).
 import { Hono, type Context } from "hono";
 import { DraftRequest, SendRequest, type OutboundSubmission, type ResolvedAttachment, type SendAccepted } from "../../../shared/api.ts";
 import { normalizeAddress } from "../../../shared/address.ts";
@@ -11,6 +14,7 @@ import { uuidv7Time } from "../../../shared/ids.ts";
 import { ProblemError } from "../../../shared/problem.ts";
 import type { z } from "zod";
 import { readAttachmentId } from "../attachment-token.ts";
+import type { HeldSend } from "../hub/held-sends.ts";
 import { INLINE_LIMIT_BYTES, outboxKey } from "../queue/outgoing-message.ts";
 import { jsonBody } from "../validate.ts";
 
@@ -42,6 +46,17 @@ function idempotencyKey(c: Context): string | undefined {
   return key;
 }
 
+/** Records a held send in the user's hub before the queue has it, so the consumer always finds the
+ * record; a retried request (same Idempotency-Key) gets the first one's. Null when not held. */
+async function holdIfAsked(c: Context, messageId: string, holdSeconds: number): Promise<HeldSend | null> {
+  if (holdSeconds === 0) return null;
+  const held = await c.get("platform").hub(c.get("user").sub).holdSend(messageId, Date.now() + holdSeconds * 1000);
+  if (held.state === "cancelled") {
+    throw new ProblemError("conflict", `The send ${messageId} was cancelled; to send it after all, send it again with a new Idempotency-Key.`);
+  }
+  return held;
+}
+
 export const sendRoutes = new Hono()
   .post("/messages", async (c) => {
     const message = await jsonBody(c, SendRequest);
@@ -60,15 +75,21 @@ export const sendRoutes = new Hono()
     // and the core takes each message id only once.
     const submission: OutboundSubmission = { messageId: reservation.messageId, createdAt: uuidv7Time(reservation.messageId), message, attachments };
     const json = JSON.stringify(submission);
-    const reference = { v: 1 as const, userId: user.sub, region: user.rgn, messageId: reservation.messageId };
+    const held = await holdIfAsked(c, reservation.messageId, message.holdSeconds ?? 0);
+    const reference = { v: 1 as const, userId: user.sub, region: user.rgn, messageId: reservation.messageId, ...(held ? { held: true as const } : {}) };
+    // A retry of a held send waits out what is left of the first one's hold.
+    const delay = held?.state === "held" ? { delaySeconds: Math.max(0, Math.ceil((held.sendAt - Date.now()) / 1000)) } : undefined;
     if (utf8(json).length <= INLINE_LIMIT_BYTES) {
-      await c.get("platform").sendOutgoing({ ...reference, submission });
+      await c.get("platform").sendOutgoing({ ...reference, submission }, delay);
     } else {
       const bodyKey = outboxKey(user.sub, reservation.messageId);
       await c.get("blobs").putText(bodyKey, json, "application/json");
-      await c.get("platform").sendOutgoing({ ...reference, bodyKey });
+      await c.get("platform").sendOutgoing({ ...reference, bodyKey }, delay);
     }
-    const accepted: SendAccepted = { id: reservation.messageId, status: "queued", duplicate: reservation.duplicate };
+    const accepted: SendAccepted =
+      held?.state === "held"
+        ? { id: reservation.messageId, status: "held", sendAt: new Date(held.sendAt).toISOString(), duplicate: reservation.duplicate }
+        : { id: reservation.messageId, status: "queued", duplicate: reservation.duplicate };
     return c.json(accepted, 202, { location: `/api/v1/messages/${reservation.messageId}` });
   })
   .put("/drafts/:id", async (c) => {

@@ -1,0 +1,129 @@
+// Undo send, inside workerd: held sends wait on the real outgoing queue (delaySeconds), the user's hub
+// decides between a cancel and the consumer's claim, and the real core shows what was delivered.
+import { env } from "cloudflare:test";
+import { beforeAll, describe, expect, it } from "vitest";
+import { SendAccepted, SendCancelled, type Account, type MessagePage } from "../../../shared/api.ts";
+import { uuidv7 } from "../../../shared/ids.ts";
+import { problemType } from "../../../shared/problem.ts";
+import { until } from "../../../test/support/until.ts";
+import { api, conforms, login } from "../../test/api.ts";
+import { seed } from "../../test/seed.ts";
+import { outboxKey } from "../queue/outgoing-message.ts";
+
+let uma: string;
+let vic: string;
+
+async function folder(token: string, role: string): Promise<MessagePage["messages"]> {
+  return ((await (await api(`/api/v1/folders/${role}/messages?limit=100`, { token })).json()) as MessagePage).messages;
+}
+
+async function send(json: Record<string, unknown>): Promise<SendAccepted> {
+  return conforms(await api("/api/v1/messages", { method: "POST", token: uma, json: { to: [seed.vic.address], text: "Held a moment.", ...json } }), SendAccepted, 202);
+}
+
+const cancel = (id: string, token = uma) => api(`/api/v1/outbox/${id}`, { method: "DELETE", token });
+
+/** Whether the message with `subject` reached vic's inbox or uma's Sent. */
+async function delivered(subject: string): Promise<boolean> {
+  return (await folder(vic, "inbox")).some((m) => m.subject === subject) || (await folder(uma, "sent")).some((m) => m.subject === subject);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+beforeAll(async () => {
+  uma = await login(seed.uma.address, seed.uma.password);
+  vic = await login(seed.vic.address, seed.vic.password);
+});
+
+describe("undo send", () => {
+  it("holds a send until its sendAt, then delivers it; cancelling it then is a 409", async () => {
+    const subject = `held ${crypto.randomUUID()}`;
+    const before = Date.now();
+    const accepted = await send({ subject, holdSeconds: 2 });
+    expect(accepted).toMatchObject({ status: "held", duplicate: false });
+    const sendAt = Date.parse((accepted as { sendAt: string }).sendAt);
+    expect(sendAt - before).toBeGreaterThanOrEqual(2000);
+    expect(sendAt - before).toBeLessThan(4000);
+
+    const received = await until(async () => (await folder(vic, "inbox")).find((m) => m.subject === subject), "vic's copy", 20_000);
+    expect(Date.now()).toBeGreaterThanOrEqual(sendAt);
+    expect(received.from?.address).toBe(seed.uma.address);
+    await until(async () => (await folder(uma, "sent")).some((m) => m.id === accepted.id), "uma's Sent copy");
+
+    const late = await cancel(accepted.id);
+    expect(late.status).toBe(409);
+    const problem = (await late.json()) as { type: string; detail: string };
+    expect(problem.type).toBe(problemType("conflict"));
+    expect(problem.detail).toContain("Already sent");
+  });
+
+  it("cancelled within the hold: nothing is delivered, the draft stays, the body in R2 goes", async () => {
+    const draftId = uuidv7();
+    const subject = `cancelled ${crypto.randomUUID()}`;
+    // Long enough to travel by R2 rather than inside the queue message.
+    const text = "second thoughts\n".repeat(8000);
+    expect((await api(`/api/v1/drafts/${draftId}`, { method: "PUT", token: uma, json: { to: [seed.vic.address], subject, text } })).status).toBe(200);
+    const accepted = await send({ subject, text, draftId, holdSeconds: 2 });
+    expect(accepted.status).toBe("held");
+    const { id: userId } = (await (await api("/api/v1/account", { token: uma })).json()) as Account;
+    const bodyKey = outboxKey(userId, accepted.id);
+    expect(await env.BLOBS.head(bodyKey)).not.toBeNull();
+
+    expect(await conforms(await cancel(accepted.id), SendCancelled)).toEqual({ id: accepted.id, status: "cancelled" });
+    // Asked twice (a second tab, a retried request): the same answer.
+    expect(await conforms(await cancel(accepted.id), SendCancelled)).toEqual({ id: accepted.id, status: "cancelled" });
+
+    // The consumer drops the body only on finding the send cancelled: past the hold, it has run.
+    await until(async () => (await env.BLOBS.head(bodyKey)) === null, "the held body removed", 20_000);
+    await sleep(2500); // time for the copies, were there any
+    expect(await delivered(subject)).toBe(false);
+    expect((await folder(uma, "drafts")).map((m) => m.id)).toContain(draftId);
+    expect((await cancel(accepted.id)).status).toBe(200);
+  });
+
+  it("cancels a small held send too, which then never arrives", async () => {
+    const subject = `undone ${crypto.randomUUID()}`;
+    const accepted = await send({ subject, holdSeconds: 1 });
+    expect((await cancel(accepted.id)).status).toBe(200);
+    await sleep(4500); // past the hold, and time for the copies, were there any
+    expect(await delivered(subject)).toBe(false);
+  });
+
+  it("is 404 for another user's send, which still goes out", async () => {
+    const subject = `not yours ${crypto.randomUUID()}`;
+    const accepted = await send({ subject, holdSeconds: 2 });
+    const other = await cancel(accepted.id, vic);
+    expect(other.status).toBe(404);
+    expect(((await other.json()) as { type: string }).type).toBe(problemType("notFound"));
+    await until(async () => (await folder(vic, "inbox")).find((m) => m.subject === subject), "vic's copy", 20_000);
+  });
+
+  it("is 404 for an id of no held send", async () => {
+    expect((await cancel(uuidv7())).status).toBe(404);
+    expect((await cancel("not-an-id")).status).toBe(404);
+    // Sent without a hold: there is nothing to undo.
+    const now = await send({ subject: `at once ${crypto.randomUUID()}` });
+    expect(now).toEqual({ id: now.id, status: "queued", duplicate: false });
+    expect((await cancel(now.id)).status).toBe(404);
+  });
+
+  it("answers a retried held send (same Idempotency-Key) with the first one's sendAt, and a retry after a cancel with 409", async () => {
+    const key = `undo-${crypto.randomUUID()}`;
+    const body = { to: [seed.vic.address], subject: `retried ${crypto.randomUUID()}`, holdSeconds: 30 };
+    const first = await conforms(await api("/api/v1/messages", { method: "POST", token: uma, json: body, headers: { "idempotency-key": key } }), SendAccepted, 202);
+    await sleep(1100);
+    const again = await conforms(await api("/api/v1/messages", { method: "POST", token: uma, json: body, headers: { "idempotency-key": key } }), SendAccepted, 202);
+    expect(again).toEqual({ ...first, duplicate: true });
+    expect((await cancel(first.id)).status).toBe(200);
+    const afterCancel = await api("/api/v1/messages", { method: "POST", token: uma, json: body, headers: { "idempotency-key": key } });
+    expect(afterCancel.status).toBe(409);
+  });
+
+  it("refuses a hold outside 0–60 whole seconds, naming holdSeconds", async () => {
+    for (const holdSeconds of [61, -1, 1.5, "5", null]) {
+      const res = await api("/api/v1/messages", { method: "POST", token: uma, json: { to: [seed.vic.address], subject: "never", holdSeconds } });
+      expect(res.status, String(holdSeconds)).toBe(400);
+      expect(((await res.json()) as { errors: { field: string }[] }).errors.map((e) => e.field), String(holdSeconds)).toContain("holdSeconds");
+    }
+  });
+});
