@@ -9,7 +9,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { createRequire } from "node:module";
 import path from "node:path";
-import nodemailer from "nodemailer";
+import nodemailer, { type SendMailOptions } from "nodemailer";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LoginResponse, MessagePage } from "../../shared/api.ts";
@@ -39,7 +39,7 @@ function buildWebIfMissing(): void {
   execFileSync(process.execPath, [vite, "build", "--config", "web/vite.config.ts", "--logLevel", "warn"], { cwd: ROOT, stdio: "inherit" });
 }
 
-async function smtp(message: nodemailer.SendMailOptions): Promise<void> {
+async function smtp(message: SendMailOptions): Promise<void> {
   await nodemailer.createTransport({ host: "127.0.0.1", port: system.smtpPort, secure: false, ignoreTLS: true }).sendMail(message);
 }
 
