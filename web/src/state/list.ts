@@ -30,7 +30,8 @@ export const focusedRow = computed(() => rows.value[focusIndex.value] ?? null);
 let generation = 0;
 
 function pagePath(s: ListSource, cursor: string | null): string {
-  const qs = new URLSearchParams({ limit: String(limits.maxPageSize) });
+  // The first page fills a screen quickly; the ones a scrolling user asks for are as large as allowed.
+  const qs = new URLSearchParams({ limit: String(cursor ? limits.maxPageSize : 50) });
   if (cursor) qs.set("cursor", cursor);
   if (s.kind === "search") {
     qs.set("q", s.query ?? "");
