@@ -218,6 +218,14 @@ export type Contact = z.infer<typeof Contact>;
 export const ContactList = z.object({ contacts: z.array(Contact) });
 export type ContactList = z.infer<typeof ContactList>;
 
+// ── remote content ─────────────────────────────────────────────────────────
+
+export const RemoteContentQuery = z.strictObject({
+  /** An absolute http(s) URL of an image a message links to. */
+  url: z.string({ message: "url is required: the absolute http(s) URL of the image" }).min(1, "url is required: the absolute http(s) URL of the image").max(8192, "url must be at most 8192 characters"),
+});
+export type RemoteContentQuery = z.infer<typeof RemoteContentQuery>;
+
 // ── search ─────────────────────────────────────────────────────────────────
 
 export const SearchSort = z.enum(["date", "relevance"], { message: "sort must be date or relevance" });
