@@ -29,6 +29,13 @@ export const seed = {
   lena: { address: "lena@example.test", password: "lena's forwarding rules", alias: "lena.work@example.test" },
   /** Changes his password, and is revoked and erased, in the password tests only. */
   max: { address: "max@example.test", password: "max's first password" },
+  /** Sends to carol and dan in the contacts tests only, so her contacts are theirs alone. */
+  nora: { address: "nora@example.test", password: "nora's address book" },
+  /** Sends in the contacts tests only: none of his contacts may show in nora's. */
+  oscar: { address: "oscar@example.test", password: "oscar's own address book" },
+  /** Receive nora's mail in the contacts tests. */
+  carol: { address: "carol@example.test", password: "carol's inbox here" },
+  dan: { address: "dan@example.test", password: "dan's inbox here" },
   /** The seeded core's SEND_DAILY_LIMIT (recipients per day). */
   sendDailyLimit: 40,
   /** The edge's MAX_MESSAGE_BYTES in these tests. */

@@ -29,6 +29,7 @@ await core.addUser(seed.mallory.address, seed.mallory.password);
 const lena = await core.addUser(seed.lena.address, seed.lena.password);
 await core.directory.addAlias(seed.lena.alias, lena.id);
 await core.addUser(seed.max.address, seed.max.password);
+for (const u of [seed.nora, seed.oscar, seed.carol, seed.dan]) await core.addUser(u.address, u.password);
 const smtp = nodemailer.createTransport({ host: "127.0.0.1", port: core.smtpPort, secure: false, ignoreTLS: true });
 for (let i = 0; i < seed.plainMessages; i++) {
   await smtp.sendMail({ from: "Carol <carol@remote.test>", to: seed.alice.address, subject: `seed ${i}`, text: `Seed message number ${i}.` });
