@@ -47,8 +47,12 @@ describe("contacts", () => {
     expect((await fileMessages(shard(), [twice, sent(alice, now - 1000, [{ address: "carol@example.org" }, { address: "alice@example.test" }])])).filed).toHaveLength(2);
     // A refiling (after a crash) files nothing and counts nothing.
     expect((await fileMessages(shard(), [twice])).duplicates).toHaveLength(1);
-    // Mail the user received names people too, but not people the user mailed.
-    await fileMessages(shard(), [testFiling(alice, "to alice", { from: { name: "Eve", address: "eve@example.com" }, cc: [{ name: "", address: "frank@example.com" }] })]);
+    // Mail the user received names people too, but not people the user mailed, even when a filter
+    // files it into a folder named Sent.
+    await fileMessages(shard(), [
+      testFiling(alice, "to alice", { from: { name: "Eve", address: "eve@example.com" }, cc: [{ name: "", address: "frank@example.com" }] }),
+      testFiling(alice, "filtered", { folderName: "Sent", cc: [{ name: "", address: "gina@example.com" }] }),
+    ]);
 
     const list = await contactsOf(alice);
     expect(list).toEqual([

@@ -1,7 +1,7 @@
 // The people a user has mailed, for address suggestions (Gmail's "people you email"): every
-// recipient of a message filed into the user's Sent folder, whichever door it came through (the API,
-// SMTP submission from another client, an import), counted in the filing's own transaction, so a
-// refiling after a crash, which files nothing, counts nothing either.
+// recipient (to, cc, bcc) of the sender's copy filed into Sent, whichever door the message came
+// through (the API, SMTP submission from another mail app), counted in the filing's own
+// transaction, so a refiling after a crash, which files nothing, counts nothing either.
 import { and, eq, or, sql } from "drizzle-orm";
 import type { Contact, MailAddress } from "../../../shared/api.ts";
 import { normalizeAddress } from "../../../shared/address.ts";

@@ -206,10 +206,12 @@ export async function fileMessages(shard: ShardDatabase, filings: Filing[]): Pro
         );
         for (const ap of chunks(parts, ROWS_PER_INSERT)) await tx.insert(attachments).values(ap);
       }
+      // The sender's own copy of what they sent (by the API or from a mail app): a filter that files
+      // received mail into a folder named Sent (folderName) mailed nobody.
       await recordContacts(
         tx,
         result.filed
-          .filter((f) => folderOf.get(targetKey(f)) === folderOf.get(`${f.userId}/sent`))
+          .filter((f) => f.folderRole === "sent" && f.folderName === undefined)
           .map((f) => ({ userId: f.userId, ownAddress: boxes.get(f.userId)!, receivedAt: f.receivedAt, recipients: [...f.to, ...f.cc, ...(f.bcc ?? [])] })),
       );
       const documentOf = new Map(filings.map((f, i) => [f, documents[i]!]));
