@@ -3,7 +3,8 @@ import { configDefaults, defineProject } from "vitest/config";
 
 // The worker inside workerd, talking to a real core that globalSetup starts on ephemeral ports,
 // delivering webhooks to a real HTTP receiver that globalSetup also starts, and resolving webhook
-// hosts with a real DNS-over-HTTPS server of made-up zones, started there too.
+// hosts with a real DNS-over-HTTPS server of made-up zones, and fetching remote images from a real
+// loopback image host, started there too.
 export default defineProject({
   plugins: [
     cloudflareTest(({ inject }) => ({
@@ -26,7 +27,7 @@ export default defineProject({
     include: ["src/**/*.test.ts"],
     // Those run under Node, in the core project.
     exclude: [...configDefaults.exclude, "src/**/*.node.test.ts"],
-    globalSetup: ["./test/global-core.ts", "./test/global-webhook-receiver.ts", "./test/global-doh-server.ts"],
+    globalSetup: ["./test/global-core.ts", "./test/global-webhook-receiver.ts", "./test/global-doh-server.ts", "./test/global-image-server.ts"],
     testTimeout: 30_000,
   },
 });

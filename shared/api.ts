@@ -190,6 +190,42 @@ export const PageQuery = z.strictObject({
 });
 export type PageQuery = z.infer<typeof PageQuery>;
 
+// ── contacts ───────────────────────────────────────────────────────────────
+
+export const ContactsQuery = z.strictObject({
+  /** A prefix of the address, the name or a word of the name, in any case; empty: the most mailed. */
+  q: z.string({ message: "q must be text" }).trim().max(limits.maxAddressLength, `q must be at most ${limits.maxAddressLength} characters`).default(""),
+  limit: z.coerce
+    .number({ message: "limit must be a number" })
+    .int("limit must be a whole number")
+    .min(1, "limit must be at least 1")
+    .max(50, "limit must be at most 50")
+    .default(10),
+});
+export type ContactsQuery = z.infer<typeof ContactsQuery>;
+
+/** Someone the user has mailed (to, cc or bcc of a message in Sent). */
+export const Contact = z.object({
+  address: z.string(),
+  /** The display name last used for the address ("" when none was). */
+  name: z.string(),
+  /** How many of the user's sent messages went to the address. */
+  timesMailed: z.number().int(),
+  lastMailedAt: z.string(),
+});
+export type Contact = z.infer<typeof Contact>;
+
+export const ContactList = z.object({ contacts: z.array(Contact) });
+export type ContactList = z.infer<typeof ContactList>;
+
+// ── remote content ─────────────────────────────────────────────────────────
+
+export const RemoteContentQuery = z.strictObject({
+  /** An absolute http(s) URL of an image a message links to. */
+  url: z.string({ message: "url is required: the absolute http(s) URL of the image" }).min(1, "url is required: the absolute http(s) URL of the image").max(8192, "url must be at most 8192 characters"),
+});
+export type RemoteContentQuery = z.infer<typeof RemoteContentQuery>;
+
 // ── search ─────────────────────────────────────────────────────────────────
 
 export const SearchSort = z.enum(["date", "relevance"], { message: "sort must be date or relevance" });

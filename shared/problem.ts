@@ -34,8 +34,9 @@ export const problemKinds = {
   upgradeRequired: { status: 426, title: "Upgrade required" },
   tooManyRequests: { status: 429, title: "Too many requests" },
   internal: { status: 500, title: "Internal error" },
-  badGateway: { status: 502, title: "The mail core did not answer properly" },
+  badGateway: { status: 502, title: "A server behind the edge did not answer properly" },
   unavailable: { status: 503, title: "Service unavailable" },
+  gatewayTimeout: { status: 504, title: "A server behind the edge did not answer in time" },
 } as const;
 
 export type ProblemKind = keyof typeof problemKinds;

@@ -40,9 +40,9 @@ export interface EdgeConfig {
   maxMessageBytes: number;
   tokenSecret: string;
   internalSigningSecret: string;
-  /** Webhooks may target loopback, private addresses, plain http and any port (local development). */
+  /** Webhooks and remote images may target loopback, private addresses, plain http and any port (local development). */
   webhookAllowPrivate: boolean;
-  /** The DNS-over-HTTPS (JSON) resolver that webhook hosts are looked up with (target-check.ts). */
+  /** The DNS-over-HTTPS (JSON) resolver that webhook and remote image hosts are looked up with (target-check.ts). */
   webhookDnsUrl: string;
 }
 

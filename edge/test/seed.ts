@@ -35,6 +35,13 @@ export const seed = {
   vic: { address: "vic@example.test", password: "vic's quiet inbox" },
   /** Changes her settings in the settings tests only. */
   sam: { address: "sam@example.test", password: "sam's own preferences" },
+  /** Sends to carol and dan in the contacts tests only, so her contacts are theirs alone. */
+  nora: { address: "nora@example.test", password: "nora's address book" },
+  /** Sends in the contacts tests only: none of his contacts may show in nora's. */
+  oscar: { address: "oscar@example.test", password: "oscar's own address book" },
+  /** Receive nora's mail in the contacts tests. */
+  carol: { address: "carol@example.test", password: "carol's inbox here" },
+  dan: { address: "dan@example.test", password: "dan's inbox here" },
   /** The seeded core's SEND_DAILY_LIMIT (recipients per day). */
   sendDailyLimit: 40,
   /** The edge's MAX_MESSAGE_BYTES in these tests. */

@@ -14,6 +14,7 @@ import "./context.ts";
 import { ReplayGuard } from "./replay-guard.ts";
 import { parseBody } from "./validate.ts";
 import { authRoutes } from "./routes/auth.ts";
+import { contactRoutes } from "./routes/contacts.ts";
 import { eventRoutes } from "./routes/events.ts";
 import { mailboxRoutes } from "./routes/mailbox.ts";
 import { outboxRoutes, type OutboxDeps } from "./routes/outbox.ts";
@@ -84,6 +85,7 @@ export function createApiApp(deps: ApiDeps): Hono {
   app.route("/internal/v1/users/:userId", filterRoutes(deps));
   app.route("/internal/v1/users/:userId", passwordRoutes(deps));
   app.route("/internal/v1/users/:userId", searchRoutes());
+  app.route("/internal/v1/users/:userId", contactRoutes());
   // The edge's outgoing-errors queue: messages that failed validation there, kept for the operator.
   app.post("/internal/v1/queue-errors", async (c) => {
     const e = parseBody(c, z.object({ id: z.string().min(1).max(200), userId: z.string().max(100), messageId: z.string().max(100), reason: z.string().max(2000) }));

@@ -24,6 +24,8 @@ export interface ParsedMail {
   from: MailAddress | null;
   to: MailAddress[];
   cc: MailAddress[];
+  /** Only the sender's own copy has Bcc (prepare-outbound.ts keeps it in Sent). */
+  bcc: MailAddress[];
   replyTo: MailAddress[];
   subject: string;
   sentAt: number | null;
@@ -119,6 +121,7 @@ export async function parseMail(raw: Uint8Array): Promise<ParsedMail> {
       from: null,
       to: [],
       cc: [],
+      bcc: [],
       replyTo: [],
       subject: "(message could not be parsed)",
       sentAt: null,
@@ -158,6 +161,7 @@ export async function parseMail(raw: Uint8Array): Promise<ParsedMail> {
     from,
     to: flatten(email.to),
     cc: flatten(email.cc),
+    bcc: flatten(email.bcc),
     replyTo: flatten(email.replyTo),
     subject: oneLine(email.subject),
     sentAt: Number.isFinite(sentAt) ? sentAt : null,

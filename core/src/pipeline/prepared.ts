@@ -40,6 +40,7 @@ export function filingOf(
     from: mail.from,
     to: mail.to,
     cc: mail.cc,
+    bcc: mail.bcc,
     replyTo: mail.replyTo,
     subject: mail.subject,
     snippet: mail.snippet,

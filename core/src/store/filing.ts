@@ -4,7 +4,8 @@
 // counts, no events. Threads are assigned in the same transaction (threading.ts). The same
 // transaction records each user's events (message.updated for messages a thread merge moved, then
 // message.created per message, then folder.counts), so the edge is told exactly what committed.
-// Messages enter the search index in the same transaction (search/): searchable once visible.
+// Messages enter the search index in the same transaction (search/): searchable once visible, and
+// the recipients of mail filed into Sent become the user's contacts (contacts.ts).
 import { and, eq, inArray, isNotNull, sql } from "drizzle-orm";
 import { uuidv7 } from "../../../shared/ids.ts";
 import type { FolderRole, MailAddress } from "../../../shared/api.ts";
@@ -15,6 +16,7 @@ import { attachments, folders, mailboxes, messageBodies, messages } from "./shar
 import type { ShardDatabase } from "./shards.ts";
 import type { AuthVerdict } from "../pipeline/auth-verdict.ts";
 import { assignThreads } from "./threading.ts";
+import { recordContacts } from "./contacts.ts";
 import { allocateDocIds } from "../search/doc-ids.ts";
 import { searchDocument } from "../search/document.ts";
 import { writeDocuments } from "../search/index-writes.ts";
@@ -32,6 +34,8 @@ export interface Filing {
   from: MailAddress | null;
   to: MailAddress[];
   cc: MailAddress[];
+  /** Not stored with the message (its raw bytes keep the header); counted as a contact when filed into Sent. */
+  bcc?: MailAddress[];
   replyTo: MailAddress[];
   subject: string;
   snippet: string;
@@ -202,6 +206,14 @@ export async function fileMessages(shard: ShardDatabase, filings: Filing[]): Pro
         );
         for (const ap of chunks(parts, ROWS_PER_INSERT)) await tx.insert(attachments).values(ap);
       }
+      // The sender's own copy of what they sent (by the API or from a mail app): a filter that files
+      // received mail into a folder named Sent (folderName) mailed nobody.
+      await recordContacts(
+        tx,
+        result.filed
+          .filter((f) => f.folderRole === "sent" && f.folderName === undefined)
+          .map((f) => ({ userId: f.userId, ownAddress: boxes.get(f.userId)!, receivedAt: f.receivedAt, recipients: [...f.to, ...f.cc, ...(f.bcc ?? [])] })),
+      );
       const documentOf = new Map(filings.map((f, i) => [f, documents[i]!]));
       await writeDocuments(
         tx,

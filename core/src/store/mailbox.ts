@@ -22,7 +22,7 @@ import { ProblemError } from "../../../shared/problem.ts";
 import { decodeCursor, encodeCursor } from "../../../shared/page-cursor.ts";
 import { recordEvents, type Change, type EventDraft, type Recorded } from "./events.ts";
 import { parseAddresses, toSummary, type MessageRow } from "./message-summary.ts";
-import { attachments, events, folders, mailboxes, messageBodies, messages, threadKeys } from "./shard-schema.ts";
+import { attachments, contacts, events, folders, mailboxes, messageBodies, messages, threadKeys } from "./shard-schema.ts";
 import type { Queryable, ShardDatabase } from "./shards.ts";
 import type { AuthVerdict } from "../pipeline/auth-verdict.ts";
 import { senderVerified } from "../pipeline/auth-verdict.ts";
@@ -68,6 +68,7 @@ export async function deleteMailbox(shard: ShardDatabase, userId: string): Promi
     await tx.delete(messageBodies).where(eq(messageBodies.userId, userId));
     await tx.delete(messages).where(eq(messages.userId, userId));
     await tx.delete(threadKeys).where(eq(threadKeys.userId, userId));
+    await tx.delete(contacts).where(eq(contacts.userId, userId));
     await tx.delete(folders).where(eq(folders.userId, userId));
     await tx.delete(mailboxes).where(eq(mailboxes.userId, userId));
   }));

@@ -239,4 +239,22 @@ export const vacationReplies = sqliteTable(
   (t) => [primaryKey({ columns: [t.userId, t.sender, t.handle] })],
 );
 
-export const shardSchema = { mailboxes, folders, messages, threadKeys, messageBodies, attachments, idempotencyKeys, sendCounters, events, spamTokens, filters, vacationReplies };
+/** The people the user has mailed: every recipient (to, cc, bcc) of a message filed into the user's
+ * Sent folder, counted in the filing's transaction (contacts.ts). What address suggestions rank. */
+export const contacts = sqliteTable(
+  "contacts",
+  {
+    userId: text("user_id").notNull(),
+    /** Normalized (shared/address.ts): lowercase, NFC. */
+    address: text("address").notNull(),
+    /** The display name last written with the address ("" when none ever was). */
+    name: text("name").notNull().default(""),
+    /** The name lowercased, accents removed, punctuation as spaces: what a prefix is matched against. */
+    nameKey: text("name_key").notNull().default(""),
+    timesMailed: integer("times_mailed").notNull().default(0),
+    lastMailedAt: integer("last_mailed_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.address] })],
+);
+
+export const shardSchema = { mailboxes, folders, messages, threadKeys, messageBodies, attachments, idempotencyKeys, sendCounters, events, spamTokens, filters, vacationReplies, contacts };

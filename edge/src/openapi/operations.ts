@@ -117,6 +117,42 @@ export const operations: OperationSpec[] = [
     problems: ["validation"],
   },
   {
+    method: "get", path: "/api/v1/contacts", operationId: "listContacts", tag: "Contacts", access: "mail.read",
+    summary: "Address suggestions: the people the user has mailed",
+    description:
+      "Everyone the user has sent mail to (to, cc or bcc of a message in Sent, whichever app sent it), ranked by how often the user mailed them, " +
+      "fading with the time since the last message (one message today ranks with two 30 days ago). `q` matches the start of the address, of the " +
+      "name or of any word of the name, in any case and without accents (`emi` finds Émile); empty, it lists the most mailed.",
+    query: { component: "ContactsQuery", names: ["q", "limit"] },
+    responses: { 200: { description: "At most `limit` contacts, best first.", content: json("ContactList") } },
+    problems: ["validation"],
+  },
+  {
+    method: "get", path: "/api/v1/remote-content", operationId: "getRemoteContent", tag: "Remote content", access: "mail.read",
+    summary: "An image a message links to, fetched by the edge",
+    description:
+      "For showing a message's remote images without the reader's browser contacting their host: the edge fetches `url` (http or https, any port) " +
+      "without cookies, Referer or the client's headers (User-Agent `edgemail-image-proxy`), following at most 3 redirects, each checked again. " +
+      "A URL that leads to a loopback, private, link-local or other special-purpose address, or names a local-only host, is a 400 naming `query.url`. " +
+      "Only images pass (not SVG, which can carry script): anything else is a 415. At most 5 MB (413) within 10 seconds (504); " +
+      "the remote server's errors and failures are a 502. Nothing of the remote answer but the bytes and their type is passed on.",
+    query: { component: "RemoteContentQuery", names: ["url"] },
+    responses: {
+      200: {
+        description: "The image.",
+        content: { "image/*": null },
+        headers: {
+          "Content-Type": { description: "The image's type, as the remote server gave it (never `image/svg+xml`)." },
+          "Cache-Control": { description: "`private, max-age=86400`." },
+          "Content-Security-Policy": { description: "`default-src 'none'`." },
+          "X-Content-Type-Options": { description: "`nosniff`." },
+        },
+      },
+    },
+    problems: ["validation", "payloadTooLarge", "unsupportedMediaType", "badGateway", "unavailable", "gatewayTimeout"],
+    edgeOnly: true,
+  },
+  {
     method: "get", path: "/api/v1/threads/{id}", operationId: "getThread", tag: "Mailbox", access: "mail.read",
     summary: "A conversation: its messages in every folder, oldest first",
     description:

@@ -84,6 +84,12 @@ component("SearchResult", api.SearchResult, "A message found, as listed in a fol
 component("SearchPage", api.SearchPage, "One page of results; pass `nextCursor` as `cursor` (with the same `q` and `sort`) for the next (null: no more).");
 component("EventsQuery", EventsQuery);
 
+// ── contacts and remote content ─────────────────────────────────────────────
+component("ContactsQuery", api.ContactsQuery);
+component("Contact", api.Contact, "Someone the user has mailed: `timesMailed` counts the sent messages that went to them (to, cc or bcc).");
+component("ContactList", api.ContactList, "Most mailed first, fading with time since the last message to them.");
+component("RemoteContentQuery", api.RemoteContentQuery);
+
 // ── sending ─────────────────────────────────────────────────────────────────
 component("MailAddressInput", api.MailAddressInput, "An address, alone or with a display name. Line breaks are refused anywhere a header is made from.");
 component("AttachmentRef", api.AttachmentRef, "An attachment uploaded with POST /api/v1/attachments; `filename` and `contentType` override the upload's.");

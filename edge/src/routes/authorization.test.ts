@@ -11,6 +11,7 @@ import { toHex } from "../../../shared/encoding.ts";
 import { uuidv7 } from "../../../shared/ids.ts";
 import { api, BASE, clientIp } from "../../test/api.ts";
 import { sendSmtp } from "../../test/events.ts";
+import { imageUrl } from "../../test/image-server.ts";
 import { seed } from "../../test/seed.ts";
 import { app } from "../index.ts";
 import { buildOpenApiDocument } from "../openapi/document.ts";
@@ -218,6 +219,8 @@ const rules: Record<string, Rule> = {
   listFolders: { call: () => ({ path: "/api/v1/folders" }), allowed: 200, otherUser: "allowed" },
   listMessages: { call: (f) => ({ path: `/api/v1/folders/${f.inboxId}/messages` }), allowed: 200, otherUser: 404 },
   search: { call: () => ({ path: "/api/v1/search?q=matrix" }), allowed: 200, otherUser: "allowed" },
+  listContacts: { call: () => ({ path: "/api/v1/contacts?q=olga" }), allowed: 200, otherUser: "allowed" },
+  getRemoteContent: { call: () => ({ path: `/api/v1/remote-content?url=${encodeURIComponent(imageUrl("/pixel.png"))}` }), allowed: 200, otherUser: "allowed" },
   getThread: { call: (f) => ({ path: `/api/v1/threads/${f.message.threadId}` }), allowed: 200, otherUser: 404 },
   getMessage: { call: (f) => ({ path: `/api/v1/messages/${f.message.id}` }), allowed: 200, otherUser: 404 },
   updateMessage: {

@@ -10,7 +10,8 @@ import { ProblemError } from "../../../shared/problem.ts";
 import type { WebhookMaker } from "../hub/webhooks.ts";
 import { jsonBody } from "../validate.ts";
 import { dohResolver } from "../webhooks/doh-resolver.ts";
-import { checkWebhookTarget } from "../webhooks/target-check.ts";
+import { checkTarget } from "../webhooks/target-check.ts";
+import { webhookUrls } from "../webhooks/url-policy.ts";
 
 /** The calling API key's id, or null for a password session (which acts for the user). */
 function callingKey(c: Context): string | null {
@@ -22,7 +23,7 @@ export const webhookRoutes = new Hono()
   .post("/webhooks", async (c) => {
     const input = await jsonBody(c, WebhookCreate);
     const config = c.get("config");
-    const problem = await checkWebhookTarget(input.url, config.webhookAllowPrivate, dohResolver(config.webhookDnsUrl, c.get("platform").fetch));
+    const problem = await checkTarget(input.url, webhookUrls, config.webhookAllowPrivate, dohResolver(config.webhookDnsUrl, c.get("platform").fetch));
     if (problem) throw new ProblemError("validation", `The webhook URL is not allowed: ${problem}.`, { errors: [{ field: "url", message: problem }] });
     const user = c.get("user");
     const key = callingKey(c);

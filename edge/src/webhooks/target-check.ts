@@ -1,28 +1,29 @@
-// A webhook URL checked to the end on runtimes whose fetch() resolves names itself (Workers): the
-// URL as written (url-policy.ts), then every address its host resolves to. At creation that
-// refuses `localtest.me` and `127.0.0.1.nip.io` before a single delivery; before each delivery it
-// catches a name whose records changed since. It cannot pin the address fetch() will use (see
+// A URL checked to the end on runtimes whose fetch() resolves names itself (Workers): the URL as
+// written (url-policy.ts, by its profile), then every address its host resolves to. For a webhook,
+// at creation that refuses `localtest.me` and `127.0.0.1.nip.io` before a single delivery; before
+// each delivery it catches a name whose records changed since. A remote image is checked so at
+// every hop of its redirects (remote-content/fetch-image.ts). It cannot pin the address fetch() will use (see
 // url-policy.ts); where the runtime lets us connect ourselves, pinned-fetch.node.ts does.
 import { parseIpv4 } from "../../../shared/ip-ranges.ts";
 import { ProblemError } from "../../../shared/problem.ts";
 import { resolveWebhookHost, WebhookTargetRefused, type AddressResolver } from "./resolve-host.ts";
-import { checkWebhookUrl } from "./url-policy.ts";
+import { checkUrl, type UrlProfile } from "./url-policy.ts";
 
-/** Addresses are judged as written by checkWebhookUrl; only names are resolved. */
+/** Addresses are judged as written by checkUrl; only names are resolved. */
 function isAddress(hostname: string): boolean {
   return hostname.startsWith("[") || parseIpv4(hostname) !== null;
 }
 
-/** null when `url` may receive webhooks; otherwise the problem, phrased to follow "The URL …".
- * Throws a 503 problem when DNS does not answer: better to ask again than to let it through. */
-export async function checkWebhookTarget(url: string, allowPrivate: boolean, resolver: AddressResolver): Promise<string | null> {
-  const problem = checkWebhookUrl(url, allowPrivate);
+/** null when `url` may be requested as `profile` says; otherwise the problem, phrased to follow
+ * "The URL …". Throws a 503 problem when DNS does not answer: better to ask again than to let it through. */
+export async function checkTarget(url: string, profile: UrlProfile, allowPrivate: boolean, resolver: AddressResolver): Promise<string | null> {
+  const problem = checkUrl(url, profile, allowPrivate);
   if (problem || allowPrivate) return problem;
   const host = new URL(url).hostname;
   if (isAddress(host)) return null;
   const found = await resolveWebhookHost(host, resolver);
   if (found.kind === "unanswered") {
-    throw new ProblemError("unavailable", `Could not check where the webhook URL leads (${found.reason}); try again.`, { headers: { "retry-after": "30" } });
+    throw new ProblemError("unavailable", `Could not check where the ${profile.what} leads (${found.reason}); try again.`, { headers: { "retry-after": "30" } });
   }
   return found.kind === "ok" ? null : found.reason;
 }

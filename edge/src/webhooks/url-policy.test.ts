@@ -3,7 +3,7 @@
 // forms that carry it; public addresses (judged only, never contacted) and names allowed.
 import { describe, expect, it } from "vitest";
 import { SPECIAL_RANGES } from "../../../shared/special-addresses.ts";
-import { checkWebhookUrl } from "./url-policy.ts";
+import { checkUrl, checkWebhookUrl, remoteImageUrls } from "./url-policy.ts";
 
 const url = (host: string) => `https://${host.includes(":") ? `[${host}]` : host}/hook`;
 const refusal = (host: string) => checkWebhookUrl(url(host), false);
@@ -217,5 +217,21 @@ describe("checkWebhookUrl", () => {
     expect(checkWebhookUrl("http://[::1]:3000/hook", true)).toBeNull();
     expect(checkWebhookUrl("http://u:p@127.0.0.1/", true)).toMatch(/user name or password/);
     expect(checkWebhookUrl("file:///etc/passwd", true)).toMatch(/http or https/);
+  });
+});
+
+describe("the remote image profile", () => {
+  it("takes plain http and any port, and refuses the same hosts as webhooks", () => {
+    for (const u of ["http://img.example.com/pixel.gif", "http://img.example.com:8081/a.png", "https://cdn.example.net:9443/b.jpg"]) {
+      expect(checkUrl(u, remoteImageUrls, false), u).toBeNull();
+      expect(checkWebhookUrl(u, false), u).not.toBeNull();
+    }
+    for (const host of ["127.0.0.1", "[::1]", "10.1.2.3", "169.254.169.254", "0x7f.1", "printer.local", "db.internal", "localhost"]) {
+      const problem = checkUrl(`http://${host}:8080/x.png`, remoteImageUrls, false);
+      expect(problem, host).not.toBeNull();
+      expect(problem, host).toBe(checkWebhookUrl(`https://${host}/x.png`, false));
+    }
+    expect(checkUrl("http://u:p@img.example.com/x.png", remoteImageUrls, false)).toMatch(/user name or password/);
+    expect(checkUrl("data:image/png;base64,AAAA", remoteImageUrls, false)).toMatch(/http or https/);
   });
 });

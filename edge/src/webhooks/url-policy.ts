@@ -1,6 +1,9 @@
-// Which URLs a webhook may point at. A webhook makes this service send requests wherever a user
-// says, so without a policy it is a way into networks the user cannot reach (SSRF): loopback, the
-// private ranges, link-local cloud metadata (169.254.169.254), internal names. This file judges the
+// Which URLs this service may be made to request: a webhook's (it POSTs wherever a user says) and a
+// remote image's (it GETs wherever a mail's sender says, remote-content/). Without a policy either
+// is a way into networks the caller cannot reach (SSRF): loopback, the
+// private ranges, link-local cloud metadata (169.254.169.254), internal names. One policy, two
+// profiles: what differs is only scheme and port (senders link images over plain http, on any
+// port); the addresses and names that lead inside are refused the same way for both. This file judges the
 // URL as written: scheme, credentials, port, and a host that is an address in any special-purpose
 // block (shared/special-addresses.ts) or a name that only means something on a local network.
 // A name is judged by the addresses it resolves to, every one of them:
@@ -23,10 +26,24 @@
 // self-hosting) does check after resolution: its "internet" network allows public addresses only
 // unless configured otherwise (Network.allow defaults to ["public"], src/workerd/server/workerd.capnp).
 // allowPrivate (WEBHOOK_ALLOW_PRIVATE) lifts everything but the scheme and credential checks, for
-// local development whose receivers run on loopback over plain http.
+// local development whose receivers (and image hosts) run on loopback over plain http.
 import { describeSpecial, parseIpv4, parseIpv6, specialPurposeOf } from "../../../shared/ip-ranges.ts";
 
-const ALLOWED_PORTS = new Set([80, 443, 8080, 8443]);
+/** What a URL of one use may be, beyond leading to a public host. */
+export interface UrlProfile {
+  /** How messages name such a URL: "webhook URL", "image URL". */
+  what: string;
+  /** Plain http is refused (unless private targets are allowed). */
+  httpsOnly: boolean;
+  /** The ports allowed; null: any. */
+  ports: ReadonlySet<number> | null;
+}
+
+/** A webhook carries the user's mail to a receiver of their choosing: https, on the usual ports. */
+export const webhookUrls: UrlProfile = { what: "webhook URL", httpsOnly: true, ports: new Set([80, 443, 8080, 8443]) };
+
+/** An image a message links to: senders use http and odd ports; only what it leads to matters. */
+export const remoteImageUrls: UrlProfile = { what: "image URL", httpsOnly: false, ports: null };
 
 /** Names that never lead to a public host. RFC 6761 and the IANA Special-Use Domain Names
  * registry (localhost, local, test, invalid, example, onion, alt, home.arpa and the rest of
@@ -51,8 +68,8 @@ const LOCAL_SUFFIXES: [suffix: string, what: string][] = [
   ["arpa", "a name of the DNS infrastructure"],
 ];
 
-/** null when `url` may receive webhooks; otherwise the problem, phrased to follow "The URL …". */
-export function checkWebhookUrl(url: string, allowPrivate: boolean): string | null {
+/** null when `url` may be requested as `profile` says; otherwise the problem, phrased to follow "The URL …". */
+export function checkUrl(url: string, profile: UrlProfile, allowPrivate: boolean): string | null {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -60,13 +77,19 @@ export function checkWebhookUrl(url: string, allowPrivate: boolean): string | nu
     return "is not a URL";
   }
   if (parsed.protocol !== "https:" && parsed.protocol !== "http:") return "must be an http or https URL";
-  // The secret would sit in logs and queue messages; the signature is the authentication.
+  // A secret would sit in logs and queue messages (a webhook's signature is its authentication;
+  // an image needs none).
   if (parsed.username || parsed.password) return "must not contain a user name or password";
   if (allowPrivate) return null;
-  if (parsed.protocol !== "https:") return "must use https";
-  const port = parsed.port ? Number(parsed.port) : 443;
-  if (!ALLOWED_PORTS.has(port)) return `must not use port ${port} (allowed: ${[...ALLOWED_PORTS].join(", ")})`;
+  if (profile.httpsOnly && parsed.protocol !== "https:") return "must use https";
+  const port = parsed.port ? Number(parsed.port) : parsed.protocol === "https:" ? 443 : 80;
+  if (profile.ports && !profile.ports.has(port)) return `must not use port ${port} (allowed: ${[...profile.ports].join(", ")})`;
   return checkHost(parsed.hostname);
+}
+
+/** null when `url` may receive webhooks; otherwise the problem, phrased to follow "The URL …". */
+export function checkWebhookUrl(url: string, allowPrivate: boolean): string | null {
+  return checkUrl(url, webhookUrls, allowPrivate);
 }
 
 /** The URL parser has lowercased the host and rewritten every IPv4 spelling it accepts (0x7f.1,
