@@ -3,7 +3,7 @@
 // FilterRule only when saving. Empty fields are left out, as the schema wants absent, not blank.
 import type { FilterActions, FilterConditions, FilterRule } from "../../../../shared/filters.ts";
 
-export type SizeUnit = "KB" | "MB";
+export type SizeUnit = "B" | "KB" | "MB";
 
 export interface RuleDraft {
   /** Stable key for the list while rules move; not sent. */
@@ -32,12 +32,14 @@ export interface RuleDraft {
 
 let nextKey = 1;
 
-const UNIT = { KB: 1024, MB: 1024 * 1024 } as const;
+const UNIT = { B: 1, KB: 1024, MB: 1024 * 1024 } as const;
 
 function sizeToDraft(bytes: number | undefined): [string, SizeUnit] {
   if (bytes === undefined) return ["", "MB"];
-  if (bytes % UNIT.MB === 0) return [String(bytes / UNIT.MB), "MB"];
-  return [String(Math.round((bytes / UNIT.KB) * 100) / 100), "KB"];
+  // The largest unit that says it exactly, so that saving again does not change the rule.
+  if (bytes > 0 && bytes % UNIT.MB === 0) return [String(bytes / UNIT.MB), "MB"];
+  if (bytes > 0 && bytes % UNIT.KB === 0) return [String(bytes / UNIT.KB), "KB"];
+  return [String(bytes), "B"];
 }
 
 export function emptyDraft(): RuleDraft {
@@ -108,7 +110,7 @@ export function fromDraft(d: RuleDraft): FilterRule {
   return { name: text(d.name)?.trim(), enabled: d.enabled, match: d.match, conditions: drop(conditions), actions: drop(actions) };
 }
 
-const kb = (text: string, unit: SizeUnit) => `${text.trim()} ${unit}`;
+const kb = (text: string, unit: SizeUnit) => `${text.trim()} ${unit === "B" ? "bytes" : unit}`;
 
 /** One line saying what the rule does, for the list: "From contains bob → Move to Receipts". */
 export function describeRule(d: RuleDraft): string {

@@ -47,6 +47,7 @@ export function RuleEditor({ draft, index, error, onChange }: Props) {
         <div class="size-input">
           <input id={id(which)} type="text" inputMode="decimal" value={draft[which]} onInput={(e) => onChange({ [which]: e.currentTarget.value })} {...invalid(id(which), message)} />
           <select aria-label={`${label}: unit`} value={draft[unitKey]} onChange={(e) => onChange({ [unitKey]: e.currentTarget.value as SizeUnit })}>
+            <option value="B">bytes</option>
             <option value="KB">KB</option>
             <option value="MB">MB</option>
           </select>
@@ -77,7 +78,7 @@ export function RuleEditor({ draft, index, error, onChange }: Props) {
       {text("name", "Name (optional)", "name")}
       <fieldset>
         <legend>When a message</legend>
-        <div class="field">
+        <div class="field match-field">
           <label for={id("match")}>Matches</label>
           <select id={id("match")} value={draft.match} onChange={(e) => onChange({ match: e.currentTarget.value as "all" | "any" })}>
             <option value="all">all of these</option>
