@@ -1,12 +1,13 @@
 import { defineProject } from "vitest/config";
 
 // Core and shared code under Node: real sockets, real libSQL files, local R2 through wrangler. Also the
-// edge's `*.node.test.ts`: checks of runtime-neutral edge modules that need Node (wrangler, ajv).
+// edge's `*.node.test.ts`: checks of runtime-neutral edge modules that need Node (wrangler, ajv), and
+// the webmail's pure modules (no DOM) checked against the shared schemas.
 export default defineProject({
   test: {
     name: "core",
     root: "..",
-    include: ["core/src/**/*.test.ts", "shared/**/*.test.ts", "edge/src/**/*.node.test.ts"],
+    include: ["core/src/**/*.test.ts", "shared/**/*.test.ts", "edge/src/**/*.node.test.ts", "web/src/**/*.test.ts"],
     environment: "node",
     testTimeout: 30_000,
     hookTimeout: 60_000,
