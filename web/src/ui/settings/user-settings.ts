@@ -1,18 +1,12 @@
-// The user's settings kept by the service (GET/PATCH /api/v1/settings). The schema is being added to
-// shared/ alongside this page; until then this is the interface both sides agreed on. A service
-// without the route answers 404, and the page says so instead of failing.
+// The user's settings kept by the service (GET/PATCH /api/v1/settings; `Settings` in shared/api.ts).
+// A service of an older version answers 404, and the page says so instead of failing.
+import type { Settings, SettingsPatch } from "../../../../shared/api.ts";
 import { api, ApiError } from "../../api/client.ts";
-import type { Theme } from "../../state/preferences.ts";
+
+export type { SettingsPatch };
+export type UserSettings = Settings;
 
 export const undoSendChoices = [0, 5, 10, 20, 30] as const;
-
-export interface UserSettings {
-  undoSendSeconds: number;
-  remoteContent: { trustedSenders: string[] };
-  theme: Theme;
-}
-
-export type SettingsPatch = Partial<Omit<UserSettings, "remoteContent">> & { remoteContent?: { trustedSenders: string[] } };
 
 /** null: this service does not keep settings (404). */
 export async function loadSettings(): Promise<UserSettings | null> {
