@@ -47,6 +47,8 @@ export class Draft {
   /** Changed by the user since it opened: an untouched reply is not worth a draft on the server. */
   touched = false;
   private pristine = "";
+  /** Fixed when it opens: the signals of the session must not move it to another user's keys. */
+  private readonly key: string;
   /** The original's attachments to carry over (a forward, a draft from the Drafts folder). */
   readonly carry: { messageId: string; attachments: { id: string; filename: string; contentType: string; size: number }[] } | null = null;
   private stopPersisting: () => void;
@@ -54,6 +56,7 @@ export class Draft {
   constructor(win: ComposeWindow) {
     this.id = win.id;
     this.mode = win.mode;
+    this.key = storedDraftKey(win.id);
     const self = session.value?.user.address ?? "";
     const kept = win.restore ?? storedDraft(win.id);
     if (kept) {
@@ -122,17 +125,22 @@ export class Draft {
     if (!this.touched && fieldsKey(snap) === this.pristine) return;
     this.touched = true;
     try {
-      localStorage.setItem(storedDraftKey(this.id), JSON.stringify(snap));
+      localStorage.setItem(this.key, JSON.stringify(snap));
     } catch {
       // Storage full or disabled: the server's copy is the only one then.
     }
   }
 
   forget(): void {
-    localStorage.removeItem(storedDraftKey(this.id));
+    localStorage.removeItem(this.key);
   }
 
-  /** Stops writing to this device (sent, discarded); keeps the fields for an Undo. */
+  /** Stops writing to this device (the window closed); what is there stays. */
+  stop(): void {
+    this.stopPersisting();
+  }
+
+  /** Stops writing to this device and removes its copy (sent, discarded); keeps the fields for an Undo. */
   detach(): void {
     this.stopPersisting();
     this.forget();

@@ -121,7 +121,9 @@ function RichEditor({ draft, bodyRef }: Props) {
           </button>
         ))}
         <button type="button" class="icon" aria-label="Link" title="Link (Ctrl+K)" aria-expanded={linking.value} onMouseDown={(e) => e.preventDefault()} onClick={startLink}>
-          🔗
+          <svg viewBox="0 0 24 24" width="16" height="16" aria-hidden="true" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round">
+            <path d="M10 14a4 4 0 0 0 5.7 0l3-3a4 4 0 0 0-5.7-5.7l-1 1M14 10a4 4 0 0 0-5.7 0l-3 3a4 4 0 0 0 5.7 5.7l1-1" />
+          </svg>
         </button>
         {linking.value && (
           <form class="link-form" onSubmit={applyLink}>

@@ -42,7 +42,7 @@ export function htmlToText(html: string): string {
   };
   doc.body.childNodes.forEach((c) => walk(c, 0));
   if (line) flush(0);
-  return out.join("\n").replace(/\n{3,}/g, "\n\n").trim() + "\n";
+  return out.join("\n").replace(/\n{3,}/g, "\n\n").replace(/\s+$/, "") + "\n";
 }
 
 const escapeHtml = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");

@@ -40,6 +40,8 @@ export function Recipients({ draft, field, label, inputRef, children }: Props) {
     clearError();
   };
   const closeList = () => {
+    clearTimeout(timer.current);
+    abort.current?.abort();
     options.value = [];
     active.value = -1;
   };

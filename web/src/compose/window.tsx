@@ -43,7 +43,6 @@ export default function ComposeWindow({ window: win, index }: { window: Win; ind
   const body = useRef<HTMLElement>(null);
   const files = useRef<HTMLInputElement>(null);
   const title = TITLES[draft.mode];
-  const titleId = `${win.id}-title`;
   const errors = draft.fieldErrors.value;
 
   useEffect(() => {
@@ -78,14 +77,17 @@ export default function ComposeWindow({ window: win, index }: { window: Win; ind
 
   const close = async () => {
     await saver.flush();
-    if (draft.isEmpty() || saver.upToDate) draft.forget();
-    else toast("This draft could not be saved to Drafts yet. It is kept on this device and offered again when you come back.", { timeout: 10_000 });
+    if (draft.isEmpty() || saver.upToDate) draft.detach();
+    else {
+      draft.stop();
+      toast("This draft could not be saved to Drafts yet. It is kept on this device and offered again when you come back.", { timeout: 10_000 });
+    }
     finish();
   };
 
   const discard = async () => {
     saver.stop();
-    draft.forget();
+    draft.detach();
     finish();
     const saved = saver.state.value.kind !== "idle";
     if (saved) await api(`/messages/${draft.id}`, { method: "DELETE" }).catch(() => undefined);
@@ -102,10 +104,8 @@ export default function ComposeWindow({ window: win, index }: { window: Win; ind
       () => saver.resume(),
     );
     sending.value = false;
-    if (result.ok) {
-      dropAutosave(draft.id);
-      return;
-    }
+    // Sent: the draft and its (stopped) autosave stay in memory for an Undo.
+    if (result.ok) return;
     draft.fieldErrors.value = result.errors;
     if (result.errors.cc || result.errors.bcc) showCc.value = true;
     const first = ["to", "cc", "bcc"].find((f) => result.errors[f]);
@@ -145,13 +145,13 @@ export default function ComposeWindow({ window: win, index }: { window: Win; ind
       class={`compose-window${minimized ? " minimized" : ""}${dragging.value > 0 ? " dragging" : ""}`}
       role="dialog"
       aria-modal="false"
-      aria-labelledby={titleId}
+      aria-label={draft.subject.value.trim() ? `${title}: ${draft.subject.value.trim()}` : title}
       style={{ "--stack": index }}
       onKeyDown={onKeyDown}
       {...dropHandlers}
     >
       <header class="compose-head">
-        <h2 id={titleId} class="compose-title">
+        <h2 class="compose-title">
           <button type="button" class="compose-title-button" aria-expanded={!minimized} aria-label={`${title}: ${shownTitle}${minimized ? " (minimized)" : ""}`} onClick={() => void minimize(!minimized)}>
             {shownTitle}
           </button>
@@ -219,7 +219,9 @@ export default function ComposeWindow({ window: win, index }: { window: Win; ind
             {saveText(saver.state.value)}
           </span>
           <button type="button" class="icon discard" aria-label="Discard draft" title="Discard draft" onClick={() => void discard()}>
-            🗑
+            <svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round">
+              <path d="M4 7h16M10 11v6M14 11v6M6 7l1 13h10l1-13M9 7V4h6v3" />
+            </svg>
           </button>
         </footer>
         {dragging.value > 0 && (

@@ -69,6 +69,7 @@ export function setMinimized(id: string, minimized: boolean): void {
 // ── copies on this device ──────────────────────────────────────────────────
 
 const prefix = () => `edgemail.draft.${session.value?.user.id ?? "anonymous"}.`;
+/** The key of a draft of the user signed in now (a draft keeps the key it got when it opened). */
 export const storedDraftKey = (id: string) => prefix() + id;
 
 export function storedDraft(id: string): StoredDraft | null {
