@@ -66,6 +66,8 @@ export default function ComposeWindow({ window: win, index }: { window: Win; ind
   const minimized = !!win.minimized;
   const minimize = async (to: boolean) => {
     setMinimized(win.id, to);
+    // The fields are hidden: focus stays on the window's title bar rather than falling to the page.
+    if (to) region.current?.querySelector<HTMLElement>(".compose-title-button")?.focus();
     if (to) await saver.flush();
   };
 
