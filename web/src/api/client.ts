@@ -7,6 +7,8 @@ import { endSession, session } from "./session.ts";
 export class ApiError extends Error {
   readonly status: number;
   readonly problem: Problem | null;
+  /** Seconds from a Retry-After header (429, 503), when the server gave one. */
+  retryAfter: number | null = null;
   constructor(status: number, problem: Problem | null, fallback: string) {
     super(problem ? [problem.detail ?? problem.title, ...(problem.errors ?? []).map((e) => `${e.field}: ${e.message}`)].join(" — ") : fallback);
     this.status = status;
@@ -57,7 +59,10 @@ export async function call(path: string, options: CallOptions = {}): Promise<Res
   if (response.status === 401 && options.authenticated !== false) {
     endSession("Your session has ended. Sign in again; what you were writing is kept.");
   }
-  throw new ApiError(response.status, problem && typeof problem.title === "string" ? problem : null, `The server answered ${response.status}.`);
+  const error = new ApiError(response.status, problem && typeof problem.title === "string" ? problem : null, `The server answered ${response.status}.`);
+  const retryAfter = Number(response.headers.get("retry-after") ?? NaN);
+  if (Number.isFinite(retryAfter)) error.retryAfter = retryAfter;
+  throw error;
 }
 
 export async function api<T>(path: string, options: CallOptions = {}): Promise<T> {
