@@ -2,25 +2,20 @@
 // holdSeconds = the user's undo delay; the service holds it that long, so closing the tab after Send
 // still sends. Undo (DELETE /outbox/{id}) brings the window back with everything in it. The draft id
 // is the Idempotency-Key: a retried send never sends twice.
+import type { SendAccepted, Settings } from "../../../shared/api.ts";
 import { api, ApiError, describeError, NetworkError } from "../api/client.ts";
 import { closeCompose, openCompose } from "../state/compose.ts";
 import { toast } from "../state/toasts.ts";
 import { failed, uploading } from "./attachments.ts";
 import type { Draft } from "./draft.ts";
 
-interface Accepted {
-  id: string;
-  status: "held" | "queued";
-  sendAt?: string;
-}
-
 const DEFAULT_HOLD = 10;
 let hold: Promise<number> | null = null;
 
 /** The user's undo delay (GET /settings → undoSendSeconds), asked once; 10 s when it cannot be read. */
 function holdSeconds(): Promise<number> {
-  hold ??= api<{ undoSendSeconds?: number }>("/settings")
-    .then((s) => (typeof s.undoSendSeconds === "number" ? s.undoSendSeconds : DEFAULT_HOLD))
+  hold ??= api<Settings>("/settings")
+    .then((s) => s.undoSendSeconds)
     .catch(() => {
       hold = null;
       return DEFAULT_HOLD;
@@ -82,14 +77,9 @@ export async function sendDraft(draft: Draft, onStop: () => void, onResume: () =
   const key = draft.generation ? `${draft.id}.${draft.generation}` : draft.id;
   const message = { ...draft.request(true), draftId: draft.id };
   onStop();
-  const post = (body: object) => api<Accepted>("/messages", { body, headers: { "idempotency-key": key } });
-  let accepted: Accepted;
+  let accepted: SendAccepted;
   try {
-    accepted = await post({ ...message, holdSeconds: seconds }).catch((e: unknown) => {
-      // A service without held sends (older than Undo) refuses the field: send at once instead.
-      if (e instanceof ApiError && e.status === 400 && e.message.includes("holdSeconds")) return post(message);
-      throw e;
-    });
+    accepted = await api<SendAccepted>("/messages", { body: { ...message, holdSeconds: seconds }, headers: { "idempotency-key": key } });
   } catch (e) {
     onResume();
     if (e instanceof ApiError && e.status === 400) return { ok: false, errors: placeErrors(e) };
@@ -114,7 +104,7 @@ export async function sendDraft(draft: Draft, onStop: () => void, onResume: () =
       else toast(`It could not be undone: ${describeError(e)}`, { kind: "error" });
     }
   };
-  const left = accepted.sendAt ? Math.max(1, (Date.parse(accepted.sendAt) - Date.now()) / 1000) : seconds;
+  const left = Math.max(1, (Date.parse(accepted.sendAt) - Date.now()) / 1000);
   toast("Message sent.", { timeout: left * 1000, action: { label: "Undo", run: () => void undo() } });
   return { ok: true };
 }

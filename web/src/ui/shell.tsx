@@ -4,7 +4,8 @@
 import { useSignal } from "@preact/signals";
 import { lazy, Suspense } from "preact/compat";
 import { useEffect, useRef } from "preact/hooks";
-import { call, describeError } from "../api/client.ts";
+import type { Message } from "../../../shared/api.ts";
+import { api, call, describeError } from "../api/client.ts";
 import { endSession, session } from "../api/session.ts";
 import { openCompose } from "../state/compose.ts";
 import { findFolder, folderLabel, inboxUnread, loadFolders } from "../state/folders.ts";
@@ -63,7 +64,17 @@ export function Shell() {
     document.title = `${unread > 0 ? `(${unread}) ` : ""}${place} — ${session.value?.user.address ?? "edgemail"}`;
   }, [unread, r, here?.id]);
 
-  const open = (row: Row) => navigate(r.view === "search" ? searchPath(r.query, row.id) : mailPath(r.view === "mail" ? r.folder : "inbox", row.id));
+  const openConversation = (row: Row) => navigate(r.view === "search" ? searchPath(r.query, row.id) : mailPath(r.view === "mail" ? r.folder : "inbox", row.id));
+  // A draft opens in the composer, to go on writing it, as in every mail app.
+  const open = (row: Row) => {
+    if (r.view === "mail" && findFolder(r.folder)?.role === "drafts") {
+      api<Message>(`/messages/${row.id}`)
+        .then((draft) => openCompose({ mode: "new", draft }))
+        .catch((e) => toastError(`The draft could not be opened: ${describeError(e)}`));
+      return;
+    }
+    openConversation(row);
+  };
   const close = () => navigate(r.view === "search" ? searchPath(r.query) : mailPath(r.view === "mail" ? r.folder : "inbox"));
 
   useEffect(() => {
@@ -129,6 +140,9 @@ export function Shell() {
           Compose
         </button>
         <FolderList onPick={() => (drawer.value = false)} />
+        <a class="drawer-settings" href="/settings/general" onClick={(e) => (e.preventDefault(), navigate("/settings/general"), (drawer.value = false))}>
+          Settings
+        </a>
       </nav>
       <main id="main" class="content" tabIndex={-1}>
         {r.view === "settings" ? (
