@@ -12,7 +12,8 @@ import path from "node:path";
 import nodemailer, { type SendMailOptions } from "nodemailer";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { LoginResponse, MessagePage } from "../../shared/api.ts";
+import { randomBytes } from "node:crypto";
+import type { LoginResponse, Message, MessagePage, Thread } from "../../shared/api.ts";
 import { browserMissing, launchBrowser } from "../support/browser.ts";
 import { startSystem, type System } from "../support/system.ts";
 import { until } from "../support/until.ts";
@@ -215,5 +216,135 @@ describe.skipIf(browserMissing !== null)(`webmail in Chromium${browserMissing ? 
     expect(trapRequests).toEqual([]);
     expect(hostsOf(alice.requests)).toEqual([new URL(system.edge).host]);
     await shot(alice, "hostile-mail");
+  });
+
+  /** Opens a composer (c), fills To and Subject and the body. */
+  async function compose(s: Session, to: string, subject: string, body: string): Promise<import("playwright-core").Locator> {
+    await s.page.getByRole("button", { name: "Compose" }).first().click();
+    const win = s.page.getByRole("dialog", { name: /New message/ }).last();
+    await win.getByLabel("To", { exact: true }).fill(to);
+    await win.getByLabel("Subject").fill(subject);
+    await win.getByRole("textbox", { name: "Message body" }).fill(body);
+    return s.page.getByRole("dialog", { name: new RegExp(subject) }).last();
+  }
+
+  async function inboxOf(token: string, subject: string): Promise<Message | null> {
+    const page = await apiGet<MessagePage>(token, "/folders/inbox/messages?limit=50");
+    const hit = page.messages.find((m) => m.subject === subject);
+    return hit ? apiGet<Message>(token, `/messages/${hit.id}`) : null;
+  }
+
+  it("replies to a message; the sender sees the reply in the same conversation, and so does the user", async () => {
+    const bobToken = await apiLogin("bob@example.test");
+    const sent = await fetch(`${system.edge}/api/v1/messages`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${bobToken}`, "content-type": "application/json" },
+      body: JSON.stringify({ to: ["alice@example.test"], subject: "Plans for Friday", text: "Shall we meet at noon?" }),
+    });
+    expect(sent.status).toBe(202);
+    await alice.page.goto(`${system.edge}/mail/inbox`);
+    const row = alice.page.locator(".row", { hasText: "Plans for Friday" });
+    await row.waitFor({ timeout: 20_000 });
+    await row.getByRole("link").click();
+    await alice.page.getByRole("heading", { name: "Plans for Friday" }).waitFor();
+    await alice.page.getByRole("button", { name: "Reply", exact: true }).first().click();
+    const win = alice.page.getByRole("dialog", { name: /Re: Plans for Friday/ }).last();
+    await win.waitFor();
+    await shot(alice, "compose-reply");
+    await win.getByRole("textbox", { name: "Message body" }).press("Control+Home");
+    await win.getByRole("textbox", { name: "Message body" }).pressSequentially("Noon works for me.\n");
+    await win.getByRole("button", { name: "Send", exact: true }).click();
+    await win.waitFor({ state: "detached" });
+    // Held for the undo window (10 s by default), then delivered.
+    const reply = await until(() => inboxOf(bobToken, "Re: Plans for Friday"), "bob to get the reply", 45_000);
+    expect(reply.text).toContain("Noon works for me.");
+    const thread = await apiGet<Thread>(bobToken, `/threads/${reply.threadId}`);
+    expect(thread.messages.map((m) => m.subject)).toEqual(["Plans for Friday", "Re: Plans for Friday"]);
+    // Alice's conversation holds her own reply from Sent.
+    await alice.page.reload();
+    await alice.page.locator(".thread > li").nth(1).waitFor({ timeout: 20_000 });
+    expect(await alice.page.locator(".thread > li").count()).toBe(2);
+  });
+
+  it("undoes a send within the window: nothing is delivered, and the message comes back to edit", async () => {
+    const bobToken = await apiLogin("bob@example.test");
+    await alice.page.goto(`${system.edge}/mail/inbox`);
+    const win = await compose(alice, "bob@example.test", "Sent in haste", "I take that back.");
+    await shot(alice, "compose");
+    await win.getByRole("button", { name: "Send", exact: true }).click();
+    await alice.page.getByRole("button", { name: "Undo" }).click();
+    const back = alice.page.getByRole("dialog", { name: /Sent in haste/ }).last();
+    await back.waitFor();
+    expect(await back.getByRole("textbox", { name: "Message body" }).textContent().then((t) => t || back.getByRole("textbox", { name: "Message body" }).inputValue())).toContain("I take that back.");
+    // Past the hold: not in bob's inbox, not in alice's Sent.
+    await new Promise((r) => setTimeout(r, 13_000));
+    expect(await inboxOf(bobToken, "Sent in haste")).toBeNull();
+    const aliceToken = await apiLogin("alice@example.test");
+    const sentFolder = await apiGet<MessagePage>(aliceToken, "/folders/sent/messages?limit=50");
+    expect(sentFolder.messages.some((m) => m.subject === "Sent in haste")).toBe(false);
+    await back.getByRole("button", { name: "Discard draft" }).click();
+  });
+
+  it("sends after the tab is closed: the service holds the message, not the page", async () => {
+    const bobToken = await apiLogin("bob@example.test");
+    const s = await openSession();
+    await signIn(s, "alice@example.test");
+    const win = await compose(s, "bob@example.test", "Closed the tab", "Sent, then the tab was closed.");
+    await win.getByRole("button", { name: "Send", exact: true }).click();
+    await s.page.getByRole("button", { name: "Undo" }).waitFor();
+    await s.context.close();
+    await until(() => inboxOf(bobToken, "Closed the tab"), "the message to arrive after the tab closed", 45_000);
+  });
+
+  it("uploads an attachment and the recipient downloads it byte for byte", async () => {
+    const bytes = randomBytes(300_000);
+    const bobToken = await apiLogin("bob@example.test");
+    await alice.page.goto(`${system.edge}/mail/inbox`);
+    const win = await compose(alice, "bob@example.test", "The data file", "Attached.");
+    await win.locator('input[type="file"]').setInputFiles({ name: "data.bin", mimeType: "application/octet-stream", buffer: bytes });
+    await win.getByText("data.bin").waitFor();
+    await until(async () => (await win.locator("progress").count()) === 0, "the upload to finish", 30_000);
+    await win.getByRole("button", { name: "Send", exact: true }).click();
+    await win.waitFor({ state: "detached" });
+    await until(() => inboxOf(bobToken, "The data file"), "bob to get the attachment", 45_000);
+    const bob = await openSession();
+    await signIn(bob, "bob@example.test");
+    await bob.page.locator(".row", { hasText: "The data file" }).getByRole("link").click();
+    const [file] = await Promise.all([bob.page.waitForEvent("download"), bob.page.getByRole("button", { name: /Download.*data\.bin|data\.bin.*Download/ }).click()]);
+    expect(file.suggestedFilename()).toBe("data.bin");
+    const stream = await file.createReadStream();
+    const chunks: Buffer[] = [];
+    for await (const c of stream) chunks.push(c as Buffer);
+    expect(Buffer.concat(chunks).equals(bytes)).toBe(true);
+    expect(hostsOf(bob.requests)).toEqual([new URL(system.edge).host]);
+    await bob.context.close();
+  });
+
+  it("shows the settings, the dark theme and a phone-sized screen", async () => {
+    await alice.page.goto(`${system.edge}/settings/general`);
+    await alice.page.getByRole("heading", { level: 1 }).first().waitFor();
+    await shot(alice, "settings-general");
+    await alice.page.goto(`${system.edge}/settings/filters`);
+    await alice.page.waitForLoadState("networkidle");
+    await shot(alice, "settings-filters");
+    const dark = await openSession({ width: 1280, height: 800 }, "dark");
+    await signIn(dark, "alice@example.test");
+    await dark.page.locator(".row").first().waitFor();
+    expect(await dark.page.evaluate("getComputedStyle(document.body).backgroundColor")).not.toBe("rgb(255, 255, 255)");
+    await shot(dark, "inbox-dark");
+    await dark.context.close();
+    const phone = await openSession({ width: 390, height: 844 });
+    await signIn(phone, "alice@example.test");
+    await phone.page.locator(".row").first().waitFor();
+    // Nothing wider than the screen.
+    expect(await phone.page.evaluate<number>("document.documentElement.scrollWidth")).toBeLessThanOrEqual(390);
+    await shot(phone, "inbox-phone");
+    await phone.page.locator(".row").first().getByRole("link").click();
+    await phone.page.locator(".message").first().waitFor();
+    await shot(phone, "message-phone");
+    await phone.page.getByRole("button", { name: "Folders" }).click();
+    await phone.page.getByRole("link", { name: "Settings" }).last().waitFor();
+    await shot(phone, "drawer-phone");
+    await phone.context.close();
   });
 });
