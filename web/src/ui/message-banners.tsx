@@ -1,5 +1,5 @@
 // Warnings above a message, from what the server concluded about it: a sender that failed DMARC, spam
-// (with a way out), attachments that could harm the computer, and, quietly, a missing virus scan.
+// (with a way out), attachments that could harm the computer, and, quietly, attachments no virus scanner looked at.
 import { useSignal } from "@preact/signals";
 import type { Attachment, Message } from "../../../shared/api.ts";
 import { api, describeError } from "../api/client.ts";
@@ -59,7 +59,7 @@ export function MessageBanners({ message: m }: { message: Message }) {
           <strong>{a.filename}</strong> could harm your computer: {riskWhy[a.risk!.reason]}. {sentence(a.risk!.detail)} Open it only if you expected it from this sender.
         </p>
       ))}
-      {m.virusScan === "unscanned" && <p class="banner-quiet">This message was not scanned for viruses.</p>}
+      {m.virusScan === "unscanned" && m.attachments.length > 0 && <p class="banner-quiet">The attachments of this message were not scanned for viruses.</p>}
     </>
   );
 }

@@ -4,9 +4,11 @@
 // frame inherits the page's CSP, so even markup the sanitizer missed loads nothing from elsewhere.
 import { useEffect, useRef } from "preact/hooks";
 
-/** A frame that keeps growing (content sized in vh follows the frame) is stopped here. */
 const MAX_HEIGHT = 40_000;
-const MAX_RESIZES_PER_SECOND = 30;
+/** Content sized in vh follows the frame: each fit makes it taller by the same step, frame after
+ * frame. That many equal steps in quick succession stop the fitting. */
+const LOOP_STEPS = 5;
+const LOOP_WINDOW_MS = 200;
 
 export function MessageFrame({ html, title }: { html: string; title: string }) {
   const ref = useRef<HTMLIFrameElement>(null);
@@ -18,17 +20,24 @@ export function MessageFrame({ html, title }: { html: string; title: string }) {
       stop();
       const doc = frame.contentDocument;
       if (!doc?.documentElement) return;
-      let resizes = 0;
-      let since = performance.now();
+      let height = 0;
+      let step = 0;
+      let steps = 0;
+      let lastAt = 0;
       const fit = () => {
-        const now = performance.now();
-        if (now - since > 1000) (resizes = 0), (since = now);
-        if (++resizes > MAX_RESIZES_PER_SECOND) return stop();
         const body = doc.body;
         // Mail that sets html/body to height:100% is as tall as the frame, whatever it holds: its
         // overflow tells the real height.
         const content = Math.max(doc.documentElement.getBoundingClientRect().height, body ? body.getBoundingClientRect().top + body.scrollHeight : 0);
-        frame.style.height = `${Math.min(MAX_HEIGHT, Math.ceil(content))}px`;
+        const next = Math.min(MAX_HEIGHT, Math.ceil(content));
+        if (next === height) return;
+        const now = performance.now();
+        steps = next - height === step && now - lastAt < LOOP_WINDOW_MS ? steps + 1 : 0;
+        if (steps >= LOOP_STEPS) return stop();
+        step = next - height;
+        height = next;
+        lastAt = now;
+        frame.style.height = `${next}px`;
       };
       const observer = new ResizeObserver(fit);
       observer.observe(doc.documentElement);
