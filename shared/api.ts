@@ -449,7 +449,7 @@ export const Settings = z.object({
 });
 export type Settings = z.infer<typeof Settings>;
 
-export const defaultSettings: Settings = { undoSendSeconds: 10, remoteContent: { trustedSenders: [] }, theme: "system" };
+export { defaultSettings } from "./settings-defaults.ts";
 
 /** PATCH /api/v1/settings: the fields to change; `remoteContent.trustedSenders` is replaced whole. */
 export const SettingsPatch = z

@@ -2,26 +2,16 @@
 // holdSeconds = the user's undo delay; the service holds it that long, so closing the tab after Send
 // still sends. Undo (DELETE /outbox/{id}) brings the window back with everything in it. The draft id
 // is the Idempotency-Key: a retried send never sends twice.
-import type { SendAccepted, Settings } from "../../../shared/api.ts";
+import type { SendAccepted } from "../../../shared/api.ts";
 import { api, ApiError, describeError, NetworkError } from "../api/client.ts";
 import { closeCompose, openCompose } from "../state/compose.ts";
+import { settingsOrDefaults } from "../state/settings.ts";
 import { toast } from "../state/toasts.ts";
 import { failed, uploading } from "./attachments.ts";
 import type { Draft } from "./draft.ts";
 
-const DEFAULT_HOLD = 10;
-let hold: Promise<number> | null = null;
-
-/** The user's undo delay (GET /settings → undoSendSeconds), asked once; 10 s when it cannot be read. */
-function holdSeconds(): Promise<number> {
-  hold ??= api<Settings>("/settings")
-    .then((s) => s.undoSendSeconds)
-    .catch(() => {
-      hold = null;
-      return DEFAULT_HOLD;
-    });
-  return hold;
-}
+/** The user's undo window (Settings → General), 10 s when the settings cannot be read. */
+const holdSeconds = async () => (await settingsOrDefaults()).undoSendSeconds;
 
 function plural(n: number, unit: string): string {
   return `${n} ${unit}${n === 1 ? "" : "s"}`;

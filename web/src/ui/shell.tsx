@@ -11,6 +11,7 @@ import { openCompose } from "../state/compose.ts";
 import { findFolder, folderLabel, inboxUnread, loadFolders } from "../state/folders.ts";
 import { show, type Row } from "../state/list.ts";
 import { startRealtime, stopRealtime, transport } from "../state/realtime.ts";
+import { loadSettings } from "../state/settings.ts";
 import { mailPath, navigate, route, searchPath } from "../state/router.ts";
 import { toastError } from "../state/toasts.ts";
 import { ComposeHost } from "./compose.tsx";
@@ -42,6 +43,8 @@ export function Shell() {
 
   useEffect(() => {
     loadFolders().catch((e) => toastError(`The folders could not be loaded: ${describeError(e)}`));
+    // The theme and undo window the user chose on any device; the defaults serve until they arrive.
+    loadSettings().catch(() => undefined);
     startRealtime();
     return stopRealtime;
   }, []);

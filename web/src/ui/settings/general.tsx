@@ -15,10 +15,8 @@ const themes: { value: Theme; label: string }[] = [
 
 export function GeneralPage() {
   const loaded = useLoad(async () => {
-    const s = await loadSettings();
-    // What the service keeps wins over this browser's memory of the theme.
-    if (s) theme.value = s.theme;
-    return { settings: s };
+    // Loading them also sets the theme: what the service keeps wins over this browser's memory.
+    return { settings: await loadSettings() };
   });
   return (
     <div class="settings-page">
@@ -43,7 +41,7 @@ function Preferences({ initial }: { initial: UserSettings | null }) {
     settings.value = { ...before, ...patch, remoteContent: patch.remoteContent ?? before.remoteContent };
     void saver
       .run(async () => {
-        settings.value = await patchSettings(settings.value ?? before, patch);
+        settings.value = await patchSettings(patch);
       })
       .then((ok) => {
         if (!ok) settings.value = before;
