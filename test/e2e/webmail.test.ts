@@ -217,6 +217,60 @@ describe.skipIf(browserMissing !== null)(`webmail in Chromium${browserMissing ? 
     expect(trapRequests).toEqual([]);
     expect(hostsOf(alice.requests)).toEqual([new URL(system.edge).host]);
     await shot(alice, "hostile-mail");
+    // Showing the images asks the edge for them: the remote host sees the edge's proxy, never the browser.
+    await alice.page.getByRole("button", { name: "Show images" }).click();
+    await until(() => trapRequests.some((r) => r.url === "/img.png"), "the edge to fetch the allowed image");
+    expect(trapRequests.every((r) => r.userAgent === "edgemail-image-proxy")).toBe(true);
+    await until(async () => (await frame.locator('img[src^="data:image/png"]').count()) > 0, "the image to show from a data: URL");
+    expect(hostsOf(alice.requests)).toEqual([new URL(system.edge).host]);
+    expect(alice.incidents).toEqual([]);
+  });
+
+  it("shows flags changed elsewhere without a reload", async () => {
+    const token = await apiLogin("alice@example.test");
+    await alice.page.goto(`${system.edge}/mail/inbox`);
+    const row = alice.page.locator(".row", { hasText: "Second for keys" });
+    await row.waitFor();
+    expect(await row.getByRole("button", { name: "Not starred" }).count()).toBe(1);
+    const id = await row.getAttribute("data-id");
+    const patched = await fetch(`${system.edge}/api/v1/messages/${id}`, { method: "PATCH", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify({ starred: true, read: false }) });
+    expect(patched.status).toBe(200);
+    await row.getByRole("button", { name: "Starred" }).waitFor({ timeout: 15_000 });
+    await until(async () => (await row.getAttribute("class"))?.includes("unread"), "the row to turn bold");
+  });
+
+  it("falls back to long-polling where WebSockets are blocked, and still shows new mail live", async () => {
+    const s = await openSession();
+    // A network that refuses WebSockets: every upgrade to the events socket is closed at once.
+    await s.page.routeWebSocket(/\/api\/v1\/events\/ws/, (ws) => ws.close({ code: 1006 }).catch(() => ws.close()));
+    await signIn(s, "alice@example.test");
+    await until(() => s.requests.some((u) => /\/api\/v1\/events\?/.test(u)), "the app to long-poll /events", 30_000);
+    await smtp({ from: "Pat <pat@remote.test>", to: "alice@example.test", subject: "Through the long poll", text: "polled" });
+    await s.page.locator(".row", { hasText: "Through the long poll" }).waitFor({ timeout: 30_000 });
+    await s.context.close();
+  });
+
+  it("takes an expired session back to sign-in without losing the draft being written", async () => {
+    const s = await openSession();
+    await signIn(s, "alice@example.test");
+    const win = await compose(s, "bob@example.test", "Written across a sign-in", "Every word of this stays.");
+    // The session ends elsewhere (signed out everywhere, or expired): the next call gets 401.
+    const token = await s.page.evaluate<string>("JSON.parse(localStorage.getItem('edgemail.session')).token");
+    expect((await fetch(`${system.edge}/api/v1/auth/logout`, { method: "POST", headers: { authorization: `Bearer ${token}` } })).status).toBe(204);
+    await win.getByRole("textbox", { name: "Message body" }).press("End");
+    await win.getByRole("textbox", { name: "Message body" }).pressSequentially(" And this.");
+    await s.page.getByLabel("Email address").waitFor({ timeout: 20_000 });
+    expect(await s.page.getByText(/session has ended/i).count()).toBeGreaterThan(0);
+    await s.page.getByLabel("Password").fill(PASSWORD);
+    await s.page.getByRole("button", { name: "Sign in" }).click();
+    const back = s.page.getByRole("dialog", { name: /Written across a sign-in/ }).last();
+    const reopen = s.page.getByRole("button", { name: /Reopen/ });
+    await Promise.race([back.waitFor({ timeout: 20_000 }), reopen.click({ timeout: 20_000 })]);
+    await back.waitFor();
+    const body = back.getByRole("textbox", { name: "Message body" });
+    expect(await body.textContent()).toContain("Every word of this stays. And this.");
+    await back.getByRole("button", { name: "Discard draft" }).click();
+    await s.context.close();
   });
 
   /** Opens a composer (c), fills To and Subject and the body. */
