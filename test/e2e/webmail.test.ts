@@ -394,8 +394,9 @@ describe.skipIf(browserMissing !== null)(`webmail in Chromium${browserMissing ? 
     // Nothing wider than the screen.
     expect(await phone.page.evaluate<number>("document.documentElement.scrollWidth")).toBeLessThanOrEqual(390);
     await shot(phone, "inbox-phone");
-    await phone.page.locator(".row").first().getByRole("link").click();
-    await phone.page.locator(".message").first().waitFor();
+    await phone.page.locator(".row", { hasText: "Plans for Friday" }).getByRole("link").click();
+    // The conversation with alice's rich-text reply, drawn in its frame.
+    await phone.page.frameLocator(".message iframe").last().getByText("Noon works for me.").waitFor();
     await shot(phone, "message-phone");
     await phone.page.getByRole("button", { name: "Folders" }).click();
     await phone.page.getByRole("link", { name: "Settings" }).last().waitFor();
