@@ -107,12 +107,14 @@ async function main(): Promise<void> {
 
   // Should this process die without stopping, the edge must not live on as an orphan.
   process.once("exit", () => stopEdge(edge, "SIGKILL"));
-  await waitForEdge(`${edgeUrl}/`, edge);
+  // Ready means the worker answers: "/" is the webmail's static page, served without the worker running.
+  await waitForEdge(`${edgeUrl}/api/v1/openapi.json`, edge);
   recordLocalEdge(config.dataDir, edgeUrl);
   process.stdout.write(
     [
       "",
       "edgemail is up:",
+      `  webmail        ${edgeUrl}/   (sign in as a user added below)`,
       `  edge (API)     ${edgeUrl}/api/v1   (reference: ${edgeUrl}/api/docs)`,
       `  SMTP (MX)      ${config.smtp.host}:${core.smtpPort}`,
       `  submission     ${config.submission.host}:${core.submissionPort} (AUTH PLAIN/LOGIN, for mail apps)`,
