@@ -298,3 +298,31 @@ describe("npm start: the CLI takes a user's credentials away", () => {
     expect(await cli("user", "list")).not.toContain("carol@example.test");
   });
 });
+
+describe("npm start: the webmail's files from the edge", () => {
+  it("serves the app with its CSP, hashed files cached for good, any mail path as the app, and the API still to the worker", async () => {
+    const page = await fetch(`${edge}/mail/inbox/0190e6a2-0000-7000-8000-000000000000`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get("content-type")).toMatch(/^text\/html/);
+    const html = await page.text();
+    expect(html).toContain('<div id="app">');
+    // Scripts only from the edge itself: no inline script, no eval, no other host.
+    const csp = page.headers.get("content-security-policy") ?? "";
+    const directive = (name: string) => csp.split(";").map((d) => d.trim()).find((d) => d.startsWith(`${name} `)) ?? "";
+    expect(directive("script-src")).toBe("script-src 'self'");
+    expect(directive("default-src")).toBe("default-src 'none'");
+    expect(directive("connect-src")).toBe("connect-src 'self'");
+    expect(directive("img-src")).toBe("img-src 'self' data: blob:");
+    expect(directive("frame-ancestors")).toBe("frame-ancestors 'none'");
+    expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
+    const script = /<script[^>]+src="(\/assets\/[^"]+\.js)"/.exec(html)?.[1];
+    expect(script).toBeDefined();
+    const asset = await fetch(`${edge}${script}`);
+    expect(asset.status).toBe(200);
+    expect(asset.headers.get("cache-control")).toBe("public, max-age=31536000, immutable");
+    expect(asset.headers.get("content-type")).toMatch(/javascript/);
+    // /api/* is the worker's, never the app's page.
+    const api = await fetch(`${edge}/api/v1/no-such-route`);
+    expect(api.headers.get("content-type")).toMatch(/problem\+json/);
+  });
+});
