@@ -7,6 +7,7 @@ import { setStarred } from "../state/actions.ts";
 import { findFolder } from "../state/folders.ts";
 import { focusIndex, listError, loadMore, loading, nextCursor, rows, selected, source, toggleSelected, type Row } from "../state/list.ts";
 import { shortDate, labels, people, person } from "./format.ts";
+import { Highlight } from "./highlight.tsx";
 
 const OVERSCAN = 12;
 
@@ -120,8 +121,10 @@ function MessageRow({ row, index, top, focused, showRecipients, onOpen }: { row:
           ))}
           <span class="subject">{row.subject || "(no subject)"}</span>
           {row.highlight ? (
-            // The search API's highlight is escaped HTML with <mark> around the matches.
-            <span class="snippet" dangerouslySetInnerHTML={{ __html: ` — ${row.highlight}` }} />
+            <span class="snippet">
+              {" — "}
+              <Highlight html={row.highlight} />
+            </span>
           ) : (
             <span class="snippet"> — {row.snippet}</span>
           )}
