@@ -1,0 +1,106 @@
+// `npm run check` step: the direction of dependencies in the code. Fails when
+//  - core/src/store imports from a layer above it (pipeline/, search/, smtp/, api/, mailbox/, cli/), or
+//  - any import circle exists among the modules of core/src or of edge/src, or among their rooms (the
+//    folders directly under them, and the files beside those folders): smtp/ may use pipeline/ or the
+//    other way round, not both.
+// Every import counts, type-only ones too: a type shared by two layers belongs to the lower one.
+// Tests are left out (a test may import anything it exercises). Written by hand: it needs only the
+// static import specifiers of our own .ts files, which a regular expression reads exactly here
+// (dependency-cruiser would do the same with a larger tree of dependencies).
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import path from "node:path";
+
+const ROOT = path.resolve(import.meta.dirname, "..");
+const rel = (f: string) => path.relative(ROOT, f);
+
+function sources(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const full = path.join(dir, name);
+    if (statSync(full).isDirectory()) return sources(full);
+    return /\.tsx?$/.test(name) && !/\.test\.tsx?$/.test(name) && !name.endsWith(".d.ts") ? [full] : [];
+  });
+}
+
+const IMPORT = /(?:^|\n)\s*(?:import|export)\s[^;'"]*?from\s*["']([^"']+)["']|import\(\s*["']([^"']+)["']\s*\)|(?:^|\n)\s*import\s*["']([^"']+)["']/g;
+
+function importsOf(file: string): string[] {
+  const text = readFileSync(file, "utf8");
+  const out: string[] = [];
+  for (const m of text.matchAll(IMPORT)) {
+    const spec = m[1] ?? m[2] ?? m[3]!;
+    if (!spec.startsWith(".")) continue;
+    const target = path.resolve(path.dirname(file), spec);
+    if (existsSync(target) && statSync(target).isFile()) out.push(target);
+  }
+  return out;
+}
+
+const problems: string[] = [];
+
+// ── the store at the bottom ──
+const STORE = path.join(ROOT, "core/src/store");
+const ABOVE_STORE = ["pipeline", "search", "smtp", "api", "mailbox", "cli"].map((d) => path.join(ROOT, "core/src", d) + path.sep);
+for (const file of sources(STORE)) {
+  for (const target of importsOf(file)) {
+    if (ABOVE_STORE.some((dir) => target.startsWith(dir))) problems.push(`${rel(file)} imports ${rel(target)}: the store imports nothing from a layer above it`);
+  }
+}
+
+// ── no circles (Tarjan's strongly connected components), between files and between rooms ──
+/** A module's room: its folder directly under `dir` (core/src/smtp), or the file itself at the top. */
+function room(dir: string, file: string): string {
+  const first = path.relative(dir, file).split(path.sep)[0]!;
+  return path.join(dir, first);
+}
+
+function circles(dir: string, node: (file: string) => string = (f) => f): string[][] {
+  const graph = new Map<string, Set<string>>();
+  for (const f of sources(dir)) {
+    const from = node(f);
+    const edges = graph.get(from) ?? new Set<string>();
+    graph.set(from, edges);
+    for (const t of importsOf(f)) if (t.startsWith(dir + path.sep) && node(t) !== from) edges.add(node(t));
+  }
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const found: string[][] = [];
+  let next = 0;
+  const visit = (v: string) => {
+    index.set(v, next);
+    low.set(v, next++);
+    stack.push(v);
+    onStack.add(v);
+    for (const w of graph.get(v) ?? []) {
+      if (!index.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v)!, low.get(w)!));
+      } else if (onStack.has(w)) low.set(v, Math.min(low.get(v)!, index.get(w)!));
+    }
+    if (low.get(v) === index.get(v)) {
+      const component: string[] = [];
+      let w: string;
+      do {
+        w = stack.pop()!;
+        onStack.delete(w);
+        component.push(w);
+      } while (w !== v);
+      if (component.length > 1) found.push(component.map(rel).sort());
+    }
+  };
+  for (const f of graph.keys()) if (!index.has(f)) visit(f);
+  return found;
+}
+
+for (const dir of ["core/src", "edge/src"]) {
+  const abs = path.join(ROOT, dir);
+  for (const c of circles(abs)) problems.push(`import circle in ${dir}: ${c.join(" ⇄ ")}`);
+  for (const c of circles(abs, (f) => room(abs, f))) problems.push(`rooms of ${dir} import each other: ${c.join(" ⇄ ")}`);
+}
+
+if (problems.length) {
+  console.error(`check-layers: ${problems.length} problem(s)\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+  process.exit(1);
+}
+console.log("check-layers: the store imports nothing above it; no import circles in core/src or edge/src");
