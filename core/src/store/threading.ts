@@ -11,7 +11,7 @@
 // indexed subject read per reply found by nothing else; the batch's own messages are tracked in
 // memory, so messages of one batch thread with each other exactly as if filed one by one.
 import { and, eq, sql } from "drizzle-orm";
-import type { Filing } from "./filing.ts";
+import type { MailAddress } from "../../../shared/api.ts";
 import type { EventDraft } from "./events.ts";
 import { messages, threadKeys } from "./shard-schema.ts";
 import type { Queryable } from "./shards.ts";
@@ -23,6 +23,22 @@ export const SUBJECT_WINDOW_MS = 30 * 86_400_000;
 const SUBJECT_CANDIDATES = 50;
 // Rows per statement: each (user_id, key) pair binds 2 parameters, each inserted key 3.
 const KEYS_PER_STATEMENT = 500;
+
+/** What threading reads of a message being filed: its ids, subject, people and time. Filing's
+ * message (filing.ts) has all of it; named here so that threading needs nothing from its caller. */
+export interface ThreadInput {
+  userId: string;
+  messageId: string;
+  receivedAt: number;
+  subject: string;
+  from: MailAddress | null;
+  to: MailAddress[];
+  cc: MailAddress[];
+  replyTo: MailAddress[];
+  messageIdHeader: string | null;
+  inReplyTo: string | null;
+  references: string[];
+}
 
 export interface Threading {
   /** Each filed message's thread, by message id. */
@@ -47,13 +63,13 @@ function chunks<T>(items: T[], size: number): T[][] {
 }
 
 /** The keys of what a message names: its own id, and the ids it answers. */
-function namedIds(f: Filing): { own: string[]; answered: string[] } {
+function namedIds(f: ThreadInput): { own: string[]; answered: string[] } {
   const own = messageIdKeys(f.messageIdHeader).slice(0, 1);
   const answered = [...new Set([...messageIdKeys(f.inReplyTo), ...f.references.flatMap(messageIdKeys)])].filter((k) => k !== own[0]);
   return { own, answered };
 }
 
-function keysOf(f: Filing): string[] {
+function keysOf(f: ThreadInput): string[] {
   const { own, answered } = namedIds(f);
   return [...own, ...answered];
 }
@@ -68,9 +84,9 @@ const meets = (a: Set<string>, b: Set<string>) => [...a].some((p) => b.has(p));
 /** Assigns the thread of every message in `filed` (new to the mailbox, in filing order), merges the
  * threads they join together and records their keys. Runs before the messages' rows are inserted.
  * `owners`: each user's own address. */
-export async function assignThreads(tx: Queryable, owners: Map<string, string>, filed: Filing[]): Promise<Threading> {
+export async function assignThreads(tx: Queryable, owners: Map<string, string>, filed: ThreadInput[]): Promise<Threading> {
   const result: Threading = { threadOf: new Map(), subjectKeyOf: new Map(), rethreaded: new Map() };
-  const byUser = new Map<string, Filing[]>();
+  const byUser = new Map<string, ThreadInput[]>();
   for (const f of filed) {
     const list = byUser.get(f.userId);
     if (list) list.push(f);
@@ -106,7 +122,7 @@ export async function assignThreads(tx: Queryable, owners: Map<string, string>, 
     };
     const batchSubjects = new Map<string, Candidate[]>();
 
-    const bySubject = async (f: Filing, key: string, people: Set<string>): Promise<string | null> => {
+    const bySubject = async (f: ThreadInput, key: string, people: Set<string>): Promise<string | null> => {
       const rows = await tx
         .select({
           threadId: messages.threadId,
