@@ -5,7 +5,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { clamdMissing, EICAR, EICAR_SIGNATURE, startClamd, type TestClamd } from "../../../../test/support/clamd.ts";
 import { freePort } from "../../../../test/support/process.ts";
-import { formatClamdAddress, parseClamdAddress, pingClamd, scanWithClamd } from "./clamd.ts";
+import { parseClamdAddress } from "../../clamd-address.ts";
+import { pingClamd, scanWithClamd } from "./clamd.ts";
 
 function message(parts: { body: string; attachment?: { name: string; type: string; bytes: Buffer } }): Buffer {
   const head = ["From: Alice <alice@example.org>", "To: bob@example.net", "Subject: the report", "Date: Tue, 03 Mar 2026 10:00:00 +0000", "Message-ID: <r1@example.org>", "MIME-Version: 1.0"];
@@ -32,23 +33,6 @@ function message(parts: { body: string; attachment?: { name: string; type: strin
     ].join("\r\n"),
   );
 }
-
-describe("CLAMD_ADDRESS", () => {
-  it("takes host:port, [ipv6]:port and a unix socket path", () => {
-    expect(parseClamdAddress("127.0.0.1:3310")).toEqual({ kind: "tcp", host: "127.0.0.1", port: 3310 });
-    expect(parseClamdAddress(" clamd.internal:3310 ")).toEqual({ kind: "tcp", host: "clamd.internal", port: 3310 });
-    expect(parseClamdAddress("[::1]:3310")).toEqual({ kind: "tcp", host: "::1", port: 3310 });
-    expect(parseClamdAddress("/run/clamav/clamd.ctl")).toEqual({ kind: "unix", path: "/run/clamav/clamd.ctl" });
-    expect(parseClamdAddress("unix:/run/clamav/clamd.ctl")).toEqual({ kind: "unix", path: "/run/clamav/clamd.ctl" });
-    expect(formatClamdAddress({ kind: "tcp", host: "::1", port: 3310 })).toBe("[::1]:3310");
-  });
-
-  it("refuses what is none of those", () => {
-    for (const bad of ["", "127.0.0.1", "3310", "::1:3310", "[::1]", "[nonsense]:3310", "host:0", "host:65536", "host:port", "clamd.ctl", "relative/path.sock", "tcp://127.0.0.1:3310"]) {
-      expect(parseClamdAddress(bad), bad).toBeNull();
-    }
-  });
-});
 
 describe.skipIf(clamdMissing)("scanning with a real clamd", () => {
   let clamd: TestClamd;
