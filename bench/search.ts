@@ -17,7 +17,7 @@ import type { FolderRole } from "../shared/api.ts";
 import { uuidv7 } from "../shared/ids.ts";
 import { parseMail } from "../core/src/pipeline/parse.ts";
 import { filingOf } from "../core/src/pipeline/prepared.ts";
-import { searchDocument, SEARCH_COLUMNS } from "../core/src/search/document.ts";
+import { searchDocument, SEARCH_COLUMNS } from "../core/src/store/search-index/document.ts";
 import type { SearchNode } from "../core/src/search/query-ast.ts";
 import { searchMessages } from "../core/src/search/search.ts";
 import { fileMessages, type Filing } from "../core/src/store/filing.ts";

@@ -7,7 +7,7 @@
 // message, per fold and the median over folds. --verbose lists every misjudged message and its hits.
 import { parseArgs } from "node:util";
 import { parseMail, type ParsedMail } from "../core/src/pipeline/parse.ts";
-import { BayesModel } from "../core/src/pipeline/spam/bayes-model.ts";
+import { BayesModel } from "../core/src/store/bayes-model.ts";
 import { messageTokens } from "../core/src/pipeline/spam/bayes.ts";
 import type { SpamInput } from "../core/src/pipeline/spam/input.ts";
 import { scoreMessage, type SpamResult } from "../core/src/pipeline/spam/score.ts";

@@ -6,7 +6,7 @@
 import { and, eq } from "drizzle-orm";
 import type { Logger } from "./log.ts";
 import { parseMail } from "./pipeline/parse.ts";
-import { learnDelta, mergeDeltas, type Verdict } from "./pipeline/spam/bayes-model.ts";
+import { learnDelta, mergeDeltas, type Verdict } from "./store/bayes-model.ts";
 import { messageTokens } from "./pipeline/spam/bayes.ts";
 import type { BlobStore } from "./store/blobs.ts";
 import type { Directory } from "./store/directory.ts";

@@ -1,7 +1,7 @@
 // Messages for the spam checks' tests: RFC 5322 text built from headers and a body, parsed the way
 // the pipeline parses it, and corpus messages with a classifier trained on part of the corpus.
 import { parseMail } from "../../core/src/pipeline/parse.ts";
-import { BayesModel } from "../../core/src/pipeline/spam/bayes-model.ts";
+import { BayesModel } from "../../core/src/store/bayes-model.ts";
 import { messageTokens } from "../../core/src/pipeline/spam/bayes.ts";
 import { firstField, readHeaderFields } from "../../core/src/pipeline/spam/header-fields.ts";
 import type { SpamInput } from "../../core/src/pipeline/spam/input.ts";

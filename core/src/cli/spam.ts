@@ -6,7 +6,7 @@ import path from "node:path";
 import { eq } from "drizzle-orm";
 import { parseMail } from "../pipeline/parse.ts";
 import { canonicalLineEndings } from "../smtp/inbound/data.ts";
-import { learnDelta, mergeDeltas, type BayesDelta, type Verdict } from "../pipeline/spam/bayes-model.ts";
+import { learnDelta, mergeDeltas, type BayesDelta, type Verdict } from "../store/bayes-model.ts";
 import { messageTokens } from "../pipeline/spam/bayes.ts";
 import type { Directory } from "../store/directory.ts";
 import { spamModel, spamTotals } from "../store/directory-schema.ts";

@@ -6,7 +6,7 @@ import PostalMime, { type Address as PostalAddress, type Email } from "postal-mi
 import type { MailAddress } from "../../../shared/api.ts";
 import { limits } from "../../../shared/limits.ts";
 import { attachmentRisk, type AttachmentRisk } from "./attachment-risk.ts";
-import { htmlVisibleText } from "./html-text.ts";
+import { htmlVisibleText } from "../mail-format/html-text.ts";
 import { headerSection } from "./raw-message.ts";
 
 export interface ParsedAttachment {

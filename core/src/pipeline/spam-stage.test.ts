@@ -13,7 +13,7 @@ import { getMessage, listMessages } from "../store/mailbox.ts";
 import { spamTotals } from "../store/directory-schema.ts";
 import { learnGlobal } from "../store/spam-model.ts";
 import { parseMail } from "./parse.ts";
-import { learnDelta, mergeDeltas } from "./spam/bayes-model.ts";
+import { learnDelta, mergeDeltas } from "../store/bayes-model.ts";
 import { messageTokens } from "./spam/bayes.ts";
 import { GTUBE } from "./spam/gtube.ts";
 

@@ -1,8 +1,8 @@
 // The text of attachments for the search index: text/* attachments (HTML as its visible text) and
 // PDFs. Read in the pipeline thread before the filing's transaction, once per distinct attachment
 // (the same bytes sent to many users are read once); bounded in size and, for PDFs, in time.
-import { htmlVisibleText } from "../pipeline/html-text.ts";
-import { MAX_ATTACHMENT_CHARS } from "./document.ts";
+import { htmlVisibleText } from "../mail-format/html-text.ts";
+import { MAX_ATTACHMENT_CHARS } from "../store/search-index/document.ts";
 import { PdfText } from "./pdf-text.ts";
 
 /** Bytes of a text attachment read; text beyond the index's share of a message is never used. */

@@ -1,5 +1,5 @@
 // A parsed query (query-ast.ts) → the parts of one SQL query over the user's range of the index
-// (doc-ids.ts) and their messages `m`:
+// (store/search-index/doc-ids.ts) and their messages `m`:
 //   - `match`: one FTS5 expression made of the top level's text conjuncts (words, phrases, fields, and
 //     their AND/OR), with the top level's negated text folded in as FTS5's binary NOT — the index
 //     drives the search when there is one;
@@ -9,10 +9,14 @@
 //   - the narrowing the top level's dates give the doc id range, and its folder for a listing plan.
 import { sql, type SQL } from "drizzle-orm";
 import type { SearchNode, TextField } from "./query-ast.ts";
-import { COLUMN_WEIGHTS, SEARCH_COLUMNS, type SearchColumn } from "./document.ts";
-import { toFtsPhrase } from "./search-text.ts";
+import { SEARCH_COLUMNS, type SearchColumn } from "../store/search-index/document.ts";
+import { toFtsPhrase } from "../store/search-index/search-text.ts";
 
 const FIELD_COLUMN: Record<TextField, SearchColumn> = { from: "sender", to: "recipients", cc: "cc", subject: "subject", filename: "filenames" };
+
+/** bm25 weights, by column: a word in the subject or a name counts more than one in the body, one
+ * inside an attachment less. */
+const COLUMN_WEIGHTS: Record<SearchColumn, number> = { subject: 4, sender: 3, recipients: 2, cc: 1.5, filenames: 2, body: 1, attachments: 0.5 };
 
 /** bm25() with the columns' weights, for ORDER BY (lower is better). */
 export const BM25 = sql.raw(`bm25(search_index, ${SEARCH_COLUMNS.map((c) => COLUMN_WEIGHTS[c]).join(", ")})`);

@@ -12,7 +12,7 @@ import { testFiling } from "../../../test/support/filing.ts";
 import { textPdf } from "../../../test/support/pdf.ts";
 import { fileMessages } from "../store/filing.ts";
 import { Shards } from "../store/shards.ts";
-import { USER_SPAN } from "./doc-ids.ts";
+import { USER_SPAN } from "../store/search-index/doc-ids.ts";
 import { reindexUser } from "./reindex.ts";
 import { searchMessages } from "./search.ts";
 

@@ -7,9 +7,9 @@ import { and, asc, eq, gt, inArray, isNull, sql } from "drizzle-orm";
 import { attachments, messageBodies, messages } from "../store/shard-schema.ts";
 import type { ShardDatabase } from "../store/shards.ts";
 import { attachmentText, mayHaveText } from "./attachment-text.ts";
-import { allocateDocIds, userRange, userSearchInfo } from "./doc-ids.ts";
-import { searchDocument, type SearchDocument } from "./document.ts";
-import { removeDocuments, writeDocuments } from "./index-writes.ts";
+import { allocateDocIds, userRange, userSearchInfo } from "../store/search-index/doc-ids.ts";
+import { searchDocument, type SearchDocument } from "../store/search-index/document.ts";
+import { removeDocuments, writeDocuments } from "../store/search-index/index-writes.ts";
 
 const CHUNK = 500;
 

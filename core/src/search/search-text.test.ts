@@ -1,7 +1,7 @@
 // The text transforms on both sides of the index, and the highlighted snippet.
 import { describe, expect, it } from "vitest";
 import { highlight } from "./highlight.ts";
-import { toFtsPhrase, toIndexText } from "./search-text.ts";
+import { toFtsPhrase, toIndexText } from "../store/search-index/search-text.ts";
 
 describe("index text", () => {
   it("turns unspaced runs into bigrams and their last character, and leaves other text alone", () => {

@@ -1,8 +1,8 @@
 // Searching one user's mail: the compiled query (compile.ts) runs as one SQL query in one of three
 // plans, each reading only as far as the page needs:
 //   - "index": words to find. FTS5 walks the user's range of the index newest first (rowid order is
-//     date order, doc-ids.ts), each hit joined to its message for the other filters, until the page is
-//     full: a common word costs a page, not its whole hit list. By relevance, bm25 ranks the newest
+//     date order, store/search-index/doc-ids.ts), each hit joined to its message for the other
+//     filters, until the page is full: a common word costs a page, not its whole hit list. By relevance, bm25 ranks the newest
 //     `searchRelevanceWindow` matches.
 //   - "folder": no words, one folder (`in:sent is:unread`): the folder's listing index, newest first.
 //   - "mailbox": no words, no folder (`larger:10M`, dates): the user's messages by doc id, newest
@@ -18,8 +18,8 @@ import { folders, messageBodies, messages } from "../store/shard-schema.ts";
 import type { ShardDatabase } from "../store/shards.ts";
 import { BM25, compileQuery } from "./compile.ts";
 import { decodeSearchCursor, encodeSearchCursor, queryFingerprint, type SearchPosition } from "./cursor.ts";
-import { secondOf, USER_SPAN, userRange } from "./doc-ids.ts";
-import { htmlVisibleText } from "../pipeline/html-text.ts";
+import { secondOf, USER_SPAN, userRange } from "../store/search-index/doc-ids.ts";
+import { htmlVisibleText } from "../mail-format/html-text.ts";
 import { highlighter, type Highlighter } from "./highlight.ts";
 import type { SearchNode } from "./query-ast.ts";
 

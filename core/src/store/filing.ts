@@ -4,7 +4,7 @@
 // counts, no events. Threads are assigned in the same transaction (threading.ts). The same
 // transaction records each user's events (message.updated for messages a thread merge moved, then
 // message.created per message, then folder.counts), so the edge is told exactly what committed.
-// Messages enter the search index in the same transaction (search/): searchable once visible, and
+// Messages enter the search index in the same transaction (search-index/): searchable once visible, and
 // the recipients of mail filed into Sent become the user's contacts (contacts.ts).
 import { and, eq, inArray, isNotNull, sql } from "drizzle-orm";
 import { uuidv7 } from "../../../shared/ids.ts";
@@ -14,12 +14,12 @@ import { insertEvents, numberEvents, type EventDraft } from "./events.ts";
 import { toSummary, type MessageRow } from "./message-summary.ts";
 import { attachments, folders, mailboxes, messageBodies, messages } from "./shard-schema.ts";
 import type { ShardDatabase } from "./shards.ts";
-import type { AuthVerdict } from "../pipeline/auth-verdict.ts";
+import type { AuthVerdict } from "./auth-verdict.ts";
 import { assignThreads } from "./threading.ts";
 import { recordContacts } from "./contacts.ts";
-import { allocateDocIds } from "../search/doc-ids.ts";
-import { searchDocument } from "../search/document.ts";
-import { writeDocuments } from "../search/index-writes.ts";
+import { allocateDocIds } from "./search-index/doc-ids.ts";
+import { searchDocument } from "./search-index/document.ts";
+import { writeDocuments } from "./search-index/index-writes.ts";
 
 export interface Filing {
   userId: string;

@@ -24,9 +24,8 @@ import { recordEvents, type Change, type EventDraft, type Recorded } from "./eve
 import { parseAddresses, toSummary, type MessageRow } from "./message-summary.ts";
 import { attachments, contacts, events, folders, mailboxes, messageBodies, messages, threadKeys } from "./shard-schema.ts";
 import type { Queryable, ShardDatabase } from "./shards.ts";
-import type { AuthVerdict } from "../pipeline/auth-verdict.ts";
-import { senderVerified } from "../pipeline/auth-verdict.ts";
-import { removeDocuments, removeUserDocuments } from "../search/index-writes.ts";
+import { senderVerified, type AuthVerdict } from "./auth-verdict.ts";
+import { removeDocuments, removeUserDocuments } from "./search-index/index-writes.ts";
 
 export const STANDARD_FOLDERS: ReadonlyArray<{ role: FolderRole; name: string }> = [
   { role: "inbox", name: "Inbox" },
@@ -48,7 +47,7 @@ export async function createMailbox(
   await shard.writeLock.run(() => shard.db.batch([
     shard.db
       .insert(mailboxes)
-      // The next number in the shard (search/doc-ids.ts), in the statement that inserts the row.
+      // The next number in the shard (search-index/doc-ids.ts), in the statement that inserts the row.
       .values({ userId: user.userId, address: user.address, quotaBytes: user.quotaBytes, createdAt: now, userNo: sql`(SELECT coalesce(max(user_no), 0) + 1 FROM mailboxes)` })
       .onConflictDoNothing(),
     shard.db

@@ -19,7 +19,8 @@ export const mailboxes = sqliteTable(
     bayesHam: integer("bayes_ham").notNull().default(0),
     createdAt: integer("created_at").notNull(),
     /** The mailbox's number in this shard (from 1, never reused): the high bits of its messages'
-     * doc ids, so that one user's part of the search index is one range of it (search/doc-ids.ts). */
+     * doc ids, so that one user's part of the search index is one range of it
+     * (search-index/doc-ids.ts). */
     userNo: integer("user_no"),
     /** How far past its receive second a message's doc id had to go because the second was taken:
      * the slack a date search adds to its upper bound. Only grows. */
@@ -94,7 +95,7 @@ export const messages = sqliteTable(
     trainedAs: text("trained_as"),
     /** The message's row in the search index (the FTS5 table search_index, not in this schema: drizzle
      * has no virtual tables): the mailbox's user_no · 2^33 + the second it was received, so that a
-     * user's messages are one range of the index, newest last (search/doc-ids.ts). */
+     * user's messages are one range of the index, newest last (search-index/doc-ids.ts). */
     docId: integer("doc_id"),
   },
   (t) => [

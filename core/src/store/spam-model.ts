@@ -3,7 +3,7 @@
 // writes deltas (a token's counts go up, or down when a verdict is taken back); the pipeline keeps the
 // global model in memory and reads only the rows changed since its last look.
 import { and, eq, gt, inArray, sql } from "drizzle-orm";
-import { BayesModel, type BayesDelta } from "../pipeline/spam/bayes-model.ts";
+import { BayesModel, type BayesDelta } from "./bayes-model.ts";
 import type { Directory } from "./directory.ts";
 import { spamModel, spamTotals } from "./directory-schema.ts";
 import { mailboxes, spamTokens } from "./shard-schema.ts";

@@ -1,7 +1,7 @@
 // Sender authentication as scores: forged mail loses points, authenticated mail gains a little.
 import { describe, expect, it } from "vitest";
 import { rfc822, spamInput } from "../../../../test/support/spam-message.ts";
-import type { AuthVerdict } from "../auth-verdict.ts";
+import type { AuthVerdict } from "../../store/auth-verdict.ts";
 import { authCheck } from "./auth.ts";
 import { buildContext } from "./context.ts";
 import { scoreMessage } from "./score.ts";

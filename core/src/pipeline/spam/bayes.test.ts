@@ -2,7 +2,7 @@
 // until trained, and a user's own training overriding the global model.
 import { beforeAll, describe, expect, it } from "vitest";
 import { corpusRaw, rfc822, spamInput, trainedOnCorpus } from "../../../../test/support/spam-message.ts";
-import { BayesModel, learnDelta, type TokenRow } from "./bayes-model.ts";
+import { BayesModel, learnDelta, type TokenRow } from "../../store/bayes-model.ts";
 import { chi2Q, classify, messageTokens } from "./bayes.ts";
 import { scoreMessage } from "./score.ts";
 import type { CorpusMessage } from "../../../../test/support/corpus.ts";

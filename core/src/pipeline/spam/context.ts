@@ -1,6 +1,6 @@
 // The per-message facts every check reads, computed once.
 import { readHeaderFields } from "./header-fields.ts";
-import { htmlVisibleText } from "../html-text.ts";
+import { htmlVisibleText } from "../../mail-format/html-text.ts";
 import type { CheckContext, SpamInput } from "./input.ts";
 import { bareUrls, htmlAnchors, type Link } from "./links.ts";
 

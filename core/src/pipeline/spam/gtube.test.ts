@@ -1,7 +1,7 @@
 // GTUBE: the test string makes any message spam, whatever else the message looks like.
 import { beforeAll, describe, expect, it } from "vitest";
 import { corpusRaw, rfc822, spamInput, trainedOnCorpus } from "../../../../test/support/spam-message.ts";
-import type { BayesModel } from "./bayes-model.ts";
+import type { BayesModel } from "../../store/bayes-model.ts";
 import { GTUBE } from "./gtube.ts";
 import { scoreMessage } from "./score.ts";
 

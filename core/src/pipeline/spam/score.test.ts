@@ -2,7 +2,7 @@
 // outbound profile.
 import { describe, expect, it } from "vitest";
 import { rfc822, SENT_AT, spamInput } from "../../../../test/support/spam-message.ts";
-import type { AuthVerdict } from "../auth-verdict.ts";
+import type { AuthVerdict } from "../../store/auth-verdict.ts";
 import { GTUBE } from "./gtube.ts";
 import { scoreMessage, scoreOutbound, spamHeaders, type SpamResult } from "./score.ts";
 

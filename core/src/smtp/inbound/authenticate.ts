@@ -3,7 +3,7 @@
 // the message is spooled because a DMARC p=reject failure must be refused in the SMTP dialogue (550),
 // never accepted and then bounced. Its Authentication-Results header is prepended to the stored message.
 import { authenticate } from "mailauth";
-import type { AuthResult, AuthVerdict } from "../../pipeline/auth-verdict.ts";
+import type { AuthResult, AuthVerdict } from "../../store/auth-verdict.ts";
 import type { SmtpReply } from "../reply.ts";
 
 /** `dns.promises.resolve`'s shape, which mailauth calls for every lookup. */

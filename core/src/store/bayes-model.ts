@@ -1,7 +1,8 @@
 // The counts a learning classifier keeps: for each token, in how many spam and how many ham
 // messages it was seen, plus how many of each were learned. Plain rows in and out, so the caller can
 // keep them in a database table (token, spam, ham) and a totals row (nspam, nham), and persist each
-// learn as the delta it returns.
+// learn as the delta it returns. The store holds this model (spam-model.ts); the classifier that
+// reads it (pipeline/spam/bayes.ts) and the training that writes it sit above.
 
 export type Verdict = "spam" | "ham";
 

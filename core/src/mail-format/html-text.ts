@@ -1,4 +1,5 @@
-// The text of an HTML body as a reader sees it, for the checks and the classifier. Spam splits its
+// The text of an HTML body as a reader sees it, for the spam checks and the classifier, the search
+// index and its snippets (a mail-format helper below every layer that reads mail). Spam splits its
 // words with comments and empty inline tags ("V<!-- x -->ia<b></b>gra") so that word filters miss
 // them: those are removed without a space, which joins the word back; block tags become spaces.
 // Everything here is linear in the input: spam HTML is hostile, and an unclosed comment or <style>

@@ -1,17 +1,13 @@
 // What the index holds of one message, column by column (the order of the FTS5 table's columns in
 // migrations/shard/0005_search.sql). Text is bounded per message so that one enormous mail cannot
 // make its filing, or the index, unreasonably large: a reader finds a message by what is near the top.
-import type { MailAddress } from "../../../shared/api.ts";
-import { htmlVisibleText } from "../pipeline/html-text.ts";
+import type { MailAddress } from "../../../../shared/api.ts";
+import { htmlVisibleText } from "../../mail-format/html-text.ts";
 import { toIndexText } from "./search-text.ts";
 
 /** The index's columns; a field operator (from:, to:, cc:, subject:, filename:) names one. */
 export const SEARCH_COLUMNS = ["subject", "sender", "recipients", "cc", "filenames", "body", "attachments"] as const;
 export type SearchColumn = (typeof SEARCH_COLUMNS)[number];
-
-/** bm25 weights, in column order: a word in the subject or a name counts more than one in the body,
- * one inside an attachment less. */
-export const COLUMN_WEIGHTS: Record<SearchColumn, number> = { subject: 4, sender: 3, recipients: 2, cc: 1.5, filenames: 2, body: 1, attachments: 0.5 };
 
 /** Characters of body text indexed per message, and of attachment text (all attachments together). */
 export const MAX_BODY_CHARS = 200_000;

@@ -1,7 +1,8 @@
 // Writing the search index, always inside the transaction that changes the messages themselves, so
-// a message is searchable exactly when it is visible and gone from the index when it is gone.
+// a message is searchable exactly when it is visible and gone from the index when it is gone. So the
+// index is a store role, as blobs and metadata are; search/ reads it (queries, highlights, reindex).
 import { sql } from "drizzle-orm";
-import type { Queryable } from "../store/shards.ts";
+import type { Queryable } from "../shards.ts";
 import { SEARCH_COLUMNS, type SearchDocument } from "./document.ts";
 
 /** Documents per statement are bounded by their size: the whole list travels as one JSON parameter

@@ -1,11 +1,13 @@
-// Text as the search index sees it. FTS5's unicode61 tokenizer splits words at spaces and punctuation,
-// which finds nothing inside Korean, Japanese or Chinese sentences (no spaces between words; Korean
-// glues particles to words). So before text goes into the index, every run of characters of those
-// scripts (and of Thai, Lao, Khmer and Myanmar, which have no spaces either) becomes its overlapping
-// bigrams plus its last character alone: 프로젝트일정 → 프로 로젝 젝트 트일 일정 정. A query term gets
-// the same treatment and becomes a phrase of its bigrams, so `일정` (one bigram) finds 프로젝트일정, and
-// two-syllable words such as 회의 match — a trigram index could not. A one-character term is a prefix
-// query ("정" * finds the bigrams that start with it and the run's last character).
+// Text as the search index sees it, for writing (toIndexText) and for the queries of search/
+// (toFtsPhrase), which must cut text exactly as the index did. FTS5's unicode61 tokenizer splits
+// words at spaces and punctuation, which finds nothing inside Korean, Japanese or Chinese sentences
+// (no spaces between words; Korean glues particles to words). So before text goes into the index,
+// every run of characters of those scripts (and of Thai, Lao, Khmer and Myanmar, which have no
+// spaces either) becomes its overlapping bigrams plus its last character alone:
+// 프로젝트일정 → 프로 로젝 젝트 트일 일정 정. A query term gets the same treatment and becomes a phrase
+// of its bigrams, so `일정` (one bigram) finds 프로젝트일정, and two-syllable words such as 회의 match
+// — a trigram index could not. A one-character term is a prefix query ("정" * finds the bigrams that start with it and
+// the run's last character).
 // Both sides are NFKC-normalized first (full-width Latin, half-width katakana, composed accents);
 // case and accents are folded by the tokenizer itself (unicode61 remove_diacritics 2).
 

@@ -9,7 +9,7 @@
 // many messages match; a date filter narrows the range. Seconds (not ms) keep doc ids below 2^53, a
 // safe JavaScript number: 20 bits of user (a million mailboxes per shard) and 33 of time (to 2242).
 import { sql } from "drizzle-orm";
-import type { Queryable } from "../store/shards.ts";
+import type { Queryable } from "../shards.ts";
 
 export const USER_SPAN = 2 ** 33;
 const MAX_USER_NO = 2 ** 20 - 1;
