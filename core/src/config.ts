@@ -4,7 +4,7 @@ import { createHmac } from "node:crypto";
 import path from "node:path";
 import { z } from "zod";
 import { limits } from "../../shared/limits.ts";
-import { CLAMD_ADDRESS_FORMAT, parseClamdAddress, type ClamdAddress } from "./pipeline/virus/clamd.ts";
+import { CLAMD_ADDRESS_FORMAT, parseClamdAddress, type ClamdAddress } from "./virus/clamd.ts";
 import { parseDuration, parseSize } from "./units.ts";
 
 const port = z.coerce

@@ -6,7 +6,7 @@ import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { pingClamd, type ClamdAddress } from "../../core/src/pipeline/virus/clamd.ts";
+import { pingClamd, type ClamdAddress } from "../../core/src/virus/clamd.ts";
 import { freePort } from "./process.ts";
 
 /** The EICAR anti-virus test file's 68 bytes, built from two halves so that this source file is not

@@ -1,7 +1,7 @@
 // What the spool holds: mail that came in over SMTP (inbound) and mail users send (outbound), each
 // with the envelope the pipeline needs to finish the job without asking anyone again.
-import type { SpoolEntry } from "../spool/spool.ts";
-import type { AuthVerdict } from "./auth-verdict.ts";
+import type { SpoolEntry } from "./spool.ts";
+import type { AuthVerdict } from "../pipeline/auth-verdict.ts";
 
 export type InboundRecipient = LocalRecipient | ReturnedRecipient;
 
