@@ -1,5 +1,5 @@
 // Where clamd listens, as the `CLAMD_ADDRESS` setting names it: a setting's format (as units.ts is),
-// so the config loader reads it without importing the scanner (pipeline/virus/clamd.ts).
+// so the config loader reads it without importing the scanner (virus/clamd.ts).
 import net from "node:net";
 
 export type ClamdAddress = { kind: "tcp"; host: string; port: number } | { kind: "unix"; path: string };

@@ -6,12 +6,12 @@ import { createApiApp } from "./api/app.ts";
 import { PasswordLogin } from "./auth/password-login.ts";
 import { createResolver } from "./dns.ts";
 import { cachedResolve } from "./dns-cache.ts";
-import { scanWithClamd } from "./pipeline/virus/clamd.ts";
+import { scanWithClamd } from "./virus/clamd.ts";
 import type { Config } from "./config.ts";
 import type { CoreEvent } from "../../shared/events.ts";
 import { createLogger, setLogLevel, type Logger } from "./log.ts";
-import type { SpoolMeta } from "./pipeline/spool-entry.ts";
-import { PipelineThread } from "./pipeline/pipeline-thread.ts";
+import type { SpoolMeta } from "./spool/entry.ts";
+import { PipelineThread } from "./pipeline-thread/thread.ts";
 import { renderMetrics } from "./metrics.ts";
 import { Outbox } from "./outbox.ts";
 import { createMxServer } from "./smtp/inbound/mx-server.ts";
@@ -55,23 +55,7 @@ export async function startCore(config: Config, options: CoreOptions = {}): Prom
   const directory = await Directory.open(config.directoryUrl, config.libsqlAuthToken);
   const shards = await Shards.open(config.shards, config.libsqlAuthToken);
   const { spool, recovered } = await Spool.open<SpoolMeta>(config.spoolDir, { log: log.child({ part: "spool" }) });
-  const pipeline = await PipelineThread.start({
-    spool,
-    log,
-    shards: config.shards,
-    directoryUrl: config.directoryUrl,
-    queueUrl: config.queueUrl,
-    hostname: config.hostname,
-    queueLifetimeMs: config.outbound.queueLifetimeMs,
-    dnsServers: config.outbound.dnsServers,
-    routing: { transportMap: config.outbound.transportMap, smartHost: config.outbound.smartHost, allowPrivateMx: config.outbound.allowPrivateMx },
-    libsqlAuthToken: config.libsqlAuthToken,
-    r2PersistDir: config.r2PersistDir,
-    logLevel: config.logLevel,
-    region: config.region,
-    events: { ...config.events, signingSecret: config.internalSigningSecret },
-    protection: { srsSecret: config.protection.srsSecret, spamThreshold: config.protection.spamThreshold, dnsblZones: config.protection.dnsblZones },
-  });
+  const pipeline = await PipelineThread.start(config, { spool, log });
   for (const entry of recovered) pipeline.enqueue(entry);
 
   const queue = await OutboundQueue.open(config.queueUrl, config.libsqlAuthToken);

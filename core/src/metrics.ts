@@ -1,6 +1,6 @@
 // Prometheus metrics of a core node (text exposition format 0.0.4).
-import type { PipelineThread } from "./pipeline/pipeline-thread.ts";
-import type { SpoolMeta } from "./pipeline/spool-entry.ts";
+import type { PipelineThread } from "./pipeline-thread/thread.ts";
+import type { SpoolMeta } from "./spool/entry.ts";
 import type { Spool } from "./spool/spool.ts";
 import type { OutboundQueue } from "./store/outbound-queue.ts";
 

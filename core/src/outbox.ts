@@ -1,20 +1,20 @@
 // The one way outgoing mail enters the core, from the API's queue and from SMTP submission alike:
 // into the spool (synced before anyone is told "accepted"), then to the pipeline. A message id is
 // accepted once: a queue redelivery or a retried request finds it pending or already in Sent.
-import type { PipelineThread } from "./pipeline/pipeline-thread.ts";
-import type { OutboundMeta, SpoolMeta } from "./pipeline/spool-entry.ts";
+import type { OutboundMeta, SpoolMeta } from "./spool/entry.ts";
+import type { MailHandoff } from "./spool/handoff.ts";
 import type { Spool } from "./spool/spool.ts";
 import { messageExists } from "./store/sending.ts";
 import type { Shards } from "./store/shards.ts";
 
 export class Outbox {
   readonly #spool: Spool<SpoolMeta>;
-  readonly #pipeline: Pick<PipelineThread, "enqueue" | "isPending">;
+  readonly #pipeline: Pick<MailHandoff, "enqueue" | "isPending">;
   readonly #shards: Shards;
   /** Ids between the duplicate check and the spool append (the check awaits the shard). */
   readonly #accepting = new Set<string>();
 
-  constructor(deps: { spool: Spool<SpoolMeta>; pipeline: Pick<PipelineThread, "enqueue" | "isPending">; shards: Shards }) {
+  constructor(deps: { spool: Spool<SpoolMeta>; pipeline: Pick<MailHandoff, "enqueue" | "isPending">; shards: Shards }) {
     this.#spool = deps.spool;
     this.#pipeline = deps.pipeline;
     this.#shards = deps.shards;

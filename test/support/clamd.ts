@@ -7,7 +7,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import type { ClamdAddress } from "../../core/src/clamd-address.ts";
-import { pingClamd } from "../../core/src/pipeline/virus/clamd.ts";
+import { pingClamd } from "../../core/src/virus/clamd.ts";
 import { freePort } from "./process.ts";
 
 /** The EICAR anti-virus test file's 68 bytes, built from two halves so that this source file is not

@@ -124,7 +124,7 @@ async function run(argv: string[]): Promise<void> {
       }
       case "domain dkim": {
         const domain = domainArg(positionals, 2);
-        const { dnsRecordsFor, newDkimKey } = await import("../smtp/outbound/dkim.ts");
+        const { dnsRecordsFor, newDkimKey } = await import("../mail-format/dkim.ts");
         const key = newDkimKey(domain);
         await directory.setDkimKey(domain, key.selector, key.privateKey);
         const records = dnsRecordsFor(domain, key.selector, key.publicKey, config.hostname);

@@ -8,7 +8,7 @@ import { startDnsServer, type DnsServer } from "../../../test/support/dns-server
 import { sendMail } from "../../../test/support/smtp-client.ts";
 import { startSmtpSink, type SmtpSink } from "../../../test/support/smtp-sink.ts";
 import { startTempCore, type TempCore } from "../../../test/support/temp-core.ts";
-import { srsReverse } from "../smtp/srs.ts";
+import { srsReverse } from "../mail-format/srs.ts";
 import { saveFilters } from "../store/filters.ts";
 import { getMessage, listFolders, listMessages } from "../store/mailbox.ts";
 import { until } from "../../../test/support/until.ts";

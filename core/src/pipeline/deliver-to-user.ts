@@ -6,7 +6,7 @@ import { createHash } from "node:crypto";
 import { uuidv7From } from "../../../shared/ids.ts";
 import type { FolderRole } from "../../../shared/api.ts";
 import type { Logger } from "../log.ts";
-import { srsForward } from "../smtp/srs.ts";
+import { srsForward } from "../mail-format/srs.ts";
 import type { Directory } from "../store/directory.ts";
 import { recordVacationReply, vacationAnsweredSince } from "../store/filters.ts";
 import type { Shards } from "../store/shards.ts";

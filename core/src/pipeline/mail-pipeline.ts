@@ -17,7 +17,7 @@ import { attachmentTexts, withAttachmentTexts } from "../search/attachment-text.
 import { prepareInbound, type InboundDeps } from "./prepare-inbound.ts";
 import { prepareOutbound, type OutboundDeps } from "./prepare-outbound.ts";
 import { attachmentKey, type Prepared } from "./prepared.ts";
-import type { MailEntry } from "./spool-entry.ts";
+import type { MailEntry } from "../spool/entry.ts";
 
 /** What a finished batch reports: `done` may be marked done in the spool; `processed` entries (done
  * or kept for the next start) and their `bytes` leave the backlog. */

@@ -1,7 +1,7 @@
 // A message's header fields as filters read them: unfolded, RFC 2047-decoded, by lowercase name in
 // the order they appear. Parsed once per message from the raw header section.
 import libmime from "libmime";
-import { splitMessage } from "./raw-message.ts";
+import { splitMessage } from "../mail-format/raw-message.ts";
 
 export type HeaderLookup = (name: string) => string[];
 

@@ -7,7 +7,7 @@ import type { MailAddress } from "../../../shared/api.ts";
 import { limits } from "../../../shared/limits.ts";
 import { attachmentRisk, type AttachmentRisk } from "./attachment-risk.ts";
 import { htmlVisibleText } from "../mail-format/html-text.ts";
-import { headerSection } from "./raw-message.ts";
+import { headerSection } from "../mail-format/raw-message.ts";
 
 export interface ParsedAttachment {
   filename: string;

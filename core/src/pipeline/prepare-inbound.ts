@@ -8,7 +8,7 @@ import { deliverToUser, type DeliverDeps, type SpamOutcome } from "./deliver-to-
 import { headerLookup } from "./message-headers.ts";
 import { parseMail, type ParsedMail } from "./parse.ts";
 import { deliveryMessageId, filingOf, mergePrepared, type Prepared, type PreparedFiling } from "./prepared.ts";
-import type { InboundEntry, LocalRecipient, ReturnedRecipient } from "./spool-entry.ts";
+import type { InboundEntry, LocalRecipient, ReturnedRecipient } from "../spool/entry.ts";
 
 export interface InboundDeps extends DeliverDeps {
   shards: Shards;

@@ -6,9 +6,9 @@ import { createHash } from "node:crypto";
 import { OutboundSubmission } from "../../../shared/api.ts";
 import { normalizeAddress } from "../../../shared/address.ts";
 import { uuidv7From } from "../../../shared/ids.ts";
-import { rfc5322Date } from "../smtp/inbound/data.ts";
-import { signDkim } from "../smtp/outbound/dkim.ts";
-import { buildDsn, type FailedRecipient } from "../smtp/outbound/dsn.ts";
+import { signDkim } from "../mail-format/dkim.ts";
+import { rfc5322Date } from "../mail-format/rfc5322-date.ts";
+import { buildDsn, type FailedRecipient } from "../outbound-queue/dsn.ts";
 import type { Logger } from "../log.ts";
 import type { BlobStore } from "../store/blobs.ts";
 import type { Directory } from "../store/directory.ts";
@@ -19,9 +19,9 @@ import { deliverToUser, type DeliverDeps, type SpamOutcome } from "./deliver-to-
 import { headerLookup, type HeaderLookup } from "./message-headers.ts";
 import { buildHeldNotice } from "./held-notice.ts";
 import { parseHeaders, parseMail, type ParsedMail } from "./parse.ts";
-import { headerSection } from "./raw-message.ts";
+import { headerSection } from "../mail-format/raw-message.ts";
 import { attachmentKey, deliveryMessageId, filingOf, mergePrepared, type Prepared, type PreparedDelivery, type PreparedFiling } from "./prepared.ts";
-import type { OutboundEntry } from "./spool-entry.ts";
+import type { OutboundEntry } from "../spool/entry.ts";
 
 export interface OutboundDeps extends DeliverDeps {
   directory: Directory;

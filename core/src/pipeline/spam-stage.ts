@@ -11,7 +11,7 @@ import type { ParsedMail } from "./parse.ts";
 import { messageTokens } from "./spam/bayes.ts";
 import type { SpamInput } from "./spam/input.ts";
 import { scoreMessage, scoreOutbound, spamHeaders, type SpamResult } from "./spam/score.ts";
-import type { InboundEntry } from "./spool-entry.ts";
+import type { InboundEntry } from "../spool/entry.ts";
 
 export interface SpamStageOptions {
   directory: Directory;

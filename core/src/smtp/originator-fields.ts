@@ -4,7 +4,7 @@
 // is a known way to show the reader a sender other than the one DMARC checked (the checker and the
 // client each pick a different one), so the MX refuses such mail, as Gmail does, and submission
 // refuses it too.
-import { headerSection } from "../pipeline/raw-message.ts";
+import { headerSection } from "../mail-format/raw-message.ts";
 import type { SmtpReply } from "./reply.ts";
 
 export interface OriginatorFields {

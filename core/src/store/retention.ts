@@ -9,7 +9,7 @@ import type { Shards } from "./shards.ts";
 /** Delivered and bounced recipients stay in the queue (and in `queue list`) this long. */
 export const KEEP_FINISHED_MS = 7 * 86_400_000;
 /** Forwards (an SRS sender) stay as long as a bounce to their SRS address is accepted (21 days after
- * the day it was written, smtp/srs.ts), a day more for that day: for an address of the old format the
+ * the day it was written, mail-format/srs.ts), a day more for that day: for an address of the old format the
  * row is the MX's only proof that we wrote it. */
 export const KEEP_FORWARDS_MS = 22 * 86_400_000;
 const EVERY_MS = 3_600_000;

@@ -8,7 +8,7 @@ import { startTempCore, type TempCore } from "../../../../test/support/temp-core
 import { getMessage, listMessages } from "../../store/mailbox.ts";
 import { authenticate, sealMessage } from "mailauth";
 import { createResolver } from "../../dns.ts";
-import { newDkimKey, signDkim } from "../outbound/dkim.ts";
+import { newDkimKey, signDkim } from "../../mail-format/dkim.ts";
 import { stripForgedResults } from "./authenticate.ts";
 
 let dns: DnsServer;

@@ -1,6 +1,7 @@
 // DATA: what the MX does with the bytes between "DATA" and ".", before it may answer 250.
 import { Buffer } from "node:buffer";
 import type { Readable } from "node:stream";
+import { rfc5322Date } from "../../mail-format/rfc5322-date.ts";
 import { mimeLimitExceeded } from "../mime-structure.ts";
 import { replies, type SmtpReply } from "../reply.ts";
 
@@ -61,10 +62,6 @@ export function canonicalLineEndings(raw: Buffer): Buffer {
  * internationalized addresses are UTF-8 in SMTPUTF8 mail. */
 function headerSafe(value: string): string {
   return value.replace(/[\x00-\x20\x7f<>]/g, "?").slice(0, 255);
-}
-
-export function rfc5322Date(ms: number): string {
-  return new Date(ms).toUTCString().replace(/GMT$/, "+0000");
 }
 
 export interface TraceInfo {

@@ -9,8 +9,8 @@ import { smtpConnect, sendMail } from "../../../../test/support/smtp-client.ts";
 import { startSmtpSink, type SmtpSink, type SunkMessage } from "../../../../test/support/smtp-sink.ts";
 import { startTempCore, type TempCore } from "../../../../test/support/temp-core.ts";
 import { saveFilters } from "../../store/filters.ts";
-import { legacyHash } from "../srs-legacy.ts";
-import { srsForward } from "../srs.ts";
+import { legacyHash } from "../../mail-format/srs-legacy.ts";
+import { srsForward } from "../../mail-format/srs.ts";
 import { until } from "../../../../test/support/until.ts";
 
 let sink: SmtpSink;

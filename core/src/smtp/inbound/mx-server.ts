@@ -6,11 +6,11 @@ import { uuidv7 } from "../../../../shared/ids.ts";
 import { limits } from "../../../../shared/limits.ts";
 import type { Config } from "../../config.ts";
 import type { Logger } from "../../log.ts";
-import type { InboundRecipient, SpoolMeta } from "../../pipeline/spool-entry.ts";
-import type { PipelineThread } from "../../pipeline/pipeline-thread.ts";
 import type { Directory } from "../../store/directory.ts";
 import type { OutboundQueue } from "../../store/outbound-queue.ts";
 import type { Shards } from "../../store/shards.ts";
+import type { InboundRecipient, SpoolMeta } from "../../spool/entry.ts";
+import type { MailHandoff } from "../../spool/handoff.ts";
 import type { Spool } from "../../spool/spool.ts";
 import { inboundOriginatorRefusal } from "../originator-fields.ts";
 import { replies, smtpError } from "../reply.ts";
@@ -25,7 +25,7 @@ export interface MxDeps {
   directory: Directory;
   shards: Shards;
   spool: Spool<SpoolMeta>;
-  pipeline: Pick<PipelineThread, "enqueue" | "backlogBytes">;
+  pipeline: Pick<MailHandoff, "enqueue" | "backlogBytes">;
   log: Logger;
   /** The service's resolver (DNS_SERVERS), for SPF, DKIM, DMARC and ARC. */
   resolve: ResolveFn;

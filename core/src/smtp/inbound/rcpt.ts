@@ -5,22 +5,12 @@
 import { getUsage } from "../../store/mailbox.ts";
 import type { Directory } from "../../store/directory.ts";
 import type { Shards } from "../../store/shards.ts";
-import type { InboundRecipient } from "../../pipeline/spool-entry.ts";
-import { replies, type SmtpReply } from "../reply.ts";
-import { looksLikeSrs } from "../srs.ts";
+import { replies } from "../reply.ts";
+import { looksLikeSrs } from "../../mail-format/srs.ts";
+import type { RcptContext, RcptVerdict } from "./rcpt-verdict.ts";
 import { checkSrsBounce, type SrsBounceDeps } from "./srs-bounce.ts";
 
 const ADDRESS_LITERAL = /@\[[^\]]*\]$/;
-
-export type RcptVerdict = { accept: true; recipient: InboundRecipient } | { accept: false; reply: SmtpReply };
-
-export interface RcptContext {
-  /** MAIL FROM; "" for the null reverse path. */
-  mailFrom: string;
-  clientAddress: string;
-  /** The SIZE the client declared at MAIL FROM (RFC 1870), 0 when it did not. */
-  declaredSize: number;
-}
 
 export async function checkRecipient(
   deps: SrsBounceDeps & { directory: Directory; shards: Shards },

@@ -8,9 +8,9 @@
 import type { Directory } from "../../store/directory.ts";
 import type { OutboundQueue } from "../../store/outbound-queue.ts";
 import { replies } from "../reply.ts";
-import { srsReverse, SRS_LIFETIME_DAYS, type SrsKeys } from "../srs.ts";
+import { srsReverse, SRS_LIFETIME_DAYS, type SrsKeys } from "../../mail-format/srs.ts";
 import type { BounceLimits } from "./bounce-limits.ts";
-import type { RcptContext, RcptVerdict } from "./rcpt.ts";
+import type { RcptContext, RcptVerdict } from "./rcpt-verdict.ts";
 
 export interface SrsBounceDeps {
   directory: Pick<Directory, "isHostedDomain">;

@@ -2,7 +2,7 @@
 // SMTP dialogue (554 5.7.1), so the sending server, not our user, learns of it. clamd decodes the
 // MIME structure itself, so the raw message is what it gets.
 import type { Logger } from "../../log.ts";
-import type { ClamdVerdict } from "../../pipeline/virus/clamd.ts";
+import type { ClamdVerdict } from "../../virus/clamd.ts";
 import type { SmtpReply } from "../reply.ts";
 
 export type VirusScan = (bytes: Uint8Array) => Promise<ClamdVerdict>;

@@ -10,6 +10,8 @@ import { testConfig } from "../../../../test/support/temp-core.ts";
 import { createUser } from "../../accounts.ts";
 import { createResolver } from "../../dns.ts";
 import { createLogger, setLogLevel } from "../../log.ts";
+import { FIRST_RETRY_MS, MAX_RETRY_MS } from "../../outbound-queue/retry.ts";
+import { dsnFiler } from "../../pipeline/file-dsn.ts";
 import type { BlobStore } from "../../store/blobs.ts";
 import { Directory, type DirectoryUser } from "../../store/directory.ts";
 import { openLocalR2 } from "../../store/local-r2.ts";
@@ -17,7 +19,6 @@ import { listMessages, getMessage } from "../../store/mailbox.ts";
 import { OutboundQueue } from "../../store/outbound-queue.ts";
 import { Shards } from "../../store/shards.ts";
 import { DeliveryRunner } from "./delivery-runner.ts";
-import { FIRST_RETRY_MS, MAX_RETRY_MS } from "./retry.ts";
 
 setLogLevel("silent");
 const LIFETIME = 5 * 86_400_000;
@@ -76,8 +77,7 @@ beforeAll(async () => {
   runner = new DeliveryRunner({
     queue,
     blobs,
-    shards,
-    directory,
+    returnToSender: dsnFiler({ blobs, directory, shards, hostname: "mx.example.test", clock: () => now }),
     resolver: createResolver(["127.0.0.1:9"]), // never asked: every domain here is in the transport map
     routing: {
       transportMap: new Map([

@@ -1,24 +1,16 @@
 // The delivery agent: takes due recipients from the queue, groups them by message and domain (one
 // SMTP transaction per group), tries the domain's hosts in order, and records each recipient's fate:
 // delivered, deferred to the next attempt on the backoff schedule, or bounced with a DSN to the
-// sender. Time comes from an injectable clock, so the schedule can be tested without waiting.
-import { createHash } from "node:crypto";
+// sender (filed by whoever the wiring hands in as `returnToSender`). Time comes from an injectable
+// clock, so the schedule can be tested without waiting.
 import { setTimeout as sleep } from "node:timers/promises";
-import type { CoreEvent } from "../../../../shared/events.ts";
-import { uuidv7From } from "../../../../shared/ids.ts";
 import type { DnsResolver } from "../../dns.ts";
 import type { Logger } from "../../log.ts";
-import { parseHeaders, parseMail } from "../../pipeline/parse.ts";
-import { headerSection } from "../../pipeline/raw-message.ts";
-import { filingOf } from "../../pipeline/prepared.ts";
+import type { Bounce, ReturnToSender } from "../../outbound-queue/bounce.ts";
+import { nextAttemptAt } from "../../outbound-queue/retry.ts";
 import type { BlobStore } from "../../store/blobs.ts";
-import type { Directory } from "../../store/directory.ts";
-import { fileMessages } from "../../store/filing.ts";
 import type { Delivery, OutboundQueue } from "../../store/outbound-queue.ts";
-import type { Shards } from "../../store/shards.ts";
 import { SmtpSession, type RecipientResult } from "./deliver.ts";
-import { buildDsn, type FailedRecipient } from "./dsn.ts";
-import { nextAttemptAt } from "./retry.ts";
 import { routeFor, type NextHop, type RoutingConfig } from "./route.ts";
 
 const sameHop = (a: NextHop, b: NextHop) => a.address === b.address && a.port === b.port;
@@ -29,11 +21,9 @@ export interface RunnerDeps {
   resolver: DnsResolver;
   routing: RoutingConfig;
   hostname: string;
-  directory: Directory;
-  shards: Shards;
   log: Logger;
-  /** The mailbox events of a filed DSN, after they committed. */
-  onEvents?: (events: CoreEvent[]) => void;
+  /** Files the DSN of a message's bounced recipients in its sender's inbox (pipeline/file-dsn.ts). */
+  returnToSender: ReturnToSender;
   clock?: () => number;
   random?: () => number;
   /** SMTP transactions at once. */
@@ -108,7 +98,7 @@ export class DeliveryRunner {
     const { queue, log } = this.#d;
     const expired = rows.filter((r) => now >= r.expiresAt);
     const live = rows.filter((r) => now < r.expiresAt);
-    const bounced: { row: Delivery; failure: FailedRecipient }[] = expired.map((row) => ({
+    const bounced: Bounce[] = expired.map((row) => ({
       row,
       failure: { recipient: row.recipient, reply: row.lastReply ?? "no attempt succeeded", remoteHost: row.lastHost, expired: true },
     }));
@@ -161,8 +151,10 @@ export class DeliveryRunner {
       if (result.outcome === "bounced") bounced.push({ row: r, failure: { recipient: r.recipient, reply: result.reply, remoteHost: result.host, expired: false } });
     }
     // The sender learns of every bounce before the rows say so: a crash in between files the same
-    // DSN again (same id, so once) rather than losing it.
-    if (bounced.length > 0) await this.#fileDsn(bounced);
+    // DSN again (same id, so once) rather than losing it. Mail sent with the null sender (vacation
+    // replies and other automatic answers) is never answered with a bounce (RFC 5321 §4.5.5), or two
+    // auto-responders could loop.
+    if (bounced.length > 0 && bounced[0]!.row.sender !== "") await this.#d.returnToSender(bounced);
     const recorded: Promise<void>[] = [];
     for (const r of live) {
       const result = results.get(r.id)!;
@@ -181,36 +173,5 @@ export class DeliveryRunner {
     }
     await Promise.all(recorded);
     return session;
-  }
-
-  async #fileDsn(bounced: { row: Delivery; failure: FailedRecipient }[]): Promise<void> {
-    const { row } = bounced[0]!;
-    // Mail sent with the null sender (vacation replies and other automatic answers) is never
-    // answered with a bounce (RFC 5321 §4.5.5), or two auto-responders could loop.
-    if (row.sender === "") return;
-    const sender = await this.#d.directory.userById(row.userId);
-    if (!sender) return; // the sender's account is gone: nobody to tell
-    const original = await this.#d.blobs.get(row.rawKey, { offset: row.rawOffset, length: row.rawLength });
-    const originalMail = original ? await parseHeaders(original) : null;
-    const dsn = buildDsn({
-      reportingHost: this.#d.hostname,
-      sender: row.sender,
-      originalMessageId: originalMail?.messageIdHeader ?? null,
-      originalSubject: originalMail?.subject ?? "",
-      originalHeaders: original ? headerSection(Buffer.from(original)) : "",
-      arrivalDate: row.createdAt,
-      failed: bounced.map((b) => b.failure),
-      now: this.#d.clock(),
-    });
-    const seed = createHash("sha256");
-    for (const b of bounced) seed.update(b.row.id).update(String(b.row.attempts));
-    // Derived from the bounced rows, so filing it again after a crash finds it already there.
-    const messageId = uuidv7From(row.createdAt, seed.digest());
-    const key = `raw/dsn/${messageId}.eml`;
-    await this.#d.blobs.put(key, dsn, "message/rfc822");
-    const mail = await parseMail(dsn);
-    const { rawIndex: _, shard: __, ...filing } = filingOf(mail, { userId: sender.id, shard: sender.shard, messageId, folderRole: "inbox", seen: false, receivedAt: this.#d.clock(), size: dsn.length, rawIndex: 0 });
-    const { events } = await fileMessages(this.#d.shards.get(sender.shard), [{ ...filing, raw: { key, offset: 0, length: dsn.length } }]);
-    if (events.length > 0) this.#d.onEvents?.(events);
   }
 }

@@ -9,7 +9,7 @@ import { startSmtpSink, type SmtpSink } from "../../../../test/support/smtp-sink
 import { startTempCore, type TempCore } from "../../../../test/support/temp-core.ts";
 import { getMessage, listMessages } from "../../store/mailbox.ts";
 import { httpBlobStore } from "../../store/local-r2.ts";
-import { newDkimKey } from "../outbound/dkim.ts";
+import { newDkimKey } from "../../mail-format/dkim.ts";
 import { until } from "../../../../test/support/until.ts";
 
 let core: TempCore;

@@ -1,6 +1,6 @@
 // What the spool holds: mail that came in over SMTP (inbound) and mail users send (outbound), each
 // with the envelope the pipeline needs to finish the job without asking anyone again.
-import type { SpoolEntry } from "../spool/spool.ts";
+import type { SpoolEntry } from "./spool.ts";
 import type { AuthVerdict } from "../store/auth-verdict.ts";
 
 export type InboundRecipient = LocalRecipient | ReturnedRecipient;

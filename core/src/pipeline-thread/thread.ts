@@ -1,15 +1,19 @@
-// The main thread's handle on the pipeline worker: hands it spooled messages, marks finished ones
-// done in the spool, and keeps the backlog figure the MX uses for back-pressure. It also hands the
-// worker's event notifier the events of changes made on this thread (the internal API's).
+// The main thread's handle on the pipeline thread (./worker.ts): hands it spooled messages (the doors
+// know it only as spool/handoff.ts's MailHandoff), marks finished ones done in the spool, and keeps
+// the backlog figure the MX uses for back-pressure. It also hands the worker's event notifier the
+// events of changes made on this thread (the internal API's).
 import { Worker } from "node:worker_threads";
 import type { CoreEvent } from "../../../shared/events.ts";
+import type { Config } from "../config.ts";
 import type { NotifierStats } from "../events/notifier.ts";
 import type { Logger } from "../log.ts";
+import type { MailEntry, SpoolMeta } from "../spool/entry.ts";
+import type { MailHandoff } from "../spool/handoff.ts";
 import type { Spool } from "../spool/spool.ts";
-import type { MailEntry, SpoolMeta } from "./spool-entry.ts";
-import type { FromWorker, PipelineWorkerData, ToWorker } from "./pipeline-worker.ts";
+import { pipelineThreadConfig } from "./config.ts";
+import type { FromWorker, ToWorker, WorkerData } from "./messages.ts";
 
-export class PipelineThread {
+export class PipelineThread implements MailHandoff {
   readonly #worker: Worker;
   readonly #spool: Spool<SpoolMeta>;
   /** The pipeline thread's R2 gateway, for the main thread's own reads and writes. */
@@ -29,9 +33,10 @@ export class PipelineThread {
     this.blobsUrl = blobsUrl;
   }
 
-  static async start(options: PipelineWorkerData & { spool: Spool<SpoolMeta>; log: Logger }): Promise<PipelineThread> {
-    const { spool, log, ...workerData } = options;
-    const worker = new Worker(new URL("./pipeline-worker.ts", import.meta.url), { workerData });
+  /** Starts the worker (./worker.ts) with its slice of the config; resolves once it is ready. */
+  static async start(config: Config, { spool, log }: { spool: Spool<SpoolMeta>; log: Logger }): Promise<PipelineThread> {
+    const workerData: WorkerData = { config: pipelineThreadConfig(config) };
+    const worker = new Worker(new URL("./worker.ts", import.meta.url), { workerData });
     const blobsUrl = await new Promise<string>((resolve, reject) => {
       worker.once("error", reject);
       worker.on("message", function ready(m: FromWorker) {

@@ -3,9 +3,9 @@ import os from "node:os";
 import path from "node:path";
 import { mkdtemp, rm } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { clamdMissing, EICAR, EICAR_SIGNATURE, startClamd, type TestClamd } from "../../../../test/support/clamd.ts";
-import { freePort } from "../../../../test/support/process.ts";
-import { parseClamdAddress } from "../../clamd-address.ts";
+import { clamdMissing, EICAR, EICAR_SIGNATURE, startClamd, type TestClamd } from "../../../test/support/clamd.ts";
+import { freePort } from "../../../test/support/process.ts";
+import { parseClamdAddress } from "../clamd-address.ts";
 import { pingClamd, scanWithClamd } from "./clamd.ts";
 
 function message(parts: { body: string; attachment?: { name: string; type: string; bytes: Buffer } }): Buffer {

@@ -3,7 +3,7 @@
 // refusing the size, cutting the reply short — is an "error" verdict, never "clean" and never a throw,
 // so the caller decides whether to defer (4xx) or accept unscanned.
 import net from "node:net";
-import { formatClamdAddress, type ClamdAddress } from "../../clamd-address.ts";
+import { formatClamdAddress, type ClamdAddress } from "../clamd-address.ts";
 
 export type ClamdVerdict = { status: "clean" } | { status: "infected"; signature: string } | { status: "error"; reason: string };
 

@@ -1,7 +1,7 @@
 // Delivery status notifications (RFC 3464): the bounce a sender finds in their inbox when a message
 // could not be delivered, naming each failed recipient and what the remote server said.
 import { randomBytes } from "node:crypto";
-import { rfc5322Date } from "../inbound/data.ts";
+import { rfc5322Date } from "../mail-format/rfc5322-date.ts";
 
 export interface FailedRecipient {
   recipient: string;

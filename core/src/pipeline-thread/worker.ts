@@ -1,0 +1,110 @@
+// The pipeline thread's entry, where its parts are wired together: the mail pipeline (parse, build,
+// file) and the delivery agent (which files its DSNs through the pipeline), with their own
+// connections to the shards, the directory, the delivery queue and R2. Keeping them off the main
+// thread matters because libSQL's local calls (and each commit's fsync) are synchronous: on the main
+// thread they would stall every SMTP session while a batch is written.
+// The event notifier lives here too: nearly all events come from filing in this thread, so they never
+// cross threads, and pushing them (JSON of thousands of events, HTTP) stays off the SMTP thread. The
+// few events of API changes made on the main thread are posted over. Settings come as the slice of
+// Config in ./config.ts.
+import { parentPort, workerData } from "node:worker_threads";
+import type { CoreEvent } from "../../../shared/events.ts";
+import { createResolver } from "../dns.ts";
+import { EventNotifier } from "../events/notifier.ts";
+import { repushRecent } from "../events/repush.ts";
+import { createLogger, setLogLevel } from "../log.ts";
+import { dsnFiler } from "../pipeline/file-dsn.ts";
+import { MailPipeline } from "../pipeline/mail-pipeline.ts";
+import { installOnePartBlob } from "../pipeline/one-part-blob.ts";
+import { SpamStage } from "../pipeline/spam-stage.ts";
+import { UserScripts } from "../pipeline/user-scripts.ts";
+import { DeliveryRunner } from "../smtp/outbound/delivery-runner.ts";
+import { Directory } from "../store/directory.ts";
+import { httpBlobStore, startLocalR2 } from "../store/local-r2.ts";
+import { OutboundQueue } from "../store/outbound-queue.ts";
+import { Retention } from "../store/retention.ts";
+import { Shards } from "../store/shards.ts";
+import type { FromWorker, ToWorker, WorkerData } from "./messages.ts";
+
+installOnePartBlob();
+const { config } = workerData as WorkerData;
+const port = parentPort!;
+setLogLevel(config.logLevel);
+const log = createLogger({ svc: "core", region: config.region, part: "pipeline" });
+const send = (message: FromWorker) => port.postMessage(message);
+
+const shards = await Shards.open(config.shards, config.libsqlAuthToken);
+const directory = await Directory.open(config.directoryUrl, config.libsqlAuthToken);
+const queue = await OutboundQueue.open(config.queueUrl, config.libsqlAuthToken);
+const r2 = await startLocalR2(config.r2PersistDir);
+const blobs = httpBlobStore(r2.url, r2.close);
+const notifier = config.events.edgeUrl
+  ? new EventNotifier({
+      edge: { url: config.events.edgeUrl, secret: config.internalSigningSecret },
+      region: config.region,
+      log: log.child({ part: "events" }),
+      onStats: (stats) => send({ type: "event-stats", ...stats }),
+    })
+  : null;
+if (!notifier) log.info("events: EDGE_URL is not set; mailbox events are recorded in the shards but not pushed to an edge");
+const publish = (events: CoreEvent[]) => notifier?.publish(events);
+const retention = new Retention({ queue, shards, eventRetentionMs: config.events.retentionMs, log });
+const resolver = createResolver(config.outbound.dnsServers);
+const spam = new SpamStage({ directory, shards, resolver, threshold: config.protection.spamThreshold, dnsblZones: config.protection.dnsblZones });
+const runner = new DeliveryRunner({
+  queue,
+  blobs,
+  resolver,
+  routing: config.outbound,
+  hostname: config.hostname,
+  log: log.child({ part: "delivery" }),
+  returnToSender: dsnFiler({ blobs, directory, shards, hostname: config.hostname, onEvents: publish }),
+});
+const pipeline = new MailPipeline({
+  shards,
+  blobs,
+  queue,
+  directory,
+  log,
+  hostname: config.hostname,
+  queueLifetimeMs: config.outbound.queueLifetimeMs,
+  recordError: (e) => queue.addError({ id: crypto.randomUUID(), ...e }),
+  onBatch: (report) => send({ type: "batch", ...report }),
+  onEvents: publish,
+  onQueued: () => runner.wake(),
+  srsSecret: config.protection.srsSecret,
+  scripts: new UserScripts(),
+  scoreSpam: (input) => spam.inbound(input),
+  scoreOutbound: (raw, mail) => spam.outbound(raw, mail),
+});
+if (notifier) {
+  // Before anything new is filed, so that each user's older events go out first.
+  const repushed = await repushRecent(shards, notifier, Date.now() - config.events.repushWindowMs);
+  log.info("events: pushing to the edge", { edge: config.events.edgeUrl, repushed });
+}
+pipeline.start();
+await runner.start();
+retention.start();
+
+port.on("message", (message: ToWorker) => {
+  if (message.type === "enqueue") {
+    // Buffers arrive as plain Uint8Arrays; the pipeline works on Buffers.
+    for (const e of message.entries) pipeline.enqueue({ ...e, raw: Buffer.from(e.raw.buffer, e.raw.byteOffset, e.raw.byteLength) });
+  } else if (message.type === "events") {
+    publish(message.events);
+  } else {
+    void (async () => {
+      await pipeline.stop();
+      await runner.stop();
+      await retention.stop();
+      await notifier?.stop();
+      await blobs.close();
+      queue.close();
+      directory.close();
+      shards.close();
+      send({ type: "stopped" });
+      port.close();
+    })();
+  }
+});
+send({ type: "ready", blobsUrl: r2.url });
