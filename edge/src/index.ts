@@ -3,6 +3,7 @@
 import { createApp } from "./app.ts";
 import { cloudflarePlatform } from "./cloudflare-platform.ts";
 import type { Env } from "./env.ts";
+import { log } from "./log.ts";
 import type { Platform } from "./platform.ts";
 import { consumeOutgoing, consumeOutgoingErrors, retryDelaySeconds, type QueuedMessage } from "./queue/consumers.ts";
 import type { OutgoingMessage } from "./queue/outgoing-message.ts";
@@ -37,7 +38,7 @@ async function consumeWebhookBatch(messages: QueuedMessage<WebhookDelivery>[], p
     stillWanted: (d) => platform.hub(d.userId).webhookWanted(d.webhookId, d.url),
     // The endpoint said 410 Gone (or its URL is no longer allowed): its owner's hub removes it.
     onGone: async (d, reason) => {
-      console.warn(JSON.stringify({ level: "warn", msg: "webhook: endpoint gone; removing it", webhookId: d.webhookId, userId: d.userId, reason }));
+      log.warn("webhook: endpoint gone; removing it", { webhookId: d.webhookId, userId: d.userId, reason });
       await platform.hub(d.userId).removeWebhook(d.webhookId, null);
     },
   });

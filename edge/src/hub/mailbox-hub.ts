@@ -15,6 +15,7 @@ import type { SecurityEvent } from "../../../shared/security.ts";
 import { CoreClient } from "../core-client.ts";
 import { cloudflarePlatform } from "../cloudflare-platform.ts";
 import type { Env } from "../env.ts";
+import { log } from "../log.ts";
 import { Credentials } from "./credentials.ts";
 import { EventLog } from "./event-log.ts";
 import { HeldSends, type HeldSend, type HeldState } from "./held-sends.ts";
@@ -197,7 +198,7 @@ export class MailboxHub extends DurableObject<Env> {
       try {
         await cloudflarePlatform(this.env).enqueueWebhooks(batch);
       } catch (err) {
-        console.warn(JSON.stringify({ level: "warn", msg: "hub: webhook deliveries not queued; retrying", err: String(err) }));
+        log.warn("hub: webhook deliveries not queued; retrying", { err });
         await this.ctx.storage.setAlarm(Date.now() + 30_000);
         return;
       }

@@ -38,7 +38,7 @@ async function fromHub<T>(c: Context, read: () => Promise<T>): Promise<T | null>
   try {
     return await read();
   } catch (err) {
-    console.warn(JSON.stringify({ level: "warn", msg: "edge: hub read failed; asking the core", requestId: c.get("requestId"), err: String(err) }));
+    c.get("log").warn("edge: hub read failed; asking the core", { err });
     return null;
   }
 }

@@ -3,6 +3,7 @@
 // delivery waits for its own endpoint only. Endpoints see at-least-once delivery: `webhook-id` is
 // the same on every retry so they can drop duplicates.
 import type { ClientEvent, EventType } from "../../../shared/events.ts";
+import { log } from "../log.ts";
 import type { QueuedMessage } from "../queue/queued-message.ts";
 import { WebhookTargetRefused } from "./resolve-host.ts";
 import { signWebhook } from "./signature.ts";
@@ -89,12 +90,12 @@ async function settle(m: QueuedMessage<WebhookDelivery>, outcome: Outcome, optio
   m.ack();
   const about = { deliveryId: d.deliveryId, webhookId: d.webhookId, userId: d.userId, attempts: m.attempts };
   if (outcome.kind === "dropped") {
-    console.info(JSON.stringify({ level: "info", msg: "webhook: removed since this delivery was queued; not sent", ...about }));
+    log.info("webhook: removed since this delivery was queued; not sent", about);
   } else if (outcome.kind === "failed") {
-    console.warn(JSON.stringify({ level: "warn", msg: "webhook: giving up on a delivery", ...about, reason: outcome.reason }));
+    log.warn("webhook: giving up on a delivery", { ...about, reason: outcome.reason });
   } else if (outcome.kind === "gone") {
     await options.onGone(d, outcome.reason).catch((e: unknown) => {
-      console.error(JSON.stringify({ level: "error", msg: "webhook: could not report a gone endpoint", ...about, error: String(e) }));
+      log.error("webhook: could not report a gone endpoint", { ...about, err: e });
     });
   }
 }
