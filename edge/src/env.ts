@@ -1,7 +1,7 @@
 // The Worker's bindings (wrangler.toml: vars, secrets, R2, queues, rate limiters). Declared once, also
 // as Cloudflare.Env so that `env` from "cloudflare:workers"/"cloudflare:test" is typed the same.
 import type { MailboxHub } from "./hub/mailbox-hub.ts";
-import type { OutgoingMessage } from "./queue/outgoing-message.ts";
+import type { OutgoingMessage } from "./queue-messages.ts";
 import type { WebhookDelivery } from "./webhooks/delivery.ts";
 
 export interface Env {

@@ -6,7 +6,7 @@ import type { Env } from "./env.ts";
 import { log } from "./log.ts";
 import type { Platform } from "./platform.ts";
 import { consumeOutgoing, consumeOutgoingErrors, retryDelaySeconds, type QueuedMessage } from "./queue/consumers.ts";
-import type { OutgoingMessage } from "./queue/outgoing-message.ts";
+import type { OutgoingMessage } from "./queue-messages.ts";
 import { consumeWebhooks, type WebhookDelivery } from "./webhooks/delivery.ts";
 import { dohResolver } from "./webhooks/doh-resolver.ts";
 import { checkedWebhookFetch } from "./webhooks/target-check.ts";

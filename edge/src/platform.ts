@@ -3,7 +3,7 @@
 import type { Context } from "hono";
 import type { ConfigResult } from "./config.ts";
 import type { MailboxHub } from "./hub/mailbox-hub.ts";
-import type { OutgoingMessage } from "./queue/outgoing-message.ts";
+import type { OutgoingMessage } from "./queue-messages.ts";
 import type { WebhookDelivery } from "./webhooks/delivery.ts";
 import type { RateLimitKind } from "./rate-limits.ts";
 

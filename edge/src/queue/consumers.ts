@@ -7,7 +7,7 @@
 import { isProblem } from "../../../shared/problem.ts";
 import { CoreClient } from "../core-client.ts";
 import type { Platform } from "../platform.ts";
-import type { OutgoingMessage } from "./outgoing-message.ts";
+import type { OutgoingMessage } from "../queue-messages.ts";
 import type { QueuedMessage } from "./queued-message.ts";
 
 export type { QueuedMessage };
