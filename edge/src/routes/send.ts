@@ -14,7 +14,7 @@ import { uuidv7Time } from "../../../shared/ids.ts";
 import { ProblemError } from "../../../shared/problem.ts";
 import type { z } from "zod";
 import { readAttachmentId } from "../attachment-token.ts";
-import type { HeldSend } from "../hub/held-sends.ts";
+import type { HeldSend } from "../hub-types.ts";
 import { INLINE_LIMIT_BYTES, outboxKey } from "../queue-messages.ts";
 import { jsonBody } from "../validate.ts";
 

@@ -4,21 +4,10 @@
 // the same on every retry so they can drop duplicates.
 import type { ClientEvent, EventType } from "../../../shared/events.ts";
 import { log } from "../log.ts";
-import type { QueuedMessage } from "../queue/queued-message.ts";
+import type { QueuedMessage, WebhookDelivery } from "../queue-messages.ts";
 import { WebhookTargetRefused } from "./resolve-host.ts";
 import { signWebhook } from "./signature.ts";
 import { checkWebhookUrl } from "./url-policy.ts";
-
-/** One event for one webhook, as the mailbox Durable Object enqueues it. */
-export interface WebhookDelivery {
-  /** Stable across retries: sent as webhook-id. */
-  deliveryId: string;
-  userId: string;
-  webhookId: string;
-  url: string;
-  secret: string;
-  event: ClientEvent;
-}
 
 /** The body an endpoint receives, in the Standard Webhooks shape:
  * `{ "type": "message.created", "timestamp": "<event time, ISO 8601>", "data": { "cursor": 42, "message": {…} } }`
