@@ -34,7 +34,7 @@ export function createApp<E extends object>(platformOf: (env: E) => Platform): H
   app.use("*", async (c, next) => {
     const platform = platformOf(c.env);
     if (!platform.config.ok) {
-      console.error(JSON.stringify({ level: "error", msg: "edge: misconfigured", problems: platform.config.problems }));
+      c.get("log").error("edge: misconfigured", { problems: platform.config.problems });
       throw new ProblemError("unavailable", `The edge is misconfigured: ${platform.config.problems.map((p) => p.split(":")[0]).join(", ")}.`);
     }
     c.set("config", platform.config.config);

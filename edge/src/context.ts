@@ -1,6 +1,7 @@
 // The edge app's typed context variables, declared once (Hono's module augmentation).
 import type { EdgeConfig } from "./config.ts";
 import type { CoreClient } from "./core-client.ts";
+import type { Logger } from "./log.ts";
 import type { BlobBucket, Platform } from "./platform.ts";
 import type { Scope } from "../../shared/api.ts";
 import type { AccessClaims } from "./token.ts";
@@ -16,7 +17,9 @@ export interface Principal {
 
 declare module "hono" {
   interface ContextVariableMap {
-    requestId: string;
+    /** The request's logger: each line names the request's id (middleware/request-id.ts; `requestId`
+     * itself is declared by hono/request-id). */
+    log: Logger;
     config: EdgeConfig;
     core: CoreClient;
     blobs: BlobBucket;

@@ -1,12 +1,12 @@
 // The Worker's bindings (wrangler.toml: vars, secrets, R2, queues, rate limiters). Declared once, also
 // as Cloudflare.Env so that `env` from "cloudflare:workers"/"cloudflare:test" is typed the same.
-import type { MailboxHub } from "./hub/mailbox-hub.ts";
-import type { OutgoingMessage } from "./queue/outgoing-message.ts";
-import type { WebhookDelivery } from "./webhooks/delivery.ts";
+import type { Hub } from "./platform.ts";
+import type { OutgoingMessage, WebhookDelivery } from "./queue-messages.ts";
 
 export interface Env {
   BLOBS: R2Bucket;
-  MAILBOX_HUB: DurableObjectNamespace<MailboxHub>;
+  /** Its objects are hub/mailbox-hub.ts's MailboxHub, named by the interface they implement. */
+  MAILBOX_HUB: DurableObjectNamespace<Hub & Rpc.DurableObjectBranded>;
   OUTGOING: Queue<OutgoingMessage>;
   OUTGOING_ERRORS: Queue<OutgoingMessage & { reason: string }>;
   WEBHOOKS: Queue<WebhookDelivery>;

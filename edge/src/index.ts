@@ -3,10 +3,11 @@
 import { createApp } from "./app.ts";
 import { cloudflarePlatform } from "./cloudflare-platform.ts";
 import type { Env } from "./env.ts";
+import { log } from "./log.ts";
 import type { Platform } from "./platform.ts";
-import { consumeOutgoing, consumeOutgoingErrors, retryDelaySeconds, type QueuedMessage } from "./queue/consumers.ts";
-import type { OutgoingMessage } from "./queue/outgoing-message.ts";
-import { consumeWebhooks, type WebhookDelivery } from "./webhooks/delivery.ts";
+import type { OutgoingMessage, QueuedMessage, WebhookDelivery } from "./queue-messages.ts";
+import { consumeOutgoing, consumeOutgoingErrors, retryDelaySeconds } from "./queue/consumers.ts";
+import { consumeWebhooks } from "./webhooks/delivery.ts";
 import { dohResolver } from "./webhooks/doh-resolver.ts";
 import { checkedWebhookFetch } from "./webhooks/target-check.ts";
 
@@ -34,10 +35,10 @@ async function consumeWebhookBatch(messages: QueuedMessage<WebhookDelivery>[], p
     // Workers' fetch resolves names itself: the host's addresses are checked just before, not pinned.
     fetch: webhookAllowPrivate ? platform.fetch : checkedWebhookFetch(platform.fetch, dohResolver(webhookDnsUrl, platform.fetch)),
     allowPrivate: webhookAllowPrivate,
-    stillWanted: (d) => platform.hub(d.userId).webhookWanted(d.webhookId, d.url),
+    stillWanted: async (d) => platform.hub(d.userId).webhookWanted(d.webhookId, d.url),
     // The endpoint said 410 Gone (or its URL is no longer allowed): its owner's hub removes it.
     onGone: async (d, reason) => {
-      console.warn(JSON.stringify({ level: "warn", msg: "webhook: endpoint gone; removing it", webhookId: d.webhookId, userId: d.userId, reason }));
+      log.warn("webhook: endpoint gone; removing it", { webhookId: d.webhookId, userId: d.userId, reason });
       await platform.hub(d.userId).removeWebhook(d.webhookId, null);
     },
   });

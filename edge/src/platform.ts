@@ -1,10 +1,14 @@
-// What the app needs from the runtime, behind plain interfaces. index.ts builds it from Cloudflare
-// bindings; another runtime (Deno, Node) would build it from its own storage and queue clients.
+// What the app needs from the runtime, behind plain interfaces. cloudflare-platform.ts builds it from
+// Cloudflare's bindings; another runtime (Deno, Node) would build it from its own storage and queue
+// clients. The app names no runtime class: the user's hub is the Hub interface below (a Durable Object
+// on Cloudflare, hub/mailbox-hub.ts), and what the queues carry is in queue-messages.ts.
 import type { Context } from "hono";
+import type { ApiKeyCreate, ApiKeyInfo, Folder, MessagePage, Scope, Settings, SettingsPatch, WebhookCreate, WebhookCreated, WebhookInfo } from "../../shared/api.ts";
+import type { CoreEvent, EventsPage } from "../../shared/events.ts";
+import type { SecurityEvent } from "../../shared/security.ts";
 import type { ConfigResult } from "./config.ts";
-import type { MailboxHub } from "./hub/mailbox-hub.ts";
-import type { OutgoingMessage } from "./queue/outgoing-message.ts";
-import type { WebhookDelivery } from "./webhooks/delivery.ts";
+import type { Actor, HeldSend, HeldState, ListenerPrincipal, LoginOrigin, LoginRecord, Revocation, WebhookMaker } from "./hub-types.ts";
+import type { OutgoingMessage, WebhookDelivery } from "./queue-messages.ts";
 import type { RateLimitKind } from "./rate-limits.ts";
 
 export interface BlobRange {
@@ -34,7 +38,7 @@ export interface Platform {
   /** Resolves once the queue holds the message durably; with `delaySeconds`, the queue offers it to
    * its consumer only that much later (a held send). */
   sendOutgoing(message: OutgoingMessage, options?: { delaySeconds?: number }): Promise<void>;
-  /** The user's Durable Object (realtime events, inbox head, sessions and API keys). */
+  /** The user's hub (realtime events, inbox head, sessions and API keys, webhooks, held sends, settings). */
   hub(userId: string): Hub;
   /** Resolves once the queue holds every delivery durably. */
   enqueueWebhooks(deliveries: WebhookDelivery[]): Promise<void>;
@@ -49,4 +53,73 @@ export interface Platform {
   clientAddress(c: Context): string | null;
 }
 
-export type Hub = DurableObjectStub<MailboxHub>;
+/** How the worker tells the hub who is connecting (fetch requests carry it as a header). */
+export const PRINCIPAL_HEADER = "x-edgemail-principal";
+
+/** Wrong current passwords a session may give (POST /account/password) before it is signed out. */
+export const MAX_PASSWORD_FAILURES = 5;
+
+/** The hub may answer at once; reached through the runtime (RPC), every answer is a promise. */
+type Awaitable<T> = T | Promise<T>;
+
+/** What the worker asks of a user's hub: the one place at the edge where that user's realtime state,
+ * credentials and settings live. The worker has authenticated the caller before it asks. */
+export interface Hub {
+  // Mailbox events from the user's core, handed out to listeners and webhooks; and the inbox head.
+  /** Resolves once every event is in storage and handed out. */
+  publish(userId: string, region: string, events: CoreEvent[]): Awaitable<{ applied: number }>;
+  /** The user changed their mailbox through the API; `seq` is the core's seq after the change (null
+   * when unknown). */
+  noteChange(userId: string, region: string, seq: number | null): Awaitable<void>;
+  folders(userId: string, region: string): Awaitable<{ folders: Folder[] }>;
+  /** The first inbox page, or null when the head does not hold `limit` rows (ask the core). */
+  inboxPage(userId: string, region: string, limit: number): Awaitable<MessagePage | null>;
+
+  // Listening: a WebSocket (/ws) or Server-Sent Events (/stream), who listens in PRINCIPAL_HEADER and
+  // ?since=; or a long-poll.
+  fetch(request: Request): Promise<Response>;
+  poll(since: number | null, timeoutMs: number, principal: ListenerPrincipal): Awaitable<EventsPage>;
+
+  // Sessions, logins, API keys and the security activity.
+  recordLogin(userId: string, region: string, address: string, sessionId: string, expiresAt: number, origin: LoginOrigin): Awaitable<void>;
+  recentLogins(): Awaitable<LoginRecord[]>;
+  sessionValid(sessionId: string): Awaitable<boolean>;
+  /** Signs out one session or (null) all of them; their open connections are closed. */
+  revokeSessions(sessionId: string | null): Awaitable<number>;
+  /** After MAX_PASSWORD_FAILURES the session is signed out: true when it was. */
+  wrongCurrentPassword(sessionId: string): Awaitable<boolean>;
+  /** Takes every credential away but the session `keep`: the other sessions, every API key and
+   * every webhook. */
+  revokeCredentials(why: "password.changed" | "signed-out-everywhere", by: Actor, keep: string | null): Awaitable<Revocation>;
+  /** The user was removed: every connection is closed, everything the hub stored is erased. */
+  erase(): Awaitable<Revocation>;
+  securityEvents(): Awaitable<SecurityEvent[]>;
+  createApiKey(userId: string, region: string, address: string, input: ApiKeyCreate, by: Actor): Awaitable<ApiKeyInfo & { key: string }>;
+  listApiKeys(): Awaitable<ApiKeyInfo[]>;
+  revokeApiKey(keyId: string, by: Actor): Awaitable<boolean>;
+  /** The key's scopes and the user's home region when `key` is live, else null. */
+  checkApiKey(keyId: string, key: string): Awaitable<{ scopes: Scope[]; expiresAt: number | null; region: string; address: string } | null>;
+
+  // Webhooks, and the core's signed requests (each nonce is accepted once).
+  createWebhook(userId: string, region: string, input: WebhookCreate, maker: WebhookMaker): Awaitable<WebhookCreated | { refused: string }>;
+  /** Every webhook of the user (a password session), or only those API key `keyId` made. */
+  listWebhooks(keyId: string | null): Awaitable<WebhookInfo[]>;
+  /** Whether a queued delivery is still owed: its webhook was not removed since it was staged. */
+  webhookWanted(id: string, url: string): Awaitable<boolean>;
+  /** With `keyId`, only a webhook that key made. */
+  removeWebhook(id: string, keyId: string | null): Awaitable<boolean>;
+  acceptNonce(nonce: string, windowMs: number): Awaitable<boolean>;
+
+  // Undo send: whether each held send may still go.
+  holdSend(messageId: string, sendAt: number): Awaitable<HeldSend>;
+  /** Null when this user holds no send of that id. */
+  cancelHeldSend(messageId: string): Awaitable<HeldState | null>;
+  /** The outgoing queue's consumer takes a held send once its hold is over. */
+  claimHeldSend(messageId: string): Awaitable<"send" | "cancelled">;
+
+  // Settings.
+  settings(): Awaitable<Settings>;
+  updateSettings(patch: SettingsPatch): Awaitable<Settings>;
+  /** Null when the list of trusted senders is full. */
+  trustSender(address: string): Awaitable<Settings | null>;
+}

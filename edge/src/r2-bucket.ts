@@ -2,6 +2,7 @@
 // R2 calls can fail transiently (and the local emulation, shared with the core, answers "busy"
 // under load): each is retried briefly, and one that keeps failing is a 503 to try again, not a 500.
 import { ProblemError } from "../../shared/problem.ts";
+import { log } from "./log.ts";
 import type { BlobBucket } from "./platform.ts";
 
 const DELAYS_MS = [25, 100, 400];
@@ -12,7 +13,7 @@ async function withRetries<T>(what: string, attempt: () => Promise<T>): Promise<
       return await attempt();
     } catch (err) {
       if (i >= DELAYS_MS.length) {
-        console.error(JSON.stringify({ level: "error", msg: `edge: R2 ${what} kept failing`, err: String(err) }));
+        log.error(`edge: R2 ${what} kept failing`, { err });
         throw new ProblemError("unavailable", "Storage is briefly unavailable; try again in a moment.", { headers: { "retry-after": "1" } });
       }
       await new Promise((resolve) => setTimeout(resolve, DELAYS_MS[i]));
@@ -57,7 +58,7 @@ export function r2Bucket(bucket: R2Bucket): BlobBucket {
       try {
         await Promise.all([counted.pipeTo(fixed.writable), bucket.put(temporary, fixed.readable)]);
       } catch (err) {
-        console.error(JSON.stringify({ level: "error", msg: "edge: R2 upload failed", err: String(err) }));
+        log.error("edge: R2 upload failed", { err });
         throw new ProblemError("unavailable", "The upload could not be stored; send it again.", { headers: { "retry-after": "1" } });
       }
       await hashing.close();

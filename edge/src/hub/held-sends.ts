@@ -6,14 +6,7 @@
 // Rows go a day after their sendAt: by then the queue has offered the message (its hold is at most a
 // minute), so a row is only needed again by a consumer retrying after a core outage, which claimed it
 // already; a message with no row is sent.
-
-/** Where a held send stands: waiting, taken by the consumer (on its way to the core), or cancelled. */
-export type HeldState = "held" | "sent" | "cancelled";
-
-export interface HeldSend {
-  state: HeldState;
-  sendAt: number;
-}
+import type { HeldSend, HeldState } from "../hub-types.ts";
 
 interface HeldRow extends Record<string, SqlStorageValue> {
   state: string;

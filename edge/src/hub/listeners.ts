@@ -5,19 +5,9 @@
 // see them (event-view.ts): without mail.read, a new message's content is left out; security events
 // reach password sessions only.
 import type { ClientEvent, EventsPage } from "../../../shared/events.ts";
+import type { ListenerPrincipal } from "../hub-types.ts";
 import type { EventLog } from "./event-log.ts";
 import { eventsFor, type EventAudience } from "./event-view.ts";
-
-export interface ListenerPrincipal {
-  kind: "session" | "apiKey";
-  /** Session id or API key id: revoking it disconnects its listeners. */
-  id: string;
-  /** When its credential stops being valid (ms), if it does. */
-  expiresAt: number | null;
-  /** Whether it holds mail.read (scopes.ts readsMail): only then does it get what messages say. A
-   * socket's attachment without it (accepted by an older release) counts as false. */
-  readsMail: boolean;
-}
 
 interface Waiter {
   since: number;

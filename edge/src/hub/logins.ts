@@ -2,20 +2,7 @@
 // (90 days) with where it came from (Cloudflare's `cf` data: country and autonomous system), and
 // one from a country or network not seen before is flagged, so the user is told (security.login).
 import type { EventDataOf } from "../../../shared/events.ts";
-
-export interface LoginOrigin {
-  ip: string;
-  country: string | null;
-  asn: number | null;
-  network: string | null;
-  userAgent: string | null;
-}
-
-export interface LoginRecord extends LoginOrigin {
-  at: string;
-  sessionId: string;
-  newLocation: boolean;
-}
+import type { LoginOrigin, LoginRecord } from "../hub-types.ts";
 
 const KEEP_MS = 90 * 86_400_000;
 

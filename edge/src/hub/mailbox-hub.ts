@@ -7,7 +7,8 @@
 //  - The user's sessions and API keys, logins, webhooks and recent security activity are its storage
 //    too; a password change takes every other credential away, a removed user's storage is erased.
 //  - So are the sends held for "undo send" (whether each may still go) and the user's settings.
-// Only the worker talks to it (RPC and fetch); the worker has authenticated the caller.
+// Only the worker talks to it (RPC and fetch), through the Hub interface of platform.ts, which it
+// implements; the worker has authenticated the caller.
 import { DurableObject } from "cloudflare:workers";
 import type { ApiKeyCreate, ApiKeyInfo, Folder, MessagePage, Scope, Settings, SettingsPatch, WebhookCreate, WebhookCreated, WebhookCreator, WebhookInfo } from "../../../shared/api.ts";
 import type { ClientEvent, CoreEvent, CoreEventsPage, CoreHead, EventsPage } from "../../../shared/events.ts";
@@ -15,35 +16,22 @@ import type { SecurityEvent } from "../../../shared/security.ts";
 import { CoreClient } from "../core-client.ts";
 import { cloudflarePlatform } from "../cloudflare-platform.ts";
 import type { Env } from "../env.ts";
+import type { Actor, HeldSend, HeldState, ListenerPrincipal, LoginOrigin, LoginRecord, Revocation, WebhookMaker } from "../hub-types.ts";
+import { log } from "../log.ts";
+import { MAX_PASSWORD_FAILURES, PRINCIPAL_HEADER, type Hub } from "../platform.ts";
 import { Credentials } from "./credentials.ts";
 import { EventLog } from "./event-log.ts";
-import { HeldSends, type HeldSend, type HeldState } from "./held-sends.ts";
+import { HeldSends } from "./held-sends.ts";
 import { HEAD_KEEP, InboxHead } from "./inbox-head.ts";
-import { Logins, type LoginOrigin, type LoginRecord } from "./logins.ts";
-import { Listeners, type ListenerPrincipal } from "./listeners.ts";
+import { Logins } from "./logins.ts";
+import { Listeners } from "./listeners.ts";
 import { SecurityLog } from "./security-log.ts";
 import { UserSettings } from "./user-settings.ts";
-import { MAX_WEBHOOKS, Webhooks, type MakerAccess, type StoredWebhook, type WebhookMaker } from "./webhooks.ts";
+import { MAX_WEBHOOKS, Webhooks, type MakerAccess, type StoredWebhook } from "./webhooks.ts";
 import { newWebhookSecret } from "../webhooks/signature.ts";
 import { readsMail } from "../scopes.ts";
 
-/** How the worker tells the hub who is connecting (fetch requests carry it as a header). */
-export const PRINCIPAL_HEADER = "x-edgemail-principal";
-
-/** Wrong current passwords a session may give (POST /account/password) before it is signed out. */
-export const MAX_PASSWORD_FAILURES = 5;
-
-/** Who acted on the user's credentials: the user (a password session) or the operator (the CLI). */
-export type Actor = "user" | "operator";
-
-/** What taking the credentials away took. */
-export interface Revocation {
-  sessions: number;
-  apiKeysRevoked: number;
-  webhooksRemoved: number;
-}
-
-export class MailboxHub extends DurableObject<Env> {
+export class MailboxHub extends DurableObject<Env> implements Hub {
   readonly #sql: SqlStorage;
   // Made again over empty tables when the storage is erased (#open).
   #log!: EventLog;
@@ -197,7 +185,7 @@ export class MailboxHub extends DurableObject<Env> {
       try {
         await cloudflarePlatform(this.env).enqueueWebhooks(batch);
       } catch (err) {
-        console.warn(JSON.stringify({ level: "warn", msg: "hub: webhook deliveries not queued; retrying", err: String(err) }));
+        log.warn("hub: webhook deliveries not queued; retrying", { err });
         await this.ctx.storage.setAlarm(Date.now() + 30_000);
         return;
       }

@@ -8,11 +8,9 @@
 // mail (the hub decides that per delivery, from the key as it is then).
 import type { WebhookInfo } from "../../../shared/api.ts";
 import type { ClientEvent } from "../../../shared/events.ts";
-import type { WebhookDelivery } from "../webhooks/delivery.ts";
+import type { WebhookMaker } from "../hub-types.ts";
+import type { WebhookDelivery } from "../queue-messages.ts";
 import { eventFor } from "./event-view.ts";
-
-/** Who made a webhook, as stored; "unknown" for those made before makers were recorded. */
-export type WebhookMaker = { kind: "user" } | { kind: "apiKey"; id: string } | { kind: "unknown" };
 
 /** A stored webhook as listed, before the hub names its maker. */
 export type StoredWebhook = Omit<WebhookInfo, "createdBy" | "includesContent"> & { maker: WebhookMaker };

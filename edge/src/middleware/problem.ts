@@ -17,7 +17,7 @@ export const onError: ErrorHandler = (err, c) => {
   if (err instanceof HTTPException && err.status < 500) {
     return answer(c, new ProblemError(byStatus[err.status] ?? "validation", err.message || problemKinds[byStatus[err.status] ?? "validation"].title));
   }
-  console.error(JSON.stringify({ level: "error", msg: "edge: unexpected error", requestId: c.get("requestId"), err: String(err), stack: (err as Error).stack }));
+  c.get("log").error("edge: unexpected error", { err });
   return problemResponse({
     type: problemType("internal"),
     title: problemKinds.internal.title,

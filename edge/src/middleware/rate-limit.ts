@@ -26,12 +26,11 @@ async function allowed(c: Context, kind: RateLimitKind, key: string, onFailure: 
   try {
     return await c.get("platform").rateLimit(kind, key);
   } catch (err) {
-    const requestId = c.get("requestId");
     if (onFailure === "let through") {
-      console.warn(JSON.stringify({ level: "warn", msg: "edge: rate limiter failed; request let through", kind, requestId, err: String(err) }));
+      c.get("log").warn("edge: rate limiter failed; request let through", { kind, err });
       return true;
     }
-    console.error(JSON.stringify({ level: "error", msg: "edge: rate limiter failed; request refused", kind, requestId, err: String(err) }));
+    c.get("log").error("edge: rate limiter failed; request refused", { kind, err });
     throw new ProblemError("unavailable", `Signing in is paused for a moment: the ${kind} rate limit cannot be checked right now. Try again in ${LOGIN_PAUSE_SECONDS} seconds.`, {
       headers: { "retry-after": String(LOGIN_PAUSE_SECONDS) },
     });
@@ -59,7 +58,7 @@ async function enforce(c: Context, next: Next, checks: ReadonlyArray<readonly [R
 export const limitLogin = createMiddleware((c, next) => {
   const address = c.get("platform").clientAddress(c);
   if (address === null) {
-    console.error(JSON.stringify({ level: "error", msg: "edge: the runtime gives no client address; login refused", requestId: c.get("requestId") }));
+    c.get("log").error("edge: the runtime gives no client address; login refused");
     throw new ProblemError("unavailable", "Signing in is not possible here: this server cannot tell the client's address, which the login limit needs.");
   }
   // Counted as the core counts failed logins: an IPv6 client by its /64, which it holds whole.

@@ -7,10 +7,7 @@
 import { isProblem } from "../../../shared/problem.ts";
 import { CoreClient } from "../core-client.ts";
 import type { Platform } from "../platform.ts";
-import type { OutgoingMessage } from "./outgoing-message.ts";
-import type { QueuedMessage } from "./queued-message.ts";
-
-export type { QueuedMessage };
+import type { OutgoingMessage, QueuedMessage } from "../queue-messages.ts";
 
 /** 5 s, 10 s, 20 s … up to an hour between attempts while a core is unreachable. */
 export function retryDelaySeconds(attempts: number): number {

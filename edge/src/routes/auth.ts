@@ -9,7 +9,7 @@ import { Hono } from "hono";
 import { LoginRequest, type LoginResponse, type UserIdentity } from "../../../shared/api.ts";
 import { toBase64Url } from "../../../shared/encoding.ts";
 import { ProblemError } from "../../../shared/problem.ts";
-import type { LoginOrigin } from "../hub/logins.ts";
+import type { LoginOrigin } from "../hub-types.ts";
 import { requireUser } from "../middleware/auth.ts";
 import { issueToken } from "../token.ts";
 import { jsonBody } from "../validate.ts";

@@ -9,8 +9,8 @@
 import { Hono, type Context } from "hono";
 import { EventsQuery } from "../../../shared/events.ts";
 import { ProblemError } from "../../../shared/problem.ts";
-import { PRINCIPAL_HEADER } from "../hub/mailbox-hub.ts";
-import type { ListenerPrincipal } from "../hub/listeners.ts";
+import type { ListenerPrincipal } from "../hub-types.ts";
+import { PRINCIPAL_HEADER } from "../platform.ts";
 import { readsMail } from "../scopes.ts";
 import { query } from "../validate.ts";
 
@@ -32,7 +32,7 @@ function toHub(c: Context, path: string, since: number | undefined): Promise<Res
   if (since !== undefined) url.searchParams.set("since", String(since));
   const headers = new Headers(c.req.raw.headers);
   headers.set(PRINCIPAL_HEADER, JSON.stringify(listener(c)));
-  return c.get("platform").hub(c.get("user").sub).fetch(url, { method: "GET", headers });
+  return c.get("platform").hub(c.get("user").sub).fetch(new Request(url, { headers }));
 }
 
 export const eventRoutes = new Hono()

@@ -59,7 +59,7 @@ export const internalRoutes = new Hono<{ Variables: { nonce: string; rawBody: st
       if (parsed.success) events.push(parsed.data as CoreEvent);
       else {
         rejected++;
-        console.error(JSON.stringify({ level: "error", msg: "edge: skipped an event it cannot read", event: JSON.stringify(raw).slice(0, 500), issues: parsed.error.issues.slice(0, 3) }));
+        c.get("log").error("edge: skipped an event it cannot read", { event: JSON.stringify(raw).slice(0, 500), issues: parsed.error.issues.slice(0, 3) });
       }
     }
     const byUser = new Map<string, CoreEvent[]>();

@@ -34,11 +34,11 @@ function fromHeadAllowed(c: Context): boolean {
 
 /** The hub is a cache in front of the core: when it cannot answer (its core fetch failed, say),
  * the request goes to the core, which gives the real answer or the real problem. */
-async function fromHub<T>(c: Context, read: () => Promise<T>): Promise<T | null> {
+async function fromHub<T>(c: Context, read: () => T | Promise<T>): Promise<T | null> {
   try {
     return await read();
   } catch (err) {
-    console.warn(JSON.stringify({ level: "warn", msg: "edge: hub read failed; asking the core", requestId: c.get("requestId"), err: String(err) }));
+    c.get("log").warn("edge: hub read failed; asking the core", { err });
     return null;
   }
 }

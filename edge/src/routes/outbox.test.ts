@@ -8,7 +8,7 @@ import { problemType } from "../../../shared/problem.ts";
 import { until } from "../../../test/support/until.ts";
 import { api, conforms, login } from "../../test/api.ts";
 import { seed } from "../../test/seed.ts";
-import { outboxKey } from "../queue/outgoing-message.ts";
+import { outboxKey } from "../queue-messages.ts";
 
 let uma: string;
 let vic: string;

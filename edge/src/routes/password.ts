@@ -8,7 +8,7 @@
 import { Hono } from "hono";
 import { PasswordChange } from "../../../shared/api.ts";
 import { ProblemError } from "../../../shared/problem.ts";
-import { MAX_PASSWORD_FAILURES } from "../hub/mailbox-hub.ts";
+import { MAX_PASSWORD_FAILURES } from "../platform.ts";
 import { jsonBody } from "../validate.ts";
 
 export const passwordRoutes = new Hono().post("/account/password", async (c) => {

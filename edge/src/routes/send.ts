@@ -14,8 +14,8 @@ import { uuidv7Time } from "../../../shared/ids.ts";
 import { ProblemError } from "../../../shared/problem.ts";
 import type { z } from "zod";
 import { readAttachmentId } from "../attachment-token.ts";
-import type { HeldSend } from "../hub/held-sends.ts";
-import { INLINE_LIMIT_BYTES, outboxKey } from "../queue/outgoing-message.ts";
+import type { HeldSend } from "../hub-types.ts";
+import { INLINE_LIMIT_BYTES, outboxKey } from "../queue-messages.ts";
 import { jsonBody } from "../validate.ts";
 
 async function resolveAttachments(c: Context, refs: z.infer<typeof AttachmentRef>[]): Promise<ResolvedAttachment[]> {

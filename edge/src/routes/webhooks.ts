@@ -7,7 +7,7 @@
 import { Hono, type Context } from "hono";
 import { WebhookCreate } from "../../../shared/api.ts";
 import { ProblemError } from "../../../shared/problem.ts";
-import type { WebhookMaker } from "../hub/webhooks.ts";
+import type { WebhookMaker } from "../hub-types.ts";
 import { jsonBody } from "../validate.ts";
 import { dohResolver } from "../webhooks/doh-resolver.ts";
 import { checkTarget } from "../webhooks/target-check.ts";

@@ -11,8 +11,8 @@ import { webhookDnsUrl } from "../../test/webhook-dns.ts";
 import { endpoint, received, type ReceivedRequest } from "../../test/webhook-receiver.ts";
 import { Webhooks } from "../hub/webhooks.ts";
 import worker, { cloudflarePlatform } from "../index.ts";
-import type { QueuedMessage } from "../queue/consumers.ts";
-import { consumeWebhooks, webhookLimits, webhookRetryDelaySeconds, type WebhookConsumerOptions, type WebhookDelivery } from "./delivery.ts";
+import type { QueuedMessage, WebhookDelivery } from "../queue-messages.ts";
+import { consumeWebhooks, webhookLimits, webhookRetryDelaySeconds, type WebhookConsumerOptions } from "./delivery.ts";
 import { newWebhookSecret, verifyWebhook } from "./signature.ts";
 
 const messageId = uuidv7();

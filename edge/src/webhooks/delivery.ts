@@ -3,21 +3,11 @@
 // delivery waits for its own endpoint only. Endpoints see at-least-once delivery: `webhook-id` is
 // the same on every retry so they can drop duplicates.
 import type { ClientEvent, EventType } from "../../../shared/events.ts";
-import type { QueuedMessage } from "../queue/queued-message.ts";
+import { log } from "../log.ts";
+import type { QueuedMessage, WebhookDelivery } from "../queue-messages.ts";
 import { WebhookTargetRefused } from "./resolve-host.ts";
 import { signWebhook } from "./signature.ts";
 import { checkWebhookUrl } from "./url-policy.ts";
-
-/** One event for one webhook, as the mailbox Durable Object enqueues it. */
-export interface WebhookDelivery {
-  /** Stable across retries: sent as webhook-id. */
-  deliveryId: string;
-  userId: string;
-  webhookId: string;
-  url: string;
-  secret: string;
-  event: ClientEvent;
-}
 
 /** The body an endpoint receives, in the Standard Webhooks shape:
  * `{ "type": "message.created", "timestamp": "<event time, ISO 8601>", "data": { "cursor": 42, "message": {…} } }`
@@ -89,12 +79,12 @@ async function settle(m: QueuedMessage<WebhookDelivery>, outcome: Outcome, optio
   m.ack();
   const about = { deliveryId: d.deliveryId, webhookId: d.webhookId, userId: d.userId, attempts: m.attempts };
   if (outcome.kind === "dropped") {
-    console.info(JSON.stringify({ level: "info", msg: "webhook: removed since this delivery was queued; not sent", ...about }));
+    log.info("webhook: removed since this delivery was queued; not sent", about);
   } else if (outcome.kind === "failed") {
-    console.warn(JSON.stringify({ level: "warn", msg: "webhook: giving up on a delivery", ...about, reason: outcome.reason }));
+    log.warn("webhook: giving up on a delivery", { ...about, reason: outcome.reason });
   } else if (outcome.kind === "gone") {
     await options.onGone(d, outcome.reason).catch((e: unknown) => {
-      console.error(JSON.stringify({ level: "error", msg: "webhook: could not report a gone endpoint", ...about, error: String(e) }));
+      log.error("webhook: could not report a gone endpoint", { ...about, err: e });
     });
   }
 }
