@@ -1,7 +1,7 @@
 // A message on the `outgoing` queue: who sends, which message, and its body — inline when small,
 // else a reference to where it waits in R2 (queue messages hold at most 128 KB; a message with its
 // attachments' references is usually a few KB, a long HTML newsletter is not).
-import type { OutboundSubmission } from "../../../shared/api.ts";
+import type { OutboundSubmission } from "../../../shared/internal-api.ts";
 
 export interface OutgoingMessage {
   v: 1;
