@@ -1,5 +1,6 @@
 // The public API contract (/api/v1), shared by the edge (which validates requests) and the core
-// (which produces the answers). Integrators' OpenAPI document is generated from these schemas.
+// (which produces the answers). Integrators' OpenAPI document is generated from these schemas. What only
+// the edge and the core exchange is in internal-api.ts.
 import { z } from "zod";
 import { normalizeAddress } from "./address.ts";
 import { isUuidv7 } from "./ids.ts";
