@@ -1,5 +1,6 @@
 // The public API contract (/api/v1), shared by the edge (which validates requests) and the core
-// (which produces the answers). Integrators' OpenAPI document is generated from these schemas.
+// (which produces the answers). Integrators' OpenAPI document is generated from these schemas. What only
+// the edge and the core exchange is in internal-api.ts.
 import { z } from "zod";
 import { normalizeAddress } from "./address.ts";
 import { isUuidv7 } from "./ids.ts";
@@ -63,6 +64,9 @@ export const Folder = z.object({
   total: z.number().int(),
 });
 export type Folder = z.infer<typeof Folder>;
+
+export const FolderList = z.object({ folders: z.array(Folder) });
+export type FolderList = z.infer<typeof FolderList>;
 
 export const MailAddress = z.object({ name: z.string(), address: z.string() });
 export type MailAddress = z.infer<typeof MailAddress>;
@@ -158,10 +162,6 @@ export const Message = MessageSummary.extend({
   virusScan: z.enum(["clean", "unscanned"]).nullable(),
 });
 export type Message = z.infer<typeof Message>;
-
-/** Where the edge finds an attachment's bytes in R2. Internal: the core tells the edge. */
-export const AttachmentLocation = Attachment.extend({ blobKey: z.string() });
-export type AttachmentLocation = z.infer<typeof AttachmentLocation>;
 
 export const MessagePatch = z
   .strictObject({
@@ -327,33 +327,16 @@ export const DraftRequest = z
   .refine((m) => recipientCount(m) <= limits.maxRecipients, { message: `at most ${limits.maxRecipients} recipients in to, cc and bcc together`, path: ["to"] });
 export type DraftRequest = z.infer<typeof DraftRequest>;
 
-/** An attachment as the edge resolved it from its id: the content address and what to call it. */
-export const ResolvedAttachment = z.object({ sha256: z.string().regex(/^[0-9a-f]{64}$/), size: z.number().int().min(0), filename: z.string(), contentType: z.string() });
-export type ResolvedAttachment = z.infer<typeof ResolvedAttachment>;
-
-/** What travels from the edge to the core (through the outgoing queue) for a message sent by the API. */
-export const OutboundSubmission = z.object({
-  messageId: Id,
-  createdAt: z.number().int(),
-  message: SendRequest,
-  attachments: z.array(ResolvedAttachment),
-});
-export type OutboundSubmission = z.infer<typeof OutboundSubmission>;
-
-export const SendReservation = z.object({
-  idempotencyKey: z.string().min(1).max(255).optional(),
-  requestHash: z.string().regex(/^[0-9a-f]{64}$/),
-  recipients: z.number().int().min(1).max(limits.maxRecipients),
-  from: z.string().optional(),
-});
-export type SendReservation = z.infer<typeof SendReservation>;
-
 export const SendAccepted = z.discriminatedUnion("status", [
   z.object({ id: Id, status: z.literal("queued"), duplicate: z.boolean() }),
   /** Held until `sendAt` (ISO 8601); until then DELETE /api/v1/outbox/{id} cancels it. */
   z.object({ id: Id, status: z.literal("held"), sendAt: z.string(), duplicate: z.boolean() }),
 ]);
 export type SendAccepted = z.infer<typeof SendAccepted>;
+
+/** PUT /api/v1/drafts/{id}: saved in Drafts under the client's id. */
+export const DraftSaved = z.object({ id: Id });
+export type DraftSaved = z.infer<typeof DraftSaved>;
 
 /** DELETE /api/v1/outbox/{id}: the held send will not go out. */
 export const SendCancelled = z.object({ id: Id, status: z.literal("cancelled") });

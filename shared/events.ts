@@ -100,27 +100,6 @@ export const EventNotification = z.object({
 });
 export type EventNotification = { region: string; events: CoreEvent[] };
 
-/** GET /internal/v1/users/:id/events?since=<seq>&limit=<n> on the core. */
-export interface CoreEventsPage {
-  /** Events with seq > since, oldest first. */
-  events: CoreEvent[];
-  /** The user's latest seq. */
-  seq: number;
-  /** True when events after `since` were already pruned: the reader must rebuild from the head. */
-  gap: boolean;
-}
-
-/** GET /internal/v1/users/:id/head?limit=<n> on the core: one consistent snapshot. */
-export interface CoreHead {
-  /** The latest seq included in this snapshot. */
-  seq: number;
-  folders: z.infer<typeof Folder>[];
-  /** The first page of the inbox, newest first. */
-  inbox: z.infer<typeof MessageSummary>[];
-  /** Whether the inbox has more than `inbox`. */
-  inboxHasMore: boolean;
-}
-
 /** An event as clients get it. */
 export interface ClientEvent<T extends EventType = EventType> {
   cursor: number;

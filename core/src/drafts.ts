@@ -1,7 +1,8 @@
 // Drafts: a compose request saved (and saved again) under a client-chosen id in the drafts folder,
 // as a real message, so every client lists and reads it like any other. Sending it removes it.
 // Saving again is a removal and a filing: the events say message.deleted, then message.created.
-import type { DraftRequest, ResolvedAttachment } from "../../shared/api.ts";
+import type { DraftRequest } from "../../shared/api.ts";
+import type { ResolvedAttachment } from "../../shared/internal-api.ts";
 import type { CoreEvent } from "../../shared/events.ts";
 import { ProblemError } from "../../shared/problem.ts";
 import { composeMessage } from "./pipeline/compose.ts";

@@ -1,7 +1,7 @@
 // Attachment ids: what an upload returns and a send refers to. The id carries the content address,
 // size, name and type, signed with the token secret and bound to the uploader, so it needs no
 // storage of its own and cannot be used by another user to reach content they never had.
-import type { ResolvedAttachment } from "../../shared/api.ts";
+import type { ResolvedAttachment } from "../../shared/internal-api.ts";
 import { constantTimeEqual, fromBase64Url, toBase64Url, utf8 } from "../../shared/encoding.ts";
 
 interface Payload {

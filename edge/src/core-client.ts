@@ -1,5 +1,8 @@
-// Signed calls from the edge to a region's core. A core that cannot be reached, or answers with
-// something other than JSON, becomes a 502/503 problem naming the region — never a hang or a raw error.
+// Signed calls from the edge to a region's core, each naming a route of the edge→core contract
+// (shared/internal-api.ts), which builds its path and types its body and answer. A core that cannot be
+// reached, or answers with something other than JSON, becomes a 502/503 problem naming the region —
+// never a hang or a raw error.
+import { corePath, EVENT_SEQ_HEADER, type CoreAnswer, type CoreRequest, type CoreRoute } from "../../shared/internal-api.ts";
 import { isProblem, ProblemError } from "../../shared/problem.ts";
 import { signRequest } from "../../shared/signing.ts";
 import type { EdgeConfig } from "./config.ts";
@@ -17,17 +20,18 @@ export class CoreClient {
     this.#requestId = requestId;
   }
 
-  /** Calls the core of `region`; `path` starts with /internal/v1 and may carry a query string. */
-  async call(region: string, method: string, path: string, body?: unknown): Promise<Response> {
+  /** Calls `route` at the core of `region` and returns its response as it is (the caller judges the status). */
+  async call<R extends CoreRoute>(region: string, route: R, request: CoreRequest<R>): Promise<Response> {
     const base = this.#config.coreUrls[region];
     if (!base) throw new ProblemError("unavailable", `No core is configured for region ${region}.`);
+    const body = "body" in request ? request.body : undefined;
     const payload = body === undefined ? "" : JSON.stringify(body);
-    const url = new URL(path, base);
-    const signature = await signRequest(this.#config.internalSigningSecret, { method, pathAndQuery: url.pathname + url.search, body: payload });
+    const url = new URL(corePath(route, request), base);
+    const signature = await signRequest(this.#config.internalSigningSecret, { method: route.method, pathAndQuery: url.pathname + url.search, body: payload });
     let response: Response;
     try {
       response = await this.#fetch(url, {
-        method,
+        method: route.method,
         headers: {
           ...signature,
           "x-request-id": this.#requestId,
@@ -44,28 +48,36 @@ export class CoreClient {
     return response;
   }
 
-  /** Calls the core and returns its JSON; a problem from the core is rethrown as it is. */
-  async json<T>(region: string, method: string, path: string, body?: unknown): Promise<T> {
-    return (await this.change<T>(region, method, path, body)).data;
+  /** The core's answer, checked against the route's schema: for answers the edge acts on. A problem
+   * from the core is rethrown as it is. */
+  async read<R extends CoreRoute>(region: string, route: R, request: CoreRequest<R>): Promise<CoreAnswer<R>> {
+    const data = await this.#read(region, await this.call(region, route, request));
+    const parsed = route.answer.safeParse(data);
+    if (!parsed.success) {
+      throw new ProblemError("badGateway", `The mail core of region ${region} answered ${route.method} ${route.path} in a shape this edge does not know.`);
+    }
+    // The route's own schema produced it; TypeScript cannot follow a generic schema's output.
+    return parsed.data as CoreAnswer<R>;
   }
 
-  /** Like json(), and the user's event seq after a mailbox change (the core's x-edgemail-event-seq
-   * header), so the user's Durable Object never serves a head older than the user's own change. */
-  async change<T>(region: string, method: string, path: string, body?: unknown): Promise<{ data: T; seq: number | null }> {
-    const response = await this.call(region, method, path, body);
-    const seqHeader = response.headers.get("x-edgemail-event-seq");
+  /** The core's answer as the core wrote it, for the edge to pass on to its client unread (typed by the
+   * contract, which the core answers by), and the user's event seq after a mailbox change
+   * (EVENT_SEQ_HEADER), so the user's Durable Object never serves a head older than the user's own change. */
+  async relay<R extends CoreRoute>(region: string, route: R, request: CoreRequest<R>): Promise<{ data: CoreAnswer<R>; seq: number | null }> {
+    const response = await this.call(region, route, request);
+    const seqHeader = response.headers.get(EVENT_SEQ_HEADER);
     const seq = seqHeader !== null && /^\d{1,15}$/.test(seqHeader) ? Number(seqHeader) : null;
-    return { data: await this.#read<T>(region, response), seq };
+    return { data: (await this.#read(region, response)) as CoreAnswer<R>, seq };
   }
 
-  async #read<T>(region: string, response: Response): Promise<T> {
+  async #read(region: string, response: Response): Promise<unknown> {
     let data: unknown;
     try {
       data = await response.json();
     } catch {
       throw new ProblemError("badGateway", `The mail core of region ${region} answered ${response.status} without JSON.`);
     }
-    if (response.ok) return data as T;
+    if (response.ok) return data;
     // The core's problem (its type, title, field errors, Retry-After) reaches the client; the edge adds
     // its own request id.
     if (isProblem(data)) {

@@ -2,7 +2,7 @@
 // `outgoing`: who sends, which message, and its body — inline when small, else a reference to where
 // it waits in R2 (queue messages hold at most 128 KB; a message with its attachments' references is
 // usually a few KB, a long HTML newsletter is not). `webhooks`: one event for one webhook.
-import type { OutboundSubmission } from "../../shared/api.ts";
+import type { OutboundSubmission } from "../../shared/internal-api.ts";
 import type { ClientEvent } from "../../shared/events.ts";
 
 export interface OutgoingMessage {

@@ -12,6 +12,7 @@ import type { Directory } from "../store/directory.ts";
 import type { Shards } from "../store/shards.ts";
 import "./context.ts";
 import { ReplayGuard } from "./replay-guard.ts";
+import { answer, serve } from "./serve.ts";
 import { parseBody } from "./validate.ts";
 import { authRoutes } from "./routes/auth.ts";
 import { contactRoutes } from "./routes/contacts.ts";
@@ -23,7 +24,7 @@ import { filterRoutes } from "./routes/filters.ts";
 import { passwordRoutes } from "./routes/password.ts";
 import { searchRoutes } from "./routes/search.ts";
 import type { VirusScan } from "../smtp/inbound/virus-scan.ts";
-import { z } from "zod";
+import { coreApi } from "../../../shared/internal-api.ts";
 import type { OutboundQueue } from "../store/outbound-queue.ts";
 
 export interface ApiDeps extends OutboxDeps {
@@ -77,28 +78,32 @@ export function createApiApp(deps: ApiDeps): Hono {
     await next();
   });
 
-  app.route("/internal/v1/auth", authRoutes(deps));
-  app.route("/internal/v1/users/:userId", mailboxRoutes(deps));
-  app.route("/internal/v1/users/:userId", outboxRoutes(deps));
-  app.route("/internal/v1/users/:userId", eventRoutes());
-  app.route("/internal/v1/users/:userId", scanRoutes(deps));
-  app.route("/internal/v1/users/:userId", filterRoutes(deps));
-  app.route("/internal/v1/users/:userId", passwordRoutes(deps));
-  app.route("/internal/v1/users/:userId", searchRoutes());
-  app.route("/internal/v1/users/:userId", contactRoutes());
+  // Each route sits at its path in the edge→core contract (shared/internal-api.ts).
+  for (const routes of [
+    authRoutes(deps),
+    mailboxRoutes(deps),
+    outboxRoutes(deps),
+    eventRoutes(),
+    scanRoutes(deps),
+    filterRoutes(deps),
+    passwordRoutes(deps),
+    searchRoutes(),
+    contactRoutes(),
+  ]) {
+    app.route("/", routes);
+  }
   // The edge's outgoing-errors queue: messages that failed validation there, kept for the operator.
-  app.post("/internal/v1/queue-errors", async (c) => {
-    const e = parseBody(c, z.object({ id: z.string().min(1).max(200), userId: z.string().max(100), messageId: z.string().max(100), reason: z.string().max(2000) }));
-    await deps.queue.addError(e);
-    return c.json({ recorded: true });
+  serve(app, coreApi.queueError, async (c) => {
+    await deps.queue.addError(parseBody(c, coreApi.queueError));
+    return answer(c, coreApi.queueError, { recorded: true });
   });
 
-  const answer = (err: ProblemError, requestId: string) => problemResponse({ ...err.problem, requestId }, err.headers);
-  app.notFound((c) => answer(new ProblemError("notFound", "No such route."), c.get("requestId")));
+  const answerProblem = (err: ProblemError, requestId: string) => problemResponse({ ...err.problem, requestId }, err.headers);
+  app.notFound((c) => answerProblem(new ProblemError("notFound", "No such route."), c.get("requestId")));
 
   app.onError((err, c) => {
     const requestId = c.get("requestId");
-    if (err instanceof ProblemError) return answer(err, requestId);
+    if (err instanceof ProblemError) return answerProblem(err, requestId);
     deps.log.error("api: unexpected error", { err, requestId, path: c.req.path });
     return problemResponse({
       type: problemType("internal"),

@@ -2,14 +2,14 @@
 // arrives over SMTP, changes go through the signed API, and what the endpoints say must match.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Folder, MessagePage } from "../../../shared/api.ts";
-import type { CoreEvent, CoreEventsPage, CoreHead } from "../../../shared/events.ts";
+import type { CoreEvent } from "../../../shared/events.ts";
+import { EVENT_SEQ_HEADER, type CoreEventsPage, type CoreHead } from "../../../shared/internal-api.ts";
 import { uuidv7 } from "../../../shared/ids.ts";
 import type { Problem } from "../../../shared/problem.ts";
 import { internalApi } from "../../../test/support/internal-api.ts";
 import { sendMail } from "../../../test/support/smtp-client.ts";
 import { startTempCore, type TempCore } from "../../../test/support/temp-core.ts";
 import { pruneEvents } from "../store/events.ts";
-import { EVENT_SEQ_HEADER } from "./change.ts";
 
 let core: TempCore;
 let api: ReturnType<typeof internalApi>;

@@ -3,7 +3,7 @@
 // SMTP. Everything is derived from the message id, so preparing the same entry again (after a crash)
 // files and queues nothing twice.
 import { createHash } from "node:crypto";
-import { OutboundSubmission } from "../../../shared/api.ts";
+import { OutboundSubmission } from "../../../shared/internal-api.ts";
 import { normalizeAddress } from "../../../shared/address.ts";
 import { uuidv7From } from "../../../shared/ids.ts";
 import { signDkim } from "../mail-format/dkim.ts";

@@ -3,7 +3,8 @@
 // seqs have no gaps and an event exists exactly when its change committed. The notifier only reads
 // what committed; a reader that missed a notification catches up here by seq.
 import { and, asc, eq, gt, gte, min, sql } from "drizzle-orm";
-import type { CoreEvent, CoreEventsPage, CoreEventType, EventDataOf } from "../../../shared/events.ts";
+import type { CoreEvent, CoreEventType, EventDataOf } from "../../../shared/events.ts";
+import type { CoreEventsPage } from "../../../shared/internal-api.ts";
 import { events as eventLog, mailboxes } from "./shard-schema.ts";
 import type { Queryable, ShardDatabase } from "./shards.ts";
 

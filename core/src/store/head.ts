@@ -2,7 +2,7 @@
 // one transaction. The edge's per-user Durable Object starts from this snapshot and applies the
 // events after `seq`; read apart, a change between the reads would be applied twice or never.
 import { and, asc, eq, sql } from "drizzle-orm";
-import type { CoreHead } from "../../../shared/events.ts";
+import type { CoreHead } from "../../../shared/internal-api.ts";
 import { inFolderOrder } from "./mailbox.ts";
 import { toSummary } from "./message-summary.ts";
 import { folders, mailboxes, messages } from "./shard-schema.ts";

@@ -3,11 +3,11 @@
 // Every change records its events in its own transaction (store/events.ts) and returns them.
 import { and, asc, eq, notExists, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/sqlite-core";
+import type { AttachmentLocation } from "../../../shared/internal-api.ts";
 import {
   folderRoles,
   type Account,
   type Attachment,
-  type AttachmentLocation,
   type DeleteResult,
   type Folder,
   type FolderRole,

@@ -4,7 +4,8 @@
 // message moved into the inbox, whose summary the event does not carry; the page running short),
 // `apply` says so and the owner drops the head, so it is rebuilt rather than served wrong.
 import type { Folder, MessagePage, MessageSummary } from "../../../shared/api.ts";
-import type { CoreEvent, CoreHead } from "../../../shared/events.ts";
+import type { CoreEvent } from "../../../shared/events.ts";
+import type { CoreHead } from "../../../shared/internal-api.ts";
 import { limits } from "../../../shared/limits.ts";
 import { encodeCursor } from "../../../shared/page-cursor.ts";
 

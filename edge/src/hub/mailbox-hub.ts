@@ -11,7 +11,8 @@
 // implements; the worker has authenticated the caller.
 import { DurableObject } from "cloudflare:workers";
 import type { ApiKeyCreate, ApiKeyInfo, Folder, MessagePage, Scope, Settings, SettingsPatch, WebhookCreate, WebhookCreated, WebhookCreator, WebhookInfo } from "../../../shared/api.ts";
-import type { ClientEvent, CoreEvent, CoreEventsPage, CoreHead, EventsPage } from "../../../shared/events.ts";
+import type { ClientEvent, CoreEvent, EventsPage } from "../../../shared/events.ts";
+import { coreApi, type CoreHead } from "../../../shared/internal-api.ts";
 import type { SecurityEvent } from "../../../shared/security.ts";
 import { CoreClient } from "../core-client.ts";
 import { cloudflarePlatform } from "../cloudflare-platform.ts";
@@ -145,7 +146,7 @@ export class MailboxHub extends DurableObject<Env> implements Hub {
     let since = last;
     let applied = 0;
     while (since < upTo - 1) {
-      const page = await client.json<CoreEventsPage>(region, "GET", `/internal/v1/users/${userId}/events?since=${since}&limit=1000`);
+      const page = await client.read(region, coreApi.events, { params: { userId }, query: { since, limit: 1000 } });
       if (page.gap) {
         // The core no longer has them: clients cannot be told what changed, only to reload.
         this.#head = null;
@@ -217,7 +218,7 @@ export class MailboxHub extends DurableObject<Env> implements Hub {
     this.#headLoad ??= (async () => {
       try {
         const { client, region, userId } = this.#core();
-        const snapshot = await client.json<CoreHead>(region, "GET", `/internal/v1/users/${userId}/head?limit=${HEAD_KEEP}`);
+        const snapshot = await client.read(region, coreApi.head, { params: { userId }, query: { limit: HEAD_KEEP } });
         const known = this.#coreSeq();
         // Install it only if no event newer than the snapshot has been handed out meanwhile (the
         // head could not replay it); otherwise it still answers this read, as fresh as the core.

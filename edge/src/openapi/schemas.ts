@@ -67,7 +67,7 @@ component("PasswordChange", api.PasswordChange, "The current password, and the n
 
 // ── mailbox ─────────────────────────────────────────────────────────────────
 component("Folder", api.Folder);
-component("FolderList", z.object({ folders: z.array(api.Folder) }));
+component("FolderList", api.FolderList);
 component("MessageSummary", api.MessageSummary, "A message as listed in a folder.");
 component("ListedMessage", api.ListedMessage, "A message in a folder listing; `threadSize` when the folder is listed one row per thread (`collapseThreads=true`).");
 component("MessagePage", api.MessagePage, "One page of a folder, newest first; pass `nextCursor` as `cursor` for the next (null: no more).");
@@ -102,7 +102,7 @@ component(
     "`duplicate` when an earlier request with the same Idempotency-Key already queued it.",
 );
 component("SendCancelled", api.SendCancelled, "The held send will not go out: it never reaches the recipients or Sent, and its draft (`draftId`) stays.");
-component("DraftSaved", z.object({ id: api.Id }));
+component("DraftSaved", api.DraftSaved);
 component("UploadedAttachment", api.UploadedAttachment, "Use `id` in a message's `attachments` (valid for this user only).");
 
 // ── settings ────────────────────────────────────────────────────────────────

@@ -4,6 +4,7 @@
 // send ("undo send") is first claimed from the sender's hub: one the user cancelled is dropped (its
 // body in R2 with it) without reaching the core, so its draft, if any, stays.
 // `outgoing-errors`: record each failure with the core, where `npm run cli -- queue errors` lists it.
+import { coreApi, type OutboundSubmission } from "../../../shared/internal-api.ts";
 import { isProblem } from "../../../shared/problem.ts";
 import { CoreClient } from "../core-client.ts";
 import type { Platform } from "../platform.ts";
@@ -38,12 +39,13 @@ export async function consumeOutgoing(
       return "ack";
     }
     const stored = body.submission ? null : body.bodyKey ? await platform.blobs.getText(body.bodyKey) : null;
-    const submission: unknown = body.submission ?? (stored === null ? null : JSON.parse(stored));
+    // What the edge stored itself; the core validates it all the same.
+    const submission: OutboundSubmission | null = body.submission ?? (stored === null ? null : JSON.parse(stored));
     if (submission === null) {
       await sendError({ ...body, submission: undefined, reason: "the message's body is missing from storage" });
       return "ack";
     }
-    const response = await core.call(body.region, "POST", `/internal/v1/users/${body.userId}/outbox`, submission);
+    const response = await core.call(body.region, coreApi.submit, { params: { userId: body.userId }, body: submission });
     if (response.ok) return "ack";
     if (response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429) {
       const problem: unknown = await response.json().catch(() => null);
@@ -57,12 +59,15 @@ export async function consumeOutgoing(
 
 export async function consumeOutgoingErrors(messages: QueuedMessage<OutgoingMessage & { reason?: string }>[], platform: Platform): Promise<void> {
   await eachMessage(messages, platform, async (body, core) => {
-    const response = await core.call(body.region, "POST", "/internal/v1/queue-errors", {
-      id: `${body.messageId}:${body.reason ? "refused" : "dead-letter"}`,
-      userId: body.userId,
-      messageId: body.messageId,
-      // Without a reason it came from the dead-letter route: every retry failed.
-      reason: body.reason ?? "the sender's core could not take the message after every retry",
+    const response = await core.call(body.region, coreApi.queueError, {
+      params: {},
+      body: {
+        id: `${body.messageId}:${body.reason ? "refused" : "dead-letter"}`,
+        userId: body.userId,
+        messageId: body.messageId,
+        // Without a reason it came from the dead-letter route: every retry failed.
+        reason: body.reason ?? "the sender's core could not take the message after every retry",
+      },
     });
     return response.ok ? "ack" : "retry";
   });

@@ -1,7 +1,8 @@
 // GET /api/v1/messages/{id}/attachments/{attachmentId}: the core says where the bytes are (and
 // that they belong to this user); the edge streams them from R2, with Range support.
 import { Hono } from "hono";
-import { Id, type AttachmentLocation } from "../../../shared/api.ts";
+import { Id } from "../../../shared/api.ts";
+import { coreApi } from "../../../shared/internal-api.ts";
 import { ProblemError } from "../../../shared/problem.ts";
 import { parseRange } from "../range.ts";
 
@@ -19,10 +20,7 @@ export const attachmentRoutes = new Hono().get("/messages/:id/attachments/:attac
   const id = c.req.param("id");
   if (!Id.safeParse(id).success) throw new ProblemError("notFound", `No message ${id}.`);
   const user = c.get("user");
-  const attachmentId = encodeURIComponent(c.req.param("attachmentId"));
-  const meta = await c
-    .get("core")
-    .json<AttachmentLocation>(user.rgn, "GET", `/internal/v1/users/${user.sub}/messages/${id}/attachments/${attachmentId}`);
+  const meta = await c.get("core").read(user.rgn, coreApi.attachment, { params: { userId: user.sub, id, attachmentId: c.req.param("attachmentId") } });
 
   const range = parseRange(c.req.header("range"), meta.size);
   if (range.kind === "unsatisfiable") {

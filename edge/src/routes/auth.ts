@@ -6,7 +6,8 @@
 // revokes it (or, with ?all=true, every session of the user); open event connections of those sessions
 // are closed.
 import { Hono } from "hono";
-import { LoginRequest, type LoginResponse, type UserIdentity } from "../../../shared/api.ts";
+import { LoginRequest, type LoginResponse } from "../../../shared/api.ts";
+import { coreApi } from "../../../shared/internal-api.ts";
 import { toBase64Url } from "../../../shared/encoding.ts";
 import { ProblemError } from "../../../shared/problem.ts";
 import type { LoginOrigin } from "../hub-types.ts";
@@ -32,7 +33,7 @@ export const authRoutes = new Hono()
     const config = c.get("config");
     // Set: limitLogin refused the request otherwise.
     const ip = c.get("platform").clientAddress(c)!;
-    const user = await c.get("core").json<UserIdentity>(config.directoryRegion, "POST", "/internal/v1/auth/login", { ...credentials, ip });
+    const user = await c.get("core").read(config.directoryRegion, coreApi.login, { params: {}, body: { ...credentials, ip } });
     const sessionId = toBase64Url(crypto.getRandomValues(new Uint8Array(18)));
     const now = Date.now();
     await c.get("platform").hub(user.id).recordLogin(user.id, user.region, user.address, sessionId, now + config.tokenTtlSeconds * 1000, origin(c.req.raw, ip));

@@ -5,20 +5,15 @@
 // or the scope mail.forward, which the core judges after parsing the script (scopes.ts).
 import { Hono, type Context } from "hono";
 import { FilterSettings, SieveUpload, type FilterSaver } from "../../../shared/filters.ts";
+import { coreApi } from "../../../shared/internal-api.ts";
 import { ProblemError } from "../../../shared/problem.ts";
 import { validated } from "../../../shared/validation.ts";
 import { jsonBody } from "../validate.ts";
 
-async function toCore(c: Context, method: string, path: string, body?: unknown): Promise<Response> {
-  const user = c.get("user");
-  return c.json(await c.get("core").json<object>(user.rgn, method, `/internal/v1/users/${user.sub}${path}`, body));
-}
-
-/** The query naming who saves, as FilterSaver reads it; the internal request's signature covers it. */
-function saverQuery(c: Context): string {
+/** Who saves, as FilterSaver reads it from the query; the internal request's signature covers it. */
+function saver(c: Context): FilterSaver {
   const principal = c.get("principal");
-  const saver: Record<keyof FilterSaver, string> = { by: principal.kind, byId: principal.id, scopes: principal.scopes.join(",") };
-  return new URLSearchParams(saver).toString();
+  return { by: principal.kind, byId: principal.id, scopes: [...principal.scopes] };
 }
 
 async function sieveBody(c: Context) {
@@ -37,6 +32,17 @@ async function sieveBody(c: Context) {
 }
 
 export const filterRoutes = new Hono()
-  .get("/filters", (c) => toCore(c, "GET", "/filters"))
-  .put("/filters", async (c) => toCore(c, "PUT", `/filters?${saverQuery(c)}`, await jsonBody(c, FilterSettings)))
-  .put("/filters/sieve", async (c) => toCore(c, "PUT", `/filters/sieve?${saverQuery(c)}`, await sieveBody(c)));
+  .get("/filters", async (c) => {
+    const user = c.get("user");
+    return c.json((await c.get("core").relay(user.rgn, coreApi.filters, { params: { userId: user.sub } })).data);
+  })
+  .put("/filters", async (c) => {
+    const user = c.get("user");
+    const body = await jsonBody(c, FilterSettings);
+    return c.json((await c.get("core").relay(user.rgn, coreApi.saveFilterRules, { params: { userId: user.sub }, query: saver(c), body })).data);
+  })
+  .put("/filters/sieve", async (c) => {
+    const user = c.get("user");
+    const body = await sieveBody(c);
+    return c.json((await c.get("core").relay(user.rgn, coreApi.saveSieve, { params: { userId: user.sub }, query: saver(c), body })).data);
+  });

@@ -6,15 +6,19 @@
 // Durable Object learns the change's seq and serves no head older than it.
 import { Hono, type Context } from "hono";
 import { FolderRef, Id, MessagePatch, PageQuery } from "../../../shared/api.ts";
+import { coreApi, type CoreRequest, type CoreRoute, type PathParams } from "../../../shared/internal-api.ts";
 import { ProblemError } from "../../../shared/problem.ts";
 import { HEAD_KEEP } from "../hub/inbox-head.ts";
 import { jsonBody, query } from "../validate.ts";
 
+/** A call of a user route, but for the user, whom the token names. */
+type ForUser<R extends CoreRoute> = Omit<CoreRequest<R>, "params"> & { params: Omit<PathParams<R["path"]>, "userId"> };
+
 /** Forwards to the user's core and relays its JSON answer (or problem) as it is. */
-async function forward(c: Context, method: string, path: string, body?: unknown): Promise<Response> {
+async function forward<R extends CoreRoute>(c: Context, route: R, request: ForUser<R>): Promise<Response> {
   const user = c.get("user");
-  const { data, seq } = await c.get("core").change<unknown>(user.rgn, method, `/internal/v1/users/${user.sub}${path}`, body);
-  if (method !== "GET") await c.get("platform").hub(user.sub).noteChange(user.sub, user.rgn, seq);
+  const { data, seq } = await c.get("core").relay(user.rgn, route, { ...request, params: { ...request.params, userId: user.sub } } as CoreRequest<R>);
+  if (route.method !== "GET") await c.get("platform").hub(user.sub).noteChange(user.sub, user.rgn, seq);
   c.header("x-edgemail-served-by", "core");
   return c.json(data as object);
 }
@@ -44,12 +48,12 @@ async function fromHub<T>(c: Context, read: () => T | Promise<T>): Promise<T | n
 }
 
 export const mailboxRoutes = new Hono()
-  .get("/account", (c) => forward(c, "GET", "/account"))
+  .get("/account", (c) => forward(c, coreApi.account, { params: {} }))
   .get("/folders", async (c) => {
-    if (!fromHeadAllowed(c)) return forward(c, "GET", "/folders");
+    if (!fromHeadAllowed(c)) return forward(c, coreApi.folders, { params: {} });
     const user = c.get("user");
     const head = await fromHub(c, () => c.get("platform").hub(user.sub).folders(user.sub, user.rgn));
-    if (!head) return forward(c, "GET", "/folders");
+    if (!head) return forward(c, coreApi.folders, { params: {} });
     c.header("x-edgemail-served-by", "hub");
     return c.json(head);
   })
@@ -66,20 +70,15 @@ export const mailboxRoutes = new Hono()
         return c.json(head);
       }
     }
-    const qs = new URLSearchParams({
-      limit: String(page.limit),
-      ...(page.cursor ? { cursor: page.cursor } : {}),
-      ...(page.collapseThreads ? { collapseThreads: "true" } : {}),
-    });
-    return forward(c, "GET", `/folders/${encodeURIComponent(folder)}/messages?${qs}`);
+    return forward(c, coreApi.folderMessages, { params: { folder }, query: page });
   })
-  .get("/threads/:id", (c) => forward(c, "GET", `/threads/${pathId(c, "thread")}`))
-  .get("/messages/:id", (c) => forward(c, "GET", `/messages/${messageId(c)}`))
+  .get("/threads/:id", (c) => forward(c, coreApi.thread, { params: { id: pathId(c, "thread") } }))
+  .get("/messages/:id", (c) => forward(c, coreApi.message, { params: { id: messageId(c) } }))
   .patch("/messages/:id", async (c) => {
     const id = messageId(c);
-    return forward(c, "PATCH", `/messages/${id}`, await jsonBody(c, MessagePatch));
+    return forward(c, coreApi.updateMessage, { params: { id }, body: await jsonBody(c, MessagePatch) });
   })
-  .delete("/messages/:id", (c) => forward(c, "DELETE", `/messages/${messageId(c)}`))
+  .delete("/messages/:id", (c) => forward(c, coreApi.deleteMessage, { params: { id: messageId(c) } }))
   // Gmail's "Report spam" / "Not spam": the move and the spam filter's lesson in one call.
-  .post("/messages/:id/report-spam", (c) => forward(c, "POST", `/messages/${messageId(c)}/report-spam`))
-  .post("/messages/:id/not-spam", (c) => forward(c, "POST", `/messages/${messageId(c)}/not-spam`));
+  .post("/messages/:id/report-spam", (c) => forward(c, coreApi.reportSpam, { params: { id: messageId(c) } }))
+  .post("/messages/:id/not-spam", (c) => forward(c, coreApi.notSpam, { params: { id: messageId(c) } }));

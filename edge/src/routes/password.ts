@@ -7,6 +7,7 @@
 // become a way to guess the password, so after a few the session is signed out.
 import { Hono } from "hono";
 import { PasswordChange } from "../../../shared/api.ts";
+import { coreApi } from "../../../shared/internal-api.ts";
 import { ProblemError } from "../../../shared/problem.ts";
 import { MAX_PASSWORD_FAILURES } from "../platform.ts";
 import { jsonBody } from "../validate.ts";
@@ -16,7 +17,7 @@ export const passwordRoutes = new Hono().post("/account/password", async (c) => 
   const user = c.get("user");
   const hub = c.get("platform").hub(user.sub);
   try {
-    await c.get("core").json(user.rgn, "POST", `/internal/v1/users/${user.sub}/password`, input);
+    await c.get("core").read(user.rgn, coreApi.changePassword, { params: { userId: user.sub }, body: input });
   } catch (err) {
     if (err instanceof ProblemError && err.status === 403 && (await hub.wrongCurrentPassword(user.sid))) {
       throw new ProblemError("forbidden", `The current password was wrong ${MAX_PASSWORD_FAILURES} times: this session is signed out. Sign in again.`, {

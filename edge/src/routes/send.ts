@@ -6,10 +6,11 @@
 // tab neither loses nor sends it early): the queue delays the message, the user's hub records it until
 // DELETE /api/v1/outbox/{id} cancels it or the consumer claims it (routes/outbox.ts, queue/consumers.ts).
 import { Hono, type Context } from "hono";
-import { DraftRequest, SendRequest, type OutboundSubmission, type ResolvedAttachment, type SendAccepted } from "../../../shared/api.ts";
+import { DraftRequest, SendRequest, type SendAccepted } from "../../../shared/api.ts";
 import { normalizeAddress } from "../../../shared/address.ts";
 import { sha256Hex, utf8 } from "../../../shared/encoding.ts";
 import { Id, AttachmentRef } from "../../../shared/api.ts";
+import { coreApi, type OutboundSubmission, type ResolvedAttachment } from "../../../shared/internal-api.ts";
 import { uuidv7Time } from "../../../shared/ids.ts";
 import { ProblemError } from "../../../shared/problem.ts";
 import type { z } from "zod";
@@ -65,11 +66,9 @@ export const sendRoutes = new Hono()
     checkSize(c, message, attachments);
     const user = c.get("user");
     const recipients = new Set([...message.to, ...message.cc, ...message.bcc].map((r) => normalizeAddress(typeof r === "string" ? r : r.address)));
-    const reservation = await c.get("core").json<{ messageId: string; duplicate: boolean }>(user.rgn, "POST", `/internal/v1/users/${user.sub}/outbox/reservations`, {
-      idempotencyKey: key,
-      requestHash: await sha256Hex(JSON.stringify(message)),
-      recipients: recipients.size,
-      from: message.from?.address,
+    const reservation = await c.get("core").read(user.rgn, coreApi.reserveSend, {
+      params: { userId: user.sub },
+      body: { idempotencyKey: key, requestHash: await sha256Hex(JSON.stringify(message)), recipients: recipients.size, from: message.from?.address },
     });
     // Written again for a duplicate too: the first attempt may have died before the queue had it,
     // and the core takes each message id only once.
@@ -101,7 +100,7 @@ export const sendRoutes = new Hono()
     const attachments = await resolveAttachments(c, draft.attachments);
     checkSize(c, draft, attachments);
     const user = c.get("user");
-    const saved = await c.get("core").change<{ id: string }>(user.rgn, "PUT", `/internal/v1/users/${user.sub}/drafts/${id}`, { draft, attachments });
+    const saved = await c.get("core").relay(user.rgn, coreApi.saveDraft, { params: { userId: user.sub, id }, body: { draft, attachments } });
     await c.get("platform").hub(user.sub).noteChange(user.sub, user.rgn, saved.seq);
     return c.json(saved.data);
   });

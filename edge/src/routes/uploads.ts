@@ -2,6 +2,7 @@
 // ?filename= or Content-Disposition), streamed to R2 under their SHA-256. Answers an id for sending.
 import { Hono } from "hono";
 import type { UploadedAttachment } from "../../../shared/api.ts";
+import { coreApi } from "../../../shared/internal-api.ts";
 import { ProblemError } from "../../../shared/problem.ts";
 import { attachmentId } from "../attachment-token.ts";
 
@@ -36,7 +37,7 @@ export const uploadRoutes = new Hono().post("/attachments", async (c) => {
   const { sha256, size } = await c.get("blobs").putContentAddressed(body, length, contentType);
   // The user's core scans it (clamd) before it may be attached: an infected file is refused with 422.
   const user = c.get("user");
-  await c.get("core").json(user.rgn, "POST", `/internal/v1/users/${user.sub}/attachments/scan`, { sha256 });
+  await c.get("core").read(user.rgn, coreApi.scanUpload, { params: { userId: user.sub }, body: { sha256 } });
   const uploaded: UploadedAttachment = { id: await attachmentId(tokenSecret, user.sub, { sha256, size, filename, contentType }), filename, contentType, size };
   return c.json(uploaded, 201);
 });

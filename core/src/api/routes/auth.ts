@@ -2,28 +2,23 @@
 // password (through the same check and limits as SMTP submission: auth/password-login.ts) and tells
 // the edge who the user is and where they live. The edge issues the token.
 import { Hono } from "hono";
-import { z } from "zod";
-import { LoginRequest, type UserIdentity } from "../../../../shared/api.ts";
+import { coreApi } from "../../../../shared/internal-api.ts";
 import { ProblemError } from "../../../../shared/problem.ts";
 import type { PasswordLogin } from "../../auth/password-login.ts";
+import { answer, serve } from "../serve.ts";
 import { parseBody } from "../validate.ts";
-
-/** The public login body, plus the client's address the edge saw (counted per address; without it
- * only the account's limit applies). */
-const InternalLoginRequest = LoginRequest.extend({ ip: z.string().max(64, "ip must be at most 64 characters").default("unknown") });
 
 export function authRoutes(deps: { logins: PasswordLogin }): Hono {
   const app = new Hono();
-  app.post("/login", async (c) => {
-    const { address, password, ip } = parseBody(c, InternalLoginRequest);
+  serve(app, coreApi.login, async (c) => {
+    const { address, password, ip } = parseBody(c, coreApi.login);
     const outcome = await deps.logins.attempt({ address, password, ip, protocol: "login" });
     if (outcome.kind === "throttled") {
       const seconds = outcome.retryAfterSeconds;
       throw new ProblemError("tooManyRequests", `Too many failed sign-ins: try again in ${seconds} second${seconds === 1 ? "" : "s"}.`, { headers: { "retry-after": String(seconds) } });
     }
     if (outcome.kind === "wrong") throw new ProblemError("unauthorized", "Wrong address or password.");
-    const identity: UserIdentity = { id: outcome.user.id, address: outcome.user.address, region: outcome.user.region };
-    return c.json(identity);
+    return answer(c, coreApi.login, { id: outcome.user.id, address: outcome.user.address, region: outcome.user.region });
   });
   return app;
 }

@@ -4,7 +4,8 @@
 // covers): adding a forward to an outside address needs the right to (filter-forwarding.ts).
 import { Hono, type Context } from "hono";
 import { compileFilters } from "../../../../shared/filters-sieve.ts";
-import { FilterSaver, FilterSettings, SieveUpload, type Filters } from "../../../../shared/filters.ts";
+import type { Filters, FilterSettings } from "../../../../shared/filters.ts";
+import { coreApi } from "../../../../shared/internal-api.ts";
 import { ProblemError } from "../../../../shared/problem.ts";
 import { judgeForwarding, outsideTargets, type ForwardingFields } from "../../filter-forwarding.ts";
 import { parseSieve } from "../../pipeline/sieve/parse.ts";
@@ -13,6 +14,7 @@ import { SieveSyntaxError } from "../../pipeline/sieve/syntax-error.ts";
 import type { Directory } from "../../store/directory.ts";
 import { getFilters, saveFilters, type StoredFilters } from "../../store/filters.ts";
 import { answerChange, type PublishEvents } from "../change.ts";
+import { answer, serve } from "../serve.ts";
 import { parseBody, parseQuery } from "../validate.ts";
 
 function view(stored: StoredFilters | null): Filters {
@@ -22,19 +24,19 @@ function view(stored: StoredFilters | null): Filters {
 export function filterRoutes(deps: { directory: Directory; publishEvents: PublishEvents }): Hono {
   const app = new Hono();
 
-  const save = async (c: Context, script: string, parsed: SieveScript, settings: FilterSettings | null, fields: ForwardingFields) => {
-    const saver = parseQuery(c, FilterSaver);
+  const save = async (c: Context, route: typeof coreApi.saveFilterRules | typeof coreApi.saveSieve, script: string, parsed: SieveScript, settings: FilterSettings | null, fields: ForwardingFields) => {
+    const saver = parseQuery(c, route);
     const userId = c.get("user").id;
     // Resolved before the transaction: the directory is another database.
     const outside = await outsideTargets(deps.directory, userId, parsed);
     const change = await saveFilters(c.get("shard"), userId, script, settings, (previous) => judgeForwarding(outside, previous?.script ?? null, saver, fields));
-    return answerChange(c, { ...change, value: view(change.value) }, deps.publishEvents);
+    return answerChange(c, route, { ...change, value: view(change.value) }, deps.publishEvents);
   };
 
-  app.get("/filters", async (c) => c.json(view(await getFilters(c.get("shard").db, c.get("user").id))));
+  serve(app, coreApi.filters, async (c) => answer(c, coreApi.filters, view(await getFilters(c.get("shard").db, c.get("user").id))));
 
-  app.put("/filters", async (c) => {
-    const settings = parseBody(c, FilterSettings);
+  serve(app, coreApi.saveFilterRules, async (c) => {
+    const settings = parseBody(c, coreApi.saveFilterRules);
     const script = compileFilters(settings);
     let parsed: SieveScript;
     try {
@@ -44,11 +46,11 @@ export function filterRoutes(deps: { directory: Directory; publishEvents: Publis
       if (error instanceof SieveSyntaxError) throw new ProblemError("internal", `The rules compiled to a script the filter engine refuses (line ${error.line}: ${error.message}).`);
       throw error;
     }
-    return save(c, script, parsed, settings, { kind: "rules", settings });
+    return save(c, coreApi.saveFilterRules, script, parsed, settings, { kind: "rules", settings });
   });
 
-  app.put("/filters/sieve", async (c) => {
-    const { script } = parseBody(c, SieveUpload);
+  serve(app, coreApi.saveSieve, async (c) => {
+    const { script } = parseBody(c, coreApi.saveSieve);
     let parsed: SieveScript;
     try {
       parsed = parseSieve(script);
@@ -57,7 +59,7 @@ export function filterRoutes(deps: { directory: Directory; publishEvents: Publis
       const where = `line ${error.line}, column ${error.column}: ${error.message}`;
       throw new ProblemError("validation", `The script does not parse: ${where}`, { errors: [{ field: "script", message: where }] });
     }
-    return save(c, script, parsed, null, { kind: "script" });
+    return save(c, coreApi.saveSieve, script, parsed, null, { kind: "script" });
   });
 
   return app;

@@ -1,15 +1,17 @@
 // A user's mailbox, as the edge's /api/v1 routes need it. The user and shard were resolved from
 // the signed path by the app's middleware. Changes answer with the user's seq after them.
 import { Hono, type Context } from "hono";
-import { FolderRef, Id, MessagePatch, PageQuery } from "../../../../shared/api.ts";
+import { FolderRef, Id, type MessagePatch } from "../../../../shared/api.ts";
+import { coreApi } from "../../../../shared/internal-api.ts";
 import { ProblemError } from "../../../../shared/problem.ts";
 import { folderRole, trainMessage, verdictOfMove, type TrainingDeps } from "../../spam-training.ts";
 import { deleteMessage, getAccount, getMessageFolder, getAttachment, getMessage, listFolders, listMessages, updateMessage } from "../../store/mailbox.ts";
 import { getThread } from "../../store/threads.ts";
 import { answerChange, type PublishEvents } from "../change.ts";
+import { answer, serve } from "../serve.ts";
 import { parseBody, parseQuery } from "../validate.ts";
 
-function pathId(value: string, what: string): string {
+function pathId(value: string | undefined = "", what: string): string {
   // An id that cannot exist is simply not found (the same answer as someone else's id).
   if (!Id.safeParse(value).success) throw new ProblemError("notFound", `No ${what} ${value}.`);
   return value;
@@ -32,29 +34,29 @@ export function mailboxRoutes(deps: { publishEvents: PublishEvents } & TrainingD
 
   const app = new Hono();
 
-  app.get("/account", async (c) => {
+  serve(app, coreApi.account, async (c) => {
     const user = c.get("user");
-    return c.json(await getAccount(c.get("shard"), user));
+    return answer(c, coreApi.account, await getAccount(c.get("shard"), user));
   });
 
-  app.get("/folders", async (c) => c.json({ folders: await listFolders(c.get("shard"), c.get("user").id) }));
+  serve(app, coreApi.folders, async (c) => answer(c, coreApi.folders, { folders: await listFolders(c.get("shard"), c.get("user").id) }));
 
-  app.get("/folders/:folder/messages", async (c) => {
-    const folder = c.req.param("folder");
+  serve(app, coreApi.folderMessages, async (c) => {
+    const folder = c.req.param("folder") ?? "";
     if (!FolderRef.safeParse(folder).success) throw new ProblemError("notFound", `No folder ${folder}.`);
-    const page = parseQuery(c, PageQuery);
-    return c.json(await listMessages(c.get("shard"), c.get("user").id, folder, page));
+    const page = parseQuery(c, coreApi.folderMessages);
+    return answer(c, coreApi.folderMessages, await listMessages(c.get("shard"), c.get("user").id, folder, page));
   });
 
-  app.get("/messages/:id", async (c) => {
+  serve(app, coreApi.message, async (c) => {
     const id = pathId(c.req.param("id"), "message");
-    return c.json(await getMessage(c.get("shard"), c.get("user").id, id));
+    return answer(c, coreApi.message, await getMessage(c.get("shard"), c.get("user").id, id));
   });
 
-  app.patch("/messages/:id", async (c) => {
+  serve(app, coreApi.updateMessage, async (c) => {
     const id = pathId(c.req.param("id"), "message");
-    const patch = parseBody(c, MessagePatch);
-    return answerChange(c, await moveAndLearn(c, id, patch), deps.publishEvents);
+    const patch = parseBody(c, coreApi.updateMessage);
+    return answerChange(c, coreApi.updateMessage, await moveAndLearn(c, id, patch), deps.publishEvents);
   });
 
   // Gmail's "Report spam" and "Not spam": the move and the lesson in one call. Unlike a move, the
@@ -65,14 +67,14 @@ export function mailboxRoutes(deps: { publishEvents: PublishEvents } & TrainingD
     await trainMessage(deps, c.get("shard"), userId, id, verdict).catch((err: unknown) => deps.log.error("spam training failed", { err, userId, id }));
   };
 
-  app.post("/messages/:id/report-spam", async (c) => {
+  serve(app, coreApi.reportSpam, async (c) => {
     const id = pathId(c.req.param("id"), "message");
     const change = await updateMessage(c.get("shard"), c.get("user").id, id, { folderId: "junk" });
     await learn(c, id, "spam");
-    return answerChange(c, change, deps.publishEvents);
+    return answerChange(c, coreApi.reportSpam, change, deps.publishEvents);
   });
 
-  app.post("/messages/:id/not-spam", async (c) => {
+  serve(app, coreApi.notSpam, async (c) => {
     const id = pathId(c.req.param("id"), "message");
     const shard = c.get("shard");
     const userId = c.get("user").id;
@@ -81,22 +83,22 @@ export function mailboxRoutes(deps: { publishEvents: PublishEvents } & TrainingD
     // Out of Junk to the inbox; a message elsewhere stays where it is.
     const change = await updateMessage(shard, userId, id, (await folderRole(shard, userId, folderId)) === "junk" ? { folderId: "inbox" } : {});
     await learn(c, id, "ham");
-    return answerChange(c, change, deps.publishEvents);
+    return answerChange(c, coreApi.notSpam, change, deps.publishEvents);
   });
 
-  app.delete("/messages/:id", async (c) => {
+  serve(app, coreApi.deleteMessage, async (c) => {
     const id = pathId(c.req.param("id"), "message");
-    return answerChange(c, await deleteMessage(c.get("shard"), c.get("user").id, id), deps.publishEvents);
+    return answerChange(c, coreApi.deleteMessage, await deleteMessage(c.get("shard"), c.get("user").id, id), deps.publishEvents);
   });
 
-  app.get("/threads/:id", async (c) => {
+  serve(app, coreApi.thread, async (c) => {
     const id = pathId(c.req.param("id"), "thread");
-    return c.json(await getThread(c.get("shard"), c.get("user").id, id));
+    return answer(c, coreApi.thread, await getThread(c.get("shard"), c.get("user").id, id));
   });
 
-  app.get("/messages/:id/attachments/:attachmentId", async (c) => {
+  serve(app, coreApi.attachment, async (c) => {
     const id = pathId(c.req.param("id"), "message");
-    return c.json(await getAttachment(c.get("shard"), c.get("user").id, id, c.req.param("attachmentId")));
+    return answer(c, coreApi.attachment, await getAttachment(c.get("shard"), c.get("user").id, id, c.req.param("attachmentId") ?? ""));
   });
 
   return app;

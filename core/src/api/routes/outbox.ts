@@ -2,8 +2,8 @@
 // message when the outgoing queue's consumer brings it. Drafts are saved here too. A send changes
 // the mailbox later (its Sent copy is filed by the pipeline), so its answers carry the seq as it is.
 import { Hono } from "hono";
-import { z } from "zod";
-import { DraftRequest, Id, OutboundSubmission, ResolvedAttachment, SendReservation } from "../../../../shared/api.ts";
+import { Id } from "../../../../shared/api.ts";
+import { coreApi } from "../../../../shared/internal-api.ts";
 import { normalizeAddress } from "../../../../shared/address.ts";
 import { ProblemError } from "../../../../shared/problem.ts";
 import { saveDraft } from "../../drafts.ts";
@@ -12,6 +12,7 @@ import type { BlobStore } from "../../store/blobs.ts";
 import type { Directory, DirectoryUser } from "../../store/directory.ts";
 import { reserveSend } from "../../store/sending.ts";
 import { answerChange, type PublishEvents } from "../change.ts";
+import { answer, serve } from "../serve.ts";
 import { parseBody } from "../validate.ts";
 
 export interface OutboxDeps {
@@ -30,20 +31,18 @@ async function senderAddress(deps: OutboxDeps, user: DirectoryUser, requested: s
   throw new ProblemError("validation", `${requested} is not one of your addresses.`, { errors: [{ field: "from.address", message: "not one of your addresses" }] });
 }
 
-const DraftBody = z.object({ draft: DraftRequest, attachments: z.array(ResolvedAttachment) });
-
 export function outboxRoutes(deps: OutboxDeps): Hono {
   const app = new Hono();
 
-  app.post("/outbox/reservations", async (c) => {
-    const request = parseBody(c, SendReservation);
+  serve(app, coreApi.reserveSend, async (c) => {
+    const request = parseBody(c, coreApi.reserveSend);
     await senderAddress(deps, c.get("user"), request.from);
     // Not a mailbox change (the Sent copy is filed later, with its own event): no seq header.
-    return c.json(await reserveSend(c.get("shard"), c.get("user").id, request, deps.sendDailyLimit));
+    return answer(c, coreApi.reserveSend, await reserveSend(c.get("shard"), c.get("user").id, request, deps.sendDailyLimit));
   });
 
-  app.post("/outbox", async (c) => {
-    const submission = parseBody(c, OutboundSubmission);
+  serve(app, coreApi.submit, async (c) => {
+    const submission = parseBody(c, coreApi.submit);
     const user = c.get("user");
     const sender = await senderAddress(deps, user, submission.message.from?.address);
     const m = submission.message;
@@ -53,18 +52,18 @@ export function outboxRoutes(deps: OutboxDeps): Hono {
       Buffer.from(JSON.stringify(submission), "utf8"),
       submission.createdAt,
     );
-    return c.json({ id: submission.messageId, status: result }, result === "accepted" ? 202 : 200);
+    return answer(c, coreApi.submit, { id: submission.messageId, status: result }, result === "accepted" ? 202 : 200);
   });
 
-  app.put("/drafts/:id", async (c) => {
-    const id = c.req.param("id");
+  serve(app, coreApi.saveDraft, async (c) => {
+    const id = c.req.param("id") ?? "";
     if (!Id.safeParse(id).success) {
       throw new ProblemError("validation", "A draft id is a UUIDv7 the client makes.", { errors: [{ field: "id", message: "must be a UUIDv7" }] });
     }
-    const body = parseBody(c, DraftBody);
+    const body = parseBody(c, coreApi.saveDraft);
     const sender = await senderAddress(deps, c.get("user"), body.draft.from?.address);
     const saved = await saveDraft({ shard: c.get("shard"), blobs: deps.blobs }, c.get("user"), sender, id, body.draft, body.attachments);
-    return answerChange(c, saved, deps.publishEvents);
+    return answerChange(c, coreApi.saveDraft, saved, deps.publishEvents);
   });
 
   return app;

@@ -1,27 +1,26 @@
 // POST /attachments/scan: the edge has put an upload into R2 and asks, before it answers the client,
 // whether the bytes carry a virus. An infected upload is refused with 422, so it can never be sent.
 import { Hono } from "hono";
-import { z } from "zod";
+import { coreApi } from "../../../../shared/internal-api.ts";
 import { ProblemError } from "../../../../shared/problem.ts";
 import type { VirusScan } from "../../smtp/inbound/virus-scan.ts";
 import { attachmentKey } from "../../pipeline/prepared.ts";
 import type { BlobStore } from "../../store/blobs.ts";
 import type { Logger } from "../../log.ts";
+import { answer, serve } from "../serve.ts";
 import { parseBody } from "../validate.ts";
-
-const ScanRequest = z.strictObject({ sha256: z.string().regex(/^[0-9a-f]{64}$/, "must be a SHA-256 in hex") });
 
 export function scanRoutes(deps: { blobs: BlobStore; scan: VirusScan | null; log: Logger }): Hono {
   const app = new Hono();
-  app.post("/attachments/scan", async (c) => {
-    const { sha256 } = parseBody(c, ScanRequest);
-    if (!deps.scan) return c.json({ virusScan: "unscanned" });
+  serve(app, coreApi.scanUpload, async (c) => {
+    const { sha256 } = parseBody(c, coreApi.scanUpload);
+    if (!deps.scan) return answer(c, coreApi.scanUpload, { virusScan: "unscanned" });
     const bytes = await deps.blobs.get(attachmentKey(sha256));
     if (!bytes) {
       // R2 reads its writes, so this is a deployment whose tiers do not share a bucket: the upload is
       // not refused for it (as when the scanner fails), and the operator is told.
       deps.log.warn("virus scan: the uploaded file is not in this core's blob store; accepted unscanned", { sha256 });
-      return c.json({ virusScan: "unscanned" });
+      return answer(c, coreApi.scanUpload, { virusScan: "unscanned" });
     }
     const verdict = await deps.scan(bytes);
     if (verdict.status === "infected") {
@@ -31,7 +30,7 @@ export function scanRoutes(deps: { blobs: BlobStore; scan: VirusScan | null; log
       });
     }
     if (verdict.status === "error") deps.log.warn("virus scan of an upload failed; accepted unscanned", { reason: verdict.reason });
-    return c.json({ virusScan: verdict.status === "clean" ? "clean" : "unscanned" });
+    return answer(c, coreApi.scanUpload, { virusScan: verdict.status === "clean" ? "clean" : "unscanned" });
   });
   return app;
 }
