@@ -2,6 +2,7 @@
 // signature (HMAC of method, path, timestamp, nonce and body hash); user routes name the user in
 // the path, which the signature covers, and are served from that user's shard.
 import { Hono } from "hono";
+import { requestId } from "hono/request-id";
 import { problemResponse, ProblemError, problemKinds, problemType } from "../../../shared/problem.ts";
 import { verifyRequest } from "../../../shared/signing.ts";
 import { isUuidv7 } from "../../../shared/ids.ts";
@@ -48,10 +49,9 @@ export function createApiApp(deps: ApiDeps): Hono {
   const app = new Hono();
   const replays = new ReplayGuard();
 
-  app.use("*", async (c, next) => {
-    c.set("requestId", c.req.header("x-request-id") ?? crypto.randomUUID());
-    await next();
-  });
+  // The edge's id for the request (its x-request-id), so one id names the request in both tiers' logs;
+  // a new one for calls that come without (the operator's /healthz, /metrics).
+  app.use("*", requestId());
 
   app.get("/healthz", (c) => c.json({ ok: true, region: deps.region, ...deps.health() }));
   // Like /healthz, for the operator's scraper on the internal network, not for the edge.
