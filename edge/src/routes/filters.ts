@@ -31,6 +31,15 @@ async function sieveBody(c: Context) {
   return jsonBody(c, SieveUpload);
 }
 
+/** After a save through the core: the user's hub takes in the save's events (a new forward's
+ * `security.forwarding`) before the answer goes, so the security list and open connections show it
+ * at once, not when the core's push arrives. */
+async function saved(c: Context, { data, seq }: { data: object; seq: number | null }): Promise<Response> {
+  const user = c.get("user");
+  if (seq !== null) await c.get("platform").hub(user.sub).noteChange(user.sub, user.rgn, seq);
+  return c.json(data);
+}
+
 export const filterRoutes = new Hono()
   .get("/filters", async (c) => {
     const user = c.get("user");
@@ -39,10 +48,10 @@ export const filterRoutes = new Hono()
   .put("/filters", async (c) => {
     const user = c.get("user");
     const body = await jsonBody(c, FilterSettings);
-    return c.json((await c.get("core").relay(user.rgn, coreApi.saveFilterRules, { params: { userId: user.sub }, query: saver(c), body })).data);
+    return saved(c, await c.get("core").relay(user.rgn, coreApi.saveFilterRules, { params: { userId: user.sub }, query: saver(c), body }));
   })
   .put("/filters/sieve", async (c) => {
     const user = c.get("user");
     const body = await sieveBody(c);
-    return c.json((await c.get("core").relay(user.rgn, coreApi.saveSieve, { params: { userId: user.sub }, query: saver(c), body })).data);
+    return saved(c, await c.get("core").relay(user.rgn, coreApi.saveSieve, { params: { userId: user.sub }, query: saver(c), body }));
   });
