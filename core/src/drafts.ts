@@ -4,9 +4,10 @@
 import type { DraftRequest, ResolvedAttachment } from "../../shared/api.ts";
 import type { CoreEvent } from "../../shared/events.ts";
 import { ProblemError } from "../../shared/problem.ts";
-import { composeMessage } from "./pipeline/compose.ts";
-import { parseMail } from "./pipeline/parse.ts";
-import { attachmentKey, filingOf } from "./pipeline/prepared.ts";
+import { composeMessage } from "./mail-format/compose.ts";
+import { parseMail } from "./mail-format/parse.ts";
+import { filingOf } from "./mailbox/filing-of.ts";
+import { attachmentKey } from "./store/blobs.ts";
 import { attachmentTexts, withAttachmentTexts } from "./search/attachment-text.ts";
 import type { BlobStore } from "./store/blobs.ts";
 import type { DirectoryUser } from "./store/directory.ts";

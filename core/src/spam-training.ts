@@ -5,7 +5,7 @@
 // global one both learn.
 import { and, eq } from "drizzle-orm";
 import type { Logger } from "./log.ts";
-import { parseMail } from "./pipeline/parse.ts";
+import { parseMail } from "./mail-format/parse.ts";
 import { learnDelta, mergeDeltas, type Verdict } from "./store/bayes-model.ts";
 import { messageTokens } from "./pipeline/spam/bayes.ts";
 import type { BlobStore } from "./store/blobs.ts";

@@ -11,8 +11,8 @@ import type { BlobStore } from "../store/blobs.ts";
 import type { Directory } from "../store/directory.ts";
 import { fileMessages } from "../store/filing.ts";
 import type { Shards } from "../store/shards.ts";
-import { parseHeaders, parseMail } from "./parse.ts";
-import { filingOf } from "./prepared.ts";
+import { parseHeaders, parseMail } from "../mail-format/parse.ts";
+import { filingOf } from "../mailbox/filing-of.ts";
 
 export interface DsnFilerDeps {
   blobs: BlobStore;

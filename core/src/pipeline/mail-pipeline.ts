@@ -8,15 +8,15 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { CoreEvent } from "../../../shared/events.ts";
 import { uuidv7 } from "../../../shared/ids.ts";
 import type { Logger } from "../log.ts";
-import type { BlobStore } from "../store/blobs.ts";
 import { fileMessages, type Filing } from "../store/filing.ts";
 import type { OutboundQueue } from "../store/outbound-queue.ts";
 import type { Shards } from "../store/shards.ts";
-import type { ParsedAttachment } from "./parse.ts";
+import type { ParsedAttachment } from "../mail-format/parse.ts";
 import { attachmentTexts, withAttachmentTexts } from "../search/attachment-text.ts";
 import { prepareInbound, type InboundDeps } from "./prepare-inbound.ts";
 import { prepareOutbound, type OutboundDeps } from "./prepare-outbound.ts";
-import { attachmentKey, type Prepared } from "./prepared.ts";
+import type { Prepared } from "./prepared.ts";
+import { attachmentKey, type BlobStore } from "../store/blobs.ts";
 import type { MailEntry } from "../spool/entry.ts";
 
 /** What a finished batch reports: `done` may be marked done in the spool; `processed` entries (done

@@ -10,17 +10,18 @@ import { signDkim } from "../mail-format/dkim.ts";
 import { rfc5322Date } from "../mail-format/rfc5322-date.ts";
 import { buildDsn, type FailedRecipient } from "../outbound-queue/dsn.ts";
 import type { Logger } from "../log.ts";
-import type { BlobStore } from "../store/blobs.ts";
 import type { Directory } from "../store/directory.ts";
 import { discardDraft, replyTarget } from "../store/mailbox.ts";
 import type { Shards } from "../store/shards.ts";
-import { composeMessage, withoutBcc, withRequiredHeaders } from "./compose.ts";
+import { composeMessage, withoutBcc, withRequiredHeaders } from "../mail-format/compose.ts";
 import { deliverToUser, type DeliverDeps, type SpamOutcome } from "./deliver-to-user.ts";
 import { headerLookup, type HeaderLookup } from "./message-headers.ts";
 import { buildHeldNotice } from "./held-notice.ts";
-import { parseHeaders, parseMail, type ParsedMail } from "./parse.ts";
+import { parseHeaders, parseMail, type ParsedMail } from "../mail-format/parse.ts";
 import { headerSection } from "../mail-format/raw-message.ts";
-import { attachmentKey, deliveryMessageId, filingOf, mergePrepared, type Prepared, type PreparedDelivery, type PreparedFiling } from "./prepared.ts";
+import { filingOf } from "../mailbox/filing-of.ts";
+import { attachmentKey, type BlobStore } from "../store/blobs.ts";
+import { deliveryMessageId, mergePrepared, type Prepared, type PreparedDelivery, type PreparedFiling } from "./prepared.ts";
 import type { OutboundEntry } from "../spool/entry.ts";
 
 export interface OutboundDeps extends DeliverDeps {

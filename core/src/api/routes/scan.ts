@@ -4,8 +4,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { ProblemError } from "../../../../shared/problem.ts";
 import type { VirusScan } from "../../smtp/inbound/virus-scan.ts";
-import { attachmentKey } from "../../pipeline/prepared.ts";
-import type { BlobStore } from "../../store/blobs.ts";
+import { attachmentKey, type BlobStore } from "../../store/blobs.ts";
 import type { Logger } from "../../log.ts";
 import { parseBody } from "../validate.ts";
 
