@@ -136,10 +136,7 @@ export async function deliverToUser(d: UserDelivery, deps: DeliverDeps): Promise
         const local = await localUser(reply.to, deps);
         if (local) filings.push(localCopy(d, await parseMail(reply.raw), local, "vacation", 1, reply.raw.length));
         else deliveries.push(reply.delivery);
-        after = async () => {
-          await recordVacationReply(deps.shards.get(shard), userId, reply.to, reply.handle, d.receivedAt);
-          return [];
-        };
+        after = () => recordVacationReply(deps.shards.get(shard), userId, reply.to, reply.handle, d.receivedAt);
       }
     }
   }

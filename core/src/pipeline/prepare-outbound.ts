@@ -11,7 +11,8 @@ import { rfc5322Date } from "../mail-format/rfc5322-date.ts";
 import { buildDsn, type FailedRecipient } from "../outbound-queue/dsn.ts";
 import type { Logger } from "../log.ts";
 import type { Directory } from "../store/directory.ts";
-import { discardDraft, replyTarget } from "../store/mailbox.ts";
+import { replyTarget } from "../store/mailbox.ts";
+import type { MailboxService } from "../mailbox/service.ts";
 import type { Shards } from "../store/shards.ts";
 import { composeMessage, withoutBcc, withRequiredHeaders } from "../mail-format/compose.ts";
 import { deliverToUser, type DeliverDeps, type SpamOutcome } from "./deliver-to-user.ts";
@@ -33,6 +34,8 @@ export interface OutboundDeps extends DeliverDeps {
   queueLifetimeMs: number;
   /** A message that could not be built is recorded where `npm run cli -- queue errors` shows it. */
   recordError: (e: { userId: string; messageId: string; reason: string }) => Promise<void>;
+  /** Removes the draft a sent message came from, once the Sent copy is filed. */
+  mailbox: Pick<MailboxService, "discardSentDraft">;
   /** The outgoing spam check (content checks and the global model), or null when none runs. */
   scoreOutbound: ((raw: Buffer, mail: ParsedMail) => Promise<(SpamOutcome & { threshold: number }) | null>) | null;
 }
@@ -117,7 +120,7 @@ export async function prepareOutbound(entry: OutboundEntry, deps: OutboundDeps):
   if (key) deliveredRaw = await signDkim(deliveredRaw, key);
   const mail = await parseMail(sentRaw);
   const spam = deps.scoreOutbound ? await deps.scoreOutbound(deliveredRaw, mail) : null;
-  const after = draftId ? async () => (await discardDraft(deps.shards.get(meta.shard), meta.userId, draftId))?.events ?? [] : undefined;
+  const after = draftId ? () => deps.mailbox.discardSentDraft({ id: meta.userId, shard: meta.shard }, draftId) : undefined;
   if (spam?.spam) return heldAsSpam(entry, sentRaw, mail, spam, deps, after);
 
   const filings: PreparedFiling[] = [

@@ -1,7 +1,6 @@
 // What preparing one spool entry yields, before a batch commits it: raw messages to store (packed
 // with the rest of the batch), mailbox filings and remote deliveries that point at them by index.
 import { createHash } from "node:crypto";
-import type { CoreEvent } from "../../../shared/events.ts";
 import { uuidv7From } from "../../../shared/ids.ts";
 import type { Filing } from "../store/filing.ts";
 import type { NewDelivery } from "../store/outbound-queue.ts";
@@ -15,9 +14,9 @@ export interface Prepared {
   filings: PreparedFiling[];
   attachments: ParsedAttachment[];
   deliveries: PreparedDelivery[];
-  /** Runs after the batch committed (e.g. removing the draft that was sent); returns the events it
-   * recorded. */
-  after?: () => Promise<CoreEvent[]>;
+  /** Runs after the batch committed (e.g. removing the draft that was sent, through the mailbox
+   * service, which publishes what it records). */
+  after?: () => Promise<void>;
   /** Not ready (a shard is missing from the map): stays in the spool for the next start. */
   keep?: boolean;
 }
@@ -50,6 +49,6 @@ export function mergePrepared(parts: Prepared[]): Prepared {
     if (p.after) afters.push(p.after);
     if (p.keep) merged.keep = true;
   }
-  if (afters.length > 0) merged.after = async () => (await Promise.all(afters.map((a) => a()))).flat();
+  if (afters.length > 0) merged.after = async () => void (await Promise.all(afters.map((a) => a())));
   return merged;
 }
