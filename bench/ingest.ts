@@ -11,7 +11,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { setTimeout as sleep } from "node:timers/promises";
 import { signRequest } from "../shared/signing.ts";
-import { createUser } from "../core/src/accounts.ts";
+import { createUser } from "../core/src/mailbox/accounts.ts";
 import { Directory } from "../core/src/store/directory.ts";
 import { Shards } from "../core/src/store/shards.ts";
 import { corpusFiles, readCorpusMessage } from "../test/support/corpus.ts";

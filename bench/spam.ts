@@ -6,7 +6,7 @@
 // Prints accuracy, spam recall, false positives (ham that would go to junk) and the time to score a
 // message, per fold and the median over folds. --verbose lists every misjudged message and its hits.
 import { parseArgs } from "node:util";
-import { parseMail, type ParsedMail } from "../core/src/pipeline/parse.ts";
+import { parseMail, type ParsedMail } from "../core/src/mail-format/parse.ts";
 import { BayesModel } from "../core/src/store/bayes-model.ts";
 import { messageTokens } from "../core/src/pipeline/spam/bayes.ts";
 import type { SpamInput } from "../core/src/pipeline/spam/input.ts";

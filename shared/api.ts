@@ -163,14 +163,47 @@ export const Message = MessageSummary.extend({
 });
 export type Message = z.infer<typeof Message>;
 
+/** An IMAP keyword (RFC 3501 atom: printable ASCII without space ( ) { % * " \ ]), as JMAP's
+ * Email keywords are too. `$seen` and `$flagged` are JMAP's names of `read` and `starred`, which are
+ * fields of their own: refused here, so that each state has one way to be set and one to be read. */
+const KEYWORD_ATOM = /^[^\u0000-\u0020\u007f-\uffff(){%*"\\\]]+$/;
+const FLAG_FIELDS: Record<string, string> = { $seen: "read", $flagged: "starred" };
+export const Keyword = z
+  .string()
+  .min(1, "must not be empty")
+  .max(limits.maxKeywordLength, `must have at most ${limits.maxKeywordLength} characters`)
+  .regex(KEYWORD_ATOM, 'must be an IMAP keyword: printable ASCII without spaces or ( ) { % * " \\ ]')
+  .superRefine((k, ctx) => {
+    const field = FLAG_FIELDS[k.toLowerCase()];
+    if (field) ctx.addIssue({ code: "custom", message: `${k} is the ${field} field: set ${field} instead` });
+  });
+
+/** Keywords to add and to remove (case-insensitively, as IMAP compares them): the patch JMAP's
+ * Email/set sends as `keywords/$label: true | null`, and what IMAP's STORE +FLAGS/-FLAGS does. Two
+ * clients labelling the same message at once both keep their label, which replacing the whole list
+ * would not guarantee. */
+export const KeywordsPatch = z
+  .strictObject({
+    add: z.array(Keyword).max(limits.maxKeywordsPerMessage).optional(),
+    remove: z.array(Keyword).max(limits.maxKeywordsPerMessage).optional(),
+  })
+  .superRefine((p, ctx) => {
+    const adding = new Set((p.add ?? []).map((k) => k.toLowerCase()));
+    (p.remove ?? []).forEach((k, i) => {
+      if (adding.has(k.toLowerCase())) ctx.addIssue({ code: "custom", path: ["remove", i], message: "is also in add" });
+    });
+  });
+export type KeywordsPatch = z.infer<typeof KeywordsPatch>;
+
 export const MessagePatch = z
   .strictObject({
     read: z.boolean().optional(),
     starred: z.boolean().optional(),
     folderId: FolderRef.optional(),
+    keywords: KeywordsPatch.optional(),
   })
-  .refine((p) => p.read !== undefined || p.starred !== undefined || p.folderId !== undefined, {
-    message: "give at least one of read, starred, folderId",
+  .refine((p) => p.read !== undefined || p.starred !== undefined || p.folderId !== undefined || p.keywords !== undefined, {
+    message: "give at least one of read, starred, folderId, keywords",
   });
 export type MessagePatch = z.infer<typeof MessagePatch>;
 

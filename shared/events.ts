@@ -26,8 +26,9 @@ export const EventData = {
   /** The message's summary; a MessageNotice for a principal without `mail.read`. */
   "message.created": z.object({ message: z.union([MessageSummary, MessageNotice]) }),
   /** The message's state after the change: its flags, its folder, and its thread (which changes when
-   * a new message joins its thread with another one). */
-  "message.updated": z.object({ id: Id, folderId: Id, previousFolderId: Id.optional(), read: z.boolean(), starred: z.boolean(), threadId: Id }),
+   * a new message joins its thread with another one); `keywords`, all of them, when the change
+   * touched them (left out for a principal without `mail.read`: labels tell what a message is about). */
+  "message.updated": z.object({ id: Id, folderId: Id, previousFolderId: Id.optional(), read: z.boolean(), starred: z.boolean(), threadId: Id, keywords: MessageSummary.shape.keywords.optional() }),
   "message.deleted": z.object({ id: Id, folderId: Id }),
   "folder.counts": z.object({ folders: z.array(FolderCounts) }),
   "security.login": z.object({

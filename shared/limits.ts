@@ -34,4 +34,8 @@ export const limits = {
   maxHoldSeconds: 60,
   /** Senders whose remote content a user trusts (settings `remoteContent.trustedSenders`). */
   maxTrustedSenders: 1000,
+  /** An IMAP keyword's length (Dovecot refuses longer ones too) and how many one message carries:
+   * labels, not a place to store data. */
+  maxKeywordLength: 100,
+  maxKeywordsPerMessage: 50,
 } as const;

@@ -10,6 +10,8 @@ import { scanWithClamd } from "./virus/clamd.ts";
 import type { Config } from "./config.ts";
 import type { CoreEvent } from "../../shared/events.ts";
 import { createLogger, setLogLevel, type Logger } from "./log.ts";
+import { MailboxService } from "./mailbox/service.ts";
+import { messageTokens } from "./pipeline/spam/bayes.ts";
 import type { SpoolMeta } from "./spool/entry.ts";
 import { PipelineThread } from "./pipeline-thread/thread.ts";
 import { renderMetrics } from "./metrics.ts";
@@ -62,6 +64,8 @@ export async function startCore(config: Config, options: CoreOptions = {}): Prom
   const blobs = httpBlobStore(pipeline.blobsUrl);
   const outbox = new Outbox({ spool, pipeline, shards });
   const publishEvents = (events: CoreEvent[]) => pipeline.publishEvents(events);
+  // The main thread's mailbox service: the API's changes, whose events cross to the pipeline thread's notifier.
+  const mailbox = new MailboxService({ shards, directory, blobs, log: log.child({ part: "mailbox" }), publish: publishEvents, spamTokens: messageTokens });
   // One for both password doors, so a guesser counts the same wherever they knock.
   const logins = new PasswordLogin({ directory, shards, publishEvents, log: log.child({ part: "auth" }), now: options.now });
 
@@ -87,7 +91,7 @@ export async function startCore(config: Config, options: CoreOptions = {}): Prom
     blobs,
     queue,
     sendDailyLimit: config.sendDailyLimit,
-    publishEvents,
+    mailbox,
     scan,
     metrics: () => renderMetrics({ queue, spool, pipeline }),
     health: () => ({ spool: spool.stats(), pipeline: pipeline.stats, backlogBytes: pipeline.backlogBytes, loginThrottle: logins.throttle.size }),

@@ -1,6 +1,6 @@
 // Messages for the spam checks' tests: RFC 5322 text built from headers and a body, parsed the way
 // the pipeline parses it, and corpus messages with a classifier trained on part of the corpus.
-import { parseMail } from "../../core/src/pipeline/parse.ts";
+import { parseMail } from "../../core/src/mail-format/parse.ts";
 import { BayesModel } from "../../core/src/store/bayes-model.ts";
 import { messageTokens } from "../../core/src/pipeline/spam/bayes.ts";
 import { firstField, readHeaderFields } from "../../core/src/pipeline/spam/header-fields.ts";

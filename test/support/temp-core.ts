@@ -2,7 +2,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { createUser } from "../../core/src/accounts.ts";
+import { createUser } from "../../core/src/mailbox/accounts.ts";
 import { loadConfig, type Config } from "../../core/src/config.ts";
 import { startCore, type CoreOptions, type RunningCore } from "../../core/src/core.ts";
 import { sharedTestDns } from "./dns-server.ts";

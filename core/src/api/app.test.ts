@@ -1,7 +1,7 @@
 // The core's internal API refuses every request the edge did not sign, or signed for something else.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signRequest } from "../../../shared/signing.ts";
-import { lockUser } from "../accounts.ts";
+import { lockUser } from "../mailbox/accounts.ts";
 import { startTempCore, TEST_SECRET, type TempCore } from "../../../test/support/temp-core.ts";
 
 let core: TempCore;

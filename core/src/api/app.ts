@@ -7,7 +7,7 @@ import { problemResponse, ProblemError, problemKinds, problemType } from "../../
 import { verifyRequest } from "../../../shared/signing.ts";
 import { isUuidv7 } from "../../../shared/ids.ts";
 import type { PasswordLogin } from "../auth/password-login.ts";
-import { LOCKED_PASSWORD_HASH } from "../accounts.ts";
+import { LOCKED_PASSWORD_HASH } from "../mailbox/accounts.ts";
 import type { Logger } from "../log.ts";
 import type { Directory } from "../store/directory.ts";
 import type { Shards } from "../store/shards.ts";
@@ -70,7 +70,7 @@ export function createApiApp(deps: ApiDeps): Hono {
   app.use("/internal/v1/users/:userId/*", async (c, next) => {
     const userId = c.req.param("userId");
     const user = isUuidv7(userId) ? await deps.directory.userById(userId) : null;
-    // A user being removed is locked first (accounts.ts): from then on nothing of theirs is served, even
+    // A user being removed is locked first (mailbox/accounts.ts): from then on nothing of theirs is served, even
     // to a session or API key the edge has not forgotten yet.
     if (!user || user.passwordHash === LOCKED_PASSWORD_HASH) throw new ProblemError("notFound", "No such user.");
     c.set("user", user);

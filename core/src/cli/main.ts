@@ -3,7 +3,7 @@
 // The commands that bring heavy modules (DKIM signing, the mail parser and spam model, the search index
 // and local R2, the edge client) load them when run, so the others start without them.
 import { parseArgs } from "node:util";
-import { createUser } from "../accounts.ts";
+import { createUser } from "../mailbox/accounts.ts";
 import { ConfigError, loadConfig } from "../config.ts";
 import { setLogLevel } from "../log.ts";
 import { Directory, DirectoryError } from "../store/directory.ts";

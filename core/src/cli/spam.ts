@@ -4,7 +4,7 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { eq } from "drizzle-orm";
-import { parseMail } from "../pipeline/parse.ts";
+import { parseMail } from "../mail-format/parse.ts";
 import { canonicalLineEndings } from "../smtp/inbound/data.ts";
 import { learnDelta, mergeDeltas, type BayesDelta, type Verdict } from "../store/bayes-model.ts";
 import { messageTokens } from "../pipeline/spam/bayes.ts";

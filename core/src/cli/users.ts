@@ -9,7 +9,7 @@
 //            erases the user's Durable Object, and only then do the address and the mail go. Until the
 //            edge has answered, the mailbox stays, so `user remove` can simply be run again.
 import { z } from "zod";
-import { checkPassword, lockUser, removeUser, setUserPassword } from "../accounts.ts";
+import { checkPassword, lockUser, removeUser, setUserPassword } from "../mailbox/accounts.ts";
 import type { Config } from "../config.ts";
 import type { EdgeTarget } from "../edge-client.ts";
 import { DirectoryError, type Directory, type DirectoryUser } from "../store/directory.ts";

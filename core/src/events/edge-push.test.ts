@@ -12,7 +12,7 @@ import { internalApi } from "../../../test/support/internal-api.ts";
 import { freePort, type Child } from "../../../test/support/process.ts";
 import { sendMail } from "../../../test/support/smtp-client.ts";
 import { startCoreProcess, startTempCore, testConfig, type TempCore } from "../../../test/support/temp-core.ts";
-import { createUser } from "../accounts.ts";
+import { createUser } from "../mailbox/accounts.ts";
 import { Directory } from "../store/directory.ts";
 import { Shards } from "../store/shards.ts";
 

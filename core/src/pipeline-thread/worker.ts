@@ -1,5 +1,5 @@
 // The pipeline thread's entry, where its parts are wired together: the mail pipeline (parse, build,
-// file) and the delivery agent (which files its DSNs through the pipeline), with their own
+// file) and the delivery agent (which files its DSNs), both through this thread's mailbox service, with their own
 // connections to the shards, the directory, the delivery queue and R2. Keeping them off the main
 // thread matters because libSQL's local calls (and each commit's fsync) are synchronous: on the main
 // thread they would stall every SMTP session while a batch is written.
@@ -13,9 +13,11 @@ import { createResolver } from "../dns.ts";
 import { EventNotifier } from "../events/notifier.ts";
 import { repushRecent } from "../events/repush.ts";
 import { createLogger, setLogLevel } from "../log.ts";
+import { MailboxService } from "../mailbox/service.ts";
 import { dsnFiler } from "../pipeline/file-dsn.ts";
 import { MailPipeline } from "../pipeline/mail-pipeline.ts";
 import { installOnePartBlob } from "../pipeline/one-part-blob.ts";
+import { messageTokens } from "../pipeline/spam/bayes.ts";
 import { SpamStage } from "../pipeline/spam-stage.ts";
 import { UserScripts } from "../pipeline/user-scripts.ts";
 import { DeliveryRunner } from "../smtp/outbound/delivery-runner.ts";
@@ -48,6 +50,8 @@ const notifier = config.events.edgeUrl
   : null;
 if (!notifier) log.info("events: EDGE_URL is not set; mailbox events are recorded in the shards but not pushed to an edge");
 const publish = (events: CoreEvent[]) => notifier?.publish(events);
+// This thread's mailbox service: filing (delivered mail, DSNs) publishes straight to the notifier.
+const mailbox = new MailboxService({ shards, directory, blobs, log: log.child({ part: "mailbox" }), publish, spamTokens: messageTokens });
 const retention = new Retention({ queue, shards, eventRetentionMs: config.events.retentionMs, log });
 const resolver = createResolver(config.outbound.dnsServers);
 const spam = new SpamStage({ directory, shards, resolver, threshold: config.protection.spamThreshold, dnsblZones: config.protection.dnsblZones });
@@ -58,7 +62,7 @@ const runner = new DeliveryRunner({
   routing: config.outbound,
   hostname: config.hostname,
   log: log.child({ part: "delivery" }),
-  returnToSender: dsnFiler({ blobs, directory, shards, hostname: config.hostname, onEvents: publish }),
+  returnToSender: dsnFiler({ blobs, directory, mailbox, hostname: config.hostname }),
 });
 const pipeline = new MailPipeline({
   shards,
@@ -70,7 +74,7 @@ const pipeline = new MailPipeline({
   queueLifetimeMs: config.outbound.queueLifetimeMs,
   recordError: (e) => queue.addError({ id: crypto.randomUUID(), ...e }),
   onBatch: (report) => send({ type: "batch", ...report }),
-  onEvents: publish,
+  mailbox,
   onQueued: () => runner.wake(),
   srsSecret: config.protection.srsSecret,
   scripts: new UserScripts(),

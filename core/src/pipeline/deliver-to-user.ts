@@ -13,8 +13,9 @@ import type { Shards } from "../store/shards.ts";
 import type { AuthVerdict } from "../store/auth-verdict.ts";
 import { htmlVisibleText } from "../mail-format/html-text.ts";
 import { headerLookup, type HeaderLookup } from "./message-headers.ts";
-import { parseMail, type ParsedMail } from "./parse.ts";
-import { deliveryMessageId, filingOf, type Prepared, type PreparedDelivery, type PreparedFiling } from "./prepared.ts";
+import { parseMail, type ParsedMail } from "../mail-format/parse.ts";
+import { filingOf } from "../mailbox/filing-of.ts";
+import { deliveryMessageId, type Prepared, type PreparedDelivery, type PreparedFiling } from "./prepared.ts";
 import type { SieveOutcome } from "./sieve/interpret.ts";
 import { buildVacationReply, vacationDecision } from "./sieve/vacation.ts";
 import type { UserScripts } from "./user-scripts.ts";
@@ -135,10 +136,7 @@ export async function deliverToUser(d: UserDelivery, deps: DeliverDeps): Promise
         const local = await localUser(reply.to, deps);
         if (local) filings.push(localCopy(d, await parseMail(reply.raw), local, "vacation", 1, reply.raw.length));
         else deliveries.push(reply.delivery);
-        after = async () => {
-          await recordVacationReply(deps.shards.get(shard), userId, reply.to, reply.handle, d.receivedAt);
-          return [];
-        };
+        after = () => recordVacationReply(deps.shards.get(shard), userId, reply.to, reply.handle, d.receivedAt);
       }
     }
   }

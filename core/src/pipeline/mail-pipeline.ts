@@ -1,22 +1,22 @@
 // The pipeline: spool → prepare (parse; for outgoing mail also build, sign and route) → blobs →
-// shards and the delivery queue. It works in batches, because the costs that dominate are per
+// the mailbox service (which commits each shard's filings and publishes their events) and the delivery queue. It works in batches, because the costs that dominate are per
 // operation, not per byte: one R2 object holds the raw bytes of a whole batch ("pack"; each message
 // is a range of it), and each shard takes a whole batch in one transaction. A batch that fails (R2 or
 // a shard unavailable) is retried with backoff; its messages stay in the spool until filed, so
 // nothing acknowledged is dropped.
 import { setTimeout as sleep } from "node:timers/promises";
-import type { CoreEvent } from "../../../shared/events.ts";
 import { uuidv7 } from "../../../shared/ids.ts";
 import type { Logger } from "../log.ts";
-import type { BlobStore } from "../store/blobs.ts";
-import { fileMessages, type Filing } from "../store/filing.ts";
+import type { Filing } from "../store/filing.ts";
+import type { MailboxService } from "../mailbox/service.ts";
 import type { OutboundQueue } from "../store/outbound-queue.ts";
 import type { Shards } from "../store/shards.ts";
-import type { ParsedAttachment } from "./parse.ts";
+import type { ParsedAttachment } from "../mail-format/parse.ts";
 import { attachmentTexts, withAttachmentTexts } from "../search/attachment-text.ts";
 import { prepareInbound, type InboundDeps } from "./prepare-inbound.ts";
 import { prepareOutbound, type OutboundDeps } from "./prepare-outbound.ts";
-import { attachmentKey, type Prepared } from "./prepared.ts";
+import type { Prepared } from "./prepared.ts";
+import { attachmentKey, type BlobStore } from "../store/blobs.ts";
 import type { MailEntry } from "../spool/entry.ts";
 
 /** What a finished batch reports: `done` may be marked done in the spool; `processed` entries (done
@@ -29,8 +29,8 @@ export interface BatchReport {
 
 export interface PipelineOptions extends Omit<OutboundDeps, "log">, Omit<InboundDeps, "log" | "shards" | "directory" | "hostname" | "queueLifetimeMs"> {
   onBatch: (report: BatchReport) => void;
-  /** The mailbox events a batch recorded, after they committed. */
-  onEvents: (events: CoreEvent[]) => void;
+  /** Files each shard's part of a batch, and publishes its events once committed. */
+  mailbox: Pick<MailboxService, "file" | "discardSentDraft">;
   /** Called when remote deliveries were queued. */
   onQueued: () => void;
   queue: OutboundQueue;
@@ -108,7 +108,7 @@ export class MailPipeline {
 
   /** Files a batch; returns the ids that may be marked done in the spool. */
   async #process(batch: MailEntry[]): Promise<string[]> {
-    const { blobs, shards, queue, log } = this.#o;
+    const { blobs, mailbox, queue, log } = this.#o;
     const t0 = performance.now();
     const prepared: Prepared[] = [];
     for (const entry of batch) {
@@ -151,18 +151,9 @@ export class MailPipeline {
         byShard.set(shard, list);
       }
     });
-    // Each shard's events are handed on as soon as its transaction committed: should another shard
+    // Each shard's events are published as soon as its transaction committed: should another shard
     // (or a later step) fail, the batch is retried, and a refiling records nothing a second time.
-    const notify = (events: CoreEvent[]) => {
-      if (events.length > 0) this.#o.onEvents(events);
-    };
-    const results = await Promise.all(
-      [...byShard].map(async ([name, filings]) => {
-        const result = await fileMessages(shards.get(name), filings);
-        notify(result.events);
-        return result;
-      }),
-    );
+    const results = await Promise.all([...byShard].map(([name, filings]) => mailbox.file(name, filings)));
     for (const result of results) {
       for (const o of result.orphans) log.warn("pipeline: recipient's mailbox no longer exists; not filed", { userId: o.userId });
     }
@@ -174,7 +165,7 @@ export class MailPipeline {
     );
     await queue.enqueue(deliveries);
     if (deliveries.length > 0) this.#o.onQueued();
-    for (const p of prepared) if (p.after) notify(await p.after());
+    for (const p of prepared) await p.after?.();
     const t3 = performance.now();
     log.debug("pipeline: batch filed", { messages: batch.length, prepareMs: Math.round(t1 - t0), blobsMs: Math.round(t2 - t1), shardsMs: Math.round(t3 - t2) });
     return batch.filter((_, i) => !prepared[i]!.keep).map((e) => e.id);

@@ -6,8 +6,9 @@ import type { Logger } from "../log.ts";
 import type { Shards } from "../store/shards.ts";
 import { deliverToUser, type DeliverDeps, type SpamOutcome } from "./deliver-to-user.ts";
 import { headerLookup } from "./message-headers.ts";
-import { parseMail, type ParsedMail } from "./parse.ts";
-import { deliveryMessageId, filingOf, mergePrepared, type Prepared, type PreparedFiling } from "./prepared.ts";
+import { parseMail, type ParsedMail } from "../mail-format/parse.ts";
+import { filingOf } from "../mailbox/filing-of.ts";
+import { deliveryMessageId, mergePrepared, type Prepared, type PreparedFiling } from "./prepared.ts";
 import type { InboundEntry, LocalRecipient, ReturnedRecipient } from "../spool/entry.ts";
 
 export interface InboundDeps extends DeliverDeps {

@@ -10,17 +10,19 @@ import { signDkim } from "../mail-format/dkim.ts";
 import { rfc5322Date } from "../mail-format/rfc5322-date.ts";
 import { buildDsn, type FailedRecipient } from "../outbound-queue/dsn.ts";
 import type { Logger } from "../log.ts";
-import type { BlobStore } from "../store/blobs.ts";
 import type { Directory } from "../store/directory.ts";
-import { discardDraft, replyTarget } from "../store/mailbox.ts";
+import { replyTarget } from "../store/mailbox.ts";
+import type { MailboxService } from "../mailbox/service.ts";
 import type { Shards } from "../store/shards.ts";
-import { composeMessage, withoutBcc, withRequiredHeaders } from "./compose.ts";
+import { composeMessage, withoutBcc, withRequiredHeaders } from "../mail-format/compose.ts";
 import { deliverToUser, type DeliverDeps, type SpamOutcome } from "./deliver-to-user.ts";
 import { headerLookup, type HeaderLookup } from "./message-headers.ts";
 import { buildHeldNotice } from "./held-notice.ts";
-import { parseHeaders, parseMail, type ParsedMail } from "./parse.ts";
+import { parseHeaders, parseMail, type ParsedMail } from "../mail-format/parse.ts";
 import { headerSection } from "../mail-format/raw-message.ts";
-import { attachmentKey, deliveryMessageId, filingOf, mergePrepared, type Prepared, type PreparedDelivery, type PreparedFiling } from "./prepared.ts";
+import { filingOf } from "../mailbox/filing-of.ts";
+import { attachmentKey, type BlobStore } from "../store/blobs.ts";
+import { deliveryMessageId, mergePrepared, type Prepared, type PreparedDelivery, type PreparedFiling } from "./prepared.ts";
 import type { OutboundEntry } from "../spool/entry.ts";
 
 export interface OutboundDeps extends DeliverDeps {
@@ -32,6 +34,8 @@ export interface OutboundDeps extends DeliverDeps {
   queueLifetimeMs: number;
   /** A message that could not be built is recorded where `npm run cli -- queue errors` shows it. */
   recordError: (e: { userId: string; messageId: string; reason: string }) => Promise<void>;
+  /** Removes the draft a sent message came from, once the Sent copy is filed. */
+  mailbox: Pick<MailboxService, "discardSentDraft">;
   /** The outgoing spam check (content checks and the global model), or null when none runs. */
   scoreOutbound: ((raw: Buffer, mail: ParsedMail) => Promise<(SpamOutcome & { threshold: number }) | null>) | null;
 }
@@ -116,7 +120,7 @@ export async function prepareOutbound(entry: OutboundEntry, deps: OutboundDeps):
   if (key) deliveredRaw = await signDkim(deliveredRaw, key);
   const mail = await parseMail(sentRaw);
   const spam = deps.scoreOutbound ? await deps.scoreOutbound(deliveredRaw, mail) : null;
-  const after = draftId ? async () => (await discardDraft(deps.shards.get(meta.shard), meta.userId, draftId))?.events ?? [] : undefined;
+  const after = draftId ? () => deps.mailbox.discardSentDraft({ id: meta.userId, shard: meta.shard }, draftId) : undefined;
   if (spam?.spam) return heldAsSpam(entry, sentRaw, mail, spam, deps, after);
 
   const filings: PreparedFiling[] = [

@@ -12,7 +12,7 @@ import { startTempCore, type TempCore } from "../../../test/support/temp-core.ts
 import { getMessage, listMessages } from "../store/mailbox.ts";
 import { spamTotals } from "../store/directory-schema.ts";
 import { learnGlobal } from "../store/spam-model.ts";
-import { parseMail } from "./parse.ts";
+import { parseMail } from "../mail-format/parse.ts";
 import { learnDelta, mergeDeltas } from "../store/bayes-model.ts";
 import { messageTokens } from "./spam/bayes.ts";
 import { GTUBE } from "./spam/gtube.ts";

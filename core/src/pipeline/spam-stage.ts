@@ -7,7 +7,7 @@ import type { Directory } from "../store/directory.ts";
 import type { Shards } from "../store/shards.ts";
 import { GlobalSpamModel, userSpamModel } from "../store/spam-model.ts";
 import type { SpamOutcome } from "./deliver-to-user.ts";
-import type { ParsedMail } from "./parse.ts";
+import type { ParsedMail } from "../mail-format/parse.ts";
 import { messageTokens } from "./spam/bayes.ts";
 import type { SpamInput } from "./spam/input.ts";
 import { scoreMessage, scoreOutbound, spamHeaders, type SpamResult } from "./spam/score.ts";

@@ -1,7 +1,7 @@
 // The scan before 250 against crafted structures, and against the parser it protects: whatever it
 // lets through, postal-mime must not find more parts or attachments in.
 import { describe, expect, it } from "vitest";
-import { parseMail } from "../pipeline/parse.ts";
+import { parseMail } from "../mail-format/parse.ts";
 import { mimeLimitExceeded, type MimeLimits } from "./mime-structure.ts";
 
 const LIMITS: MimeLimits = { maxParts: 1000, maxDepth: 50, maxAttachments: 250 };

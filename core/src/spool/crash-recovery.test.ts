@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { freePort, type Child } from "../../../test/support/process.ts";
 import { sendMail } from "../../../test/support/smtp-client.ts";
 import { startCoreProcess, testConfig } from "../../../test/support/temp-core.ts";
-import { createUser } from "../accounts.ts";
+import { createUser } from "../mailbox/accounts.ts";
 import { Directory } from "../store/directory.ts";
 import { Shards } from "../store/shards.ts";
 

@@ -8,3 +8,7 @@ export interface BlobStore {
   get(key: string, range?: { offset: number; length: number }): Promise<Uint8Array | null>;
   close(): Promise<void>;
 }
+
+/** Where an attachment's bytes live: by content address, so the same file sent to many users is
+ * stored once. */
+export const attachmentKey = (sha256: string) => `att/sha256/${sha256}`;

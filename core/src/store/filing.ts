@@ -42,7 +42,7 @@ export interface Filing {
   sentAt: number | null;
   messageIdHeader: string | null;
   inReplyTo: string | null;
-  /** The Message-IDs of References, `<…>` each (pipeline/parse.ts). */
+  /** The Message-IDs of References, `<…>` each (mail-format/parse.ts). */
   references: string[];
   text: string | null;
   html: string | null;

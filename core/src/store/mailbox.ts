@@ -11,6 +11,7 @@ import {
   type DeleteResult,
   type Folder,
   type FolderRole,
+  type KeywordsPatch,
   type Message,
   type MessagePage,
   type MessagePatch,
@@ -18,6 +19,7 @@ import {
 } from "../../../shared/api.ts";
 import type { FolderCounts } from "../../../shared/events.ts";
 import { isUuidv7, uuidv7 } from "../../../shared/ids.ts";
+import { limits } from "../../../shared/limits.ts";
 import { ProblemError } from "../../../shared/problem.ts";
 import { decodeCursor, encodeCursor } from "../../../shared/page-cursor.ts";
 import { recordEvents, type Change, type EventDraft, type Recorded } from "./events.ts";
@@ -295,8 +297,22 @@ async function bumpFolder(q: Queryable, userId: string, folderId: string, total:
   return counts!;
 }
 
-/** Events: message.updated when anything changed, and folder.counts when a counter did (starring
- * changes no counter). A patch that changes nothing records nothing. */
+/** A message's keywords after a patch: removals, then additions, compared case-insensitively as IMAP
+ * does (the spelling already stored stays). Refuses more than a message may carry. */
+function patchedKeywords(current: string[], patch: KeywordsPatch): string[] {
+  const removed = new Set((patch.remove ?? []).map((k) => k.toLowerCase()));
+  const out = current.filter((k) => !removed.has(k.toLowerCase()));
+  for (const k of patch.add ?? []) if (!out.some((o) => o.toLowerCase() === k.toLowerCase())) out.push(k);
+  if (out.length > limits.maxKeywordsPerMessage && out.length > current.length) {
+    throw new ProblemError("validation", `A message carries at most ${limits.maxKeywordsPerMessage} keywords.`, {
+      errors: [{ field: "keywords.add", message: `the message would have ${out.length} keywords; at most ${limits.maxKeywordsPerMessage}` }],
+    });
+  }
+  return out;
+}
+
+/** Events: message.updated when anything changed (with the keywords when they did), and folder.counts
+ * when a counter did (starring changes no counter). A patch that changes nothing records nothing. */
 export async function updateMessage(
   shard: ShardDatabase,
   userId: string,
@@ -322,10 +338,13 @@ export async function updateMessage(
     const seen = patch.read ?? row.seen;
     const flagged = patch.starred ?? row.flagged;
     const moved = folderId !== row.folderId;
-    if (!moved && seen === row.seen && flagged === row.flagged) return { value: toSummary(row), ...(await recordEvents(tx, userId, [])) };
+    const keywords = patch.keywords ? patchedKeywords(JSON.parse(row.keywordsJson) as string[], patch.keywords) : null;
+    const keywordsJson = keywords ? JSON.stringify(keywords) : row.keywordsJson;
+    const relabelled = keywordsJson !== row.keywordsJson;
+    if (!moved && seen === row.seen && flagged === row.flagged && !relabelled) return { value: toSummary(row), ...(await recordEvents(tx, userId, [])) };
     await tx
       .update(messages)
-      .set({ folderId, seen, flagged })
+      .set({ folderId, seen, flagged, keywordsJson })
       .where(and(eq(messages.userId, userId), eq(messages.messageId, messageId)));
     const wasUnread = row.seen ? 0 : 1;
     const isUnread = seen ? 0 : 1;
@@ -337,10 +356,13 @@ export async function updateMessage(
       counts.push(await bumpFolder(tx, userId, folderId, 0, isUnread - wasUnread));
     }
     const drafts: EventDraft[] = [
-      { type: "message.updated", data: { id: messageId, folderId, ...(moved ? { previousFolderId: row.folderId } : {}), read: seen, starred: flagged, threadId: row.threadId } },
+      {
+        type: "message.updated",
+        data: { id: messageId, folderId, ...(moved ? { previousFolderId: row.folderId } : {}), read: seen, starred: flagged, threadId: row.threadId, ...(relabelled && keywords ? { keywords } : {}) },
+      },
     ];
     if (counts.length > 0) drafts.push({ type: "folder.counts", data: { folders: counts } });
-    return { value: toSummary({ ...row, folderId, seen, flagged }), ...(await recordEvents(tx, userId, drafts)) };
+    return { value: toSummary({ ...row, folderId, seen, flagged, keywordsJson }), ...(await recordEvents(tx, userId, drafts)) };
   }));
 }
 

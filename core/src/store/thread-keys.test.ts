@@ -1,7 +1,7 @@
 // What threading compares: Message-ID keys as real headers write them, and subjects as clients
 // mangle them.
 import { describe, expect, it } from "vitest";
-import { parseMail, referencedIds } from "../pipeline/parse.ts";
+import { parseMail, referencedIds } from "../mail-format/parse.ts";
 import { messageIdKeys, normalizeSubject, participants, subjectKey } from "./thread-keys.ts";
 
 describe("Message-ID keys", () => {

@@ -50,6 +50,16 @@ describe("InboxHead", () => {
     expect(h.apply(next("message.updated", { id: rows[1]!.id, folderId: archive.id, previousFolderId: inbox.id, read: false, starred: false, threadId: rows[1]!.id }))).toBe(false);
   });
 
+  it("keeps a row's keywords when an update carries them, and as they were when it does not", () => {
+    seq = 10;
+    const rows = messages(3);
+    const h = head(rows);
+    expect(h.apply(next("message.updated", { id: rows[0]!.id, folderId: inbox.id, read: false, starred: false, threadId: rows[0]!.id, keywords: ["invoices"] }))).toBe(true);
+    expect(h.inbox[0]!.keywords).toEqual(["invoices"]);
+    expect(h.apply(next("message.updated", { id: rows[0]!.id, folderId: inbox.id, read: true, starred: false, threadId: rows[0]!.id }))).toBe(true);
+    expect(h.inbox[0]).toMatchObject({ read: true, keywords: ["invoices"] });
+  });
+
   it("follows a thread merge on rows it holds, and keeps going when one past its rows changes", () => {
     seq = 10;
     const rows = messages(5);

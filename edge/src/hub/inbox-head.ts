@@ -65,7 +65,7 @@ export class InboxHead {
         // leaves the head as it is); only a move into the inbox brings a row the head cannot build.
         if (i < 0) return d.folderId !== this.inboxId || d.previousFolderId === undefined;
         if (d.folderId !== this.inboxId) return this.remove(i);
-        this.inbox[i] = { ...this.inbox[i]!, read: d.read, starred: d.starred, threadId: d.threadId };
+        this.inbox[i] = { ...this.inbox[i]!, read: d.read, starred: d.starred, threadId: d.threadId, ...(d.keywords ? { keywords: d.keywords } : {}) };
         return true;
       }
       case "message.deleted": {

@@ -172,7 +172,7 @@ export const operations: OperationSpec[] = [
   },
   {
     method: "patch", path: "/api/v1/messages/{id}", operationId: "updateMessage", tag: "Mailbox", access: "mail.manage",
-    summary: "Mark read or starred, or move to another folder",
+    summary: "Mark read or starred, add or remove keywords, or move to another folder",
     params: [idParam("message")],
     body: { required: true, content: json("MessagePatch") },
     responses: { 200: { description: "The message as it is now.", content: json("MessageSummary") } },

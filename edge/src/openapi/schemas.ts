@@ -74,7 +74,13 @@ component("MessagePage", api.MessagePage, "One page of a folder, newest first; p
 component("Thread", api.Thread, "A conversation: `subject` of its oldest message, its messages oldest first, and how many it has in all and unread.");
 component("Attachment", api.Attachment, "An attachment of a received message; download it from /api/v1/messages/{id}/attachments/{attachmentId}.");
 component("Message", api.Message, "A whole message: its summary, more headers, text and HTML bodies, attachments.");
-component("MessagePatch", api.MessagePatch, "Give at least one field.");
+component(
+  "MessagePatch",
+  api.MessagePatch,
+  "Give at least one field. `keywords` adds and removes IMAP keywords (labels such as `invoices`, or `$NotJunk`), compared case-insensitively; " +
+    "what is not named stays. A keyword is an IMAP atom of at most 100 characters, a message carries at most 50, and the same keyword cannot be both added and removed. " +
+    "`$seen` and `$flagged` are refused: they are `read` and `starred`.",
+);
 component("DeleteResult", api.DeleteResult, "A message outside Trash is moved there; one in Trash is deleted for good.");
 component("PageQuery", api.PageQuery);
 
@@ -144,7 +150,7 @@ export function eventComponentName(type: string, suffix: "Data" | "Event" | "Web
 
 const eventDescriptions: Record<EventType, string> = {
   "message.created": "A message arrived in (or was saved to) a folder. `message` is its MessageSummary, or, for an API key without `mail.read` (and the webhooks such a key made), a MessageNotice: that it came, not what it says.",
-  "message.updated": "A message was marked read or starred, or moved (then `previousFolderId` is set), or its thread merged into another (a new message joined two threads: `threadId` is the one they now share).",
+  "message.updated": "A message was marked read or starred, or moved (then `previousFolderId` is set), or its keywords changed (then `keywords` lists them all; left out for an API key without `mail.read`), or its thread merged into another (a new message joined two threads: `threadId` is the one they now share).",
   "message.deleted": "A message was deleted for good.",
   "folder.counts": "Unread and total counts of the folders that changed.",
   "security.login": "Someone signed in to this account with its password; `newLocation` when from a country or network not seen before.",

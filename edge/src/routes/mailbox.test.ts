@@ -120,6 +120,26 @@ describe("messages", () => {
     }
   });
 
+  it("adds and removes keywords, which the hub's inbox head keeps, and names a bad keyword", async () => {
+    const m = (await inbox(alice, "?limit=5")).messages[0]!;
+    const label = (json: unknown) => api(`/api/v1/messages/${m.id}`, { token: alice, method: "PATCH", json });
+    const labelled = await json<Message>(await label({ keywords: { add: ["edge-test", "$Important"] } }));
+    expect(labelled.keywords).toEqual([...m.keywords, "edge-test", "$Important"]);
+    const served = await api("/api/v1/folders/inbox/messages?limit=5", { token: alice });
+    expect(served.headers.get("x-edgemail-served-by")).toBe("hub");
+    expect((await json<MessagePage>(served)).messages.find((x) => x.id === m.id)!.keywords).toEqual(labelled.keywords);
+
+    for (const [keywords, field] of [[{ add: ["$Seen"] }, "keywords.add.0"], [{ remove: ["no spaces"] }, "keywords.remove.0"], [{ add: ["x"], remove: ["X"] }, "keywords.remove.0"]] as const) {
+      const res = await label({ keywords });
+      expect(res.status, JSON.stringify(keywords)).toBe(400);
+      expect(((await res.json()) as { errors: { field: string }[] }).errors[0]!.field).toBe(field);
+    }
+
+    expect((await json<Message>(await label({ keywords: { remove: ["EDGE-TEST", "$important"] } }))).keywords).toEqual(m.keywords);
+    const head = await json<MessagePage>(await api("/api/v1/folders/inbox/messages?limit=5", { token: alice }));
+    expect(head.messages.find((x) => x.id === m.id)!.keywords).toEqual(m.keywords);
+  });
+
   it("deletes to trash, then permanently, and gives the quota back", async () => {
     const account = async () => json<Account>(await api("/api/v1/account", { token: alice }));
     const m = await seedMessage(3);

@@ -11,9 +11,10 @@ import { judgeForwarding, outsideTargets, type ForwardingFields } from "../../fi
 import { parseSieve } from "../../pipeline/sieve/parse.ts";
 import type { SieveScript } from "../../pipeline/sieve/script.ts";
 import { SieveSyntaxError } from "../../pipeline/sieve/syntax-error.ts";
+import type { MailboxService } from "../../mailbox/service.ts";
 import type { Directory } from "../../store/directory.ts";
-import { getFilters, saveFilters, type StoredFilters } from "../../store/filters.ts";
-import { answerChange, type PublishEvents } from "../change.ts";
+import { getFilters, type StoredFilters } from "../../store/filters.ts";
+import { answerChange } from "../change.ts";
 import { answer, serve } from "../serve.ts";
 import { parseBody, parseQuery } from "../validate.ts";
 
@@ -21,7 +22,7 @@ function view(stored: StoredFilters | null): Filters {
   return stored ? { script: stored.script, settings: stored.settings, updatedAt: new Date(stored.updatedAt).toISOString() } : { script: null, settings: null, updatedAt: null };
 }
 
-export function filterRoutes(deps: { directory: Directory; publishEvents: PublishEvents }): Hono {
+export function filterRoutes(deps: { directory: Directory; mailbox: MailboxService }): Hono {
   const app = new Hono();
 
   const save = async (c: Context, route: typeof coreApi.saveFilterRules | typeof coreApi.saveSieve, script: string, parsed: SieveScript, settings: FilterSettings | null, fields: ForwardingFields) => {
@@ -29,8 +30,8 @@ export function filterRoutes(deps: { directory: Directory; publishEvents: Publis
     const userId = c.get("user").id;
     // Resolved before the transaction: the directory is another database.
     const outside = await outsideTargets(deps.directory, userId, parsed);
-    const change = await saveFilters(c.get("shard"), userId, script, settings, (previous) => judgeForwarding(outside, previous?.script ?? null, saver, fields));
-    return answerChange(c, route, { ...change, value: view(change.value) }, deps.publishEvents);
+    const change = await deps.mailbox.saveFilters(c.get("user"), script, settings, (previous) => judgeForwarding(outside, previous?.script ?? null, saver, fields));
+    return answerChange(c, route, { ...change, value: view(change.value) });
   };
 
   serve(app, coreApi.filters, async (c) => answer(c, coreApi.filters, view(await getFilters(c.get("shard").db, c.get("user").id))));

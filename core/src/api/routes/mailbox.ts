@@ -1,13 +1,14 @@
 // A user's mailbox, as the edge's /api/v1 routes need it. The user and shard were resolved from
-// the signed path by the app's middleware. Changes answer with the user's seq after them.
-import { Hono, type Context } from "hono";
-import { FolderRef, Id, type MessagePatch } from "../../../../shared/api.ts";
+// the signed path by the app's middleware. Reads come from the store; changes are the mailbox
+// service's (which validates, commits and publishes), answered with the user's seq after them.
+import { Hono } from "hono";
+import { FolderRef, Id } from "../../../../shared/api.ts";
 import { coreApi } from "../../../../shared/internal-api.ts";
 import { ProblemError } from "../../../../shared/problem.ts";
-import { folderRole, trainMessage, verdictOfMove, type TrainingDeps } from "../../spam-training.ts";
-import { deleteMessage, getAccount, getMessageFolder, getAttachment, getMessage, listFolders, listMessages, updateMessage } from "../../store/mailbox.ts";
+import type { MailboxService } from "../../mailbox/service.ts";
+import { getAccount, getAttachment, getMessage, listFolders, listMessages } from "../../store/mailbox.ts";
 import { getThread } from "../../store/threads.ts";
-import { answerChange, type PublishEvents } from "../change.ts";
+import { answerChange } from "../change.ts";
 import { answer, serve } from "../serve.ts";
 import { parseBody, parseQuery } from "../validate.ts";
 
@@ -17,21 +18,7 @@ function pathId(value: string | undefined = "", what: string): string {
   return value;
 }
 
-export function mailboxRoutes(deps: { publishEvents: PublishEvents } & TrainingDeps): Hono {
-  /** A move into or out of Junk teaches the spam filter, after the move itself committed; should
-   * learning fail, the move stands and the failure is logged. */
-  const moveAndLearn = async (c: Context, id: string, patch: MessagePatch) => {
-    const shard = c.get("shard");
-    const userId = c.get("user").id;
-    const before = patch.folderId !== undefined ? await getMessageFolder(shard, userId, id) : null;
-    const change = await updateMessage(shard, userId, id, patch);
-    if (before !== null && change.value.folderId !== before) {
-      const verdict = verdictOfMove(await folderRole(shard, userId, before), await folderRole(shard, userId, change.value.folderId));
-      if (verdict) await trainMessage(deps, shard, userId, id, verdict).catch((err: unknown) => deps.log.error("spam training failed", { err, userId, id }));
-    }
-    return change;
-  };
-
+export function mailboxRoutes(deps: { mailbox: MailboxService }): Hono {
   const app = new Hono();
 
   serve(app, coreApi.account, async (c) => {
@@ -56,39 +43,23 @@ export function mailboxRoutes(deps: { publishEvents: PublishEvents } & TrainingD
   serve(app, coreApi.updateMessage, async (c) => {
     const id = pathId(c.req.param("id"), "message");
     const patch = parseBody(c, coreApi.updateMessage);
-    return answerChange(c, coreApi.updateMessage, await moveAndLearn(c, id, patch), deps.publishEvents);
+    return answerChange(c, coreApi.updateMessage, await deps.mailbox.updateMessage(c.get("user"), id, patch));
   });
 
-  // Gmail's "Report spam" and "Not spam": the move and the lesson in one call. Unlike a move, the
-  // lesson is given even when the message is already where it belongs (the filter junked it, and
-  // the user agrees); each message still counts once.
-  const learn = async (c: Context, id: string, verdict: "spam" | "ham") => {
-    const userId = c.get("user").id;
-    await trainMessage(deps, c.get("shard"), userId, id, verdict).catch((err: unknown) => deps.log.error("spam training failed", { err, userId, id }));
-  };
-
+  // Gmail's "Report spam" and "Not spam": the move and the spam filter's lesson in one call.
   serve(app, coreApi.reportSpam, async (c) => {
     const id = pathId(c.req.param("id"), "message");
-    const change = await updateMessage(c.get("shard"), c.get("user").id, id, { folderId: "junk" });
-    await learn(c, id, "spam");
-    return answerChange(c, coreApi.reportSpam, change, deps.publishEvents);
+    return answerChange(c, coreApi.reportSpam, await deps.mailbox.reportSpam(c.get("user"), id));
   });
 
   serve(app, coreApi.notSpam, async (c) => {
     const id = pathId(c.req.param("id"), "message");
-    const shard = c.get("shard");
-    const userId = c.get("user").id;
-    const folderId = await getMessageFolder(shard, userId, id);
-    if (folderId === null) throw new ProblemError("notFound", `No message ${id}.`);
-    // Out of Junk to the inbox; a message elsewhere stays where it is.
-    const change = await updateMessage(shard, userId, id, (await folderRole(shard, userId, folderId)) === "junk" ? { folderId: "inbox" } : {});
-    await learn(c, id, "ham");
-    return answerChange(c, coreApi.notSpam, change, deps.publishEvents);
+    return answerChange(c, coreApi.notSpam, await deps.mailbox.reportNotSpam(c.get("user"), id));
   });
 
   serve(app, coreApi.deleteMessage, async (c) => {
     const id = pathId(c.req.param("id"), "message");
-    return answerChange(c, coreApi.deleteMessage, await deleteMessage(c.get("shard"), c.get("user").id, id), deps.publishEvents);
+    return answerChange(c, coreApi.deleteMessage, await deps.mailbox.deleteMessage(c.get("user"), id));
   });
 
   serve(app, coreApi.thread, async (c) => {

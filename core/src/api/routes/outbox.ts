@@ -6,12 +6,12 @@ import { Id } from "../../../../shared/api.ts";
 import { coreApi } from "../../../../shared/internal-api.ts";
 import { normalizeAddress } from "../../../../shared/address.ts";
 import { ProblemError } from "../../../../shared/problem.ts";
-import { saveDraft } from "../../drafts.ts";
+import type { MailboxService } from "../../mailbox/service.ts";
 import type { Outbox } from "../../outbox.ts";
 import type { BlobStore } from "../../store/blobs.ts";
 import type { Directory, DirectoryUser } from "../../store/directory.ts";
 import { reserveSend } from "../../store/sending.ts";
-import { answerChange, type PublishEvents } from "../change.ts";
+import { answerChange } from "../change.ts";
 import { answer, serve } from "../serve.ts";
 import { parseBody } from "../validate.ts";
 
@@ -20,7 +20,7 @@ export interface OutboxDeps {
   outbox: Outbox;
   blobs: BlobStore;
   sendDailyLimit: number;
-  publishEvents: PublishEvents;
+  mailbox: MailboxService;
 }
 
 /** The sender address a request may use: the user's own, or one of their aliases. */
@@ -62,8 +62,7 @@ export function outboxRoutes(deps: OutboxDeps): Hono {
     }
     const body = parseBody(c, coreApi.saveDraft);
     const sender = await senderAddress(deps, c.get("user"), body.draft.from?.address);
-    const saved = await saveDraft({ shard: c.get("shard"), blobs: deps.blobs }, c.get("user"), sender, id, body.draft, body.attachments);
-    return answerChange(c, coreApi.saveDraft, saved, deps.publishEvents);
+    return answerChange(c, coreApi.saveDraft, await deps.mailbox.saveDraft(c.get("user"), sender, id, body.draft, body.attachments));
   });
 
   return app;

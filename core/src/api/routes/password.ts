@@ -5,7 +5,7 @@ import { Hono } from "hono";
 import { coreApi } from "../../../../shared/internal-api.ts";
 import { verifyPassword } from "../../../../shared/password.ts";
 import { ProblemError } from "../../../../shared/problem.ts";
-import { setUserPassword } from "../../accounts.ts";
+import { setUserPassword } from "../../mailbox/accounts.ts";
 import type { Directory } from "../../store/directory.ts";
 import { answer, serve } from "../serve.ts";
 import { parseBody } from "../validate.ts";

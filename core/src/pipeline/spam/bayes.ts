@@ -5,7 +5,7 @@
 //
 // Per-user adjustment: a user's own training is added on top of the global counts with a weight, so
 // a few of their reports outweigh the many messages of everyone else on the same tokens.
-import type { ParsedMail } from "../parse.ts";
+import type { ParsedMail } from "../../mail-format/parse.ts";
 import { hamCount, spamCount, type BayesModel } from "../../store/bayes-model.ts";
 import { buildContext } from "./context.ts";
 import type { Check, Hit, SpamInput } from "./input.ts";

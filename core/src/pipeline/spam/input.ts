@@ -1,7 +1,7 @@
 // What every spam check receives, and what it answers: named scores in SpamAssassin's style, so
 // the X-Spam-Status header reads like the one users and tools already know.
 import type { AuthVerdict } from "../../store/auth-verdict.ts";
-import type { ParsedMail } from "../parse.ts";
+import type { ParsedMail } from "../../mail-format/parse.ts";
 import type { HeaderField } from "./header-fields.ts";
 import type { Link } from "./links.ts";
 

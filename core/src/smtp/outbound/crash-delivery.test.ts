@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { freePort, type Child } from "../../../../test/support/process.ts";
 import { startSmtpSink } from "../../../../test/support/smtp-sink.ts";
 import { startCoreProcess, testConfig } from "../../../../test/support/temp-core.ts";
-import { createUser } from "../../accounts.ts";
+import { createUser } from "../../mailbox/accounts.ts";
 import { Directory } from "../../store/directory.ts";
 import { Shards } from "../../store/shards.ts";
 

@@ -7,9 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../../../../test/support/process.ts";
 import { startSmtpSink, type SmtpSink } from "../../../../test/support/smtp-sink.ts";
 import { testConfig } from "../../../../test/support/temp-core.ts";
-import { createUser } from "../../accounts.ts";
+import { createUser } from "../../mailbox/accounts.ts";
 import { createResolver } from "../../dns.ts";
 import { createLogger, setLogLevel } from "../../log.ts";
+import { MailboxService } from "../../mailbox/service.ts";
 import { FIRST_RETRY_MS, MAX_RETRY_MS } from "../../outbound-queue/retry.ts";
 import { dsnFiler } from "../../pipeline/file-dsn.ts";
 import type { BlobStore } from "../../store/blobs.ts";
@@ -77,7 +78,7 @@ beforeAll(async () => {
   runner = new DeliveryRunner({
     queue,
     blobs,
-    returnToSender: dsnFiler({ blobs, directory, shards, hostname: "mx.example.test", clock: () => now }),
+    returnToSender: dsnFiler({ blobs, directory, mailbox: new MailboxService({ shards, directory, blobs, log: createLogger(), publish: () => {}, spamTokens: () => [] }), hostname: "mx.example.test", clock: () => now }),
     resolver: createResolver(["127.0.0.1:9"]), // never asked: every domain here is in the transport map
     routing: {
       transportMap: new Map([

@@ -1,21 +1,22 @@
 // Drafts: a compose request saved (and saved again) under a client-chosen id in the drafts folder,
 // as a real message, so every client lists and reads it like any other. Sending it removes it.
 // Saving again is a removal and a filing: the events say message.deleted, then message.created.
-import type { DraftRequest } from "../../shared/api.ts";
-import type { ResolvedAttachment } from "../../shared/internal-api.ts";
-import type { CoreEvent } from "../../shared/events.ts";
-import { ProblemError } from "../../shared/problem.ts";
-import { composeMessage } from "./pipeline/compose.ts";
-import { parseMail } from "./pipeline/parse.ts";
-import { attachmentKey, filingOf } from "./pipeline/prepared.ts";
-import { attachmentTexts, withAttachmentTexts } from "./search/attachment-text.ts";
-import type { BlobStore } from "./store/blobs.ts";
-import type { DirectoryUser } from "./store/directory.ts";
-import { currentSeq, type Change } from "./store/events.ts";
-import { fileMessages } from "./store/filing.ts";
-import { discardDraft, findFolder, replyTarget } from "./store/mailbox.ts";
-import { messageExists } from "./store/sending.ts";
-import type { ShardDatabase } from "./store/shards.ts";
+import type { DraftRequest } from "../../../shared/api.ts";
+import type { ResolvedAttachment } from "../../../shared/internal-api.ts";
+import type { CoreEvent } from "../../../shared/events.ts";
+import { ProblemError } from "../../../shared/problem.ts";
+import { composeMessage } from "../mail-format/compose.ts";
+import { parseMail } from "../mail-format/parse.ts";
+import { filingOf } from "./filing-of.ts";
+import { attachmentKey } from "../store/blobs.ts";
+import { attachmentTexts, withAttachmentTexts } from "../search/attachment-text.ts";
+import type { BlobStore } from "../store/blobs.ts";
+import type { DirectoryUser } from "../store/directory.ts";
+import { currentSeq, type Change } from "../store/events.ts";
+import { fileMessages } from "../store/filing.ts";
+import { discardDraft, findFolder, replyTarget } from "../store/mailbox.ts";
+import { messageExists } from "../store/sending.ts";
+import type { ShardDatabase } from "../store/shards.ts";
 
 export async function saveDraft(
   deps: { shard: ShardDatabase; blobs: BlobStore },

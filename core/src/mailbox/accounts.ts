@@ -1,13 +1,14 @@
-// Creating and removing users spans the directory and the user's shard, which are different
-// databases. The order makes a crash halfway harmless: the mailbox exists before the directory
-// makes the address deliverable, and the address stops being deliverable before the mailbox goes.
-import { normalizeAddress, parseAddress } from "../../shared/address.ts";
-import { uuidv7 } from "../../shared/ids.ts";
-import { limits } from "../../shared/limits.ts";
-import { hashPassword } from "../../shared/password.ts";
-import { DirectoryError, type Directory, type DirectoryUser } from "./store/directory.ts";
-import { createMailbox, deleteMailbox } from "./store/mailbox.ts";
-import type { Shards } from "./store/shards.ts";
+// A mailbox's life: creating and removing a user (and their mailbox), their password, locking them
+// out. It spans the directory and the user's shard, which are different databases. The order makes a
+// crash halfway harmless: the mailbox exists before the directory makes the address deliverable, and
+// the address stops being deliverable before the mailbox goes.
+import { normalizeAddress, parseAddress } from "../../../shared/address.ts";
+import { uuidv7 } from "../../../shared/ids.ts";
+import { limits } from "../../../shared/limits.ts";
+import { hashPassword } from "../../../shared/password.ts";
+import { DirectoryError, type Directory, type DirectoryUser } from "../store/directory.ts";
+import { createMailbox, deleteMailbox } from "../store/mailbox.ts";
+import type { Shards } from "../store/shards.ts";
 
 export interface NewUser {
   address: string;

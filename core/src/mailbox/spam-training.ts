@@ -2,22 +2,26 @@
 // learns it as spam, moving it out of Junk (or "not spam") learns it as ham. Each message counts
 // once: a second report changes nothing, and a change of mind takes the first verdict back before
 // learning the new one (as SpamAssassin's sa-learn --forget). The user's own model and the region's
-// global one both learn.
+// global one both learn. The tokens are the spam filter's own (pipeline/spam/bayes.ts), handed in
+// by whoever wires the service: the filter sits above the mailbox, which must not import it.
 import { and, eq } from "drizzle-orm";
-import type { Logger } from "./log.ts";
-import { parseMail } from "./pipeline/parse.ts";
-import { learnDelta, mergeDeltas, type Verdict } from "./store/bayes-model.ts";
-import { messageTokens } from "./pipeline/spam/bayes.ts";
-import type { BlobStore } from "./store/blobs.ts";
-import type { Directory } from "./store/directory.ts";
-import { folders, messages } from "./store/shard-schema.ts";
-import type { ShardDatabase } from "./store/shards.ts";
-import { learnGlobal, learnUser } from "./store/spam-model.ts";
+import type { Logger } from "../log.ts";
+import { parseMail, type ParsedMail } from "../mail-format/parse.ts";
+import { learnDelta, mergeDeltas, type Verdict } from "../store/bayes-model.ts";
+import type { BlobStore } from "../store/blobs.ts";
+import type { Directory } from "../store/directory.ts";
+import { folders, messages } from "../store/shard-schema.ts";
+import type { ShardDatabase } from "../store/shards.ts";
+import { learnGlobal, learnUser } from "../store/spam-model.ts";
+
+/** The spam filter's tokens of a message (token hashes), as it reads them when it scores. */
+export type SpamTokens = (raw: Buffer, mail: ParsedMail) => number[];
 
 export interface TrainingDeps {
   directory: Directory;
   blobs: BlobStore;
   log: Logger;
+  spamTokens: SpamTokens;
 }
 
 /** The verdict a move teaches: into Junk is spam; out of Junk into anything but Trash is ham
@@ -46,7 +50,7 @@ export async function trainMessage(deps: TrainingDeps, shard: ShardDatabase, use
     return false;
   }
   const bytes = Buffer.from(raw);
-  const tokens = messageTokens(bytes, await parseMail(bytes));
+  const tokens = deps.spamTokens(bytes, await parseMail(bytes));
   let delta = learnDelta(tokens, as, 1);
   if (row.trainedAs === "spam" || row.trainedAs === "ham") delta = mergeDeltas([learnDelta(tokens, row.trainedAs, -1), delta]);
   const learned = await shard.writeLock.run(() =>

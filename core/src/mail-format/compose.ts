@@ -5,7 +5,7 @@ import { createHash } from "node:crypto";
 import MailComposer from "nodemailer/lib/mail-composer";
 import type { MailAddressInput, SendRequest } from "../../../shared/api.ts";
 import { normalizeAddress } from "../../../shared/address.ts";
-import { splitMessage } from "../mail-format/raw-message.ts";
+import { splitMessage } from "./raw-message.ts";
 
 export interface ComposeInput {
   messageId: string;

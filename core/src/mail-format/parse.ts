@@ -1,13 +1,14 @@
-// Parse stage: the raw RFC 5322 bytes → what the mailbox shows. Real mail is messy (broken charsets,
-// 8-bit junk, missing headers, malformed MIME); nothing here may throw a message away. When the
-// parser gives up, the message is still filed, with its raw bytes, under a plain description.
+// Parsing: the raw RFC 5322 bytes → what the mailbox shows (for the pipeline's parse stage, and for the
+// mailbox's drafts, DSNs and spam lessons, so it sits below both). Real mail is messy (broken
+// charsets, 8-bit junk, missing headers, malformed MIME); nothing here may throw a message away. When
+// the parser gives up, the message is still filed, with its raw bytes, under a plain description.
 import { createHash } from "node:crypto";
 import PostalMime, { type Address as PostalAddress, type Email } from "postal-mime";
 import type { MailAddress } from "../../../shared/api.ts";
 import { limits } from "../../../shared/limits.ts";
 import { attachmentRisk, type AttachmentRisk } from "./attachment-risk.ts";
-import { htmlVisibleText } from "../mail-format/html-text.ts";
-import { headerSection } from "../mail-format/raw-message.ts";
+import { htmlVisibleText } from "./html-text.ts";
+import { headerSection } from "./raw-message.ts";
 
 export interface ParsedAttachment {
   filename: string;
