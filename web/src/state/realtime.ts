@@ -39,7 +39,7 @@ function apply(e: ClientEvent): void {
     }
     case "message.updated": {
       const d = e.data as EventDataOf<"message.updated">;
-      updateRows((r) => (r.id !== d.id ? r : inShownFolder(d.folderId) || source.value?.kind === "search" ? { ...r, read: d.read, starred: d.starred, folderId: d.folderId, threadId: d.threadId } : null));
+      updateRows((r) => (r.id !== d.id ? r : inShownFolder(d.folderId) || source.value?.kind === "search" ? { ...r, read: d.read, starred: d.starred, folderId: d.folderId, threadId: d.threadId, keywords: d.keywords ?? r.keywords } : null));
       if (d.previousFolderId && inShownFolder(d.folderId) && !rows.value.some((r) => r.id === d.id)) void reload();
       break;
     }
