@@ -1,4 +1,4 @@
-// npm run bench:ingest [-- --small 5000 --large 1500 --corpus 6046 --sessions 20 --peer]
+// npm run bench:ingest [-- --small 5000 --large 1500 --corpus 6046 --sessions 20 --per-connection --peer]
 //
 // Mail in over SMTP at 5 KB, 50 KB and real corpus messages, against a core started as a process of
 // its own (as in production). Prints accepted msgs/s, filed msgs/s (visible through the core API the
@@ -27,6 +27,8 @@ const { values: args } = parseArgs({
     corpus: { type: "string", default: "6046" },
     sessions: { type: "string", default: "20" },
     peer: { type: "boolean", default: false },
+    /** A new connection for every message, as most MTAs deliver (default: connections reused). */
+    "per-connection": { type: "boolean", default: false },
   },
 });
 const SESSIONS = Number(args.sessions);
@@ -112,7 +114,7 @@ async function benchCore(): Promise<void> {
     const before = await filedCount();
     resetPeakRss(pid);
     const t0 = performance.now();
-    const load = await runLoad({ port: smtpPort, sessions: SESSIONS, messages: count, recipient: (n) => USERS[n % USERS.length]!, message });
+    const load = await runLoad({ port: smtpPort, sessions: SESSIONS, messages: count, recipient: (n) => USERS[n % USERS.length]!, message, perConnection: args["per-connection"] });
     let filed = before;
     while (filed - before < load.accepted) {
       await sleep(20);
@@ -167,7 +169,7 @@ async function benchPostfix(): Promise<void> {
     }, 0);
   const count = Number(args.small);
   const t0 = performance.now();
-  const load = await runLoad({ port: 2535, sessions: SESSIONS, messages: count, recipient: (n) => peerUsers[n % 4]!, message: (n) => syntheticMessage(n, 5 * 1024, peerUsers[n % 4]!) });
+  const load = await runLoad({ port: 2535, sessions: SESSIONS, messages: count, recipient: (n) => peerUsers[n % 4]!, message: (n) => syntheticMessage(n, 5 * 1024, peerUsers[n % 4]!), perConnection: args["per-connection"] });
   const deadline = Date.now() + 300_000;
   while (delivered() < load.accepted && Date.now() < deadline) await sleep(20);
   push("postfix+dovecot", "5 KB", load, delivered() / ((performance.now() - t0) / 1000), null);
@@ -176,7 +178,7 @@ async function benchPostfix(): Promise<void> {
 await benchCore();
 if (args.peer) await benchPostfix();
 
-console.log(`\nSMTP ingest, ${SESSIONS} sessions with connection reuse, ${readFileSync("/proc/cpuinfo", "utf8").match(/^processor/gm)!.length} cores, client and server on this machine\n`);
+console.log(`\nSMTP ingest, ${SESSIONS} sessions ${args["per-connection"] ? "with a new connection per message" : "with connection reuse"}, ${readFileSync("/proc/cpuinfo", "utf8").match(/^processor/gm)!.length} cores, client and server on this machine\n`);
 console.log("target           scenario                               msgs  accepted/s  filed/s  DATA→250 p50  p99      peak RSS");
 for (const r of rows) {
   console.log(

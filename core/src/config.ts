@@ -91,6 +91,9 @@ const schema = z.object({
   HOSTNAME: z.string().min(1).default("localhost"),
   SMTP_HOST: z.string().default("127.0.0.1"),
   SMTP_PORT: port.default(2525),
+  /** The MX's pause before its greeting, to catch clients that talk first (spam bots); 0 greets at once,
+   * as Postfix does without postscreen. 100 is smtp-server's own fixed pause. */
+  SMTP_GREETING_PAUSE_MS: z.coerce.number().int().min(0).max(10_000).default(0),
   API_HOST: z.string().default("127.0.0.1"),
   API_PORT: port.default(8788),
   SUBMISSION_HOST: z.string().default("127.0.0.1"),
@@ -161,7 +164,7 @@ export interface Config {
   dataDir: string;
   region: string;
   hostname: string;
-  smtp: { host: string; port: number; tls: { keyFile: string; certFile: string } | null };
+  smtp: { host: string; port: number; greetingPauseMs: number; tls: { keyFile: string; certFile: string } | null };
   api: { host: string; port: number };
   submission: { host: string; port: number };
   edge: { host: string; port: number };
@@ -237,6 +240,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     smtp: {
       host: e.SMTP_HOST,
       port: e.SMTP_PORT,
+      greetingPauseMs: e.SMTP_GREETING_PAUSE_MS,
       tls: e.TLS_KEY_FILE && e.TLS_CERT_FILE ? { keyFile: e.TLS_KEY_FILE, certFile: e.TLS_CERT_FILE } : null,
     },
     api: { host: e.API_HOST, port: e.API_PORT },

@@ -64,6 +64,8 @@ export function createMxServer(deps: MxDeps): SMTPServer {
     ...(tls ? { key: readFileSync(tls.keyFile), cert: readFileSync(tls.certFile) } : {}),
     // Reverse lookups would leave the machine; SPF and friends will use the configured resolver.
     disableReverseLookup: true,
+    // Greet at once unless the operator asks for the early-talker pause (SMTP_GREETING_PAUSE_MS).
+    earlyTalkerDelay: config.smtp.greetingPauseMs,
     logger: false,
 
     onRcptTo(address: SMTPServerAddress, session: SMTPServerSession, callback: (err?: Error | null) => void) {

@@ -60,6 +60,8 @@ export function createSubmissionServer(deps: SubmissionDeps): SMTPServer {
     hideSTARTTLS: !tls,
     hideENHANCEDSTATUSCODES: false,
     ...(tls ? { key: readFileSync(tls.keyFile), cert: readFileSync(tls.certFile) } : {}),
+    // Mail apps that sign in are no early talkers to catch: greet at once.
+    earlyTalkerDelay: 0,
     disableReverseLookup: true,
     logger: false,
 
