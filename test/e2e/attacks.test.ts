@@ -98,10 +98,15 @@ describe("a stranger at submission", () => {
       }
     };
     const replies: string[] = [];
-    // Guess until the wait is a few seconds long (the first waits are 1 s, 2 s: a slow machine could
-    // outlast them between two connections), then the right password.
+    // Guess as a patient guesser does: after each refusal wait as long as told (the first waits are 1 s,
+    // 2 s; the MX greets at once, so without waiting every guess would land inside the first second),
+    // until the wait is a few seconds long; then the right password.
     const waitOf = (reply: string) => Number(/^454 4\.7\.0 .*try again in (\d+) seconds?/.exec(reply)?.[1] ?? 0);
-    for (let i = 0; i < 80 && waitOf(replies.at(-1) ?? "") < 4; i++) replies.push(await attempt(`guess ${i}`));
+    for (let i = 0; i < 80 && waitOf(replies.at(-1) ?? "") < 4; i++) {
+      const told = waitOf(replies.at(-1) ?? "");
+      if (told > 0) await new Promise((r) => setTimeout(r, told * 1000 + 50));
+      replies.push(await attempt(`guess ${i}`));
+    }
     expect(replies.slice(0, 10).every((r) => r.startsWith("535 5.7.8"))).toBe(true);
     expect(waitOf(replies.at(-1)!)).toBeGreaterThanOrEqual(4);
     expect(await attempt(PASSWORD)).toMatch(/^454 4\.7\.0 .*try again in \d+ seconds?/);
