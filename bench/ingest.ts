@@ -1,4 +1,4 @@
-// npm run bench:ingest [-- --small 5000 --large 1500 --corpus 6046 --sessions 20 --per-connection --peer]
+// npm run bench:ingest [-- --small 5000 --large 1500 --corpus 6046 --sessions 20 --per-connection --system --peer]
 //
 // Mail in over SMTP at 5 KB, 50 KB and real corpus messages, against a core started as a process of
 // its own (as in production). Prints accepted msgs/s, filed msgs/s (visible through the core API the
@@ -17,6 +17,7 @@ import { Shards } from "../core/src/store/shards.ts";
 import { corpusFiles, readCorpusMessage } from "../test/support/corpus.ts";
 import { startDnsServer } from "../test/support/dns-server.ts";
 import { freePort, startChild } from "../test/support/process.ts";
+import { startSystem } from "../test/support/system.ts";
 import { TEST_SECRET, testConfig } from "../test/support/temp-core.ts";
 import { percentile, runLoad, syntheticMessage, type LoadResult } from "./smtp-load.ts";
 
@@ -29,6 +30,8 @@ const { values: args } = parseArgs({
     peer: { type: "boolean", default: false },
     /** A new connection for every message, as most MTAs deliver (default: connections reused). */
     "per-connection": { type: "boolean", default: false },
+    /** The whole system as npm start runs it, counted through the edge (default: a core process alone). */
+    system: { type: "boolean", default: false },
   },
 });
 const SESSIONS = Number(args.sessions);
@@ -74,13 +77,9 @@ async function benchCore(): Promise<void> {
   shards.close();
   directory.close();
 
-  // SPF, DKIM and DMARC lookups at DATA go to a DNS server on loopback, as a resolver near the MX
-  // would answer them: the sender's domain publishes SPF and DMARC.
-  const dns = await startDnsServer({ "sender.test": { TXT: ["v=spf1 ip4:127.0.0.1 -all"] }, "_dmarc.sender.test": { TXT: ["v=DMARC1; p=none"] } });
-  dns.unref();
   const [smtpPort, apiPort] = [await freePort(), await freePort()];
   const core = startChild([path.join(ROOT, "core/src/main.ts")], {
-    DNS_SERVERS: dns.address,
+    DNS_SERVERS: await senderDns(),
     DATA_DIR: dataDir,
     SMTP_PORT: String(smtpPort),
     API_PORT: String(apiPort),
@@ -109,6 +108,17 @@ async function benchCore(): Promise<void> {
     return total;
   };
 
+  await scenarios("edgemail core", smtpPort, filedCount, pid);
+
+  core.kill("SIGTERM");
+  await core.exited;
+  mkdirSync(path.join(ROOT, "bench/results"), { recursive: true });
+  writeFileSync(path.join(ROOT, "bench/results/ingest-core.log"), core.output());
+  rmSync(dataDir, { recursive: true, force: true });
+}
+
+/** The three loads against `smtpPort`, each counted as filed once `filedCount` has grown by what was accepted. */
+async function scenarios(target: string, smtpPort: number, filedCount: () => Promise<number>, pid: number): Promise<void> {
   const scenario = async (name: string, count: number, message: (n: number) => Buffer) => {
     if (count <= 0) return;
     const before = await filedCount();
@@ -121,20 +131,48 @@ async function benchCore(): Promise<void> {
       filed = await filedCount();
     }
     const filedSeconds = (performance.now() - t0) / 1000;
-    push("edgemail core", name, load, load.accepted / filedSeconds, peakRss(pid));
+    push(target, name, load, load.accepted / filedSeconds, peakRss(pid));
   };
 
   await scenario("5 KB", Number(args.small), (n) => syntheticMessage(n, 5 * 1024, USERS[n % USERS.length]!));
   await scenario("50 KB", Number(args.large), (n) => syntheticMessage(n, 50 * 1024, USERS[n % USERS.length]!));
   const files = corpusFiles().slice(0, Number(args.corpus));
   const corpus = files.map((f) => readCorpusMessage(f).raw);
-  await scenario(`corpus (${corpus.length} msgs, avg ${fmt(corpus.reduce((s, m) => s + m.length, 0) / corpus.length / 1024, 1)} KB)`, corpus.length, (n) => corpus[n]!);
+  if (corpus.length) await scenario(`corpus (${corpus.length} msgs, avg ${fmt(corpus.reduce((s, m) => s + m.length, 0) / corpus.length / 1024, 1)} KB)`, corpus.length, (n) => corpus[n]!);
+}
 
-  core.kill("SIGTERM");
-  await core.exited;
-  mkdirSync(path.join(ROOT, "bench/results"), { recursive: true });
-  writeFileSync(path.join(ROOT, "bench/results/ingest-core.log"), core.output());
-  rmSync(dataDir, { recursive: true, force: true });
+/** The SPF and DMARC of the load's sender, on a DNS server on loopback (as a resolver near the MX answers). */
+async function senderDns(): Promise<string> {
+  const dns = await startDnsServer({ "sender.test": { TXT: ["v=spf1 ip4:127.0.0.1 -all"] }, "_dmarc.sender.test": { TXT: ["v=DMARC1; p=none"] } });
+  dns.unref();
+  return dns.address;
+}
+
+/** --system: the whole system as `npm start` runs it, every message counted once the edge's API shows it
+ * (GET /api/v1/account of each user, through the edge to the core). RSS is the core's process (the
+ * edge is wrangler's, beside it). */
+async function benchSystem(): Promise<void> {
+  const system = await startSystem({ DNS_SERVERS: await senderDns(), LOG_LEVEL: process.env.BENCH_CORE_LOG_LEVEL ?? "warn", MAX_MESSAGE_BYTES: "50M" });
+  try {
+    await system.cli("domain", "add", "bench.test");
+    const tokens: string[] = [];
+    for (const address of USERS) {
+      await system.cli("user", "add", address, "--password", "bench password", "--quota", "100G");
+      const login = await fetch(`${system.edge}/api/v1/auth/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ address, password: "bench password" }) });
+      tokens.push(((await login.json()) as { token: string }).token);
+    }
+    const filedCount = async () => {
+      let total = 0;
+      for (const token of tokens) {
+        const account = await fetch(`${system.edge}/api/v1/account`, { headers: { authorization: `Bearer ${token}`, "cache-control": "no-cache" } });
+        total += ((await account.json()) as { quota: { messages: number } }).quota.messages;
+      }
+      return total;
+    };
+    await scenarios("edgemail system", system.smtpPort, filedCount, system.process.process.pid!);
+  } finally {
+    await system.stop();
+  }
 }
 
 function push(target: string, scenario: string, load: LoadResult, filedPerSec: number, rss: number | null): void {
@@ -175,7 +213,8 @@ async function benchPostfix(): Promise<void> {
   push("postfix+dovecot", "5 KB", load, delivered() / ((performance.now() - t0) / 1000), null);
 }
 
-await benchCore();
+if (args.system) await benchSystem();
+else await benchCore();
 if (args.peer) await benchPostfix();
 
 console.log(`\nSMTP ingest, ${SESSIONS} sessions ${args["per-connection"] ? "with a new connection per message" : "with connection reuse"}, ${readFileSync("/proc/cpuinfo", "utf8").match(/^processor/gm)!.length} cores, client and server on this machine\n`);
