@@ -8,6 +8,7 @@ import type { SendAccepted, UploadedAttachment } from "../../shared/api.ts";
 import { dkimResult } from "../support/dkim.ts";
 import { startSystem, type System } from "../support/system.ts";
 import { startSmtpSink, type SmtpSink } from "../support/smtp-sink.ts";
+import { until } from "../support/until.ts";
 
 let system: System;
 let edge: string;
@@ -218,13 +219,6 @@ describe("npm start: realtime through the edge's Durable Object", () => {
       });
     const clients = [await open(), await open()];
     expect(clients[0]!.socket.protocol).toBe("edgemail.v1");
-    const until = async (check: () => boolean, what: string) => {
-      const deadline = Date.now() + 15_000;
-      while (!check()) {
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    };
     const createdWith = (c: { events: Event[] }, subject: string) => c.events.find((e) => e.type === "message.created" && e.data.message?.subject === subject);
 
     const smtp = nodemailer.createTransport({ host: "127.0.0.1", port: smtpPort, secure: false, ignoreTLS: true });

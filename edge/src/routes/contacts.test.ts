@@ -5,23 +5,14 @@ import { ContactList, type MessagePage } from "../../../shared/api.ts";
 import type { Problem } from "../../../shared/problem.ts";
 import { api, conforms, login } from "../../test/api.ts";
 import { seed } from "../../test/seed.ts";
-
-async function until<T>(what: string, f: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+import { until } from "../../../test/support/until.ts";
 
 async function sendAll(token: string, messages: object[]): Promise<void> {
   for (const m of messages) expect((await api("/api/v1/messages", { method: "POST", token, json: m })).status).toBe(202);
-  await until("the Sent copies", async () => {
+  await until(async () => {
     const page = (await (await api("/api/v1/folders/sent/messages?limit=100", { token, headers: { "cache-control": "no-cache" } })).json()) as MessagePage;
-    return page.messages.length >= messages.length || undefined;
-  });
+    return page.messages.length >= messages.length;
+  }, "the Sent copies", 20_000);
 }
 
 const contacts = async (token: string, qs = "") => conforms(await api(`/api/v1/contacts${qs}`, { token }), ContactList);

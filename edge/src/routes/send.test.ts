@@ -8,22 +8,13 @@ import { api, login } from "../../test/api.ts";
 import { seed } from "../../test/seed.ts";
 import worker from "../index.ts";
 import { retryDelaySeconds } from "../queue/consumers.ts";
+import { until } from "../../../test/support/until.ts";
 
 let alice: string;
 let bob: string;
 
 async function folder(token: string, role: string): Promise<MessagePage["messages"]> {
   return ((await (await api(`/api/v1/folders/${role}/messages?limit=100`, { token })).json()) as MessagePage).messages;
-}
-
-async function until<T>(what: string, f: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await f();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 async function send(token: string, json: unknown, headers: Record<string, string> = {}) {
@@ -73,23 +64,23 @@ describe("POST /api/v1/messages", () => {
     expect(res.status).toBe(202);
     const accepted = (await res.json()) as SendAccepted;
     expect(accepted).toMatchObject({ status: "queued", duplicate: false });
-    const sent = await until("Sent copy", async () => (await folder(alice, "sent")).find((m) => m.id === accepted.id));
+    const sent = await until(async () => (await folder(alice, "sent")).find((m) => m.id === accepted.id), "Sent copy", 20_000);
     expect(sent.subject).toBe("Lunch on Friday?");
-    const received = await until("Bob's copy", async () => (await folder(bob, "inbox")).find((m) => m.subject === "Lunch on Friday?"));
+    const received = await until(async () => (await folder(bob, "inbox")).find((m) => m.subject === "Lunch on Friday?"), "Bob's copy", 20_000);
     expect(received.from).toEqual({ name: "Alice", address: seed.alice.address });
   });
 
   it("threads a reply to a message in the mailbox (In-Reply-To, References)", async () => {
-    const original = await until("original", async () => (await folder(bob, "inbox")).find((m) => m.subject === "Lunch on Friday?"));
+    const original = await until(async () => (await folder(bob, "inbox")).find((m) => m.subject === "Lunch on Friday?"), "original", 20_000);
     const originalFull = (await (await api(`/api/v1/messages/${original.id}`, { token: bob })).json()) as { messageId: string };
     const res = await send(bob, { to: [seed.alice.address], subject: "Re: Lunch on Friday?", text: "Yes!", inReplyTo: original.id });
     expect(res.status).toBe(202);
-    const reply = await until("reply", async () => (await folder(alice, "inbox")).find((m) => m.subject === "Re: Lunch on Friday?"));
+    const reply = await until(async () => (await folder(alice, "inbox")).find((m) => m.subject === "Re: Lunch on Friday?"), "reply", 20_000);
     const full = (await (await api(`/api/v1/messages/${reply.id}`, { token: alice })).json()) as { inReplyTo: string };
     expect(full.inReplyTo).toBe(originalFull.messageId);
     // Both mailboxes keep the conversation together: Bob's Sent reply is in the thread of the
     // message it answers, and Alice's copy in the thread of her Sent original.
-    const bobsReply = await until("Bob's Sent reply", async () => (await folder(bob, "sent")).find((m) => m.subject === "Re: Lunch on Friday?"));
+    const bobsReply = await until(async () => (await folder(bob, "sent")).find((m) => m.subject === "Re: Lunch on Friday?"), "Bob's Sent reply", 20_000);
     expect(bobsReply.threadId).toBe(original.threadId);
     const alicesOriginal = (await folder(alice, "sent")).find((m) => m.subject === "Lunch on Friday?")!;
     expect(reply.threadId).toBe(alicesOriginal.threadId);
@@ -104,7 +95,7 @@ describe("POST /api/v1/messages", () => {
     expect((await again.json()) as SendAccepted).toEqual({ id: first.id, status: "queued", duplicate: true });
     const other = await send(alice, { ...body, subject: "Something else" }, { "idempotency-key": key });
     expect(other.status).toBe(422);
-    await until("Bob's copy", async () => (await folder(bob, "inbox")).find((m) => m.subject === "Only once"));
+    await until(async () => (await folder(bob, "inbox")).find((m) => m.subject === "Only once"), "Bob's copy", 20_000);
     await new Promise((r) => setTimeout(r, 2500)); // time for a second copy, were there one
     expect((await folder(bob, "inbox")).filter((m) => m.subject === "Only once")).toHaveLength(1);
     expect((await folder(alice, "sent")).filter((m) => m.subject === "Only once")).toHaveLength(1);
@@ -154,8 +145,8 @@ describe("drafts", () => {
     const drafts = (await folder(alice, "drafts")).filter((m) => m.id === id);
     expect(drafts.map((d) => d.subject)).toEqual(["Draft two"]);
     expect((await send(alice, { to: [seed.bob.address], subject: "Draft two", text: "second try", draftId: id })).status).toBe(202);
-    await until("draft removed", async () => ((await folder(alice, "drafts")).some((m) => m.id === id) ? undefined : true));
-    await until("sent", async () => (await folder(alice, "sent")).find((m) => m.subject === "Draft two"));
+    await until(async () => ((await folder(alice, "drafts")).some((m) => m.id === id) ? undefined : true), "draft removed", 20_000);
+    await until(async () => (await folder(alice, "sent")).find((m) => m.subject === "Draft two"), "sent", 20_000);
     expect((await api("/api/v1/drafts/not-an-id", { method: "PUT", token: alice, json: {} })).status).toBe(400);
   });
 });
