@@ -9,6 +9,7 @@ import { coreApi } from "../../../shared/internal-api.ts";
 import { ProblemError } from "../../../shared/problem.ts";
 import { validated } from "../../../shared/validation.ts";
 import { jsonBody } from "../validate.ts";
+import { changeThroughCore } from "./core-change.ts";
 
 /** Who saves, as FilterSaver reads it from the query; the internal request's signature covers it. */
 function saver(c: Context): FilterSaver {
@@ -31,15 +32,6 @@ async function sieveBody(c: Context) {
   return jsonBody(c, SieveUpload);
 }
 
-/** After a save through the core: the user's hub takes in the save's events (a new forward's
- * `security.forwarding`) before the answer goes, so the security list and open connections show it
- * at once, not when the core's push arrives. */
-async function saved(c: Context, { data, seq }: { data: object; seq: number | null }): Promise<Response> {
-  const user = c.get("user");
-  if (seq !== null) await c.get("platform").hub(user.sub).noteChange(user.sub, user.rgn, seq);
-  return c.json(data);
-}
-
 export const filterRoutes = new Hono()
   .get("/filters", async (c) => {
     const user = c.get("user");
@@ -48,10 +40,10 @@ export const filterRoutes = new Hono()
   .put("/filters", async (c) => {
     const user = c.get("user");
     const body = await jsonBody(c, FilterSettings);
-    return saved(c, await c.get("core").relay(user.rgn, coreApi.saveFilterRules, { params: { userId: user.sub }, query: saver(c), body }));
+    return c.json(await changeThroughCore(c, coreApi.saveFilterRules, { params: { userId: user.sub }, query: saver(c), body }));
   })
   .put("/filters/sieve", async (c) => {
     const user = c.get("user");
     const body = await sieveBody(c);
-    return saved(c, await c.get("core").relay(user.rgn, coreApi.saveSieve, { params: { userId: user.sub }, query: saver(c), body }));
+    return c.json(await changeThroughCore(c, coreApi.saveSieve, { params: { userId: user.sub }, query: saver(c), body }));
   });

@@ -9,6 +9,7 @@ import { FolderRef, Id, MessagePatch, PageQuery } from "../../../shared/api.ts";
 import { coreApi, type CoreRequest, type CoreRoute, type PathParams } from "../../../shared/internal-api.ts";
 import { ProblemError } from "../../../shared/problem.ts";
 import { HEAD_KEEP } from "../hub/inbox-head.ts";
+import { changeThroughCore } from "./core-change.ts";
 import { jsonBody, query } from "../validate.ts";
 
 /** A call of a user route, but for the user, whom the token names. */
@@ -17,8 +18,8 @@ type ForUser<R extends CoreRoute> = Omit<CoreRequest<R>, "params"> & { params: O
 /** Forwards to the user's core and relays its JSON answer (or problem) as it is. */
 async function forward<R extends CoreRoute>(c: Context, route: R, request: ForUser<R>): Promise<Response> {
   const user = c.get("user");
-  const { data, seq } = await c.get("core").relay(user.rgn, route, { ...request, params: { ...request.params, userId: user.sub } } as CoreRequest<R>);
-  if (route.method !== "GET") await c.get("platform").hub(user.sub).noteChange(user.sub, user.rgn, seq);
+  const call = { ...request, params: { ...request.params, userId: user.sub } } as CoreRequest<R>;
+  const data = route.method === "GET" ? (await c.get("core").relay(user.rgn, route, call)).data : await changeThroughCore(c, route, call);
   c.header("x-edgemail-served-by", "core");
   return c.json(data as object);
 }

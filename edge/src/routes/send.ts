@@ -18,6 +18,7 @@ import { readAttachmentId } from "../attachment-token.ts";
 import type { HeldSend } from "../hub-types.ts";
 import { INLINE_LIMIT_BYTES, outboxKey } from "../queue-messages.ts";
 import { jsonBody } from "../validate.ts";
+import { changeThroughCore } from "./core-change.ts";
 
 async function resolveAttachments(c: Context, refs: z.infer<typeof AttachmentRef>[]): Promise<ResolvedAttachment[]> {
   const { tokenSecret } = c.get("config");
@@ -100,7 +101,5 @@ export const sendRoutes = new Hono()
     const attachments = await resolveAttachments(c, draft.attachments);
     checkSize(c, draft, attachments);
     const user = c.get("user");
-    const saved = await c.get("core").relay(user.rgn, coreApi.saveDraft, { params: { userId: user.sub, id }, body: { draft, attachments } });
-    await c.get("platform").hub(user.sub).noteChange(user.sub, user.rgn, saved.seq);
-    return c.json(saved.data);
+    return c.json(await changeThroughCore(c, coreApi.saveDraft, { params: { userId: user.sub, id }, body: { draft, attachments } }));
   });
