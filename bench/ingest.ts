@@ -20,6 +20,8 @@ import { freePort, startChild } from "../test/support/process.ts";
 import { startSystem } from "../test/support/system.ts";
 import { TEST_SECRET, testConfig } from "../test/support/temp-core.ts";
 import { percentile, runLoad, syntheticMessage, type LoadResult } from "./smtp-load.ts";
+import { treeCpuByProcess, treeCpuMs } from "./process-cpu.ts";
+import { runSmtpSource, smtpSourceAvailable } from "./smtp-source-load.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -32,6 +34,8 @@ const { values: args } = parseArgs({
     "per-connection": { type: "boolean", default: false },
     /** The whole system as npm start runs it, counted through the edge (default: a core process alone). */
     system: { type: "boolean", default: false },
+    /** Send with Postfix's smtp-source (a C client, lighter on a small machine) instead of Node; 5 and 50 KB only. */
+    "smtp-source": { type: "boolean", default: false },
   },
 });
 const SESSIONS = Number(args.sessions);
@@ -47,6 +51,8 @@ interface Row {
   p50: number;
   p99: number;
   peakRssMiB: number | null;
+  /** CPU the server's processes spent per message filed (ms), from /proc. */
+  cpuMsPerMsg: number | null;
   refused: number;
 }
 
@@ -119,26 +125,42 @@ async function benchCore(): Promise<void> {
 
 /** The three loads against `smtpPort`, each counted as filed once `filedCount` has grown by what was accepted. */
 async function scenarios(target: string, smtpPort: number, filedCount: () => Promise<number>, pid: number): Promise<void> {
-  const scenario = async (name: string, count: number, message: (n: number) => Buffer) => {
+  const scenario = async (name: string, count: number, message: (n: number) => Buffer, size?: number) => {
     if (count <= 0) return;
     const before = await filedCount();
     resetPeakRss(pid);
+    const cpu0 = treeCpuMs([pid]);
+    const detail0 = treeCpuByProcess([pid]);
     const t0 = performance.now();
-    const load = await runLoad({ port: smtpPort, sessions: SESSIONS, messages: count, recipient: (n) => USERS[n % USERS.length]!, message, perConnection: args["per-connection"] });
+    const load = await sendLoad(smtpPort, USERS, count, message, size);
     let filed = before;
     while (filed - before < load.accepted) {
       await sleep(20);
       filed = await filedCount();
     }
     const filedSeconds = (performance.now() - t0) / 1000;
-    push(target, name, load, load.accepted / filedSeconds, peakRss(pid));
+    push(target, name, load, load.accepted / filedSeconds, peakRss(pid), (treeCpuMs([pid]) - cpu0) / load.accepted);
+    if (process.env.BENCH_CPU_DETAIL) {
+      for (const [proc, ms] of treeCpuByProcess([pid])) {
+        const spent = ms - (detail0.get(proc) ?? 0);
+        if (spent > 0) console.error(`  cpu ${name} ${proc}: ${(spent / load.accepted).toFixed(2)} ms/msg`);
+      }
+    }
   };
 
-  await scenario("5 KB", Number(args.small), (n) => syntheticMessage(n, 5 * 1024, USERS[n % USERS.length]!));
-  await scenario("50 KB", Number(args.large), (n) => syntheticMessage(n, 50 * 1024, USERS[n % USERS.length]!));
+  await scenario("5 KB", Number(args.small), (n) => syntheticMessage(n, 5 * 1024, USERS[n % USERS.length]!), 5 * 1024);
+  await scenario("50 KB", Number(args.large), (n) => syntheticMessage(n, 50 * 1024, USERS[n % USERS.length]!), 50 * 1024);
   const files = corpusFiles().slice(0, Number(args.corpus));
   const corpus = files.map((f) => readCorpusMessage(f).raw);
   if (corpus.length) await scenario(`corpus (${corpus.length} msgs, avg ${fmt(corpus.reduce((s, m) => s + m.length, 0) / corpus.length / 1024, 1)} KB)`, corpus.length, (n) => corpus[n]!);
+}
+
+if (args["smtp-source"] && !smtpSourceAvailable()) throw new Error("--smtp-source needs /usr/sbin/smtp-source (Debian package postfix)");
+
+/** One load, from the client chosen on the command line; smtp-source makes its own messages of `size` bytes. */
+function sendLoad(port: number, recipients: string[], count: number, message: (n: number) => Buffer, size?: number): Promise<LoadResult> {
+  if (args["smtp-source"] && size !== undefined) return runSmtpSource({ port, sessions: SESSIONS, messages: count, recipients, size, perConnection: args["per-connection"] });
+  return runLoad({ port, sessions: SESSIONS, messages: count, recipient: (n) => recipients[n % recipients.length]!, message, perConnection: args["per-connection"] });
 }
 
 /** The SPF and DMARC of the load's sender, on a DNS server on loopback (as a resolver near the MX answers). */
@@ -175,7 +197,7 @@ async function benchSystem(): Promise<void> {
   }
 }
 
-function push(target: string, scenario: string, load: LoadResult, filedPerSec: number, rss: number | null): void {
+function push(target: string, scenario: string, load: LoadResult, filedPerSec: number, rss: number | null, cpuMsPerMsg: number | null): void {
   rows.push({
     target,
     scenario,
@@ -185,6 +207,7 @@ function push(target: string, scenario: string, load: LoadResult, filedPerSec: n
     p50: percentile(load.dataToReply, 50),
     p99: percentile(load.dataToReply, 99),
     peakRssMiB: rss,
+    cpuMsPerMsg,
     refused: load.refused.length,
   });
   if (load.refused.length) console.error(`${target} ${scenario}: ${load.refused.length} refused, e.g. ${load.refused[0]}`);
@@ -206,25 +229,28 @@ async function benchPostfix(): Promise<void> {
       return n + ["new", "cur"].reduce((m, sub) => m + (existsSync(`${dir}/${sub}`) ? readdirSync(`${dir}/${sub}`).length : 0), 0);
     }, 0);
   const count = Number(args.small);
+  // Postfix's master and Dovecot's: every smtpd, cleanup, qmgr, lmtp and dovecot-lmtp is below one of them.
+  const masters = ["/tmp/peers/postfix/spool/pid/master.pid", "/tmp/peers/dovecot/run/master.pid"].map((f) => Number(readFileSync(f, "utf8").trim()));
+  const cpu0 = treeCpuMs(masters);
   const t0 = performance.now();
-  const load = await runLoad({ port: 2535, sessions: SESSIONS, messages: count, recipient: (n) => peerUsers[n % 4]!, message: (n) => syntheticMessage(n, 5 * 1024, peerUsers[n % 4]!), perConnection: args["per-connection"] });
+  const load = await sendLoad(2535, peerUsers, count, (n) => syntheticMessage(n, 5 * 1024, peerUsers[n % 4]!), 5 * 1024);
   const deadline = Date.now() + 300_000;
   while (delivered() < load.accepted && Date.now() < deadline) await sleep(20);
-  push("postfix+dovecot", "5 KB", load, delivered() / ((performance.now() - t0) / 1000), null);
+  push("postfix+dovecot", "5 KB", load, delivered() / ((performance.now() - t0) / 1000), null, (treeCpuMs(masters) - cpu0) / delivered());
 }
 
 if (args.system) await benchSystem();
 else await benchCore();
 if (args.peer) await benchPostfix();
 
-console.log(`\nSMTP ingest, ${SESSIONS} sessions ${args["per-connection"] ? "with a new connection per message" : "with connection reuse"}, ${readFileSync("/proc/cpuinfo", "utf8").match(/^processor/gm)!.length} cores, client and server on this machine\n`);
-console.log("target           scenario                               msgs  accepted/s  filed/s  DATA→250 p50  p99      peak RSS");
+console.log(`\nSMTP ingest, ${SESSIONS} sessions ${args["per-connection"] ? "with a new connection per message" : "with connection reuse"}, ${readFileSync("/proc/cpuinfo", "utf8").match(/^processor/gm)!.length} cores, client (${args["smtp-source"] ? "smtp-source" : "Node"}) and server on this machine\n`);
+console.log("target           scenario                               msgs  accepted/s  filed/s  DATA→250 p50  p99      peak RSS  CPU/msg");
 for (const r of rows) {
   console.log(
-    `${r.target.padEnd(16)} ${r.scenario.padEnd(38)} ${String(r.messages).padStart(5)}  ${fmt(r.acceptedPerSec).padStart(10)}  ${fmt(r.filedPerSec).padStart(7)}  ${fmt(r.p50, 1).padStart(9)} ms  ${fmt(r.p99, 1).padStart(6)} ms  ${r.peakRssMiB === null ? "–" : fmt(r.peakRssMiB) + " MiB"}`,
+    `${r.target.padEnd(16)} ${r.scenario.padEnd(38)} ${String(r.messages).padStart(5)}  ${fmt(r.acceptedPerSec).padStart(10)}  ${fmt(r.filedPerSec).padStart(7)}  ${fmt(r.p50, 1).padStart(9)} ms  ${fmt(r.p99, 1).padStart(6)} ms  ${(r.peakRssMiB === null ? "–" : fmt(r.peakRssMiB) + " MiB").padStart(8)}  ${r.cpuMsPerMsg === null ? "–" : fmt(r.cpuMsPerMsg, 2) + " ms"}`,
   );
 }
-const ours = rows.find((r) => r.target === "edgemail core" && r.scenario === "5 KB");
+const ours = rows.find((r) => r.target.startsWith("edgemail") && r.scenario === "5 KB");
 const theirs = rows.find((r) => r.target === "postfix+dovecot");
 if (ours && theirs) console.log(`\n5 KB filed/s, edgemail ÷ Postfix+Dovecot: ${(ours.filedPerSec / theirs.filedPerSec).toFixed(2)}×`);
 mkdirSync(path.join(ROOT, "bench/results"), { recursive: true });

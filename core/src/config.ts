@@ -94,6 +94,7 @@ const schema = z.object({
   /** The MX's pause before its greeting, to catch clients that talk first (spam bots); 0 greets at once,
    * as Postfix does without postscreen. 100 is smtp-server's own fixed pause. */
   SMTP_GREETING_PAUSE_MS: z.coerce.number().int().min(0).max(10_000).default(0),
+  SMTP_RECIPIENT_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).default(5),
   API_HOST: z.string().default("127.0.0.1"),
   API_PORT: port.default(8788),
   SUBMISSION_HOST: z.string().default("127.0.0.1"),
@@ -164,7 +165,7 @@ export interface Config {
   dataDir: string;
   region: string;
   hostname: string;
-  smtp: { host: string; port: number; greetingPauseMs: number; tls: { keyFile: string; certFile: string } | null };
+  smtp: { host: string; port: number; greetingPauseMs: number; recipientCacheSeconds: number; tls: { keyFile: string; certFile: string } | null };
   api: { host: string; port: number };
   submission: { host: string; port: number };
   edge: { host: string; port: number };
@@ -241,6 +242,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       host: e.SMTP_HOST,
       port: e.SMTP_PORT,
       greetingPauseMs: e.SMTP_GREETING_PAUSE_MS,
+      recipientCacheSeconds: e.SMTP_RECIPIENT_CACHE_SECONDS,
       tls: e.TLS_KEY_FILE && e.TLS_CERT_FILE ? { keyFile: e.TLS_KEY_FILE, certFile: e.TLS_CERT_FILE } : null,
     },
     api: { host: e.API_HOST, port: e.API_PORT },

@@ -1,4 +1,4 @@
-// The option scripts/patch-smtp-server.mjs adds to smtp-server at install: the early-talker pause
+// The option scripts/patch-dependencies.mjs adds to smtp-server at install: the early-talker pause
 // before the greeting, in ms (absent: 100, upstream's fixed pause; 0: greet at once).
 import "smtp-server";
 

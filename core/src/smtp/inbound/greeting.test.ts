@@ -1,5 +1,5 @@
 // The MX greets at once, as Postfix does without postscreen: smtp-server's fixed 100 ms early-talker
-// pause cost every connection a tenth of a second (scripts/patch-smtp-server.mjs makes it an option).
+// pause cost every connection a tenth of a second (scripts/patch-dependencies.mjs makes it an option).
 // An operator who wants the pause back (SMTP_GREETING_PAUSE_MS) gets it, with early talkers refused.
 import net from "node:net";
 import { performance } from "node:perf_hooks";

@@ -19,6 +19,7 @@ import { BounceLimits } from "./bounce-limits.ts";
 import { scanAtData, type VirusScan } from "./virus-scan.ts";
 import { receiveMessage, traceHeaders } from "./data.ts";
 import { checkRecipient } from "./rcpt.ts";
+import { RecipientCache } from "./recipient-cache.ts";
 
 export interface MxDeps {
   config: Pick<Config, "hostname" | "maxMessageBytes" | "smtp" | "protection">;
@@ -49,7 +50,8 @@ export function createMxServer(deps: MxDeps): SMTPServer {
   // smtp-server gives each transaction a fresh envelope object; the resolved recipients hang off it.
   const accepted = new WeakMap<object, InboundRecipient[]>();
   const tls = config.smtp.tls;
-  const rcptDeps = { ...deps, srs: { secret: config.protection.srsSecret }, bounceLimits: new BounceLimits() };
+  const recipients = new RecipientCache(deps.directory, { ttlMs: config.smtp.recipientCacheSeconds * 1000 });
+  const rcptDeps = { ...deps, recipients, srs: { secret: config.protection.srsSecret }, bounceLimits: new BounceLimits() };
 
   return new SMTPServer({
     name: config.hostname,

@@ -8,19 +8,21 @@ import type { Shards } from "../../store/shards.ts";
 import { replies } from "../reply.ts";
 import { looksLikeSrs } from "../../mail-format/srs.ts";
 import type { RcptContext, RcptVerdict } from "./rcpt-verdict.ts";
+import type { RecipientCache } from "./recipient-cache.ts";
 import { checkSrsBounce, type SrsBounceDeps } from "./srs-bounce.ts";
 
 const ADDRESS_LITERAL = /@\[[^\]]*\]$/;
 
 export async function checkRecipient(
-  deps: SrsBounceDeps & { directory: Directory; shards: Shards },
+  deps: SrsBounceDeps & { directory: Directory; shards: Shards; recipients: RecipientCache },
   address: string,
   context: RcptContext,
+  retried = false,
 ): Promise<RcptVerdict> {
   // An address literal (user@[192.0.2.1], RFC 5321 §4.1.3) is well-formed, but no domain of ours:
   // mail to it would be relayed, as Postfix refuses it too.
   if (ADDRESS_LITERAL.test(address)) return { accept: false, reply: replies.relayDenied(address) };
-  const resolution = await deps.directory.resolve(address);
+  const resolution = await deps.recipients.resolve(address);
   // A user or alias named like an SRS address is still that user.
   if (resolution.kind !== "user" && looksLikeSrs(address)) return checkSrsBounce(deps, address, context);
   switch (resolution.kind) {
@@ -33,7 +35,11 @@ export async function checkRecipient(
     case "user": {
       const { user } = resolution;
       const usage = await getUsage(deps.shards.get(user.shard), user.id);
-      if (!usage) return { accept: false, reply: replies.unknownUser(address) };
+      if (!usage) {
+        // The user the cache named is gone; the address may already belong to someone new.
+        deps.recipients.forget(address);
+        return retried ? { accept: false, reply: replies.unknownUser(address) } : checkRecipient(deps, address, context, true);
+      }
       // Full, or would be with the declared size: 452 asks the sender to keep it and retry, as
       // Dovecot's LMTP does. A message of unknown size may take the mailbox past its quota once.
       if (usage.usedBytes >= usage.quotaBytes || usage.usedBytes + context.declaredSize > usage.quotaBytes) {

@@ -1,0 +1,119 @@
+// postinstall: two small changes to dependencies, each the kind of option or cache upstream would take,
+// applied to both builds of each package (CommonJS and ES modules). Each refuses to guess when the code
+// it changes is not found (another version), so an upgrade cannot silently lose it. Plain JavaScript
+// for any Node that runs `npm install` (a production `npm ci --omit=dev` has no Node 24 yet when this runs).
+//
+// 1. smtp-server (3.21.6) waits a hard-coded 100 ms before every greeting, to catch clients that talk
+//    before it (spam bots do): one message per connection, as most MTAs send, then tops out near 150
+//    messages a second for 20 sessions. Postfix greets at once and makes the same check opt-in
+//    (postscreen's greet pause). This adds the option `earlyTalkerDelay` (ms; 100 when absent, as
+//    upstream behaves; 0 greets at once), which the MX sets from SMTP_GREETING_PAUSE_MS.
+//
+// 2. @libsql/client (0.18.0), for `file:` databases (the embedded default), prepares every statement
+//    again on every execute, and finds out whether it returns rows by catching the exception raw()
+//    throws: about a third of the CPU every query costs (SQLite's prepare, the column list, the
+//    exception). This keeps the prepared statements of each connection in a bounded cache keyed by
+//    the SQL text, as better-sqlite3 users and sqld itself do. Statements are run to completion
+//    synchronously, so one statement is never in use twice at once; SQLite re-prepares a statement
+//    itself when the schema changes, and a schema change (CREATE, ALTER, DROP: migrations) empties the
+//    cache, so no cached column list outlives its table. Remote databases (sqld) are not touched.
+import { readFileSync, writeFileSync, existsSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const modules = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "node_modules");
+const MARK = "/* edgemail: scripts/patch-dependencies.mjs */";
+
+const smtpServer = {
+  name: "smtp-server",
+  files: ["smtp-server/dist/cjs/smtp-connection.js", "smtp-server/dist/esm/smtp-connection.js"],
+  edits: [
+    {
+      original: "let readyTimer = setTimeout(() => this.connectionReady(), 100);",
+      patched: `let readyTimer = setTimeout(() => this.connectionReady(), this._server.options.earlyTalkerDelay ?? 100); ${MARK}`,
+    },
+  ],
+};
+
+const PREPARE_ORIGINAL = `        const sqlStmt = db.prepare(sql);
+        sqlStmt.safeIntegers(true);
+        let returnsData = true;
+        try {
+            sqlStmt.raw(true);
+        }
+        catch {
+            // raw() throws an exception if the statement does not return data
+            returnsData = false;
+        }
+        if (returnsData) {
+            const columns = Array.from(sqlStmt.columns().map((col) => col.name));
+            const columnTypes = Array.from(sqlStmt.columns().map((col) => col.type ?? ""));`;
+const PREPARE_PATCHED = `        ${MARK}
+        const { sqlStmt, returnsData, columns, columnTypes } = edgemailPrepared(db, sql);
+        if (returnsData) {`;
+const CACHE = `
+${MARK}
+const edgemailStatements = new WeakMap();
+const EDGEMAIL_STATEMENTS_MAX = 500;
+function edgemailPrepared(db, sql) {
+    let cache = edgemailStatements.get(db);
+    if (!cache) {
+        cache = new Map();
+        edgemailStatements.set(db, cache);
+    }
+    const hit = cache.get(sql);
+    if (hit) {
+        cache.delete(sql);
+        cache.set(sql, hit);
+        return { ...hit, columns: hit.columns.slice(), columnTypes: hit.columnTypes.slice() };
+    }
+    const sqlStmt = db.prepare(sql);
+    sqlStmt.safeIntegers(true);
+    let returnsData = true;
+    try {
+        sqlStmt.raw(true);
+    }
+    catch {
+        // raw() throws an exception if the statement does not return data
+        returnsData = false;
+    }
+    const columns = returnsData ? Array.from(sqlStmt.columns().map((col) => col.name)) : [];
+    const columnTypes = returnsData ? Array.from(sqlStmt.columns().map((col) => col.type ?? "")) : [];
+    if (/^\\s*(create|alter|drop)\\b/i.test(sql)) {
+        cache.clear();
+    }
+    else {
+        if (cache.size >= EDGEMAIL_STATEMENTS_MAX) cache.delete(cache.keys().next().value);
+        cache.set(sql, { sqlStmt, returnsData, columns, columnTypes });
+    }
+    return { sqlStmt, returnsData, columns: columns.slice(), columnTypes: columnTypes.slice() };
+}
+`;
+const libsqlClient = {
+  name: "@libsql/client",
+  files: ["@libsql/client/lib-cjs/sqlite3.js", "@libsql/client/lib-esm/sqlite3.js"],
+  edits: [
+    { original: PREPARE_ORIGINAL, patched: PREPARE_PATCHED },
+    { original: "function executeStmt(db, stmt, intMode) {", patched: `${CACHE}function executeStmt(db, stmt, intMode) {` },
+  ],
+};
+
+for (const pkg of [smtpServer, libsqlClient]) {
+  for (const relative of pkg.files) {
+    const file = path.join(modules, relative);
+    if (!existsSync(file)) {
+      console.error(`patch-dependencies: ${file} is missing; is ${pkg.name} installed?`);
+      process.exit(1);
+    }
+    let text = readFileSync(file, "utf8");
+    if (text.includes(MARK)) continue;
+    for (const { original, patched } of pkg.edits) {
+      if (!text.includes(original)) {
+        console.error(`patch-dependencies: the code to change is not in ${file} (a new ${pkg.name} version?); update scripts/patch-dependencies.mjs`);
+        process.exit(1);
+      }
+      text = text.replace(original, patched);
+    }
+    writeFileSync(file, text);
+  }
+}
