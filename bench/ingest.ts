@@ -1,9 +1,10 @@
-// npm run bench:ingest [-- --small 5000 --large 1500 --corpus 6046 --sessions 20 --per-connection --system --peer]
+// npm run bench:ingest [-- --small 5000 --large 1500 --corpus 6046 --sessions 20 --per-connection --system --smtp-source --peer]
 //
 // Mail in over SMTP at 5 KB, 50 KB and real corpus messages, against a core started as a process of
 // its own (as in production). Prints accepted msgs/s, filed msgs/s (visible through the core API the
 // edge reads), p50/p99 from DATA to 250, and the core's peak RSS. With --peer it also drives Postfix →
-// LMTP → Dovecot (../shared/peers) with the same load generator and prints the ratio.
+// LMTP → Dovecot (bench/peers/postfix-dovecot.sh, on port 2535; Debian's postfix and dovecot packages,
+// installed by the script when missing) with the same load generator and prints the ratio.
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -214,11 +215,7 @@ function push(target: string, scenario: string, load: LoadResult, filedPerSec: n
 }
 
 async function benchPostfix(): Promise<void> {
-  const setup = path.resolve(ROOT, "../shared/peers/postfix-dovecot-setup.sh");
-  if (!existsSync(setup)) {
-    console.error(`--peer: ${setup} not found; skipping Postfix + Dovecot`);
-    return;
-  }
+  const setup = path.join(ROOT, "bench/peers/postfix-dovecot.sh");
   const env = { ...process.env, SMTP_PORT: "2535" };
   execFileSync("bash", [setup, "setup"], { env, stdio: "inherit" });
   execFileSync("bash", [setup, "wipe-mail"], { env, stdio: "inherit" });
@@ -237,6 +234,7 @@ async function benchPostfix(): Promise<void> {
   const deadline = Date.now() + 300_000;
   while (delivered() < load.accepted && Date.now() < deadline) await sleep(20);
   push("postfix+dovecot", "5 KB", load, delivered() / ((performance.now() - t0) / 1000), null, (treeCpuMs(masters) - cpu0) / delivered());
+  execFileSync("bash", [setup, "stop"], { env, stdio: "ignore" });
 }
 
 if (args.system) await benchSystem();
