@@ -19,7 +19,10 @@ const PASSWORD = "bench password";
  * final delivery writes its own), whose address becomes the envelope sender. */
 function asRelayed(raw: Buffer): { mailFrom: string; raw: Buffer } {
   const m = /^Return-Path:[ \t]*<([^<>\r\n]*)>[^\r\n]*\r\n/i.exec(raw.toString("latin1", 0, 2000));
-  return m ? { mailFrom: m[1]!, raw: raw.subarray(m[0].length) } : { mailFrom: "bench@sender.test", raw };
+  if (!m) return { mailFrom: "bench@sender.test", raw };
+  // An address SMTP cannot carry as written (a space, quotes) was the collector's rewriting.
+  const address = /^(?:[^\s@<>"]+@[^\s@<>"]+)?$/.test(m[1]!) ? m[1]! : "bench@sender.test";
+  return { mailFrom: address, raw: raw.subarray(m[0].length) };
 }
 
 async function folders(system: System, token: string): Promise<Map<string, number>> {
