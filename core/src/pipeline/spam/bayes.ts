@@ -140,6 +140,7 @@ const BANDS: { below: number; name: string; score: number }[] = [
  * structural ones (its size, its Date's zone, a name seen once) that by chance were seen in spam,
  * and chi-square combining calls even two of them BAYES_99; that is a guess, not a verdict. */
 export function bayesHits(result: Classification, minSignificant = DEFAULT_BAYES_OPTIONS.minSignificant): Hit[] {
+  if (result.significant === 0) return [];
   const band = BANDS.find((b) => result.probability < b.below)!;
   const confidence = Math.min(1, result.significant / minSignificant);
   const score = Math.round(band.score * confidence * 10) / 10;
