@@ -20,6 +20,8 @@ export async function runLoad(opts: {
   messages: number;
   recipient: (n: number) => string;
   message: (n: number) => Buffer;
+  /** The envelope sender of message `n` ("" for the null sender); bench@sender.test by default. */
+  mailFrom?: (n: number) => string;
   /** Called when message `n` got its 250, with the time (performance.now()) of that reply. */
   onAccepted?: (n: number, at: number) => void;
   /** Pause before each message of a session (ms), to offer a steady rate instead of a flood. */
@@ -49,7 +51,7 @@ export async function runLoad(opts: {
         used = true;
         const body = opts.message(n);
         const t0 = performance.now();
-        s.write(`MAIL FROM:<bench@sender.test> SIZE=${body.length}\r\nRCPT TO:<${opts.recipient(n)}>\r\nDATA\r\n`);
+        s.write(`MAIL FROM:<${opts.mailFrom ? opts.mailFrom(n) : "bench@sender.test"}> SIZE=${body.length}\r\nRCPT TO:<${opts.recipient(n)}>\r\nDATA\r\n`);
         const replies = [await s.reply(), await s.reply(), await s.reply()];
         result.sent++;
         if (!replies[2]!.startsWith("354")) {

@@ -5,6 +5,7 @@ import { BayesModel } from "../../core/src/store/bayes-model.ts";
 import { messageTokens } from "../../core/src/pipeline/spam/bayes.ts";
 import { firstField, readHeaderFields } from "../../core/src/pipeline/spam/header-fields.ts";
 import type { SpamInput } from "../../core/src/pipeline/spam/input.ts";
+import type { AuthVerdict } from "../../core/src/store/auth-verdict.ts";
 import { corpusFiles, readCorpusMessage, type CorpusMessage } from "./corpus.ts";
 
 export const SENT_AT = Date.parse("2026-03-02T10:00:00Z");
@@ -33,6 +34,10 @@ export function rfc822(headers: Record<string, string | null>, body: string): Bu
 export async function spamInput(raw: Buffer, overrides: Partial<SpamInput> = {}): Promise<SpamInput> {
   return { raw, mail: await parseMail(raw), client: null, auth: null, localDomains: ["example.test"], ...overrides };
 }
+
+/** What our MX concludes about mail of 2002 (before SPF and DKIM) over a loopback DNS: nothing
+ * verified. The in-process corpus runs score with it, as the product path does (bench:spam --product). */
+export const NOTHING_VERIFIED: AuthVerdict = { spf: "none", dkim: "none", dmarc: "none", arc: "none", dmarcPolicy: null, fromDomain: null };
 
 /** A corpus message with CRLF line ends, as it arrives over SMTP. */
 export function corpusRaw(m: CorpusMessage): Buffer {

@@ -79,7 +79,7 @@ const pipeline = new MailPipeline({
   srsSecret: config.protection.srsSecret,
   scripts: new UserScripts(),
   scoreSpam: (input) => spam.inbound(input),
-  scoreOutbound: (raw, mail) => spam.outbound(raw, mail),
+  scoreOutbound: (raw, mail, sender) => spam.outbound(raw, mail, sender),
 });
 if (notifier) {
   // Before anything new is filed, so that each user's older events go out first.

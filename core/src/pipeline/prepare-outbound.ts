@@ -37,7 +37,7 @@ export interface OutboundDeps extends DeliverDeps {
   /** Removes the draft a sent message came from, once the Sent copy is filed. */
   mailbox: Pick<MailboxService, "discardSentDraft">;
   /** The outgoing spam check (content checks and the global model), or null when none runs. */
-  scoreOutbound: ((raw: Buffer, mail: ParsedMail) => Promise<(SpamOutcome & { threshold: number }) | null>) | null;
+  scoreOutbound: ((raw: Buffer, mail: ParsedMail, sender: string) => Promise<(SpamOutcome & { threshold: number }) | null>) | null;
 }
 
 class BuildError extends Error {}
@@ -119,7 +119,7 @@ export async function prepareOutbound(entry: OutboundEntry, deps: OutboundDeps):
   const key = await deps.directory.dkimKey(domain);
   if (key) deliveredRaw = await signDkim(deliveredRaw, key);
   const mail = await parseMail(sentRaw);
-  const spam = deps.scoreOutbound ? await deps.scoreOutbound(deliveredRaw, mail) : null;
+  const spam = deps.scoreOutbound ? await deps.scoreOutbound(deliveredRaw, mail, meta.sender) : null;
   const after = draftId ? () => deps.mailbox.discardSentDraft({ id: meta.userId, shard: meta.shard }, draftId) : undefined;
   if (spam?.spam) return heldAsSpam(entry, sentRaw, mail, spam, deps, after);
 

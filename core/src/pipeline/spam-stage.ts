@@ -62,8 +62,9 @@ export class SpamStage {
     return outcome(result);
   }
 
-  async outbound(raw: Buffer, mail: ParsedMail): Promise<SpamOutcome & { threshold: number }> {
-    const result = await scoreOutbound({ raw, mail, client: null, auth: null, localDomains: [] }, { bayes: { global: await this.#global.current() }, threshold: this.#o.threshold });
+  /** `sender` is the envelope sender: the Return-Path the message will arrive with. */
+  async outbound(raw: Buffer, mail: ParsedMail, sender: string): Promise<SpamOutcome & { threshold: number }> {
+    const result = await scoreOutbound({ raw, mail, client: null, auth: null, localDomains: [], mailFrom: sender }, { bayes: { global: await this.#global.current() }, threshold: this.#o.threshold });
     return outcome(result);
   }
 }

@@ -1,10 +1,11 @@
 // The learning classifier: counts that learn and unlearn exactly, rows that round-trip, silence
-// until trained, and a user's own training overriding the global model.
+// until trained, a user's own training overriding the global model, and a verdict that never sends
+// mail to Junk on its own (issue 14).
 import { beforeAll, describe, expect, it } from "vitest";
-import { corpusRaw, rfc822, spamInput, trainedOnCorpus } from "../../../../test/support/spam-message.ts";
+import { corpusRaw, NOTHING_VERIFIED, rfc822, SENT_AT, spamInput, trainedOnCorpus } from "../../../../test/support/spam-message.ts";
 import { BayesModel, learnDelta, type TokenRow } from "../../store/bayes-model.ts";
-import { chi2Q, classify, messageTokens } from "./bayes.ts";
-import { scoreMessage } from "./score.ts";
+import { bayesHits, chi2Q, classify, classifyDetail, messageTokens } from "./bayes.ts";
+import { DEFAULT_THRESHOLD, scoreMessage, scoreOutbound } from "./score.ts";
 import type { CorpusMessage } from "../../../../test/support/corpus.ts";
 
 const sorted = (rows: TokenRow[]) => [...rows].sort((a, b) => a.token - b.token);
@@ -121,5 +122,41 @@ describe("chi-square", () => {
     // χ² with 4 degrees of freedom: e^(-x/2) (1 + x/2)
     expect(chi2Q(3, 4)).toBeCloseTo(Math.exp(-1.5) * 2.5, 12);
     expect(chi2Q(0, 10)).toBe(1);
+  });
+});
+
+describe("corroboration", () => {
+  // A model that has seen enough to speak, in which the given tokens were seen only in spam.
+  const spamOnly = (tokens: number[]) => BayesModel.fromRows({ nspam: 300, nham: 300 }, tokens.map((token) => ({ token, spam: 15, ham: 0 })));
+  const note = rfc822({ Subject: "Lunch tomorrow?" }, "Lunch tomorrow at noon?\n");
+
+  it("gives a handful of telling tokens a small part of the classifier's score, not a verdict", async () => {
+    const tokens = await tokensOf(note);
+    const model = spamOnly(tokens.slice(0, 6));
+    expect(classifyDetail(tokens, model)).toEqual({ probability: expect.closeTo(1, 3), significant: 6 });
+    const result = await scoreMessage(await spamInput(note), { bayes: { global: model }, now: SENT_AT });
+    const bayes = result.hits.find((h) => h.name.startsWith("BAYES_"))!;
+    expect(bayes.name).toBe("BAYES_999");
+    expect(bayes.score).toBe(2.9); // 4.9 × 6/10, in tenths
+    // With NO_AUTH beside it, still short of the threshold.
+    expect((await scoreMessage(await spamInput(note, { auth: NOTHING_VERIFIED }), { bayes: { global: model }, now: SENT_AT })).spam).toBe(false);
+  });
+
+  it("never reaches the threshold alone, however sure; another check has to agree", async () => {
+    const model = spamOnly(await tokensOf(note));
+    expect(classifyDetail(await tokensOf(note), model)!.significant).toBeGreaterThanOrEqual(10);
+    const alone = await scoreMessage(await spamInput(note), { bayes: { global: model }, now: SENT_AT });
+    expect(alone.hits).toEqual([expect.objectContaining({ name: "BAYES_999", score: 4.9 })]);
+    expect(alone.spam).toBe(false);
+    // Corroborated (nothing about the sender verified), it is spam.
+    expect((await scoreMessage(await spamInput(note, { auth: NOTHING_VERIFIED }), { bayes: { global: model }, now: SENT_AT })).spam).toBe(true);
+    // Outgoing mail a user wrote is never held on the classifier's word alone.
+    expect((await scoreOutbound(await spamInput(note), { bayes: { global: model }, now: SENT_AT })).spam).toBe(false);
+  });
+
+  it("keeps every band below the threshold", () => {
+    for (const p of [0, 0.03, 0.1, 0.3, 0.45, 0.55, 0.7, 0.9, 0.97, 0.995, 1]) {
+      expect(bayesHits({ probability: p, significant: 150 })[0]!.score).toBeLessThan(DEFAULT_THRESHOLD);
+    }
   });
 });

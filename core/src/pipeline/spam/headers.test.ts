@@ -36,6 +36,27 @@ describe("headers check", () => {
     expect(await names({ Date: dateAt(SENT_AT - 6 * 24 * hour) })).toEqual([]);
   });
 
+  it("measures a late Date from the sender's first hop over SMTP, so replayed old mail is not late", async () => {
+    const hour = 3600_000;
+    const old = SENT_AT - 365 * 24 * hour;
+    const delivered = (trace: string | null, date: number) => {
+      const ours = `Received: from relay.remote.test ([192.0.2.1])\r\n\tby mx.example.test (edgemail) with ESMTP id 1; ${dateAt(SENT_AT)}\r\n`;
+      const first = trace === null ? "" : `Received: from pc.remote.test ([192.0.2.9])\r\n\tby mail.remote.test with ESMTP id 2; ${trace}\r\n`;
+      return Buffer.concat([Buffer.from(ours + first), rfc822({ Date: dateAt(date) }, "Hi Alice,\n")]);
+    };
+    const check = async (raw: Buffer) => {
+      const input = await spamInput(raw, { client: { address: "192.0.2.1", helo: "relay.remote.test" } });
+      return (headersCheck(input, buildContext(input, SENT_AT)) as Hit[]).map((h) => h.name);
+    };
+    // A year-old message whose trace is as old: an archive re-sent, not a forged date.
+    expect(await check(delivered(dateAt(old + hour), old))).toEqual([]);
+    // The same Date with a trace of today, or no trace but ours: late.
+    expect(await check(delivered(dateAt(SENT_AT - hour), old))).toEqual(["DATE_IN_PAST_30D"]);
+    expect(await check(delivered(null, old))).toEqual(["DATE_IN_PAST_30D"]);
+    // A Date ahead of our arrival is measured from now, whatever the trace says.
+    expect(await check(delivered(dateAt(SENT_AT + 3 * 24 * hour), SENT_AT + 3 * 24 * hour))).toEqual(["DATE_IN_FUTURE_48_XX"]);
+  });
+
   it("flags a missing or malformed Message-ID", async () => {
     expect(await names({ "Message-ID": null })).toEqual(["MISSING_MID"]);
     expect(await names({ "Message-ID": "1234567" })).toEqual(["INVALID_MSGID"]);

@@ -3,7 +3,7 @@
 // positive (ham in junk) costs the user far more than a missed spam.
 import { addressParser } from "postal-mime";
 import { addressDomain, isFreemail, orgDomain } from "./domains.ts";
-import { firstField } from "./header-fields.ts";
+import { firstField, type HeaderField } from "./header-fields.ts";
 import type { Check, Hit } from "./input.ts";
 import { claimedBrand, lookalikeTarget } from "./lookalike.ts";
 
@@ -16,7 +16,22 @@ const RFC5322_DATE =
 const MESSAGE_ID = /^<[^<>@\s]+@[^<>@\s]+>$/;
 const EMAIL_IN_TEXT = /[\w.+-]+@((?:[\w-]+\.)+[a-z]{2,})/i;
 
-function dateHits(value: string | null, now: number): Hit[] {
+/** When the message set out: the oldest dated Received below our own (its first hop), if not later
+ * than our arrival. */
+function firstHopTime(headers: HeaderField[], now: number): number | null {
+  const stamps = headers.filter((h) => h.name === "received").slice(1);
+  for (const { value } of stamps.reverse()) {
+    const time = Date.parse(value.slice(value.lastIndexOf(";") + 1));
+    if (Number.isFinite(time)) return time <= now ? time : null;
+  }
+  return null;
+}
+
+// A Date ahead of our arrival is impossible whatever the path, so the future is measured from now.
+// The past is measured, as SpamAssassin's DATE_IN_PAST rules do, from a Received date: when the
+// message's first hop stamped it. Mail re-sent long after it was written (a replayed archive, an old
+// message redirected, a corpus) keeps a Date as old as its own trace, and is not late.
+function dateHits(value: string | null, now: number, sentAt: number): Hit[] {
   if (value === null) return [{ name: "MISSING_DATE", score: 1.0 }];
   const time = Date.parse(value);
   if (!RFC5322_DATE.test(value) || Number.isNaN(time)) return [{ name: "INVALID_DATE", score: 0.8, detail: value.slice(0, 60) }];
@@ -25,7 +40,7 @@ function dateHits(value: string | null, now: number): Hit[] {
   if (ahead > 48 * HOUR) return [{ name: "DATE_IN_FUTURE_48_XX", score: 2.0 }];
   if (ahead > 12 * HOUR) return [{ name: "DATE_IN_FUTURE_12_48", score: 1.0 }];
   // Mailing lists and moderation queues deliver days late; weeks late is a replayed or forged date.
-  if (-ahead > 30 * 24 * HOUR) return [{ name: "DATE_IN_PAST_30D", score: 0.8 }];
+  if (sentAt - time > 30 * 24 * HOUR) return [{ name: "DATE_IN_PAST_30D", score: 0.8 }];
   return [];
 }
 
@@ -66,7 +81,8 @@ function fromHits(fromHeader: string | null, replyToHeader: string | null, local
 export const headersCheck: Check = (input, ctx) => {
   const h = ctx.headers;
   return [
-    ...dateHits(firstField(h, "date"), ctx.now),
+    // Over SMTP the topmost Received is ours; below it, the sender's trace.
+    ...dateHits(firstField(h, "date"), ctx.now, (input.client ? firstHopTime(h, ctx.now) : null) ?? ctx.now),
     ...messageIdHits(firstField(h, "message-id")),
     ...fromHits(firstField(h, "from"), firstField(h, "reply-to"), input.localDomains),
   ];

@@ -11,6 +11,8 @@ export interface SpamInput {
   /** The SMTP client; null for mail that did not come in over SMTP (outbound, imports). */
   client: { address: string; helo: string } | null;
   auth: AuthVerdict | null;
+  /** The envelope sender, where the message has no Return-Path yet (outgoing mail: the user's address). */
+  mailFrom?: string | null;
   /** The domains this service receives mail for: what look-alike senders imitate. */
   localDomains: string[];
 }

@@ -1,6 +1,9 @@
 // The spam score of one message: every check's hits, summed, against a threshold. Inbound mail gets
 // all checks; outbound mail (held when it scores as spam) skips sender authentication and DNS
-// blocklists, which say nothing about our own users' submissions.
+// blocklists, which say nothing about our own users' submissions. Only a conclusive check reaches the
+// threshold alone (GTUBE, a DMARC reject or quarantine the domain owner asked for): the learning
+// classifier tops out below it (bayes.ts), so it needs another check to agree, and outgoing mail a
+// user wrote is never held on its word alone.
 import type { Resolver } from "node:dns/promises";
 import { authCheck } from "./auth.ts";
 import { bayesCheck, type BayesModels, type BayesOptions } from "./bayes.ts";

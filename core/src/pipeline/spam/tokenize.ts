@@ -164,7 +164,9 @@ function structureTokens(out: string[], input: SpamInput, ctx: CheckContext): vo
   const first = (name: string) => ctx.headers.find((h) => h.name === name)?.value;
   const relation = (org: string) => (!org ? "missing" : org === fromOrg ? "same" : "other");
   out.push(`meta:mid-from:${relation(orgOfAddressIn(first("message-id")))}`);
-  out.push(`meta:rp-from:${relation(orgOfAddressIn(first("return-path")))}`);
+  // Return-Path is written at final delivery; before it (outgoing mail) the envelope sender is what
+  // it will say.
+  out.push(`meta:rp-from:${relation(orgOfAddressIn(first("return-path") ?? (input.mailFrom ? `<${input.mailFrom}>` : undefined)))}`);
   out.push(`meta:received:${Math.min(ctx.headers.filter((h) => h.name === "received").length, 12)}`);
   const orgs = new Set(ctx.links.filter((l) => l.host).map((l) => domainParts(l.host!).org));
   out.push(`meta:links:${log2Bucket(ctx.links.length)}`, `meta:link-orgs:${log2Bucket(orgs.size)}`);
