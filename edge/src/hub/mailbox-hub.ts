@@ -170,8 +170,9 @@ export class MailboxHub extends DurableObject<Env> implements Hub {
       if (event.type === "security.forwarding") this.#security.record("forwarding.added", event.data, event.at);
       if (event.type === "security.auth-failures") this.#security.record("sign-in.blocked", event.data, event.at);
       if (this.#head && !this.#head.apply(event)) this.#head = null;
-      this.#setMeta("core_seq", String(event.seq));
     }
+    // Nothing between the appends and here awaits: the seq is stored with them.
+    if (events.length > 0) this.#setMeta("core_seq", String(events.at(-1)!.seq));
     if (this.#log.latest() % 100 < out.length) this.#log.prune();
     // In the same storage transaction as the log append (no await since): a delivery is owed exactly
     // when its event exists.
