@@ -40,24 +40,20 @@ export interface PipelineOptions extends Omit<OutboundDeps, "log">, Omit<Inbound
   /** Upper bounds of one batch. */
   batchMessages?: number;
   batchBytes?: number;
-  /** How long a batch may wait to fill up, once the pipeline is under load: its last batch held at
-   * least `lingerFrom` messages. Each batch costs an R2 write and a transaction per shard whatever its
-   * size, so under load a short wait makes the pipeline much cheaper. A pipeline that keeps up takes
-   * what came in during its last batch at once: waiting there would only delay each message (and
-   * the event a listening client waits for) by the wait. */
+  /** How long a batch may wait to fill up. Each batch costs an R2 write and a transaction per
+   * shard whatever its size, so under load a short wait makes the pipeline much cheaper. */
   lingerMs?: number;
-  lingerFrom?: number;
 }
 
 export class MailPipeline {
-  readonly #o: PipelineOptions & { lingerMs: number; lingerFrom: number; batchMessages: number; batchBytes: number };
+  readonly #o: PipelineOptions & { lingerMs: number; batchMessages: number; batchBytes: number };
   #queue: MailEntry[] = [];
   #wake: (() => void) | null = null;
   #loop: Promise<void> | null = null;
   #stopping = false;
 
   constructor(options: PipelineOptions) {
-    this.#o = { ...options, batchMessages: options.batchMessages ?? 500, batchBytes: options.batchBytes ?? 32 * 1024 * 1024, lingerMs: options.lingerMs ?? 25, lingerFrom: options.lingerFrom ?? 20 };
+    this.#o = { ...options, batchMessages: options.batchMessages ?? 500, batchBytes: options.batchBytes ?? 32 * 1024 * 1024, lingerMs: options.lingerMs ?? 25 };
   }
 
   enqueue(entry: MailEntry): void {
@@ -78,17 +74,14 @@ export class MailPipeline {
 
   async #run(): Promise<void> {
     let backoffMs = 250;
-    let lastBatch = 0;
     while (!this.#stopping) {
       if (this.#queue.length === 0) {
         await new Promise<void>((resolve) => (this.#wake = resolve));
         this.#wake = null;
         continue;
       }
-      const underLoad = lastBatch >= this.#o.lingerFrom;
-      if (underLoad && this.#queue.length < this.#o.batchMessages && this.#o.lingerMs > 0 && !this.#stopping) await sleep(this.#o.lingerMs);
+      if (this.#queue.length < this.#o.batchMessages && this.#o.lingerMs > 0 && !this.#stopping) await sleep(this.#o.lingerMs);
       const batch = this.#takeBatch();
-      lastBatch = batch.length;
       try {
         const done = await this.#process(batch);
         backoffMs = 250;
