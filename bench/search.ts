@@ -1,4 +1,4 @@
-// npm run bench:search [-- --messages 100000 --others 3 --other-messages 20000 --verbose]
+// npm run bench:search [-- --messages 100000 --others 3 --other-messages 20000 --verbose] [-- --edge]
 //
 // Full-text search at 100,000 messages. One user's mailbox of `messages` (the SpamAssassin corpus,
 // parsed as the pipeline parses it, each message used ~16 times under other dates and flags, with
@@ -8,23 +8,32 @@
 // over three years. Then a mix of queries through searchMessages (the API's path: compile, plan,
 // rows, highlighted snippets; pages of 50), p50/p95 per kind, and what the index costs: size per
 // message (dbstat) against the mail's own size, and filing time per message with and without it.
+// With --edge, the same mailbox is filed into the shard of a user of the whole system as `npm start`
+// runs it (test/support/system.ts: started once to make the user, stopped, the shard filed, started
+// again on the same data), and the same queries go through the edge: GET /api/v1/search with the
+// user's session, p50/p95 per kind of the whole round trip (edge, its Durable Object's credential
+// check, the core's search). The comparison of filing with and without the index is left out there.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { setTimeout as sleep } from "node:timers/promises";
 import { sql } from "drizzle-orm";
-import type { FolderRole } from "../shared/api.ts";
+import type { FolderRole, LoginResponse, SearchPage } from "../shared/api.ts";
+import { limits } from "../shared/limits.ts";
 import { uuidv7 } from "../shared/ids.ts";
 import { parseMail } from "../core/src/mail-format/parse.ts";
 import { filingOf } from "../core/src/mailbox/filing-of.ts";
 import { searchDocument, SEARCH_COLUMNS } from "../core/src/store/search-index/document.ts";
-import type { SearchNode } from "../core/src/search/query-ast.ts";
+import { loadConfig } from "../core/src/config.ts";
+import { parseSearchQuery } from "../core/src/search/query-parser.ts";
 import { searchMessages } from "../core/src/search/search.ts";
+import { Directory } from "../core/src/store/directory.ts";
 import { fileMessages, type Filing } from "../core/src/store/filing.ts";
 import { createMailbox } from "../core/src/store/mailbox.ts";
 import { Shards, type ShardDatabase } from "../core/src/store/shards.ts";
 import { corpusFiles, readCorpusMessage } from "../test/support/corpus.ts";
-import { and, field, not, or, phrase, word } from "../test/support/search-nodes.ts";
+import { startSystem, type System } from "../test/support/system.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -33,8 +42,11 @@ const { values: args } = parseArgs({
     "other-messages": { type: "string", default: "20000" },
     /** Also the median of each query. */
     verbose: { type: "boolean", default: false },
+    /** Through the edge of the whole system, as `npm start` runs it. */
+    edge: { type: "boolean", default: false },
   },
 });
+const EDGE = args.edge;
 const MESSAGES = Number(args.messages);
 const OTHERS = Number(args.others);
 const OTHER_MESSAGES = Number(args["other-messages"]);
@@ -175,24 +187,51 @@ async function fileCompare(withIndex: boolean): Promise<number> {
   rmSync(dir, { recursive: true, force: true });
   return ms;
 }
-const without = await fileCompare(false);
-const withIndex = await fileCompare(true);
-const documentStart = performance.now();
-for (const f of compareMail()) searchDocument(f);
-const documentMs = performance.now() - documentStart;
-const ftsPerMessage = (withIndex - without) / COMPARE;
-const textPerMessage = documentMs / COMPARE;
-console.log(
-  `ingest (${COMPARE.toLocaleString("en")} messages, batches of ${BATCH}): filing with the index ${(withIndex / COMPARE).toFixed(3)} ms/message, ` +
-    `without ${(without / COMPARE).toFixed(3)} ms/message (index text made: ${textPerMessage.toFixed(3)} ms/message) → ` +
-    `indexing costs ${(ftsPerMessage + textPerMessage).toFixed(3)} ms/message (${Math.round(1000 / (ftsPerMessage + textPerMessage)).toLocaleString("en")} messages/s of one core)`,
-);
+let indexingMs: number | null = null;
+if (!EDGE) {
+  const without = await fileCompare(false);
+  const withIndex = await fileCompare(true);
+  const documentStart = performance.now();
+  for (const f of compareMail()) searchDocument(f);
+  const documentMs = performance.now() - documentStart;
+  const ftsPerMessage = (withIndex - without) / COMPARE;
+  const textPerMessage = documentMs / COMPARE;
+  console.log(
+    `ingest (${COMPARE.toLocaleString("en")} messages, batches of ${BATCH}): filing with the index ${(withIndex / COMPARE).toFixed(3)} ms/message, ` +
+      `without ${(without / COMPARE).toFixed(3)} ms/message (index text made: ${textPerMessage.toFixed(3)} ms/message) → ` +
+      `indexing costs ${(ftsPerMessage + textPerMessage).toFixed(3)} ms/message (${Math.round(1000 / (ftsPerMessage + textPerMessage)).toLocaleString("en")} messages/s of one core)`,
+  );
+  indexingMs = ftsPerMessage + textPerMessage;
+}
 
 // ── the big shard ───────────────────────────────────────────────────────────
 
-const { shards, shard, dir } = await openShard("main");
+/** The whole system on a data folder of ours (its own is removed when it stops), with the searched user. */
+const PASSWORD = "bench search password";
+const dataDir = mkdtempSync(path.join(tmpdir(), "bench-search-system-"));
+// The seeded events are not pushed again at the restart: they are not what is measured.
+const systemEnv = { DATA_DIR: dataDir, EVENT_REPUSH_WINDOW: "1s", LOG_LEVEL: process.env.BENCH_CORE_LOG_LEVEL ?? "warn" };
+let system: System | null = null;
+let main: { shards: Shards; shard: ShardDatabase; dir: string };
+let target: string;
+if (EDGE) {
+  system = await startSystem(systemEnv);
+  await system.cli("domain", "add", "bench.test");
+  await system.cli("user", "add", "target@bench.test", "--password", PASSWORD, "--quota", "100G");
+  await system.stop();
+  const config = loadConfig({ ...process.env, ...systemEnv }, "cli");
+  const directory = await Directory.open(config.directoryUrl);
+  const user = (await directory.userByAddress("target@bench.test"))!;
+  directory.close();
+  const shards = await Shards.open(config.shards);
+  main = { shards, shard: shards.get(user.shard), dir: dataDir };
+  target = user.id;
+} else {
+  main = await openShard("main");
+  target = await mailbox(main.shard, "target");
+}
+const { shards, shard, dir } = main;
 seed = 0x5eed;
-const target = await mailbox(shard, "target");
 const all: Filing[] = filingsFor(target, MESSAGES, 0);
 for (let u = 0; u < OTHERS; u++) all.push(...filingsFor(await mailbox(shard, `other${u}`), OTHER_MESSAGES, 1000 * (u + 1), OTHERS_WORD));
 const total = all.length;
@@ -227,56 +266,107 @@ const rare = ranked.filter(([, n]) => n === 2).filter((_, i) => i % 97 === 0).sl
 const common = ranked.filter(([, n]) => n >= templates.length * 0.1 && n <= templates.length * 0.3).slice(-12).map(([w]) => w);
 const mostCommon = ranked.slice(-3).map(([w]) => w);
 
-const kinds: { kind: string; queries: { node: SearchNode; sort?: "date" | "relevance"; pages?: number }[] }[] = [
-  { kind: "rare word", queries: rare.map((w) => ({ node: word(w) })) },
-  { kind: "common word", queries: [...common, ...mostCommon].map((w) => ({ node: word(w) })) },
-  { kind: "common word, page 5", queries: common.slice(0, 6).map((w) => ({ node: word(w), pages: 5 })) },
-  { kind: "common word, relevance", queries: common.map((w) => ({ node: word(w), sort: "relevance" as const })) },
-  { kind: "phrase", queries: ["mailing list", "free software", "click here", "credit card", "open source", "the following", "spam assassin", "please find"].map((p) => ({ node: phrase(p) })) },
+/** A calendar date of the query language (after:/before:). */
+const dateOf = (ms: number) => new Date(ms).toISOString().slice(0, 10).replaceAll("-", "/");
+
+// Written in the query language, as a user types them: parsed as the core's route parses them
+// in-process, sent as `q` through the edge.
+type Query = { q: string; sort?: "date" | "relevance"; pages?: number };
+const kinds: { kind: string; queries: Query[] }[] = [
+  { kind: "rare word", queries: rare.map((w) => ({ q: w })) },
+  { kind: "common word", queries: [...common, ...mostCommon].map((w) => ({ q: w })) },
+  { kind: "common word, page 5", queries: common.slice(0, 6).map((w) => ({ q: w, pages: 5 })) },
+  { kind: "common word, relevance", queries: common.map((w) => ({ q: w, sort: "relevance" as const })) },
+  { kind: "phrase", queries: ["mailing list", "free software", "click here", "credit card", "open source", "the following", "spam assassin", "please find"].map((p) => ({ q: `"${p}"` })) },
   {
     kind: "operators",
-    queries: ([
-      and(word(common[0]!), { type: "in", folder: "inbox" }, { type: "is", flag: "unread" }),
-      and(field("subject", common[1]!), not(word(common[2]!))),
-      or(word(rare[0]!), word(rare[1]!), word(rare[2]!)),
-      and(word(common[3]!), { type: "size", op: "larger", bytes: 20_000 }),
-      and(field("from", "example"), word("회의")),
-      and({ type: "has", what: "attachment" }, field("filename", "report")),
-      and({ type: "in", folder: "sent" }, { type: "is", flag: "read" }),
-      { type: "is", flag: "starred" },
-      and(word(common[4]!), not({ type: "in", folder: "junk" }), { type: "age", op: "newer", ms: 365 * day }),
-      or(field("from", "user1"), { type: "is", flag: "starred" }),
-    ] as SearchNode[]).map((node) => ({ node })),
+    queries: [
+      `${common[0]} in:inbox is:unread`,
+      `subject:${common[1]} -${common[2]}`,
+      `${rare[0]} OR ${rare[1]} OR ${rare[2]}`,
+      `${common[3]} larger:20000`,
+      "from:example 회의",
+      "has:attachment filename:report",
+      "in:sent is:read",
+      "is:starred",
+      `${common[4]} -in:junk newer_than:1y`,
+      "from:user1 OR is:starred",
+    ].map((q) => ({ q })),
   },
-  { kind: "Korean word", queries: ["회의", "일정", "보고서", "예산", "프로젝트일정", "배포", "매출"].map((w) => ({ node: word(w) })) },
+  { kind: "Korean word", queries: ["회의", "일정", "보고서", "예산", "프로젝트일정", "배포", "매출"].map((q) => ({ q })) },
   {
     kind: "date range",
     queries: Array.from({ length: 8 }, (_, i) => {
       const after = NOW - SPAN + i * 120 * day;
-      const range: SearchNode[] = [{ type: "date", op: "after", at: after }, { type: "date", op: "before", at: after + 30 * day }];
-      return { node: i % 2 === 0 ? and(...range) : and(word(common[i]!), ...range) };
+      const range = `after:${dateOf(after)} before:${dateOf(after + 30 * day)}`;
+      return { q: i % 2 === 0 ? range : `${common[i]} ${range}` };
     }),
   },
-  { kind: "others' common word", queries: [{ node: word(OTHERS_WORD) }, { node: and(word(OTHERS_WORD), word(common[0]!)) }, { node: word(OTHERS_WORD), sort: "relevance" }] },
-  { kind: "no result", queries: ["zzyzxqq", "qwertyuiopasdf", "회의록없음", '"linux windows mac spam"'].map((w) => ({ node: w.startsWith('"') ? phrase(w.slice(1, -1)) : word(w) })) },
+  { kind: "others' common word", queries: [{ q: OTHERS_WORD }, { q: `${OTHERS_WORD} ${common[0]}` }, { q: OTHERS_WORD, sort: "relevance" }] },
+  { kind: "no result", queries: ["zzyzxqq", "qwertyuiopasdf", "회의록없음", '"linux windows mac spam"'].map((q) => ({ q })) },
 ];
 
-async function runQuery(q: { node: SearchNode; sort?: "date" | "relevance"; pages?: number }): Promise<{ ms: number; results: number }> {
-  let cursor: string | undefined;
-  for (let p = 1; p < (q.pages ?? 1); p++) {
-    cursor = (await searchMessages(shard, target, q.node, { q: "bench", limit: PAGE, cursor, sort: q.sort ?? "date" })).nextCursor ?? undefined;
-    if (!cursor) break;
-  }
+/** One page of results and how long it took: in this process as the core's route runs it, or through the edge. */
+type Search = (q: string, options: { limit: number; cursor?: string; sort: "date" | "relevance" }) => Promise<{ page: SearchPage; ms: number }>;
+
+const inProcess: Search = async (q, options) => {
   const t = performance.now();
-  const page = await searchMessages(shard, target, q.node, { q: "bench", limit: PAGE, cursor, sort: q.sort ?? "date" });
-  return { ms: performance.now() - t, results: page.messages.length };
+  const page = await searchMessages(shard, target, parseSearchQuery(q), { q, ...options });
+  return { page, ms: performance.now() - t };
+};
+
+/** GET /api/v1/search with the user's session. A 429 (the per-user request limit, 600 a minute) is
+ * waited out and asked again: the wait is no part of a search's time. */
+function throughEdge(edge: string, token: string): Search {
+  return async (q, options) => {
+    const url = new URL(`${edge}/api/v1/search`);
+    url.searchParams.set("q", q);
+    url.searchParams.set("limit", String(options.limit));
+    url.searchParams.set("sort", options.sort);
+    if (options.cursor) url.searchParams.set("cursor", options.cursor);
+    for (;;) {
+      const t = performance.now();
+      const res = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
+      if (res.status === 429) {
+        await res.arrayBuffer();
+        await sleep(Number(res.headers.get("retry-after") ?? "5") * 1000);
+        continue;
+      }
+      if (res.status !== 200) throw new Error(`search ${q}: ${res.status} ${await res.text()}`);
+      const page = (await res.json()) as SearchPage;
+      return { page, ms: performance.now() - t };
+    }
+  };
 }
 
-async function hits(node: SearchNode): Promise<number> {
+let search: Search = inProcess;
+if (EDGE) {
+  // Everything filed; the core opens the shard again as it starts.
+  shards.close();
+  await sleep(1500); // past EVENT_REPUSH_WINDOW of the last filing
+  system = await startSystem(systemEnv);
+  const res = await fetch(`${system.edge}/api/v1/auth/login`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ address: "target@bench.test", password: PASSWORD }) });
+  if (res.status !== 200) throw new Error(`login: ${res.status} ${await res.text()}`);
+  search = throughEdge(system.edge, ((await res.json()) as LoginResponse).token);
+}
+
+/** The time of the query's last page (pages before it are turned first, untimed). */
+async function runQuery(query: Query): Promise<{ ms: number; results: number }> {
+  const sort = query.sort ?? "date";
+  let cursor: string | undefined;
+  for (let p = 1; p < (query.pages ?? 1); p++) {
+    cursor = (await search(query.q, { limit: PAGE, cursor, sort })).page.nextCursor ?? undefined;
+    if (!cursor) break;
+  }
+  const { page, ms } = await search(query.q, { limit: PAGE, cursor, sort });
+  return { ms, results: page.messages.length };
+}
+
+async function hits(q: string): Promise<number> {
   let n = 0;
   let cursor: string | undefined;
   do {
-    const page = await searchMessages(shard, target, node, { q: "count", limit: 200, cursor, sort: "date" });
+    const { page } = await search(q, { limit: limits.maxPageSize, cursor, sort: "date" });
     n += page.messages.length;
     cursor = page.nextCursor ?? undefined;
   } while (cursor && n < 1_000_000);
@@ -290,7 +380,7 @@ const quantile = (xs: number[], q: number) => {
 
 // Warm the page cache as a running core's would be.
 for (const k of kinds) for (const q of k.queries) await runQuery(q);
-console.log(`\nqueries on the ${MESSAGES.toLocaleString("en")}-message mailbox (pages of ${PAGE}, highlighted snippets included):`);
+console.log(`\nqueries on the ${MESSAGES.toLocaleString("en")}-message mailbox (pages of ${PAGE}, highlighted snippets included${EDGE ? "; through the edge, GET /api/v1/search" : ""}):`);
 console.log(`${"kind".padEnd(24)} ${"queries".padStart(7)} ${"p50 ms".padStart(8)} ${"p95 ms".padStart(8)} ${"max ms".padStart(8)}  hits (all pages)`);
 const summary: Record<string, { p50: number; p95: number; max: number }> = {};
 for (const k of kinds) {
@@ -303,8 +393,9 @@ for (const k of kinds) {
       perQuery[i]!.push(ms);
     }
   }
-  if (args.verbose) k.queries.forEach((q, i) => console.log(`  ${quantile(perQuery[i]!, 0.5).toFixed(2).padStart(7)} ms  ${q.sort ?? "date"}  ${JSON.stringify(q.node)}`));
-  const counts = k.kind.startsWith("common word,") ? [] : await Promise.all(k.queries.slice(0, 4).map((q) => hits(q.node)));
+  if (args.verbose) k.queries.forEach((q, i) => console.log(`  ${quantile(perQuery[i]!, 0.5).toFixed(2).padStart(7)} ms  ${q.sort ?? "date"}  ${q.q}`));
+  // Through the edge, counting every hit would spend the user's request budget: counted in-process only.
+  const counts = k.kind.startsWith("common word,") || EDGE ? [] : await Promise.all(k.queries.slice(0, 4).map((q) => hits(q.q)));
   summary[k.kind] = { p50: +quantile(times, 0.5).toFixed(2), p95: +quantile(times, 0.95).toFixed(2), max: +Math.max(...times).toFixed(2) };
   console.log(
     `${k.kind.padEnd(24)} ${String(k.queries.length).padStart(7)} ${summary[k.kind]!.p50.toFixed(2).padStart(8)} ${summary[k.kind]!.p95.toFixed(2).padStart(8)} ${summary[k.kind]!.max.toFixed(2).padStart(8)}  ${counts.map((c) => c.toLocaleString("en")).join(", ")}${counts.length ? ", …" : ""}`,
@@ -313,15 +404,18 @@ for (const k of kinds) {
 console.log(
   JSON.stringify({
     messages: MESSAGES,
+    through: EDGE ? "edge" : "in-process",
     shardMessages: total,
     fileMsPerMessage: +(buildMs / total).toFixed(3),
-    indexingMsPerMessage: +(ftsPerMessage + textPerMessage).toFixed(3),
+    indexingMsPerMessage: indexingMs === null ? null : +indexingMs.toFixed(3),
     indexBytesPerMessage: Math.round(indexPerMessage),
     corpusBytesPerMessage: Math.round(corpusAverage),
     queries: summary,
   }),
 );
 
-shards.close();
+if (system) await system.stop();
+else shards.close();
 rmSync(dir, { recursive: true, force: true });
+rmSync(dataDir, { recursive: true, force: true });
 console.log(`\ndone in ${((performance.now() - started) / 1000).toFixed(0)} s`);

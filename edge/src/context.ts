@@ -5,6 +5,7 @@ import type { Logger } from "./log.ts";
 import type { BlobBucket, Platform } from "./platform.ts";
 import type { Scope } from "../../shared/api.ts";
 import type { AccessClaims } from "./token.ts";
+import type { HubAnswer } from "./hub-types.ts";
 
 /** How the request authenticated: a password session (every scope) or an integrator's API key. */
 export interface Principal {
@@ -28,5 +29,7 @@ declare module "hono" {
     user: AccessClaims;
     /** Set with `user`: who is calling and what they may do. */
     principal: Principal;
+    /** The hub's answer to the request's read (hub-reads.ts), fetched with the credential check. */
+    hubAnswer: HubAnswer | null;
   }
 }

@@ -1,6 +1,7 @@
 // What the worker and a user's hub hand each other through the Hub interface (platform.ts): below
 // both, so that the hub's parts, which store these, and the routes, which make or show them, import
 // neither the other nor the Durable Object.
+import type { Folder, MessagePage, Scope } from "../../shared/api.ts";
 
 /** Where a password login came from (Cloudflare's `cf` data: country and autonomous system). */
 export interface LoginOrigin {
@@ -48,4 +49,33 @@ export interface Revocation {
   sessions: number;
   apiKeysRevoked: number;
   webhooksRemoved: number;
+}
+
+/** A credential the user's hub checks: a password session (against revocation; the token's
+ * signature was checked by the worker) or an API key (against its stored hash). */
+export type CredentialCheck =
+  | { kind: "session"; sessionId: string; userId: string; region: string }
+  | { kind: "apiKey"; keyId: string; key: string };
+
+/** What a live API key may do, and whose it is (an API key carries no claims of its own). */
+export interface KeyGrant {
+  scopes: Scope[];
+  expiresAt: number | null;
+  region: string;
+  address: string;
+}
+
+/** A read the hub answers from its inbox head (routes/mailbox.ts). */
+export type HubRead = { kind: "folders" } | { kind: "inboxPage"; limit: number };
+
+/** The hub's answer to a HubRead: `page` null when the head does not hold that many rows; `failed`
+ * when the hub could not read (its core could not be asked): either way the core answers instead. */
+export type HubAnswer = { kind: "folders"; folders: Folder[] } | { kind: "inboxPage"; limit: number; page: MessagePage | null } | { kind: "failed" };
+
+/** A credential that holds, with the answer to the read asked along with it (null when none was, or
+ * the credential may not read mail). */
+export interface Authorization {
+  /** Null for a session: its claims are in its token. */
+  key: KeyGrant | null;
+  answer: HubAnswer | null;
 }

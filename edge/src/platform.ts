@@ -3,11 +3,11 @@
 // clients. The app names no runtime class: the user's hub is the Hub interface below (a Durable Object
 // on Cloudflare, hub/mailbox-hub.ts), and what the queues carry is in queue-messages.ts.
 import type { Context } from "hono";
-import type { ApiKeyCreate, ApiKeyInfo, Folder, MessagePage, Scope, Settings, SettingsPatch, WebhookCreate, WebhookCreated, WebhookInfo } from "../../shared/api.ts";
+import type { ApiKeyCreate, ApiKeyInfo, Folder, MessagePage, Settings, SettingsPatch, WebhookCreate, WebhookCreated, WebhookInfo } from "../../shared/api.ts";
 import type { CoreEvent, EventsPage } from "../../shared/events.ts";
 import type { SecurityEvent } from "../../shared/security.ts";
 import type { ConfigResult } from "./config.ts";
-import type { Actor, HeldSend, HeldState, ListenerPrincipal, LoginOrigin, LoginRecord, Revocation, WebhookMaker } from "./hub-types.ts";
+import type { Actor, Authorization, CredentialCheck, HeldSend, HeldState, HubRead, ListenerPrincipal, LoginOrigin, LoginRecord, Revocation, WebhookMaker } from "./hub-types.ts";
 import type { OutgoingMessage, WebhookDelivery } from "./queue-messages.ts";
 import type { RateLimitKind } from "./rate-limits.ts";
 
@@ -83,7 +83,10 @@ export interface Hub {
   // Sessions, logins, API keys and the security activity.
   recordLogin(userId: string, region: string, address: string, sessionId: string, expiresAt: number, origin: LoginOrigin): Awaitable<void>;
   recentLogins(): Awaitable<LoginRecord[]>;
-  sessionValid(sessionId: string): Awaitable<boolean>;
+  /** Checks a credential of this user and, when it holds and may read mail, answers `read` in the
+   * same call: a request the hub serves costs one round trip to it, not two. Null: the credential
+   * does not hold (revoked, expired, unknown, wrong). */
+  authorize(check: CredentialCheck, read: HubRead | null): Awaitable<Authorization | null>;
   /** Signs out one session or (null) all of them; their open connections are closed. */
   revokeSessions(sessionId: string | null): Awaitable<number>;
   /** After MAX_PASSWORD_FAILURES the session is signed out: true when it was. */
@@ -97,8 +100,6 @@ export interface Hub {
   createApiKey(userId: string, region: string, address: string, input: ApiKeyCreate, by: Actor): Awaitable<ApiKeyInfo & { key: string }>;
   listApiKeys(): Awaitable<ApiKeyInfo[]>;
   revokeApiKey(keyId: string, by: Actor): Awaitable<boolean>;
-  /** The key's scopes and the user's home region when `key` is live, else null. */
-  checkApiKey(keyId: string, key: string): Awaitable<{ scopes: Scope[]; expiresAt: number | null; region: string; address: string } | null>;
 
   // Webhooks, and the core's signed requests (each nonce is accepted once).
   createWebhook(userId: string, region: string, input: WebhookCreate, maker: WebhookMaker): Awaitable<WebhookCreated | { refused: string }>;

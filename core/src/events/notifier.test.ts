@@ -1,13 +1,13 @@
 // The notifier against a loopback HTTP receiver that checks every request's signature the way the
-// edge will: signed batches, coalescing while a request is in flight, retries after a 503 or while
-// nobody listens, and a bounded backlog.
+// edge will: signed batches, coalescing while a request is in flight, lanes that keep each user's
+// events in order, retries after a 503 or while nobody listens, and a bounded backlog.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { CoreEvent } from "../../../shared/events.ts";
 import { uuidv7 } from "../../../shared/ids.ts";
 import { startEventReceiver, type EventReceiver } from "../../../test/support/event-receiver.ts";
 import { TEST_SECRET } from "../../../test/support/temp-core.ts";
 import { createLogger, setLogLevel } from "../log.ts";
-import { EventNotifier, type NotifierOptions } from "./notifier.ts";
+import { EventNotifier, laneOf, type NotifierOptions } from "./notifier.ts";
 
 setLogLevel("silent");
 let receiver: EventReceiver;
@@ -55,7 +55,8 @@ describe("event notifier", () => {
 
   it("coalesces what arrives while a request is in flight, at most 5000 events a request", async () => {
     receiver.delay(200);
-    const n = start();
+    // One lane: every user's events wait for the request in flight.
+    const n = start({ lanes: 1 });
     n.publish(changes(users[0]!, 1));
     // Many small publications while the first request is held: they travel together.
     for (let i = 0; i < 600; i++) n.publish([...changes(users[i % 3]!, 10)]);
@@ -69,6 +70,29 @@ describe("event notifier", () => {
       }
     }
     expect(new Set(receiver.accepted().map(key)).size).toBe(6001);
+  });
+
+  it("pushes another user's events while a request is in flight, each user's in order and one request at a time", async () => {
+    receiver.delay(300);
+    const n = start({ lanes: 4 });
+    const a = users[0]!;
+    let b = uuidv7();
+    while (laneOf(b, 4) === laneOf(a, 4)) b = uuidv7();
+    n.publish(changes(a, 2));
+    n.publish(changes(b, 2));
+    // Both requests arrive within the first one's 300 ms.
+    await receiver.until(() => receiver.pushes.length === 2, 250);
+    // a's lane is busy: these wait for its answer and go in its next request.
+    n.publish(changes(a, 3));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(receiver.pushes).toHaveLength(2);
+    await receiver.until(() => n.stats.pushed === 7);
+    const who = (e: CoreEvent) => (e.userId === a ? "a" : "b");
+    expect(receiver.pushes.map((p) => p.body.events.map(who).join(""))).toEqual(["aa", "bb", "aaa"]);
+    for (const user of [a, b]) {
+      const s = receiver.accepted().filter((e) => e.userId === user).map((e) => e.seq);
+      expect(s).toEqual(Array.from({ length: s.length }, (_, i) => s[0]! + i));
+    }
   });
 
   it("keeps a batch the edge refuses (503) and retries it with backoff, in order", async () => {

@@ -10,14 +10,14 @@
 // Only the worker talks to it (RPC and fetch), through the Hub interface of platform.ts, which it
 // implements; the worker has authenticated the caller.
 import { DurableObject } from "cloudflare:workers";
-import type { ApiKeyCreate, ApiKeyInfo, Folder, MessagePage, Scope, Settings, SettingsPatch, WebhookCreate, WebhookCreated, WebhookCreator, WebhookInfo } from "../../../shared/api.ts";
+import type { ApiKeyCreate, ApiKeyInfo, Folder, MessagePage, Settings, SettingsPatch, WebhookCreate, WebhookCreated, WebhookCreator, WebhookInfo } from "../../../shared/api.ts";
 import type { ClientEvent, CoreEvent, EventsPage } from "../../../shared/events.ts";
 import { coreApi, type CoreHead } from "../../../shared/internal-api.ts";
 import type { SecurityEvent } from "../../../shared/security.ts";
 import { CoreClient } from "../core-client.ts";
 import { cloudflarePlatform } from "../cloudflare-platform.ts";
 import type { Env } from "../env.ts";
-import type { Actor, HeldSend, HeldState, ListenerPrincipal, LoginOrigin, LoginRecord, Revocation, WebhookMaker } from "../hub-types.ts";
+import type { Actor, Authorization, CredentialCheck, HeldSend, HeldState, HubAnswer, HubRead, KeyGrant, ListenerPrincipal, LoginOrigin, LoginRecord, Revocation, WebhookMaker } from "../hub-types.ts";
 import { log } from "../log.ts";
 import { MAX_PASSWORD_FAILURES, PRINCIPAL_HEADER, type Hub } from "../platform.ts";
 import { Credentials } from "./credentials.ts";
@@ -170,8 +170,9 @@ export class MailboxHub extends DurableObject<Env> implements Hub {
       if (event.type === "security.forwarding") this.#security.record("forwarding.added", event.data, event.at);
       if (event.type === "security.auth-failures") this.#security.record("sign-in.blocked", event.data, event.at);
       if (this.#head && !this.#head.apply(event)) this.#head = null;
-      this.#setMeta("core_seq", String(event.seq));
     }
+    // Nothing between the appends and here awaits: the seq is stored with them.
+    if (events.length > 0) this.#setMeta("core_seq", String(events.at(-1)!.seq));
     if (this.#log.latest() % 100 < out.length) this.#log.prune();
     // In the same storage transaction as the log append (no await since): a delivery is owed exactly
     // when its event exists.
@@ -293,8 +294,33 @@ export class MailboxHub extends DurableObject<Env> implements Hub {
     return this.#logins.recent();
   }
 
-  sessionValid(sessionId: string): boolean {
-    return this.#credentials.sessionValid(sessionId);
+  async authorize(check: CredentialCheck, read: HubRead | null): Promise<Authorization | null> {
+    let key: KeyGrant | null = null;
+    if (check.kind === "session") {
+      if (!this.#credentials.sessionValid(check.sessionId)) return null;
+      this.#remember(check.userId, check.region);
+    } else {
+      const ok = await this.#credentials.checkKey(check.keyId, check.key);
+      const region = this.#meta("region");
+      const address = this.#meta("address");
+      if (!ok || !region || !address) return null;
+      key = { ...ok, region, address };
+    }
+    // Reading the head is reading mail: a key without mail.read is refused by the worker, and gets nothing here.
+    const answer = read && (key === null || readsMail(key.scopes)) ? await this.#answer(read) : null;
+    return { key, answer };
+  }
+
+  /** A read asked along with a credential check; a failure leaves the request to the core. */
+  async #answer(read: HubRead): Promise<HubAnswer> {
+    try {
+      const head = await this.#currentHead();
+      if (read.kind === "folders") return { kind: "folders", folders: head.folders };
+      return { kind: "inboxPage", limit: read.limit, page: (head instanceof InboxHead ? head : new InboxHead(head)).page(read.limit) };
+    } catch (err) {
+      log.warn("hub: head read failed; the core answers", { err });
+      return { kind: "failed" };
+    }
   }
 
   /** Signs out one session or (null) all of them; their open connections are closed. */
@@ -373,14 +399,6 @@ export class MailboxHub extends DurableObject<Env> implements Hub {
     this.#webhooks.removeMadeBy(keyId);
     this.#security.record("api-key.revoked", { id: keyId, name, by });
     return true;
-  }
-
-  /** The key's scopes and the user's home region when `key` is live, else null. */
-  async checkApiKey(keyId: string, key: string): Promise<{ scopes: Scope[]; expiresAt: number | null; region: string; address: string } | null> {
-    const ok = await this.#credentials.checkKey(keyId, key);
-    const region = this.#meta("region");
-    const address = this.#meta("address");
-    return ok && region && address ? { ...ok, region, address } : null;
   }
 
   // ── webhooks ──

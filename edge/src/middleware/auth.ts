@@ -1,6 +1,7 @@
 // Authentication for every /api/v1 route but login: a bearer token from POST /api/v1/auth/login
 // (checked here, then against revocation in the user's Durable Object) or an integrator's API key
-// (checked by the user's Durable Object, which holds its hash). Then the route's scope.
+// (checked by the user's Durable Object, which holds its hash). Then the route's scope. A read the
+// Durable Object answers itself (hub-reads.ts) is asked for in the same call.
 // Browsers cannot set headers on a WebSocket or an EventSource, so those two routes also take the
 // credential from the URL (`access_token`), and the WebSocket from its `Sec-WebSocket-Protocol`
 // (`bearer.<token>`). Nowhere else: a URL ends up in access logs, proxies and Referer headers, so a
@@ -10,6 +11,7 @@ import { createMiddleware } from "hono/factory";
 import { allScopes } from "../../../shared/api.ts";
 import { ProblemError } from "../../../shared/problem.ts";
 import { looksLikeApiKey, parseApiKey } from "../api-key.ts";
+import { hubReadOf } from "../hub-reads.ts";
 import { requiredScope } from "../scopes.ts";
 import { readToken, type AccessClaims } from "../token.ts";
 
@@ -61,20 +63,26 @@ export const requireUser = createMiddleware(async (c, next) => {
     });
   }
   const platform = c.get("platform");
+  // The hub that checks the credential also answers the request's read, if the hub serves it.
+  const read = hubReadOf(c);
   if (looksLikeApiKey(presented)) {
     const parsed = parseApiKey(presented);
-    const key = parsed ? await platform.hub(parsed.userId).checkApiKey(parsed.keyId, presented) : null;
+    const auth = parsed ? await platform.hub(parsed.userId).authorize({ kind: "apiKey", keyId: parsed.keyId, key: presented }, read) : null;
+    const key = auth?.key;
     if (!parsed || !key) throw invalid("The API key is not valid: it may have been revoked or have expired.");
     const exp = key.expiresAt === null ? Number.MAX_SAFE_INTEGER : Math.floor(key.expiresAt / 1000);
     const user: AccessClaims = { sub: parsed.userId, addr: key.address, rgn: key.region, sid: parsed.keyId, iat: 0, exp, typ: "access" };
     c.set("user", user);
     c.set("principal", { kind: "apiKey", userId: parsed.userId, id: parsed.keyId, scopes: key.scopes });
+    c.set("hubAnswer", auth.answer);
   } else {
     const claims = await readToken(presented, c.get("config").tokenSecret);
     if (!claims) throw invalid("The token is invalid or has expired; sign in again.");
-    if (!(await platform.hub(claims.sub).sessionValid(claims.sid))) throw invalid("This session has been signed out; sign in again.");
+    const auth = await platform.hub(claims.sub).authorize({ kind: "session", sessionId: claims.sid, userId: claims.sub, region: claims.rgn }, read);
+    if (!auth) throw invalid("This session has been signed out; sign in again.");
     c.set("user", claims);
     c.set("principal", { kind: "session", userId: claims.sub, id: claims.sid, scopes: allScopes });
+    c.set("hubAnswer", auth.answer);
   }
 
   const principal = c.get("principal");

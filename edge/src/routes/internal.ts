@@ -63,7 +63,11 @@ export const internalRoutes = new Hono<{ Variables: { nonce: string; rawBody: st
       }
     }
     const byUser = new Map<string, CoreEvent[]>();
-    for (const e of events) byUser.set(e.userId, [...(byUser.get(e.userId) ?? []), e]);
+    for (const e of events) {
+      const list = byUser.get(e.userId);
+      if (list) list.push(e);
+      else byUser.set(e.userId, [e]);
+    }
     const platform = c.get("platform");
     await Promise.all([...byUser].map(([userId, list]) => platform.hub(userId).publish(userId, notification.region, list)));
     return c.json({ accepted: events.length, rejected, users: byUser.size });

@@ -8,7 +8,7 @@ import { Hono, type Context } from "hono";
 import { FolderRef, Id, MessagePatch, PageQuery } from "../../../shared/api.ts";
 import { coreApi, type CoreRequest, type CoreRoute, type PathParams } from "../../../shared/internal-api.ts";
 import { ProblemError } from "../../../shared/problem.ts";
-import { HEAD_KEEP } from "../hub/inbox-head.ts";
+import { hubReadOf, readFromHub } from "../hub-reads.ts";
 import { changeThroughCore } from "./core-change.ts";
 import { jsonBody, query } from "../validate.ts";
 
@@ -33,27 +33,11 @@ function pathId(c: Context, what: "message" | "thread"): string {
 
 const messageId = (c: Context) => pathId(c, "message");
 
-function fromHeadAllowed(c: Context): boolean {
-  return !/\bno-cache\b/i.test(c.req.header("cache-control") ?? "") && !/\bno-cache\b/i.test(c.req.header("pragma") ?? "");
-}
-
-/** The hub is a cache in front of the core: when it cannot answer (its core fetch failed, say),
- * the request goes to the core, which gives the real answer or the real problem. */
-async function fromHub<T>(c: Context, read: () => T | Promise<T>): Promise<T | null> {
-  try {
-    return await read();
-  } catch (err) {
-    c.get("log").warn("edge: hub read failed; asking the core", { err });
-    return null;
-  }
-}
-
 export const mailboxRoutes = new Hono()
   .get("/account", (c) => forward(c, coreApi.account, { params: {} }))
   .get("/folders", async (c) => {
-    if (!fromHeadAllowed(c)) return forward(c, coreApi.folders, { params: {} });
-    const user = c.get("user");
-    const head = await fromHub(c, () => c.get("platform").hub(user.sub).folders(user.sub, user.rgn));
+    const read = hubReadOf(c);
+    const head = read?.kind === "folders" ? await readFromHub(c, read) : null;
     if (!head) return forward(c, coreApi.folders, { params: {} });
     c.header("x-edgemail-served-by", "hub");
     return c.json(head);
@@ -62,14 +46,13 @@ export const mailboxRoutes = new Hono()
     const folder = c.req.param("folder");
     if (!FolderRef.safeParse(folder).success) throw new ProblemError("notFound", `No folder ${folder}.`);
     const page = query(c, PageQuery);
-    // The hub keeps the inbox's head message by message; a listing by thread comes from the core.
-    if (folder === "inbox" && !page.cursor && !page.collapseThreads && page.limit <= HEAD_KEEP && fromHeadAllowed(c)) {
-      const user = c.get("user");
-      const head = await fromHub(c, () => c.get("platform").hub(user.sub).inboxPage(user.sub, user.rgn, page.limit));
-      if (head) {
-        c.header("x-edgemail-served-by", "hub");
-        return c.json(head);
-      }
+    // The hub keeps the inbox's head message by message; other folders, later pages and listings by
+    // thread come from the core.
+    const read = hubReadOf(c);
+    const head = read?.kind === "inboxPage" ? await readFromHub(c, read) : null;
+    if (head) {
+      c.header("x-edgemail-served-by", "hub");
+      return c.json(head);
     }
     return forward(c, coreApi.folderMessages, { params: { folder }, query: page });
   })
