@@ -22,7 +22,9 @@ export interface SmtpSink {
   close(): Promise<void>;
 }
 
-export async function startSmtpSink(options: { key?: Buffer; cert?: Buffer; auth?: { user: string; pass: string } } = {}): Promise<SmtpSink> {
+/** `greetAtOnce`: no early-talker pause before the greeting (smtp-server waits 100 ms), as Postfix
+ * greets; the send benchmark's sink must not be what limits a sender that opens many connections. */
+export async function startSmtpSink(options: { key?: Buffer; cert?: Buffer; auth?: { user: string; pass: string }; greetAtOnce?: boolean } = {}): Promise<SmtpSink> {
   const messages: SunkMessage[] = [];
   const refusals: { recipient: string; code: number }[] = [];
   const busySeen = new Set<string>();
@@ -44,6 +46,7 @@ export async function startSmtpSink(options: { key?: Buffer; cert?: Buffer; auth
     hideSTARTTLS: !options.key,
     ...(options.key ? { key: options.key, cert: options.cert } : {}),
     disableReverseLookup: true,
+    ...(options.greetAtOnce ? { earlyTalkerDelay: 0 } : {}),
     logger: false,
     onRcptTo(address, _session, callback) {
       const local = address.address.split("@")[0]!;
