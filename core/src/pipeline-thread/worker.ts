@@ -63,6 +63,8 @@ const runner = new DeliveryRunner({
   hostname: config.hostname,
   log: log.child({ part: "delivery" }),
   returnToSender: dsnFiler({ blobs, directory, mailbox, hostname: config.hostname }),
+  concurrency: config.outbound.concurrency,
+  destinationConcurrency: config.outbound.destinationConcurrency,
 });
 const pipeline = new MailPipeline({
   shards,
@@ -75,7 +77,7 @@ const pipeline = new MailPipeline({
   recordError: (e) => queue.addError({ id: crypto.randomUUID(), ...e }),
   onBatch: (report) => send({ type: "batch", ...report }),
   mailbox,
-  onQueued: () => runner.wake(),
+  onQueued: (pack) => runner.queued(pack),
   srsSecret: config.protection.srsSecret,
   scripts: new UserScripts(),
   scoreSpam: (input) => spam.inbound(input),

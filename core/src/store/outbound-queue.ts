@@ -1,5 +1,5 @@
 // The node's outbound delivery queue (queue-schema.ts): what is waiting, due, in flight, done.
-import { and, asc, count, eq, gte, inArray, lte, min, or, sql } from "drizzle-orm";
+import { and, asc, count, eq, gte, inArray, lte, min, notInArray, or, sql } from "drizzle-orm";
 import { openDatabase, type Database } from "./libsql.ts";
 import { deliveries, queueErrors, queueSchema } from "./queue-schema.ts";
 import { WriteLock } from "./write-lock.ts";
@@ -11,6 +11,11 @@ export type NewDelivery = Omit<Delivery, "state" | "attempts" | "lastReply" | "l
  * restart puts such rows back to due (the remote never answered 250 to a connection that died). */
 export const SENDING = "sending";
 
+/** See `record`: long enough that a busy agent commits tens of outcomes at a time, short beside an
+ * SMTP transaction with a remote server. */
+export const OUTCOME_LINGER_MS = 10;
+const MAX_OUTCOMES_PER_COMMIT = 500;
+
 type Outcome = { state: "delivered" | "deferred" | "bounced"; reply: string; host: string | null; nextAttemptAt?: number; attempted: boolean };
 
 export class OutboundQueue {
@@ -18,7 +23,10 @@ export class OutboundQueue {
   readonly #lock = new WriteLock();
   /** Outcomes waiting for the next group commit, each with the promise its caller awaits. */
   #outcomes: { id: string; update: Outcome; now: number; resolve: () => void; reject: (err: unknown) => void }[] = [];
-  #committing = false;
+  #committing: Promise<void> | null = null;
+  #timer: NodeJS.Timeout | undefined;
+  /** How long the first outcome of a group commit waits for others (0: commit at once). */
+  outcomeLingerMs = OUTCOME_LINGER_MS;
 
   private constructor(database: Database<typeof queueSchema>) {
     this.#database = database;
@@ -60,14 +68,21 @@ export class OutboundQueue {
     return released.length;
   }
 
-  /** Takes up to `limit` due rows and marks them in flight. */
-  async claimDue(now: number, limit: number): Promise<Delivery[]> {
+  /** Takes up to `limit` due rows and marks them in flight; rows for `skipDomains` (destinations that
+   * already have all the work they can take) stay queued for a later claim. */
+  async claimDue(now: number, limit: number, skipDomains: readonly string[] = []): Promise<Delivery[]> {
     return this.#lock.run(() =>
       this.#db.transaction(async (tx) => {
         const due = await tx
           .select()
           .from(deliveries)
-          .where(and(inArray(deliveries.state, ["queued", "deferred"]), lte(deliveries.nextAttemptAt, now)))
+          .where(
+            and(
+              inArray(deliveries.state, ["queued", "deferred"]),
+              lte(deliveries.nextAttemptAt, now),
+              skipDomains.length > 0 ? notInArray(deliveries.domain, [...skipDomains]) : undefined,
+            ),
+          )
           .orderBy(asc(deliveries.nextAttemptAt))
           .limit(limit);
         if (due.length > 0) {
@@ -81,20 +96,43 @@ export class OutboundQueue {
     );
   }
 
-  /** Records a recipient's outcome; resolves once it is committed. Outcomes recorded while a commit
-   * runs share the next one (group commit), so a busy agent pays one sync for many recipients. */
+  /** Records a recipient's outcome; resolves once it is committed. Outcomes are group-committed: the
+   * first starts a short wait (`outcomeLingerMs`), and every outcome recorded meanwhile, or while a
+   * commit runs, shares one transaction and one sync. libSQL's local calls are synchronous, so without
+   * the wait each delivery would pay its own sync on the agent's thread. The wait widens the window in
+   * which a kill -9 forgets a delivery that the remote server already took (it is sent again on the
+   * next start), by those milliseconds; Postfix, which marks a recipient done without a sync, has it too. */
   record(id: string, update: Outcome, now: number): Promise<void> {
     return new Promise((resolve, reject) => {
       this.#outcomes.push({ id, update, now, resolve, reject });
-      if (!this.#committing) void this.#commitOutcomes();
+      this.#scheduleCommit();
     });
   }
 
-  async #commitOutcomes(): Promise<void> {
-    this.#committing = true;
-    while (this.#outcomes.length > 0) {
-      const batch = this.#outcomes;
-      this.#outcomes = [];
+  /** Commits the outcomes recorded so far without waiting out the linger (on stop). */
+  async flushOutcomes(): Promise<void> {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    while (this.#committing || this.#outcomes.length > 0) await (this.#committing ?? this.#commitOutcomes());
+  }
+
+  #scheduleCommit(): void {
+    if (this.#committing) return; // the running commit looks again when it is done
+    if (this.#outcomes.length >= MAX_OUTCOMES_PER_COMMIT || this.outcomeLingerMs === 0) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+      void this.#commitOutcomes();
+    } else {
+      this.#timer ??= setTimeout(() => {
+        this.#timer = undefined;
+        void this.#commitOutcomes();
+      }, this.outcomeLingerMs);
+    }
+  }
+
+  #commitOutcomes(): Promise<void> {
+    const batch = this.#outcomes.splice(0, MAX_OUTCOMES_PER_COMMIT);
+    this.#committing = (async () => {
       try {
         await this.#lock.run(() =>
           this.#db.transaction(async (tx) => {
@@ -116,9 +154,12 @@ export class OutboundQueue {
         for (const o of batch) o.resolve();
       } catch (err) {
         for (const o of batch) o.reject(err);
+      } finally {
+        this.#committing = null;
+        if (this.#outcomes.length > 0) this.#scheduleCommit();
       }
-    }
-    this.#committing = false;
+    })();
+    return this.#committing;
   }
 
   /** Forgets delivered and bounced recipients finished before `before` (they stay listable a while);
