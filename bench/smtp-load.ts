@@ -42,8 +42,14 @@ export async function runLoad(opts: {
         await session.command("EHLO bench.test");
         if (opts.auth) {
           const { user, pass } = opts.auth(index);
-          const reply = await session.command(`AUTH PLAIN ${Buffer.from(`\0${user}\0${pass}`).toString("base64")}`);
-          if (!reply.startsWith("235")) throw new Error(`AUTH as ${user} refused: ${reply}`);
+          for (;;) {
+            const reply = await session.command(`AUTH PLAIN ${Buffer.from(`\0${user}\0${pass}`).toString("base64")}`);
+            if (reply.startsWith("235")) break;
+            // A server that counts logins in progress from one address asks the rest to wait (454).
+            const wait = /^454 .*?(\d+) second/.exec(reply);
+            if (!wait) throw new Error(`AUTH as ${user} refused: ${reply}`);
+            await new Promise((r) => setTimeout(r, Number(wait[1]) * 1000));
+          }
         }
         return session;
       };
