@@ -65,6 +65,11 @@ export class DeliveryRunner {
   /** Groups finished whose outcomes are not yet committed. */
   readonly #recording = new Set<Promise<void>>();
   #wake: (() => void) | null = null;
+  /** Whether a claim may find rows: new mail came, a claim was cut short, or the poll for retries. A
+   * freed slot claims again only then (an empty claim is a query and a transaction for nothing). */
+  #mayBeDue = true;
+  /** The last claim left some destinations' rows in the queue (they had enough waiting). */
+  #skipped = false;
   /** Who waits for the next group to finish. */
   #settledWaiters: (() => void)[] = [];
   #loop: Promise<void> | null = null;
@@ -91,6 +96,7 @@ export class DeliveryRunner {
   /** New mail was queued: `pack` is the object its raw bytes were written to, kept for delivery. */
   queued(pack?: { key: string; bytes: Buffer }): void {
     if (pack) this.#packs.remember(pack.key, pack.bytes);
+    this.#mayBeDue = true;
     this.wake();
   }
 
@@ -118,17 +124,23 @@ export class DeliveryRunner {
 
   async #run(): Promise<void> {
     while (!this.#stopping) {
-      let claimed = 0;
-      try {
-        claimed = await this.#claim(this.#d.clock());
-      } catch (err) {
-        this.#d.log.error("delivery: run failed", { err });
+      if (this.#mayBeDue && this.#room() > 0) {
+        try {
+          await this.#claim(this.#d.clock());
+        } catch (err) {
+          this.#d.log.error("delivery: run failed", { err });
+        }
+        // More may be due at once if the claim was cut short by room rather than by the queue. The
+        // store's calls settle without the event loop (libSQL is synchronous): yield to it first.
+        if (this.#mayBeDue && this.#room() > 0) {
+          await new Promise((resolve) => setImmediate(resolve));
+          continue;
+        }
       }
-      // More may be due at once if the claim was cut short by room rather than by the queue.
-      if (claimed > 0 && this.#room() > 0) continue;
       // Wait for new mail, a freed slot, or poll for retries coming due.
-      await Promise.race([new Promise<void>((resolve) => (this.#wake = resolve)), sleep(1000)]);
+      const woken = await Promise.race([new Promise<boolean>((resolve) => (this.#wake = () => resolve(true))), sleep(1000, false)]);
       this.#wake = null;
+      if (!woken) this.#mayBeDue = true;
     }
   }
 
@@ -158,7 +170,10 @@ export class DeliveryRunner {
     if (room <= 0) return 0;
     const full = [...this.#waiting].filter(([, groups]) => groups.length >= 2 * this.#d.destinationConcurrency).map(([destination]) => destination);
     const skip = full.length === 0 ? [] : [...new Set(this.#waitingDomains(full))];
+    this.#mayBeDue = false;
     const due = await this.#d.queue.claimDue(now, room, skip);
+    if (due.length === room) this.#mayBeDue = true;
+    this.#skipped = skip.length > 0;
     const groups = new Map<string, Delivery[]>();
     for (const d of due) {
       const key = `${d.domain}/${d.messageId}`;
@@ -215,9 +230,10 @@ export class DeliveryRunner {
       if (left > 0) this.#active.set(group.destination, left);
       else this.#active.delete(group.destination);
       this.#dispatch();
+      // A destination the last claim skipped has room again: its rows may be claimed.
+      if (this.#skipped && (this.#waiting.get(group.destination)?.length ?? 0) < 2 * this.#d.destinationConcurrency) this.#mayBeDue = true;
       for (const settled of this.#settledWaiters.splice(0)) settled();
-      // Room for more: the loop claims again (cheaply skipped while the queue is empty).
-      if (this.#waitingCount < this.#d.concurrency) this.wake();
+      if (this.#mayBeDue && this.#waitingCount < this.#d.concurrency) this.wake();
     }
   }
 
