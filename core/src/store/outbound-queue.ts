@@ -1,5 +1,7 @@
 // The node's outbound delivery queue (queue-schema.ts): what is waiting, due, in flight, done.
 import { and, asc, count, eq, gte, inArray, lte, min, notInArray, or, sql } from "drizzle-orm";
+import { createClient, type Client } from "@libsql/client";
+import { drizzle, type LibSQLDatabase } from "drizzle-orm/libsql";
 import { openDatabase, type Database } from "./libsql.ts";
 import { deliveries, queueErrors, queueSchema } from "./queue-schema.ts";
 import { WriteLock } from "./write-lock.ts";
@@ -11,8 +13,8 @@ export type NewDelivery = Omit<Delivery, "state" | "attempts" | "lastReply" | "l
  * restart puts such rows back to due (the remote never answered 250 to a connection that died). */
 export const SENDING = "sending";
 
-/** See `record`: long enough that a busy agent commits tens of outcomes at a time, short beside an
- * SMTP transaction with a remote server. */
+/** See `record`: long enough that a busy agent commits many outcomes at a time, short beside an SMTP
+ * transaction with a remote server. */
 export const OUTCOME_LINGER_MS = 10;
 const MAX_OUTCOMES_PER_COMMIT = 500;
 
@@ -28,19 +30,40 @@ export class OutboundQueue {
   /** How long the first outcome of a group commit waits for others (0: commit at once). */
   outcomeLingerMs = OUTCOME_LINGER_MS;
 
-  private constructor(database: Database<typeof queueSchema>) {
+  /** The delivery agent's own writes: claims and outcomes (see `open`). */
+  readonly #agent: { client: Client; db: LibSQLDatabase<typeof queueSchema> } | null;
+
+  private constructor(database: Database<typeof queueSchema>, agent: { client: Client; db: LibSQLDatabase<typeof queueSchema> } | null) {
     this.#database = database;
+    this.#agent = agent;
   }
 
+  /** On a local file, claims and outcomes are written over a connection of their own without a sync
+   * (synchronous=NORMAL: WAL keeps them through a crash of the process, a power cut may forget the
+   * last ones). A claim needs no durability at all (a start puts every claimed row back), and an
+   * outcome forgotten by a power cut means that recipient is tried again, a duplicate rather than a
+   * loss, as with Postfix, which marks a recipient done without a sync. Mail taken into the queue
+   * (`enqueue`) is synced, as before: the spool forgets it once it is here. */
   static async open(url: string, authToken?: string): Promise<OutboundQueue> {
-    return new OutboundQueue(await openDatabase(url, queueSchema, "queue", authToken));
+    const database = await openDatabase(url, queueSchema, "queue", authToken);
+    if (!url.startsWith("file:")) return new OutboundQueue(database, null);
+    // One connection (concurrency 1), so that the pragma holds for all its writes; writes of both
+    // connections take this queue's write lock, so they never wait on each other in SQLite.
+    const client = createClient({ url, concurrency: 1, timeout: 10_000 });
+    await client.execute("PRAGMA synchronous=NORMAL");
+    return new OutboundQueue(database, { client, db: drizzle(client, { schema: queueSchema }) });
   }
 
   get #db() {
     return this.#database.db;
   }
 
+  get #agentDb() {
+    return this.#agent?.db ?? this.#database.db;
+  }
+
   close(): void {
+    this.#agent?.client.close();
     this.#database.client.close();
   }
 
@@ -72,7 +95,7 @@ export class OutboundQueue {
    * already have all the work they can take) stay queued for a later claim. */
   async claimDue(now: number, limit: number, skipDomains: readonly string[] = []): Promise<Delivery[]> {
     return this.#lock.run(() =>
-      this.#db.transaction(async (tx) => {
+      this.#agentDb.transaction(async (tx) => {
         const due = await tx
           .select()
           .from(deliveries)
@@ -98,10 +121,9 @@ export class OutboundQueue {
 
   /** Records a recipient's outcome; resolves once it is committed. Outcomes are group-committed: the
    * first starts a short wait (`outcomeLingerMs`), and every outcome recorded meanwhile, or while a
-   * commit runs, shares one transaction and one sync. libSQL's local calls are synchronous, so without
-   * the wait each delivery would pay its own sync on the agent's thread. The wait widens the window in
-   * which a kill -9 forgets a delivery that the remote server already took (it is sent again on the
-   * next start), by those milliseconds; Postfix, which marks a recipient done without a sync, has it too. */
+   * commit runs, shares one transaction (libSQL's local calls are synchronous: each transaction holds
+   * the agent's thread). The wait widens the window in which a kill -9 forgets a delivery that the
+   * remote server already took (it is sent again on the next start) by those milliseconds. */
   record(id: string, update: Outcome, now: number): Promise<void> {
     return new Promise((resolve, reject) => {
       this.#outcomes.push({ id, update, now, resolve, reject });
@@ -135,7 +157,7 @@ export class OutboundQueue {
     this.#committing = (async () => {
       try {
         await this.#lock.run(() =>
-          this.#db.transaction(async (tx) => {
+          this.#agentDb.transaction(async (tx) => {
             for (const { id, update, now } of batch) {
               await tx
                 .update(deliveries)
