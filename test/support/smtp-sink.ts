@@ -17,6 +17,8 @@ export interface SmtpSink {
   messages: SunkMessage[];
   /** Recipients refused so far, with the reply given. */
   refusals: { recipient: string; code: number }[];
+  /** Connections taken so far, open now, and the most open at once. */
+  connections: { opened: number; open: number; maxOpen: number };
   /** Delay before answering the final dot (to let a test kill the sender meanwhile). */
   setDataDelay(ms: number, onData?: () => void): void;
   close(): Promise<void>;
@@ -29,6 +31,7 @@ export async function startSmtpSink(options: { key?: Buffer; cert?: Buffer; auth
   const refusals: { recipient: string; code: number }[] = [];
   const busySeen = new Set<string>();
   let dataDelay = 0;
+  const connections = { opened: 0, open: 0, maxOpen: 0 };
   let onDataHook: (() => void) | undefined;
   const refuse = (recipient: string, code: number, text: string) => {
     refusals.push({ recipient, code });
@@ -48,6 +51,14 @@ export async function startSmtpSink(options: { key?: Buffer; cert?: Buffer; auth
     disableReverseLookup: true,
     ...(options.greetAtOnce ? { earlyTalkerDelay: 0 } : {}),
     logger: false,
+    onConnect(_session, callback) {
+      connections.opened++;
+      connections.maxOpen = Math.max(connections.maxOpen, ++connections.open);
+      callback();
+    },
+    onClose() {
+      connections.open--;
+    },
     onRcptTo(address, _session, callback) {
       const local = address.address.split("@")[0]!;
       if (local.startsWith("gone")) return callback(refuse(address.address, 550, "5.1.1 no such user here"));
@@ -77,6 +88,7 @@ export async function startSmtpSink(options: { key?: Buffer; cert?: Buffer; auth
     port,
     messages,
     refusals,
+    connections,
     setDataDelay(ms, hook) {
       dataDelay = ms;
       onDataHook = hook;
