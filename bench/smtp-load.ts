@@ -19,24 +19,38 @@ export async function runLoad(opts: {
   sessions: number;
   messages: number;
   recipient: (n: number) => string;
-  message: (n: number) => Buffer;
-  /** The envelope sender of message `n` ("" for the null sender); bench@sender.test by default. */
-  mailFrom?: (n: number) => string;
+  /** Message `n`, sent by session `s`. */
+  message: (n: number, s: number) => Buffer;
   /** Called when message `n` got its 250, with the time (performance.now()) of that reply. */
   onAccepted?: (n: number, at: number) => void;
   /** Pause before each message of a session (ms), to offer a steady rate instead of a flood. */
   pauseMs?: number;
   /** A new connection for every message (its time includes the greeting), instead of one per session. */
   perConnection?: boolean;
+  /** Signs each connection of session `s` in with AUTH PLAIN (a mail app submitting). */
+  auth?: (s: number) => { user: string; pass: string };
+  /** The envelope sender of message `n` ("" for the null sender; default bench@sender.test). */
+  from?: (n: number, s: number) => string;
 }): Promise<LoadResult> {
   let next = 0;
   const result: LoadResult = { sent: 0, accepted: 0, refused: [], seconds: 0, dataToReply: [] };
   const started = performance.now();
   await Promise.all(
-    Array.from({ length: opts.sessions }, async () => {
+    Array.from({ length: opts.sessions }, async (_, index) => {
       const connect = async () => {
         const session = await smtpConnect(opts.port);
         await session.command("EHLO bench.test");
+        if (opts.auth) {
+          const { user, pass } = opts.auth(index);
+          for (;;) {
+            const reply = await session.command(`AUTH PLAIN ${Buffer.from(`\0${user}\0${pass}`).toString("base64")}`);
+            if (reply.startsWith("235")) break;
+            // A server that counts logins in progress from one address asks the rest to wait (454).
+            const wait = /^454 .*?(\d+) second/.exec(reply);
+            if (!wait) throw new Error(`AUTH as ${user} refused: ${reply}`);
+            await new Promise((r) => setTimeout(r, Number(wait[1]) * 1000));
+          }
+        }
         return session;
       };
       let s = await connect();
@@ -49,9 +63,9 @@ export async function runLoad(opts: {
         }
         if (opts.pauseMs) await new Promise((r) => setTimeout(r, opts.pauseMs));
         used = true;
-        const body = opts.message(n);
+        const body = opts.message(n, index);
         const t0 = performance.now();
-        s.write(`MAIL FROM:<${opts.mailFrom ? opts.mailFrom(n) : "bench@sender.test"}> SIZE=${body.length}\r\nRCPT TO:<${opts.recipient(n)}>\r\nDATA\r\n`);
+        s.write(`MAIL FROM:<${opts.from?.(n, index) ?? "bench@sender.test"}> SIZE=${body.length}\r\nRCPT TO:<${opts.recipient(n)}>\r\nDATA\r\n`);
         const replies = [await s.reply(), await s.reply(), await s.reply()];
         result.sent++;
         if (!replies[2]!.startsWith("354")) {

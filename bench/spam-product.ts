@@ -73,7 +73,7 @@ export async function productSplit(split: Split, opts: { sessions: number; verbo
       messages: messages.length,
       recipient: (n) => USERS[messages[n]!.kind],
       message: (n) => messages[n]!.raw,
-      mailFrom: (n) => messages[n]!.mailFrom,
+      from: (n) => messages[n]!.mailFrom,
     });
     const expected = { ham: messages.filter((m) => m.kind === "ham").length, spam: messages.filter((m) => m.kind === "spam").length };
     const lost = load.sent - load.accepted;

@@ -107,6 +107,11 @@ const schema = z.object({
     .optional(),
   SMART_HOST_USER: z.string().optional(),
   SMART_HOST_PASSWORD: z.string().optional(),
+  /** SMTP transactions the delivery agent runs at once (Postfix's default_process_limit). */
+  OUTBOUND_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).default(100),
+  /** Of those, at most this many to one destination: one domain's MX hosts, or the transport map's or
+   * smart host's host (Postfix's default_destination_concurrency_limit). */
+  OUTBOUND_DESTINATION_CONCURRENCY: z.coerce.number().int().min(1).max(1_000).default(20),
   /** Recipients a user may send to per UTC day. */
   SEND_DAILY_LIMIT: z.coerce.number().int().min(1).default(1000),
   /** How long a message is retried before it bounces. */
@@ -176,6 +181,8 @@ export interface Config {
     smartHost: { host: string; port: number; user: string | undefined; password: string | undefined } | null;
     allowPrivateMx: boolean;
     queueLifetimeMs: number;
+    concurrency: number;
+    destinationConcurrency: number;
   };
   sendDailyLimit: number;
   queueUrl: string;
@@ -255,6 +262,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       smartHost: e.SMART_HOST ? { ...e.SMART_HOST, user: e.SMART_HOST_USER, password: e.SMART_HOST_PASSWORD } : null,
       allowPrivateMx: e.ALLOW_PRIVATE_MX === "true",
       queueLifetimeMs: e.QUEUE_LIFETIME,
+      concurrency: e.OUTBOUND_CONCURRENCY,
+      destinationConcurrency: Math.min(e.OUTBOUND_DESTINATION_CONCURRENCY, e.OUTBOUND_CONCURRENCY),
     },
     sendDailyLimit: e.SEND_DAILY_LIMIT,
     queueUrl: e.QUEUE_URL ?? `file:${path.join(dataDir, "queue.db")}`,

@@ -25,7 +25,8 @@ export class Outbox {
     if (this.#accepting.has(id) || this.#pipeline.isPending(id)) return "duplicate";
     this.#accepting.add(id);
     try {
-      if (await messageExists(this.#shards.get(meta.shard), meta.userId, id)) return "duplicate";
+      // A submission's id was minted by its reservation a moment ago: no copy of it can exist yet.
+      if (meta.source !== "submission" && (await messageExists(this.#shards.get(meta.shard), meta.userId, id))) return "duplicate";
       const entry = { id, receivedAt, meta, raw };
       await this.#spool.append(entry);
       this.#pipeline.enqueue(entry);

@@ -17,16 +17,21 @@ export interface SmtpSink {
   messages: SunkMessage[];
   /** Recipients refused so far, with the reply given. */
   refusals: { recipient: string; code: number }[];
+  /** Connections taken so far, open now, and the most open at once. */
+  connections: { opened: number; open: number; maxOpen: number };
   /** Delay before answering the final dot (to let a test kill the sender meanwhile). */
   setDataDelay(ms: number, onData?: () => void): void;
   close(): Promise<void>;
 }
 
-export async function startSmtpSink(options: { key?: Buffer; cert?: Buffer; auth?: { user: string; pass: string } } = {}): Promise<SmtpSink> {
+/** `greetAtOnce`: no early-talker pause before the greeting (smtp-server waits 100 ms), as Postfix
+ * greets; the send benchmark's sink must not be what limits a sender that opens many connections. */
+export async function startSmtpSink(options: { key?: Buffer; cert?: Buffer; auth?: { user: string; pass: string }; greetAtOnce?: boolean } = {}): Promise<SmtpSink> {
   const messages: SunkMessage[] = [];
   const refusals: { recipient: string; code: number }[] = [];
   const busySeen = new Set<string>();
   let dataDelay = 0;
+  const connections = { opened: 0, open: 0, maxOpen: 0 };
   let onDataHook: (() => void) | undefined;
   const refuse = (recipient: string, code: number, text: string) => {
     refusals.push({ recipient, code });
@@ -44,7 +49,16 @@ export async function startSmtpSink(options: { key?: Buffer; cert?: Buffer; auth
     hideSTARTTLS: !options.key,
     ...(options.key ? { key: options.key, cert: options.cert } : {}),
     disableReverseLookup: true,
+    ...(options.greetAtOnce ? { earlyTalkerDelay: 0 } : {}),
     logger: false,
+    onConnect(_session, callback) {
+      connections.opened++;
+      connections.maxOpen = Math.max(connections.maxOpen, ++connections.open);
+      callback();
+    },
+    onClose() {
+      connections.open--;
+    },
     onRcptTo(address, _session, callback) {
       const local = address.address.split("@")[0]!;
       if (local.startsWith("gone")) return callback(refuse(address.address, 550, "5.1.1 no such user here"));
@@ -74,6 +88,7 @@ export async function startSmtpSink(options: { key?: Buffer; cert?: Buffer; auth
     port,
     messages,
     refusals,
+    connections,
     setDataDelay(ms, hook) {
       dataDelay = ms;
       onDataHook = hook;

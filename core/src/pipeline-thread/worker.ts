@@ -1,6 +1,7 @@
 // The pipeline thread's entry, where its parts are wired together: the mail pipeline (parse, build,
-// file) and the delivery agent (which files its DSNs), both through this thread's mailbox service, with their own
-// connections to the shards, the directory, the delivery queue and R2. Keeping them off the main
+// file) through this thread's mailbox service, with its own connections to the shards, the directory,
+// the delivery queue and R2; the delivery agent runs on a thread of its own that this one starts
+// (delivery-thread/), told of each batch's queued mail with the batch's pack. Keeping them off the main
 // thread matters because libSQL's local calls (and each commit's fsync) are synchronous: on the main
 // thread they would stall every SMTP session while a batch is written.
 // The event notifier lives here too: nearly all events come from filing in this thread, so they never
@@ -10,17 +11,16 @@
 import { parentPort, workerData } from "node:worker_threads";
 import type { CoreEvent } from "../../../shared/events.ts";
 import { createResolver } from "../dns.ts";
+import { DeliveryThread } from "../delivery-thread/thread.ts";
 import { EventNotifier } from "../events/notifier.ts";
 import { repushRecent } from "../events/repush.ts";
 import { createLogger, setLogLevel } from "../log.ts";
 import { MailboxService } from "../mailbox/service.ts";
-import { dsnFiler } from "../pipeline/file-dsn.ts";
 import { MailPipeline } from "../pipeline/mail-pipeline.ts";
 import { installOnePartBlob } from "../pipeline/one-part-blob.ts";
 import { messageTokens } from "../pipeline/spam/bayes.ts";
 import { SpamStage } from "../pipeline/spam-stage.ts";
 import { UserScripts } from "../pipeline/user-scripts.ts";
-import { DeliveryRunner } from "../smtp/outbound/delivery-runner.ts";
 import { Directory } from "../store/directory.ts";
 import { httpBlobStore, startLocalR2 } from "../store/local-r2.ts";
 import { OutboundQueue } from "../store/outbound-queue.ts";
@@ -55,15 +55,7 @@ const mailbox = new MailboxService({ shards, directory, blobs, log: log.child({ 
 const retention = new Retention({ queue, shards, eventRetentionMs: config.events.retentionMs, log });
 const resolver = createResolver(config.outbound.dnsServers);
 const spam = new SpamStage({ directory, shards, resolver, threshold: config.protection.spamThreshold, dnsblZones: config.protection.dnsblZones });
-const runner = new DeliveryRunner({
-  queue,
-  blobs,
-  resolver,
-  routing: config.outbound,
-  hostname: config.hostname,
-  log: log.child({ part: "delivery" }),
-  returnToSender: dsnFiler({ blobs, directory, mailbox, hostname: config.hostname }),
-});
+const delivery = await DeliveryThread.start(config, r2.url, { publish, log });
 const pipeline = new MailPipeline({
   shards,
   blobs,
@@ -75,7 +67,7 @@ const pipeline = new MailPipeline({
   recordError: (e) => queue.addError({ id: crypto.randomUUID(), ...e }),
   onBatch: (report) => send({ type: "batch", ...report }),
   mailbox,
-  onQueued: () => runner.wake(),
+  onQueued: (pack) => delivery.queued(pack),
   srsSecret: config.protection.srsSecret,
   scripts: new UserScripts(),
   scoreSpam: (input) => spam.inbound(input),
@@ -87,7 +79,6 @@ if (notifier) {
   log.info("events: pushing to the edge", { edge: config.events.edgeUrl, repushed });
 }
 pipeline.start();
-await runner.start();
 retention.start();
 
 port.on("message", (message: ToWorker) => {
@@ -99,7 +90,7 @@ port.on("message", (message: ToWorker) => {
   } else {
     void (async () => {
       await pipeline.stop();
-      await runner.stop();
+      await delivery.stop();
       await retention.stop();
       await notifier?.stop();
       await blobs.close();

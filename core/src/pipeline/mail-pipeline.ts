@@ -31,8 +31,9 @@ export interface PipelineOptions extends Omit<OutboundDeps, "log">, Omit<Inbound
   onBatch: (report: BatchReport) => void;
   /** Files each shard's part of a batch, and publishes its events once committed. */
   mailbox: Pick<MailboxService, "file" | "discardSentDraft">;
-  /** Called when remote deliveries were queued. */
-  onQueued: () => void;
+  /** Called when remote deliveries were queued, with the pack holding their raw bytes (the delivery
+   * agent keeps it in memory rather than read each message back from R2). */
+  onQueued: (pack: { key: string; bytes: Buffer }) => void;
   queue: OutboundQueue;
   shards: Shards;
   blobs: BlobStore;
@@ -128,7 +129,8 @@ export class MailPipeline {
         return range;
       }),
     );
-    if (chunks.length > 0) await blobs.put(packKey, Buffer.concat(chunks), "application/octet-stream");
+    const pack = Buffer.concat(chunks);
+    if (chunks.length > 0) await blobs.put(packKey, pack, "application/octet-stream");
 
     // Attachments by content address: the same bytes sent to many users are stored once.
     const unique = new Map<string, ParsedAttachment>();
@@ -164,7 +166,7 @@ export class MailPipeline {
       }),
     );
     await queue.enqueue(deliveries);
-    if (deliveries.length > 0) this.#o.onQueued();
+    if (deliveries.length > 0) this.#o.onQueued({ key: packKey, bytes: pack });
     for (const p of prepared) await p.after?.();
     const t3 = performance.now();
     log.debug("pipeline: batch filed", { messages: batch.length, prepareMs: Math.round(t1 - t0), blobsMs: Math.round(t2 - t1), shardsMs: Math.round(t3 - t2) });

@@ -1,5 +1,7 @@
 // The node's outbound delivery queue (queue-schema.ts): what is waiting, due, in flight, done.
-import { and, asc, count, eq, gte, inArray, lte, min, or, sql } from "drizzle-orm";
+import { and, asc, count, eq, gte, inArray, lte, min, notInArray, or, sql } from "drizzle-orm";
+import { createClient, type Client } from "@libsql/client";
+import { drizzle, type LibSQLDatabase } from "drizzle-orm/libsql";
 import { openDatabase, type Database } from "./libsql.ts";
 import { deliveries, queueErrors, queueSchema } from "./queue-schema.ts";
 import { WriteLock } from "./write-lock.ts";
@@ -11,6 +13,11 @@ export type NewDelivery = Omit<Delivery, "state" | "attempts" | "lastReply" | "l
  * restart puts such rows back to due (the remote never answered 250 to a connection that died). */
 export const SENDING = "sending";
 
+/** See `record`: long enough that a busy agent commits many outcomes at a time, short beside an SMTP
+ * transaction with a remote server. */
+export const OUTCOME_LINGER_MS = 10;
+const MAX_OUTCOMES_PER_COMMIT = 500;
+
 type Outcome = { state: "delivered" | "deferred" | "bounced"; reply: string; host: string | null; nextAttemptAt?: number; attempted: boolean };
 
 export class OutboundQueue {
@@ -18,21 +25,45 @@ export class OutboundQueue {
   readonly #lock = new WriteLock();
   /** Outcomes waiting for the next group commit, each with the promise its caller awaits. */
   #outcomes: { id: string; update: Outcome; now: number; resolve: () => void; reject: (err: unknown) => void }[] = [];
-  #committing = false;
+  #committing: Promise<void> | null = null;
+  #timer: NodeJS.Timeout | undefined;
+  /** How long the first outcome of a group commit waits for others (0: commit at once). */
+  outcomeLingerMs = OUTCOME_LINGER_MS;
 
-  private constructor(database: Database<typeof queueSchema>) {
+  /** The delivery agent's own writes: claims and outcomes (see `open`). */
+  readonly #agent: { client: Client; db: LibSQLDatabase<typeof queueSchema> } | null;
+
+  private constructor(database: Database<typeof queueSchema>, agent: { client: Client; db: LibSQLDatabase<typeof queueSchema> } | null) {
     this.#database = database;
+    this.#agent = agent;
   }
 
+  /** On a local file, claims and outcomes are written over a connection of their own without a sync
+   * (synchronous=NORMAL: WAL keeps them through a crash of the process, a power cut may forget the
+   * last ones). A claim needs no durability at all (a start puts every claimed row back), and an
+   * outcome forgotten by a power cut means that recipient is tried again, a duplicate rather than a
+   * loss, as with Postfix, which marks a recipient done without a sync. Mail taken into the queue
+   * (`enqueue`) is synced, as before: the spool forgets it once it is here. */
   static async open(url: string, authToken?: string): Promise<OutboundQueue> {
-    return new OutboundQueue(await openDatabase(url, queueSchema, "queue", authToken));
+    const database = await openDatabase(url, queueSchema, "queue", authToken);
+    if (!url.startsWith("file:")) return new OutboundQueue(database, null);
+    // One connection (concurrency 1), so that the pragma holds for all its writes; writes of both
+    // connections take this queue's write lock, so they never wait on each other in SQLite.
+    const client = createClient({ url, concurrency: 1, timeout: 10_000 });
+    await client.execute("PRAGMA synchronous=NORMAL");
+    return new OutboundQueue(database, { client, db: drizzle(client, { schema: queueSchema }) });
   }
 
   get #db() {
     return this.#database.db;
   }
 
+  get #agentDb() {
+    return this.#agent?.db ?? this.#database.db;
+  }
+
   close(): void {
+    this.#agent?.client.close();
     this.#database.client.close();
   }
 
@@ -60,14 +91,21 @@ export class OutboundQueue {
     return released.length;
   }
 
-  /** Takes up to `limit` due rows and marks them in flight. */
-  async claimDue(now: number, limit: number): Promise<Delivery[]> {
+  /** Takes up to `limit` due rows and marks them in flight; rows for `skipDomains` (destinations that
+   * already have all the work they can take) stay queued for a later claim. */
+  async claimDue(now: number, limit: number, skipDomains: readonly string[] = []): Promise<Delivery[]> {
     return this.#lock.run(() =>
-      this.#db.transaction(async (tx) => {
+      this.#agentDb.transaction(async (tx) => {
         const due = await tx
           .select()
           .from(deliveries)
-          .where(and(inArray(deliveries.state, ["queued", "deferred"]), lte(deliveries.nextAttemptAt, now)))
+          .where(
+            and(
+              inArray(deliveries.state, ["queued", "deferred"]),
+              lte(deliveries.nextAttemptAt, now),
+              skipDomains.length > 0 ? notInArray(deliveries.domain, [...skipDomains]) : undefined,
+            ),
+          )
           .orderBy(asc(deliveries.nextAttemptAt))
           .limit(limit);
         if (due.length > 0) {
@@ -81,23 +119,45 @@ export class OutboundQueue {
     );
   }
 
-  /** Records a recipient's outcome; resolves once it is committed. Outcomes recorded while a commit
-   * runs share the next one (group commit), so a busy agent pays one sync for many recipients. */
+  /** Records a recipient's outcome; resolves once it is committed. Outcomes are group-committed: the
+   * first starts a short wait (`outcomeLingerMs`), and every outcome recorded meanwhile, or while a
+   * commit runs, shares one transaction (libSQL's local calls are synchronous: each transaction holds
+   * the agent's thread). The wait widens the window in which a kill -9 forgets a delivery that the
+   * remote server already took (it is sent again on the next start) by those milliseconds. */
   record(id: string, update: Outcome, now: number): Promise<void> {
     return new Promise((resolve, reject) => {
       this.#outcomes.push({ id, update, now, resolve, reject });
-      if (!this.#committing) void this.#commitOutcomes();
+      this.#scheduleCommit();
     });
   }
 
-  async #commitOutcomes(): Promise<void> {
-    this.#committing = true;
-    while (this.#outcomes.length > 0) {
-      const batch = this.#outcomes;
-      this.#outcomes = [];
+  /** Commits the outcomes recorded so far without waiting out the linger (on stop). */
+  async flushOutcomes(): Promise<void> {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    while (this.#committing || this.#outcomes.length > 0) await (this.#committing ?? this.#commitOutcomes());
+  }
+
+  #scheduleCommit(): void {
+    if (this.#committing) return; // the running commit looks again when it is done
+    if (this.#outcomes.length >= MAX_OUTCOMES_PER_COMMIT || this.outcomeLingerMs === 0) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+      void this.#commitOutcomes();
+    } else {
+      this.#timer ??= setTimeout(() => {
+        this.#timer = undefined;
+        void this.#commitOutcomes();
+      }, this.outcomeLingerMs);
+    }
+  }
+
+  #commitOutcomes(): Promise<void> {
+    const batch = this.#outcomes.splice(0, MAX_OUTCOMES_PER_COMMIT);
+    this.#committing = (async () => {
       try {
         await this.#lock.run(() =>
-          this.#db.transaction(async (tx) => {
+          this.#agentDb.transaction(async (tx) => {
             for (const { id, update, now } of batch) {
               await tx
                 .update(deliveries)
@@ -116,9 +176,12 @@ export class OutboundQueue {
         for (const o of batch) o.resolve();
       } catch (err) {
         for (const o of batch) o.reject(err);
+      } finally {
+        this.#committing = null;
+        if (this.#outcomes.length > 0) this.#scheduleCommit();
       }
-    }
-    this.#committing = false;
+    })();
+    return this.#committing;
   }
 
   /** Forgets delivered and bounced recipients finished before `before` (they stay listable a while);

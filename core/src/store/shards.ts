@@ -6,7 +6,12 @@ import { rendezvousPick } from "./rendezvous.ts";
 import { shardSchema } from "./shard-schema.ts";
 import { WriteLock } from "./write-lock.ts";
 
-export type ShardDatabase = Database<typeof shardSchema> & { name: string; writeLock: WriteLock };
+export type ShardDatabase = Database<typeof shardSchema> & {
+  name: string;
+  writeLock: WriteLock;
+  /** Further connections to this shard made by its users (sending.ts), closed with it. */
+  closers: (() => void)[];
+};
 /** The shard's database or an open transaction on it: helpers used inside a transaction must use it,
  * since another pooled connection would wait on the transaction's own write lock. */
 export type Queryable = ShardDatabase["db"] | Parameters<Parameters<ShardDatabase["db"]["transaction"]>[0]>[0];
@@ -23,6 +28,7 @@ export class Shards {
       map.map(async ({ name, url }) => ({
         name,
         writeLock: new WriteLock(),
+        closers: [],
         ...(await openDatabase(url, shardSchema, "shard", authToken)),
       })),
     );
@@ -45,6 +51,9 @@ export class Shards {
   }
 
   close(): void {
-    for (const shard of this.#byName.values()) shard.client.close();
+    for (const shard of this.#byName.values()) {
+      for (const close of shard.closers.splice(0)) close();
+      shard.client.close();
+    }
   }
 }

@@ -11,14 +11,17 @@ import { startSmtpSink } from "../../../../test/support/smtp-sink.ts";
 import { startCoreProcess, testConfig } from "../../../../test/support/temp-core.ts";
 import { createUser } from "../../mailbox/accounts.ts";
 import { Directory } from "../../store/directory.ts";
+import { OutboundQueue } from "../../store/outbound-queue.ts";
 import { Shards } from "../../store/shards.ts";
 
 const dataDir = mkdtempSync(path.join(tmpdir(), "edgemail-crash-send-"));
+const dataDir2 = mkdtempSync(path.join(tmpdir(), "edgemail-crash-outcomes-"));
 let child: Child | undefined;
 
 afterAll(() => {
   child?.kill("SIGKILL");
   rmSync(dataDir, { recursive: true, force: true });
+  rmSync(dataDir2, { recursive: true, force: true });
 });
 
 describe("crash during delivery", () => {
@@ -93,5 +96,44 @@ describe("crash during delivery", () => {
     await sink.close();
     shards.close();
     directory.close();
+  });
+
+  // Outcomes are group-committed without a sync of their own (OutboundQueue.record): what was
+  // committed must survive kill -9, or every message delivered before the crash would go out again.
+  it("sends nothing again after kill -9 once the outcomes are committed", { timeout: 120_000 }, async () => {
+    const sink = await startSmtpSink();
+    const config = testConfig(dataDir2);
+    const directory = await Directory.open(config.directoryUrl);
+    const shards = await Shards.open(config.shards);
+    await directory.addDomain("example.test");
+    await createUser({ directory, shards }, { address: "alice@example.test", password: "correct horse", quotaBytes: 10 ** 9, region: "local" });
+    shards.close();
+    directory.close();
+    const [smtpPort, submissionPort, apiPort] = [await freePort(), await freePort(), await freePort()];
+    const start = async () =>
+      (await startCoreProcess(dataDir2, { SMTP_PORT: String(smtpPort), SUBMISSION_PORT: String(submissionPort), API_PORT: String(apiPort), TRANSPORT_MAP: `remote.test=127.0.0.1:${sink.port}` })).child;
+    child = await start();
+    const transport = nodemailer.createTransport({ host: "127.0.0.1", port: submissionPort, secure: false, ignoreTLS: true, pool: true, maxConnections: 5, auth: { user: "alice@example.test", pass: "correct horse" } });
+    const N = 40;
+    await Promise.all(Array.from({ length: N }, (_, i) => transport.sendMail({ from: "alice@example.test", to: `r${i}@remote.test`, subject: `batch ${i}`, text: `Message ${i}.` })));
+    transport.close();
+
+    const queue = await OutboundQueue.open(config.queueUrl);
+    const delivered = async () => (await queue.list()).filter((r) => r.state === "delivered").length;
+    const deadline = Date.now() + 30_000;
+    while (Date.now() < deadline && (sink.messages.length < N || (await delivered()) < N)) await new Promise((r) => setTimeout(r, 50));
+    expect(sink.messages).toHaveLength(N);
+    expect(await delivered()).toBe(N);
+
+    child.kill("SIGKILL");
+    await child.exited;
+    child = await start();
+    await new Promise((r) => setTimeout(r, 2500)); // a start retries what it finds in flight at once
+    expect(sink.messages, "copies at the remote server after the restart").toHaveLength(N);
+    expect(await delivered()).toBe(N);
+    queue.close();
+    child.kill("SIGTERM");
+    await child.exited;
+    await sink.close();
   });
 });

@@ -175,6 +175,39 @@ describe("delivery agent", () => {
     expect((await queue.list()).every((r) => r.state === "queued" || r.state === "deferred")).toBe(true);
   });
 
+  it("sends to one destination over parallel connections, no more than its limit, and reuses them", async () => {
+    const busy = await startSmtpSink();
+    const limited = new DeliveryRunner({
+      queue,
+      blobs,
+      returnToSender: async () => {},
+      resolver: createResolver(["127.0.0.1:9"]),
+      routing: { transportMap: new Map([["parallel.test", { host: "127.0.0.1", port: busy.port }]]), smartHost: null, allowPrivateMx: false },
+      hostname: "mx.example.test",
+      log: createLogger(),
+      clock: () => now,
+      concurrency: 10,
+      destinationConcurrency: 3,
+      timeoutMs: 5000,
+    });
+    try {
+      // Each transaction takes a while at the remote end, so the agent has every reason to open more.
+      busy.setDataDelay(100);
+      const ids = [];
+      for (let i = 0; i < 12; i++) ids.push(await queueMessage([`p${i}@parallel.test`], `parallel ${i}`));
+      expect(await limited.runDue(now)).toBe(12);
+      expect(busy.messages).toHaveLength(12);
+      expect(busy.connections.maxOpen).toBe(3);
+      // 12 messages over those 3 connections, each carrying several.
+      expect(busy.connections.opened).toBe(3);
+      expect(limited.connectionStats).toMatchObject({ opened: 3, reused: 9 });
+      for (const id of ids) expect((await rowsOf(id))[0]!.state).toBe("delivered");
+    } finally {
+      await limited.stop();
+      await busy.close();
+    }
+  });
+
   it("puts recipients left in flight by a crashed run back in the queue", async () => {
     const id = await queueMessage(["ok4@remote.test"], "left in flight");
     await queue.claimDue(now, 10); // as if a run took it and died

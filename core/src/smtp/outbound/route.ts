@@ -55,6 +55,13 @@ async function hostsToHops(resolver: DnsResolver, hosts: { host: string; port: n
   return hops;
 }
 
+/** The destination whose connections are counted together (Postfix's nexthop): the transport map's
+ * or the smart host's host and port when mail for `domain` goes there, else the domain (its MX hosts). */
+export function destinationOf(domain: string, config: RoutingConfig): string {
+  const via = config.transportMap.get(domain) ?? config.smartHost;
+  return via ? `[${via.host}]:${via.port}` : domain;
+}
+
 export async function routeFor(domain: string, resolver: DnsResolver, config: RoutingConfig): Promise<Route> {
   try {
     const mapped = config.transportMap.get(domain);

@@ -9,12 +9,17 @@ import type { Directory, DirectoryUser } from "../../store/directory.ts";
 import type { SmtpReply } from "../reply.ts";
 import { originatorFields, repeatedOriginator } from "../originator-fields.ts";
 
-/** Whether mail to `address` reaches `user`. */
-export async function ownsAddress(directory: Directory, user: DirectoryUser, address: string): Promise<boolean> {
+/** Whether mail to `address` reaches `user`. `known` keeps the answers of one SMTP session: a mail
+ * app sends message after message with the same addresses, each looked up once per connection. */
+export async function ownsAddress(directory: Directory, user: DirectoryUser, address: string, known?: Map<string, boolean>): Promise<boolean> {
   const normalized = normalizeAddress(address);
   if (!normalized) return false;
+  const cached = known?.get(normalized);
+  if (cached !== undefined) return cached;
   const resolution = await directory.resolve(normalized);
-  return resolution.kind === "user" && resolution.user.id === user.id;
+  const owned = resolution.kind === "user" && resolution.user.id === user.id;
+  known?.set(normalized, owned);
+  return owned;
 }
 
 const refuse = (text: string): SmtpReply => ({ code: 553, status: "5.7.1", text });
@@ -31,7 +36,7 @@ function addressesShownIn(name: string): string[] {
 }
 
 /** The reply that refuses the message's originator fields, or null when they are all the user's. */
-export async function originatorRefusal(directory: Directory, user: DirectoryUser, raw: Buffer): Promise<SmtpReply | null> {
+export async function originatorRefusal(directory: Directory, user: DirectoryUser, raw: Buffer, known?: Map<string, boolean>): Promise<SmtpReply | null> {
   const fields = originatorFields(raw);
   if (fields.from.length === 0) return refuse("the message has no From header: add one with your address");
   const repeated = repeatedOriginator(fields);
@@ -49,12 +54,12 @@ export async function originatorRefusal(directory: Directory, user: DirectoryUse
       if (mailboxes.length === 0) return refuse(`the ${field} header names no address: put your address in it`);
       for (const { address, name } of mailboxes) {
         if (!address) return refuse(`the ${field} header has "${quoted(name)}" without an address`);
-        if (!(await ownsAddress(directory, user, address))) return refuse(`<${quoted(address)}> in the ${field} header is not one of your addresses`);
+        if (!(await ownsAddress(directory, user, address, known))) return refuse(`<${quoted(address)}> in the ${field} header is not one of your addresses`);
       }
       // Group names are shown too ("ceo@bank.test: me@ours;").
       for (const { name } of [...entries, ...mailboxes]) {
         for (const shown of addressesShownIn(name)) {
-          if (!(await ownsAddress(directory, user, shown))) return refuse(`the name "${quoted(name)}" in the ${field} header shows <${quoted(shown)}>, which is not one of your addresses`);
+          if (!(await ownsAddress(directory, user, shown, known))) return refuse(`the name "${quoted(name)}" in the ${field} header shows <${quoted(shown)}>, which is not one of your addresses`);
         }
       }
     }

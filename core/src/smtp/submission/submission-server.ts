@@ -46,6 +46,13 @@ export function createSubmissionServer(deps: SubmissionDeps): SMTPServer {
   const { config, directory, log } = deps;
   const tls = config.smtp.tls;
   const users = new WeakMap<SMTPServerSession, DirectoryUser>();
+  /** Per session: the addresses looked up as the user's or not (sender-identity.ts). */
+  const owned = new WeakMap<SMTPServerSession, Map<string, boolean>>();
+  const ownedIn = (session: SMTPServerSession) => {
+    let known = owned.get(session);
+    if (!known) owned.set(session, (known = new Map()));
+    return known;
+  };
 
   return new SMTPServer({
     name: config.hostname,
@@ -72,6 +79,7 @@ export function createSubmissionServer(deps: SubmissionDeps): SMTPServer {
           if (outcome.kind === "throttled") return callback(smtpError(submissionReplies.throttled(outcome.retryAfterSeconds)));
           if (outcome.kind === "wrong") return callback(smtpError(submissionReplies.badCredentials()));
           users.set(session, outcome.user);
+          owned.delete(session);
           callback(null, { user: outcome.user.id });
         },
         (err: unknown) => {
@@ -84,7 +92,7 @@ export function createSubmissionServer(deps: SubmissionDeps): SMTPServer {
     onMailFrom(address, session, callback) {
       const user = users.get(session);
       if (!user) return callback(smtpError({ code: 530, status: "5.7.0", text: "authentication required" }));
-      ownsAddress(directory, user, address.address).then(
+      ownsAddress(directory, user, address.address, ownedIn(session)).then(
         (own) => callback(own ? undefined : smtpError(submissionReplies.notYourAddress(address.address))),
         () => callback(smtpError(replies.localError())),
       );
@@ -104,7 +112,7 @@ export function createSubmissionServer(deps: SubmissionDeps): SMTPServer {
           const user = users.get(session)!;
           const sender = normalizeAddress((session.envelope.mailFrom && session.envelope.mailFrom.address) || "")!;
           // Only the header section: the body (maybe 25 MB of attachments) is the pipeline thread's work.
-          const refusal = await originatorRefusal(directory, user, message);
+          const refusal = await originatorRefusal(directory, user, message, ownedIn(session));
           if (refusal) return callback(smtpError(refusal));
           const recipients = [...new Set(session.envelope.rcptTo.map((r) => normalizeAddress(r.address)!))];
           const shard = deps.shards.get(user.shard);

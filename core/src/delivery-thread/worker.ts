@@ -1,0 +1,61 @@
+// The delivery thread: the delivery agent (smtp/outbound/delivery-runner.ts) on a thread of its own,
+// started by the pipeline thread. Filing and sending are the two busy parts of outgoing mail, and both
+// are synchronous where libSQL is; on one thread each waited for the other (a batch's commits held
+// every SMTP transaction in flight, and the other way round). Here the agent has its own connections
+// to the queue, the shards and the directory (for the DSNs it files), and R2 through the pipeline
+// thread's gateway; the events of those DSNs go to the pipeline thread's notifier.
+import { parentPort, workerData } from "node:worker_threads";
+import { createResolver } from "../dns.ts";
+import { createLogger, setLogLevel } from "../log.ts";
+import { MailboxService } from "../mailbox/service.ts";
+import { dsnFiler } from "../pipeline/file-dsn.ts";
+import { installOnePartBlob } from "../pipeline/one-part-blob.ts";
+import { messageTokens } from "../pipeline/spam/bayes.ts";
+import { DeliveryRunner } from "../smtp/outbound/delivery-runner.ts";
+import { Directory } from "../store/directory.ts";
+import { httpBlobStore } from "../store/local-r2.ts";
+import { OutboundQueue } from "../store/outbound-queue.ts";
+import { Shards } from "../store/shards.ts";
+import type { DeliveryWorkerData, FromDelivery, ToDelivery } from "./messages.ts";
+
+installOnePartBlob();
+const { config, blobsUrl } = workerData as DeliveryWorkerData;
+const port = parentPort!;
+setLogLevel(config.logLevel);
+const log = createLogger({ svc: "core", region: config.region, part: "delivery" });
+const send = (message: FromDelivery) => port.postMessage(message);
+
+const shards = await Shards.open(config.shards, config.libsqlAuthToken);
+const directory = await Directory.open(config.directoryUrl, config.libsqlAuthToken);
+const queue = await OutboundQueue.open(config.queueUrl, config.libsqlAuthToken);
+const blobs = httpBlobStore(blobsUrl);
+const mailbox = new MailboxService({ shards, directory, blobs, log: log.child({ part: "mailbox" }), publish: (events) => send({ type: "events", events }), spamTokens: messageTokens });
+const runner = new DeliveryRunner({
+  queue,
+  blobs,
+  resolver: createResolver(config.outbound.dnsServers),
+  routing: config.outbound,
+  hostname: config.hostname,
+  log,
+  returnToSender: dsnFiler({ blobs, directory, mailbox, hostname: config.hostname }),
+  concurrency: config.outbound.concurrency,
+  destinationConcurrency: config.outbound.destinationConcurrency,
+});
+await runner.start();
+
+port.on("message", (message: ToDelivery) => {
+  if (message.type === "queued") {
+    const { key, bytes } = message.pack;
+    runner.queued({ key, bytes: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength) });
+  } else {
+    void (async () => {
+      await runner.stop();
+      queue.close();
+      directory.close();
+      shards.close();
+      send({ type: "stopped" });
+      port.close();
+    })();
+  }
+});
+send({ type: "ready" });
