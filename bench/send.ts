@@ -229,7 +229,7 @@ console.log("\nmedian delivered/s: " + modes.map((m) => `${m} ${f(medianOf(m))}`
 if (modes.includes("postfix relay")) {
   for (const m of modes.filter((m) => m !== "postfix relay")) {
     const ratios = rounds.filter((r) => r.mode === m).map((r) => r.deliveredPerSec / rounds.find((p) => p.mode === "postfix relay" && p.run === r.run)!.deliveredPerSec);
-    console.log(`${m} ÷ postfix relay: ${ratios.map((x) => f(x, 2) + "×").join(", ")} (median of the runs ${f(medianOf(m) / medianOf("postfix relay"), 2)}×)`);
+    console.log(`${m} ÷ postfix relay: ${ratios.map((x) => f(x, 2) + "×").join(", ")} (median ratio ${f(median(ratios), 2)}×; ratio of the medians ${f(medianOf(m) / medianOf("postfix relay"), 2)}×)`);
   }
 }
 mkdirSync(path.join(ROOT, "bench/results"), { recursive: true });
