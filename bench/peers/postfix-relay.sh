@@ -11,6 +11,8 @@
 #        postfix-relay.sh stop | status | flush-queue
 # Settings: PEERS (default /tmp/edgemail-relay-peer), SMTP_PORT (default 2645).
 set -euo pipefail
+# shellcheck source=postfix-master.sh
+source "$(dirname "${BASH_SOURCE[0]}")/postfix-master.sh"
 
 PEERS=${PEERS:-/tmp/edgemail-relay-peer}
 PF=$PEERS/postfix
@@ -62,30 +64,7 @@ biff = no
 smtputf8_enable = no
 message_size_limit = 52428800
 CF
-  cat > "$PF/etc/master.cf" <<CF
-# service type  private unpriv  chroot  wakeup  maxproc command + args
-127.0.0.1:$SMTP_PORT inet n - n - - smtpd
-pickup    unix  n       -       n       60      1       pickup
-cleanup   unix  n       -       n       -       0       cleanup
-qmgr      unix  n       -       n       300     1       qmgr
-rewrite   unix  -       -       n       -       -       trivial-rewrite
-bounce    unix  -       -       n       -       0       bounce
-defer     unix  -       -       n       -       0       bounce
-trace     unix  -       -       n       -       0       bounce
-verify    unix  -       -       n       -       1       verify
-flush     unix  n       -       n       1000?   0       flush
-proxymap  unix  -       -       n       -       -       proxymap
-proxywrite unix -       -       n       -       1       proxymap
-smtp      unix  -       -       n       -       -       smtp
-relay     unix  -       -       n       -       -       smtp
-showq     unix  n       -       n       -       -       showq
-error     unix  -       -       n       -       -       error
-retry     unix  -       -       n       -       -       error
-discard   unix  -       -       n       -       -       discard
-anvil     unix  -       -       n       -       1       anvil
-scache    unix  -       -       n       -       1       scache
-postlog   unix-dgram n  -       n       -       1       postlogd
-CF
+  write_master_cf "$PF/etc/master.cf" "$SMTP_PORT"
   chown root:root "$PF/spool"
   postfix -c "$PF/etc" set-permissions >/dev/null 2>&1 || true
   postfix -c "$PF/etc" check
