@@ -1,4 +1,5 @@
 // npm run bench:realtime [-- --users 20 --clients 100 --messages 400 --sessions 4 --pause 20 --reads 200]
+// BENCH_CORE_LOG=file keeps the system's output (with BENCH_CORE_LOG_LEVEL=debug, the pipeline's batch timings).
 //
 // The whole system as `npm start` runs it (core + wrangler dev). `clients` WebSockets across `users`
 // users listen on /api/v1/events/ws; mail goes into the core over SMTP at a steady rate, round-robin
@@ -127,5 +128,6 @@ try {
   mkdirSync(path.join(ROOT, "bench/results"), { recursive: true });
   writeFileSync(path.join(ROOT, "bench/results", `realtime-${new Date().toISOString().replace(/[:.]/g, "-")}.json`), JSON.stringify(result, null, 2));
 } finally {
+  if (process.env.BENCH_CORE_LOG) writeFileSync(process.env.BENCH_CORE_LOG, system.process.output());
   await system.stop();
 }

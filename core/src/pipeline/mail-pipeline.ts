@@ -44,17 +44,28 @@ export interface PipelineOptions extends Omit<OutboundDeps, "log">, Omit<Inbound
   /** How long a batch may wait to fill up. Each batch costs an R2 write and a transaction per
    * shard whatever its size, so under load a short wait makes the pipeline much cheaper. */
   lingerMs?: number;
+  /** The wait applies only while the last batch had at least this many messages: under a light
+   * load the fixed costs are small beside the mail's latency (the client's event, the user's
+   * inbox), and the wait would only add to it. Once batches fill, the wait comes back. */
+  lingerFromMessages?: number;
 }
 
 export class MailPipeline {
-  readonly #o: PipelineOptions & { lingerMs: number; batchMessages: number; batchBytes: number };
+  readonly #o: PipelineOptions & { lingerMs: number; lingerFromMessages: number; batchMessages: number; batchBytes: number };
   #queue: MailEntry[] = [];
+  #lastBatch = 0;
   #wake: (() => void) | null = null;
   #loop: Promise<void> | null = null;
   #stopping = false;
 
   constructor(options: PipelineOptions) {
-    this.#o = { ...options, batchMessages: options.batchMessages ?? 500, batchBytes: options.batchBytes ?? 32 * 1024 * 1024, lingerMs: options.lingerMs ?? 25 };
+    this.#o = {
+      ...options,
+      batchMessages: options.batchMessages ?? 500,
+      batchBytes: options.batchBytes ?? 32 * 1024 * 1024,
+      lingerMs: options.lingerMs ?? 25,
+      lingerFromMessages: options.lingerFromMessages ?? 16,
+    };
   }
 
   enqueue(entry: MailEntry): void {
@@ -81,8 +92,10 @@ export class MailPipeline {
         this.#wake = null;
         continue;
       }
-      if (this.#queue.length < this.#o.batchMessages && this.#o.lingerMs > 0 && !this.#stopping) await sleep(this.#o.lingerMs);
+      const { lingerMs, lingerFromMessages, batchMessages } = this.#o;
+      if (lingerMs > 0 && this.#lastBatch >= lingerFromMessages && this.#queue.length < batchMessages && !this.#stopping) await sleep(lingerMs);
       const batch = this.#takeBatch();
+      this.#lastBatch = batch.length;
       try {
         const done = await this.#process(batch);
         backoffMs = 250;
