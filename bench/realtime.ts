@@ -1,7 +1,7 @@
 // npm run bench:realtime [-- --users 20 --clients 100 --messages 400 --sessions 4 --pause 20 --reads 200]
 // BENCH_CORE_LOG=file keeps the system's output (with BENCH_CORE_LOG_LEVEL=debug, the pipeline's batch timings).
 //
-// The whole system as `npm start` runs it (core + wrangler dev). `clients` WebSockets across `users`
+// The whole system as `npm start` runs it (core + the edge in Miniflare). `clients` WebSockets across `users`
 // users listen on /api/v1/events/ws; mail goes into the core over SMTP at a steady rate, round-robin
 // to the users. Prints p50/p99 from each message's SMTP 250 to its message.created event at every
 // client of its user. Then the edge latency of the first inbox page served by the user's Durable

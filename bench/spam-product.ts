@@ -1,5 +1,5 @@
 // bench:spam --product: a split judged through the product as a new operator runs it. The whole
-// system as `npm start` runs it (core + wrangler dev edge, startSystem), the learned part taught with
+// system as `npm start` runs it (core + the edge in Miniflare, startSystem), the learned part taught with
 // the CLI's `spam learn` from files, the held-out part delivered over SMTP to the MX (each message's
 // Return-Path as its envelope sender, as the hop before the final one handed it on), and the verdicts
 // counted through the edge's API: ham to ham@, spam to spam@, and what each user's Junk and inbox hold.

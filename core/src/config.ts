@@ -119,7 +119,7 @@ const schema = z.object({
   QUEUE_URL: z.string().regex(/^(file:|libsql:|https?:|wss?:)/, "must be a libSQL URL").optional(),
   /** Deliver to MX hosts on private or loopback addresses (off: a hostile domain could aim its MX at us). */
   ALLOW_PRIVATE_MX: z.enum(["true", "false"]).default("false"),
-  /** Where `npm start` runs the edge (wrangler dev). */
+  /** Where `npm start` runs the edge (core/src/local-edge.ts). */
   EDGE_HOST: z.string().default("127.0.0.1"),
   EDGE_PORT: port.default(8787),
   /** The edge this core pushes mailbox events to (POST /internal/v1/events); unset: nothing is pushed. */
@@ -141,7 +141,7 @@ const schema = z.object({
   INTERNAL_SIGNING_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
   TLS_KEY_FILE: z.string().optional(),
   TLS_CERT_FILE: z.string().optional(),
-  /** Where the local R2 emulation keeps its state; `wrangler dev --persist-to` must point at the same place. */
+  /** Where the local R2 emulation keeps its state; `npm start`'s edge (local-edge.ts) keeps its own there too. */
   R2_PERSIST_DIR: z.string().optional(),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
   /** clamd to scan mail with (INSTREAM); unset: nothing is scanned and messages are marked unscanned. */

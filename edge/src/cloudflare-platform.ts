@@ -24,8 +24,8 @@ export function cloudflarePlatform(env: Env): Platform {
       },
       rateLimit: async (kind, key) => (await env[rateLimits[kind].binding].limit({ key })).success,
       hub: (userId) => env.MAILBOX_HUB.get(env.MAILBOX_HUB.idFromName(userId)),
-      // Cloudflare's edge sets it for every request and replaces one a client sent. `wrangler dev`
-      // (miniflare's entry worker) fills it from the socket only when the request has none, so
+      // Cloudflare's edge sets it for every request and replaces one a client sent. Miniflare
+      // (its entry worker, under npm start and wrangler dev) fills it from the socket only when the request has none, so
       // locally a client on loopback can choose it; deployed, it cannot.
       clientAddress: (c) => c.req.header("cf-connecting-ip") ?? null,
     };

@@ -28,7 +28,7 @@ afterAll(async () => {
 
 let clients = 0;
 
-/** A login through the edge, each from a client address of its own (wrangler dev takes the client's
+/** A login through the edge, each from a client address of its own (Miniflare, like wrangler dev, takes the client's
  * CF-Connecting-IP), so the guessing test's block on 127.0.0.1 does not fall on these. */
 async function login(password = PASSWORD): Promise<Response> {
   const ip = `2001:db8:${(++clients).toString(16)}::1`;

@@ -1,4 +1,4 @@
-// The whole system as `npm start` runs it (core + wrangler dev), on free ports and a temp data folder,
+// The whole system as `npm start` runs it (core + the edge in Miniflare), on free ports and a temp data folder,
 // for the end-to-end test and the send benchmark.
 import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";

@@ -207,11 +207,30 @@ export class MailboxHub extends DurableObject<Env> implements Hub {
   // ── the hot inbox head ──
 
   /** The user changed their mailbox through the API; `seq` is the core's seq after the change
-   * (null when unknown: then the head is simply dropped). */
-  noteChange(userId: string, region: string, seq: number | null): void {
+   * (null when unknown: then the head is simply dropped). Unless the core's push has brought them
+   * already, the change's events are fetched now: the client that made the change hears back only
+   * after its own listeners, the security list (a new forward) and the webhooks have them. Should the
+   * core not answer, the push brings them later. */
+  async noteChange(userId: string, region: string, seq: number | null): Promise<void> {
     this.#remember(userId, region);
-    if (seq === null) this.#head = null;
-    else this.#minSeq = Math.max(this.#minSeq, seq);
+    if (seq === null) {
+      this.#head = null;
+      return;
+    }
+    this.#minSeq = Math.max(this.#minSeq, seq);
+    const run = this.#publishing.then(async () => {
+      const last = this.#coreSeq();
+      // A hub that never had an event starts from the core's head, not from the past.
+      if (last === null || last >= seq) return;
+      await this.#backfill(last, seq + 1);
+      await this.#flushWebhooks();
+    });
+    this.#publishing = run.catch(() => undefined);
+    try {
+      await run;
+    } catch (err) {
+      log.warn("hub: could not fetch the events of the user's change; the core's push brings them", { err });
+    }
   }
 
   async #currentHead(): Promise<InboxHead | CoreHead> {
