@@ -122,6 +122,8 @@ const schema = z.object({
   /** Where `npm start` runs the edge (core/src/local-edge.ts). */
   EDGE_HOST: z.string().default("127.0.0.1"),
   EDGE_PORT: port.default(8787),
+  /** A port for Chrome DevTools (the V8 inspector) on npm start's edge worker; unset: none, as in production. */
+  EDGE_INSPECTOR_PORT: port.optional(),
   /** The edge this core pushes mailbox events to (POST /internal/v1/events); unset: nothing is pushed. */
   EDGE_URL: z
     .url({ protocol: /^https?$/, message: "must be an http(s) URL such as https://mail.example.com" })
@@ -173,7 +175,7 @@ export interface Config {
   smtp: { host: string; port: number; greetingPauseMs: number; recipientCacheSeconds: number; tls: { keyFile: string; certFile: string } | null };
   api: { host: string; port: number };
   submission: { host: string; port: number };
-  edge: { host: string; port: number };
+  edge: { host: string; port: number; inspectorPort: number | null };
   events: { edgeUrl: string | null; retentionMs: number; repushWindowMs: number };
   outbound: {
     dnsServers: string[] | null;
@@ -254,7 +256,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     api: { host: e.API_HOST, port: e.API_PORT },
     submission: { host: e.SUBMISSION_HOST, port: e.SUBMISSION_PORT },
-    edge: { host: e.EDGE_HOST, port: e.EDGE_PORT },
+    edge: { host: e.EDGE_HOST, port: e.EDGE_PORT, inspectorPort: e.EDGE_INSPECTOR_PORT ?? null },
     events: { edgeUrl: e.EDGE_URL ?? null, retentionMs: e.EVENT_RETENTION, repushWindowMs: e.EVENT_REPUSH_WINDOW },
     outbound: {
       dnsServers: e.DNS_SERVERS ?? null,

@@ -24,6 +24,8 @@ export interface LocalEdgeOptions {
   stateDir: string;
   /** Variables and secrets over wrangler.toml's [vars]. */
   vars: Record<string, string>;
+  /** Chrome DevTools for the worker on this port (`chrome://inspect`, or a CPU profile), if any. */
+  inspectorPort: number | null;
 }
 
 export interface LocalEdge {
@@ -83,6 +85,7 @@ async function runLocalEdge(o: LocalEdgeOptions): Promise<{ url: string; dispose
       resourcePersistencePath: path.join(o.stateDir, "v3"),
       // Local development needs nothing from the internet (Miniflare would fetch `Request.cf` data).
       cf: false,
+      ...(o.inspectorPort !== null ? { inspectorPort: o.inspectorPort } : {}),
       // The worker's own warnings and errors (its logger writes JSON lines to the console).
       log: new Log(LogLevel.WARN),
       workers: [

@@ -43,6 +43,7 @@ async function main(): Promise<void> {
       host: config.edge.host,
       port: config.edge.port,
       stateDir: path.join(config.dataDir, "edge"),
+      inspectorPort: config.edge.inspectorPort,
       vars: {
         ...edgeVars(),
         TOKEN_SECRET: vars.TOKEN_SECRET!,
