@@ -7,7 +7,8 @@
 //    before it (spam bots do): one message per connection, as most MTAs send, then tops out near 150
 //    messages a second for 20 sessions. Postfix greets at once and makes the same check opt-in
 //    (postscreen's greet pause). This adds the option `earlyTalkerDelay` (ms; 100 when absent, as
-//    upstream behaves; 0 greets at once), which the MX sets from SMTP_GREETING_PAUSE_MS.
+//    upstream behaves; 0 greets at once, in the same turn: a 0 ms timer still cost every connection a
+//    millisecond and more), which the MX sets from SMTP_GREETING_PAUSE_MS.
 //
 // 2. @libsql/client (0.18.0), for `file:` databases (the embedded default), prepares every statement
 //    again on every execute, and finds out whether it returns rows by catching the exception raw()
@@ -30,7 +31,10 @@ const smtpServer = {
   edits: [
     {
       original: "let readyTimer = setTimeout(() => this.connectionReady(), 100);",
-      patched: `let readyTimer = setTimeout(() => this.connectionReady(), this._server.options.earlyTalkerDelay ?? 100); ${MARK}`,
+      // 0 greets in the same turn: even a 0 ms timer is a millisecond and a trip round a busy event loop.
+      patched: `if (this._server.options.earlyTalkerDelay === 0) return this.connectionReady(); let readyTimer = setTimeout(() => this.connectionReady(), this._server.options.earlyTalkerDelay ?? 100); ${MARK}`,
+      // What this script wrote before (a tree patched then is brought up to date).
+      previous: [`let readyTimer = setTimeout(() => this.connectionReady(), this._server.options.earlyTalkerDelay ?? 100); ${MARK}`],
     },
   ],
 };
@@ -105,15 +109,17 @@ for (const pkg of [smtpServer, libsqlClient]) {
       console.error(`patch-dependencies: ${file} is missing; is ${pkg.name} installed?`);
       process.exit(1);
     }
-    let text = readFileSync(file, "utf8");
-    if (text.includes(MARK)) continue;
-    for (const { original, patched } of pkg.edits) {
-      if (!text.includes(original)) {
+    const before = readFileSync(file, "utf8");
+    let text = before;
+    for (const { original, patched, previous = [] } of pkg.edits) {
+      if (text.includes(patched)) continue;
+      const found = [original, ...previous].find((code) => text.includes(code));
+      if (found === undefined) {
         console.error(`patch-dependencies: the code to change is not in ${file} (a new ${pkg.name} version?); update scripts/patch-dependencies.mjs`);
         process.exit(1);
       }
-      text = text.replace(original, patched);
+      text = text.replace(found, patched);
     }
-    writeFileSync(file, text);
+    if (text !== before) writeFileSync(file, text);
   }
 }
