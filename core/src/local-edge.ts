@@ -11,8 +11,6 @@ import { mkdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { promisify } from "node:util";
-import { Log, LogLevel, Miniflare, convertV4MiniflareOptions } from "miniflare";
-import { unstable_getMiniflareWorkerOptions } from "wrangler";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const require = createRequire(import.meta.url);
@@ -73,8 +71,10 @@ export async function startLocalEdge(o: LocalEdgeOptions): Promise<LocalEdge> {
   };
 }
 
-/** The edge in this process. */
+/** The edge in this process. Wrangler and Miniflare are loaded here only, not by the core that forks it. */
 async function runLocalEdge(o: LocalEdgeOptions): Promise<{ url: string; dispose: () => Promise<void> }> {
+  const { Log, LogLevel, Miniflare, convertV4MiniflareOptions } = await import("miniflare");
+  const { unstable_getMiniflareWorkerOptions } = await import("wrangler");
   const scriptPath = await bundle(path.join(o.stateDir, "bundle"));
   // Module rules are for unbundled sources; the bundle is one module.
   const { workerOptions: { modulesRules: _rules, ...workerOptions } } = unstable_getMiniflareWorkerOptions(path.join(ROOT, "wrangler.toml"));
