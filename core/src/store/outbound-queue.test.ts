@@ -29,6 +29,26 @@ beforeAll(async () => {
 });
 afterAll(() => queue.close());
 
+describe("enqueue", () => {
+  it("adds each recipient once, as given, and leaves one already queued as it is", async () => {
+    await queue.enqueue([row(100), row(101)]);
+    await queue.enqueue([{ ...row(101), rawOffset: 999 }, row(102)]);
+    const got = (await queue.list()).filter((d) => Number(d.id.slice(1)) >= 100).sort((a, b) => a.id.localeCompare(b.id));
+    expect(got.map((d) => ({ id: d.id, state: d.state, attempts: d.attempts, offset: d.rawOffset }))).toEqual([
+      { id: "d100", state: "queued", attempts: 0, offset: 10_000 },
+      { id: "d101", state: "queued", attempts: 0, offset: 10_100 },
+      { id: "d102", state: "queued", attempts: 0, offset: 10_200 },
+    ]);
+    const { state: _s, attempts: _a, lastReply, lastHost, updatedAt, ...rest } = got[0]!;
+    expect(rest).toEqual(row(100));
+    expect({ lastReply, lastHost, updatedAtIsNumber: typeof updatedAt === "number" }).toEqual({ lastReply: null, lastHost: null, updatedAtIsNumber: true });
+    // The same message and recipient under another id is the same delivery.
+    await queue.enqueue([{ ...row(103), messageId: "m100", recipient: "r100@remote.test" }]);
+    expect(await queue.get("d103")).toBeNull();
+    await queue.claimDue(t0, 100);
+  });
+});
+
 describe("outcomes", () => {
   it("commit together, each on its own row: state, reply, host, next attempt and attempts", async () => {
     await queue.enqueue([1, 2, 3, 4].map(row));
