@@ -38,6 +38,25 @@ describe("send reservations", () => {
     expect(await counted("alice", now + 60_000)).toBe(5);
   });
 
+  it("wait for a transaction that holds the shard (the pipeline's filing), without holding up this thread", async () => {
+    const filing = await shard().client.transaction("write");
+    await filing.execute("UPDATE send_counters SET recipients = recipients WHERE 0");
+    let settled = false;
+    const reservation = reserve("dora", 1).then((r) => ((settled = true), r));
+    let turns = 0;
+    const started = Date.now();
+    while (Date.now() - started < 40) {
+      await new Promise((resolve) => setImmediate(resolve));
+      turns++;
+    }
+    expect(settled).toBe(false);
+    // The event loop kept turning meanwhile (each busy answer comes back at once).
+    expect(turns).toBeGreaterThan(20);
+    await filing.commit();
+    expect(await reservation).toMatchObject({ duplicate: false });
+    expect(await counted("dora")).toBe(1);
+  });
+
   it("keep an Idempotency-Key's reservation apart: the same key answers with the same message", async () => {
     const first = await reserve("carol", 1, now, "key-1");
     const [again, plain] = await Promise.all([reserve("carol", 1, now, "key-1"), reserve("carol", 1)]);

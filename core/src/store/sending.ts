@@ -67,8 +67,11 @@ const BUSY_GIVE_UP_MS = 30_000;
 
 function queueOn(shard: ShardDatabase, synchronous: "FULL" | "NORMAL"): ReservationQueue {
   if (!shard.url.startsWith("file:")) return { pending: [], running: false, db: shard.db, ready: Promise.resolve() };
-  // One connection (concurrency 1), so that the pragma holds for every transaction on it.
-  const client = createClient({ url: shard.url, timeout: 1, concurrency: 1 });
+  // One connection (concurrency 1), so that the pragma holds for every transaction on it. No busy
+  // timeout at all: even 1 ms is SQLite sleeping on this thread, every SMTP session with it, each
+  // time the pipeline's filing holds the shard (hundreds of times a run); SQLITE_BUSY comes back at
+  // once and commitReservations tries again on a timer.
+  const client = createClient({ url: shard.url, timeout: 0, concurrency: 1 });
   shard.closers.push(() => client.close());
   return { pending: [], running: false, db: drizzle(client, { schema: shardSchema }), ready: client.execute(`PRAGMA synchronous=${synchronous}`) };
 }
