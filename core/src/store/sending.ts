@@ -152,7 +152,9 @@ async function commitReservations(shard: ShardDatabase, q: ReservationQueue): Pr
       if (isBusy(err) && (busySince ??= Date.now()) > Date.now() - BUSY_GIVE_UP_MS) {
         q.pending.unshift(...batch);
         await sleep(wait);
-        wait = Math.min(wait * 2, 20);
+        // A filing transaction lasts tens of ms: a short cap lets the reservation in soon after it
+        // ends (each try is two statements), where a long one kept a mail app's 250 waiting.
+        wait = Math.min(wait * 2, 5);
         continue;
       }
       for (const p of batch) p.reject(err);
