@@ -10,7 +10,9 @@
 //                 sink) driven by the same SMTP load generator; implies --submission, and prints the
 //                 ratios of our figures to Postfix's of the same sitting.
 // Each run does every mode once, back to back (Postfix first); the figures of every run are printed,
-// then the medians. Before the runs the sink alone is driven with the same load, to show it is not
+// then the medians, with the CPU each side spent per message (our core's process tree, Postfix's
+// master's with the processes it reaped): on a shared machine the rate moves with the neighbours'
+// load, the CPU per message much less. Before the runs the sink alone is driven with the same load, to show it is not
 // what limits either side.
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -21,6 +23,7 @@ import { rateLimits } from "../edge/src/rate-limits.ts";
 import type { LoginResponse } from "../shared/api.ts";
 import { startSmtpSink, type SmtpSink } from "../test/support/smtp-sink.ts";
 import { startSystem, type System } from "../test/support/system.ts";
+import { treeCpuMs } from "./process-cpu.ts";
 import { percentile, runLoad } from "./smtp-load.ts";
 
 const { values: args } = parseArgs({
@@ -42,6 +45,8 @@ const SIZE = Number(args.size);
 const RUNS = Number(args.runs);
 const ROOT = path.resolve(import.meta.dirname, "..");
 const RELAY = path.join(ROOT, "bench/peers/postfix-relay.sh");
+/** The relay's master process (its queue directory, as bench/peers/postfix-relay.sh sets it up). */
+const relayMaster = () => Number(readFileSync(path.join(process.env.PEERS ?? "/tmp/edgemail-relay-peer", "postfix/spool/pid/master.pid"), "utf8").trim());
 const PASSWORD = "bench password";
 type Mode = "postfix relay" | "ours, submission" | "ours, API";
 const modes: Mode[] = [
@@ -61,6 +66,8 @@ interface Round {
   /** From the sender's 250 (202 for the API) to the sink's 250, ms. */
   p50: number;
   p99: number;
+  /** CPU of the side's process tree per delivered message, ms (null for the sink alone). */
+  cpuMsPerMsg: number | null;
 }
 const rounds: Round[] = [];
 
@@ -93,8 +100,9 @@ async function delivered(sink: SmtpSink, acceptedAt: Map<string, number>, starte
 }
 
 /** One round of the SMTP load against `port`: session `s` sends as sender`s`@bench.test. */
-async function smtpRound(mode: Round["mode"], run: number, sink: SmtpSink, port: number, auth: boolean): Promise<void> {
+async function smtpRound(mode: Round["mode"], run: number, sink: SmtpSink, port: number, auth: boolean, cpuRoots: number[] = []): Promise<void> {
   sink.messages.length = 0;
+  const cpu0 = treeCpuMs(cpuRoots);
   const acceptedAt = new Map<string, number>();
   const tag = (n: number) => `r${run}-${mode.replace(/\W/g, "")}-${n}`;
   const t0 = performance.now();
@@ -110,7 +118,7 @@ async function smtpRound(mode: Round["mode"], run: number, sink: SmtpSink, port:
   });
   if (load.refused.length) console.error(`${mode} run ${run}: ${load.refused.length} refused, e.g. ${load.refused[0]}`);
   const d = await delivered(sink, acceptedAt, t0);
-  record(mode, run, load.accepted, load.refused.length, load.seconds, d);
+  record(mode, run, load.accepted, load.refused.length, load.seconds, d, cpuRoots.length > 0 ? (treeCpuMs(cpuRoots) - cpu0) / d.count : null);
 }
 
 /** One round through the HTTP API: `senders` users (the edge limits requests per user a minute). */
@@ -120,6 +128,7 @@ async function apiRound(run: number, sink: SmtpSink, system: System, tokens: str
   const text = message("x@bench.test", "y@remote.test", "x").toString().split("\r\n\r\n")[1]!;
   let next = 0;
   let refused = 0;
+  const cpu0 = treeCpuMs([system.process.process.pid!]);
   const t0 = performance.now();
   await Promise.all(
     Array.from({ length: SESSIONS }, async () => {
@@ -142,10 +151,10 @@ async function apiRound(run: number, sink: SmtpSink, system: System, tokens: str
   );
   const acceptedSeconds = (performance.now() - t0) / 1000;
   const d = await delivered(sink, acceptedAt, t0);
-  record("ours, API", run, acceptedAt.size, refused, acceptedSeconds, d);
+  record("ours, API", run, acceptedAt.size, refused, acceptedSeconds, d, (treeCpuMs([system.process.process.pid!]) - cpu0) / d.count);
 }
 
-function record(mode: Round["mode"], run: number, accepted: number, refused: number, acceptedSeconds: number, d: { count: number; seconds: number; latencies: number[] }) {
+function record(mode: Round["mode"], run: number, accepted: number, refused: number, acceptedSeconds: number, d: { count: number; seconds: number; latencies: number[] }, cpuMsPerMsg: number | null) {
   const round = {
     mode,
     run,
@@ -156,9 +165,10 @@ function record(mode: Round["mode"], run: number, accepted: number, refused: num
     deliveredPerSec: d.count / d.seconds,
     p50: percentile(d.latencies, 50),
     p99: percentile(d.latencies, 99),
+    cpuMsPerMsg,
   };
   rounds.push(round);
-  console.log(`${mode} run ${run}: ${f(round.acceptedPerSec)} accepted/s, ${f(round.deliveredPerSec)} delivered/s (${d.count}/${accepted}), 250 → remote 250 p50 ${f(round.p50)} ms p99 ${f(round.p99)} ms`);
+  console.log(`${mode} run ${run}: ${f(round.acceptedPerSec)} accepted/s, ${f(round.deliveredPerSec)} delivered/s (${d.count}/${accepted}), 250 → remote 250 p50 ${f(round.p50)} ms p99 ${f(round.p99)} ms${cpuMsPerMsg === null ? "" : `, CPU ${f(cpuMsPerMsg, 2)} ms/msg`}`);
 }
 
 const f = (x: number, d = 0) => (Number.isFinite(x) ? x.toFixed(d) : "–");
@@ -196,8 +206,8 @@ try {
   let lastApiRound = -Infinity;
   for (let run = 1; run <= RUNS; run++) {
     for (const mode of modes) {
-      if (mode === "postfix relay") await smtpRound(mode, run, sink, Number(args["peer-port"]), false);
-      else if (mode === "ours, submission") await smtpRound(mode, run, sink, system!.submissionPort, true);
+      if (mode === "postfix relay") await smtpRound(mode, run, sink, Number(args["peer-port"]), false, [relayMaster()]);
+      else if (mode === "ours, submission") await smtpRound(mode, run, sink, system!.submissionPort, true, [system!.process.process.pid!]);
       else {
         // The senders' request budgets are per minute: a new round waits until they are whole again.
         const wait = lastApiRound + (rateLimits.user.period + 1) * 1000 - performance.now();
@@ -220,12 +230,14 @@ try {
 
 const cores = readFileSync("/proc/cpuinfo", "utf8").match(/^processor/gm)!.length;
 console.log(`\nSending ${N} messages of ${SIZE} bytes, ${SESSIONS} sessions (SMTP: one connection per session, reused), 1 recipient each, to a sink on loopback; ${cores} cores, everything on this machine`);
-console.log("mode               run  accepted/s  delivered/s  250→remote 250 p50     p99");
+console.log("mode               run  accepted/s  delivered/s  250→remote 250 p50     p99   CPU ms/msg");
 for (const r of rounds) {
-  console.log(`${r.mode.padEnd(18)} ${String(r.run).padStart(3)}  ${f(r.acceptedPerSec).padStart(10)}  ${f(r.deliveredPerSec).padStart(11)}  ${f(r.p50).padStart(13)} ms  ${f(r.p99).padStart(6)} ms${r.refused ? `  (${r.refused} refused)` : ""}${r.delivered < r.accepted ? `  (${r.accepted - r.delivered} not delivered)` : ""}`);
+  console.log(`${r.mode.padEnd(18)} ${String(r.run).padStart(3)}  ${f(r.acceptedPerSec).padStart(10)}  ${f(r.deliveredPerSec).padStart(11)}  ${f(r.p50).padStart(13)} ms  ${f(r.p99).padStart(6)} ms  ${r.cpuMsPerMsg === null ? "" : f(r.cpuMsPerMsg, 2).padStart(10)}${r.refused ? `  (${r.refused} refused)` : ""}${r.delivered < r.accepted ? `  (${r.accepted - r.delivered} not delivered)` : ""}`);
 }
 const medianOf = (mode: Mode) => median(rounds.filter((r) => r.mode === mode).map((r) => r.deliveredPerSec));
 console.log("\nmedian delivered/s: " + modes.map((m) => `${m} ${f(medianOf(m))}`).join(", "));
+const cpuOf = (mode: Mode) => median(rounds.filter((r) => r.mode === mode && r.cpuMsPerMsg !== null).map((r) => r.cpuMsPerMsg!));
+console.log("median CPU per message: " + modes.map((m) => `${m} ${f(cpuOf(m), 2)} ms`).join(", "));
 if (modes.includes("postfix relay")) {
   for (const m of modes.filter((m) => m !== "postfix relay")) {
     const ratios = rounds.filter((r) => r.mode === m).map((r) => r.deliveredPerSec / rounds.find((p) => p.mode === "postfix relay" && p.run === r.run)!.deliveredPerSec);

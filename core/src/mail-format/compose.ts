@@ -52,10 +52,12 @@ function headerPattern(name: string): RegExp {
   return new RegExp(`^${name}:[^\\r\\n]*(?:\\r\\n[ \\t][^\\r\\n]*)*\\r\\n`, "gim");
 }
 
-/** The copy that leaves: Bcc removed (RFC 5322 §3.6.3: the recipients must not see it). */
+/** The copy that leaves: Bcc removed (RFC 5322 §3.6.3: the recipients must not see it). Without a
+ * Bcc header it is `raw` itself, so that the pipeline stores the Sent copy's bytes once for both. */
 export function withoutBcc(raw: Buffer): Buffer {
   const { head, body } = splitMessage(raw);
-  return Buffer.concat([Buffer.from(head.replace(headerPattern("bcc"), ""), "utf8"), body]);
+  const kept = head.replace(headerPattern("bcc"), "");
+  return kept.length === head.length ? raw : Buffer.concat([Buffer.from(kept, "utf8"), body]);
 }
 
 /** Adds Message-ID and Date when a submitted message lacks them, as Postfix's cleanup does. */

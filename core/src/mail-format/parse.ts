@@ -62,7 +62,14 @@ const EXTENSIONS: Record<string, string> = {
 export function makeSnippet(text: string | null, html: string | null): string {
   // Linear in the HTML (spam HTML is hostile: a regex over unclosed <style> tags was quadratic).
   const source = text ?? (html ? htmlVisibleText(html) : "");
-  return source.replace(/\s+/g, " ").trim().slice(0, limits.snippetLength);
+  const max = limits.snippetLength;
+  // Whitespace is collapsed in a growing prefix rather than the whole text (megabytes, for the
+  // first 200 characters): once the prefix gives more than `max`, its first `max` are the whole
+  // text's, a run of whitespace cut at the prefix's end being one space either way.
+  for (let end = 4 * max; ; end *= 4) {
+    const collapsed = source.slice(0, end).replace(/\s+/g, " ").trimStart();
+    if (collapsed.length > max || end >= source.length) return collapsed.trimEnd().slice(0, max);
+  }
 }
 
 function sha256(bytes: Uint8Array): string {

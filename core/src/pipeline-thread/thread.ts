@@ -25,6 +25,8 @@ export class PipelineThread implements MailHandoff {
   #filed = 0;
   #eventStats: NotifierStats = { pushed: 0, failures: 0, dropped: 0, backlog: 0 };
   #idleWaiters: (() => void)[] = [];
+  /** Entries handed over in this turn, posted together (see enqueue). */
+  #outgoing: MailEntry[] = [];
   #stopped: Promise<void> | null = null;
 
   private constructor(worker: Worker, spool: Spool<SpoolMeta>, blobsUrl: string) {
@@ -73,11 +75,17 @@ export class PipelineThread implements MailHandoff {
     if (this.#outstanding === 0) for (const resolve of this.#idleWaiters.splice(0)) resolve();
   }
 
+  /** Entries of one turn go over in one message: a spool sync hands over a whole group at once, and
+   * each message costs both threads a wake-up and an event-loop turn of the worker's. */
   enqueue(entry: MailEntry): void {
     this.#pending.add(entry.id);
     this.#outstanding++;
     this.#backlogBytes += entry.raw.length;
-    this.#worker.postMessage({ type: "enqueue", entries: [entry] } satisfies ToWorker);
+    if (this.#outgoing.push(entry) === 1) queueMicrotask(() => this.#postEntries());
+  }
+
+  #postEntries(): void {
+    if (this.#outgoing.length > 0) this.#worker.postMessage({ type: "enqueue", entries: this.#outgoing.splice(0) } satisfies ToWorker);
   }
 
   /** Committed events of a change made on this thread, for the notifier. */
@@ -116,6 +124,7 @@ export class PipelineThread implements MailHandoff {
         if (m.type === "stopped") resolve();
       });
       this.#worker.once("exit", () => resolve());
+      this.#postEntries();
       this.#worker.postMessage({ type: "stop" } satisfies ToWorker);
     });
     return this.#stopped;

@@ -12,4 +12,14 @@ describe("one-part Blob", () => {
     expect(new Uint8Array(await after.arrayBuffer())).toEqual(new Uint8Array(await before.arrayBuffer()));
     expect(await new Blob([new Blob(["x"]), "y"]).text()).toBe("xy");
   });
+
+  it("joins text parts alone into the same bytes, half surrogate pairs included", async () => {
+    installOnePartBlob();
+    const NodeBlob = Object.getPrototypeOf(Blob) as typeof Blob;
+    for (const parts of [["line one", "\n", "é 😀", "\n", ""], ["a\ud83d", "\ude00b"], ["\ud83d"], []]) {
+      const ours = new Blob(parts, { type: "text/plain" });
+      const node = new NodeBlob(parts, { type: "text/plain" });
+      expect(new Uint8Array(await ours.arrayBuffer())).toEqual(new Uint8Array(await node.arrayBuffer()));
+    }
+  });
 });

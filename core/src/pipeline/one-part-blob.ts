@@ -16,8 +16,16 @@ function isJoinable(part: Part): boolean {
   return typeof part === "string" || part instanceof Uint8Array;
 }
 
-function join(parts: (string | Uint8Array)[]): Uint8Array {
+// Text parts alone (postal-mime's lines) are joined as one string, encoded once; a part ending in
+// half a surrogate pair is kept apart, as Node encodes each part on its own (half a pair: U+FFFD).
+function join(parts: (string | Uint8Array)[]): string | Uint8Array {
+  if (parts.every((p) => typeof p === "string" && !endsInHighSurrogate(p))) return parts.join("");
   return Buffer.concat(parts.map((p) => (typeof p === "string" ? Buffer.from(p, "utf8") : p)));
+}
+
+function endsInHighSurrogate(text: string): boolean {
+  const last = text.charCodeAt(text.length - 1);
+  return last >= 0xd800 && last <= 0xdbff;
 }
 
 export function installOnePartBlob(): void {

@@ -18,7 +18,7 @@ import { composeMessage, withoutBcc, withRequiredHeaders } from "../mail-format/
 import { deliverToUser, type DeliverDeps, type SpamOutcome } from "./deliver-to-user.ts";
 import { headerLookup, type HeaderLookup } from "./message-headers.ts";
 import { buildHeldNotice } from "./held-notice.ts";
-import { parseHeaders, parseMail, type ParsedMail } from "../mail-format/parse.ts";
+import { parseMail, type ParsedMail } from "../mail-format/parse.ts";
 import { headerSection } from "../mail-format/raw-message.ts";
 import { filingOf } from "../mailbox/filing-of.ts";
 import { attachmentKey, type BlobStore } from "../store/blobs.ts";
@@ -66,12 +66,14 @@ async function buildFromApi(entry: OutboundEntry, deps: OutboundDeps): Promise<{
 }
 
 /** Mail apps put Bcc recipients only in the envelope. The sender's Sent copy records them (as
- * Gmail's does); the copy that leaves loses the header again. */
-async function withBccRecord(raw: Buffer, recipients: string[]): Promise<Buffer> {
-  const mail = await parseHeaders(raw);
+ * Gmail's does); the copy that leaves loses the header again. The message is parsed once, before
+ * the header is added: what the header adds to the parse is its list of addresses. */
+async function withBccRecord(raw: Buffer, recipients: string[]): Promise<{ raw: Buffer; mail: ParsedMail }> {
+  const mail = await parseMail(raw);
   const visible = new Set([...mail.to, ...mail.cc].map((a) => normalizeAddress(a.address)));
   const hidden = recipients.filter((r) => !visible.has(r));
-  return hidden.length > 0 && !/^bcc:/im.test(headerSection(raw)) ? Buffer.concat([Buffer.from(`Bcc: ${hidden.join(", ")}\r\n`, "utf8"), raw]) : raw;
+  if (hidden.length === 0 || /^bcc:/im.test(headerSection(raw))) return { raw, mail };
+  return { raw: Buffer.concat([Buffer.from(`Bcc: ${hidden.join(", ")}\r\n`, "utf8"), raw]), mail: { ...mail, bcc: hidden.map((address) => ({ name: "", address })) } };
 }
 
 function dsnFiling(entry: OutboundEntry, sentRaw: Buffer, subject: string, messageIdHeader: string | null, failed: FailedRecipient[], deps: OutboundDeps) {
@@ -98,7 +100,7 @@ export async function prepareOutbound(entry: OutboundEntry, deps: OutboundDeps):
   let draftId: string | undefined = meta.draftId;
   try {
     if (meta.source === "api") ({ raw: sentRaw, draftId } = await buildFromApi(entry, deps));
-    else sentRaw = await withBccRecord(withRequiredHeaders(entry.raw, meta.messageId, domain, rfc5322Date(entry.receivedAt)), meta.recipients);
+    else sentRaw = withRequiredHeaders(entry.raw, meta.messageId, domain, rfc5322Date(entry.receivedAt));
   } catch (err) {
     // The message cannot be built (a named attachment is gone, the request is damaged): nothing is
     // sent, the sender is told, and the operator can list it.
@@ -115,10 +117,12 @@ export async function prepareOutbound(entry: OutboundEntry, deps: OutboundDeps):
     };
   }
 
+  let mail: ParsedMail;
+  if (meta.source === "api") mail = await parseMail(sentRaw);
+  else ({ raw: sentRaw, mail } = await withBccRecord(sentRaw, meta.recipients));
   let deliveredRaw = withoutBcc(sentRaw);
   const key = await deps.directory.dkimKey(domain);
   if (key) deliveredRaw = await signDkim(deliveredRaw, key);
-  const mail = await parseMail(sentRaw);
   const spam = deps.scoreOutbound ? await deps.scoreOutbound(deliveredRaw, mail, meta.sender) : null;
   const after = draftId ? () => deps.mailbox.discardSentDraft({ id: meta.userId, shard: meta.shard }, draftId) : undefined;
   if (spam?.spam) return heldAsSpam(entry, sentRaw, mail, spam, deps, after);

@@ -1,16 +1,28 @@
 // SMTP replies with precise RFC 3463 enhanced status codes. smtp-server derives the enhanced code
 // from the reply code alone (every 554 becomes 5.6.0, every 550 5.1.1), which would make a relay
 // refusal read as "554 5.6.0". Replies we build carry their own code; the patch below keeps it.
+import type { Socket } from "node:net";
 import { SMTPConnection } from "smtp-server/lib/smtp-connection.js";
 import type { MimeExcess } from "./mime-structure.ts";
 
 const ENHANCED = /^[245]\.\d{1,3}\.\d{1,3} /;
 
+// A server created with the option `coalesceReplies` also sends the replies to pipelined commands
+// (RFC 2920: MAIL, RCPT and DATA in one packet) in one packet, as Postfix's smtpd does, which flushes
+// its replies only once it has read what the client sent: the socket is corked at a turn's first
+// reply and uncorked once the event loop has run that turn (setImmediate). One write instead of
+// three per message.
 type Send = (code: number, data?: string | string[], context?: string | false) => void;
+type Connection = { _socket?: Socket; _server: { options: { coalesceReplies?: boolean } } };
 const proto = SMTPConnection.prototype as unknown as { send: Send & { enhancedAware?: true } };
 if (!proto.send.enhancedAware) {
   const original = proto.send;
-  const send: Send & { enhancedAware?: true } = function (this: unknown, code, data, context) {
+  const send: Send & { enhancedAware?: true } = function (this: Connection, code, data, context) {
+    const socket = this._socket;
+    if (this._server.options.coalesceReplies && socket && !socket.writableCorked) {
+      socket.cork();
+      setImmediate(() => socket.uncork());
+    }
     const own = typeof data === "string" && ENHANCED.test(data);
     return original.call(this, code, data, own ? false : context);
   };

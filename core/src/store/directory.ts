@@ -95,12 +95,15 @@ export class Directory {
     await this.#db.insert(domainAliases).values({ alias, target, createdAt: Date.now() });
   }
 
-  /** The hosted domain a name stands for (itself, or the target of a domain alias), or null. */
+  /** The hosted domain a name stands for (itself, or the target of a domain alias), or null. The
+   * pipeline asks for every recipient of every message sent: one statement of constant text (the
+   * client keeps it prepared), as building two drizzle queries cost more than SQLite answering them. */
   async #canonicalDomain(name: string): Promise<string | null> {
-    const [d] = await this.#db.select({ name: domains.name }).from(domains).where(eq(domains.name, name));
-    if (d) return d.name;
-    const [a] = await this.#db.select({ target: domainAliases.target }).from(domainAliases).where(eq(domainAliases.alias, name));
-    return a?.target ?? null;
+    const { rows } = await this.#database.client.execute({
+      sql: "SELECT name FROM domains WHERE name = ?1 UNION ALL SELECT target FROM domain_aliases WHERE alias = ?1 LIMIT 1",
+      args: [name],
+    });
+    return rows.length > 0 ? String(rows[0]![0]) : null;
   }
 
   async isHostedDomain(name: string): Promise<boolean> {
@@ -179,9 +182,11 @@ export class Directory {
       .onConflictDoUpdate({ target: dkimKeys.domain, set: { selector, privateKey, createdAt: Date.now() } });
   }
 
+  /** Read for every message sent (as #canonicalDomain is, without drizzle's query building). */
   async dkimKey(domain: string): Promise<{ domain: string; selector: string; privateKey: string } | null> {
-    const [k] = await this.#db.select().from(dkimKeys).where(eq(dkimKeys.domain, domain));
-    return k ? { domain: k.domain, selector: k.selector, privateKey: k.privateKey } : null;
+    const { rows } = await this.#database.client.execute({ sql: "SELECT domain, selector, private_key FROM dkim_keys WHERE domain = ?", args: [domain] });
+    const k = rows[0];
+    return k ? { domain: String(k[0]), selector: String(k[1]), privateKey: String(k[2]) } : null;
   }
 
   // ── resolution ─────────────────────────────────────────────────────────

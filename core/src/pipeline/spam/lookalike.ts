@@ -73,24 +73,31 @@ export function oneEditApart(a: string, b: string): boolean {
 // Edit-distance look-alikes of short labels are mostly other real names ("ample" vs "apple").
 const MIN_EDIT_LENGTH = 6;
 
-function imitates(label: string, target: string): boolean {
-  if (label === target) return false;
-  if (skeleton(label) === skeleton(target)) return true;
-  return target.length >= MIN_EDIT_LENGTH && oneEditApart(label, target);
+/** `label` with its skeleton, which is made once per sender rather than once per brand compared. */
+type Label = { label: string; skeleton: string };
+
+function imitates(sender: Label, target: Label): boolean {
+  if (sender.label === target.label) return false;
+  if (sender.skeleton === target.skeleton) return true;
+  return target.label.length >= MIN_EDIT_LENGTH && oneEditApart(sender.label, target.label);
 }
+
+const labelOf = (label: string): Label => ({ label, skeleton: skeleton(label) });
+let brandLabels: Label[] | null = null;
 
 /** The domain or brand a sender domain imitates, or null. `protectedDomains` are the recipient's own. */
 export function lookalikeTarget(domain: string, protectedDomains: string[]): string | null {
   const sender = domainParts(unicodeHost(domain));
+  const senderLabel = labelOf(sender.label);
   for (const own of protectedDomains) {
     const target = domainParts(own);
     if (sender.org === target.org) return null;
-    if (imitates(sender.label, target.label)) return target.org;
+    if (imitates(senderLabel, labelOf(target.label))) return target.org;
   }
   if (BRANDS.some((b) => b.labels.includes(sender.label))) return null;
-  for (const brand of BRANDS) {
-    const target = brand.labels[0]!;
-    if (imitates(sender.label, target)) return brand.name;
+  brandLabels ??= BRANDS.map((b) => labelOf(b.labels[0]!));
+  for (const [i, brand] of BRANDS.entries()) {
+    if (imitates(senderLabel, brandLabels[i]!)) return brand.name;
   }
   return null;
 }

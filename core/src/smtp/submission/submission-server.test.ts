@@ -85,6 +85,21 @@ describe("SMTP submission", () => {
     expect(sentRaw).toMatch(/^Bcc: dave@remote\.test/im);
   });
 
+  it("stores the bytes once when the copy that leaves is the Sent copy (no Bcc, no DKIM key)", async () => {
+    const plain = await core.addUser("pat@plain.test", PASSWORD);
+    await submitter("pat@plain.test").sendMail({ from: "pat@plain.test", to: "quinn@remote.test", subject: "Stored once", text: "One copy." });
+    const remote = await until(() => sunk("Stored once"), "remote delivery");
+    const sent = await until(async () => (await folder(plain, "sent")).find((m) => m.subject === "Stored once"), "Sent copy");
+    const stored = (await core.shards.get(plain.shard).client.execute({ sql: "select raw_key, raw_offset, raw_length from messages where message_id = ?", args: [sent.id] })).rows[0]!;
+    const [queued] = (await core.queue.list()).filter((d) => d.recipient === "quinn@remote.test");
+    expect({ key: queued!.rawKey, offset: queued!.rawOffset, length: queued!.rawLength }).toEqual({ key: stored.raw_key, offset: Number(stored.raw_offset), length: Number(stored.raw_length) });
+    // What left is those bytes: the sink's copy ends with the stored message (the sink adds nothing
+    // before it but what nodemailer's dot-stuffing would undo).
+    const bytes = Buffer.from((await httpBlobStore(core.pipeline.blobsUrl).get(queued!.rawKey, { offset: queued!.rawOffset, length: queued!.rawLength }))!);
+    expect(remote.raw.toString()).toContain(bytes.toString().trimEnd());
+    expect(remote.raw.toString()).not.toMatch(/^DKIM-Signature:/m);
+  });
+
   it("sends from an alias of the user", async () => {
     await submitter().sendMail({ from: "sales@example.test", to: "erin@remote.test", subject: "From the alias", text: "Hi." });
     expect((await until(() => sunk("From the alias"), "alias delivery")).from).toBe("sales@example.test");

@@ -69,6 +69,8 @@ export function createSubmissionServer(deps: SubmissionDeps): SMTPServer {
     ...(tls ? { key: readFileSync(tls.keyFile), cert: readFileSync(tls.certFile) } : {}),
     // Mail apps that sign in are no early talkers to catch: greet at once.
     earlyTalkerDelay: 0,
+    // The replies to a mail app's pipelined MAIL, RCPT and DATA in one packet (../reply.ts).
+    coalesceReplies: true,
     disableReverseLookup: true,
     logger: false,
 
