@@ -26,8 +26,8 @@ export interface LocalEdgeOptions {
   inspectorPort: number | null;
 }
 
+/** Up at http://host:port once started. */
 export interface LocalEdge {
-  url: string;
   stop(): Promise<void>;
   /** Resolves with the exit code should the edge's process end. */
   exited: Promise<number | null>;
@@ -56,13 +56,12 @@ async function bundle(outDir: string): Promise<string> {
 export async function startLocalEdge(o: LocalEdgeOptions): Promise<LocalEdge> {
   const child = fork(import.meta.filename, [], { stdio: ["ignore", "inherit", "inherit", "ipc"], execArgv: [] });
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  const url = await new Promise<string>((resolve, reject) => {
-    child.once("message", (m: { url?: string; error?: string }) => (m.url ? resolve(m.url) : reject(new Error(m.error))));
+  await new Promise<void>((resolve, reject) => {
+    child.once("message", (m: { ready?: true; error?: string }) => (m.ready ? resolve() : reject(new Error(m.error))));
     void exited.then((code) => reject(new Error(`the edge exited (${code}) before it was up`)));
     child.send(o);
   });
   return {
-    url,
     exited,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
@@ -72,7 +71,7 @@ export async function startLocalEdge(o: LocalEdgeOptions): Promise<LocalEdge> {
 }
 
 /** The edge in this process. Wrangler and Miniflare are loaded here only, not by the core that forks it. */
-async function runLocalEdge(o: LocalEdgeOptions): Promise<{ url: string; dispose: () => Promise<void> }> {
+async function runLocalEdge(o: LocalEdgeOptions): Promise<{ dispose: () => Promise<void> }> {
   const { Log, LogLevel, Miniflare, convertV4MiniflareOptions } = await import("miniflare");
   const { unstable_getMiniflareWorkerOptions } = await import("wrangler");
   const scriptPath = await bundle(path.join(o.stateDir, "bundle"));
@@ -100,15 +99,15 @@ async function runLocalEdge(o: LocalEdgeOptions): Promise<{ url: string; dispose
       ],
     }),
   );
-  const ready = await mf.ready;
-  return { url: ready.origin, dispose: () => mf.dispose() };
+  await mf.ready;
+  return { dispose: () => mf.dispose() };
 }
 
 if (process.argv[1] === import.meta.filename && process.send) {
   process.once("message", (o: LocalEdgeOptions) => {
     runLocalEdge(o).then(
-      ({ url, dispose }) => {
-        process.send!({ url });
+      ({ dispose }) => {
+        process.send!({ ready: true });
         process.once("disconnect", () => void dispose().finally(() => process.exit(0)));
       },
       (err: Error) => {
