@@ -1,4 +1,5 @@
-// Byte helpers that behave the same in workerd and Node (Web APIs only).
+// Byte helpers that behave the same in workerd and Node (Web APIs, and node:crypto where Node runs them).
+import { nodeCrypto } from "./node-crypto.ts";
 
 const encoder = new TextEncoder();
 
@@ -28,6 +29,7 @@ export function fromBase64Url(text: string): Uint8Array {
 
 export async function sha256Hex(data: Uint8Array | string): Promise<string> {
   const bytes = typeof data === "string" ? utf8(data) : data;
+  if (nodeCrypto) return toHex(nodeCrypto.createHash("sha256").update(bytes).digest());
   return toHex(await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>));
 }
 

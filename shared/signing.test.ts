@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { sha256Hex, toBase64Url, utf8 } from "./encoding.ts";
+import { nodeCrypto } from "./node-crypto.ts";
 import { signRequest, signatureHeaders, verifyRequest, SIGNATURE_MAX_SKEW_MS } from "./signing.ts";
 
 const secret = "s".repeat(40);
@@ -26,5 +28,16 @@ describe("internal request signing", () => {
     expect(await verifyRequest(secret, req, headersOf({ ...h, [signatureHeaders.timestamp]: "soon" }))).toEqual({ ok: false, reason: "malformed" });
     const old = await signRequest(secret, req, Date.now() - SIGNATURE_MAX_SKEW_MS - 1000);
     expect(await verifyRequest(secret, req, headersOf(old))).toEqual({ ok: false, reason: "expired" });
+  });
+
+  // The core signs and checks with node:crypto, the edge (workerd) with WebCrypto: the two must agree.
+  it("in Node uses node:crypto, whose MAC is WebCrypto's", async () => {
+    expect(nodeCrypto).toBeDefined();
+    const body = "x".repeat(5000);
+    const h = await signRequest(secret, { ...req, method: "POST", body });
+    const canonical = ["edgemail-v1", "POST", req.pathAndQuery, h[signatureHeaders.timestamp], h[signatureHeaders.nonce], await sha256Hex(body)].join("\n");
+    const key = await crypto.subtle.importKey("raw", utf8(secret) as Uint8Array<ArrayBuffer>, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+    expect(h[signatureHeaders.signature]).toBe(toBase64Url(await crypto.subtle.sign("HMAC", key, utf8(canonical) as Uint8Array<ArrayBuffer>)));
+    expect(await sha256Hex(body)).toBe([...new Uint8Array(await crypto.subtle.digest("SHA-256", utf8(body) as Uint8Array<ArrayBuffer>))].map((b) => b.toString(16).padStart(2, "0")).join(""));
   });
 });

@@ -2,6 +2,7 @@
 // a single-use nonce and the SHA-256 of the body, so a captured request can be neither altered nor
 // replayed after the window, and the core's nonce memory stops replays inside it.
 import { fromBase64Url, sha256Hex, toBase64Url, utf8 } from "./encoding.ts";
+import { nodeCrypto } from "./node-crypto.ts";
 
 export const signatureHeaders = {
   timestamp: "x-edgemail-timestamp",
@@ -43,7 +44,9 @@ export async function signRequest(secret: string, req: SignableRequest, now = Da
   const timestamp = String(now);
   const nonce = toBase64Url(crypto.getRandomValues(new Uint8Array(16)));
   const data = await canonical(req, timestamp, nonce);
-  const mac = await crypto.subtle.sign("HMAC", await hmacKey(secret), data as Uint8Array<ArrayBuffer>);
+  const mac = nodeCrypto
+    ? nodeCrypto.createHmac("sha256", utf8(secret)).update(data).digest()
+    : await crypto.subtle.sign("HMAC", await hmacKey(secret), data as Uint8Array<ArrayBuffer>);
   return {
     [signatureHeaders.timestamp]: timestamp,
     [signatureHeaders.nonce]: nonce,
@@ -75,7 +78,9 @@ export async function verifyRequest(
     return { ok: false, reason: "malformed" };
   }
   const data = await canonical(req, timestamp, nonce);
-  // subtle.verify compares in constant time.
-  const valid = await crypto.subtle.verify("HMAC", await hmacKey(secret), mac as Uint8Array<ArrayBuffer>, data as Uint8Array<ArrayBuffer>);
+  // Both compare in constant time.
+  const valid = nodeCrypto
+    ? mac.length === 32 && nodeCrypto.timingSafeEqual(nodeCrypto.createHmac("sha256", utf8(secret)).update(data).digest(), mac)
+    : await crypto.subtle.verify("HMAC", await hmacKey(secret), mac as Uint8Array<ArrayBuffer>, data as Uint8Array<ArrayBuffer>);
   return valid ? { ok: true, nonce, timestamp: ts } : { ok: false, reason: "bad-signature" };
 }
