@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { normalizeAddress, parseAddress, withoutSubaddress } from "./address.ts";
+import { isValidDomain, normalizeAddress, parseAddress, withoutSubaddress } from "./address.ts";
 
 describe("addresses", () => {
   it("normalizes case and trailing dots", () => {
@@ -19,5 +19,11 @@ describe("addresses", () => {
     for (const bad of ["", "alice", "@example.test", "alice@", "a b@example.test", "alice@exa mple.test", "a..b@example.test", "alice@-x.test", "x\r\n@example.test"]) {
       expect(normalizeAddress(bad), bad).toBeNull();
     }
+  });
+
+  // ASCII labels take a plain pattern, others the Unicode one: both draw the same lines.
+  it("judges ASCII and internationalized domain labels alike", () => {
+    for (const good of ["example.test", "xn--bcher-kva.example", "a-b.c0", "bücher.example", "例子.测试", "x".repeat(63) + ".test"]) expect(isValidDomain(good), good).toBe(true);
+    for (const bad of ["-x.test", "x-.test", "bü-.test", "-bü.test", "a_b.test", "x".repeat(64) + ".test", "ü".repeat(64) + ".test", "a..b", ""]) expect(isValidDomain(bad), bad).toBe(false);
   });
 });

@@ -12,11 +12,15 @@ export interface ParsedAddress {
 
 const CONTROL = /[\u0000-\u001f\u007f\s]/;
 const DOMAIN_LABEL = /^(?!-)[\p{L}\p{N}-]{1,63}(?<!-)$/u;
+// Most labels are ASCII. workerd runs the Unicode class above about a thousand times slower than Node
+// does (a profile of the edge put 15% of its CPU in this test alone), so ASCII labels take this one.
+const ASCII_LABEL = /^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$/;
+const NON_ASCII = /[^\x00-\x7f]/;
 
 export function isValidDomain(domain: string): boolean {
   if (domain.length === 0 || domain.length > 253) return false;
   const labels = domain.split(".");
-  return labels.length >= 1 && labels.every((label) => DOMAIN_LABEL.test(label));
+  return labels.length >= 1 && labels.every((label) => (NON_ASCII.test(label) ? DOMAIN_LABEL.test(label) : ASCII_LABEL.test(label)));
 }
 
 /** Splits and normalizes `local@domain`; null when it is not an address a mailbox can have. */
