@@ -1,8 +1,7 @@
 // Node's own hashing, where the code runs in Node. Node computes WebCrypto's digests and HMACs on
 // libuv's threadpool, whose four threads the core's spool also holds with its fdatasyncs: under load
 // the core's check of a signed 5 KB request waited about 20 ms for a thread there (measured), where
-// node:crypto does it on the calling thread in microseconds. workerd (the edge runs without
-// nodejs_compat) has no `process`, and keeps WebCrypto, which it computes inline.
+// node:crypto does it on the calling thread in microseconds. workerd computes WebCrypto inline.
 
 interface Digest {
   update(data: Uint8Array): Digest;
@@ -16,7 +15,10 @@ export interface NodeCrypto {
   timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean;
 }
 
-const host = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+const host = globalThis as { process?: { getBuiltinModule?: (id: string) => unknown }; navigator?: { userAgent?: string } };
+// workerd offers `process.getBuiltinModule` too (a node:crypto written over its own WebCrypto): it is
+// no faster there, so the edge keeps the Web API it was written against.
+const inWorkerd = host.navigator?.userAgent === "Cloudflare-Workers";
 
 /** node:crypto in Node (22.3 and later), undefined elsewhere. */
-export const nodeCrypto: NodeCrypto | undefined = host?.getBuiltinModule?.("node:crypto") as NodeCrypto | undefined;
+export const nodeCrypto: NodeCrypto | undefined = inWorkerd ? undefined : (host.process?.getBuiltinModule?.("node:crypto") as NodeCrypto | undefined);
