@@ -82,6 +82,16 @@ export const Reservation = z.object({
 });
 export type Reservation = z.infer<typeof Reservation>;
 
+/** A send that is not held, straight to the sender's core while the client waits: reserved (quota,
+ * Idempotency-Key) and spooled in one call, so the 202 follows the core's fsync. */
+export const DirectSend = z.object({
+  idempotencyKey: SendReservation.shape.idempotencyKey,
+  requestHash: sha256Hex,
+  message: SendRequest,
+  attachments: z.array(ResolvedAttachment),
+});
+export type DirectSend = z.infer<typeof DirectSend>;
+
 /** PUT of a draft: the compose request and its attachments as the edge resolved them. */
 export const DraftSave = z.object({ draft: DraftRequest, attachments: z.array(ResolvedAttachment) });
 export type DraftSave = z.infer<typeof DraftSave>;
@@ -194,6 +204,9 @@ export const coreApi = {
   contacts: route({ method: "GET", path: `${user}/contacts`, query: ContactsQuery, answer: ContactList }),
   /** An upload the edge put into R2, scanned for viruses before the client gets its id (422 if infected). */
   scanUpload: route({ method: "POST", path: `${user}/attachments/scan`, body: ScanRequest, answer: ScanResult }),
+  /** 202 once spooled; a repeated Idempotency-Key answers the first send's id, `duplicate`, and sends nothing new. */
+  send: route({ method: "POST", path: `${user}/outbox/messages`, body: DirectSend, answer: Reservation }),
+  /** A held send's reservation ("undo send"): the queue brings the message to `submit` when the hold ends. */
   reserveSend: route({ method: "POST", path: `${user}/outbox/reservations`, body: SendReservation, answer: Reservation }),
   /** From the outgoing queue's consumer: 202 accepted, 200 a duplicate. */
   submit: route({ method: "POST", path: `${user}/outbox`, body: OutboundSubmission, answer: SubmissionAccepted }),

@@ -20,13 +20,14 @@ export class Outbox {
     this.#shards = deps.shards;
   }
 
-  async accept(meta: OutboundMeta, raw: Buffer, receivedAt = Date.now()): Promise<"accepted" | "duplicate"> {
+  /** `newId`: the id was minted a moment ago (by a reservation), so no copy of it can be in the shard yet. */
+  async accept(meta: OutboundMeta, raw: Buffer, receivedAt = Date.now(), options: { newId?: boolean } = {}): Promise<"accepted" | "duplicate"> {
     const id = meta.messageId;
     if (this.#accepting.has(id) || this.#pipeline.isPending(id)) return "duplicate";
     this.#accepting.add(id);
     try {
       // A submission's id was minted by its reservation a moment ago: no copy of it can exist yet.
-      if (meta.source !== "submission" && (await messageExists(this.#shards.get(meta.shard), meta.userId, id))) return "duplicate";
+      if (meta.source !== "submission" && !options.newId && (await messageExists(this.#shards.get(meta.shard), meta.userId, id))) return "duplicate";
       const entry = { id, receivedAt, meta, raw };
       await this.#spool.append(entry);
       this.#pipeline.enqueue(entry);

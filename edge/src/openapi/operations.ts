@@ -278,7 +278,7 @@ export const operations: OperationSpec[] = [
     method: "post", path: "/api/v1/messages", operationId: "sendMessage", tag: "Sending", access: "mail.send",
     summary: "Send a message",
     description:
-      "Answers 202 once the message is queued durably; delivery follows. With an Idempotency-Key a retried request sends nothing new and gets the same id. " +
+      "Answers 202 once the sender's core has the message on disk; delivery follows. With an Idempotency-Key a retried request sends nothing new and gets the same id. " +
       "Past the daily sending limit (recipients per day) the answer is 429 with Retry-After. " +
       `With \`holdSeconds\` (1–${limits.maxHoldSeconds}) the service holds the message that long before sending it ("undo send"): the answer is \`held\` with \`sendAt\`, ` +
       "and DELETE /api/v1/outbox/{id} cancels it until then. A retry (same Idempotency-Key) of a send cancelled meanwhile is a 409.",

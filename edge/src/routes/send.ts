@@ -1,10 +1,15 @@
-// POST /api/v1/messages (send) and PUT /api/v1/drafts/{id}. A send is validated here, reserved at the
-// sender's core (daily quota, Idempotency-Key) and put on the outgoing queue (a large body by
-// reference to R2): 202 once the queue holds it. A retry with the same Idempotency-Key gets the same id and
-// sends nothing new (the core accepts each message id once).
+// POST /api/v1/messages (send) and PUT /api/v1/drafts/{id}. A send is validated here and handed to the
+// sender's core, which reserves it (daily quota, Idempotency-Key) and spools it in the same call: 202
+// once the core has synced it. A retry with the same Idempotency-Key gets the same id and sends nothing
+// new (the core accepts each message id once).
+// Why not through the outgoing queue: the reservation needs the core while the client waits anyway, so
+// a queue between them bought no availability, only a second core call and the queue's own work (and
+// with `npm start`, whose emulated queue keeps messages in memory, a moment in which an accepted send
+// could be lost).
 // With `holdSeconds` the send is held ("undo send", as Fastmail does it: by the service, so closing the
-// tab neither loses nor sends it early): the queue delays the message, the user's hub records it until
-// DELETE /api/v1/outbox/{id} cancels it or the consumer claims it (routes/outbox.ts, queue/consumers.ts).
+// tab neither loses nor sends it early): reserved at the core, then the queue delays the message (a
+// large body by reference to R2) and the user's hub records it until DELETE /api/v1/outbox/{id}
+// cancels it or the consumer claims it (routes/outbox.ts, queue/consumers.ts).
 import { Hono, type Context } from "hono";
 import { DraftRequest, SendRequest, type SendAccepted } from "../../../shared/api.ts";
 import { normalizeAddress } from "../../../shared/address.ts";
@@ -66,16 +71,23 @@ export const sendRoutes = new Hono()
     const attachments = await resolveAttachments(c, message.attachments);
     checkSize(c, message, attachments);
     const user = c.get("user");
+    const requestHash = await sha256Hex(JSON.stringify(message));
+    const holdSeconds = message.holdSeconds ?? 0;
+    if (holdSeconds === 0) {
+      const sent = await c.get("core").read(user.rgn, coreApi.send, { params: { userId: user.sub }, body: { idempotencyKey: key, requestHash, message, attachments } });
+      const accepted: SendAccepted = { id: sent.messageId, status: "queued", duplicate: sent.duplicate };
+      return c.json(accepted, 202, { location: `/api/v1/messages/${sent.messageId}` });
+    }
     const recipients = new Set([...message.to, ...message.cc, ...message.bcc].map((r) => normalizeAddress(typeof r === "string" ? r : r.address)));
     const reservation = await c.get("core").read(user.rgn, coreApi.reserveSend, {
       params: { userId: user.sub },
-      body: { idempotencyKey: key, requestHash: await sha256Hex(JSON.stringify(message)), recipients: recipients.size, from: message.from?.address },
+      body: { idempotencyKey: key, requestHash, recipients: recipients.size, from: message.from?.address },
     });
     // Written again for a duplicate too: the first attempt may have died before the queue had it,
     // and the core takes each message id only once.
     const submission: OutboundSubmission = { messageId: reservation.messageId, createdAt: uuidv7Time(reservation.messageId), message, attachments };
     const json = JSON.stringify(submission);
-    const held = await holdIfAsked(c, reservation.messageId, message.holdSeconds ?? 0);
+    const held = await holdIfAsked(c, reservation.messageId, holdSeconds);
     const reference = { v: 1 as const, userId: user.sub, region: user.rgn, messageId: reservation.messageId, ...(held ? { held: true as const } : {}) };
     // A retry of a held send waits out what is left of the first one's hold.
     const delay = held?.state === "held" ? { delaySeconds: Math.max(0, Math.ceil((held.sendAt - Date.now()) / 1000)) } : undefined;
