@@ -18,7 +18,7 @@ import { renderMetrics } from "./metrics.ts";
 import { Outbox } from "./outbox.ts";
 import { createMxServer } from "./smtp/inbound/mx-server.ts";
 import { createSubmissionServer } from "./smtp/submission/submission-server.ts";
-import { httpBlobStore } from "./store/local-r2.ts";
+import { openBlobStore, startLocalR2IfNeeded } from "./store/open-blobs.ts";
 import { OutboundQueue } from "./store/outbound-queue.ts";
 import { Spool } from "./spool/spool.ts";
 import { Directory } from "./store/directory.ts";
@@ -51,9 +51,13 @@ export interface CoreOptions {
   now?: () => number;
 }
 
-export async function startCore(config: Config, options: CoreOptions = {}): Promise<RunningCore> {
-  setLogLevel(config.logLevel);
-  const log = createLogger({ svc: "core", region: config.region });
+export async function startCore(given: Config, options: CoreOptions = {}): Promise<RunningCore> {
+  setLogLevel(given.logLevel);
+  const log = createLogger({ svc: "core", region: given.region });
+  // With BLOB_STORE=local and no LOCAL_R2_URL, the emulator starts beside the core (a child process);
+  // every thread then reaches it at the URL the config carries from here on.
+  const localR2 = await startLocalR2IfNeeded(given.blobs);
+  const config: Config = { ...given, blobs: localR2.config };
   const directory = await Directory.open(config.directoryUrl, config.libsqlAuthToken);
   const shards = await Shards.open(config.shards, config.libsqlAuthToken);
   const { spool, recovered } = await Spool.open<SpoolMeta>(config.spoolDir, { log: log.child({ part: "spool" }) });
@@ -61,7 +65,7 @@ export async function startCore(config: Config, options: CoreOptions = {}): Prom
   for (const entry of recovered) pipeline.enqueue(entry);
 
   const queue = await OutboundQueue.open(config.queueUrl, config.libsqlAuthToken);
-  const blobs = httpBlobStore(pipeline.blobsUrl);
+  const blobs = openBlobStore(config.blobs);
   const outbox = new Outbox({ spool, pipeline, shards });
   const publishEvents = (events: CoreEvent[]) => pipeline.publishEvents(events);
   // The main thread's mailbox service: the API's changes, whose events cross to the pipeline thread's notifier.
@@ -98,7 +102,7 @@ export async function startCore(config: Config, options: CoreOptions = {}): Prom
   });
   let api!: ServerType;
   const apiPort = await listen((cb) => (api = serve({ fetch: app.fetch, port: config.api.port, hostname: config.api.host }, cb)));
-  log.info("core started", { smtp: `${config.smtp.host}:${smtpPort}`, submission: `${config.submission.host}:${submissionPort}`, api: `${config.api.host}:${apiPort}`, shards: shards.names.length, recovered: recovered.length });
+  log.info("core started", { smtp: `${config.smtp.host}:${smtpPort}`, submission: `${config.submission.host}:${submissionPort}`, api: `${config.api.host}:${apiPort}`, shards: shards.names.length, blobs: config.blobs.kind === "s3" ? `${config.blobs.endpoint}/${config.blobs.bucket}` : config.blobs.url, recovered: recovered.length });
 
   let stopping: Promise<void> | null = null;
   return {
@@ -118,6 +122,7 @@ export async function startCore(config: Config, options: CoreOptions = {}): Prom
         await new Promise<void>((resolve) => submission.close(() => resolve()));
         await new Promise<void>((resolve) => api.close(() => resolve()));
         await pipeline.stop();
+        await localR2.stop();
         await spool.close();
         queue.close();
         shards.close();
