@@ -52,12 +52,20 @@ export interface CoreOptions {
 }
 
 export async function startCore(given: Config, options: CoreOptions = {}): Promise<RunningCore> {
-  setLogLevel(given.logLevel);
-  const log = createLogger({ svc: "core", region: given.region });
   // With BLOB_STORE=local and no LOCAL_R2_URL, the emulator starts beside the core (a child process);
   // every thread then reaches it at the URL the config carries from here on.
   const localR2 = await startLocalR2IfNeeded(given.blobs);
-  const config: Config = { ...given, blobs: localR2.config };
+  try {
+    return await assemble({ ...given, blobs: localR2.config }, localR2.stop, options);
+  } catch (err) {
+    await localR2.stop();
+    throw err;
+  }
+}
+
+async function assemble(config: Config, stopBlobs: () => Promise<void>, options: CoreOptions): Promise<RunningCore> {
+  setLogLevel(config.logLevel);
+  const log = createLogger({ svc: "core", region: config.region });
   const directory = await Directory.open(config.directoryUrl, config.libsqlAuthToken);
   const shards = await Shards.open(config.shards, config.libsqlAuthToken);
   const { spool, recovered } = await Spool.open<SpoolMeta>(config.spoolDir, { log: log.child({ part: "spool" }) });
@@ -122,7 +130,7 @@ export async function startCore(given: Config, options: CoreOptions = {}): Promi
         await new Promise<void>((resolve) => submission.close(() => resolve()));
         await new Promise<void>((resolve) => api.close(() => resolve()));
         await pipeline.stop();
-        await localR2.stop();
+        await stopBlobs();
         await spool.close();
         queue.close();
         shards.close();
