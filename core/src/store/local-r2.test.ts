@@ -1,10 +1,11 @@
 // The local R2 emulator lives outside the core's process: a core started alone runs it in a child
 // process, which goes when the core goes, even on kill -9 (no workerd left behind).
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { Child } from "../../../test/support/process.ts";
+import { descendants, processInfo } from "../../../test/support/process-tree.ts";
 import { startCoreProcess } from "../../../test/support/temp-core.ts";
 import { until } from "../../../test/support/until.ts";
 import { httpBlobStore } from "./local-r2.ts";
@@ -15,35 +16,6 @@ afterAll(() => {
   child?.kill("SIGKILL");
   rmSync(dataDir, { recursive: true, force: true });
 });
-
-/** A live process's executable name and parent, from /proc (null once it is gone or a zombie). */
-function proc(pid: number): { name: string; ppid: number } | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const [, name, state, ppid] = /^\d+ \((.*)\) (\S) (\d+)/.exec(stat)!;
-    return state === "Z" ? null : { name: name!, ppid: Number(ppid) };
-  } catch {
-    return null;
-  }
-}
-
-function descendants(root: number): { pid: number; name: string }[] {
-  const all = readdirSync("/proc").filter((d) => /^\d+$/.test(d)).map(Number);
-  const found: { pid: number; name: string }[] = [];
-  const parents = new Set([root]);
-  for (let grew = true; grew; ) {
-    grew = false;
-    for (const pid of all) {
-      const p = proc(pid);
-      if (p && parents.has(p.ppid) && !parents.has(pid)) {
-        parents.add(pid);
-        found.push({ pid, name: p.name });
-        grew = true;
-      }
-    }
-  }
-  return found;
-}
 
 describe("local R2 beside a core", () => {
   it("runs in a child process that a kill -9 of the core takes down, workerd and all", { timeout: 60_000 }, async () => {
@@ -63,7 +35,7 @@ describe("local R2 beside a core", () => {
 
     process.kill(core, "SIGKILL"); // the core alone, not its process group
     await child.exited;
-    await until(() => helpers.every((h) => proc(h.pid) === null), "the emulator and its workerd gone", 20_000);
+    await until(() => helpers.every((h) => processInfo(h.pid) === null), "the emulator and its workerd gone", 20_000);
     expect(existsSync(path.join(dataDir, "edge", "v3"))).toBe(true);
   });
 });
