@@ -71,4 +71,29 @@ describe("a core on the S3 API", () => {
       expect(Buffer.from(await part.arrayBuffer()).equals(bytes.subarray(1000, 2000))).toBe(true);
     }
   });
+
+  it("keeps what it acknowledged while the store is unreachable, and files it once when it is back", { timeout: 120_000 }, async () => {
+    const bob = await core.addUser("bob@example.test");
+    s3.reset();
+    s3.failNext(Number.MAX_SAFE_INTEGER, "reset"); // every connection cut: the store is down
+    const smtp = nodemailer.createTransport({ host: "127.0.0.1", port: core.smtpPort, secure: false, ignoreTLS: true });
+    for (let i = 0; i < 5; i++) {
+      const info = await smtp.sendMail({ from: "carol@remote.test", to: bob.address, subject: `during the outage ${i}`, text: `message ${i}` });
+      expect(info.response).toMatch(/^250 /); // spooled and synced before the 250
+    }
+    smtp.close();
+    await until(() => s3.requests.length >= 3, "the pipeline trying the store");
+    const inbox = async () => (await listMessages(core.shards.get(bob.shard), bob.id, "inbox", { limit: 50 })).messages;
+    expect(await inbox()).toHaveLength(0);
+    expect(core.pipeline.stats.queued).toBe(5);
+
+    s3.reset(); // back up
+    const filed = await until(async () => {
+      const messages = await inbox();
+      return messages.length >= 5 && messages;
+    }, "the mail filed after the outage", 60_000);
+    await core.pipeline.idle();
+    expect((await inbox()).map((m) => m.subject).sort()).toEqual(Array.from({ length: 5 }, (_, i) => `during the outage ${i}`));
+    expect(filed).toHaveLength(5);
+  });
 });
