@@ -106,6 +106,8 @@ async function benchCore(): Promise<void> {
     DATA_DIR: dataDir,
     SMTP_PORT: String(smtpPort),
     API_PORT: String(apiPort),
+    // Not used here; an ephemeral port, so that a system running beside the bench does not stop it.
+    SUBMISSION_PORT: "0",
     INTERNAL_SIGNING_SECRET: TEST_SECRET,
     LOG_LEVEL: process.env.BENCH_CORE_LOG_LEVEL ?? "warn",
     MAX_MESSAGE_BYTES: "50M",
