@@ -1,10 +1,12 @@
-// npm run bench:ingest [-- --small 5000 --large 1500 --corpus 6046 --sessions 20 --per-connection --system --smtp-source --peer]
+// npm run bench:ingest [-- --small 5000 --large 1500 --corpus 6046 --sessions 20 --per-connection --system --smtp-source --peer --blobs s3]
 //
 // Mail in over SMTP at 5 KB, 50 KB and real corpus messages, against a core started as a process of
 // its own (as in production). Prints accepted msgs/s, filed msgs/s (visible through the core API the
 // edge reads), p50/p99 from DATA to 250, and the core's peak RSS. With --peer it also drives Postfix →
 // LMTP → Dovecot (bench/peers/postfix-dovecot.sh, on port 2535; Debian's postfix and dovecot packages,
-// installed by the script when missing) with the same load generator and prints the ratio.
+// installed by the script when missing) with the same load generator and prints the ratio. With
+// --blobs s3 the core keeps blobs in s3rver (started here, on loopback, behind its SigV4 check:
+// test/support/s3-server.ts) through the S3 API, as it would in R2, instead of the local emulator.
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -18,6 +20,7 @@ import { Shards } from "../core/src/store/shards.ts";
 import { corpusFiles, readCorpusMessage } from "../test/support/corpus.ts";
 import { startDnsServer } from "../test/support/dns-server.ts";
 import { freePort, startChild } from "../test/support/process.ts";
+import { startS3Server } from "../test/support/s3-server.ts";
 import { startSystem } from "../test/support/system.ts";
 import { TEST_SECRET, testConfig } from "../test/support/temp-core.ts";
 import { percentile, runLoad, syntheticMessage, type LoadResult } from "./smtp-load.ts";
@@ -37,8 +40,17 @@ const { values: args } = parseArgs({
     system: { type: "boolean", default: false },
     /** Send with Postfix's smtp-source (a C client, lighter on a small machine) instead of Node; 5 and 50 KB only. */
     "smtp-source": { type: "boolean", default: false },
+    /** Where the core keeps blobs: local (the R2 emulator, the default) or s3 (s3rver through the S3 API). */
+    blobs: { type: "string", default: "local" },
   },
 });
+if (args.blobs !== "local" && args.blobs !== "s3") throw new Error(`--blobs is local or s3, not ${args.blobs}`);
+/** The core's blob settings: BLOB_STORE=s3 and s3rver's, or nothing (the default, local). */
+async function blobEnv(): Promise<{ env: Record<string, string>; close: () => Promise<void> }> {
+  if (args.blobs !== "s3") return { env: {}, close: async () => {} };
+  const s3 = await startS3Server("edgemail-blobs");
+  return { env: s3.env, close: () => s3.close() };
+}
 const SESSIONS = Number(args.sessions);
 const ROOT = path.resolve(import.meta.dirname, "..");
 const USERS = ["u0", "u1", "u2", "u3"].map((u) => `${u}@bench.test`);
@@ -51,7 +63,9 @@ interface Row {
   filedPerSec: number;
   p50: number;
   p99: number;
+  /** The core process's (not its emulator's or the edge's). */
   peakRssMiB: number | null;
+  blobs: string;
   /** CPU the server's processes spent per message filed (ms), from /proc. */
   cpuMsPerMsg: number | null;
   refused: number;
@@ -85,11 +99,15 @@ async function benchCore(): Promise<void> {
   directory.close();
 
   const [smtpPort, apiPort] = [await freePort(), await freePort()];
+  const blobs = await blobEnv();
   const core = startChild([path.join(ROOT, "core/src/main.ts")], {
+    ...blobs.env,
     DNS_SERVERS: await senderDns(),
     DATA_DIR: dataDir,
     SMTP_PORT: String(smtpPort),
     API_PORT: String(apiPort),
+    // Not used here; an ephemeral port, so that a system running beside the bench does not stop it.
+    SUBMISSION_PORT: "0",
     INTERNAL_SIGNING_SECRET: TEST_SECRET,
     LOG_LEVEL: process.env.BENCH_CORE_LOG_LEVEL ?? "warn",
     MAX_MESSAGE_BYTES: "50M",
@@ -121,6 +139,7 @@ async function benchCore(): Promise<void> {
   await core.exited;
   mkdirSync(path.join(ROOT, "bench/results"), { recursive: true });
   writeFileSync(path.join(ROOT, "bench/results/ingest-core.log"), core.output());
+  await blobs.close();
   rmSync(dataDir, { recursive: true, force: true });
 }
 
@@ -175,7 +194,8 @@ async function senderDns(): Promise<string> {
  * (GET /api/v1/account of each user, through the edge to the core). RSS is the core's process (the
  * edge is wrangler's, beside it). */
 async function benchSystem(): Promise<void> {
-  const system = await startSystem({ DNS_SERVERS: await senderDns(), LOG_LEVEL: process.env.BENCH_CORE_LOG_LEVEL ?? "warn", MAX_MESSAGE_BYTES: "50M" });
+  const blobs = await blobEnv();
+  const system = await startSystem({ ...blobs.env, DNS_SERVERS: await senderDns(), LOG_LEVEL: process.env.BENCH_CORE_LOG_LEVEL ?? "warn", MAX_MESSAGE_BYTES: "50M" });
   try {
     await system.cli("domain", "add", "bench.test");
     const tokens: string[] = [];
@@ -195,6 +215,7 @@ async function benchSystem(): Promise<void> {
     await scenarios("edgemail system", system.smtpPort, filedCount, system.process.process.pid!);
   } finally {
     await system.stop();
+    await blobs.close();
   }
 }
 
@@ -208,6 +229,7 @@ function push(target: string, scenario: string, load: LoadResult, filedPerSec: n
     p50: percentile(load.dataToReply, 50),
     p99: percentile(load.dataToReply, 99),
     peakRssMiB: rss,
+    blobs: args.blobs!,
     cpuMsPerMsg,
     refused: load.refused.length,
   });
@@ -241,7 +263,7 @@ if (args.system) await benchSystem();
 else await benchCore();
 if (args.peer) await benchPostfix();
 
-console.log(`\nSMTP ingest, ${SESSIONS} sessions ${args["per-connection"] ? "with a new connection per message" : "with connection reuse"}, ${readFileSync("/proc/cpuinfo", "utf8").match(/^processor/gm)!.length} cores, client (${args["smtp-source"] ? "smtp-source" : "Node"}) and server on this machine\n`);
+console.log(`\nSMTP ingest, ${SESSIONS} sessions ${args["per-connection"] ? "with a new connection per message" : "with connection reuse"}, ${readFileSync("/proc/cpuinfo", "utf8").match(/^processor/gm)!.length} cores, client (${args["smtp-source"] ? "smtp-source" : "Node"}) and server on this machine, blobs ${args.blobs === "s3" ? "in s3rver through the S3 API" : "in the local R2 emulator"}\n`);
 console.log("target           scenario                               msgs  accepted/s  filed/s  DATA→250 p50  p99      peak RSS  CPU/msg");
 for (const r of rows) {
   console.log(

@@ -1,4 +1,5 @@
 // `npm run check` step: the direction of dependencies in the code. Fails when
+//  - core/src or shared imports a devDependency statically (production installs without them), or
 //  - core/src/store imports from a layer above it (pipeline/, search/, smtp/, api/, mailbox/, cli/), or
 //  - any import circle exists among the modules of core/src or of edge/src, or among their rooms (the
 //    folders directly under them, and the files beside those folders): smtp/ may use pipeline/ or the
@@ -99,8 +100,26 @@ for (const dir of ["core/src", "edge/src"]) {
   for (const c of circles(abs, (f) => room(abs, f))) problems.push(`rooms of ${dir} import each other: ${c.join(" ⇄ ")}`);
 }
 
+// ── production imports no devDependency at module top level ──
+// `npm ci --omit=dev` leaves those out, so a core that imports one statically cannot start. Tools for
+// local development (the emulators of local-edge.ts and store/local-r2.ts) load theirs with import().
+const pkg = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { devDependencies: Record<string, string> };
+const dev = new Set(Object.keys(pkg.devDependencies));
+const STATIC_PACKAGE = /(?:^|\n)\s*(?:import|export)\s[^;'"]*?from\s*["']([^"'.][^"']*)["']|(?:^|\n)\s*import\s*["']([^"'.][^"']*)["']/g;
+const packageOf = (spec: string) => (spec.startsWith("@") ? spec.split("/").slice(0, 2).join("/") : spec.split("/")[0]!);
+for (const dir of ["core/src", "shared"]) {
+  for (const file of sources(path.join(ROOT, dir))) {
+    for (const m of readFileSync(file, "utf8").matchAll(STATIC_PACKAGE)) {
+      const spec = m[1] ?? m[2]!;
+      // Type-only imports are erased when Node strips the types.
+      if (/^\s*(?:import|export)\s+type\s/.test(m[0].trimStart()) || spec.startsWith("node:")) continue;
+      if (dev.has(packageOf(spec))) problems.push(`${rel(file)} imports the devDependency ${packageOf(spec)} at top level: production (npm ci --omit=dev) has no such package; load it with import() where it is needed`);
+    }
+  }
+}
+
 if (problems.length) {
   console.error(`check-layers: ${problems.length} problem(s)\n${problems.map((p) => `  - ${p}`).join("\n")}`);
   process.exit(1);
 }
-console.log("check-layers: the store imports nothing above it; no import circles in core/src or edge/src");
+console.log("check-layers: the store imports nothing above it; no import circles in core/src or edge/src; no devDependency imported at top level by core/src or shared");

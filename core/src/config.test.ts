@@ -55,4 +55,61 @@ describe("config", () => {
       expect((e as Error).message).not.toContain("short-secret-value");
     }
   });
+
+  it("keeps blobs in the local emulator by default, beside DATA_DIR's edge state", () => {
+    const c = loadConfig({ ...secret, DATA_DIR: "/srv/mail" });
+    expect(c.blobs).toEqual({ kind: "local", url: null, persistDir: "/srv/mail/edge/v3" });
+    expect(loadConfig({ ...secret, LOCAL_R2_URL: "http://127.0.0.1:9000/" }).blobs).toMatchObject({ kind: "local", url: "http://127.0.0.1:9000" });
+    expect(() => loadConfig({ ...secret, BLOB_STORE: "disk" })).toThrow(/BLOB_STORE: must be "local" or "s3" \(got "disk"\)/);
+  });
+
+  it("reads the S3 store: an endpoint, or R2's account and jurisdiction", () => {
+    const keys = { BLOB_STORE: "s3", S3_BUCKET: "mail-blobs", S3_ACCESS_KEY_ID: "id", S3_SECRET_ACCESS_KEY: "very-secret" };
+    expect(loadConfig({ ...secret, ...keys, S3_ENDPOINT: "https://s3.example.net/" }).blobs).toEqual({
+      kind: "s3",
+      endpoint: "https://s3.example.net",
+      bucket: "mail-blobs",
+      accessKeyId: "id",
+      secretAccessKey: "very-secret",
+      region: "auto",
+    });
+    const account = "0123456789abcdef0123456789abcdef";
+    expect(loadConfig({ ...secret, ...keys, R2_ACCOUNT_ID: account }).blobs).toMatchObject({ endpoint: `https://${account}.r2.cloudflarestorage.com` });
+    expect(loadConfig({ ...secret, ...keys, R2_ACCOUNT_ID: account, R2_JURISDICTION: "eu" }).blobs).toMatchObject({ endpoint: `https://${account}.eu.r2.cloudflarestorage.com` });
+    expect(loadConfig({ ...secret, ...keys, R2_ACCOUNT_ID: account, R2_JURISDICTION: "fedramp", S3_REGION: "us-east-1" }).blobs).toMatchObject({
+      endpoint: `https://${account}.fedramp.r2.cloudflarestorage.com`,
+      region: "us-east-1",
+    });
+  });
+
+  it("names what a BLOB_STORE=s3 lacks or gets wrong, and never prints the secret", () => {
+    const problems = (env: Record<string, string>) => {
+      try {
+        loadConfig({ ...secret, BLOB_STORE: "s3", ...env });
+      } catch (e) {
+        return (e as ConfigError).problems;
+      }
+      return [];
+    };
+    expect(problems({})).toEqual([
+      "S3_BUCKET: is required when BLOB_STORE=s3",
+      "S3_ACCESS_KEY_ID: is required when BLOB_STORE=s3",
+      "S3_SECRET_ACCESS_KEY: is required when BLOB_STORE=s3",
+      "S3_ENDPOINT: is required when BLOB_STORE=s3 (or R2_ACCOUNT_ID, for R2)",
+    ]);
+    const keys = { S3_BUCKET: "b-1", S3_ACCESS_KEY_ID: "id", S3_SECRET_ACCESS_KEY: "sekrit!" };
+    expect(problems({ ...keys, S3_ENDPOINT: "https://x.example", R2_ACCOUNT_ID: "0123456789abcdef0123456789abcdef" })).toEqual([
+      "S3_ENDPOINT and R2_ACCOUNT_ID: set one (R2_ACCOUNT_ID names R2's endpoint), not both",
+    ]);
+    expect(problems({ ...keys, S3_ENDPOINT: "https://x.example", R2_JURISDICTION: "eu" })).toEqual([
+      "R2_JURISDICTION: needs R2_ACCOUNT_ID (with S3_ENDPOINT, put the jurisdiction in the URL)",
+    ]);
+    expect(problems({ ...keys, R2_ACCOUNT_ID: "acme", R2_JURISDICTION: "us", S3_BUCKET: "Bad_Bucket", S3_ENDPOINT: "ftp://x" })).toEqual([
+      'S3_ENDPOINT: must be an http(s) URL such as https://<account>.r2.cloudflarestorage.com (got "ftp://x")',
+      'R2_ACCOUNT_ID: must be a Cloudflare account id (32 hex digits) (got "acme")',
+      'R2_JURISDICTION: must be "eu" or "fedramp" (unset: the default jurisdiction) (got "us")',
+      'S3_BUCKET: must be a bucket name (3-63 lowercase letters, digits, dots, hyphens) (got "Bad_Bucket")',
+    ]);
+    expect(problems({ ...keys }).join("\n")).not.toContain("sekrit!");
+  });
 });

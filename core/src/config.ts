@@ -4,6 +4,7 @@ import { createHmac } from "node:crypto";
 import path from "node:path";
 import { z } from "zod";
 import { limits } from "../../shared/limits.ts";
+import type { BlobConfig } from "./store/open-blobs.ts";
 import { CLAMD_ADDRESS_FORMAT, parseClamdAddress, type ClamdAddress } from "./clamd-address.ts";
 import { parseDuration, parseSize } from "./units.ts";
 
@@ -143,8 +144,23 @@ const schema = z.object({
   INTERNAL_SIGNING_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
   TLS_KEY_FILE: z.string().optional(),
   TLS_CERT_FILE: z.string().optional(),
+  /** Where blobs (raw mail, attachments) live: `local`, the R2 emulator of `wrangler dev`, in a process
+   * beside the core; `s3`, R2 (or another S3-compatible store) through its S3 API. */
+  BLOB_STORE: z.enum(["local", "s3"], { message: 'must be "local" or "s3"' }).default("local"),
   /** Where the local R2 emulation keeps its state; `npm start`'s edge (local-edge.ts) keeps its own there too. */
   R2_PERSIST_DIR: z.string().optional(),
+  /** A local R2 emulator already running (npm start's edge serves one); unset: the core starts its own. */
+  LOCAL_R2_URL: z.url({ protocol: /^https?$/, message: "must be an http(s) URL" }).optional(),
+  /** The S3 API's origin; for R2, R2_ACCOUNT_ID (and R2_JURISDICTION) can name it instead. */
+  S3_ENDPOINT: z.url({ protocol: /^https?$/, message: "must be an http(s) URL such as https://<account>.r2.cloudflarestorage.com" }).optional(),
+  R2_ACCOUNT_ID: z.string().regex(/^[0-9a-f]{32}$/, "must be a Cloudflare account id (32 hex digits)").optional(),
+  /** Buckets in a jurisdiction are reached at <account>.<jurisdiction>.r2.cloudflarestorage.com. */
+  R2_JURISDICTION: z.enum(["eu", "fedramp"], { message: 'must be "eu" or "fedramp" (unset: the default jurisdiction)' }).optional(),
+  S3_BUCKET: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be a bucket name (3-63 lowercase letters, digits, dots, hyphens)").optional(),
+  S3_ACCESS_KEY_ID: z.string().optional(),
+  S3_SECRET_ACCESS_KEY: z.string().optional(),
+  /** The SigV4 region: R2 uses "auto". */
+  S3_REGION: z.string().regex(/^[a-z0-9-]{1,32}$/, 'must be a region such as "auto" or "us-east-1"').default("auto"),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
   /** clamd to scan mail with (INSTREAM); unset: nothing is scanned and messages are marked unscanned. */
   CLAMD_ADDRESS: z
@@ -194,10 +210,29 @@ export interface Config {
   directoryUrl: string;
   libsqlAuthToken: string | undefined;
   internalSigningSecret: string;
-  r2PersistDir: string;
+  blobs: BlobConfig;
   spoolDir: string;
   logLevel: "debug" | "info" | "warn" | "error" | "silent";
   protection: { clamd: ClamdAddress | null; spamThreshold: number; dnsblZones: string[]; srsSecret: string };
+}
+
+/** The blob store's settings: a BLOB_STORE=s3 without what it needs stops the start, naming the variables. */
+function blobConfig(e: z.infer<typeof schema>, dataDir: string): BlobConfig {
+  if (e.BLOB_STORE === "local") {
+    return { kind: "local", url: e.LOCAL_R2_URL?.replace(/\/+$/, "") ?? null, persistDir: path.resolve(e.R2_PERSIST_DIR ?? path.join(dataDir, "edge", "v3")) };
+  }
+  const problems: string[] = [];
+  for (const name of ["S3_BUCKET", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY"] as const) {
+    if (!e[name]) problems.push(`${name}: is required when BLOB_STORE=s3`);
+  }
+  if (e.S3_ENDPOINT && e.R2_ACCOUNT_ID) problems.push("S3_ENDPOINT and R2_ACCOUNT_ID: set one (R2_ACCOUNT_ID names R2's endpoint), not both");
+  else if (!e.S3_ENDPOINT && !e.R2_ACCOUNT_ID) problems.push("S3_ENDPOINT: is required when BLOB_STORE=s3 (or R2_ACCOUNT_ID, for R2)");
+  if (e.R2_JURISDICTION && !e.R2_ACCOUNT_ID) problems.push("R2_JURISDICTION: needs R2_ACCOUNT_ID (with S3_ENDPOINT, put the jurisdiction in the URL)");
+  if (problems.length) throw new ConfigError(problems);
+  const endpoint = e.S3_ENDPOINT
+    ? e.S3_ENDPOINT.replace(/\/+$/, "")
+    : `https://${e.R2_ACCOUNT_ID}${e.R2_JURISDICTION ? `.${e.R2_JURISDICTION}` : ""}.r2.cloudflarestorage.com`;
+  return { kind: "s3", endpoint, bucket: e.S3_BUCKET!, accessKeyId: e.S3_ACCESS_KEY_ID!, secretAccessKey: e.S3_SECRET_ACCESS_KEY!, region: e.S3_REGION };
 }
 
 export class ConfigError extends Error {
@@ -220,7 +255,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       parsed.error.issues.map((issue) => {
         const name = String(issue.path[0] ?? "?");
         const given = present[name];
-        return `${name}: ${issue.message}${given !== undefined && name !== "INTERNAL_SIGNING_SECRET" ? ` (got "${given}")` : ""}`;
+        return `${name}: ${issue.message}${given !== undefined && !/SECRET|PASSWORD|TOKEN/.test(name) ? ` (got "${given}")` : ""}`;
       }),
     );
   }
@@ -239,6 +274,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (Boolean(e.TLS_KEY_FILE) !== Boolean(e.TLS_CERT_FILE)) {
     throw new ConfigError(["TLS_KEY_FILE and TLS_CERT_FILE: set both to offer STARTTLS, or neither"]);
   }
+  const blobs = blobConfig(e, path.resolve(e.DATA_DIR));
   const dataDir = path.resolve(e.DATA_DIR);
   const shards =
     e.SHARDS ??
@@ -275,7 +311,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     directoryUrl: e.DIRECTORY_URL ?? `file:${path.join(dataDir, "directory.db")}`,
     libsqlAuthToken: e.LIBSQL_AUTH_TOKEN,
     internalSigningSecret: e.INTERNAL_SIGNING_SECRET ?? "",
-    r2PersistDir: path.resolve(e.R2_PERSIST_DIR ?? path.join(dataDir, "edge", "v3")),
+    blobs,
     spoolDir: path.join(dataDir, "spool"),
     logLevel: e.LOG_LEVEL,
     protection: {

@@ -18,7 +18,7 @@ import { renderMetrics } from "./metrics.ts";
 import { Outbox } from "./outbox.ts";
 import { createMxServer } from "./smtp/inbound/mx-server.ts";
 import { createSubmissionServer } from "./smtp/submission/submission-server.ts";
-import { httpBlobStore } from "./store/local-r2.ts";
+import { openBlobStore, startLocalR2IfNeeded } from "./store/open-blobs.ts";
 import { OutboundQueue } from "./store/outbound-queue.ts";
 import { Spool } from "./spool/spool.ts";
 import { Directory } from "./store/directory.ts";
@@ -51,7 +51,19 @@ export interface CoreOptions {
   now?: () => number;
 }
 
-export async function startCore(config: Config, options: CoreOptions = {}): Promise<RunningCore> {
+export async function startCore(given: Config, options: CoreOptions = {}): Promise<RunningCore> {
+  // With BLOB_STORE=local and no LOCAL_R2_URL, the emulator starts beside the core (a child process);
+  // every thread then reaches it at the URL the config carries from here on.
+  const localR2 = await startLocalR2IfNeeded(given.blobs);
+  try {
+    return await assemble({ ...given, blobs: localR2.config }, localR2.stop, options);
+  } catch (err) {
+    await localR2.stop();
+    throw err;
+  }
+}
+
+async function assemble(config: Config, stopBlobs: () => Promise<void>, options: CoreOptions): Promise<RunningCore> {
   setLogLevel(config.logLevel);
   const log = createLogger({ svc: "core", region: config.region });
   const directory = await Directory.open(config.directoryUrl, config.libsqlAuthToken);
@@ -61,7 +73,7 @@ export async function startCore(config: Config, options: CoreOptions = {}): Prom
   for (const entry of recovered) pipeline.enqueue(entry);
 
   const queue = await OutboundQueue.open(config.queueUrl, config.libsqlAuthToken);
-  const blobs = httpBlobStore(pipeline.blobsUrl);
+  const blobs = openBlobStore(config.blobs);
   const outbox = new Outbox({ spool, pipeline, shards });
   const publishEvents = (events: CoreEvent[]) => pipeline.publishEvents(events);
   // The main thread's mailbox service: the API's changes, whose events cross to the pipeline thread's notifier.
@@ -98,7 +110,7 @@ export async function startCore(config: Config, options: CoreOptions = {}): Prom
   });
   let api!: ServerType;
   const apiPort = await listen((cb) => (api = serve({ fetch: app.fetch, port: config.api.port, hostname: config.api.host }, cb)));
-  log.info("core started", { smtp: `${config.smtp.host}:${smtpPort}`, submission: `${config.submission.host}:${submissionPort}`, api: `${config.api.host}:${apiPort}`, shards: shards.names.length, recovered: recovered.length });
+  log.info("core started", { smtp: `${config.smtp.host}:${smtpPort}`, submission: `${config.submission.host}:${submissionPort}`, api: `${config.api.host}:${apiPort}`, shards: shards.names.length, blobs: config.blobs.kind === "s3" ? `${config.blobs.endpoint}/${config.blobs.bucket}` : config.blobs.url, recovered: recovered.length });
 
   let stopping: Promise<void> | null = null;
   return {
@@ -118,6 +130,7 @@ export async function startCore(config: Config, options: CoreOptions = {}): Prom
         await new Promise<void>((resolve) => submission.close(() => resolve()));
         await new Promise<void>((resolve) => api.close(() => resolve()));
         await pipeline.stop();
+        await stopBlobs();
         await spool.close();
         queue.close();
         shards.close();

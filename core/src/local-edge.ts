@@ -1,6 +1,7 @@
 // The edge as `npm start` runs it: the worker bundled exactly as `wrangler deploy` would upload it, run by
 // Miniflare (workerd) with the bindings wrangler.toml declares, its state where `wrangler dev --persist-to
-// DATA_DIR/edge` keeps it (the core's local R2 opens the same bucket there).
+// DATA_DIR/edge` keeps it. The same Miniflare serves the core's local R2 (store/local-r2-gateway.ts) on
+// a loopback port of its own: one emulator, one bucket for both tiers, as in production.
 //
 // Not `wrangler dev`: that puts a proxy worker in another workerd process in front of the user worker
 // (it is there to hold requests while a changed worker reloads, which `npm start` never does). Every
@@ -11,6 +12,7 @@ import { mkdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { promisify } from "node:util";
+import { GATEWAY_WORKER_NAME, gatewayWorker } from "./store/local-r2-gateway.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const require = createRequire(import.meta.url);
@@ -28,6 +30,8 @@ export interface LocalEdgeOptions {
 
 /** Up at http://host:port once started. */
 export interface LocalEdge {
+  /** The local R2 gateway (LOCAL_R2_URL for the core). */
+  blobsUrl: string;
   stop(): Promise<void>;
   /** Resolves with the exit code should the edge's process end. */
   exited: Promise<number | null>;
@@ -56,12 +60,13 @@ async function bundle(outDir: string): Promise<string> {
 export async function startLocalEdge(o: LocalEdgeOptions): Promise<LocalEdge> {
   const child = fork(import.meta.filename, [], { stdio: ["ignore", "inherit", "inherit", "ipc"], execArgv: [] });
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  await new Promise<void>((resolve, reject) => {
-    child.once("message", (m: { ready?: true; error?: string }) => (m.ready ? resolve() : reject(new Error(m.error))));
+  const blobsUrl = await new Promise<string>((resolve, reject) => {
+    child.once("message", (m: { ready?: true; blobsUrl?: string; error?: string }) => (m.ready ? resolve(m.blobsUrl!) : reject(new Error(m.error))));
     void exited.then((code) => reject(new Error(`the edge exited (${code}) before it was up`)));
     child.send(o);
   });
   return {
+    blobsUrl,
     exited,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
@@ -71,7 +76,7 @@ export async function startLocalEdge(o: LocalEdgeOptions): Promise<LocalEdge> {
 }
 
 /** The edge in this process. Wrangler and Miniflare are loaded here only, not by the core that forks it. */
-async function runLocalEdge(o: LocalEdgeOptions): Promise<{ dispose: () => Promise<void> }> {
+async function runLocalEdge(o: LocalEdgeOptions): Promise<{ blobsUrl: string; dispose: () => Promise<void> }> {
   const { Log, LogLevel, Miniflare, convertV4MiniflareOptions } = await import("miniflare");
   const { unstable_getMiniflareWorkerOptions } = await import("wrangler");
   const scriptPath = await bundle(path.join(o.stateDir, "bundle"));
@@ -96,18 +101,19 @@ async function runLocalEdge(o: LocalEdgeOptions): Promise<{ dispose: () => Promi
           scriptPath,
           bindings: { ...(workerOptions.bindings as Record<string, string> | undefined), ...o.vars },
         },
+        gatewayWorker(),
       ],
     }),
   );
   await mf.ready;
-  return { dispose: () => mf.dispose() };
+  return { blobsUrl: (await mf.unsafeGetDirectURL(GATEWAY_WORKER_NAME)).href, dispose: () => mf.dispose() };
 }
 
 if (process.argv[1] === import.meta.filename && process.send) {
   process.once("message", (o: LocalEdgeOptions) => {
     runLocalEdge(o).then(
-      ({ dispose }) => {
-        process.send!({ ready: true });
+      ({ blobsUrl, dispose }) => {
+        process.send!({ ready: true, blobsUrl });
         process.once("disconnect", () => void dispose().finally(() => process.exit(0)));
       },
       (err: Error) => {

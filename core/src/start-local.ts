@@ -1,7 +1,10 @@
 // `npm start`: the whole system on one machine with embedded defaults — the core in this process
-// (MX, internal API, libSQL shards under DATA_DIR) and the edge in workerd through Miniflare
-// (local-edge.ts; its state under DATA_DIR/edge, whose R2 bucket the core writes through the same emulation).
+// (MX, internal API, libSQL shards under DATA_DIR) and the edge in workerd through Miniflare in a child
+// process (local-edge.ts; its state under DATA_DIR/edge), whose Miniflare also serves the R2 bucket the
+// core files into (BLOB_STORE=local; with BLOB_STORE=s3 the core uses the real store and the edge keeps
+// its local bucket).
 // Secrets are made once per data folder and given to both tiers; nothing secret is in the repo.
+import net from "node:net";
 import path from "node:path";
 import { ConfigError, loadConfig } from "./config.ts";
 import { startCore } from "./core.ts";
@@ -16,52 +19,69 @@ function edgeVars(): Record<string, string> {
   return Object.fromEntries(["WEBHOOK_ALLOW_PRIVATE", "WEBHOOK_DNS_URL"].flatMap((name) => (process.env[name] === undefined ? [] : [[name, process.env[name]!]])));
 }
 
+/** A port free now, for a core whose API_PORT is 0: the edge is told the core's URL before the core starts. */
+function freePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, host, () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
 async function main(): Promise<void> {
   const preliminary = loadConfig(process.env, "cli");
   const { vars } = devSecrets(preliminary.dataDir);
   const edgeUrl = `http://${preliminary.edge.host}:${preliminary.edge.port}`;
-  // The core pushes mailbox events to the edge started here. It starts first; until the edge answers,
-  // its pushes fail and are retried.
-  const config = loadConfig({
+  const apiPort = preliminary.api.port || (await freePort(preliminary.api.host));
+  const given = loadConfig({
     ...process.env,
+    API_PORT: String(apiPort),
     INTERNAL_SIGNING_SECRET: process.env.INTERNAL_SIGNING_SECRET || vars.INTERNAL_SIGNING_SECRET,
     EDGE_URL: process.env.EDGE_URL || edgeUrl,
   });
-  const core = await startCore(config);
+  // The edge starts first: its Miniflare also serves the local R2 the core files into (one emulator
+  // and one bucket for both tiers). Until the core is up, the edge's calls to it fail.
   let edge: Awaited<ReturnType<typeof startLocalEdge>> | null = null;
+  let core: Awaited<ReturnType<typeof startCore>> | null = null;
   let stopping = false;
   const stop = async (code: number) => {
     if (stopping) return;
     stopping = true;
-    await Promise.all([edge?.stop(), core.stop()]);
+    await Promise.all([edge?.stop(), core?.stop()]);
     process.exit(code);
   };
   process.once("SIGINT", () => void stop(0));
   process.once("SIGTERM", () => void stop(0));
-  try {
-    edge = await startLocalEdge({
-      host: config.edge.host,
-      port: config.edge.port,
-      stateDir: path.join(config.dataDir, "edge"),
-      inspectorPort: config.edge.inspectorPort,
-      vars: {
-        ...edgeVars(),
-        TOKEN_SECRET: vars.TOKEN_SECRET!,
-        INTERNAL_SIGNING_SECRET: config.internalSigningSecret,
-        CORE_URLS: JSON.stringify({ [config.region]: `http://${config.api.host}:${core.apiPort}` }),
-        DIRECTORY_REGION: config.region,
-      },
-    });
-  } catch (err) {
-    await core.stop();
-    throw err;
-  }
+  edge = await startLocalEdge({
+    host: given.edge.host,
+    port: given.edge.port,
+    stateDir: path.join(given.dataDir, "edge"),
+    inspectorPort: given.edge.inspectorPort,
+    vars: {
+      ...edgeVars(),
+      TOKEN_SECRET: vars.TOKEN_SECRET!,
+      INTERNAL_SIGNING_SECRET: given.internalSigningSecret,
+      CORE_URLS: JSON.stringify({ [given.region]: `http://${given.api.host}:${apiPort}` }),
+      DIRECTORY_REGION: given.region,
+    },
+  });
   void edge.exited.then((code) => {
     if (!stopping) {
       log.error("the edge stopped; stopping the core too", { code });
       void stop(1);
     }
   });
+  const blobs = given.blobs.kind === "local" && !given.blobs.url ? { ...given.blobs, url: edge.blobsUrl } : given.blobs;
+  const config = { ...given, blobs };
+  try {
+    core = await startCore(config);
+  } catch (err) {
+    await edge.stop();
+    throw err;
+  }
   recordLocalEdge(config.dataDir, edgeUrl);
   process.stdout.write(
     [

@@ -2,12 +2,12 @@
 // has no address a Node process can reach, so the core (EDGE_URL) posts its signed event batches
 // here; tests fetch them and hand them, byte for byte with their signature headers, to SELF.
 // It also sends mail into the core over real SMTP for tests in workerd, which cannot open a socket
-// to a Node SMTP client library, and puts bytes into the core's local R2 (in production both tiers
+// to a Node SMTP client library, and puts bytes into the core's blob store (in production both tiers
 // share one bucket; the pool's workerd has a bucket of its own).
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import nodemailer from "nodemailer";
-import { httpBlobStore } from "../../core/src/store/local-r2.ts";
+import { openBlobStore, type BlobConfig } from "../../core/src/store/open-blobs.ts";
 
 export interface CapturedRequest {
   index: number;
@@ -17,10 +17,10 @@ export interface CapturedRequest {
   body: string;
 }
 
-export async function startCoreRelay(): Promise<{ url: string; setSmtpPort(port: number): void; setBlobsUrl(url: string): void; close(): Promise<void> }> {
+export async function startCoreRelay(): Promise<{ url: string; setSmtpPort(port: number): void; setBlobs(config: BlobConfig): void; close(): Promise<void> }> {
   const captured: CapturedRequest[] = [];
   let smtpPort = 0;
-  let blobsUrl = "";
+  let blobs: BlobConfig | null = null;
   const server = http.createServer(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -54,8 +54,7 @@ export async function startCoreRelay(): Promise<{ url: string; setSmtpPort(port:
       }
     }
     if (req.method === "PUT" && url.pathname === "/blob") {
-      const blobs = httpBlobStore(blobsUrl);
-      await blobs.put(url.searchParams.get("key")!, bytes);
+      await openBlobStore(blobs!).put(url.searchParams.get("key")!, bytes);
       return reply(200, { stored: bytes.length });
     }
     reply(404, { error: "no such relay path" });
@@ -67,8 +66,8 @@ export async function startCoreRelay(): Promise<{ url: string; setSmtpPort(port:
     setSmtpPort: (p) => {
       smtpPort = p;
     },
-    setBlobsUrl: (u) => {
-      blobsUrl = u;
+    setBlobs: (config) => {
+      blobs = config;
     },
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };

@@ -58,5 +58,5 @@ await smtp.sendMail({ from: "carol@remote.test", to: seed.bob.address, subject: 
 for (const m of seed.searchMessages) await smtp.sendMail({ from: "Carol <carol@remote.test>", to: seed.kim.address, ...m });
 smtp.close();
 await core.pipeline.idle();
-process.stdout.write(`READY ${JSON.stringify({ coreUrl: `http://127.0.0.1:${core.apiPort}`, signingSecret: TEST_SECRET, smtpPort: core.smtpPort, blobsUrl: core.pipeline.blobsUrl, clamd: clamd !== null })}\n`);
+process.stdout.write(`READY ${JSON.stringify({ coreUrl: `http://127.0.0.1:${core.apiPort}`, signingSecret: TEST_SECRET, smtpPort: core.smtpPort, blobs: core.config.blobs, clamd: clamd !== null })}\n`);
 process.once("SIGTERM", () => void core.destroy().then(() => clamd?.stop()).then(() => process.exit(0)));

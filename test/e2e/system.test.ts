@@ -6,6 +6,7 @@ import type { Account, Folder, LoginResponse, Message, MessagePage } from "../..
 import PostalMime from "postal-mime";
 import type { SendAccepted, UploadedAttachment } from "../../shared/api.ts";
 import { dkimResult } from "../support/dkim.ts";
+import { descendants } from "../support/process-tree.ts";
 import { startSystem, type System } from "../support/system.ts";
 import { startSmtpSink, type SmtpSink } from "../support/smtp-sink.ts";
 import { until } from "../support/until.ts";
@@ -36,6 +37,11 @@ const image = Buffer.from(Array.from({ length: 50_000 }, (_, i) => (i * 13) % 25
 describe("npm start: receive over SMTP, read through the edge", () => {
   let token: string;
   let message: Message;
+
+  it("runs one emulator for both tiers: the edge's, which also serves the core's R2", () => {
+    // Under npm start's process: the edge's child, its workerd (edge and R2 gateway), none of the core's own.
+    expect(descendants(system.process.process.pid!).filter((p) => p.name === "workerd")).toHaveLength(1);
+  });
 
   it("creates a domain and a user with the CLI while the system runs", async () => {
     expect(await cli("domain", "add", "example.test")).toContain("added");

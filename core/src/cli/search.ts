@@ -1,10 +1,10 @@
 // `search reindex [user]`: rebuilds users' part of the search index (search/reindex.ts) beside a
 // running core, with a progress bar on a terminal and a summary line. Attachments' text is read
-// again from the local blob store (the same one the core uses).
+// again from the blob store the core uses.
 import type { Config } from "../config.ts";
 import type { BlobStore } from "../store/blobs.ts";
 import type { Directory, DirectoryUser } from "../store/directory.ts";
-import { httpBlobStore, startLocalR2 } from "../store/local-r2.ts";
+import { openBlobStore, startLocalR2IfNeeded } from "../store/open-blobs.ts";
 import { getUsage } from "../store/mailbox.ts";
 import type { Shards } from "../store/shards.ts";
 import { reindexUser } from "../search/reindex.ts";
@@ -30,10 +30,10 @@ export async function searchCommand(
   const total = counts.reduce((a, b) => a + b, 0);
   const bar = progressBar("reindexing", total);
   // The blob store starts only when an attachment needs reading.
-  const store: { opened: Promise<BlobStore> | null } = { opened: null };
+  const store: { opened: Promise<{ blobs: BlobStore; stop: () => Promise<void> }> | null } = { opened: null };
   const readBlob = (key: string) => {
-    store.opened ??= startLocalR2(deps.config.r2PersistDir).then((r2) => httpBlobStore(r2.url, r2.close));
-    return store.opened.then((b) => b.get(key));
+    store.opened ??= startLocalR2IfNeeded(deps.config.blobs).then(({ config, stop }) => ({ blobs: openBlobStore(config), stop }));
+    return store.opened.then(({ blobs }) => blobs.get(key));
   };
   const started = performance.now();
   let indexed = 0;
@@ -44,7 +44,7 @@ export async function searchCommand(
     }
   } finally {
     bar.finish();
-    if (store.opened) await (await store.opened).close();
+    if (store.opened) await (await store.opened).stop();
   }
   const seconds = (performance.now() - started) / 1000;
   const rate = seconds > 0 ? Math.round(indexed / seconds) : indexed;

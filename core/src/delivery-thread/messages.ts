@@ -5,12 +5,10 @@ import type { CoreEvent } from "../../../shared/events.ts";
 import type { Config } from "../config.ts";
 
 /** The settings the delivery thread reads (the pipeline thread hands on its own, a superset). */
-export type DeliveryThreadConfig = Pick<Config, "region" | "hostname" | "logLevel" | "shards" | "directoryUrl" | "queueUrl" | "libsqlAuthToken" | "outbound">;
+export type DeliveryThreadConfig = Pick<Config, "region" | "hostname" | "logLevel" | "shards" | "directoryUrl" | "queueUrl" | "libsqlAuthToken" | "outbound" | "blobs">;
 
 export interface DeliveryWorkerData {
   config: DeliveryThreadConfig;
-  /** The pipeline thread's R2 gateway. */
-  blobsUrl: string;
 }
 
 export type ToDelivery = { type: "queued"; pack: { key: string; bytes: Uint8Array } } | { type: "stop" };

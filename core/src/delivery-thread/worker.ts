@@ -2,8 +2,8 @@
 // started by the pipeline thread. Filing and sending are the two busy parts of outgoing mail, and both
 // are synchronous where libSQL is; on one thread each waited for the other (a batch's commits held
 // every SMTP transaction in flight, and the other way round). Here the agent has its own connections
-// to the queue, the shards and the directory (for the DSNs it files), and R2 through the pipeline
-// thread's gateway; the events of those DSNs go to the pipeline thread's notifier.
+// to the queue, the shards and the directory (for the DSNs it files), and its own client of the blob
+// store; the events of those DSNs go to the pipeline thread's notifier.
 import { parentPort, workerData } from "node:worker_threads";
 import { createResolver } from "../dns.ts";
 import { createLogger, setLogLevel } from "../log.ts";
@@ -13,13 +13,13 @@ import { installOnePartBlob } from "../pipeline/one-part-blob.ts";
 import { messageTokens } from "../pipeline/spam/bayes.ts";
 import { DeliveryRunner } from "../smtp/outbound/delivery-runner.ts";
 import { Directory } from "../store/directory.ts";
-import { httpBlobStore } from "../store/local-r2.ts";
+import { openBlobStore } from "../store/open-blobs.ts";
 import { OutboundQueue } from "../store/outbound-queue.ts";
 import { Shards } from "../store/shards.ts";
 import type { DeliveryWorkerData, FromDelivery, ToDelivery } from "./messages.ts";
 
 installOnePartBlob();
-const { config, blobsUrl } = workerData as DeliveryWorkerData;
+const { config } = workerData as DeliveryWorkerData;
 const port = parentPort!;
 setLogLevel(config.logLevel);
 const log = createLogger({ svc: "core", region: config.region, part: "delivery" });
@@ -28,7 +28,7 @@ const send = (message: FromDelivery) => port.postMessage(message);
 const shards = await Shards.open(config.shards, config.libsqlAuthToken);
 const directory = await Directory.open(config.directoryUrl, config.libsqlAuthToken);
 const queue = await OutboundQueue.open(config.queueUrl, config.libsqlAuthToken);
-const blobs = httpBlobStore(blobsUrl);
+const blobs = openBlobStore(config.blobs);
 const mailbox = new MailboxService({ shards, directory, blobs, log: log.child({ part: "mailbox" }), publish: (events) => send({ type: "events", events }), spamTokens: messageTokens });
 const runner = new DeliveryRunner({
   queue,

@@ -46,7 +46,7 @@ beforeAll(async () => {
   const config = testConfig(mkdtempSync(path.join(tmpdir(), "mailbox-service-")));
   shards = await Shards.open(config.shards);
   directory = await Directory.open(config.directoryUrl);
-  blobs = await openLocalR2(config.r2PersistDir);
+  blobs = await openLocalR2(path.join(config.dataDir, "edge", "v3"));
   await directory.addDomain("example.test");
   alice = await createUser({ directory, shards }, { address: "alice@example.test", password: "correct horse", quotaBytes: 10 ** 9, region: "local" });
   mailbox = new MailboxService({

@@ -12,7 +12,7 @@ const KEYS = [
   "directoryUrl",
   "queueUrl",
   "libsqlAuthToken",
-  "r2PersistDir",
+  "blobs",
   "internalSigningSecret",
   "events",
   "outbound",

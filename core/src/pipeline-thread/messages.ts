@@ -13,7 +13,7 @@ export interface WorkerData {
 
 export type ToWorker = { type: "enqueue"; entries: MailEntry[] } | { type: "events"; events: CoreEvent[] } | { type: "stop" };
 export type FromWorker =
-  | { type: "ready"; blobsUrl: string }
+  | { type: "ready" }
   | ({ type: "batch" } & BatchReport)
   | ({ type: "event-stats" } & NotifierStats)
   | { type: "stopped" };

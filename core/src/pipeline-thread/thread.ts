@@ -16,8 +16,6 @@ import type { FromWorker, ToWorker, WorkerData } from "./messages.ts";
 export class PipelineThread implements MailHandoff {
   readonly #worker: Worker;
   readonly #spool: Spool<SpoolMeta>;
-  /** The pipeline thread's R2 gateway, for the main thread's own reads and writes. */
-  readonly blobsUrl: string;
   /** Spool entries handed over and not yet reported done (outbound entries use the message id). */
   readonly #pending = new Set<string>();
   #outstanding = 0;
@@ -29,27 +27,26 @@ export class PipelineThread implements MailHandoff {
   #outgoing: MailEntry[] = [];
   #stopped: Promise<void> | null = null;
 
-  private constructor(worker: Worker, spool: Spool<SpoolMeta>, blobsUrl: string) {
+  private constructor(worker: Worker, spool: Spool<SpoolMeta>) {
     this.#worker = worker;
     this.#spool = spool;
-    this.blobsUrl = blobsUrl;
   }
 
   /** Starts the worker (./worker.ts) with its slice of the config; resolves once it is ready. */
   static async start(config: Config, { spool, log }: { spool: Spool<SpoolMeta>; log: Logger }): Promise<PipelineThread> {
     const workerData: WorkerData = { config: pipelineThreadConfig(config) };
     const worker = new Worker(new URL("./worker.ts", import.meta.url), { workerData });
-    const blobsUrl = await new Promise<string>((resolve, reject) => {
+    await new Promise<void>((resolve, reject) => {
       worker.once("error", reject);
       worker.on("message", function ready(m: FromWorker) {
         if (m.type === "ready") {
           worker.off("message", ready);
           worker.off("error", reject);
-          resolve(m.blobsUrl);
+          resolve();
         }
       });
     });
-    const thread = new PipelineThread(worker, spool, blobsUrl);
+    const thread = new PipelineThread(worker, spool);
     worker.on("message", (m: FromWorker) => thread.#onMessage(m));
     // A pipeline that dies takes the process with it: everything it had not finished is still in the
     // spool, and a restart files it (the way an MTA's supervisor restarts a crashed delivery agent).

@@ -1,6 +1,6 @@
 // The pipeline thread's entry, where its parts are wired together: the mail pipeline (parse, build,
 // file) through this thread's mailbox service, with its own connections to the shards, the directory,
-// the delivery queue and R2; the delivery agent runs on a thread of its own that this one starts
+// the delivery queue and R2 (the blob store the config names); the delivery agent runs on a thread of its own that this one starts
 // (delivery-thread/), told of each batch's queued mail with the batch's pack. Keeping them off the main
 // thread matters because libSQL's local calls (and each commit's fsync) are synchronous: on the main
 // thread they would stall every SMTP session while a batch is written.
@@ -22,7 +22,7 @@ import { messageTokens } from "../pipeline/spam/bayes.ts";
 import { SpamStage } from "../pipeline/spam-stage.ts";
 import { UserScripts } from "../pipeline/user-scripts.ts";
 import { Directory } from "../store/directory.ts";
-import { httpBlobStore, startLocalR2 } from "../store/local-r2.ts";
+import { openBlobStore } from "../store/open-blobs.ts";
 import { OutboundQueue } from "../store/outbound-queue.ts";
 import { Retention } from "../store/retention.ts";
 import { Shards } from "../store/shards.ts";
@@ -38,8 +38,7 @@ const send = (message: FromWorker) => port.postMessage(message);
 const shards = await Shards.open(config.shards, config.libsqlAuthToken);
 const directory = await Directory.open(config.directoryUrl, config.libsqlAuthToken);
 const queue = await OutboundQueue.open(config.queueUrl, config.libsqlAuthToken);
-const r2 = await startLocalR2(config.r2PersistDir);
-const blobs = httpBlobStore(r2.url, r2.close);
+const blobs = openBlobStore(config.blobs);
 const notifier = config.events.edgeUrl
   ? new EventNotifier({
       edge: { url: config.events.edgeUrl, secret: config.internalSigningSecret },
@@ -55,7 +54,7 @@ const mailbox = new MailboxService({ shards, directory, blobs, log: log.child({ 
 const retention = new Retention({ queue, shards, eventRetentionMs: config.events.retentionMs, log });
 const resolver = createResolver(config.outbound.dnsServers);
 const spam = new SpamStage({ directory, shards, resolver, threshold: config.protection.spamThreshold, dnsblZones: config.protection.dnsblZones });
-const delivery = await DeliveryThread.start(config, r2.url, { publish, log });
+const delivery = await DeliveryThread.start(config, { publish, log });
 const pipeline = new MailPipeline({
   shards,
   blobs,
@@ -102,4 +101,4 @@ port.on("message", (message: ToWorker) => {
     })();
   }
 });
-send({ type: "ready", blobsUrl: r2.url });
+send({ type: "ready" });

@@ -1,6 +1,7 @@
 // The blob role: raw messages and attachments in R2. The interface is narrow so that the core can
-// reach R2 however its deployment allows; the embedded default uses the same local R2 emulation as
-// `wrangler dev` on the same on-disk state (local-r2.ts), so both tiers see one bucket, as in production.
+// reach R2 however its deployment allows: in production through R2's S3 API (s3-blobs.ts); in the
+// embedded default through the same local R2 emulation as `wrangler dev`, on the same on-disk state
+// (local-r2.ts), so both tiers see one bucket, as in production. open-blobs.ts picks one from the config.
 export interface BlobStore {
   put(key: string, bytes: Uint8Array, contentType?: string): Promise<void>;
   has(key: string): Promise<boolean>;

@@ -1,75 +1,106 @@
-// The embedded default's R2: Miniflare (the emulator inside `wrangler dev`) with the state kept where
-// `wrangler dev --persist-to <dataDir>/edge` keeps it, so both tiers see one bucket. The core talks to
-// it through a small worker over plain HTTP on loopback: wrangler's platform proxy serializes every
-// value (about 18 ms of CPU per MB), a streamed PUT does not.
-import { Miniflare, convertV4MiniflareOptions } from "miniflare";
+// The embedded default's R2 (BLOB_STORE=local): the gateway worker (local-r2-gateway.ts) over
+// Miniflare's R2, with the state kept where `wrangler dev --persist-to <dataDir>/edge` keeps it, so
+// both tiers see one bucket. `npm start` has the edge's Miniflare serve it (local-edge.ts); a core
+// started alone (`npm run core`, tests) runs it here, in a child process: Miniflare and its workerd stay
+// out of the core's memory, and the child ends when the core does, even on kill -9 (it watches the IPC
+// channel, as local-edge.ts's child does).
+import { fork } from "node:child_process";
 import type { BlobStore } from "./blobs.ts";
+import { GATEWAY_WORKER_NAME, gatewayWorker } from "./local-r2-gateway.ts";
 
-export const BUCKET_NAME = "edgemail-blobs";
+export interface LocalR2 {
+  /** The gateway, for httpBlobStore in any thread or process. */
+  url: string;
+  close(): Promise<void>;
+}
 
-const GATEWAY = `
-export default {
-  async fetch(request, env) {
-    const key = decodeURIComponent(new URL(request.url).pathname.slice(1));
-    if (request.method === "PUT") {
-      const contentType = request.headers.get("content-type");
-      await env.BLOBS.put(key, request.body, contentType ? { httpMetadata: { contentType } } : undefined);
-      return new Response(null, { status: 204 });
-    }
-    if (request.method === "HEAD") return new Response(null, { status: (await env.BLOBS.head(key)) ? 200 : 404 });
-    if (request.method === "GET") {
-      const offset = request.headers.get("x-offset");
-      const length = request.headers.get("x-length");
-      const object = await env.BLOBS.get(key, offset !== null ? { range: { offset: Number(offset), length: Number(length) } } : undefined);
-      return object ? new Response(object.body) : new Response(null, { status: 404 });
-    }
-    return new Response(null, { status: 405 });
-  },
-};`;
-
-/** Starts the emulator; `url` is its gateway, for `httpBlobStore` in any thread of this process. */
-export async function startLocalR2(persistDir: string): Promise<{ url: string; close: () => Promise<void> }> {
-  const mf = new Miniflare(
-    convertV4MiniflareOptions({
-      modules: true,
-      script: GATEWAY,
-      r2Buckets: { BLOBS: BUCKET_NAME },
-      resourcePersistencePath: persistDir,
-      // Local development needs nothing from the internet (Miniflare would fetch `Request.cf` data).
-      cf: false,
-    }),
-  );
-  return { url: (await mf.ready).href, close: () => mf.dispose() };
+/** Starts the emulator in a child process on `persistDir`; resolves once its gateway answers. */
+export async function startLocalR2(persistDir: string): Promise<LocalR2> {
+  const child = fork(import.meta.filename, [], { stdio: ["ignore", "inherit", "inherit", "ipc"], execArgv: [] });
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const url = await new Promise<string>((resolve, reject) => {
+    child.once("message", (m: { url?: string; error?: string }) => (m.url ? resolve(m.url) : reject(new Error(`the local R2 emulator did not start: ${m.error}`))));
+    void exited.then((code) => reject(new Error(`the local R2 emulator exited (${code}) before it was up`)));
+    child.send({ persistDir });
+  });
+  // Neither the child nor its channel keeps this process alive; the child goes when this process does.
+  child.unref();
+  child.channel?.unref();
+  return {
+    url,
+    async close() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.ref(); // until it has gone
+      child.kill("SIGTERM");
+      await exited;
+    },
+  };
 }
 
 /** The blob store over a running gateway. */
 export function httpBlobStore(base: string, close: () => Promise<void> = async () => {}): BlobStore {
-  const url = (key: string) => new URL(encodeURIComponent(key), base);
-  const fail = async (what: string, res: Response) => {
-    throw new Error(`local R2 ${what} failed: ${res.status} ${await res.text()}`);
+  const url = (key: string) => new URL(encodeURIComponent(key), base.endsWith("/") ? base : `${base}/`);
+  const fail = async (what: string, key: string, res: Response) => {
+    throw new Error(`local R2 ${what} of "${key}" failed: ${res.status} ${await res.text()}`);
   };
   return {
     async put(key, bytes, contentType) {
       const res = await fetch(url(key), { method: "PUT", body: bytes, headers: contentType ? { "content-type": contentType } : {} });
-      if (!res.ok) await fail("put", res);
+      if (!res.ok) await fail("put", key, res);
     },
     async has(key) {
       const res = await fetch(url(key), { method: "HEAD" });
-      if (res.status !== 200 && res.status !== 404) await fail("head", res);
+      if (res.status !== 200 && res.status !== 404) await fail("head", key, res);
       return res.status === 200;
     },
     async get(key, range) {
       const res = await fetch(url(key), { headers: range ? { "x-offset": String(range.offset), "x-length": String(range.length) } : {} });
       if (res.status === 404) return null;
-      if (!res.ok) await fail("get", res);
+      if (!res.ok) await fail("get", key, res);
       return new Uint8Array(await res.arrayBuffer());
     },
     close,
   };
 }
 
-/** Starts the emulator and returns a blob store on it (closing the store stops the emulator). */
+/** A blob store on an emulator of its own (closing the store stops it): for tests without a core. */
 export async function openLocalR2(persistDir: string): Promise<BlobStore> {
   const r2 = await startLocalR2(persistDir);
   return httpBlobStore(r2.url, r2.close);
+}
+
+/** The child: Miniflare with the gateway alone. Miniflare (a devDependency) is loaded here only. */
+async function runLocalR2(persistDir: string): Promise<{ url: string; dispose: () => Promise<void> }> {
+  const { Log, LogLevel, Miniflare, convertV4MiniflareOptions } = await import("miniflare");
+  const mf = new Miniflare(
+    convertV4MiniflareOptions({
+      host: "127.0.0.1",
+      port: 0,
+      resourcePersistencePath: persistDir,
+      // Local development needs nothing from the internet (Miniflare would fetch `Request.cf` data).
+      cf: false,
+      log: new Log(LogLevel.WARN),
+      workers: [gatewayWorker()],
+    }),
+  );
+  await mf.ready;
+  return { url: (await mf.unsafeGetDirectURL(GATEWAY_WORKER_NAME)).href, dispose: () => mf.dispose() };
+}
+
+if (process.argv[1] === import.meta.filename && process.send) {
+  process.once("message", ({ persistDir }: { persistDir: string }) => {
+    runLocalR2(persistDir).then(
+      ({ url, dispose }) => {
+        process.send!({ url });
+        // workerd goes first, then this process (left to itself, workerd outlives it by a second or so).
+        const end = () => void dispose().finally(() => process.exit(0));
+        process.once("disconnect", end);
+        process.once("SIGTERM", end);
+        process.once("SIGINT", end);
+      },
+      (err: Error) => {
+        process.send!({ error: err.message }, () => process.exit(1));
+      },
+    );
+  });
 }

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { smtpConnect, sendMail } from "../../../../test/support/smtp-client.ts";
 import { startTempCore, type TempCore } from "../../../../test/support/temp-core.ts";
-import { openLocalR2 } from "../../store/local-r2.ts";
+import { openBlobStore } from "../../store/open-blobs.ts";
 import { getMessage, getUsage, listFolders, listMessages } from "../../store/mailbox.ts";
 
 let core: TempCore;
@@ -151,7 +151,7 @@ describe("messy real-world mail is accepted and filed, never lost", () => {
     expect(m.text).toContain("line one\nline two");
     const row = await core.shards.get(alice.shard).client.execute({ sql: "select raw_key, raw_offset, raw_length from messages where message_id = ?", args: [m.id] });
     const { raw_key, raw_offset, raw_length } = row.rows[0] as unknown as { raw_key: string; raw_offset: number; raw_length: number };
-    const blobs = await openLocalR2(core.config.r2PersistDir);
+    const blobs = openBlobStore(core.config.blobs);
     const bytes = Buffer.from((await blobs.get(raw_key, { offset: raw_offset, length: raw_length }))!);
     await blobs.close();
     expect(bytes.toString()).toContain("line one\r\nline two\r\n");

@@ -7,7 +7,7 @@ import nodemailer from "nodemailer";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { smtpConnect } from "../../../../test/support/smtp-client.ts";
 import { startTempCore, type TempCore } from "../../../../test/support/temp-core.ts";
-import { openLocalR2 } from "../../store/local-r2.ts";
+import { openBlobStore } from "../../store/open-blobs.ts";
 
 function makeCertificate(): { key: string; cert: string } | null {
   const dir = mkdtempSync(path.join(tmpdir(), "tls-"));
@@ -44,7 +44,7 @@ describe.skipIf(!certificate)("STARTTLS (skipped without the openssl command, wh
     const user = (await core.directory.userByAddress("alice@example.test"))!;
     const { rows } = await core.shards.get(user.shard).client.execute({ sql: "select raw_key, raw_offset, raw_length from messages where user_id = ? and subject = 'over tls'", args: [user.id] });
     expect(rows).toHaveLength(1);
-    const blobs = await openLocalR2(core.config.r2PersistDir);
+    const blobs = openBlobStore(core.config.blobs);
     const raw = await blobs.get(String(rows[0]!.raw_key), { offset: Number(rows[0]!.raw_offset), length: Number(rows[0]!.raw_length) });
     await blobs.close();
     expect(Buffer.from(raw!).toString()).toMatch(/^Return-Path: <bob@remote\.test>\r\n(?:X-Spam-[^\r]*\r\n(?:\t[^\r]*\r\n)*)*Received: from client\.test \(\[127\.0\.0\.1\]\)\r\n\tby mx\.test \(edgemail\) with ESMTPS id /);

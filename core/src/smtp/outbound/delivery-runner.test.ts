@@ -70,7 +70,7 @@ beforeAll(async () => {
   const dead = await freePort(); // nothing listens there
   const config = testConfig(mkdtempSync(path.join(tmpdir(), "delivery-")));
   queue = await OutboundQueue.open(config.queueUrl);
-  blobs = await openLocalR2(config.r2PersistDir);
+  blobs = await openLocalR2(path.join(config.dataDir, "edge", "v3"));
   shards = await Shards.open(config.shards);
   directory = await Directory.open(config.directoryUrl);
   await directory.addDomain("example.test");

@@ -8,7 +8,7 @@ import { smtpConnect } from "../../../../test/support/smtp-client.ts";
 import { startSmtpSink, type SmtpSink } from "../../../../test/support/smtp-sink.ts";
 import { startTempCore, type TempCore } from "../../../../test/support/temp-core.ts";
 import { getMessage, listMessages } from "../../store/mailbox.ts";
-import { httpBlobStore } from "../../store/local-r2.ts";
+import { openBlobStore } from "../../store/open-blobs.ts";
 import { newDkimKey } from "../../mail-format/dkim.ts";
 import { until } from "../../../../test/support/until.ts";
 
@@ -81,7 +81,7 @@ describe("SMTP submission", () => {
     const sentFull = await getMessage(core.shards.get(alice.shard), alice.id, sent.id);
     expect(sentFull.messageId).toMatch(/^<.+@/);
     const row = (await core.shards.get(alice.shard).client.execute({ sql: "select raw_key, raw_offset, raw_length from messages where message_id = ?", args: [sent.id] })).rows[0]!;
-    const sentRaw = Buffer.from((await httpBlobStore(core.pipeline.blobsUrl).get(String(row.raw_key), { offset: Number(row.raw_offset), length: Number(row.raw_length) }))!).toString();
+    const sentRaw = Buffer.from((await openBlobStore(core.config.blobs).get(String(row.raw_key), { offset: Number(row.raw_offset), length: Number(row.raw_length) }))!).toString();
     expect(sentRaw).toMatch(/^Bcc: dave@remote\.test/im);
   });
 
@@ -95,7 +95,7 @@ describe("SMTP submission", () => {
     expect({ key: queued!.rawKey, offset: queued!.rawOffset, length: queued!.rawLength }).toEqual({ key: stored.raw_key, offset: Number(stored.raw_offset), length: Number(stored.raw_length) });
     // What left is those bytes: the sink's copy ends with the stored message (the sink adds nothing
     // before it but what nodemailer's dot-stuffing would undo).
-    const bytes = Buffer.from((await httpBlobStore(core.pipeline.blobsUrl).get(queued!.rawKey, { offset: queued!.rawOffset, length: queued!.rawLength }))!);
+    const bytes = Buffer.from((await openBlobStore(core.config.blobs).get(queued!.rawKey, { offset: queued!.rawOffset, length: queued!.rawLength }))!);
     expect(remote.raw.toString()).toContain(bytes.toString().trimEnd());
     expect(remote.raw.toString()).not.toMatch(/^DKIM-Signature:/m);
   });
