@@ -33,3 +33,18 @@ describe("WEBHOOK_DNS_URL", () => {
     expect(dns({ WEBHOOK_DNS_URL: "1.1.1.1" })).toEqual(["WEBHOOK_DNS_URL: must be the http(s) URL of a DNS-over-HTTPS (JSON) resolver"]);
   });
 });
+
+describe("CORE_URLS", () => {
+  it("takes one core per region or a list of them", () => {
+    const cores = (CORE_URLS: string) => {
+      const result = loadEdgeConfig({ ...vars, CORE_URLS });
+      return result.ok ? result.config.coreUrls : result.problems;
+    };
+    expect(cores('{"local":"http://127.0.0.1:8788"}')).toEqual({ local: ["http://127.0.0.1:8788"] });
+    expect(cores('{"local":["http://127.0.0.1:8788","http://127.0.0.1:8789"],"eu":"https://core.eu.example"}')).toEqual({
+      local: ["http://127.0.0.1:8788", "http://127.0.0.1:8789"],
+      eu: ["https://core.eu.example"],
+    });
+    for (const bad of ['{"local":[]}', '{"local":["ftp://x"]}', "{}", "local=http://x"]) expect(cores(bad), bad).toEqual([expect.stringMatching(/^CORE_URLS: must/)]);
+  });
+});

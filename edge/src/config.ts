@@ -4,7 +4,7 @@ import { z } from "zod";
 
 const schema = z.object({
   CORE_URLS: z
-    .string({ message: "is required: a JSON object of region → core URL" })
+    .string({ message: "is required: a JSON object of region → core URL (or a list of a region's core URLs)" })
     .transform((text, ctx) => {
       let value: unknown;
       try {
@@ -13,12 +13,14 @@ const schema = z.object({
         ctx.addIssue({ code: "custom", message: 'must be JSON such as {"local":"http://127.0.0.1:8788"}' });
         return z.NEVER;
       }
-      const parsed = z.record(z.string().regex(/^[a-z0-9-]{1,32}$/), z.url({ protocol: /^https?$/ })).safeParse(value);
+      const url = z.url({ protocol: /^https?$/ });
+      // A region with several cores lists them all; the edge spreads its calls over them.
+      const parsed = z.record(z.string().regex(/^[a-z0-9-]{1,32}$/), z.union([url, z.array(url).min(1).max(64)])).safeParse(value);
       if (!parsed.success || Object.keys(parsed.data).length === 0) {
-        ctx.addIssue({ code: "custom", message: "must map region names to http(s) URLs of their cores" });
+        ctx.addIssue({ code: "custom", message: "must map region names to the http(s) URL of their core, or a list of them" });
         return z.NEVER;
       }
-      return parsed.data;
+      return Object.fromEntries(Object.entries(parsed.data).map(([region, urls]) => [region, typeof urls === "string" ? [urls] : urls]));
     }),
   DIRECTORY_REGION: z.string({ message: "is required: the region whose core holds the directory" }),
   TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(86_400).default(3600),
@@ -34,7 +36,8 @@ const schema = z.object({
 });
 
 export interface EdgeConfig {
-  coreUrls: Record<string, string>;
+  /** Each region's cores (one or more; every one serves every user of the region). */
+  coreUrls: Record<string, string[]>;
   directoryRegion: string;
   tokenTtlSeconds: number;
   maxMessageBytes: number;

@@ -8,6 +8,21 @@ import { signRequest } from "../../shared/signing.ts";
 import type { EdgeConfig } from "./config.ts";
 
 const CORE_TIMEOUT_MS = 10_000;
+/** How long a core that could not be reached is passed over before it is tried again. */
+const UNREACHABLE_PAUSE_MS = 10_000;
+
+/** Per isolate: the next core of each region to call, and cores that could not be reached lately. */
+const nextCore = new Map<string, number>();
+const unreachableUntil = new Map<string, number>();
+
+/** A region's cores in the order to try them: round robin, those not reached lately last. */
+function coreOrder(region: string, urls: string[], now = Date.now()): string[] {
+  const start = nextCore.get(region) ?? 0;
+  nextCore.set(region, (start + 1) % urls.length);
+  const turn = urls.map((_, i) => urls[(start + i) % urls.length]!);
+  const reachable = turn.filter((u) => (unreachableUntil.get(u) ?? 0) <= now);
+  return [...reachable, ...turn.filter((u) => !reachable.includes(u))];
+}
 
 export class CoreClient {
   readonly #config: EdgeConfig;
@@ -22,30 +37,37 @@ export class CoreClient {
 
   /** Calls `route` at the core of `region` and returns its response as it is (the caller judges the status). */
   async call<R extends CoreRoute>(region: string, route: R, request: CoreRequest<R>): Promise<Response> {
-    const base = this.#config.coreUrls[region];
-    if (!base) throw new ProblemError("unavailable", `No core is configured for region ${region}.`);
+    const urls = this.#config.coreUrls[region];
+    if (!urls) throw new ProblemError("unavailable", `No core is configured for region ${region}.`);
     const body = "body" in request ? request.body : undefined;
     const payload = body === undefined ? "" : JSON.stringify(body);
-    const url = new URL(corePath(route, request), base);
-    const signature = await signRequest(this.#config.internalSigningSecret, { method: route.method, pathAndQuery: url.pathname + url.search, body: payload });
-    let response: Response;
-    try {
-      response = await this.#fetch(url, {
-        method: route.method,
-        headers: {
-          ...signature,
-          "x-request-id": this.#requestId,
-          ...(body === undefined ? {} : { "content-type": "application/json" }),
-        },
-        body: body === undefined ? undefined : payload,
-        signal: AbortSignal.timeout(CORE_TIMEOUT_MS),
-      });
-    } catch {
-      throw new ProblemError("unavailable", `The mail core of region ${region} cannot be reached right now; try again shortly.`, {
-        headers: { "retry-after": "5" },
-      });
+    const path = corePath(route, request);
+    // A read goes on to the region's next core when one cannot be reached. A change does not: the
+    // failure may have come after the core acted, and the client's retry (with its Idempotency-Key)
+    // is what may safely repeat it; it finds the unreachable core passed over.
+    const cores = coreOrder(region, urls);
+    const tries = route.method === "GET" ? cores : cores.slice(0, 1);
+    for (const base of tries) {
+      const url = new URL(path, base);
+      const signature = await signRequest(this.#config.internalSigningSecret, { method: route.method, pathAndQuery: url.pathname + url.search, body: payload });
+      try {
+        return await this.#fetch(url, {
+          method: route.method,
+          headers: {
+            ...signature,
+            "x-request-id": this.#requestId,
+            ...(body === undefined ? {} : { "content-type": "application/json" }),
+          },
+          body: body === undefined ? undefined : payload,
+          signal: AbortSignal.timeout(CORE_TIMEOUT_MS),
+        });
+      } catch {
+        unreachableUntil.set(base, Date.now() + UNREACHABLE_PAUSE_MS);
+      }
     }
-    return response;
+    throw new ProblemError("unavailable", `The mail core of region ${region} cannot be reached right now; try again shortly.`, {
+      headers: { "retry-after": "5" },
+    });
   }
 
   /** The core's answer, checked against the route's schema: for answers the edge acts on. A problem
