@@ -1,4 +1,4 @@
-// npm run bench:ingest [-- --small 5000 --large 1500 --corpus 6046 --sessions 20 --per-connection --system --smtp-source --peer --blobs s3]
+// npm run bench:ingest [-- --small 5000 --large 1500 --corpus 6046 --sessions 20 --per-connection --system --cores 2 --smtp-source --peer --blobs s3]
 //
 // Mail in over SMTP at 5 KB, 50 KB and real corpus messages, against a core started as a process of
 // its own (as in production). Prints accepted msgs/s, filed msgs/s (visible through the core API the
@@ -21,6 +21,7 @@ import { corpusFiles, readCorpusMessage } from "../test/support/corpus.ts";
 import { startDnsServer } from "../test/support/dns-server.ts";
 import { freePort, startChild } from "../test/support/process.ts";
 import { startS3Server } from "../test/support/s3-server.ts";
+import { descendants } from "../test/support/process-tree.ts";
 import { startSystem } from "../test/support/system.ts";
 import { TEST_SECRET, testConfig } from "../test/support/temp-core.ts";
 import { percentile, runLoad, syntheticMessage, type LoadResult } from "./smtp-load.ts";
@@ -42,6 +43,8 @@ const { values: args } = parseArgs({
     "smtp-source": { type: "boolean", default: false },
     /** Where the core keeps blobs: local (the R2 emulator, the default) or s3 (s3rver through the S3 API). */
     blobs: { type: "string", default: "local" },
+    /** --system: how many core processes the region runs (CORES=…, one SMTP port shared by all). */
+    cores: { type: "string", default: "1" },
   },
 });
 if (args.blobs !== "local" && args.blobs !== "s3") throw new Error(`--blobs is local or s3, not ${args.blobs}`);
@@ -74,16 +77,32 @@ interface Row {
 const rows: Row[] = [];
 const fmt = (n: number, d = 0) => (Number.isFinite(n) ? n.toFixed(d) : "–");
 
+/** The core processes at `pid`: itself, and the region's other cores it started (CORES=2 …). */
+function corePids(pid: number): number[] {
+  const cmdline = (p: number) => {
+    try {
+      return readFileSync(`/proc/${p}/cmdline`, "utf8");
+    } catch {
+      return "";
+    }
+  };
+  return [pid, ...descendants(pid).filter((p) => cmdline(p.pid).includes("core/src/main.ts")).map((p) => p.pid)];
+}
+
+/** The highest peak RSS of the core processes at `pid` (each core's own is printed with --cores). */
 function peakRss(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  return Number(/VmHWM:\s+(\d+) kB/.exec(status)![1]) / 1024;
+  const peaks = corePids(pid).map((p) => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${p}/status`, "utf8"))![1]) / 1024);
+  if (peaks.length > 1) console.error(`  peak RSS per core: ${peaks.map((m) => `${m.toFixed(0)} MiB`).join(", ")}`);
+  return Math.max(...peaks);
 }
 
 function resetPeakRss(pid: number): void {
-  try {
-    writeFileSync(`/proc/${pid}/clear_refs`, "5");
-  } catch {
-    // not permitted here: the peak then covers the whole run
+  for (const p of corePids(pid)) {
+    try {
+      writeFileSync(`/proc/${p}/clear_refs`, "5");
+    } catch {
+      // not permitted here: the peak then covers the whole run
+    }
   }
 }
 
@@ -195,7 +214,7 @@ async function senderDns(): Promise<string> {
  * edge is wrangler's, beside it). */
 async function benchSystem(): Promise<void> {
   const blobs = await blobEnv();
-  const system = await startSystem({ ...blobs.env, DNS_SERVERS: await senderDns(), LOG_LEVEL: process.env.BENCH_CORE_LOG_LEVEL ?? "warn", MAX_MESSAGE_BYTES: "50M" });
+  const system = await startSystem({ ...blobs.env, CORES: args.cores!, DNS_SERVERS: await senderDns(), LOG_LEVEL: process.env.BENCH_CORE_LOG_LEVEL ?? "warn", MAX_MESSAGE_BYTES: "50M" });
   try {
     await system.cli("domain", "add", "bench.test");
     const tokens: string[] = [];
@@ -212,7 +231,7 @@ async function benchSystem(): Promise<void> {
       }
       return total;
     };
-    await scenarios("edgemail system", system.smtpPort, filedCount, system.process.process.pid!);
+    await scenarios(args.cores === "1" ? "edgemail system" : `edgemail ${args.cores} cores`, system.smtpPort, filedCount, system.process.process.pid!);
   } finally {
     await system.stop();
     await blobs.close();

@@ -118,6 +118,13 @@ const schema = z.object({
   /** How long a message is retried before it bounces. */
   QUEUE_LIFETIME: duration.default(5 * 86_400_000),
   QUEUE_URL: z.string().regex(/^(file:|libsql:|https?:|wss?:)/, "must be a libSQL URL").optional(),
+  /** This core's spool; each core of a region has its own (the shards, directory and bucket are shared). */
+  SPOOL_DIR: z.string().optional(),
+  /** Several cores on one host share the SMTP and submission ports (SO_REUSEPORT: the kernel spreads
+   * the connections over them). */
+  REUSE_PORT: z.enum(["true", "false"]).default("false"),
+  /** `npm start` only: how many core processes the region runs (each with its own spool and queue). */
+  CORES: z.coerce.number().int().min(1).max(16).default(1),
   /** Deliver to MX hosts on private or loopback addresses (off: a hostile domain could aim its MX at us). */
   ALLOW_PRIVATE_MX: z.enum(["true", "false"]).default("false"),
   /** Where `npm start` runs the edge (core/src/local-edge.ts). */
@@ -212,6 +219,9 @@ export interface Config {
   internalSigningSecret: string;
   blobs: BlobConfig;
   spoolDir: string;
+  reusePort: boolean;
+  /** `npm start`'s core processes. */
+  cores: number;
   logLevel: "debug" | "info" | "warn" | "error" | "silent";
   protection: { clamd: ClamdAddress | null; spamThreshold: number; dnsblZones: string[]; srsSecret: string };
 }
@@ -312,7 +322,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     libsqlAuthToken: e.LIBSQL_AUTH_TOKEN,
     internalSigningSecret: e.INTERNAL_SIGNING_SECRET ?? "",
     blobs,
-    spoolDir: path.join(dataDir, "spool"),
+    spoolDir: path.resolve(e.SPOOL_DIR ?? path.join(dataDir, "spool")),
+    reusePort: e.REUSE_PORT === "true",
+    cores: e.CORES,
     logLevel: e.LOG_LEVEL,
     protection: {
       clamd: e.CLAMD_ADDRESS ?? null,

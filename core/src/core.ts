@@ -87,10 +87,10 @@ async function assemble(config: Config, stopBlobs: () => Promise<void>, options:
   const scan = clamd ? (bytes: Uint8Array) => scanWithClamd(clamd, bytes, { timeoutMs: 30_000 }) : null;
   const mx = createMxServer({ config, directory, shards, spool, pipeline, queue, resolve, scan, log: log.child({ part: "mx" }) });
   mx.on("error", (err) => log.warn("mx: connection error", { err }));
-  const smtpPort = await listen((cb) => mx.listen(config.smtp.port, config.smtp.host, cb));
+  const smtpPort = await listen((cb) => mx.listen({ port: config.smtp.port, host: config.smtp.host, reusePort: config.reusePort }, cb));
   const submission = createSubmissionServer({ config, directory, shards, outbox, logins, log: log.child({ part: "submission" }) });
   submission.on("error", (err) => log.warn("submission: connection error", { err }));
-  const submissionPort = await listen((cb) => submission.listen(config.submission.port, config.submission.host, cb));
+  const submissionPort = await listen((cb) => submission.listen({ port: config.submission.port, host: config.submission.host, reusePort: config.reusePort }, cb));
 
   const app = createApiApp({
     directory,

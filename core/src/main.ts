@@ -15,16 +15,19 @@ async function main(): Promise<void> {
     throw err;
   }
   const core = await startCore(config);
-  for (const signal of ["SIGINT", "SIGTERM"] as const) {
-    process.once(signal, () => {
-      core.stop().then(
-        () => process.exit(0),
-        (err: unknown) => {
-          log.error("core: unclean stop", { err });
-          process.exit(1);
-        },
-      );
-    });
+  const stop = () =>
+    void core.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log.error("core: unclean stop", { err });
+        process.exit(1);
+      },
+    );
+  for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, stop);
+  // Started by `npm start` (one of a region's several cores): up now, and stops when that process goes.
+  if (process.send) {
+    process.send({ started: { smtpPort: core.smtpPort, submissionPort: core.submissionPort, apiPort: core.apiPort } });
+    process.once("disconnect", stop);
   }
 }
 

@@ -4,6 +4,7 @@
 // core files into (BLOB_STORE=local; with BLOB_STORE=s3 the core uses the real store and the edge keeps
 // its local bucket).
 // Secrets are made once per data folder and given to both tiers; nothing secret is in the repo.
+import { fork, type ChildProcess } from "node:child_process";
 import net from "node:net";
 import path from "node:path";
 import { ConfigError, loadConfig } from "./config.ts";
@@ -31,14 +32,33 @@ function freePort(host: string): Promise<number> {
   });
 }
 
+const CORE_MAIN = path.join(import.meta.dirname, "main.ts");
+
+/** Core number `n` (2, 3, …) of the region as a process of its own: the same shards, directory and
+ * bucket as the first, its own spool and outbound queue, its own internal API port, and the SMTP and
+ * submission ports shared with the others (REUSE_PORT). It ends with this process (main.ts stops on
+ * the IPC channel's close, a kill -9 of `npm start` included). */
+function startExtraCore(n: number, env: Record<string, string>): Promise<{ child: ChildProcess; exited: Promise<number | null> }> {
+  const child = fork(CORE_MAIN, [], { env: { ...process.env, ...env }, stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    child.once("message", () => resolve({ child, exited }));
+    void exited.then((code) => reject(new Error(`core ${n} exited (${code}) before it was up`)));
+  });
+}
+
 async function main(): Promise<void> {
   const preliminary = loadConfig(process.env, "cli");
   const { vars } = devSecrets(preliminary.dataDir);
   const edgeUrl = `http://${preliminary.edge.host}:${preliminary.edge.port}`;
   const apiPort = preliminary.api.port || (await freePort(preliminary.api.host));
+  // The region's other cores (CORES=2 …) listen on the next ports, or on free ones when API_PORT is 0.
+  const extraApiPorts: number[] = [];
+  for (let n = 2; n <= preliminary.cores; n++) extraApiPorts.push(preliminary.api.port ? apiPort + n - 1 : await freePort(preliminary.api.host));
   const given = loadConfig({
     ...process.env,
     API_PORT: String(apiPort),
+    REUSE_PORT: preliminary.cores > 1 ? "true" : (process.env.REUSE_PORT ?? "false"),
     INTERNAL_SIGNING_SECRET: process.env.INTERNAL_SIGNING_SECRET || vars.INTERNAL_SIGNING_SECRET,
     EDGE_URL: process.env.EDGE_URL || edgeUrl,
   });
@@ -46,11 +66,16 @@ async function main(): Promise<void> {
   // and one bucket for both tiers). Until the core is up, the edge's calls to it fail.
   let edge: Awaited<ReturnType<typeof startLocalEdge>> | null = null;
   let core: Awaited<ReturnType<typeof startCore>> | null = null;
+  const extraCores: { child: ChildProcess; exited: Promise<number | null> }[] = [];
   let stopping = false;
   const stop = async (code: number) => {
     if (stopping) return;
     stopping = true;
-    await Promise.all([edge?.stop(), core?.stop()]);
+    const others = extraCores.map(async ({ child, exited }) => {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+      await exited;
+    });
+    await Promise.all([edge?.stop(), core?.stop(), ...others]);
     process.exit(code);
   };
   process.once("SIGINT", () => void stop(0));
@@ -64,7 +89,7 @@ async function main(): Promise<void> {
       ...edgeVars(),
       TOKEN_SECRET: vars.TOKEN_SECRET!,
       INTERNAL_SIGNING_SECRET: given.internalSigningSecret,
-      CORE_URLS: JSON.stringify({ [given.region]: `http://${given.api.host}:${apiPort}` }),
+      CORE_URLS: JSON.stringify({ [given.region]: [apiPort, ...extraApiPorts].map((port) => `http://${given.api.host}:${port}`) }),
       DIRECTORY_REGION: given.region,
     },
   });
@@ -78,9 +103,31 @@ async function main(): Promise<void> {
   const config = { ...given, blobs };
   try {
     core = await startCore(config);
+    for (const [i, port] of extraApiPorts.entries()) {
+      const n = i + 2;
+      const dir = path.join(config.dataDir, "cores", `c${n}`);
+      const started = await startExtraCore(n, {
+        DATA_DIR: config.dataDir,
+        SPOOL_DIR: path.join(dir, "spool"),
+        QUEUE_URL: `file:${path.join(dir, "queue.db")}`,
+        API_PORT: String(port),
+        SMTP_PORT: String(core.smtpPort),
+        SUBMISSION_PORT: String(core.submissionPort),
+        REUSE_PORT: "true",
+        INTERNAL_SIGNING_SECRET: config.internalSigningSecret,
+        EDGE_URL: config.events.edgeUrl ?? edgeUrl,
+        ...(config.blobs.kind === "local" ? { LOCAL_R2_URL: config.blobs.url! } : {}),
+      });
+      extraCores.push(started);
+      void started.exited.then((code) => {
+        // The region's other cores go on serving: the kernel hands new SMTP connections to them, and
+        // the edge passes over a core it cannot reach.
+        if (!stopping) log.error(`core ${n} stopped; the others go on`, { code });
+      });
+    }
   } catch (err) {
-    await edge.stop();
-    throw err;
+    log.error("could not start", { err });
+    return stop(1);
   }
   recordLocalEdge(config.dataDir, edgeUrl);
   process.stdout.write(
@@ -91,7 +138,8 @@ async function main(): Promise<void> {
       `  edge (API)     ${edgeUrl}/api/v1   (reference: ${edgeUrl}/api/docs)`,
       `  SMTP (MX)      ${config.smtp.host}:${core.smtpPort}`,
       `  submission     ${config.submission.host}:${core.submissionPort} (AUTH PLAIN/LOGIN, for mail apps)`,
-      `  core API       http://${config.api.host}:${core.apiPort} (signed requests from the edge; /metrics)`,
+      `  core API       ${[core.apiPort, ...extraApiPorts].map((port) => `http://${config.api.host}:${port}`).join(", ")} (signed requests from the edge; /metrics)`,
+      ...(extraApiPorts.length > 0 ? [`  cores          ${extraApiPorts.length + 1}, sharing the SMTP and submission ports; spools under ${config.dataDir}/spool and ${config.dataDir}/cores/`] : []),
       `  data           ${config.dataDir}`,
       "",
       "Add a domain and a user:  npm run cli -- domain add example.test",
