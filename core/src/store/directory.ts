@@ -37,7 +37,8 @@ export class Directory {
 
   static async open(url: string, authToken?: string): Promise<Directory> {
     const database = await openDatabase(url, directorySchema, "directory", authToken);
-    await database.client.execute("PRAGMA foreign_keys=ON");
+    // Per connection on a file; sqld (and Turso) turn foreign keys on for every connection themselves.
+    if (url.startsWith("file:")) await database.client.execute("PRAGMA foreign_keys=ON");
     return new Directory(database);
   }
 
