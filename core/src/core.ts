@@ -54,7 +54,7 @@ export interface CoreOptions {
 export async function startCore(config: Config, options: CoreOptions = {}): Promise<RunningCore> {
   setLogLevel(config.logLevel);
   const log = createLogger({ svc: "core", region: config.region });
-  const directory = await Directory.open(config.directoryUrl, config.libsqlAuthToken);
+  const directory = await Directory.open(config.directoryUrl, config.libsqlAuthToken, config.directoryReplicaUrl);
   const shards = await Shards.open(config.shards, config.libsqlAuthToken);
   const { spool, recovered } = await Spool.open<SpoolMeta>(config.spoolDir, { log: log.child({ part: "spool" }) });
   const pipeline = await PipelineThread.start(config, { spool, log });

@@ -180,3 +180,36 @@ export async function startSqldPair(dir: string): Promise<SqldPair> {
 export function restartSqld(server: SqldServer): Promise<SqldServer> {
   return startSqld(server.options);
 }
+
+/** The region's databases on sqld as `SHARD_SERVER=sqld npm start` and the benchmark run them: a pair
+ * (primary + replica) per shard and one for the directory, under dir/<name>/. */
+export interface LocalSqldStores {
+  /** SHARDS, SHARD_REPLICAS, DIRECTORY_URL and DIRECTORY_REPLICA_URL for loadConfig. */
+  env: Record<"SHARDS" | "SHARD_REPLICAS" | "DIRECTORY_URL" | "DIRECTORY_REPLICA_URL", string>;
+  pairs: Map<string, SqldPair>;
+  stop(): Promise<void>;
+}
+
+export async function startLocalSqldStores(dir: string, shardNames: string[]): Promise<LocalSqldStores> {
+  const pairs = new Map<string, SqldPair>();
+  const stop = () => Promise.all([...pairs.values()].map((p) => p.stop())).then(() => undefined);
+  try {
+    // One after another: each waits for its health check, and this machine may be busy.
+    for (const name of ["directory", ...shardNames]) pairs.set(name, await startSqldPair(path.join(dir, name)));
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  const list = (pick: (p: SqldPair) => string) => shardNames.map((n) => `${n}=${pick(pairs.get(n)!)}`).join(",");
+  const directory = pairs.get("directory")!;
+  return {
+    env: {
+      SHARDS: list((p) => p.primary.url),
+      SHARD_REPLICAS: list((p) => p.replica.url),
+      DIRECTORY_URL: directory.primary.url,
+      DIRECTORY_REPLICA_URL: directory.replica.url,
+    },
+    pairs,
+    stop,
+  };
+}

@@ -36,7 +36,7 @@ const log = createLogger({ svc: "core", region: config.region, part: "pipeline" 
 const send = (message: FromWorker) => port.postMessage(message);
 
 const shards = await Shards.open(config.shards, config.libsqlAuthToken);
-const directory = await Directory.open(config.directoryUrl, config.libsqlAuthToken);
+const directory = await Directory.open(config.directoryUrl, config.libsqlAuthToken, config.directoryReplicaUrl);
 const queue = await OutboundQueue.open(config.queueUrl, config.libsqlAuthToken);
 const r2 = await startLocalR2(config.r2PersistDir);
 const blobs = httpBlobStore(r2.url, r2.close);

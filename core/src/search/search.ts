@@ -60,11 +60,14 @@ function snippetOf(h: Highlighter, text: string | null, html: string | null, sto
 
 const empty: SearchPage = { messages: [], nextCursor: null };
 
+/** Reads from the shard's replica (the primary when it has none): a search is a view of the index, as
+ * any search engine's, and may miss mail filed in the last milliseconds; it takes the heaviest reads
+ * (FTS5 walks, snippets) off the primary that files mail. */
 export async function searchMessages(shard: ShardDatabase, userId: string, node: SearchNode, options: SearchOptions): Promise<SearchPage> {
   const now = options.now ?? Date.now();
-  const [mailbox] = await shard.db.all<{ user_no: number | null; search_skew: number }>(sql`SELECT user_no, search_skew FROM mailboxes WHERE user_id = ${userId}`);
+  const [mailbox] = await shard.replica.db.all<{ user_no: number | null; search_skew: number }>(sql`SELECT user_no, search_skew FROM mailboxes WHERE user_id = ${userId}`);
   if (!mailbox || mailbox.user_no === null) return empty;
-  const userFolders = await shard.db.select({ folderId: folders.folderId, name: folders.name, role: folders.role }).from(folders).where(eq(folders.userId, userId));
+  const userFolders = await shard.replica.db.select({ folderId: folders.folderId, name: folders.name, role: folders.role }).from(folders).where(eq(folders.userId, userId));
   const range = userRange(mailbox.user_no);
   const query = compileQuery(node, { userId, ...range, now, folders: userFolders });
   if (query.empty) return empty;
@@ -114,13 +117,13 @@ function indexWalk(match: string, filters: SQL | null, lo: number, hi: number): 
 }
 
 async function byIndex(shard: ShardDatabase, match: string, filters: SQL | null, lo: number, hi: number, n: number): Promise<Hit[]> {
-  const rows = await shard.db.all<{ doc_id: number }>(sql`SELECT search_index.rowid AS doc_id ${indexWalk(match, filters, lo, hi)} ORDER BY search_index.rowid DESC LIMIT ${n}`);
+  const rows = await shard.replica.db.all<{ doc_id: number }>(sql`SELECT search_index.rowid AS doc_id ${indexWalk(match, filters, lo, hi)} ORDER BY search_index.rowid DESC LIMIT ${n}`);
   return rows.map((r) => ({ docId: r.doc_id }));
 }
 
 async function byRelevance(shard: ShardDatabase, match: string, filters: SQL | null, lo: number, hi: number, at: SearchPosition | null, n: number): Promise<Hit[]> {
   const after = at && at.k === "r" ? sql`WHERE score > ${at.s} OR (score = ${at.s} AND doc_id < ${at.d})` : sql``;
-  const rows = await shard.db.all<{ doc_id: number; score: number }>(sql`
+  const rows = await shard.replica.db.all<{ doc_id: number; score: number }>(sql`
     SELECT doc_id, score FROM (
       SELECT search_index.rowid AS doc_id, ${BM25} AS score ${indexWalk(match, filters, lo, hi)}
       ORDER BY search_index.rowid DESC LIMIT ${limits.searchRelevanceWindow}
@@ -130,7 +133,7 @@ async function byRelevance(shard: ShardDatabase, match: string, filters: SQL | n
 }
 
 async function byFolder(shard: ShardDatabase, folderId: string, filters: SQL, lo: number, hi: number, at: Extract<SearchPosition, { k: "f" }> | null, n: number): Promise<Hit[]> {
-  const rows = await shard.db.all<{ doc_id: number; received_at: number; message_id: string }>(sql`
+  const rows = await shard.replica.db.all<{ doc_id: number; received_at: number; message_id: string }>(sql`
     SELECT m.doc_id, m.received_at, m.message_id FROM messages AS m INDEXED BY messages_by_folder
     WHERE m.folder_id = ${folderId} AND m.doc_id BETWEEN ${lo} AND ${hi} AND ${filters}
       ${at ? sql`AND (m.received_at, m.message_id) < (${at.t}, ${at.m})` : sql``}
@@ -139,7 +142,7 @@ async function byFolder(shard: ShardDatabase, folderId: string, filters: SQL, lo
 }
 
 async function byMailbox(shard: ShardDatabase, filters: SQL, lo: number, hi: number, n: number): Promise<Hit[]> {
-  const rows = await shard.db.all<{ doc_id: number }>(sql`
+  const rows = await shard.replica.db.all<{ doc_id: number }>(sql`
     SELECT m.doc_id FROM messages AS m INDEXED BY messages_by_doc
     WHERE m.doc_id BETWEEN ${lo} AND ${hi} AND ${filters}
     ORDER BY m.doc_id DESC LIMIT ${n}`);

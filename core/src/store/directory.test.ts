@@ -3,8 +3,10 @@
 // may be a connection of its own, so nothing may rest on a per-connection PRAGMA (foreign_keys).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { uuidv7 } from "../../../shared/ids.ts";
+import { restartSqld } from "../local-sqld.ts";
+import { REPLICA_TIMEOUT_MS } from "./libsql.ts";
 import { Directory, DirectoryError, type DirectoryUser } from "./directory.ts";
-import { testDatabases } from "../../../test/support/shard-backend.ts";
+import { shardBackend, testDatabases } from "../../../test/support/shard-backend.ts";
 
 const databases = testDatabases("directory-");
 let directory: Directory;
@@ -20,7 +22,8 @@ const user = (address: string): DirectoryUser => ({
 });
 
 beforeAll(async () => {
-  directory = await Directory.open((await databases.open("directory")).url);
+  const { url, replicaUrl } = await databases.open("directory");
+  directory = await Directory.open(url, undefined, replicaUrl);
 });
 afterAll(async () => {
   directory.close();
@@ -63,5 +66,48 @@ describe("directory", () => {
     await directory.addDomain("gone.test");
     expect(await directory.isHostedDomain("gone.example")).toBe(false);
     expect(await directory.dkimKey("gone.test")).toBeNull();
+  });
+
+  it("asks the replica for the MX's lookups, and the primary for what the replica does not know", async () => {
+    // A stand-in replica that knows eve and the primary does not: which one answered shows.
+    const stand = await databases.open("decoy");
+    const decoy = await Directory.open(stand.url);
+    const routed = await Directory.open((await databases.open("routed")).url, undefined, stand.url);
+    try {
+      await decoy.addDomain("routed.test");
+      await routed.addDomain("routed.test");
+      const eve = user("eve@routed.test");
+      await decoy.insertUser(eve);
+      const frank = user("frank@routed.test");
+      await routed.insertUser(frank);
+      expect(await routed.resolve("eve@routed.test", { mayLag: true })).toMatchObject({ kind: "user", user: { id: eve.id } });
+      expect((await routed.resolve("eve@routed.test")).kind).toBe("unknown-user");
+      // Not on the replica: asked again of the primary, where frank was just added.
+      expect(await routed.resolve("frank@routed.test", { mayLag: true })).toMatchObject({ kind: "user", user: { id: frank.id } });
+    } finally {
+      decoy.close();
+      routed.close();
+    }
+  });
+
+  it.runIf(shardBackend === "sqld")("answers without its replica, and fails at once rather than hang without its primary", async () => {
+    await directory.addDomain("replica.test");
+    const dan = user("dan@replica.test");
+    await directory.insertUser(dan);
+    const pair = databases.servers("directory");
+    pair.primary.kill("SIGKILL");
+    await pair.primary.exited;
+    // sqld's replica may wait for its primary to serve a client that saw a newer write: the request's
+    // timeout bounds that, and "unknown" must come from the primary anyway.
+    const t0 = Date.now();
+    await expect(directory.resolve("nobody@replica.test", { mayLag: true })).rejects.toThrow();
+    await expect(directory.resolve("dan@replica.test")).rejects.toThrow();
+    expect(Date.now() - t0).toBeLessThan(REPLICA_TIMEOUT_MS + 2_000);
+
+    pair.primary = await restartSqld(pair.primary);
+    pair.replica.kill("SIGKILL");
+    await pair.replica.exited;
+    expect(await directory.resolve("dan@replica.test", { mayLag: true })).toMatchObject({ kind: "user", user: { id: dan.id } });
+    expect((await directory.resolve("nobody@replica.test", { mayLag: true })).kind).toBe("unknown-user");
   });
 });

@@ -16,6 +16,13 @@ export type ShardDatabase = Database<typeof shardSchema> & {
  * since another pooled connection would wait on the transaction's own write lock. */
 export type Queryable = ShardDatabase["db"] | Parameters<Parameters<ShardDatabase["db"]["transaction"]>[0]>[0];
 
+/** A shard of the map (SHARDS, SHARD_REPLICAS): its primary, and a replica of it if there is one. */
+export interface ShardMapEntry {
+  name: string;
+  url: string;
+  replicaUrl?: string;
+}
+
 export class Shards {
   readonly #byName: Map<string, ShardDatabase>;
 
@@ -23,13 +30,13 @@ export class Shards {
     this.#byName = new Map(shards.map((s) => [s.name, s]));
   }
 
-  static async open(map: { name: string; url: string }[], authToken?: string): Promise<Shards> {
+  static async open(map: ShardMapEntry[], authToken?: string): Promise<Shards> {
     const shards = await Promise.all(
-      map.map(async ({ name, url }) => ({
+      map.map(async ({ name, url, replicaUrl }) => ({
         name,
         writeLock: new WriteLock(),
         closers: [],
-        ...(await openDatabase(url, shardSchema, "shard", authToken)),
+        ...(await openDatabase(url, shardSchema, "shard", authToken, replicaUrl)),
       })),
     );
     return new Shards(shards);
@@ -53,6 +60,7 @@ export class Shards {
   close(): void {
     for (const shard of this.#byName.values()) {
       for (const close of shard.closers.splice(0)) close();
+      if (shard.replica.client !== shard.client) shard.replica.client.close();
       shard.client.close();
     }
   }
