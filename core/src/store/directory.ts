@@ -3,6 +3,7 @@
 import { asc, count, eq, inArray } from "drizzle-orm";
 import { parseAddress, withoutSubaddress } from "../../../shared/address.ts";
 import { openDatabase, type Database } from "./libsql.ts";
+import { StoreUnavailableError } from "./unavailable.ts";
 import { aliases, directorySchema, dkimKeys, domainAliases, domains, users } from "./directory-schema.ts";
 
 export interface DirectoryUser {
@@ -40,6 +41,14 @@ export class Directory {
     // Per connection on a file; sqld (and Turso) turn foreign keys on for every connection themselves.
     if (url.startsWith("file:")) await database.client.execute("PRAGMA foreign_keys=ON");
     return new Directory(database);
+  }
+
+  /** Fails (StoreUnavailableError) unless the directory's primary answers now (see Shards.probe). */
+  async probe(): Promise<void> {
+    if (this.#database.url.startsWith("file:")) return;
+    await this.#database.client.execute("SELECT 1").catch((err: unknown) => {
+      throw new StoreUnavailableError("the directory", { cause: err });
+    });
   }
 
   get #db() {

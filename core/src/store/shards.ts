@@ -4,6 +4,7 @@
 import { openDatabase, type Database } from "./libsql.ts";
 import { rendezvousPick } from "./rendezvous.ts";
 import { shardSchema } from "./shard-schema.ts";
+import { StoreUnavailableError } from "./unavailable.ts";
 import { WriteLock } from "./write-lock.ts";
 
 export type ShardDatabase = Database<typeof shardSchema> & {
@@ -55,6 +56,21 @@ export class Shards {
     const shard = this.#byName.get(name);
     if (!shard) throw new Error(`shard "${name}" is not in the shard map (SHARDS); the directory points a user at it`);
     return shard;
+  }
+
+  /** Fails (StoreUnavailableError) unless each named shard's primary answers now. The MX asks before
+   * it answers 250 to DATA: mail for a shard that is down stays with its sender (451), since the spool
+   * must not hold what cannot be filed. Embedded files are always there. */
+  async probe(names: Iterable<string>): Promise<void> {
+    await Promise.all(
+      [...new Set(names)].map(async (name) => {
+        const shard = this.get(name);
+        if (shard.url.startsWith("file:")) return;
+        await shard.client.execute("SELECT 1").catch((err: unknown) => {
+          throw new StoreUnavailableError(`shard ${name}`, { cause: err });
+        });
+      }),
+    );
   }
 
   close(): void {
