@@ -1,10 +1,13 @@
-// npm run bench:ingest [-- --small 5000 --large 1500 --corpus 6046 --sessions 20 --per-connection --system --smtp-source --peer]
+// npm run bench:ingest [-- --small 5000 --large 1500 --corpus 6046 --sessions 20 --per-connection --system --smtp-source --peer --shards sqld]
 //
 // Mail in over SMTP at 5 KB, 50 KB and real corpus messages, against a core started as a process of
 // its own (as in production). Prints accepted msgs/s, filed msgs/s (visible through the core API the
 // edge reads), p50/p99 from DATA to 250, and the core's peak RSS. With --peer it also drives Postfix →
 // LMTP → Dovecot (bench/peers/postfix-dovecot.sh, on port 2535; Debian's postfix and dovecot packages,
-// installed by the script when missing) with the same load generator and prints the ratio.
+// installed by the script when missing) with the same load generator and prints the ratio. With
+// --shards sqld the core runs twice in the same sitting: on its embedded `file:` shards, then on sqld
+// (a primary and a replica per shard and for the directory, core/src/local-sqld.ts); the CPU column
+// then counts the sqld servers too, and their peak RSS is printed apart from the core's.
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -15,6 +18,7 @@ import { signRequest } from "../shared/signing.ts";
 import { createUser } from "../core/src/mailbox/accounts.ts";
 import { Directory } from "../core/src/store/directory.ts";
 import { Shards } from "../core/src/store/shards.ts";
+import { startLocalSqldStores, type LocalSqldStores } from "../core/src/local-sqld.ts";
 import { corpusFiles, readCorpusMessage } from "../test/support/corpus.ts";
 import { startDnsServer } from "../test/support/dns-server.ts";
 import { freePort, startChild } from "../test/support/process.ts";
@@ -37,6 +41,8 @@ const { values: args } = parseArgs({
     system: { type: "boolean", default: false },
     /** Send with Postfix's smtp-source (a C client, lighter on a small machine) instead of Node; 5 and 50 KB only. */
     "smtp-source": { type: "boolean", default: false },
+    /** file (the embedded default) or sqld: the core on sqld servers, beside a run on files. */
+    shards: { type: "string", default: "file" },
   },
 });
 const SESSIONS = Number(args.sessions);
@@ -73,10 +79,11 @@ function resetPeakRss(pid: number): void {
   }
 }
 
-async function benchCore(): Promise<void> {
+async function benchCore(shardServer: "file" | "sqld"): Promise<void> {
   const dataDir = mkdtempSync(path.join(tmpdir(), "edgemail-bench-"));
-  const config = testConfig(dataDir);
-  const directory = await Directory.open(config.directoryUrl);
+  const sqld: LocalSqldStores | null = shardServer === "sqld" ? await startLocalSqldStores(path.join(dataDir, "sqld"), testConfig(dataDir).shards.map((s) => s.name)) : null;
+  const config = testConfig(dataDir, sqld?.env);
+  const directory = await Directory.open(config.directoryUrl, undefined, config.directoryReplicaUrl);
   const shards = await Shards.open(config.shards);
   await directory.addDomain("bench.test");
   const users: { id: string }[] = [];
@@ -90,9 +97,12 @@ async function benchCore(): Promise<void> {
     DATA_DIR: dataDir,
     SMTP_PORT: String(smtpPort),
     API_PORT: String(apiPort),
+    // Not the default 2587: the machine may run another system beside the benchmark.
+    SUBMISSION_PORT: "0",
     INTERNAL_SIGNING_SECRET: TEST_SECRET,
     LOG_LEVEL: process.env.BENCH_CORE_LOG_LEVEL ?? "warn",
     MAX_MESSAGE_BYTES: "50M",
+    ...sqld?.env,
   });
   for (let i = 0; ; i++) {
     try {
@@ -115,23 +125,30 @@ async function benchCore(): Promise<void> {
     return total;
   };
 
-  await scenarios("edgemail core", smtpPort, filedCount, pid);
+  const sqldPids = sqld ? [...sqld.pairs.values()].flatMap((p) => [p.primary.pid, p.replica.pid]) : [];
+  await scenarios(sqld ? "core, sqld" : "edgemail core", smtpPort, filedCount, pid, sqldPids);
 
   core.kill("SIGTERM");
   await core.exited;
+  if (sqld) {
+    // VmHWM of each server over the whole run (they are not reset per scenario).
+    const rss = sqldPids.map(peakRss);
+    console.error(`sqld servers (${rss.length}): peak RSS ${fmt(rss.reduce((a, b) => a + b, 0))} MiB together, ${fmt(Math.max(...rss))} MiB the largest`);
+    await sqld.stop();
+  }
   mkdirSync(path.join(ROOT, "bench/results"), { recursive: true });
   writeFileSync(path.join(ROOT, "bench/results/ingest-core.log"), core.output());
   rmSync(dataDir, { recursive: true, force: true });
 }
 
 /** The three loads against `smtpPort`, each counted as filed once `filedCount` has grown by what was accepted. */
-async function scenarios(target: string, smtpPort: number, filedCount: () => Promise<number>, pid: number): Promise<void> {
+async function scenarios(target: string, smtpPort: number, filedCount: () => Promise<number>, pid: number, alsoCpuOf: number[] = []): Promise<void> {
   const scenario = async (name: string, count: number, message: (n: number) => Buffer, size?: number) => {
     if (count <= 0) return;
     const before = await filedCount();
     resetPeakRss(pid);
-    const cpu0 = treeCpuMs([pid]);
-    const detail0 = treeCpuByProcess([pid]);
+    const cpu0 = treeCpuMs([pid, ...alsoCpuOf]);
+    const detail0 = treeCpuByProcess([pid, ...alsoCpuOf]);
     const t0 = performance.now();
     const load = await sendLoad(smtpPort, USERS, count, message, size);
     let filed = before;
@@ -140,9 +157,9 @@ async function scenarios(target: string, smtpPort: number, filedCount: () => Pro
       filed = await filedCount();
     }
     const filedSeconds = (performance.now() - t0) / 1000;
-    push(target, name, load, load.accepted / filedSeconds, peakRss(pid), (treeCpuMs([pid]) - cpu0) / load.accepted);
+    push(target, name, load, load.accepted / filedSeconds, peakRss(pid), (treeCpuMs([pid, ...alsoCpuOf]) - cpu0) / load.accepted);
     if (process.env.BENCH_CPU_DETAIL) {
-      for (const [proc, ms] of treeCpuByProcess([pid])) {
+      for (const [proc, ms] of treeCpuByProcess([pid, ...alsoCpuOf])) {
         const spent = ms - (detail0.get(proc) ?? 0);
         if (spent > 0) console.error(`  cpu ${name} ${proc}: ${(spent / load.accepted).toFixed(2)} ms/msg`);
       }
@@ -237,8 +254,13 @@ async function benchPostfix(): Promise<void> {
   execFileSync("bash", [setup, "stop"], { env, stdio: "ignore" });
 }
 
+if (args.shards !== "file" && args.shards !== "sqld") throw new Error("--shards is file or sqld");
 if (args.system) await benchSystem();
-else await benchCore();
+else {
+  // sqld is measured beside the embedded default, in the same sitting on the same (shared) machine.
+  await benchCore("file");
+  if (args.shards === "sqld") await benchCore("sqld");
+}
 if (args.peer) await benchPostfix();
 
 console.log(`\nSMTP ingest, ${SESSIONS} sessions ${args["per-connection"] ? "with a new connection per message" : "with connection reuse"}, ${readFileSync("/proc/cpuinfo", "utf8").match(/^processor/gm)!.length} cores, client (${args["smtp-source"] ? "smtp-source" : "Node"}) and server on this machine\n`);

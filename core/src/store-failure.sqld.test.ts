@@ -80,6 +80,11 @@ const status = async (userId: string) => {
 
 const sorted = (list: string[]) => [...list].sort();
 
+/** The replies from the first 451 on. Before it, mail in flight, or sent within PROBE_FRESH_MS of the
+ * server's last answer, may still be acknowledged: it waits in the spool and is filed after the restart
+ * (checked below). Once a server has failed to answer, nothing more is accepted until it answers again. */
+const afterFirstDeferral = (replies: string[]) => replies.slice(Math.max(0, replies.findIndex((r) => /^451 4\.3\.0/.test(r))));
+
 describe("a database server killed while mail flows", () => {
   it("defers one shard's users while its primary is down, serves the others, and files everything acknowledged once", async () => {
     const flows = { s0: mailFlow(users.s0.address), s1: mailFlow(users.s1.address) };
@@ -92,7 +97,7 @@ describe("a database server killed while mail flows", () => {
       // Give the flow time to meet the dead shard (a message in flight may still have been acknowledged).
       await until(() => flows.s1.since(down.s1).filter((r) => /^451 4\.3\.0/.test(r)).length >= 3, "451 4.3.0 for the dead shard's user");
       await until(() => flows.s0.since(down.s0).filter((r) => r.startsWith("250")).length >= 3, "mail for the other shard still accepted");
-      expect(flows.s1.since(down.s1 + 1).filter((r) => !/^451 4\.3\.0/.test(r))).toEqual([]);
+      expect(afterFirstDeferral(flows.s1.since(down.s1)).filter((r) => !/^451 4\.3\.0/.test(r))).toEqual([]);
       expect(await status(users.s1.id)).toEqual({ status: 503, retryAfter: "5", type: "application/problem+json" });
       expect((await status(users.s0.id)).status).toBe(200);
 
@@ -121,7 +126,7 @@ describe("a database server killed while mail flows", () => {
       await pair.primary.exited;
       const down = { s0: flows.s0.sent, s1: flows.s1.sent };
       await until(() => flows.s0.since(down.s0).filter((r) => /^451 4\.3\.0/.test(r)).length >= 2 && flows.s1.since(down.s1).filter((r) => /^451 4\.3\.0/.test(r)).length >= 2, "451 4.3.0 for everyone");
-      expect([...flows.s0.since(down.s0 + 1), ...flows.s1.since(down.s1 + 1)].filter((r) => !/^451 4\.3\.0/.test(r))).toEqual([]);
+      expect([...afterFirstDeferral(flows.s0.since(down.s0)), ...afterFirstDeferral(flows.s1.since(down.s1))].filter((r) => !/^451 4\.3\.0/.test(r))).toEqual([]);
       expect(await status(users.s0.id)).toMatchObject({ status: 503, retryAfter: "5" });
       pair.primary = await restartSqld(pair.primary);
       const up = { s0: flows.s0.sent, s1: flows.s1.sent };

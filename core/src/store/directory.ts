@@ -2,7 +2,7 @@
 // domain alias → exact address (alias or user) → address without its +subaddress.
 import { asc, count, eq, inArray } from "drizzle-orm";
 import { parseAddress, withoutSubaddress } from "../../../shared/address.ts";
-import { openDatabase, type Database } from "./libsql.ts";
+import { answeredRecently, openDatabase, PROBE_FRESH_MS, type Database } from "./libsql.ts";
 import { StoreUnavailableError } from "./unavailable.ts";
 import { aliases, directorySchema, dkimKeys, domainAliases, domains, users } from "./directory-schema.ts";
 
@@ -45,7 +45,7 @@ export class Directory {
 
   /** Fails (StoreUnavailableError) unless the directory's primary answers now (see Shards.probe). */
   async probe(): Promise<void> {
-    if (this.#database.url.startsWith("file:")) return;
+    if (this.#database.url.startsWith("file:") || answeredRecently(this.#database.client, PROBE_FRESH_MS)) return;
     await this.#database.client.execute("SELECT 1").catch((err: unknown) => {
       throw new StoreUnavailableError("the directory", { cause: err });
     });

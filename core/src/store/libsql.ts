@@ -28,11 +28,42 @@ export const PRIMARY_TIMEOUT_MS = 15_000;
  * down. */
 export const REPLICA_TIMEOUT_MS = 2_000;
 
+/** A server that answered this recently is taken to be up (Shards.probe, Directory.probe). */
+export const PROBE_FRESH_MS = 250;
+
+/** When a server last answered and last failed to, per client (see `answeredRecently`). */
+const health = new WeakMap<Client, { okAt: number; failedAt: number }>();
+
 /** A libSQL client; `file:` is embedded, anything else a server whose requests are bounded in time. */
 export function libsqlClient(url: string, o: { authToken?: string; timeoutMs: number; concurrency?: number; busyTimeoutMs?: number }): Client {
   if (url.startsWith("file:")) return createClient({ url, authToken: o.authToken, timeout: o.busyTimeoutMs ?? 10_000, ...(o.concurrency ? { concurrency: o.concurrency } : {}) });
-  const timed = (input: Request, init?: RequestInit) => fetch(input, { ...init, signal: AbortSignal.timeout(o.timeoutMs) });
-  return createClient({ url, authToken: o.authToken, fetch: timed, ...(o.concurrency ? { concurrency: o.concurrency } : {}) });
+  const state = { okAt: 0, failedAt: 0 };
+  const timed = async (input: Request, init?: RequestInit) => {
+    try {
+      // Uncompressed: sqld gzips its answers when asked, which cost both processes more CPU than the
+      // statements themselves (profiled 2026-12-07); the server is near, and bandwidth is not the limit.
+      const headers = new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined));
+      headers.set("accept-encoding", "identity");
+      const res = await fetch(input, { ...init, headers, signal: AbortSignal.timeout(o.timeoutMs) });
+      if (res.status < 500) state.okAt = Date.now();
+      else state.failedAt = Date.now();
+      return res;
+    } catch (err) {
+      state.failedAt = Date.now();
+      throw err;
+    }
+  };
+  const client = createClient({ url, authToken: o.authToken, fetch: timed, ...(o.concurrency ? { concurrency: o.concurrency } : {}) });
+  health.set(client, state);
+  return client;
+}
+
+/** Whether the client's server answered within the last `ms` and has not failed since: a probe of it
+ * would learn nothing new. Every request to sqld opens a stream (a connection on the server), the
+ * main cost of a request, so the MX does not probe a server that just answered it. */
+export function answeredRecently(client: Client, ms: number): boolean {
+  const h = health.get(client);
+  return h !== undefined && h.okAt > h.failedAt && Date.now() - h.okAt < ms;
 }
 
 export async function openDatabase<S extends Record<string, unknown>>(

@@ -1,7 +1,7 @@
 // The shard map: named libSQL databases, each holding whole mailboxes. A new user is placed by
 // rendezvous hashing of its id; the placement is recorded in the directory, so a later change of
 // the map moves users deliberately (copy, then switch the directory entry) rather than by accident.
-import { openDatabase, type Database } from "./libsql.ts";
+import { answeredRecently, openDatabase, PROBE_FRESH_MS, type Database } from "./libsql.ts";
 import { rendezvousPick } from "./rendezvous.ts";
 import { shardSchema } from "./shard-schema.ts";
 import { StoreUnavailableError } from "./unavailable.ts";
@@ -60,12 +60,13 @@ export class Shards {
 
   /** Fails (StoreUnavailableError) unless each named shard's primary answers now. The MX asks before
    * it answers 250 to DATA: mail for a shard that is down stays with its sender (451), since the spool
-   * must not hold what cannot be filed. Embedded files are always there. */
+   * must not hold what cannot be filed. Embedded files are always there; a server that answered in the
+   * last moment (the RCPT check's quota read) is not asked again. */
   async probe(names: Iterable<string>): Promise<void> {
     await Promise.all(
       [...new Set(names)].map(async (name) => {
         const shard = this.get(name);
-        if (shard.url.startsWith("file:")) return;
+        if (shard.url.startsWith("file:") || answeredRecently(shard.client, PROBE_FRESH_MS)) return;
         await shard.client.execute("SELECT 1").catch((err: unknown) => {
           throw new StoreUnavailableError(`shard ${name}`, { cause: err });
         });
