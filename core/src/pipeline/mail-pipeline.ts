@@ -51,6 +51,9 @@ export interface PipelineOptions extends Omit<OutboundDeps, "log">, Omit<Inbound
   lingerFromMessages?: number;
 }
 
+/** Messages prepared at once when the shards are libSQL servers. */
+const REMOTE_PREPARE_WIDTH = 16;
+
 /** Longest stretch of preparing without letting the thread's I/O run. */
 const YIELD_EVERY_MS = 5;
 
@@ -137,13 +140,34 @@ export class MailPipeline {
 
   /** Files a batch; returns the ids that may be marked done in the spool, and the entries held back
    * for a shard that is down (to be tried again). */
-  async #process(batch: MailEntry[]): Promise<{ done: string[]; retry: MailEntry[] }> {
+  async #process(entries: MailEntry[]): Promise<{ done: string[]; retry: MailEntry[] }> {
     const { blobs, mailbox, log } = this.#o;
     const t0 = performance.now();
     const prepared: Prepared[] = [];
+    // Preparing reads the recipients' shards (filters, spam training) and the directory: a message
+    // whose store is down waits for it, the others go on.
+    const batch: MailEntry[] = [];
+    const unprepared: MailEntry[] = [];
+    let unpreparedBy: unknown = null;
     let ranSince = t0;
-    for (const entry of batch) {
-      prepared.push(entry.meta.kind === "inbound" ? await prepareInbound({ ...entry, meta: entry.meta }, this.#o) : await prepareOutbound({ ...entry, meta: entry.meta }, this.#o));
+    // On libSQL servers each read of a recipient's shard is a round trip: several messages are
+    // prepared at once so that their waits overlap. On files the reads answer at once.
+    const width = this.#o.shards.remote ? REMOTE_PREPARE_WIDTH : 1;
+    for (let i = 0; i < entries.length; i += width) {
+      const slice = entries.slice(i, i + width);
+      const outcomes = await Promise.allSettled(
+        slice.map((entry) => (entry.meta.kind === "inbound" ? prepareInbound({ ...entry, meta: entry.meta }, this.#o) : prepareOutbound({ ...entry, meta: entry.meta }, this.#o))),
+      );
+      outcomes.forEach((outcome, j) => {
+        if (outcome.status === "fulfilled") {
+          prepared.push(outcome.value);
+          batch.push(slice[j]!);
+        } else {
+          if (!isStoreUnavailable(outcome.reason)) throw outcome.reason;
+          unprepared.push(slice[j]!);
+          unpreparedBy ??= outcome.reason;
+        }
+      });
       // Preparing is CPU work whose awaits mostly resolve at once: let the thread's I/O in now and
       // then, or the event pushes of the last batch (their requests and answers) wait for the whole batch.
       if (performance.now() - ranSince > YIELD_EVERY_MS) {
@@ -152,6 +176,8 @@ export class MailPipeline {
       }
     }
     const t1 = performance.now();
+    if (batch.length === 0) throw unpreparedBy;
+    if (unprepared.length > 0) log.warn("pipeline: a database is unavailable; messages for it wait in the spool", { held: unprepared.length, err: String(unpreparedBy) });
 
     // One object for the raw bytes of the whole batch; each message records its range.
     const packKey = `raw/${new Date().toISOString().slice(0, 10)}/${uuidv7()}.pack`;
@@ -208,12 +234,12 @@ export class MailPipeline {
     if (failedShards.size > 0) {
       if (!isStoreUnavailable(failure)) throw failure;
       const held = new Set(prepared.flatMap((p, i) => (p.filings.some((f) => failedShards.has(f.shard)) ? [i] : [])));
-      if (held.size === batch.length) throw failure;
+      if (held.size === batch.length && unprepared.length === 0) throw failure;
       log.warn("pipeline: a shard is unavailable; its messages wait in the spool", { shards: [...failedShards], held: held.size, err: String(failure) });
       const rest = await this.#finish(batch, prepared, located, pack, packKey, held);
-      return { ...rest, retry: batch.filter((_, i) => held.has(i)) };
+      return { ...rest, retry: [...unprepared, ...batch.filter((_, i) => held.has(i))] };
     }
-    return this.#finish(batch, prepared, located, pack, packKey, new Set());
+    return { ...(await this.#finish(batch, prepared, located, pack, packKey, new Set())), retry: unprepared };
   }
 
   /** After the shards: the delivery queue and each message's after-step, for the messages not held. */

@@ -12,7 +12,8 @@ import { Shards } from "../store/shards.ts";
 import type { SearchNode } from "./query-ast.ts";
 import { searchMessages } from "./search.ts";
 import { and, field, not, or, phrase, word } from "../../../test/support/search-nodes.ts";
-import { testDatabases } from "../../../test/support/shard-backend.ts";
+import { shardBackend, testDatabases } from "../../../test/support/shard-backend.ts";
+import { until } from "../../../test/support/until.ts";
 
 const databases = testDatabases("search-");
 let shards: Shards;
@@ -235,5 +236,20 @@ describe("paging", () => {
     expect((await search(word("weekly"), { user: bob })).messages).toEqual([]);
     const [left] = await shard().db.all<{ n: number }>("SELECT count(*) AS n FROM search_index WHERE search_index MATCH 'weekly'" as never);
     expect(left!.n).toBe(0);
+  });
+});
+
+describe.runIf(shardBackend === "sqld")("on sqld", () => {
+  it("searches the replica, and the primary while the replica is down", async () => {
+    // Filed on the primary; the replica has it a moment later.
+    await file(alice, "replicated needle", { text: "needle in the replica" });
+    // Right after a write of this thread the primary answers; then the replica, once it has caught up.
+    expect(await subjects(word("needle"))).toContain("replicated needle");
+    shard().writeLock.lastWriteAt = 0;
+    await until(async () => (await subjects(word("needle"))).includes("replicated needle"), "the replica to index it");
+    const { replica } = databases.servers("s0");
+    replica.kill("SIGKILL");
+    await replica.exited;
+    expect(await subjects(word("needle"))).toContain("replicated needle");
   });
 });

@@ -43,6 +43,11 @@ export class Shards {
     return new Shards(shards);
   }
 
+  /** Whether any shard is a libSQL server rather than an embedded file (every request a round trip). */
+  get remote(): boolean {
+    return [...this.#byName.values()].some((s) => !s.url.startsWith("file:"));
+  }
+
   get names(): string[] {
     return [...this.#byName.keys()];
   }
