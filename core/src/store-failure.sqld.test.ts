@@ -3,6 +3,7 @@
 // Retry-After, everyone else is served; the directory down defers everyone. After the restart every
 // message the MX acknowledged is filed exactly once, and nothing it refused is.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { uuidv7 } from "../../shared/ids.ts";
 import { restartSqld } from "./local-sqld.ts";
 import { setLogLevel } from "./log.ts";
 import { testDatabases } from "../../test/support/shard-backend.ts";
@@ -141,5 +142,33 @@ describe("a database server killed while mail flows", () => {
       expect(filed.length).toBe(before[shard] + acknowledged);
       expect(sorted(filed.filter((s) => flows[shard].replies.has(s)))).toEqual(sorted(flows[shard].acknowledged()));
     }
+  });
+
+  it("files what was spooled before the shard died for the other shard at once, and the rest once it is back", async () => {
+    const pair = databases.servers("s1");
+    pair.primary.kill("SIGKILL");
+    await pair.primary.exited;
+    // As the MX spools a message it acknowledged a moment before the shard went down.
+    const spool = async (tag: string, to: (typeof users)["s0"], shard: string) => {
+      const id = uuidv7();
+      const entry = {
+        id,
+        receivedAt: Date.now(),
+        raw: Buffer.from(`From: sender@remote.test\r\nTo: ${to.address}\r\nSubject: spooled ${tag}\r\n\r\nbody\r\n`),
+        meta: { kind: "inbound" as const, mailFrom: "sender@remote.test", recipients: [{ address: to.address, userId: to.id, shard }], client: { address: "127.0.0.1", helo: "client.test", tls: false } },
+      };
+      await core.spool.append(entry);
+      core.pipeline.enqueue(entry);
+    };
+    await spool("one", users.s1, "s1");
+    await spool("two", users.s0, "s0");
+    await spool("four", users.s1, "s1");
+    await spool("three", users.s0, "s0");
+    // The dead shard's messages do not hold up the others.
+    await until(async () => (await filedSubjects("s0", users.s0.id)).filter((x) => x.startsWith("spooled")).length === 2, "s0's spooled mail filed while s1 is down");
+    pair.primary = await restartSqld(pair.primary);
+    await until(async () => (await filedSubjects("s1", users.s1.id)).filter((x) => x.startsWith("spooled")).length >= 2, "s1's spooled mail filed after the restart", 60_000);
+    expect(sorted((await filedSubjects("s1", users.s1.id)).filter((x) => x.startsWith("spooled")))).toEqual(["spooled four", "spooled one"]);
+    expect(sorted((await filedSubjects("s0", users.s0.id)).filter((x) => x.startsWith("spooled")))).toEqual(["spooled three", "spooled two"]);
   });
 });
