@@ -35,8 +35,9 @@ export const PROBE_FRESH_MS = 250;
 const health = new WeakMap<Client, { okAt: number; failedAt: number }>();
 
 /** A libSQL client; `file:` is embedded, anything else a server whose requests are bounded in time. */
-export function libsqlClient(url: string, o: { authToken?: string; timeoutMs: number; concurrency?: number; busyTimeoutMs?: number }): Client {
-  if (url.startsWith("file:")) return createClient({ url, authToken: o.authToken, timeout: o.busyTimeoutMs ?? 10_000, ...(o.concurrency ? { concurrency: o.concurrency } : {}) });
+export function libsqlClient(url: string, o: { authToken?: string; timeoutMs: number }): Client {
+  // timeout is SQLite's busy timeout: the CLI and the running core share these files.
+  if (url.startsWith("file:")) return createClient({ url, authToken: o.authToken, timeout: 10_000 });
   const state = { okAt: 0, failedAt: 0 };
   const timed = async (input: Request, init?: RequestInit) => {
     try {
@@ -53,7 +54,7 @@ export function libsqlClient(url: string, o: { authToken?: string; timeoutMs: nu
       throw err;
     }
   };
-  const client = createClient({ url, authToken: o.authToken, fetch: timed, ...(o.concurrency ? { concurrency: o.concurrency } : {}) });
+  const client = createClient({ url, authToken: o.authToken, fetch: timed });
   health.set(client, state);
   return client;
 }
@@ -74,7 +75,6 @@ export async function openDatabase<S extends Record<string, unknown>>(
   replicaUrl?: string,
 ): Promise<Database<S>> {
   if (url.startsWith("file:")) mkdirSync(path.dirname(url.slice("file:".length)), { recursive: true });
-  // timeout is SQLite's busy timeout: the CLI and the running core share these files.
   const client = libsqlClient(url, { authToken, timeoutMs: PRIMARY_TIMEOUT_MS });
   if (url.startsWith("file:")) {
     // WAL lets readers (the API) run beside the writer (the pipeline); synchronous stays FULL (the
