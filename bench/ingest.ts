@@ -1,4 +1,4 @@
-// npm run bench:ingest [-- --small 5000 --large 1500 --corpus 6046 --sessions 20 --per-connection --system --cores 2 --smtp-source --peer --blobs s3]
+// npm run bench:ingest [-- --small 5000 --large 1500 --corpus 6046 --sessions 20 --per-connection --system --cores 2 --smtp-source --peer --blobs s3 --shards sqld]
 //
 // Mail in over SMTP at 5 KB, 50 KB and real corpus messages, against a core started as a process of
 // its own (as in production). Prints accepted msgs/s, filed msgs/s (visible through the core API the
@@ -7,6 +7,9 @@
 // installed by the script when missing) with the same load generator and prints the ratio. With
 // --blobs s3 the core keeps blobs in s3rver (started here, on loopback, behind its SigV4 check:
 // test/support/s3-server.ts) through the S3 API, as it would in R2, instead of the local emulator.
+// With --shards sqld the core runs twice in the same sitting: on its embedded `file:` shards, then on sqld
+// (a primary and a replica per shard and for the directory, core/src/local-sqld.ts); the CPU column
+// then counts the sqld servers too, and their peak RSS is printed apart from the core's.
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -17,6 +20,7 @@ import { signRequest } from "../shared/signing.ts";
 import { createUser } from "../core/src/mailbox/accounts.ts";
 import { Directory } from "../core/src/store/directory.ts";
 import { Shards } from "../core/src/store/shards.ts";
+import { startLocalSqldStores, type LocalSqldStores } from "../core/src/local-sqld.ts";
 import { corpusFiles, readCorpusMessage } from "../test/support/corpus.ts";
 import { startDnsServer } from "../test/support/dns-server.ts";
 import { freePort, startChild } from "../test/support/process.ts";
@@ -45,6 +49,8 @@ const { values: args } = parseArgs({
     blobs: { type: "string", default: "local" },
     /** --system: how many core processes the region runs (CORES=…, one SMTP port shared by all). */
     cores: { type: "string", default: "1" },
+    /** file (the embedded default) or sqld: the core on sqld servers, beside a run on files. */
+    shards: { type: "string", default: "file" },
   },
 });
 if (args.blobs !== "local" && args.blobs !== "s3") throw new Error(`--blobs is local or s3, not ${args.blobs}`);
@@ -106,10 +112,11 @@ function resetPeakRss(pid: number): void {
   }
 }
 
-async function benchCore(): Promise<void> {
+async function benchCore(shardServer: "file" | "sqld"): Promise<void> {
   const dataDir = mkdtempSync(path.join(tmpdir(), "edgemail-bench-"));
-  const config = testConfig(dataDir);
-  const directory = await Directory.open(config.directoryUrl);
+  const sqld: LocalSqldStores | null = shardServer === "sqld" ? await startLocalSqldStores(path.join(dataDir, "sqld"), testConfig(dataDir).shards.map((s) => s.name)) : null;
+  const config = testConfig(dataDir, sqld?.env);
+  const directory = await Directory.open(config.directoryUrl, undefined, config.directoryReplicaUrl);
   const shards = await Shards.open(config.shards);
   await directory.addDomain("bench.test");
   const users: { id: string }[] = [];
@@ -130,6 +137,7 @@ async function benchCore(): Promise<void> {
     INTERNAL_SIGNING_SECRET: TEST_SECRET,
     LOG_LEVEL: process.env.BENCH_CORE_LOG_LEVEL ?? "warn",
     MAX_MESSAGE_BYTES: "50M",
+    ...sqld?.env,
   });
   for (let i = 0; ; i++) {
     try {
@@ -152,10 +160,17 @@ async function benchCore(): Promise<void> {
     return total;
   };
 
-  await scenarios("edgemail core", smtpPort, filedCount, pid);
+  const sqldPids = sqld ? [...sqld.pairs.values()].flatMap((p) => [p.primary.pid, p.replica.pid]) : [];
+  await scenarios(sqld ? "core, sqld" : "edgemail core", smtpPort, filedCount, pid, sqldPids);
 
   core.kill("SIGTERM");
   await core.exited;
+  if (sqld) {
+    // VmHWM of each server over the whole run (they are not reset per scenario).
+    const rss = sqldPids.map(peakRss);
+    console.error(`sqld servers (${rss.length}): peak RSS ${fmt(rss.reduce((a, b) => a + b, 0))} MiB together, ${fmt(Math.max(...rss))} MiB the largest`);
+    await sqld.stop();
+  }
   mkdirSync(path.join(ROOT, "bench/results"), { recursive: true });
   writeFileSync(path.join(ROOT, "bench/results/ingest-core.log"), core.output());
   await blobs.close();
@@ -163,13 +178,13 @@ async function benchCore(): Promise<void> {
 }
 
 /** The three loads against `smtpPort`, each counted as filed once `filedCount` has grown by what was accepted. */
-async function scenarios(target: string, smtpPort: number, filedCount: () => Promise<number>, pid: number): Promise<void> {
+async function scenarios(target: string, smtpPort: number, filedCount: () => Promise<number>, pid: number, alsoCpuOf: number[] = []): Promise<void> {
   const scenario = async (name: string, count: number, message: (n: number) => Buffer, size?: number) => {
     if (count <= 0) return;
     const before = await filedCount();
     resetPeakRss(pid);
-    const cpu0 = treeCpuMs([pid]);
-    const detail0 = treeCpuByProcess([pid]);
+    const cpu0 = treeCpuMs([pid, ...alsoCpuOf]);
+    const detail0 = treeCpuByProcess([pid, ...alsoCpuOf]);
     const t0 = performance.now();
     const load = await sendLoad(smtpPort, USERS, count, message, size);
     let filed = before;
@@ -178,9 +193,9 @@ async function scenarios(target: string, smtpPort: number, filedCount: () => Pro
       filed = await filedCount();
     }
     const filedSeconds = (performance.now() - t0) / 1000;
-    push(target, name, load, load.accepted / filedSeconds, peakRss(pid), (treeCpuMs([pid]) - cpu0) / load.accepted);
+    push(target, name, load, load.accepted / filedSeconds, peakRss(pid), (treeCpuMs([pid, ...alsoCpuOf]) - cpu0) / load.accepted);
     if (process.env.BENCH_CPU_DETAIL) {
-      for (const [proc, ms] of treeCpuByProcess([pid])) {
+      for (const [proc, ms] of treeCpuByProcess([pid, ...alsoCpuOf])) {
         const spent = ms - (detail0.get(proc) ?? 0);
         if (spent > 0) console.error(`  cpu ${name} ${proc}: ${(spent / load.accepted).toFixed(2)} ms/msg`);
       }
@@ -278,8 +293,13 @@ async function benchPostfix(): Promise<void> {
   execFileSync("bash", [setup, "stop"], { env, stdio: "ignore" });
 }
 
+if (args.shards !== "file" && args.shards !== "sqld") throw new Error("--shards is file or sqld");
 if (args.system) await benchSystem();
-else await benchCore();
+else {
+  // sqld is measured beside the embedded default, in the same sitting on the same (shared) machine.
+  await benchCore("file");
+  if (args.shards === "sqld") await benchCore("sqld");
+}
 if (args.peer) await benchPostfix();
 
 console.log(`\nSMTP ingest, ${SESSIONS} sessions ${args["per-connection"] ? "with a new connection per message" : "with connection reuse"}, ${readFileSync("/proc/cpuinfo", "utf8").match(/^processor/gm)!.length} cores, client (${args["smtp-source"] ? "smtp-source" : "Node"}) and server on this machine, blobs ${args.blobs === "s3" ? "in s3rver through the S3 API" : "in the local R2 emulator"}\n`);

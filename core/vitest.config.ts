@@ -1,4 +1,4 @@
-import { defineProject } from "vitest/config";
+import { configDefaults, defineProject } from "vitest/config";
 
 // Core and shared code under Node: real sockets, real libSQL files, local R2 through wrangler. Also the
 // edge's `*.node.test.ts`: checks of runtime-neutral edge modules that need Node (wrangler, ajv), and
@@ -8,6 +8,8 @@ export default defineProject({
     name: "core",
     root: "..",
     include: ["core/src/**/*.test.ts", "shared/**/*.test.ts", "edge/src/**/*.node.test.ts", "web/src/**/*.test.ts"],
+    // Tests of sqld's failures need sqld whatever the backend: they run in the core-sqld project only.
+    exclude: [...configDefaults.exclude, "core/src/**/*.sqld.test.ts"],
     environment: "node",
     testTimeout: 30_000,
     hookTimeout: 60_000,

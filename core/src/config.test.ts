@@ -22,6 +22,24 @@ describe("config", () => {
     ]);
   });
 
+  it("pairs shards with their replicas by name, and refuses a replica of no shard or a file as one", () => {
+    const c = loadConfig({
+      ...secret,
+      SHARDS: "a=libsql://a.example,b=libsql://b.example",
+      SHARD_REPLICAS: "a=libsql://a-replica.example",
+      DIRECTORY_URL: "libsql://dir.example",
+      DIRECTORY_REPLICA_URL: "libsql://dir-replica.example",
+    });
+    expect(c.shards).toEqual([
+      { name: "a", url: "libsql://a.example", replicaUrl: "libsql://a-replica.example" },
+      { name: "b", url: "libsql://b.example" },
+    ]);
+    expect(c.directoryReplicaUrl).toBe("libsql://dir-replica.example");
+    expect(() => loadConfig({ ...secret, SHARDS: "a=libsql://a.example", SHARD_REPLICAS: "c=libsql://c.example" })).toThrow(/SHARD_REPLICAS: shard "c" is not in the shard map/);
+    expect(() => loadConfig({ ...secret, SHARDS: "a=libsql://a.example", SHARD_REPLICAS: "a=file:/tmp/a.db" })).toThrow(/SHARD_REPLICAS: the replica of "a" must be a libSQL server URL/);
+    expect(() => loadConfig({ ...secret, SHARD_SERVER: "postgres" })).toThrow(/SHARD_SERVER: must be file or sqld/);
+  });
+
   it("names every bad variable", () => {
     const err = (() => {
       try {

@@ -145,8 +145,15 @@ const schema = z.object({
   MAX_MESSAGE_BYTES: bytes.default(limits.maxMessageBytes),
   DEFAULT_QUOTA_BYTES: bytes.default(5 * 1024 ** 3),
   SHARD_COUNT: z.coerce.number().int().min(1).max(1024).default(4),
+  /** `npm start` only: `sqld` runs the shards and the directory on local sqld servers (a primary and a
+   * replica each, under DATA_DIR/sqld) instead of files. Production names its servers in SHARDS. */
+  SHARD_SERVER: z.enum(["file", "sqld"], { message: "must be file or sqld" }).default("file"),
   SHARDS: shardMap.optional(),
+  /** `name=url,…`: a read replica of each named shard (sqld `--primary-grpc-url`, or a Turso replica),
+   * for the reads that may lag (README "Shards on sqld"); a shard without one reads from its primary. */
+  SHARD_REPLICAS: shardMap.optional(),
   DIRECTORY_URL: z.string().regex(/^(file:|libsql:|https?:|wss?:)/, "must be a libSQL URL").optional(),
+  DIRECTORY_REPLICA_URL: z.string().regex(/^(libsql:|https?:|wss?:)/, "must be a libSQL server URL (libsql:, http(s):)").optional(),
   LIBSQL_AUTH_TOKEN: z.string().optional(),
   INTERNAL_SIGNING_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
   TLS_KEY_FILE: z.string().optional(),
@@ -213,9 +220,12 @@ export interface Config {
   queueUrl: string;
   maxMessageBytes: number;
   defaultQuotaBytes: number;
-  shards: { name: string; url: string }[];
+  shards: { name: string; url: string; replicaUrl?: string }[];
   directoryUrl: string;
+  directoryReplicaUrl: string | undefined;
   libsqlAuthToken: string | undefined;
+  /** What `npm start` runs the shards and directory on (SHARD_SERVER). */
+  localShardServer: "file" | "sqld";
   internalSigningSecret: string;
   blobs: BlobConfig;
   spoolDir: string;
@@ -286,9 +296,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const blobs = blobConfig(e, path.resolve(e.DATA_DIR));
   const dataDir = path.resolve(e.DATA_DIR);
-  const shards =
+  const primaries =
     e.SHARDS ??
     Array.from({ length: e.SHARD_COUNT }, (_, i) => ({ name: `s${i}`, url: `file:${path.join(dataDir, "shards", `s${i}.db`)}` }));
+  const strayReplica = e.SHARD_REPLICAS?.find((r) => !primaries.some((p) => p.name === r.name));
+  if (strayReplica) throw new ConfigError([`SHARD_REPLICAS: shard "${strayReplica.name}" is not in the shard map (SHARDS)`]);
+  const replicaFile = e.SHARD_REPLICAS?.find((r) => r.url.startsWith("file:"));
+  if (replicaFile) throw new ConfigError([`SHARD_REPLICAS: the replica of "${replicaFile.name}" must be a libSQL server URL (libsql:, http(s):), not a file`]);
+  const shards = primaries.map((p) => {
+    const replicaUrl = e.SHARD_REPLICAS?.find((r) => r.name === p.name)?.url;
+    return replicaUrl ? { ...p, replicaUrl } : p;
+  });
   return {
     dataDir,
     region: e.REGION,
@@ -319,7 +337,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     defaultQuotaBytes: e.DEFAULT_QUOTA_BYTES,
     shards,
     directoryUrl: e.DIRECTORY_URL ?? `file:${path.join(dataDir, "directory.db")}`,
+    directoryReplicaUrl: e.DIRECTORY_REPLICA_URL,
     libsqlAuthToken: e.LIBSQL_AUTH_TOKEN,
+    localShardServer: e.SHARD_SERVER,
     internalSigningSecret: e.INTERNAL_SIGNING_SECRET ?? "",
     blobs,
     spoolDir: path.resolve(e.SPOOL_DIR ?? path.join(dataDir, "spool")),

@@ -66,7 +66,7 @@ export async function startCore(given: Config, options: CoreOptions = {}): Promi
 async function assemble(config: Config, stopBlobs: () => Promise<void>, options: CoreOptions): Promise<RunningCore> {
   setLogLevel(config.logLevel);
   const log = createLogger({ svc: "core", region: config.region });
-  const directory = await Directory.open(config.directoryUrl, config.libsqlAuthToken);
+  const directory = await Directory.open(config.directoryUrl, config.libsqlAuthToken, config.directoryReplicaUrl);
   const shards = await Shards.open(config.shards, config.libsqlAuthToken);
   const { spool, recovered } = await Spool.open<SpoolMeta>(config.spoolDir, { log: log.child({ part: "spool" }) });
   const pipeline = await PipelineThread.start(config, { spool, log });

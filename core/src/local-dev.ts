@@ -43,3 +43,18 @@ export function localEdge(dataDir: string): { url: string; secret: string } | nu
   const url = readFileSync(urlFile, "utf8").trim();
   return secret && url ? { url, secret } : null;
 }
+
+/** Where `SHARD_SERVER=sqld npm start` runs this data folder's databases (their ports are picked at
+ * each start): `SHARD_SERVER=sqld npm run cli -- …` reads them from here. */
+function localSqldFile(dataDir: string): string {
+  return path.join(dataDir, "sqld", "servers.env");
+}
+
+export function recordLocalSqld(dataDir: string, env: Record<string, string>): void {
+  writeFileSync(localSqldFile(dataDir), Object.entries(env).map(([k, v]) => `${k}=${v}\n`).join(""));
+}
+
+export function localSqld(dataDir: string): Record<string, string> | null {
+  const file = localSqldFile(dataDir);
+  return existsSync(file) ? readVars(file) : null;
+}

@@ -3,14 +3,17 @@
 // process (local-edge.ts; its state under DATA_DIR/edge), whose Miniflare also serves the R2 bucket the
 // core files into (BLOB_STORE=local; with BLOB_STORE=s3 the core uses the real store and the edge keeps
 // its local bucket).
+// `SHARD_SERVER=sqld npm start` runs the shards and the directory on sqld instead (a primary and a
+// replica each, local-sqld.ts, data under DATA_DIR/sqld), as production runs them on libSQL servers.
 // Secrets are made once per data folder and given to both tiers; nothing secret is in the repo.
 import { fork, type ChildProcess } from "node:child_process";
 import net from "node:net";
 import path from "node:path";
 import { ConfigError, loadConfig } from "./config.ts";
 import { startCore } from "./core.ts";
-import { devSecrets, recordLocalEdge } from "./local-dev.ts";
+import { devSecrets, recordLocalEdge, recordLocalSqld } from "./local-dev.ts";
 import { startLocalEdge } from "./local-edge.ts";
+import { startLocalSqldStores, type LocalSqldStores } from "./local-sqld.ts";
 import { log } from "./log.ts";
 
 /** Edge settings taken from `npm start`'s environment (the edge validates them). Webhooks keep the
@@ -52,11 +55,24 @@ async function main(): Promise<void> {
   const { vars } = devSecrets(preliminary.dataDir);
   const edgeUrl = `http://${preliminary.edge.host}:${preliminary.edge.port}`;
   const apiPort = preliminary.api.port || (await freePort(preliminary.api.host));
+  let stopping = false;
+  let sqld: LocalSqldStores | null = null;
+  if (preliminary.localShardServer === "sqld") {
+    if (process.env.SHARDS || process.env.DIRECTORY_URL) {
+      throw new ConfigError(["SHARD_SERVER: sqld starts its own servers for the shards and the directory; leave SHARDS and DIRECTORY_URL unset"]);
+    }
+    sqld = await startLocalSqldStores(path.join(preliminary.dataDir, "sqld"), preliminary.shards.map((s) => s.name));
+    recordLocalSqld(preliminary.dataDir, sqld.env);
+    for (const [name, pair] of sqld.pairs) {
+      void pair.primary.exited.then(() => !stopping && log.error("a sqld primary stopped; its users' mail is deferred (451) and their API calls get 503", { name, pid: pair.primary.pid }));
+    }
+  }
   // The region's other cores (CORES=2 …) listen on the next ports, or on free ones when API_PORT is 0.
   const extraApiPorts: number[] = [];
   for (let n = 2; n <= preliminary.cores; n++) extraApiPorts.push(preliminary.api.port ? apiPort + n - 1 : await freePort(preliminary.api.host));
   const given = loadConfig({
     ...process.env,
+    ...sqld?.env,
     API_PORT: String(apiPort),
     REUSE_PORT: preliminary.cores > 1 ? "true" : (process.env.REUSE_PORT ?? "false"),
     INTERNAL_SIGNING_SECRET: process.env.INTERNAL_SIGNING_SECRET || vars.INTERNAL_SIGNING_SECRET,
@@ -67,7 +83,6 @@ async function main(): Promise<void> {
   let edge: Awaited<ReturnType<typeof startLocalEdge>> | null = null;
   let core: Awaited<ReturnType<typeof startCore>> | null = null;
   const extraCores: { child: ChildProcess; exited: Promise<number | null> }[] = [];
-  let stopping = false;
   const stop = async (code: number) => {
     if (stopping) return;
     stopping = true;
@@ -76,6 +91,8 @@ async function main(): Promise<void> {
       await exited;
     });
     await Promise.all([edge?.stop(), core?.stop(), ...others]);
+    // After the cores: their last writes go to these servers.
+    await sqld?.stop();
     process.exit(code);
   };
   process.once("SIGINT", () => void stop(0));
@@ -107,6 +124,7 @@ async function main(): Promise<void> {
       const n = i + 2;
       const dir = path.join(config.dataDir, "cores", `c${n}`);
       const started = await startExtraCore(n, {
+        ...sqld?.env,
         DATA_DIR: config.dataDir,
         SPOOL_DIR: path.join(dir, "spool"),
         QUEUE_URL: `file:${path.join(dir, "queue.db")}`,
@@ -139,6 +157,7 @@ async function main(): Promise<void> {
       `  SMTP (MX)      ${config.smtp.host}:${core.smtpPort}`,
       `  submission     ${config.submission.host}:${core.submissionPort} (AUTH PLAIN/LOGIN, for mail apps)`,
       `  core API       ${[core.apiPort, ...extraApiPorts].map((port) => `http://${config.api.host}:${port}`).join(", ")} (signed requests from the edge; /metrics)`,
+      ...(sqld ? [`  shards         sqld, a primary and a replica each: ${config.shards.map((s) => `${s.name} ${s.url} (replica ${s.replicaUrl})`).join(", ")}`, `  directory      sqld ${config.directoryUrl} (replica ${config.directoryReplicaUrl})`] : []),
       ...(extraApiPorts.length > 0 ? [`  cores          ${extraApiPorts.length + 1}, sharing the SMTP and submission ports; spools under ${config.dataDir}/spool and ${config.dataDir}/cores/`] : []),
       `  data           ${config.dataDir}`,
       "",

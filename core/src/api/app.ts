@@ -3,6 +3,7 @@
 // the path, which the signature covers, and are served from that user's shard.
 import { Hono } from "hono";
 import { requestId } from "hono/request-id";
+import { isStoreUnavailable } from "../store/unavailable.ts";
 import { problemResponse, ProblemError, problemKinds, problemType } from "../../../shared/problem.ts";
 import { verifyRequest } from "../../../shared/signing.ts";
 import { isUuidv7 } from "../../../shared/ids.ts";
@@ -104,6 +105,11 @@ export function createApiApp(deps: ApiDeps): Hono {
   app.onError((err, c) => {
     const requestId = c.get("requestId");
     if (err instanceof ProblemError) return answerProblem(err, requestId);
+    if (isStoreUnavailable(err)) {
+      // The user's shard (or the directory) is down or restarting: the caller tries again; other users' calls go on.
+      deps.log.warn("api: a database is unavailable", { err: String(err), requestId, path: c.req.path });
+      return answerProblem(new ProblemError("unavailable", "This mailbox's storage is briefly unavailable; try again shortly.", { headers: { "retry-after": "5" } }), requestId);
+    }
     deps.log.error("api: unexpected error", { err, requestId, path: c.req.path });
     return problemResponse({
       type: problemType("internal"),

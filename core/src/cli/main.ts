@@ -6,6 +6,7 @@ import { parseArgs } from "node:util";
 import { createUser } from "../mailbox/accounts.ts";
 import { ConfigError, loadConfig } from "../config.ts";
 import { setLogLevel } from "../log.ts";
+import { localSqld } from "../local-dev.ts";
 import { Directory, DirectoryError } from "../store/directory.ts";
 import { getUsage, setQuota } from "../store/mailbox.ts";
 import { OutboundQueue } from "../store/outbound-queue.ts";
@@ -92,8 +93,14 @@ async function run(argv: string[]): Promise<void> {
     return;
   }
   setLogLevel("warn");
-  const config = loadConfig(process.env, "cli");
-  const directory = await Directory.open(config.directoryUrl, config.libsqlAuthToken);
+  let config = loadConfig(process.env, "cli");
+  if (config.localShardServer === "sqld" && !process.env.SHARDS) {
+    // The servers a running `SHARD_SERVER=sqld npm start` picked ports for.
+    const servers = localSqld(config.dataDir);
+    if (!servers) throw new Error(`SHARD_SERVER=sqld: no sqld servers recorded under ${config.dataDir}; start them with SHARD_SERVER=sqld npm start`);
+    config = loadConfig({ ...process.env, ...servers }, "cli");
+  }
+  const directory = await Directory.open(config.directoryUrl, config.libsqlAuthToken, config.directoryReplicaUrl);
   const shards = await Shards.open(config.shards, config.libsqlAuthToken);
   const out = (human: string, json: unknown) => console.log(values.json ? JSON.stringify(json, null, 2) : human);
   const [group, command] = positionals;

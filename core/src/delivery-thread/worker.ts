@@ -26,7 +26,7 @@ const log = createLogger({ svc: "core", region: config.region, part: "delivery" 
 const send = (message: FromDelivery) => port.postMessage(message);
 
 const shards = await Shards.open(config.shards, config.libsqlAuthToken);
-const directory = await Directory.open(config.directoryUrl, config.libsqlAuthToken);
+const directory = await Directory.open(config.directoryUrl, config.libsqlAuthToken, config.directoryReplicaUrl);
 const queue = await OutboundQueue.open(config.queueUrl, config.libsqlAuthToken);
 const blobs = openBlobStore(config.blobs);
 const mailbox = new MailboxService({ shards, directory, blobs, log: log.child({ part: "mailbox" }), publish: (events) => send({ type: "events", events }), spamTokens: messageTokens });

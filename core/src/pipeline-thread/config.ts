@@ -10,6 +10,7 @@ const KEYS = [
   "logLevel",
   "shards",
   "directoryUrl",
+  "directoryReplicaUrl",
   "queueUrl",
   "libsqlAuthToken",
   "blobs",

@@ -36,7 +36,7 @@ const log = createLogger({ svc: "core", region: config.region, part: "pipeline" 
 const send = (message: FromWorker) => port.postMessage(message);
 
 const shards = await Shards.open(config.shards, config.libsqlAuthToken);
-const directory = await Directory.open(config.directoryUrl, config.libsqlAuthToken);
+const directory = await Directory.open(config.directoryUrl, config.libsqlAuthToken, config.directoryReplicaUrl);
 const queue = await OutboundQueue.open(config.queueUrl, config.libsqlAuthToken);
 const blobs = openBlobStore(config.blobs);
 const notifier = config.events.edgeUrl

@@ -17,6 +17,7 @@ import { prepareInbound, type InboundDeps } from "./prepare-inbound.ts";
 import { prepareOutbound, type OutboundDeps } from "./prepare-outbound.ts";
 import type { Prepared } from "./prepared.ts";
 import { attachmentKey, type BlobStore } from "../store/blobs.ts";
+import { isStoreUnavailable } from "../store/unavailable.ts";
 import type { MailEntry } from "../spool/entry.ts";
 
 /** What a finished batch reports: `done` may be marked done in the spool; `processed` entries (done
@@ -49,6 +50,9 @@ export interface PipelineOptions extends Omit<OutboundDeps, "log">, Omit<Inbound
    * inbox), and the wait would only add to it. Once batches fill, the wait comes back. */
   lingerFromMessages?: number;
 }
+
+/** Messages prepared at once when the shards are libSQL servers. */
+const REMOTE_PREPARE_WIDTH = 16;
 
 /** Longest stretch of preparing without letting the thread's I/O run. */
 const YIELD_EVERY_MS = 5;
@@ -100,10 +104,21 @@ export class MailPipeline {
       const batch = this.#takeBatch();
       this.#lastBatch = batch.length;
       try {
-        const done = await this.#process(batch);
-        backoffMs = 250;
-        const bytes = batch.reduce((n, e) => n + e.raw.length, 0);
-        this.#o.onBatch({ done, processed: batch.length, bytes });
+        const { done, retry } = await this.#process(batch);
+        const finished = batch.filter((e) => !retry.includes(e));
+        const bytes = finished.reduce((n, e) => n + e.raw.length, 0);
+        this.#o.onBatch({ done, processed: finished.length, bytes });
+        if (retry.length === 0) backoffMs = 250;
+        else {
+          // Held for a shard that is down: back in the queue after the backoff, without holding up
+          // the mail that comes meanwhile for the other shards.
+          const wait = backoffMs;
+          backoffMs = Math.min(backoffMs * 2, 30_000);
+          setTimeout(() => {
+            this.#queue.push(...retry);
+            this.#wake?.();
+          }, wait).unref();
+        }
       } catch (err) {
         this.#o.log.error("pipeline: batch failed, will retry", { err, messages: batch.length, retryInMs: backoffMs });
         this.#queue.unshift(...batch);
@@ -123,14 +138,36 @@ export class MailPipeline {
     return this.#queue.splice(0, n);
   }
 
-  /** Files a batch; returns the ids that may be marked done in the spool. */
-  async #process(batch: MailEntry[]): Promise<string[]> {
-    const { blobs, mailbox, queue, log } = this.#o;
+  /** Files a batch; returns the ids that may be marked done in the spool, and the entries held back
+   * for a shard that is down (to be tried again). */
+  async #process(entries: MailEntry[]): Promise<{ done: string[]; retry: MailEntry[] }> {
+    const { blobs, mailbox, log } = this.#o;
     const t0 = performance.now();
     const prepared: Prepared[] = [];
+    // Preparing reads the recipients' shards (filters, spam training) and the directory: a message
+    // whose store is down waits for it, the others go on.
+    const batch: MailEntry[] = [];
+    const unprepared: MailEntry[] = [];
+    let unpreparedBy: unknown = null;
     let ranSince = t0;
-    for (const entry of batch) {
-      prepared.push(entry.meta.kind === "inbound" ? await prepareInbound({ ...entry, meta: entry.meta }, this.#o) : await prepareOutbound({ ...entry, meta: entry.meta }, this.#o));
+    // On libSQL servers each read of a recipient's shard is a round trip: several messages are
+    // prepared at once so that their waits overlap. On files the reads answer at once.
+    const width = this.#o.shards.remote ? REMOTE_PREPARE_WIDTH : 1;
+    for (let i = 0; i < entries.length; i += width) {
+      const slice = entries.slice(i, i + width);
+      const outcomes = await Promise.allSettled(
+        slice.map((entry) => (entry.meta.kind === "inbound" ? prepareInbound({ ...entry, meta: entry.meta }, this.#o) : prepareOutbound({ ...entry, meta: entry.meta }, this.#o))),
+      );
+      outcomes.forEach((outcome, j) => {
+        if (outcome.status === "fulfilled") {
+          prepared.push(outcome.value);
+          batch.push(slice[j]!);
+        } else {
+          if (!isStoreUnavailable(outcome.reason)) throw outcome.reason;
+          unprepared.push(slice[j]!);
+          unpreparedBy ??= outcome.reason;
+        }
+      });
       // Preparing is CPU work whose awaits mostly resolve at once: let the thread's I/O in now and
       // then, or the event pushes of the last batch (their requests and answers) wait for the whole batch.
       if (performance.now() - ranSince > YIELD_EVERY_MS) {
@@ -139,6 +176,8 @@ export class MailPipeline {
       }
     }
     const t1 = performance.now();
+    if (batch.length === 0) throw unpreparedBy;
+    if (unprepared.length > 0) log.warn("pipeline: a database is unavailable; messages for it wait in the spool", { held: unprepared.length, err: String(unpreparedBy) });
 
     // One object for the raw bytes of the whole batch; each message records its range.
     const packKey = `raw/${new Date().toISOString().slice(0, 10)}/${uuidv7()}.pack`;
@@ -178,11 +217,36 @@ export class MailPipeline {
     });
     // Each shard's events are published as soon as its transaction committed: should another shard
     // (or a later step) fail, the batch is retried, and a refiling records nothing a second time.
-    const results = await Promise.all([...byShard].map(([name, filings]) => mailbox.file(name, filings)));
-    for (const result of results) {
-      for (const o of result.orphans) log.warn("pipeline: recipient's mailbox no longer exists; not filed", { userId: o.userId });
+    // A shard that is down holds back only the messages with a copy for it: the rest of the batch
+    // goes on, and those wait in the spool for the shard (README "Shards on sqld", failures).
+    const settled = await Promise.allSettled([...byShard].map(async ([name, filings]) => ({ name, result: await mailbox.file(name, filings) })));
+    const failedShards = new Set<string>();
+    let failure: unknown = null;
+    settled.forEach((s, i) => {
+      if (s.status === "fulfilled") {
+        for (const o of s.value.result.orphans) log.warn("pipeline: recipient's mailbox no longer exists; not filed", { userId: o.userId });
+      } else {
+        failedShards.add([...byShard.keys()][i]!);
+        failure ??= s.reason;
+      }
+    });
+    log.debug("pipeline: batch filed", { messages: batch.length, prepareMs: Math.round(t1 - t0), blobsMs: Math.round(t2 - t1), shardsMs: Math.round(performance.now() - t2) });
+    if (failedShards.size > 0) {
+      if (!isStoreUnavailable(failure)) throw failure;
+      const held = new Set(prepared.flatMap((p, i) => (p.filings.some((f) => failedShards.has(f.shard)) ? [i] : [])));
+      if (held.size === batch.length && unprepared.length === 0) throw failure;
+      log.warn("pipeline: a shard is unavailable; its messages wait in the spool", { shards: [...failedShards], held: held.size, err: String(failure) });
+      const rest = await this.#finish(batch, prepared, located, pack, packKey, held);
+      return { ...rest, retry: [...unprepared, ...batch.filter((_, i) => held.has(i))] };
     }
+    return { ...(await this.#finish(batch, prepared, located, pack, packKey, new Set())), retry: unprepared };
+  }
+
+  /** After the shards: the delivery queue and each message's after-step, for the messages not held. */
+  async #finish(batch: MailEntry[], prepared: Prepared[], located: { key: string; offset: number; length: number }[][], pack: Buffer, packKey: string, held: Set<number>): Promise<{ done: string[]; retry: MailEntry[] }> {
+    const { queue } = this.#o;
     const deliveries = prepared.flatMap((p, i) =>
+      held.has(i) ? [] :
       p.deliveries.map(({ rawIndex, ...d }) => {
         const raw = located[i]![rawIndex]!;
         return { ...d, rawKey: raw.key, rawOffset: raw.offset, rawLength: raw.length };
@@ -190,9 +254,7 @@ export class MailPipeline {
     );
     await queue.enqueue(deliveries);
     if (deliveries.length > 0) this.#o.onQueued({ key: packKey, bytes: pack });
-    for (const p of prepared) await p.after?.();
-    const t3 = performance.now();
-    log.debug("pipeline: batch filed", { messages: batch.length, prepareMs: Math.round(t1 - t0), blobsMs: Math.round(t2 - t1), shardsMs: Math.round(t3 - t2) });
-    return batch.filter((_, i) => !prepared[i]!.keep).map((e) => e.id);
+    for (const [i, p] of prepared.entries()) if (!held.has(i)) await p.after?.();
+    return { done: batch.filter((_, i) => !held.has(i) && !prepared[i]!.keep).map((e) => e.id), retry: [] };
   }
 }

@@ -1,9 +1,6 @@
 // Search on a real libSQL shard file: mail filed through fileMessages (the pipeline's path), changed
 // through the mailbox's own operations, and searched with query trees built directly (the parser is
 // tested on its own).
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SearchPage, SearchSort } from "../../../shared/api.ts";
 import { uuidv7 } from "../../../shared/ids.ts";
@@ -15,7 +12,10 @@ import { Shards } from "../store/shards.ts";
 import type { SearchNode } from "./query-ast.ts";
 import { searchMessages } from "./search.ts";
 import { and, field, not, or, phrase, word } from "../../../test/support/search-nodes.ts";
+import { shardBackend, testDatabases } from "../../../test/support/shard-backend.ts";
+import { until } from "../../../test/support/until.ts";
 
+const databases = testDatabases("search-");
 let shards: Shards;
 const alice = uuidv7();
 const mallory = uuidv7();
@@ -36,8 +36,7 @@ async function file(user: string, subject: string, overrides: Partial<Filing> = 
 const ids: Record<string, string> = {};
 
 beforeAll(async () => {
-  const dir = mkdtempSync(path.join(tmpdir(), "search-"));
-  shards = await Shards.open([{ name: "s0", url: `file:${path.join(dir, "s0.db")}` }]);
+  shards = await Shards.open([await databases.open("s0")]);
   await createMailbox(shard(), { userId: alice, address: "alice@example.test", quotaBytes: 10 ** 9 });
   await createMailbox(shard(), { userId: mallory, address: "mallory@example.test", quotaBytes: 10 ** 9 });
   ids.korean = await file(alice, "주간 보고", { text: "이번 주 프로젝트일정을 공유합니다. 내일 회의를 합시다." });
@@ -62,7 +61,10 @@ beforeAll(async () => {
   // Mallory's mail has every word Alice looks for.
   for (const s of ["Café crème", "프로젝트일정 회의", "budget draft final", "quick brown fox"]) await file(mallory, `mallory ${s}`, { text: s });
 });
-afterAll(() => shards.close());
+afterAll(async () => {
+  shards.close();
+  await databases.close();
+});
 
 describe("every language", () => {
   it("finds a Korean word glued to others, and two-syllable words", async () => {
@@ -234,5 +236,20 @@ describe("paging", () => {
     expect((await search(word("weekly"), { user: bob })).messages).toEqual([]);
     const [left] = await shard().db.all<{ n: number }>("SELECT count(*) AS n FROM search_index WHERE search_index MATCH 'weekly'" as never);
     expect(left!.n).toBe(0);
+  });
+});
+
+describe.runIf(shardBackend === "sqld")("on sqld", () => {
+  it("searches the replica, and the primary while the replica is down", async () => {
+    // Filed on the primary; the replica has it a moment later.
+    await file(alice, "replicated needle", { text: "needle in the replica" });
+    // Right after a write of this thread the primary answers; then the replica, once it has caught up.
+    expect(await subjects(word("needle"))).toContain("replicated needle");
+    shard().writeLock.lastWriteAt = 0;
+    await until(async () => (await subjects(word("needle"))).includes("replicated needle"), "the replica to index it");
+    const { replica } = databases.servers("s0");
+    replica.kill("SIGKILL");
+    await replica.exited;
+    expect(await subjects(word("needle"))).toContain("replicated needle");
   });
 });

@@ -16,6 +16,7 @@ import { ProblemError } from "../../../shared/problem.ts";
 import { toSummary } from "../store/message-summary.ts";
 import { folders, messageBodies, messages } from "../store/shard-schema.ts";
 import type { ShardDatabase } from "../store/shards.ts";
+import { isStoreUnavailable } from "../store/unavailable.ts";
 import { BM25, compileQuery } from "./compile.ts";
 import { decodeSearchCursor, encodeSearchCursor, queryFingerprint, type SearchPosition } from "./cursor.ts";
 import { secondOf, USER_SPAN, userRange } from "../store/search-index/doc-ids.ts";
@@ -60,11 +61,31 @@ function snippetOf(h: Highlighter, text: string | null, html: string | null, sto
 
 const empty: SearchPage = { messages: [], nextCursor: null };
 
+type Reader = ShardDatabase["db"];
+
+/** How long after a change made through this thread searches go to the primary (read-your-writes). */
+const OWN_WRITES_SETTLE_MS = 1_000;
+
+/** Reads from the shard's replica (the primary when it has none, or when the replica does not answer):
+ * a search is a view of the index, as any search engine's, and may miss mail filed by the pipeline in
+ * the last milliseconds; it takes the heaviest reads (FTS5 walks, snippets) off the primary that files
+ * mail. Right after a change made here (an API call: a delete, a move), the primary answers, so the
+ * user who made it sees it. */
 export async function searchMessages(shard: ShardDatabase, userId: string, node: SearchNode, options: SearchOptions): Promise<SearchPage> {
+  if (shard.replica.db === shard.db || Date.now() - shard.writeLock.lastWriteAt < OWN_WRITES_SETTLE_MS) return searchOn(shard.db, userId, node, options);
+  try {
+    return await searchOn(shard.replica.db, userId, node, options);
+  } catch (err) {
+    if (!isStoreUnavailable(err)) throw err;
+    return searchOn(shard.db, userId, node, options);
+  }
+}
+
+async function searchOn(db: Reader, userId: string, node: SearchNode, options: SearchOptions): Promise<SearchPage> {
   const now = options.now ?? Date.now();
-  const [mailbox] = await shard.db.all<{ user_no: number | null; search_skew: number }>(sql`SELECT user_no, search_skew FROM mailboxes WHERE user_id = ${userId}`);
+  const [mailbox] = await db.all<{ user_no: number | null; search_skew: number }>(sql`SELECT user_no, search_skew FROM mailboxes WHERE user_id = ${userId}`);
   if (!mailbox || mailbox.user_no === null) return empty;
-  const userFolders = await shard.db.select({ folderId: folders.folderId, name: folders.name, role: folders.role }).from(folders).where(eq(folders.userId, userId));
+  const userFolders = await db.select({ folderId: folders.folderId, name: folders.name, role: folders.role }).from(folders).where(eq(folders.userId, userId));
   const range = userRange(mailbox.user_no);
   const query = compileQuery(node, { userId, ...range, now, folders: userFolders });
   if (query.empty) return empty;
@@ -90,14 +111,14 @@ export async function searchMessages(shard: ShardDatabase, userId: string, node:
   const joined = query.filters.length > 0 ? filters : null;
   const n = options.limit + 1;
   let hits: Hit[];
-  if (plan === "index" && sort === "relevance") hits = await byRelevance(shard, query.match!, joined, lo, hi, at, n);
-  else if (plan === "index") hits = await byIndex(shard, query.match!, joined, lo, at ? Math.min(hi, (at as { d: number }).d - 1) : hi, n);
-  else if (plan === "folder") hits = await byFolder(shard, query.folderId!, filters, lo, hi, at as Extract<SearchPosition, { k: "f" }> | null, n);
-  else hits = await byMailbox(shard, filters, lo, at ? Math.min(hi, (at as { d: number }).d - 1) : hi, n);
+  if (plan === "index" && sort === "relevance") hits = await byRelevance(db, query.match!, joined, lo, hi, at, n);
+  else if (plan === "index") hits = await byIndex(db, query.match!, joined, lo, at ? Math.min(hi, (at as { d: number }).d - 1) : hi, n);
+  else if (plan === "folder") hits = await byFolder(db, query.folderId!, filters, lo, hi, at as Extract<SearchPosition, { k: "f" }> | null, n);
+  else hits = await byMailbox(db, filters, lo, at ? Math.min(hi, (at as { d: number }).d - 1) : hi, n);
 
   const more = hits.length > options.limit;
   const page = hits.slice(0, options.limit);
-  const results = await resultsOf(shard, userId, page, userFolders, query.terms);
+  const results = await resultsOf(db, userId, page, userFolders, query.terms);
   const last = page.at(-1);
   let next: SearchPosition | null = null;
   if (more && last) {
@@ -113,14 +134,14 @@ function indexWalk(match: string, filters: SQL | null, lo: number, hi: number): 
   return sql`FROM search_index ${join} WHERE search_index MATCH ${match} AND search_index.rowid BETWEEN ${lo} AND ${hi} ${filters ? sql`AND ${filters}` : sql``}`;
 }
 
-async function byIndex(shard: ShardDatabase, match: string, filters: SQL | null, lo: number, hi: number, n: number): Promise<Hit[]> {
-  const rows = await shard.db.all<{ doc_id: number }>(sql`SELECT search_index.rowid AS doc_id ${indexWalk(match, filters, lo, hi)} ORDER BY search_index.rowid DESC LIMIT ${n}`);
+async function byIndex(db: Reader, match: string, filters: SQL | null, lo: number, hi: number, n: number): Promise<Hit[]> {
+  const rows = await db.all<{ doc_id: number }>(sql`SELECT search_index.rowid AS doc_id ${indexWalk(match, filters, lo, hi)} ORDER BY search_index.rowid DESC LIMIT ${n}`);
   return rows.map((r) => ({ docId: r.doc_id }));
 }
 
-async function byRelevance(shard: ShardDatabase, match: string, filters: SQL | null, lo: number, hi: number, at: SearchPosition | null, n: number): Promise<Hit[]> {
+async function byRelevance(db: Reader, match: string, filters: SQL | null, lo: number, hi: number, at: SearchPosition | null, n: number): Promise<Hit[]> {
   const after = at && at.k === "r" ? sql`WHERE score > ${at.s} OR (score = ${at.s} AND doc_id < ${at.d})` : sql``;
-  const rows = await shard.db.all<{ doc_id: number; score: number }>(sql`
+  const rows = await db.all<{ doc_id: number; score: number }>(sql`
     SELECT doc_id, score FROM (
       SELECT search_index.rowid AS doc_id, ${BM25} AS score ${indexWalk(match, filters, lo, hi)}
       ORDER BY search_index.rowid DESC LIMIT ${limits.searchRelevanceWindow}
@@ -129,8 +150,8 @@ async function byRelevance(shard: ShardDatabase, match: string, filters: SQL | n
   return rows.map((r) => ({ docId: r.doc_id, score: r.score }));
 }
 
-async function byFolder(shard: ShardDatabase, folderId: string, filters: SQL, lo: number, hi: number, at: Extract<SearchPosition, { k: "f" }> | null, n: number): Promise<Hit[]> {
-  const rows = await shard.db.all<{ doc_id: number; received_at: number; message_id: string }>(sql`
+async function byFolder(db: Reader, folderId: string, filters: SQL, lo: number, hi: number, at: Extract<SearchPosition, { k: "f" }> | null, n: number): Promise<Hit[]> {
+  const rows = await db.all<{ doc_id: number; received_at: number; message_id: string }>(sql`
     SELECT m.doc_id, m.received_at, m.message_id FROM messages AS m INDEXED BY messages_by_folder
     WHERE m.folder_id = ${folderId} AND m.doc_id BETWEEN ${lo} AND ${hi} AND ${filters}
       ${at ? sql`AND (m.received_at, m.message_id) < (${at.t}, ${at.m})` : sql``}
@@ -138,18 +159,18 @@ async function byFolder(shard: ShardDatabase, folderId: string, filters: SQL, lo
   return rows.map((r) => ({ docId: r.doc_id, receivedAt: r.received_at, messageId: r.message_id }));
 }
 
-async function byMailbox(shard: ShardDatabase, filters: SQL, lo: number, hi: number, n: number): Promise<Hit[]> {
-  const rows = await shard.db.all<{ doc_id: number }>(sql`
+async function byMailbox(db: Reader, filters: SQL, lo: number, hi: number, n: number): Promise<Hit[]> {
+  const rows = await db.all<{ doc_id: number }>(sql`
     SELECT m.doc_id FROM messages AS m INDEXED BY messages_by_doc
     WHERE m.doc_id BETWEEN ${lo} AND ${hi} AND ${filters}
     ORDER BY m.doc_id DESC LIMIT ${n}`);
   return rows.map((r) => ({ docId: r.doc_id }));
 }
 
-async function resultsOf(shard: ShardDatabase, userId: string, hits: Hit[], userFolders: { folderId: string; name: string; role: string | null }[], terms: string[]): Promise<SearchResult[]> {
+async function resultsOf(db: Reader, userId: string, hits: Hit[], userFolders: { folderId: string; name: string; role: string | null }[], terms: string[]): Promise<SearchResult[]> {
   if (hits.length === 0) return [];
   // From the page's doc ids to their rows (messages_by_doc), and each row's body by its key.
-  const rows = await shard.db
+  const rows = await db
     .select({
       row: messages,
       text: sql<string | null>`substr(${messageBodies.text}, 1, ${BODY_READ_CHARS})`,

@@ -1,8 +1,5 @@
 // Contacts on real libSQL shard files: counted when mail is filed into Sent (and only then), ranked by
 // how often and how recently, matched by prefix; and migration 0006's backfill from older Sent mail.
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { uuidv7 } from "../../../shared/ids.ts";
 import { oldShard } from "../../../test/support/old-shard.ts";
@@ -11,7 +8,9 @@ import { listContacts, nameKey } from "./contacts.ts";
 import { fileMessages } from "./filing.ts";
 import { createMailbox, deleteMailbox } from "./mailbox.ts";
 import { Shards } from "./shards.ts";
+import { testDatabases } from "../../../test/support/shard-backend.ts";
 
+const databases = testDatabases("shard-");
 let shards: Shards;
 const shard = () => shards.get("s0");
 const alice = uuidv7();
@@ -33,12 +32,14 @@ const contactsOf = (userId: string, q = "", limit = 10, now = Date.now()) => lis
 const addresses = async (userId: string, q = "", limit = 10, now?: number) => (await contactsOf(userId, q, limit, now)).map((c) => c.address);
 
 beforeAll(async () => {
-  const dir = mkdtempSync(path.join(tmpdir(), "shard-"));
-  shards = await Shards.open([{ name: "s0", url: `file:${path.join(dir, "s0.db")}` }]);
+  shards = await Shards.open([await databases.open("s0")]);
   await createMailbox(shard(), { userId: alice, address: "alice@example.test", quotaBytes: 10 ** 9 });
   await createMailbox(shard(), { userId: bob, address: "bob@example.test", quotaBytes: 10 ** 9 });
 });
-afterAll(() => shards.close());
+afterAll(async () => {
+  shards.close();
+  await databases.close();
+});
 
 describe("contacts", () => {
   it("count every recipient of mail filed into Sent (to, cc, bcc) once per message, never oneself, never received mail", async () => {

@@ -2,7 +2,8 @@
 // domain alias → exact address (alias or user) → address without its +subaddress.
 import { asc, count, eq, inArray } from "drizzle-orm";
 import { parseAddress, withoutSubaddress } from "../../../shared/address.ts";
-import { openDatabase, type Database } from "./libsql.ts";
+import { answeredRecently, openDatabase, PROBE_FRESH_MS, type Database } from "./libsql.ts";
+import { StoreUnavailableError } from "./unavailable.ts";
 import { aliases, directorySchema, dkimKeys, domainAliases, domains, users } from "./directory-schema.ts";
 
 export interface DirectoryUser {
@@ -35,10 +36,19 @@ export class Directory {
     this.#database = database;
   }
 
-  static async open(url: string, authToken?: string): Promise<Directory> {
-    const database = await openDatabase(url, directorySchema, "directory", authToken);
-    await database.client.execute("PRAGMA foreign_keys=ON");
+  static async open(url: string, authToken?: string, replicaUrl?: string): Promise<Directory> {
+    const database = await openDatabase(url, directorySchema, "directory", authToken, replicaUrl);
+    // Per connection on a file; sqld (and Turso) turn foreign keys on for every connection themselves.
+    if (url.startsWith("file:")) await database.client.execute("PRAGMA foreign_keys=ON");
     return new Directory(database);
+  }
+
+  /** Fails (StoreUnavailableError) unless the directory's primary answers now (see Shards.probe). */
+  async probe(): Promise<void> {
+    if (this.#database.url.startsWith("file:") || answeredRecently(this.#database.client, PROBE_FRESH_MS)) return;
+    await this.#database.client.execute("SELECT 1").catch((err: unknown) => {
+      throw new StoreUnavailableError("the directory", { cause: err });
+    });
   }
 
   get #db() {
@@ -51,6 +61,7 @@ export class Directory {
   }
 
   close(): void {
+    if (this.#database.replica.client !== this.#database.client) this.#database.replica.client.close();
     this.#database.client.close();
   }
 
@@ -72,9 +83,11 @@ export class Directory {
     }));
   }
 
-  /** Every hosted domain and domain alias, without the per-domain user counts listDomains reads. */
+  /** Every hosted domain and domain alias, without the per-domain user counts listDomains reads. From
+   * the replica: its one reader (the spam stage) keeps the list for a minute anyway. */
   async domainNames(): Promise<string[]> {
-    const [own, alias] = await Promise.all([this.#db.select({ name: domains.name }).from(domains), this.#db.select({ name: domainAliases.alias }).from(domainAliases)]);
+    const db = this.#database.replica.db;
+    const [own, alias] = await Promise.all([db.select({ name: domains.name }).from(domains), db.select({ name: domainAliases.alias }).from(domainAliases)]);
     return [...own, ...alias].map((r) => r.name);
   }
 
@@ -98,8 +111,8 @@ export class Directory {
   /** The hosted domain a name stands for (itself, or the target of a domain alias), or null. The
    * pipeline asks for every recipient of every message sent: one statement of constant text (the
    * client keeps it prepared), as building two drizzle queries cost more than SQLite answering them. */
-  async #canonicalDomain(name: string): Promise<string | null> {
-    const { rows } = await this.#database.client.execute({
+  async #canonicalDomain(name: string, client = this.#database.client): Promise<string | null> {
+    const { rows } = await client.execute({
       sql: "SELECT name FROM domains WHERE name = ?1 UNION ALL SELECT target FROM domain_aliases WHERE alias = ?1 LIMIT 1",
       args: [name],
     });
@@ -191,18 +204,31 @@ export class Directory {
 
   // ── resolution ─────────────────────────────────────────────────────────
 
-  /** Who receives mail for `address` (as given in RCPT TO), in the order Postfix would look. */
-  async resolve(address: string): Promise<Resolution> {
+  /** Who receives mail for `address` (as given in RCPT TO), in the order Postfix would look.
+   * `mayLag`: the MX's recipient check, which keeps found users for seconds anyway (recipient-cache.ts),
+   * asks the replica first; only a user found there is taken from it. Anything else is asked again of
+   * the primary: an address created a moment ago must not get a permanent 550 from a replica behind. */
+  async resolve(address: string, options: { mayLag?: boolean } = {}): Promise<Resolution> {
+    const { replica } = this.#database;
+    if (options.mayLag && replica.client !== this.#database.client) {
+      // A replica that does not answer is no reason to defer mail the primary can place.
+      const found = await this.#resolveOn(address, replica).catch(() => null);
+      if (found?.kind === "user" || found?.kind === "invalid") return found;
+    }
+    return this.#resolveOn(address, this.#database);
+  }
+
+  async #resolveOn(address: string, source: { client: Database<typeof directorySchema>["client"]; db: Database<typeof directorySchema>["db"] }): Promise<Resolution> {
     const parsed = parseAddress(address);
     if (!parsed) return { kind: "invalid" };
-    const domain = await this.#canonicalDomain(parsed.domain);
+    const domain = await this.#canonicalDomain(parsed.domain, source.client);
     if (!domain) return { kind: "not-local" };
     const exact = `${parsed.local}@${domain}`;
     const base = withoutSubaddress({ local: parsed.local, domain });
     const candidates = [...new Set([exact, `${base.local}@${base.domain}`])];
     const [userRows, aliasRows] = await Promise.all([
-      this.#db.select().from(users).where(inArray(users.address, candidates)),
-      this.#db
+      source.db.select().from(users).where(inArray(users.address, candidates)),
+      source.db
         .select({ address: aliases.address, user: users })
         .from(aliases)
         .innerJoin(users, eq(users.id, aliases.userId))

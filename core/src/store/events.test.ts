@@ -1,8 +1,5 @@
 // The event log on real libSQL shard files: every change records its events in its own transaction,
 // numbered per user without gaps, and the events say exactly what changed.
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CoreEvent } from "../../../shared/events.ts";
@@ -12,7 +9,9 @@ import { fileMessages } from "./filing.ts";
 import { createMailbox, deleteMailbox, deleteMessage, discardDraft, listFolders, listMessages, updateMessage } from "./mailbox.ts";
 import { Shards } from "./shards.ts";
 import { testFiling } from "../../../test/support/filing.ts";
+import { testDatabases } from "../../../test/support/shard-backend.ts";
 
+const databases = testDatabases("events-");
 let shards: Shards;
 const shard = () => shards.get("s0");
 
@@ -38,10 +37,12 @@ async function folderIds(userId: string): Promise<Record<string, string>> {
 }
 
 beforeAll(async () => {
-  const dir = mkdtempSync(path.join(tmpdir(), "events-"));
-  shards = await Shards.open([{ name: "s0", url: `file:${path.join(dir, "s0.db")}` }]);
+  shards = await Shards.open([await databases.open("s0")]);
 });
-afterAll(() => shards.close());
+afterAll(async () => {
+  shards.close();
+  await databases.close();
+});
 
 describe("event log", () => {
   it("records message.created per filed message and one folder.counts per user, as listMessages shows them", async () => {

@@ -1,7 +1,4 @@
 // Mailbox operations and filing on real libSQL shard files.
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { uuidv7 } from "../../../shared/ids.ts";
 import { ProblemError } from "../../../shared/problem.ts";
@@ -9,7 +6,9 @@ import { fileMessages } from "./filing.ts";
 import { createMailbox, deleteMessage, getMessage, getUsage, listFolders, listMessages, updateMessage } from "./mailbox.ts";
 import { Shards } from "./shards.ts";
 import { testFiling } from "../../../test/support/filing.ts";
+import { testDatabases } from "../../../test/support/shard-backend.ts";
 
+const databases = testDatabases("shard-");
 let shards: Shards;
 const alice = uuidv7();
 const mallory = uuidv7();
@@ -24,12 +23,14 @@ const expectProblem = async (p: Promise<unknown>, status: number) => {
 };
 
 beforeAll(async () => {
-  const dir = mkdtempSync(path.join(tmpdir(), "shard-"));
-  shards = await Shards.open([{ name: "s0", url: `file:${path.join(dir, "s0.db")}` }]);
+  shards = await Shards.open([await databases.open("s0")]);
   await createMailbox(shard(), { userId: alice, address: "alice@example.test", quotaBytes: 10 ** 9 });
   await createMailbox(shard(), { userId: mallory, address: "mallory@example.test", quotaBytes: 10 ** 9 });
 });
-afterAll(() => shards.close());
+afterAll(async () => {
+  shards.close();
+  await databases.close();
+});
 
 describe("mailbox", () => {
   it("has the standard folders with roles, once even if created twice", async () => {

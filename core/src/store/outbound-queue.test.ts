@@ -1,11 +1,10 @@
 // The delivery queue's group-committed outcomes on a real libSQL file: each recorded outcome lands
 // on its own row, whatever else shares its commit.
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OutboundQueue, type NewDelivery } from "./outbound-queue.ts";
+import { testDatabases } from "../../../test/support/shard-backend.ts";
 
+const databases = testDatabases("queue-");
 let queue: OutboundQueue;
 const t0 = Date.UTC(2026, 11, 7, 12, 0, 0);
 
@@ -25,9 +24,12 @@ const row = (n: number): NewDelivery => ({
 });
 
 beforeAll(async () => {
-  queue = await OutboundQueue.open(`file:${path.join(mkdtempSync(path.join(tmpdir(), "queue-")), "queue.db")}`);
+  queue = await OutboundQueue.open((await databases.open("queue")).url);
 });
-afterAll(() => queue.close());
+afterAll(async () => {
+  queue.close();
+  await databases.close();
+});
 
 describe("enqueue", () => {
   it("adds each recipient once, as given, and leaves one already queued as it is", async () => {

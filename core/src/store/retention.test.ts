@@ -1,8 +1,5 @@
 // The hourly sweep on real libSQL files: mailbox events older than EVENT_RETENTION go, newer stay;
 // finished deliveries go after a week, forwards (an SRS sender) after 22 days.
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { uuidv7 } from "../../../shared/ids.ts";
 import { createLogger, setLogLevel } from "../log.ts";
@@ -12,22 +9,24 @@ import { createMailbox } from "./mailbox.ts";
 import { OutboundQueue } from "./outbound-queue.ts";
 import { KEEP_FINISHED_MS, KEEP_FORWARDS_MS, Retention } from "./retention.ts";
 import { Shards } from "./shards.ts";
+import { testDatabases } from "../../../test/support/shard-backend.ts";
 
 setLogLevel("silent");
+const databases = testDatabases("retention-");
 let shards: Shards;
 let queue: OutboundQueue;
 const alice = uuidv7();
 const HOUR = 3_600_000;
 
 beforeAll(async () => {
-  const dir = mkdtempSync(path.join(tmpdir(), "retention-"));
-  shards = await Shards.open([{ name: "s0", url: `file:${path.join(dir, "s0.db")}` }, { name: "s1", url: `file:${path.join(dir, "s1.db")}` }]);
-  queue = await OutboundQueue.open(`file:${path.join(dir, "queue.db")}`);
+  shards = await Shards.open([await databases.open("s0"), await databases.open("s1")]);
+  queue = await OutboundQueue.open((await databases.open("queue")).url);
   await createMailbox(shards.get("s1"), { userId: alice, address: "alice@example.test", quotaBytes: 10 ** 9 });
 });
-afterAll(() => {
+afterAll(async () => {
   queue.close();
   shards.close();
+  await databases.close();
 });
 
 describe("retention", () => {

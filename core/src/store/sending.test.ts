@@ -1,12 +1,11 @@
 // Send reservations on a real shard file: reservations that arrive together share a transaction, and
 // each is still decided on its own against the daily limit, in the order they came.
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { QuotaExceededError, reserveSend, utcDay } from "./sending.ts";
 import { Shards } from "./shards.ts";
+import { testDatabases } from "../../../test/support/shard-backend.ts";
 
+const databases = testDatabases("sending-");
 let shards: Shards;
 const shard = () => shards.get("s0");
 const now = Date.UTC(2026, 11, 7, 23, 59, 0);
@@ -20,9 +19,12 @@ const counted = async (userId: string, at = now) =>
   Number((await shard().client.execute({ sql: "SELECT recipients FROM send_counters WHERE user_id = ? AND day = ?", args: [userId, utcDay(at)] })).rows[0]?.recipients ?? 0);
 
 beforeAll(async () => {
-  shards = await Shards.open([{ name: "s0", url: `file:${path.join(mkdtempSync(path.join(tmpdir(), "sending-")), "s0.db")}` }]);
+  shards = await Shards.open([await databases.open("s0")]);
 });
-afterAll(() => shards.close());
+afterAll(async () => {
+  shards.close();
+  await databases.close();
+});
 
 describe("send reservations", () => {
   it("decide each of a batch against the limit in turn: one refused, the others counted", async () => {

@@ -1,9 +1,6 @@
 // Conversation threading on real libSQL shard files: by Message-ID, In-Reply-To and References in
 // either order of arrival, by subject only with someone in common, idempotent on refiling, and the
 // reads built on it (a thread; a folder one row per thread).
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { MailAddress } from "../../../shared/api.ts";
 import { uuidv7 } from "../../../shared/ids.ts";
@@ -15,7 +12,9 @@ import { createMailbox, deleteMessage, folderPageQuery, getMessage, listMessages
 import { Shards } from "./shards.ts";
 import { SUBJECT_WINDOW_MS } from "./threading.ts";
 import { getThread } from "./threads.ts";
+import { testDatabases } from "../../../test/support/shard-backend.ts";
 
+const databases = testDatabases("threads-");
 let shards: Shards;
 const shard = () => shards.get("s0");
 const DAY = 86_400_000;
@@ -58,10 +57,12 @@ async function expectNotFound(p: Promise<unknown>): Promise<void> {
 }
 
 beforeAll(async () => {
-  const dir = mkdtempSync(path.join(tmpdir(), "threads-"));
-  shards = await Shards.open([{ name: "s0", url: `file:${path.join(dir, "s0.db")}` }]);
+  shards = await Shards.open([await databases.open("s0")]);
 });
-afterAll(() => shards.close());
+afterAll(async () => {
+  shards.close();
+  await databases.close();
+});
 
 describe("threading by Message-ID", () => {
   it("puts a reply in its parent's thread, and a new message in a thread of its own", async () => {

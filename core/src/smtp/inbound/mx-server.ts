@@ -18,6 +18,7 @@ import { authenticateInbound, type ResolveFn } from "./authenticate.ts";
 import { BounceLimits } from "./bounce-limits.ts";
 import { scanAtData, type VirusScan } from "./virus-scan.ts";
 import { receiveMessage, traceHeaders } from "./data.ts";
+import { isStoreUnavailable } from "../../store/unavailable.ts";
 import { checkRecipient } from "./rcpt.ts";
 import { RecipientCache } from "./recipient-cache.ts";
 
@@ -81,7 +82,8 @@ export function createMxServer(deps: MxDeps): SMTPServer {
           callback();
         },
         (err: unknown) => {
-          log.error("mx: recipient check failed", { err, session: session.id });
+          if (isStoreUnavailable(err)) log.warn("mx: recipient deferred, a database is unavailable", { err: String(err), session: session.id });
+          else log.error("mx: recipient check failed", { err, session: session.id });
           callback(smtpError(replies.localError()));
         },
       );
@@ -120,6 +122,9 @@ export function createMxServer(deps: MxDeps): SMTPServer {
             auth.headers,
             auth.message,
           ]);
+          // The last moment to say no: a shard or the directory that went down since RCPT would leave
+          // this message in the spool, unfiled, while the sender believes it delivered.
+          await Promise.all([deps.shards.probe(recipients.flatMap((r) => ("shard" in r ? [r.shard] : []))), deps.directory.probe()]);
           const entry = {
             id,
             receivedAt,
@@ -138,7 +143,8 @@ export function createMxServer(deps: MxDeps): SMTPServer {
           callback(null, `2.0.0 Ok: queued as ${id}`);
         })
         .catch((err: unknown) => {
-          log.error("mx: could not accept message", { err, session: session.id });
+          if (isStoreUnavailable(err)) log.warn("mx: deferred, a database is unavailable", { err: String(err), session: session.id });
+          else log.error("mx: could not accept message", { err, session: session.id });
           callback(smtpError(replies.localError()));
         });
     },

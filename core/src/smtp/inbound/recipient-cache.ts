@@ -30,7 +30,7 @@ export class RecipientCache {
     const hit = this.#found.get(key);
     if (hit && hit.until > now) return hit.resolution;
     if (hit) this.#found.delete(key);
-    const resolution = await this.#directory.resolve(address);
+    const resolution = await this.#directory.resolve(address, { mayLag: true });
     if (resolution.kind === "user" && this.#ttlMs > 0) {
       this.#found.set(key, { resolution, until: now + this.#ttlMs });
       if (this.#found.size > this.#capacity) this.#found.delete(this.#found.keys().next().value!);

