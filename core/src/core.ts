@@ -23,6 +23,7 @@ import { OutboundQueue } from "./store/outbound-queue.ts";
 import { Spool } from "./spool/spool.ts";
 import { Directory } from "./store/directory.ts";
 import { Shards } from "./store/shards.ts";
+import { audienceOf } from "../../shared/signing.ts";
 
 export interface RunningCore {
   config: Config;
@@ -92,7 +93,10 @@ async function assemble(config: Config, stopBlobs: () => Promise<void>, options:
   submission.on("error", (err) => log.warn("submission: connection error", { err }));
   const submissionPort = await listen((cb) => submission.listen(config.submission.port, config.submission.host, cb));
 
+  // Known once the API listens (API_PORT=0 takes any free port).
+  let audiences: readonly string[] = [];
   const app = createApiApp({
+    audiences: () => audiences,
     directory,
     shards,
     logins,
@@ -110,7 +114,8 @@ async function assemble(config: Config, stopBlobs: () => Promise<void>, options:
   });
   let api!: ServerType;
   const apiPort = await listen((cb) => (api = serve({ fetch: app.fetch, port: config.api.port, hostname: config.api.host }, cb)));
-  log.info("core started", { smtp: `${config.smtp.host}:${smtpPort}`, submission: `${config.submission.host}:${submissionPort}`, api: `${config.api.host}:${apiPort}`, shards: shards.names.length, blobs: config.blobs.kind === "s3" ? `${config.blobs.endpoint}/${config.blobs.bucket}` : config.blobs.url, recovered: recovered.length });
+  audiences = config.api.urls ?? [audienceOf(`http://${config.api.host.includes(":") ? `[${config.api.host}]` : config.api.host}:${apiPort}`)];
+  log.info("core started", { smtp: `${config.smtp.host}:${smtpPort}`, submission: `${config.submission.host}:${submissionPort}`, api: `${config.api.host}:${apiPort}`, apiUrls: audiences, shards: shards.names.length, blobs: config.blobs.kind === "s3" ? `${config.blobs.endpoint}/${config.blobs.bucket}` : config.blobs.url, recovered: recovered.length });
 
   let stopping: Promise<void> | null = null;
   return {

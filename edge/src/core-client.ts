@@ -1,4 +1,5 @@
-// Signed calls from the edge to a region's core, each naming a route of the edge→core contract
+// Signed calls from the edge to a region's core (signed for the origin of the URL called, which the
+// core checks against its own: a request captured on its way to one core is refused by another), each naming a route of the edge→core contract
 // (shared/internal-api.ts), which builds its path and types its body and answer. A core that cannot be
 // reached, or answers with something other than JSON, becomes a 502/503 problem naming the region —
 // never a hang or a raw error.
@@ -27,7 +28,7 @@ export class CoreClient {
     const body = "body" in request ? request.body : undefined;
     const payload = body === undefined ? "" : JSON.stringify(body);
     const url = new URL(corePath(route, request), base);
-    const signature = await signRequest(this.#config.internalSigningSecret, { method: route.method, pathAndQuery: url.pathname + url.search, body: payload });
+    const signature = await signRequest(this.#config.internalSigningSecret, url, { method: route.method, pathAndQuery: url.pathname + url.search, body: payload });
     let response: Response;
     try {
       response = await this.#fetch(url, {

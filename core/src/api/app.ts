@@ -1,5 +1,5 @@
 // The core's internal HTTP API, called only by the edge. Every route but /healthz needs a valid
-// signature (HMAC of method, path, timestamp, nonce and body hash); user routes name the user in
+// signature (HMAC of this core's origin, method, path, timestamp, nonce and body hash); user routes name the user in
 // the path, which the signature covers, and are served from that user's shard.
 import { Hono } from "hono";
 import { requestId } from "hono/request-id";
@@ -37,6 +37,9 @@ export interface ApiDeps extends OutboxDeps {
   /** The password check with its failure limits, shared with SMTP submission. */
   logins: PasswordLogin;
   signingSecret: string;
+  /** The origins the edge reaches this core by (API_URLS, or its API's own address once it listens): a
+   * request signed for another core of the region is refused, so this core's nonces suffice. */
+  audiences: () => readonly string[];
   region: string;
   log: Logger;
   /** Spool and pipeline figures for /healthz. */
@@ -60,7 +63,7 @@ export function createApiApp(deps: ApiDeps): Hono {
   app.use("/internal/*", async (c, next) => {
     const body = new Uint8Array(await c.req.arrayBuffer());
     const url = new URL(c.req.url);
-    const check = await verifyRequest(deps.signingSecret, { method: c.req.method, pathAndQuery: url.pathname + url.search, body }, c.req.raw.headers);
+    const check = await verifyRequest(deps.signingSecret, deps.audiences(), { method: c.req.method, pathAndQuery: url.pathname + url.search, body }, c.req.raw.headers);
     if (!check.ok) throw new ProblemError("unauthorized", `Internal request refused: signature ${check.reason}.`);
     if (!replays.accept(check.nonce)) throw new ProblemError("unauthorized", "Internal request refused: replayed.");
     c.set("rawBody", body);
