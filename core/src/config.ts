@@ -160,6 +160,8 @@ const schema = z.object({
   SHARDS: shardMap.optional(),
   DIRECTORY_URL: z.string().regex(/^(file:|libsql:|https?:|wss?:)/, "must be a libSQL URL").optional(),
   LIBSQL_AUTH_TOKEN: z.string().optional(),
+  /** A libSQL database the region's cores share the nonces of signed requests in; unset: each core's memory. */
+  REPLAY_STORE_URL: z.string().regex(/^(file:|libsql:|https?:|wss?:)/, "must be a libSQL URL").optional(),
   INTERNAL_SIGNING_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
   TLS_KEY_FILE: z.string().optional(),
   TLS_CERT_FILE: z.string().optional(),
@@ -229,6 +231,8 @@ export interface Config {
   shards: { name: string; url: string }[];
   directoryUrl: string;
   libsqlAuthToken: string | undefined;
+  /** REPLAY_STORE_URL, or null: signed requests' nonces are kept in each core's memory. */
+  replayStoreUrl: string | null;
   internalSigningSecret: string;
   blobs: BlobConfig;
   spoolDir: string;
@@ -333,6 +337,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     shards,
     directoryUrl: e.DIRECTORY_URL ?? `file:${path.join(dataDir, "directory.db")}`,
     libsqlAuthToken: e.LIBSQL_AUTH_TOKEN,
+    replayStoreUrl: e.REPLAY_STORE_URL ?? null,
     internalSigningSecret: e.INTERNAL_SIGNING_SECRET ?? "",
     blobs,
     spoolDir: path.join(dataDir, "spool"),

@@ -23,6 +23,7 @@ import { OutboundQueue } from "./store/outbound-queue.ts";
 import { Spool } from "./spool/spool.ts";
 import { Directory } from "./store/directory.ts";
 import { Shards } from "./store/shards.ts";
+import { SharedReplayNonces } from "./store/replay-nonces.ts";
 import { audienceOf } from "../../shared/signing.ts";
 
 export interface RunningCore {
@@ -74,6 +75,7 @@ async function assemble(config: Config, stopBlobs: () => Promise<void>, options:
   for (const entry of recovered) pipeline.enqueue(entry);
 
   const queue = await OutboundQueue.open(config.queueUrl, config.libsqlAuthToken);
+  const replayNonces = config.replayStoreUrl ? await SharedReplayNonces.open(config.replayStoreUrl, config.libsqlAuthToken) : null;
   const blobs = openBlobStore(config.blobs);
   const outbox = new Outbox({ spool, pipeline, shards });
   const publishEvents = (events: CoreEvent[]) => pipeline.publishEvents(events);
@@ -97,6 +99,7 @@ async function assemble(config: Config, stopBlobs: () => Promise<void>, options:
   let audiences: readonly string[] = [];
   const app = createApiApp({
     audiences: () => audiences,
+    replayNonces,
     directory,
     shards,
     logins,
@@ -138,6 +141,7 @@ async function assemble(config: Config, stopBlobs: () => Promise<void>, options:
         await stopBlobs();
         await spool.close();
         queue.close();
+        replayNonces?.close();
         shards.close();
         directory.close();
         log.info("core stopped");

@@ -13,6 +13,7 @@ import type { Directory } from "../store/directory.ts";
 import type { Shards } from "../store/shards.ts";
 import "./context.ts";
 import { ReplayGuard } from "./replay-guard.ts";
+import type { SharedReplayNonces } from "../store/replay-nonces.ts";
 import { answer, serve } from "./serve.ts";
 import { parseBody } from "./validate.ts";
 import { authRoutes } from "./routes/auth.ts";
@@ -40,6 +41,8 @@ export interface ApiDeps extends OutboxDeps {
   /** The origins the edge reaches this core by (API_URLS, or its API's own address once it listens): a
    * request signed for another core of the region is refused, so this core's nonces suffice. */
   audiences: () => readonly string[];
+  /** The nonces the region's cores share (REPLAY_STORE_URL), or null: this process's memory only. */
+  replayNonces: SharedReplayNonces | null;
   region: string;
   log: Logger;
   /** Spool and pipeline figures for /healthz. */
@@ -50,7 +53,7 @@ export interface ApiDeps extends OutboxDeps {
 
 export function createApiApp(deps: ApiDeps): Hono {
   const app = new Hono();
-  const replays = new ReplayGuard();
+  const replays = new ReplayGuard(deps.replayNonces);
 
   // The edge's id for the request (its x-request-id), so one id names the request in both tiers' logs;
   // a new one for calls that come without (the operator's /healthz, /metrics).
@@ -65,7 +68,14 @@ export function createApiApp(deps: ApiDeps): Hono {
     const url = new URL(c.req.url);
     const check = await verifyRequest(deps.signingSecret, deps.audiences(), { method: c.req.method, pathAndQuery: url.pathname + url.search, body }, c.req.raw.headers);
     if (!check.ok) throw new ProblemError("unauthorized", `Internal request refused: signature ${check.reason}.`);
-    if (!replays.accept(check.nonce)) throw new ProblemError("unauthorized", "Internal request refused: replayed.");
+    let fresh: boolean;
+    try {
+      fresh = await replays.accept(check.nonce);
+    } catch (err) {
+      deps.log.warn("api: the shared replay store cannot be reached", { err });
+      throw new ProblemError("unavailable", "The replay check cannot be made right now; try again shortly.", { headers: { "retry-after": "2" } });
+    }
+    if (!fresh) throw new ProblemError("unauthorized", "Internal request refused: replayed.");
     c.set("rawBody", body);
     await next();
   });

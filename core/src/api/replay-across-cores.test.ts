@@ -1,7 +1,11 @@
 // Two cores of one region (one directory, the same shards and bucket, a spool each), as the edge spreads
 // calls over them: a signed request is bound to the core it was sent to, so one captured on its way to
 // core A is refused by core B, and A's own nonce memory refuses it a second time. No nonce store shared
-// by the cores is written on the hot edge → core path.
+// by the cores is written on the hot edge → core path. Cores the edge reaches by one origin (behind a load
+// balancer) share their nonces in a database instead (REPLAY_STORE_URL).
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signRequest } from "../../../shared/signing.ts";
 import { startS3Server, type TestS3Server } from "../../../test/support/s3-server.ts";
@@ -55,5 +59,38 @@ describe("a signed request in a region of two cores", () => {
     const res = await fetch(`${origin(b)}${path}`, { headers: relabelled });
     expect(res.status).toBe(401);
     expect(((await res.json()) as { detail: string }).detail).toContain("bad-signature");
+  });
+});
+
+describe("cores behind one origin, sharing their nonces (REPLAY_STORE_URL)", () => {
+  const LB = "https://core.region.test";
+  let dir: string;
+  let c: TempCore;
+  let d: TempCore;
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), "edgemail-replay-store-"));
+    const shared = { ...s3.env, API_URLS: LB, REPLAY_STORE_URL: `file:${path.join(dir, "replay.db")}`, DIRECTORY_URL: a.config.directoryUrl, SHARDS: a.config.shards.map((s) => `${s.name}=${s.url}`).join(",") };
+    c = await startTempCore(shared);
+    d = await startTempCore(shared);
+  });
+  afterAll(async () => {
+    await d?.destroy();
+    await c?.destroy();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("refuses at one core a request the other took, and accepts fresh ones at either", async () => {
+    const path = `/internal/v1/users/${alice.id}/folders`;
+    const headers = await signRequest(TEST_SECRET, LB, { method: "GET", pathAndQuery: path, body: "" });
+    expect((await fetch(`${origin(c)}${path}`, { headers })).status).toBe(200);
+    const atD = await fetch(`${origin(d)}${path}`, { headers });
+    expect(atD.status).toBe(401);
+    expect(((await atD.json()) as { detail: string }).detail).toContain("replayed");
+    for (const core of [c, d, c]) {
+      const fresh = await signRequest(TEST_SECRET, LB, { method: "GET", pathAndQuery: path, body: "" });
+      expect((await fetch(`${origin(core)}${path}`, { headers: fresh })).status).toBe(200);
+    }
+    // Their own addresses are not among their origins: API_URLS replaces the default.
+    expect((await fetch(`${origin(c)}${path}`, { headers: await signedFor(c, path) })).status).toBe(401);
   });
 });
