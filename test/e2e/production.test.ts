@@ -21,9 +21,12 @@ import { until } from "../support/until.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 
-/** This environment without npm's and vitest's additions, and PATH without node_modules/.bin folders. */
+/** This environment without npm's and vitest's additions (npm run sets npm_config_local_prefix and more,
+ * which would point npm at this checkout), except where npm's cache, registry and proxies are, and PATH
+ * without node_modules/.bin folders. */
 function operatorEnv(): NodeJS.ProcessEnv {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(npm_|VITEST|NODE_OPTIONS$|INIT_CWD$)/i.test(name)));
+  const kept = /^npm_config_(cache|registry|userconfig|globalconfig|https?_proxy|proxy|noproxy|strict_ssl|cafile)$/i;
+  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => kept.test(name) || !/^(npm_|VITEST|NODE_OPTIONS$|INIT_CWD$)/i.test(name)));
   env.PATH = (process.env.PATH ?? "")
     .split(path.delimiter)
     .filter((dir) => !dir.split(path.sep).includes("node_modules"))
