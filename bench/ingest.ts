@@ -154,7 +154,7 @@ async function benchCore(shardServer: "file" | "sqld"): Promise<void> {
     let total = 0;
     for (const u of users) {
       const p = `/internal/v1/users/${u.id}/account`;
-      const headers = await signRequest(TEST_SECRET, { method: "GET", pathAndQuery: p, body: "" });
+      const headers = await signRequest(TEST_SECRET, `http://127.0.0.1:${apiPort}`, { method: "GET", pathAndQuery: p, body: "" });
       total += ((await (await fetch(`http://127.0.0.1:${apiPort}${p}`, { headers })).json()) as { quota: { messages: number } }).quota.messages;
     }
     return total;

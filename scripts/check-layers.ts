@@ -1,5 +1,6 @@
 // `npm run check` step: the direction of dependencies in the code. Fails when
 //  - core/src or shared imports a devDependency statically (production installs without them), or
+//    with import() anywhere but in the local tools (LOCAL_ONLY below), or
 //  - core/src/store imports from a layer above it (pipeline/, search/, smtp/, api/, mailbox/, cli/), or
 //  - any import circle exists among the modules of core/src or of edge/src, or among their rooms (the
 //    folders directly under them, and the files beside those folders): smtp/ may use pipeline/ or the
@@ -118,8 +119,27 @@ for (const dir of ["core/src", "shared"]) {
   }
 }
 
+// A devDependency loaded with import() is found only when that line runs, so only the local tools may
+// do it, each for a reason production never meets. test/e2e/production.test.ts runs a core and the CLI
+// from an `npm ci --omit=dev` install for the paths that do run there.
+const LOCAL_ONLY: Record<string, string> = {
+  "core/src/local-edge.ts": "npm start's edge (Miniflare through wrangler); production runs the worker on Cloudflare",
+  "core/src/store/local-r2.ts": "the R2 emulator of BLOB_STORE=local; production sets BLOB_STORE=s3",
+};
+const DYNAMIC_PACKAGE = /import\(\s*["']([^"'.][^"']*)["']\s*\)/g;
+for (const dir of ["core/src", "shared"]) {
+  for (const file of sources(path.join(ROOT, dir))) {
+    for (const m of readFileSync(file, "utf8").matchAll(DYNAMIC_PACKAGE)) {
+      const name = packageOf(m[1]!);
+      if (dev.has(name) && !(rel(file) in LOCAL_ONLY)) {
+        problems.push(`${rel(file)} loads the devDependency ${name} with import(): production has no such package; only local tools may (LOCAL_ONLY in scripts/check-layers.ts), or make it a dependency`);
+      }
+    }
+  }
+}
+
 if (problems.length) {
   console.error(`check-layers: ${problems.length} problem(s)\n${problems.map((p) => `  - ${p}`).join("\n")}`);
   process.exit(1);
 }
-console.log("check-layers: the store imports nothing above it; no import circles in core/src or edge/src; no devDependency imported at top level by core/src or shared");
+console.log("check-layers: the store imports nothing above it; no import circles in core/src or edge/src; no devDependency imported by core/src or shared (at top level, or with import() outside the local tools)");

@@ -7,7 +7,7 @@ describe("config", () => {
   it("has working defaults", () => {
     const c = loadConfig({ ...secret });
     expect(c.smtp).toMatchObject({ host: "127.0.0.1", port: 2525, tls: null });
-    expect(c.api).toEqual({ host: "127.0.0.1", port: 8788 });
+    expect(c.api).toEqual({ host: "127.0.0.1", port: 8788, urls: null });
     expect(c.shards.map((s) => s.name)).toEqual(["s0", "s1", "s2", "s3"]);
     expect(c.maxMessageBytes).toBe(25 * 1024 * 1024);
   });
@@ -38,6 +38,13 @@ describe("config", () => {
     expect(() => loadConfig({ ...secret, SHARDS: "a=libsql://a.example", SHARD_REPLICAS: "c=libsql://c.example" })).toThrow(/SHARD_REPLICAS: shard "c" is not in the shard map/);
     expect(() => loadConfig({ ...secret, SHARDS: "a=libsql://a.example", SHARD_REPLICAS: "a=file:/tmp/a.db" })).toThrow(/SHARD_REPLICAS: the replica of "a" must be a libSQL server URL/);
     expect(() => loadConfig({ ...secret, SHARD_SERVER: "postgres" })).toThrow(/SHARD_SERVER: must be file or sqld/);
+  });
+
+  it("reads the URLs the edge calls the core by as origins, and needs them when the API listens everywhere", () => {
+    expect(loadConfig({ ...secret, API_URLS: "https://core-1.eu.example.com/, http://10.0.0.5:8788" }).api.urls).toEqual(["https://core-1.eu.example.com", "http://10.0.0.5:8788"]);
+    expect(() => loadConfig({ ...secret, API_URLS: "https://core-1.eu.example.com/internal" })).toThrow(/API_URLS: "https:\/\/core-1.eu.example.com\/internal" is not an origin/);
+    expect(() => loadConfig({ ...secret, API_HOST: "0.0.0.0" })).toThrow(/API_URLS: is required when API_HOST is 0.0.0.0/);
+    expect(loadConfig({ ...secret, API_HOST: "0.0.0.0", API_URLS: "http://10.0.0.5:8788" }).api).toEqual({ host: "0.0.0.0", port: 8788, urls: ["http://10.0.0.5:8788"] });
   });
 
   it("names every bad variable", () => {

@@ -98,6 +98,25 @@ const schema = z.object({
   SMTP_RECIPIENT_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).default(5),
   API_HOST: z.string().default("127.0.0.1"),
   API_PORT: port.default(8788),
+  /** The URLs the edge calls this core's API by (its entries in the edge's CORE_URLS), comma-separated;
+   * requests signed for any other origin are refused. Unset: http://API_HOST:API_PORT. */
+  API_URLS: z
+    .string()
+    .transform((value, ctx) => {
+      const urls = value.split(",").map((u) => u.trim()).filter(Boolean);
+      const origins: string[] = [];
+      for (const u of urls) {
+        const url = URL.canParse(u) ? new URL(u) : null;
+        if (!url || !/^https?:$/.test(url.protocol) || url.pathname !== "/" || url.search || url.hash || url.username) {
+          ctx.addIssue({ code: "custom", message: `"${u}" is not an origin such as https://core-1.eu.example.com or http://10.0.0.5:8788` });
+          return z.NEVER;
+        }
+        origins.push(url.origin);
+      }
+      if (origins.length === 0) ctx.addIssue({ code: "custom", message: "needs at least one URL" });
+      return origins;
+    })
+    .optional(),
   SUBMISSION_HOST: z.string().default("127.0.0.1"),
   SUBMISSION_PORT: port.default(2587),
   DNS_SERVERS: dnsServers.optional(),
@@ -155,6 +174,8 @@ const schema = z.object({
   DIRECTORY_URL: z.string().regex(/^(file:|libsql:|https?:|wss?:)/, "must be a libSQL URL").optional(),
   DIRECTORY_REPLICA_URL: z.string().regex(/^(libsql:|https?:|wss?:)/, "must be a libSQL server URL (libsql:, http(s):)").optional(),
   LIBSQL_AUTH_TOKEN: z.string().optional(),
+  /** A libSQL database the region's cores share the nonces of signed requests in; unset: each core's memory. */
+  REPLAY_STORE_URL: z.string().regex(/^(file:|libsql:|https?:|wss?:)/, "must be a libSQL URL").optional(),
   INTERNAL_SIGNING_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
   TLS_KEY_FILE: z.string().optional(),
   TLS_CERT_FILE: z.string().optional(),
@@ -203,7 +224,8 @@ export interface Config {
   region: string;
   hostname: string;
   smtp: { host: string; port: number; greetingPauseMs: number; recipientCacheSeconds: number; tls: { keyFile: string; certFile: string } | null };
-  api: { host: string; port: number };
+  /** `urls`: API_URLS as origins; null: the API's own address once it listens. */
+  api: { host: string; port: number; urls: string[] | null };
   submission: { host: string; port: number };
   edge: { host: string; port: number; inspectorPort: number | null };
   events: { edgeUrl: string | null; retentionMs: number; repushWindowMs: number };
@@ -226,6 +248,8 @@ export interface Config {
   libsqlAuthToken: string | undefined;
   /** What `npm start` runs the shards and directory on (SHARD_SERVER). */
   localShardServer: "file" | "sqld";
+  /** REPLAY_STORE_URL, or null: signed requests' nonces are kept in each core's memory. */
+  replayStoreUrl: string | null;
   internalSigningSecret: string;
   blobs: BlobConfig;
   spoolDir: string;
@@ -291,6 +315,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (e.EVENT_REPUSH_WINDOW > e.EVENT_RETENTION) {
     throw new ConfigError(["EVENT_REPUSH_WINDOW: must not be longer than EVENT_RETENTION (events older than that are gone)"]);
   }
+  if (role === "core" && !e.API_URLS && /^(0\.0\.0\.0|::|\[::\])$/.test(e.API_HOST)) {
+    throw new ConfigError([`API_URLS: is required when API_HOST is ${e.API_HOST} (every address): name the URL(s) the edge calls this core by, as in its CORE_URLS`]);
+  }
   if (Boolean(e.TLS_KEY_FILE) !== Boolean(e.TLS_CERT_FILE)) {
     throw new ConfigError(["TLS_KEY_FILE and TLS_CERT_FILE: set both to offer STARTTLS, or neither"]);
   }
@@ -318,7 +345,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       recipientCacheSeconds: e.SMTP_RECIPIENT_CACHE_SECONDS,
       tls: e.TLS_KEY_FILE && e.TLS_CERT_FILE ? { keyFile: e.TLS_KEY_FILE, certFile: e.TLS_CERT_FILE } : null,
     },
-    api: { host: e.API_HOST, port: e.API_PORT },
+    api: { host: e.API_HOST, port: e.API_PORT, urls: e.API_URLS ?? null },
     submission: { host: e.SUBMISSION_HOST, port: e.SUBMISSION_PORT },
     edge: { host: e.EDGE_HOST, port: e.EDGE_PORT, inspectorPort: e.EDGE_INSPECTOR_PORT ?? null },
     events: { edgeUrl: e.EDGE_URL ?? null, retentionMs: e.EVENT_RETENTION, repushWindowMs: e.EVENT_REPUSH_WINDOW },
@@ -340,6 +367,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     directoryReplicaUrl: e.DIRECTORY_REPLICA_URL,
     libsqlAuthToken: e.LIBSQL_AUTH_TOKEN,
     localShardServer: e.SHARD_SERVER,
+    replayStoreUrl: e.REPLAY_STORE_URL ?? null,
     internalSigningSecret: e.INTERNAL_SIGNING_SECRET ?? "",
     blobs,
     spoolDir: path.resolve(e.SPOOL_DIR ?? path.join(dataDir, "spool")),

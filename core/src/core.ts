@@ -23,6 +23,8 @@ import { OutboundQueue } from "./store/outbound-queue.ts";
 import { Spool } from "./spool/spool.ts";
 import { Directory } from "./store/directory.ts";
 import { Shards } from "./store/shards.ts";
+import { SharedReplayNonces } from "./store/replay-nonces.ts";
+import { audienceOf } from "../../shared/signing.ts";
 
 export interface RunningCore {
   config: Config;
@@ -73,6 +75,7 @@ async function assemble(config: Config, stopBlobs: () => Promise<void>, options:
   for (const entry of recovered) pipeline.enqueue(entry);
 
   const queue = await OutboundQueue.open(config.queueUrl, config.libsqlAuthToken);
+  const replayNonces = config.replayStoreUrl ? await SharedReplayNonces.open(config.replayStoreUrl, config.libsqlAuthToken) : null;
   const blobs = openBlobStore(config.blobs);
   const outbox = new Outbox({ spool, pipeline, shards });
   const publishEvents = (events: CoreEvent[]) => pipeline.publishEvents(events);
@@ -92,7 +95,11 @@ async function assemble(config: Config, stopBlobs: () => Promise<void>, options:
   submission.on("error", (err) => log.warn("submission: connection error", { err }));
   const submissionPort = await listen((cb) => submission.listen({ port: config.submission.port, host: config.submission.host, reusePort: config.reusePort }, cb));
 
+  // Known once the API listens (API_PORT=0 takes any free port).
+  let audiences: readonly string[] = [];
   const app = createApiApp({
+    audiences: () => audiences,
+    replayNonces,
     directory,
     shards,
     logins,
@@ -110,7 +117,8 @@ async function assemble(config: Config, stopBlobs: () => Promise<void>, options:
   });
   let api!: ServerType;
   const apiPort = await listen((cb) => (api = serve({ fetch: app.fetch, port: config.api.port, hostname: config.api.host }, cb)));
-  log.info("core started", { smtp: `${config.smtp.host}:${smtpPort}`, submission: `${config.submission.host}:${submissionPort}`, api: `${config.api.host}:${apiPort}`, shards: shards.names.length, blobs: config.blobs.kind === "s3" ? `${config.blobs.endpoint}/${config.blobs.bucket}` : config.blobs.url, recovered: recovered.length });
+  audiences = config.api.urls ?? [audienceOf(`http://${config.api.host.includes(":") ? `[${config.api.host}]` : config.api.host}:${apiPort}`)];
+  log.info("core started", { smtp: `${config.smtp.host}:${smtpPort}`, submission: `${config.submission.host}:${submissionPort}`, api: `${config.api.host}:${apiPort}`, apiUrls: audiences, shards: shards.names.length, blobs: config.blobs.kind === "s3" ? `${config.blobs.endpoint}/${config.blobs.bucket}` : config.blobs.url, recovered: recovered.length });
 
   let stopping: Promise<void> | null = null;
   return {
@@ -133,6 +141,7 @@ async function assemble(config: Config, stopBlobs: () => Promise<void>, options:
         await stopBlobs();
         await spool.close();
         queue.close();
+        replayNonces?.close();
         shards.close();
         directory.close();
         log.info("core stopped");

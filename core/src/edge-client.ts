@@ -1,5 +1,6 @@
 // Signed calls from the core (the event notifier, the admin CLI) to the edge's internal endpoints,
-// signed exactly as the edge signs its calls to the core (shared/signing.ts), with the same secret.
+// signed exactly as the edge signs its calls to the core (shared/signing.ts), with the same secret,
+// for EDGE_URL's origin.
 import { signRequest } from "../../shared/signing.ts";
 
 export interface EdgeTarget {
@@ -26,7 +27,7 @@ export async function callEdge(
 ): Promise<Response> {
   const payload = body === undefined ? "" : JSON.stringify(body);
   const url = new URL(edge.url + path);
-  const headers = await signRequest(edge.secret, { method, pathAndQuery: url.pathname + url.search, body: payload });
+  const headers = await signRequest(edge.secret, url, { method, pathAndQuery: url.pathname + url.search, body: payload });
   const timeout = AbortSignal.timeout(options.timeoutMs ?? 10_000);
   try {
     return await fetch(url, {

@@ -1,4 +1,5 @@
-// Signed calls from the edge to a region's core, each naming a route of the edge→core contract
+// Signed calls from the edge to a region's core (signed for the origin of the URL called, which the
+// core checks against its own: a request captured on its way to one core is refused by another), each naming a route of the edge→core contract
 // (shared/internal-api.ts), which builds its path and types its body and answer. A core that cannot be
 // reached, or answers with something other than JSON, becomes a 502/503 problem naming the region —
 // never a hang or a raw error.
@@ -49,7 +50,7 @@ export class CoreClient {
     const tries = route.method === "GET" ? cores : cores.slice(0, 1);
     for (const base of tries) {
       const url = new URL(path, base);
-      const signature = await signRequest(this.#config.internalSigningSecret, { method: route.method, pathAndQuery: url.pathname + url.search, body: payload });
+      const signature = await signRequest(this.#config.internalSigningSecret, url, { method: route.method, pathAndQuery: url.pathname + url.search, body: payload });
       try {
         return await this.#fetch(url, {
           method: route.method,

@@ -11,7 +11,7 @@ import { BASE } from "./api.ts";
 /** POSTs a batch to the edge exactly as a core does (signed with the shared secret). */
 export async function notify(events: CoreEvent[], region = "local"): Promise<Response> {
   const body = JSON.stringify({ region, events });
-  const headers = await signRequest(inject("signingSecret"), { method: "POST", pathAndQuery: "/internal/v1/events", body });
+  const headers = await signRequest(inject("signingSecret"), BASE, { method: "POST", pathAndQuery: "/internal/v1/events", body });
   return SELF.fetch(`${BASE}/internal/v1/events`, { method: "POST", body, headers: { ...headers, "content-type": "application/json" } });
 }
 
@@ -106,7 +106,8 @@ export async function forwardNotifications(): Promise<number[]> {
   const statuses: number[] = [];
   for (const c of captured) {
     forwardedUpTo = Math.max(forwardedUpTo, c.index);
-    const res = await SELF.fetch(`${BASE}${c.path}`, { method: c.method, headers: c.headers, body: c.body });
+    // At the address the core posted to (its EDGE_URL, the relay's): the signature names that origin.
+    const res = await SELF.fetch(`${inject("relayUrl")}${c.path}`, { method: c.method, headers: c.headers, body: c.body });
     statuses.push(res.status);
     await res.body?.cancel();
   }

@@ -4,7 +4,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { CoreEvent, EventNotification } from "../../shared/events.ts";
-import { verifyRequest } from "../../shared/signing.ts";
+import { audienceOf, verifyRequest } from "../../shared/signing.ts";
 import { TEST_SECRET } from "./temp-core.ts";
 
 export interface ReceivedPush {
@@ -44,7 +44,7 @@ export async function startEventReceiver(secret = TEST_SECRET, port = 0): Promis
     req.on("end", async () => {
       const body = Buffer.concat(chunks);
       const headers = { get: (name: string) => (req.headers[name] as string | undefined) ?? null };
-      const check = await verifyRequest(secret, { method: req.method!, pathAndQuery: req.url!, body: new Uint8Array(body) }, headers);
+      const check = await verifyRequest(secret, [audienceOf(`http://${req.headers.host}`)], { method: req.method!, pathAndQuery: req.url!, body: new Uint8Array(body) }, headers);
       const answer = check.ok ? status : 401;
       pushes.push({ method: req.method!, path: req.url!, signature: check.ok ? "ok" : check.reason, status: answer, body: JSON.parse(body.toString("utf8")) as EventNotification });
       if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));

@@ -24,10 +24,23 @@ export interface Child {
   exited: Promise<number | null>;
 }
 
-export function startChild(args: string[], env: Record<string, string>): Child {
+export interface ChildOptions {
+  /** Another program than this Node (e.g. "npm"); then `args` are its own and CHILD_NODE_ARGS is not added. */
+  command?: string;
+  cwd?: string;
+  /** The environment `env` is added to; this process's by default. */
+  baseEnv?: NodeJS.ProcessEnv;
+}
+
+export function startChild(args: string[], env: Record<string, string>, options: ChildOptions = {}): Child {
   // CHILD_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") reaches the started processes, for diagnosis.
-  const nodeArgs = (process.env.CHILD_NODE_ARGS ?? "").split(" ").filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, ...args], { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  const nodeArgs = options.command ? [] : (process.env.CHILD_NODE_ARGS ?? "").split(" ").filter(Boolean);
+  const child = spawn(options.command ?? process.execPath, [...nodeArgs, ...args], {
+    env: { ...(options.baseEnv ?? process.env), ...env },
+    cwd: options.cwd,
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+  });
   let out = "";
   const listeners = new Set<() => void>();
   const onData = (chunk: Buffer) => {

@@ -11,7 +11,7 @@ let base: string;
 async function signedFetch(path: string, init: { method?: string; body?: string; secret?: string; at?: number } = {}) {
   const method = init.method ?? "GET";
   const body = init.body ?? "";
-  const headers = await signRequest(init.secret ?? TEST_SECRET, { method, pathAndQuery: path, body }, init.at);
+  const headers = await signRequest(init.secret ?? TEST_SECRET, base, { method, pathAndQuery: path, body }, init.at);
   return { headers, res: await fetch(`${base}${path}`, { method, headers: { ...headers, "content-type": "application/json" }, body: body || undefined }) };
 }
 
@@ -43,10 +43,10 @@ describe("internal API signatures", () => {
   });
 
   it("refuses a signature reused for another user's path or another body", async () => {
-    const headers = await signRequest(TEST_SECRET, { method: "GET", pathAndQuery: `/internal/v1/users/${alice.id}/folders`, body: "" });
+    const headers = await signRequest(TEST_SECRET, base, { method: "GET", pathAndQuery: `/internal/v1/users/${alice.id}/folders`, body: "" });
     const other = await fetch(`${base}/internal/v1/users/01900000-0000-7000-8000-000000000000/folders`, { headers });
     expect(other.status).toBe(401);
-    const loginHeaders = await signRequest(TEST_SECRET, { method: "POST", pathAndQuery: "/internal/v1/auth/login", body: '{"address":"alice@example.test","password":"x"}' });
+    const loginHeaders = await signRequest(TEST_SECRET, base, { method: "POST", pathAndQuery: "/internal/v1/auth/login", body: '{"address":"alice@example.test","password":"x"}' });
     const swapped = await fetch(`${base}/internal/v1/auth/login`, { method: "POST", headers: loginHeaders, body: '{"address":"alice@example.test","password":"correct horse battery"}' });
     expect(swapped.status).toBe(401);
   });

@@ -1,5 +1,5 @@
 // The core's internal HTTP API, called only by the edge. Every route but /healthz needs a valid
-// signature (HMAC of method, path, timestamp, nonce and body hash); user routes name the user in
+// signature (HMAC of this core's origin, method, path, timestamp, nonce and body hash); user routes name the user in
 // the path, which the signature covers, and are served from that user's shard.
 import { Hono } from "hono";
 import { requestId } from "hono/request-id";
@@ -14,6 +14,7 @@ import type { Directory } from "../store/directory.ts";
 import type { Shards } from "../store/shards.ts";
 import "./context.ts";
 import { ReplayGuard } from "./replay-guard.ts";
+import type { SharedReplayNonces } from "../store/replay-nonces.ts";
 import { answer, serve } from "./serve.ts";
 import { parseBody } from "./validate.ts";
 import { authRoutes } from "./routes/auth.ts";
@@ -38,6 +39,11 @@ export interface ApiDeps extends OutboxDeps {
   /** The password check with its failure limits, shared with SMTP submission. */
   logins: PasswordLogin;
   signingSecret: string;
+  /** The origins the edge reaches this core by (API_URLS, or its API's own address once it listens): a
+   * request signed for another core of the region is refused, so this core's nonces suffice. */
+  audiences: () => readonly string[];
+  /** The nonces the region's cores share (REPLAY_STORE_URL), or null: this process's memory only. */
+  replayNonces: SharedReplayNonces | null;
   region: string;
   log: Logger;
   /** Spool and pipeline figures for /healthz. */
@@ -48,7 +54,7 @@ export interface ApiDeps extends OutboxDeps {
 
 export function createApiApp(deps: ApiDeps): Hono {
   const app = new Hono();
-  const replays = new ReplayGuard();
+  const replays = new ReplayGuard(deps.replayNonces);
 
   // The edge's id for the request (its x-request-id), so one id names the request in both tiers' logs;
   // a new one for calls that come without (the operator's /healthz, /metrics).
@@ -61,9 +67,16 @@ export function createApiApp(deps: ApiDeps): Hono {
   app.use("/internal/*", async (c, next) => {
     const body = new Uint8Array(await c.req.arrayBuffer());
     const url = new URL(c.req.url);
-    const check = await verifyRequest(deps.signingSecret, { method: c.req.method, pathAndQuery: url.pathname + url.search, body }, c.req.raw.headers);
+    const check = await verifyRequest(deps.signingSecret, deps.audiences(), { method: c.req.method, pathAndQuery: url.pathname + url.search, body }, c.req.raw.headers);
     if (!check.ok) throw new ProblemError("unauthorized", `Internal request refused: signature ${check.reason}.`);
-    if (!replays.accept(check.nonce)) throw new ProblemError("unauthorized", "Internal request refused: replayed.");
+    let fresh: boolean;
+    try {
+      fresh = await replays.accept(check.nonce);
+    } catch (err) {
+      deps.log.warn("api: the shared replay store cannot be reached", { err });
+      throw new ProblemError("unavailable", "The replay check cannot be made right now; try again shortly.", { headers: { "retry-after": "2" } });
+    }
+    if (!fresh) throw new ProblemError("unauthorized", "Internal request refused: replayed.");
     c.set("rawBody", body);
     await next();
   });

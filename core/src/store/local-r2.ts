@@ -71,7 +71,10 @@ export async function openLocalR2(persistDir: string): Promise<BlobStore> {
 
 /** The child: Miniflare with the gateway alone. Miniflare (a devDependency) is loaded here only. */
 async function runLocalR2(persistDir: string): Promise<{ url: string; dispose: () => Promise<void> }> {
-  const { Log, LogLevel, Miniflare, convertV4MiniflareOptions } = await import("miniflare");
+  const { Log, LogLevel, Miniflare, convertV4MiniflareOptions } = await import("miniflare").catch((err: unknown) => {
+    if ((err as { code?: string }).code !== "ERR_MODULE_NOT_FOUND") throw err;
+    throw new Error("BLOB_STORE=local (the default) runs the R2 emulator, which `npm ci --omit=dev` does not install: production sets BLOB_STORE=s3 (docs/deploy.md)");
+  });
   const mf = new Miniflare(
     convertV4MiniflareOptions({
       host: "127.0.0.1",

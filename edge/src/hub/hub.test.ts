@@ -199,7 +199,7 @@ describe("POST /internal/v1/events (from the cores)", () => {
     const { body: after } = await poll(`?since=${before.cursor}&timeout=0`);
     expect(after.events).toHaveLength(1);
     // A malformed request as a whole is a 400 naming the field.
-    const headers = await signRequest(inject("signingSecret"), { method: "POST", pathAndQuery: "/internal/v1/events", body: "{}" });
+    const headers = await signRequest(inject("signingSecret"), BASE, { method: "POST", pathAndQuery: "/internal/v1/events", body: "{}" });
     const envelope = await SELF.fetch(`${BASE}/internal/v1/events`, { method: "POST", body: "{}", headers: { ...headers, "content-type": "application/json" } });
     expect(envelope.status).toBe(400);
     expect(((await envelope.json()) as { errors: { field: string }[] }).errors.map((e) => e.field).sort()).toEqual(["events", "region"]);

@@ -120,7 +120,7 @@ describe("API keys", () => {
     const { user } = await signIn(seed.alice.address, seed.alice.password);
     const body = JSON.stringify({ name: "cli", scopes: ["mail.send"], address: user.address, region: user.region });
     const path = `/internal/v1/users/${user.id}/api-keys`;
-    const headers = { ...(await signRequest(inject("signingSecret"), { method: "POST", pathAndQuery: path, body })), "content-type": "application/json" };
+    const headers = { ...(await signRequest(inject("signingSecret"), BASE, { method: "POST", pathAndQuery: path, body })), "content-type": "application/json" };
     const first = await SELF.fetch(`${BASE}${path}`, { method: "POST", body, headers });
     expect(first.status).toBe(201);
     const replay = await SELF.fetch(`${BASE}${path}`, { method: "POST", body, headers });

@@ -16,13 +16,16 @@ import { CoreEvent, EventNotification } from "../../../shared/events.ts";
 
 const EventEnvelope = EventNotification.extend({ events: z.array(z.unknown()).min(1).max(5000) });
 import { ProblemError } from "../../../shared/problem.ts";
-import { SIGNATURE_MAX_SKEW_MS, verifyRequest } from "../../../shared/signing.ts";
+import { audienceOf, SIGNATURE_MAX_SKEW_MS, verifyRequest } from "../../../shared/signing.ts";
 import { validated } from "../../../shared/validation.ts";
 
 const signed = createMiddleware<{ Variables: { nonce: string; rawBody: string } }>(async (c, next) => {
   const body = await c.req.text();
   const url = new URL(c.req.url);
-  const check = await verifyRequest(c.get("config").internalSigningSecret, { method: c.req.method, pathAndQuery: url.pathname + url.search, body }, c.req.raw.headers);
+  // Signed for this edge's origin as its caller named it (EDGE_URL): the edge is one receiver everywhere,
+  // so this adds no replay protection (the Durable Objects keep the nonces that need it); it only keeps a
+  // request signed for another deployment sharing the secret (staging) from being taken here.
+  const check = await verifyRequest(c.get("config").internalSigningSecret, [audienceOf(url)], { method: c.req.method, pathAndQuery: url.pathname + url.search, body }, c.req.raw.headers);
   if (!check.ok) throw new ProblemError("unauthorized", `Internal request refused: signature ${check.reason}.`);
   c.set("nonce", check.nonce);
   c.set("rawBody", body);

@@ -35,7 +35,7 @@ const activity = async (token: string) => (await conforms(await api("/api/v1/sec
 /** A signed internal request, as the operator's CLI sends it. */
 async function internal(method: string, path: string, body?: unknown): Promise<Response> {
   const payload = body === undefined ? "" : JSON.stringify(body);
-  const headers = await signRequest(inject("signingSecret"), { method, pathAndQuery: path, body: payload });
+  const headers = await signRequest(inject("signingSecret"), BASE, { method, pathAndQuery: path, body: payload });
   return SELF.fetch(`${BASE}${path}`, { method, body: body === undefined ? undefined : payload, headers: { ...headers, "content-type": "application/json" } });
 }
 
