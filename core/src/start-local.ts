@@ -7,10 +7,10 @@
 // replica each, local-sqld.ts, data under DATA_DIR/sqld), as production runs them on libSQL servers.
 // Secrets are made once per data folder and given to both tiers; nothing secret is in the repo.
 import { fork, type ChildProcess } from "node:child_process";
-import net from "node:net";
 import path from "node:path";
 import { ConfigError, loadConfig } from "./config.ts";
 import { startCore } from "./core.ts";
+import { freePort } from "./free-port.ts";
 import { devSecrets, recordLocalEdge, recordLocalSqld } from "./local-dev.ts";
 import { startLocalEdge } from "./local-edge.ts";
 import { startLocalSqldStores, type LocalSqldStores } from "./local-sqld.ts";
@@ -21,18 +21,6 @@ import { log } from "./log.ts";
  * receiver on their own machine, and lets any user of this system aim webhooks at it too. */
 function edgeVars(): Record<string, string> {
   return Object.fromEntries(["WEBHOOK_ALLOW_PRIVATE", "WEBHOOK_DNS_URL"].flatMap((name) => (process.env[name] === undefined ? [] : [[name, process.env[name]!]])));
-}
-
-/** A port free now, for a core whose API_PORT is 0: the edge is told the core's URL before the core starts. */
-function freePort(host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, host, () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 const CORE_MAIN = path.join(import.meta.dirname, "main.ts");

@@ -1,17 +1,7 @@
 // Child processes and ports for tests that run the system the way an operator does.
 import { spawn, type ChildProcess } from "node:child_process";
-import net from "node:net";
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from "../../core/src/free-port.ts";
 
 export interface Child {
   process: ChildProcess;
