@@ -6,15 +6,16 @@ import type { MailHandoff } from "./spool/handoff.ts";
 import type { Spool } from "./spool/spool.ts";
 import { messageExists } from "./store/sending.ts";
 import type { Shards } from "./store/shards.ts";
+import { StoreUnavailableError } from "./store/unavailable.ts";
 
 export class Outbox {
   readonly #spool: Spool<SpoolMeta>;
-  readonly #pipeline: Pick<MailHandoff, "enqueue" | "isPending">;
+  readonly #pipeline: Pick<MailHandoff, "enqueue" | "isPending" | "blobStoreDown">;
   readonly #shards: Shards;
   /** Ids between the duplicate check and the spool append (the check awaits the shard). */
   readonly #accepting = new Set<string>();
 
-  constructor(deps: { spool: Spool<SpoolMeta>; pipeline: Pick<MailHandoff, "enqueue" | "isPending">; shards: Shards }) {
+  constructor(deps: { spool: Spool<SpoolMeta>; pipeline: Pick<MailHandoff, "enqueue" | "isPending" | "blobStoreDown">; shards: Shards }) {
     this.#spool = deps.spool;
     this.#pipeline = deps.pipeline;
     this.#shards = deps.shards;
@@ -24,6 +25,8 @@ export class Outbox {
   async accept(meta: OutboundMeta, raw: Buffer, receivedAt = Date.now(), options: { newId?: boolean } = {}): Promise<"accepted" | "duplicate"> {
     const id = meta.messageId;
     if (this.#accepting.has(id) || this.#pipeline.isPending(id)) return "duplicate";
+    // What the blob store could not take waits with its sender: 451 in SMTP, 503 in the API.
+    if (this.#pipeline.blobStoreDown) throw new StoreUnavailableError("the blob store");
     this.#accepting.add(id);
     try {
       // A submission's id was minted by its reservation a moment ago: no copy of it can exist yet.

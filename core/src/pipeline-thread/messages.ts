@@ -15,5 +15,6 @@ export type ToWorker = { type: "enqueue"; entries: MailEntry[] } | { type: "even
 export type FromWorker =
   | { type: "ready" }
   | ({ type: "batch" } & BatchReport)
+  | { type: "blob-store"; down: boolean }
   | ({ type: "event-stats" } & NotifierStats)
   | { type: "stopped" };

@@ -20,6 +20,7 @@ export class PipelineThread implements MailHandoff {
   readonly #pending = new Set<string>();
   #outstanding = 0;
   #backlogBytes = 0;
+  #blobStoreDown = false;
   #filed = 0;
   #eventStats: NotifierStats = { pushed: 0, failures: 0, dropped: 0, backlog: 0 };
   #idleWaiters: (() => void)[] = [];
@@ -63,6 +64,10 @@ export class PipelineThread implements MailHandoff {
       this.#eventStats = stats;
       return;
     }
+    if (m.type === "blob-store") {
+      this.#blobStoreDown = m.down;
+      return;
+    }
     if (m.type !== "batch") return;
     this.#spool.complete(m.done);
     for (const id of m.done) this.#pending.delete(id);
@@ -98,6 +103,11 @@ export class PipelineThread implements MailHandoff {
   /** Whether a spool entry (for outbound mail: the message id) is accepted and not yet done. */
   isPending(id: string): boolean {
     return this.#pending.has(id);
+  }
+
+  /** The blob store failed the pipeline's last batch: the doors defer new mail until it takes one again. */
+  get blobStoreDown(): boolean {
+    return this.#blobStoreDown;
   }
 
   get backlogBytes(): number {

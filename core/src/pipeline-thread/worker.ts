@@ -65,6 +65,7 @@ const pipeline = new MailPipeline({
   queueLifetimeMs: config.outbound.queueLifetimeMs,
   recordError: (e) => queue.addError({ id: crypto.randomUUID(), ...e }),
   onBatch: (report) => send({ type: "batch", ...report }),
+  onBlobStore: (down) => send({ type: "blob-store", down }),
   mailbox,
   onQueued: (pack) => delivery.queued(pack),
   srsSecret: config.protection.srsSecret,

@@ -30,6 +30,9 @@ export interface BatchReport {
 
 export interface PipelineOptions extends Omit<OutboundDeps, "log">, Omit<InboundDeps, "log" | "shards" | "directory" | "hostname" | "queueLifetimeMs"> {
   onBatch: (report: BatchReport) => void;
+  /** The blob store failed a batch (true), or took one again after failing (false): the doors defer
+   * new mail meanwhile, as they do for a shard that is down. */
+  onBlobStore?: (down: boolean) => void;
   /** Files each shard's part of a batch, and publishes its events once committed. */
   mailbox: Pick<MailboxService, "file" | "discardSentDraft">;
   /** Called when remote deliveries were queued, with the pack holding their raw bytes (the delivery
@@ -91,6 +94,26 @@ export class MailPipeline {
     await this.#loop;
   }
 
+  /** Whether the last batch failed at the blob store, and whether the one running did. */
+  #blobsDown = false;
+  #blobFailed = false;
+
+  /** A blob store call of the batch; its failure marks the batch as failed there. */
+  async #blob<T>(call: Promise<T>): Promise<T> {
+    try {
+      return await call;
+    } catch (err) {
+      this.#blobFailed = true;
+      throw err;
+    }
+  }
+
+  #noteBlobStore(down: boolean): void {
+    if (down === this.#blobsDown) return;
+    this.#blobsDown = down;
+    this.#o.onBlobStore?.(down);
+  }
+
   async #run(): Promise<void> {
     let backoffMs = 250;
     while (!this.#stopping) {
@@ -103,8 +126,10 @@ export class MailPipeline {
       if (lingerMs > 0 && this.#lastBatch >= lingerFromMessages && this.#queue.length < batchMessages && !this.#stopping) await sleep(lingerMs);
       const batch = this.#takeBatch();
       this.#lastBatch = batch.length;
+      this.#blobFailed = false;
       try {
         const { done, retry } = await this.#process(batch);
+        this.#noteBlobStore(false);
         const finished = batch.filter((e) => !retry.includes(e));
         const bytes = finished.reduce((n, e) => n + e.raw.length, 0);
         this.#o.onBatch({ done, processed: finished.length, bytes });
@@ -121,6 +146,7 @@ export class MailPipeline {
         }
       } catch (err) {
         this.#o.log.error("pipeline: batch failed, will retry", { err, messages: batch.length, retryInMs: backoffMs });
+        if (this.#blobFailed) this.#noteBlobStore(true);
         this.#queue.unshift(...batch);
         await sleep(backoffMs);
         backoffMs = Math.min(backoffMs * 2, 30_000);
@@ -192,7 +218,7 @@ export class MailPipeline {
       }),
     );
     const pack = Buffer.concat(chunks);
-    if (chunks.length > 0) await blobs.put(packKey, pack, "application/octet-stream");
+    if (chunks.length > 0) await this.#blob(blobs.put(packKey, pack, "application/octet-stream"));
 
     // Attachments by content address: the same bytes sent to many users are stored once.
     const unique = new Map<string, ParsedAttachment>();
@@ -202,7 +228,7 @@ export class MailPipeline {
       attachmentTexts([...unique.values()]),
       ...[...unique.values()].map(async (a) => {
         const key = attachmentKey(a.sha256);
-        if (!(await blobs.has(key))) await blobs.put(key, a.bytes, a.contentType);
+        if (!(await this.#blob(blobs.has(key)))) await this.#blob(blobs.put(key, a.bytes, a.contentType));
       }),
     ]);
     const t2 = performance.now();

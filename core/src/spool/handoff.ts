@@ -9,6 +9,9 @@ export interface MailHandoff {
   enqueue(entry: MailEntry): void;
   /** Bytes handed over and not yet filed: the MX defers new mail above its limit. */
   readonly backlogBytes: number;
+  /** The blob store failed the pipeline's last batch (and none got through since): the doors defer
+   * new mail, which could not be filed either, as they do for a shard that is down. */
+  readonly blobStoreDown: boolean;
   /** Whether an entry (outbound mail: the message id) was handed over and is not yet done. */
   isPending(id: string): boolean;
 }

@@ -81,11 +81,22 @@ describe("a core on the S3 API", () => {
       const info = await smtp.sendMail({ from: "carol@remote.test", to: bob.address, subject: `during the outage ${i}`, text: `message ${i}` });
       expect(info.response).toMatch(/^250 /); // spooled and synced before the 250
     }
-    smtp.close();
     await until(() => s3.requests.length >= 3, "the pipeline trying the store");
     const inbox = async () => (await listMessages(core.shards.get(bob.shard), bob.id, "inbox", { limit: 50 })).messages;
     expect(await inbox()).toHaveLength(0);
     expect(core.pipeline.stats.queued).toBe(5);
+
+    // Once a batch has failed at the store, new mail waits with its sender: 451 at RCPT, 503 from the API.
+    await until(() => core.pipeline.blobStoreDown, "the pipeline reporting the store down", 60_000);
+    const refused = await smtp.sendMail({ from: "carol@remote.test", to: bob.address, subject: "deferred", text: "later" }).catch((err: { responseCode?: number; response?: string }) => err);
+    expect(refused).toMatchObject({ responseCode: 451 });
+    expect((refused as { response: string }).response).toMatch(/^451 4\.3\.0 /);
+    const api = internalApi(core.apiPort);
+    const message = { to: [bob.address], subject: "by the API", text: "later" };
+    const sent = await api("POST", `/internal/v1/users/${bob.id}/outbox/messages`, { requestHash: "0".repeat(64), message, attachments: [] });
+    expect(sent.status).toBe(503);
+    expect(sent.headers.get("retry-after")).toBeTruthy();
+    smtp.close();
 
     s3.reset(); // back up
     const filed = await until(async () => {
@@ -95,5 +106,10 @@ describe("a core on the S3 API", () => {
     await core.pipeline.idle();
     expect((await inbox()).map((m) => m.subject).sort()).toEqual(Array.from({ length: 5 }, (_, i) => `during the outage ${i}`));
     expect(filed).toHaveLength(5);
+    // The store took a batch again: mail is accepted again.
+    expect(core.pipeline.blobStoreDown).toBe(false);
+    const again = nodemailer.createTransport({ host: "127.0.0.1", port: core.smtpPort, secure: false, ignoreTLS: true });
+    expect((await again.sendMail({ from: "carol@remote.test", to: bob.address, subject: "after the outage", text: "now" })).response).toMatch(/^250 /);
+    again.close();
   });
 });

@@ -18,7 +18,7 @@ import { authenticateInbound, type ResolveFn } from "./authenticate.ts";
 import { BounceLimits } from "./bounce-limits.ts";
 import { scanAtData, type VirusScan } from "./virus-scan.ts";
 import { receiveMessage, traceHeaders } from "./data.ts";
-import { isStoreUnavailable } from "../../store/unavailable.ts";
+import { isStoreUnavailable, StoreUnavailableError } from "../../store/unavailable.ts";
 import { checkRecipient } from "./rcpt.ts";
 import { RecipientCache } from "./recipient-cache.ts";
 
@@ -27,7 +27,7 @@ export interface MxDeps {
   directory: Directory;
   shards: Shards;
   spool: Spool<SpoolMeta>;
-  pipeline: Pick<MailHandoff, "enqueue" | "backlogBytes">;
+  pipeline: Pick<MailHandoff, "enqueue" | "backlogBytes" | "blobStoreDown">;
   log: Logger;
   /** The service's resolver (DNS_SERVERS), for SPF, DKIM, DMARC and ARC. */
   resolve: ResolveFn;
@@ -73,6 +73,11 @@ export function createMxServer(deps: MxDeps): SMTPServer {
 
     onRcptTo(address: SMTPServerAddress, session: SMTPServerSession, callback: (err?: Error | null) => void) {
       const mailFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : "";
+      // Mail that the blob store could not take either waits with its sender (451), not in the spool.
+      if (deps.pipeline.blobStoreDown) {
+        log.warn("mx: recipient deferred, the blob store is unavailable", { session: session.id });
+        return callback(smtpError(replies.localError()));
+      }
       checkRecipient(rcptDeps, address.address, { mailFrom, clientAddress: session.remoteAddress, declaredSize: declaredSize(session) }).then(
         (verdict) => {
           if (!verdict.accept) return callback(smtpError(verdict.reply));
@@ -125,6 +130,7 @@ export function createMxServer(deps: MxDeps): SMTPServer {
           // The last moment to say no: a shard or the directory that went down since RCPT would leave
           // this message in the spool, unfiled, while the sender believes it delivered.
           await Promise.all([deps.shards.probe(recipients.flatMap((r) => ("shard" in r ? [r.shard] : []))), deps.directory.probe()]);
+          if (deps.pipeline.blobStoreDown) throw new StoreUnavailableError("the blob store");
           const entry = {
             id,
             receivedAt,
