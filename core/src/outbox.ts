@@ -21,12 +21,17 @@ export class Outbox {
     this.#shards = deps.shards;
   }
 
+  /** What the blob store could not take waits with its sender (451 in SMTP, 503 in the API). Doors
+   * that reserve a send first ask before the reservation, so a deferred send costs no quota. */
+  refuseWhileStoreDown(): void {
+    if (this.#pipeline.blobStoreDown) throw new StoreUnavailableError("the blob store");
+  }
+
   /** `newId`: the id was minted a moment ago (by a reservation), so no copy of it can be in the shard yet. */
   async accept(meta: OutboundMeta, raw: Buffer, receivedAt = Date.now(), options: { newId?: boolean } = {}): Promise<"accepted" | "duplicate"> {
     const id = meta.messageId;
     if (this.#accepting.has(id) || this.#pipeline.isPending(id)) return "duplicate";
-    // What the blob store could not take waits with its sender: 451 in SMTP, 503 in the API.
-    if (this.#pipeline.blobStoreDown) throw new StoreUnavailableError("the blob store");
+    this.refuseWhileStoreDown();
     this.#accepting.add(id);
     try {
       // A submission's id was minted by its reservation a moment ago: no copy of it can exist yet.

@@ -54,9 +54,8 @@ function idempotencyKey(c: Context): string | undefined {
 }
 
 /** Records a held send in the user's hub before the queue has it, so the consumer always finds the
- * record; a retried request (same Idempotency-Key) gets the first one's. Null when not held. */
-async function holdIfAsked(c: Context, messageId: string, holdSeconds: number): Promise<HeldSend | null> {
-  if (holdSeconds === 0) return null;
+ * record; a retried request (same Idempotency-Key) gets the first one's. */
+async function hold(c: Context, messageId: string, holdSeconds: number): Promise<HeldSend> {
   const held = await c.get("platform").hub(c.get("user").sub).holdSend(messageId, Date.now() + holdSeconds * 1000);
   if (held.state === "cancelled") {
     throw new ProblemError("conflict", `The send ${messageId} was cancelled; to send it after all, send it again with a new Idempotency-Key.`);
@@ -87,10 +86,10 @@ export const sendRoutes = new Hono()
     // and the core takes each message id only once.
     const submission: OutboundSubmission = { messageId: reservation.messageId, createdAt: uuidv7Time(reservation.messageId), message, attachments };
     const json = JSON.stringify(submission);
-    const held = await holdIfAsked(c, reservation.messageId, holdSeconds);
-    const reference = { v: 1 as const, userId: user.sub, region: user.rgn, messageId: reservation.messageId, ...(held ? { held: true as const } : {}) };
+    const held = await hold(c, reservation.messageId, holdSeconds);
+    const reference = { v: 1 as const, userId: user.sub, region: user.rgn, messageId: reservation.messageId, held: true as const };
     // A retry of a held send waits out what is left of the first one's hold.
-    const delay = held?.state === "held" ? { delaySeconds: Math.max(0, Math.ceil((held.sendAt - Date.now()) / 1000)) } : undefined;
+    const delay = held.state === "held" ? { delaySeconds: Math.max(0, Math.ceil((held.sendAt - Date.now()) / 1000)) } : undefined;
     if (utf8(json).length <= INLINE_LIMIT_BYTES) {
       await c.get("platform").sendOutgoing({ ...reference, submission }, delay);
     } else {
@@ -99,7 +98,7 @@ export const sendRoutes = new Hono()
       await c.get("platform").sendOutgoing({ ...reference, bodyKey }, delay);
     }
     const accepted: SendAccepted =
-      held?.state === "held"
+      held.state === "held"
         ? { id: reservation.messageId, status: "held", sendAt: new Date(held.sendAt).toISOString(), duplicate: reservation.duplicate }
         : { id: reservation.messageId, status: "queued", duplicate: reservation.duplicate };
     return c.json(accepted, 202, { location: `/api/v1/messages/${reservation.messageId}` });

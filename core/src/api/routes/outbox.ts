@@ -60,6 +60,7 @@ export function outboxRoutes(deps: OutboxDeps): Hono {
     const m = request.message;
     const sender = await senderAddress(deps, user, m.from?.address);
     const recipients = new Set(recipientsOf(m)).size;
+    deps.outbox.refuseWhileStoreDown();
     const reservation = await reserveSend(c.get("shard"), user.id, { idempotencyKey: request.idempotencyKey, requestHash: request.requestHash, recipients }, deps.sendDailyLimit);
     // Spooled again for a repeated key too: the first request may have died between its reservation
     // and the spool, and the spool takes each message id once.

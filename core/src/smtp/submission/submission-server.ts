@@ -14,6 +14,7 @@ import type { Logger } from "../../log.ts";
 import type { Outbox } from "../../outbox.ts";
 import type { Directory, DirectoryUser } from "../../store/directory.ts";
 import { QuotaExceededError, reserveSend } from "../../store/sending.ts";
+import { isStoreUnavailable } from "../../store/unavailable.ts";
 import type { Shards } from "../../store/shards.ts";
 import { receiveMessage, receivedHeader } from "../inbound/data.ts";
 import { replies, smtpError } from "../reply.ts";
@@ -117,6 +118,7 @@ export function createSubmissionServer(deps: SubmissionDeps): SMTPServer {
           const refusal = await originatorRefusal(directory, user, message, ownedIn(session));
           if (refusal) return callback(smtpError(refusal));
           const recipients = [...new Set(session.envelope.rcptTo.map((r) => normalizeAddress(r.address)!))];
+          deps.outbox.refuseWhileStoreDown();
           const shard = deps.shards.get(user.shard);
           let messageId: string;
           try {
@@ -133,7 +135,8 @@ export function createSubmissionServer(deps: SubmissionDeps): SMTPServer {
           callback(null, `2.0.0 Ok: queued as ${messageId}`);
         })
         .catch((err: unknown) => {
-          log.error("submission: could not accept message", { err, session: session.id });
+          if (isStoreUnavailable(err)) log.warn("submission: deferred, a store is unavailable", { err: String(err), session: session.id });
+          else log.error("submission: could not accept message", { err, session: session.id });
           callback(smtpError(replies.localError()));
         });
     },
