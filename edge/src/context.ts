@@ -6,6 +6,7 @@ import type { BlobBucket, Platform } from "./platform.ts";
 import type { Scope } from "../../shared/api.ts";
 import type { AccessClaims } from "./token.ts";
 import type { HubAnswer } from "./hub-types.ts";
+import type { LimitVerdict } from "./hub/request-limits.ts";
 
 /** How the request authenticated: a password session (every scope) or an integrator's API key. */
 export interface Principal {
@@ -31,5 +32,7 @@ declare module "hono" {
     principal: Principal;
     /** The hub's answer to the request's read (hub-reads.ts), fetched with the credential check. */
     hubAnswer: HubAnswer | null;
+    /** The hub's rate-limit verdict on this request, from the same call (middleware/rate-limit.ts). */
+    limited: LimitVerdict;
   }
 }

@@ -10,10 +10,8 @@ export interface Env {
   OUTGOING: Queue<OutgoingMessage>;
   OUTGOING_ERRORS: Queue<OutgoingMessage & { reason: string }>;
   WEBHOOKS: Queue<WebhookDelivery>;
-  /** Limits as in rate-limits.ts. */
+  /** Logins per client, as in rate-limits.ts. */
   LOGIN_LIMITER: RateLimit;
-  USER_LIMITER: RateLimit;
-  KEY_LIMITER: RateLimit;
   MAX_MESSAGE_BYTES: string;
   CORE_URLS: string;
   DIRECTORY_REGION: string;

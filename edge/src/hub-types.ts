@@ -2,6 +2,7 @@
 // both, so that the hub's parts, which store these, and the routes, which make or show them, import
 // neither the other nor the Durable Object.
 import type { Folder, MessagePage, Scope } from "../../shared/api.ts";
+import type { LimitVerdict } from "./hub/request-limits.ts";
 
 /** Where a password login came from (Cloudflare's `cf` data: country and autonomous system). */
 export interface LoginOrigin {
@@ -78,4 +79,7 @@ export interface Authorization {
   /** Null for a session: its claims are in its token. */
   key: KeyGrant | null;
   answer: HubAnswer | null;
+  /** Null: the request was counted and is within the user's and the key's limits. Otherwise the limit
+   * it is over (hub/request-limits.ts); such a request gets no answer to its read. */
+  limited: LimitVerdict;
 }

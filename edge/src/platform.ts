@@ -9,7 +9,7 @@ import type { SecurityEvent } from "../../shared/security.ts";
 import type { ConfigResult } from "./config.ts";
 import type { Actor, Authorization, CredentialCheck, HeldSend, HeldState, HubRead, ListenerPrincipal, LoginOrigin, LoginRecord, Revocation, WebhookMaker } from "./hub-types.ts";
 import type { OutgoingMessage, WebhookDelivery } from "./queue-messages.ts";
-import type { RateLimitKind } from "./rate-limits.ts";
+import type { BindingLimitKind } from "./rate-limits.ts";
 
 export interface BlobRange {
   offset: number;
@@ -42,8 +42,9 @@ export interface Platform {
   hub(userId: string): Hub;
   /** Resolves once the queue holds every delivery durably. */
   enqueueWebhooks(deliveries: WebhookDelivery[]): Promise<void>;
-  /** Counts one request against `key` under the limit of `kind`: true while within it. Rejects when the limiter cannot be asked. */
-  rateLimit(kind: RateLimitKind, key: string): Promise<boolean>;
+  /** Counts one request against `key` under the limit of `kind` (a binding's; the per-user and per-key
+   * limits are the hub's): true while within it. Rejects when the limiter cannot be asked. */
+  rateLimit(kind: BindingLimitKind, key: string): Promise<boolean>;
   /** The address of the client that sent the request, as the runtime knows it (null: it cannot
    * tell). What limits and records logins: it must be what no client can choose. On Cloudflare that
    * is `cf-connecting-ip`, which Cloudflare sets and overwrites when a client sent its own. A runtime

@@ -12,6 +12,8 @@ export const seed = {
   dora: { address: "dora@example.test", password: "dora's daily limit" },
   /** Spends her per-user request budget in the rate-limit test only. */
   erin: { address: "erin@example.test", password: "erin's rate limit" },
+  /** Spends her request budget from two sessions in the rate-limit tests only. */
+  rita: { address: "rita@example.test", password: "rita's two sessions" },
   /** Gets threaded mail in the thread tests only, so their listings hold nothing else. */
   ivy: { address: "ivy@example.test", password: "ivy's tangled threads" },
   /** Gets spam and reports it in the protection tests only. */

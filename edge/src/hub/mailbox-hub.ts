@@ -31,12 +31,15 @@ import { UserSettings } from "./user-settings.ts";
 import { MAX_WEBHOOKS, Webhooks, type MakerAccess, type StoredWebhook } from "./webhooks.ts";
 import { newWebhookSecret } from "../webhooks/signature.ts";
 import { readsMail } from "../scopes.ts";
+import { RequestLimits } from "./request-limits.ts";
 
 export class MailboxHub extends DurableObject<Env> implements Hub {
   readonly #sql: SqlStorage;
   // Made again over empty tables when the storage is erased (#open).
   #log!: EventLog;
   #credentials!: Credentials;
+  /** In memory only: see request-limits.ts. */
+  readonly #requestLimits = new RequestLimits();
   #logins!: Logins;
   #listeners!: Listeners;
   #webhooks!: Webhooks;
@@ -341,9 +344,10 @@ export class MailboxHub extends DurableObject<Env> implements Hub {
       if (!ok || !region || !address) return null;
       key = { ...ok, region, address };
     }
+    const limited = this.#requestLimits.take(check.kind === "apiKey" ? check.keyId : null);
     // Reading the head is reading mail: a key without mail.read is refused by the worker, and gets nothing here.
-    const answer = read && (key === null || readsMail(key.scopes)) ? await this.#answer(read) : null;
-    return { key, answer };
+    const answer = read && !limited && (key === null || readsMail(key.scopes)) ? await this.#answer(read) : null;
+    return { key, answer, limited };
   }
 
   /** A read asked along with a credential check; a failure leaves the request to the core. */

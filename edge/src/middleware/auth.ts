@@ -75,6 +75,7 @@ export const requireUser = createMiddleware(async (c, next) => {
     c.set("user", user);
     c.set("principal", { kind: "apiKey", userId: parsed.userId, id: parsed.keyId, scopes: key.scopes });
     c.set("hubAnswer", auth.answer);
+    c.set("limited", auth.limited);
   } else {
     const claims = await readToken(presented, c.get("config").tokenSecret);
     if (!claims) throw invalid("The token is invalid or has expired; sign in again.");
@@ -83,6 +84,7 @@ export const requireUser = createMiddleware(async (c, next) => {
     c.set("user", claims);
     c.set("principal", { kind: "session", userId: claims.sub, id: claims.sid, scopes: allScopes });
     c.set("hubAnswer", auth.answer);
+    c.set("limited", auth.limited);
   }
 
   const principal = c.get("principal");

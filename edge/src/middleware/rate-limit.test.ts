@@ -1,4 +1,5 @@
-// Rate limits through the real Workers rate-limit bindings of wrangler.toml (miniflare's local ones).
+// Rate limits through the real parts: the login limit through wrangler.toml's Workers rate-limit binding
+// (miniflare's local one), the per-user and per-key limits through the user's Durable Object.
 import { env } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { api, clientIp, login } from "../../test/api.ts";
@@ -7,7 +8,7 @@ import { app } from "../index.ts";
 import { rateLimits } from "../rate-limits.ts";
 
 /**
- * The local limiter counts in windows aligned to the wall clock (floor(now / period)); a burst that
+ * The local login limiter counts in windows aligned to the wall clock (floor(now / period)); a burst that
  * straddled two windows would be counted half in each. Start it early in a window instead.
  */
 async function freshWindow(periodSeconds: number, burstMs: number): Promise<void> {
@@ -16,10 +17,10 @@ async function freshWindow(periodSeconds: number, burstMs: number): Promise<void
 }
 
 /** Sends `n` requests, `parallel` at a time, and returns their statuses. */
-async function burst(n: number, parallel: number, request: () => Response | Promise<Response>): Promise<number[]> {
+async function burst(n: number, parallel: number, request: (i: number) => Response | Promise<Response>): Promise<number[]> {
   const statuses: number[] = [];
   for (let i = 0; i < n; i += parallel) {
-    const batch = await Promise.all(Array.from({ length: Math.min(parallel, n - i) }, () => request()));
+    const batch = await Promise.all(Array.from({ length: Math.min(parallel, n - i) }, (_, j) => request(i + j)));
     for (const res of batch) {
       statuses.push(res.status);
       await res.body?.cancel();
@@ -32,9 +33,14 @@ async function expectTooMany(res: Response, kind: "login" | "user" | "key", poli
   const { period } = rateLimits[kind];
   expect(res.status).toBe(429);
   expect(res.headers.get("content-type")).toBe("application/problem+json");
-  expect(res.headers.get("retry-after")).toBe(String(period));
+  // The login binding says only yes or no, so a whole period; the hub's sliding window knows when its
+  // oldest request leaves it, which a burst just sent puts near the end of the period.
+  const retryAfter = Number(res.headers.get("retry-after"));
+  if (kind === "login") expect(retryAfter).toBe(period);
+  else expect(retryAfter).toBeGreaterThan(period - 15);
+  expect(retryAfter).toBeLessThanOrEqual(period);
   expect(res.headers.get("ratelimit-policy")).toBe(policy);
-  expect(res.headers.get("ratelimit")).toBe(`"${kind}";r=0;t=${period}`);
+  expect(res.headers.get("ratelimit")).toBe(`"${kind}";r=0;t=${retryAfter}`);
   const problem = (await res.json()) as { type: string; status: number; requestId: string };
   expect(problem).toMatchObject({ type: "urn:edgemail:problem:too-many-requests", status: 429 });
   expect(problem.requestId).toBe(res.headers.get("x-request-id"));
@@ -134,7 +140,6 @@ describe("requests per user", () => {
     const { limit, period } = rateLimits.user;
     const erin = await login(seed.erin.address, seed.erin.password);
     const alice = await login(seed.alice.address, seed.alice.password);
-    await freshWindow(period, 10_000);
     const statuses = await burst(limit, 20, () => api("/api/v1/account", { token: erin }));
     expect(statuses.filter((s) => s !== 200)).toEqual([]);
     const over = await api("/api/v1/folders", { token: erin });
@@ -144,13 +149,14 @@ describe("requests per user", () => {
     expect(others.headers.get("ratelimit-policy")).toBe(`"user";q=${limit};w=${period}`);
   });
 
-  it("fails open for signed-in users: a limiter outage must not take their mail down", async () => {
-    const warn = vi.spyOn(console, "warn").mockImplementation(() => {});
-    const token = await login(seed.bob.address, seed.bob.password);
-    const broken = { limit: async () => { throw new Error("limiter unreachable"); } };
-    const res = await app.request("/api/v1/account", { headers: { authorization: `Bearer ${token}` } }, { ...env, USER_LIMITER: broken });
-    expect(res.status).toBe(200);
-    expect(warn).toHaveBeenCalled();
+  it("counts a user's sessions together, also for the read the hub answers itself", async () => {
+    const { limit, period } = rateLimits.user;
+    // Two sessions of one user share the user's budget: the count is the hub's, per user.
+    const [first, second] = [await login(seed.rita.address, seed.rita.password), await login(seed.rita.address, seed.rita.password)];
+    const statuses = await burst(limit, 20, (i) => api("/api/v1/account", { token: i % 2 ? first : second }));
+    expect(statuses.filter((s) => s !== 200)).toEqual([]);
+    // The inbox head is one the hub answers itself in the credential call: past the limit it does not.
+    await expectTooMany(await api("/api/v1/folders/inbox/messages?limit=20", { token: second }), "user", `"user";q=${limit};w=${period}`);
   });
 });
 
@@ -163,7 +169,6 @@ describe("requests per API key", () => {
     const make = async (name: string) => ((await (await api("/api/v1/api-keys", { method: "POST", token: session, json: { name, scopes: ["events"] } })).json()) as { key: string }).key;
     const [key, other] = [await make("busy"), await make("quiet")];
     const policy = `"key";q=${limit};w=${period}, "user";q=${userLimit.limit};w=${userLimit.period}`;
-    await freshWindow(period, 10_000);
     const statuses = await burst(limit, 20, () => api("/api/v1/events?timeout=0", { token: key }));
     expect(statuses.filter((s) => s !== 200)).toEqual([]);
     await expectTooMany(await api("/api/v1/events?timeout=0", { token: key }), "key", policy);

@@ -31,8 +31,8 @@ Every error is RFC 9457 problem details, \`Content-Type: application/problem+jso
 
 ## Rate limits
 
-- \`login\`: ${login.limit} login attempts per ${login.period} seconds per client IP (the address Cloudflare saw, not a header the client sends). When this limit cannot be checked, logins are refused with 503 and \`Retry-After\` rather than let through; the other limits let requests through then.
-- \`user\`: ${user.limit} requests per ${user.period} seconds per user, however they authenticate.
+- \`login\`: ${login.limit} login attempts per ${login.period} seconds per client IP (the address Cloudflare saw, not a header the client sends). When this limit cannot be checked, logins are refused with 503 and \`Retry-After\` rather than let through.
+- \`user\`: ${user.limit} requests per ${user.period} seconds per user, however they authenticate (a sliding window: \`Retry-After\` says when the next request is taken).
 - \`key\`: ${key.limit} requests per ${key.period} seconds per API key (counted before its user's limit).
 
 Answers of limited operations carry \`RateLimit-Policy\` (IETF draft), e.g. \`"user";q=${user.limit};w=${user.period}\`. Past a limit the answer is 429 with \`Retry-After\` and \`RateLimit: "<policy>";r=0;t=<seconds>\`. Sending also has a daily limit of recipients per user, answered the same way.
