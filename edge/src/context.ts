@@ -5,8 +5,7 @@ import type { Logger } from "./log.ts";
 import type { BlobBucket, Platform } from "./platform.ts";
 import type { Scope } from "../../shared/api.ts";
 import type { AccessClaims } from "./token.ts";
-import type { HubAnswer } from "./hub-types.ts";
-import type { LimitVerdict } from "./hub/request-limits.ts";
+import type { HubAnswer, LimitVerdict } from "./hub-types.ts";
 
 /** How the request authenticated: a password session (every scope) or an integrator's API key. */
 export interface Principal {

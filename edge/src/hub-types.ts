@@ -2,7 +2,6 @@
 // both, so that the hub's parts, which store these, and the routes, which make or show them, import
 // neither the other nor the Durable Object.
 import type { Folder, MessagePage, Scope } from "../../shared/api.ts";
-import type { LimitVerdict } from "./hub/request-limits.ts";
 
 /** Where a password login came from (Cloudflare's `cf` data: country and autonomous system). */
 export interface LoginOrigin {
@@ -75,6 +74,10 @@ export type HubAnswer = { kind: "folders"; folders: Folder[] } | { kind: "inboxP
 
 /** A credential that holds, with the answer to the read asked along with it (null when none was, or
  * the credential may not read mail). */
+/** A request counted by the hub (hub/request-limits.ts). Null: taken. Otherwise the limit that is
+ * full, and the whole seconds until it takes a request. */
+export type LimitVerdict = null | { kind: "user" | "key"; retryAfterSeconds: number };
+
 export interface Authorization {
   /** Null for a session: its claims are in its token. */
   key: KeyGrant | null;

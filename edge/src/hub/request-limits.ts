@@ -9,12 +9,8 @@
 // overwritten holds the oldest of them; while it is younger than the period, the window is full. O(1)
 // per request, `limit` numbers of memory per counter. The counts live in the object's memory: when an
 // idle object is evicted they start again, which only forgives a client that stopped sending.
+import type { LimitVerdict } from "../hub-types.ts";
 import { rateLimits } from "../rate-limits.ts";
-
-export type PrincipalLimitKind = "user" | "key";
-
-/** Null: taken. Otherwise the limit that is full, and the whole seconds until it takes a request. */
-export type LimitVerdict = null | { kind: PrincipalLimitKind; retryAfterSeconds: number };
 
 class SlidingWindow {
   readonly #times: Float64Array;
