@@ -5,6 +5,7 @@ import path from "node:path";
 import { z } from "zod";
 import { limits } from "../../shared/limits.ts";
 import type { BlobConfig } from "./store/open-blobs.ts";
+import type { UpstashConfig } from "./store/upstash.ts";
 import { CLAMD_ADDRESS_FORMAT, parseClamdAddress, type ClamdAddress } from "./clamd-address.ts";
 import { parseDuration, parseSize } from "./units.ts";
 
@@ -176,6 +177,13 @@ const schema = z.object({
   LIBSQL_AUTH_TOKEN: z.string().optional(),
   /** A libSQL database the region's cores share the nonces of signed requests in; unset: each core's memory. */
   REPLAY_STORE_URL: z.string().regex(/^(file:|libsql:|https?:|wss?:)/, "must be a libSQL URL").optional(),
+  /** The region's Redis through the Upstash REST protocol (Upstash's own variable names): the cores
+   * share the nonces of signed requests and the login counts there. Not with REPLAY_STORE_URL. */
+  UPSTASH_REDIS_REST_URL: z
+    .url({ protocol: /^https?$/, message: "must be the database's REST URL, such as https://<name>.upstash.io" })
+    .transform((url) => url.replace(/\/+$/, ""))
+    .optional(),
+  UPSTASH_REDIS_REST_TOKEN: z.string().optional(),
   INTERNAL_SIGNING_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
   TLS_KEY_FILE: z.string().optional(),
   TLS_CERT_FILE: z.string().optional(),
@@ -248,8 +256,10 @@ export interface Config {
   libsqlAuthToken: string | undefined;
   /** What `npm start` runs the shards and directory on (SHARD_SERVER). */
   localShardServer: "file" | "sqld";
-  /** REPLAY_STORE_URL, or null: signed requests' nonces are kept in each core's memory. */
+  /** REPLAY_STORE_URL, or null: signed requests' nonces are kept in each core's memory (or Redis). */
   replayStoreUrl: string | null;
+  /** UPSTASH_REDIS_REST_URL and _TOKEN, or null: nonces and login counts stay in each core (or in REPLAY_STORE_URL). */
+  redis: UpstashConfig | null;
   internalSigningSecret: string;
   blobs: BlobConfig;
   spoolDir: string;
@@ -318,6 +328,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (role === "core" && !e.API_URLS && /^(0\.0\.0\.0|::|\[::\])$/.test(e.API_HOST)) {
     throw new ConfigError([`API_URLS: is required when API_HOST is ${e.API_HOST} (every address): name the URL(s) the edge calls this core by, as in its CORE_URLS`]);
   }
+  if (Boolean(e.UPSTASH_REDIS_REST_URL) !== Boolean(e.UPSTASH_REDIS_REST_TOKEN)) {
+    throw new ConfigError(["UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN: set both to share nonces and login counts in Redis, or neither"]);
+  }
+  if (e.UPSTASH_REDIS_REST_URL && e.REPLAY_STORE_URL) {
+    throw new ConfigError(["REPLAY_STORE_URL and UPSTASH_REDIS_REST_URL: set one shared nonce store, not both (Redis also shares the login counts; REPLAY_STORE_URL is for a region without it)"]);
+  }
   if (Boolean(e.TLS_KEY_FILE) !== Boolean(e.TLS_CERT_FILE)) {
     throw new ConfigError(["TLS_KEY_FILE and TLS_CERT_FILE: set both to offer STARTTLS, or neither"]);
   }
@@ -368,6 +384,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     libsqlAuthToken: e.LIBSQL_AUTH_TOKEN,
     localShardServer: e.SHARD_SERVER,
     replayStoreUrl: e.REPLAY_STORE_URL ?? null,
+    redis: e.UPSTASH_REDIS_REST_URL && e.UPSTASH_REDIS_REST_TOKEN ? { url: e.UPSTASH_REDIS_REST_URL, token: e.UPSTASH_REDIS_REST_TOKEN } : null,
     internalSigningSecret: e.INTERNAL_SIGNING_SECRET ?? "",
     blobs,
     spoolDir: path.resolve(e.SPOOL_DIR ?? path.join(dataDir, "spool")),
