@@ -145,6 +145,9 @@ const schema = z.object({
   REUSE_PORT: z.enum(["true", "false"]).default("false"),
   /** `npm start` only: how many core processes the region runs (each with its own spool and queue). */
   CORES: z.coerce.number().int().min(1).max(16).default(1),
+  /** `npm start` only: run redis-server (under DATA_DIR/redis) with our Upstash REST front and give the
+   * cores UPSTASH_REDIS_REST_URL/_TOKEN. Default: on with CORES > 1, off with one core. */
+  LOCAL_REDIS: z.enum(["true", "false"], { message: "must be true or false" }).optional(),
   /** Deliver to MX hosts on private or loopback addresses (off: a hostile domain could aim its MX at us). */
   ALLOW_PRIVATE_MX: z.enum(["true", "false"]).default("false"),
   /** Where `npm start` runs the edge (core/src/local-edge.ts). */
@@ -266,6 +269,8 @@ export interface Config {
   reusePort: boolean;
   /** `npm start`'s core processes. */
   cores: number;
+  /** `npm start` runs redis-server and the Upstash REST front for its cores (LOCAL_REDIS). */
+  localRedis: boolean;
   logLevel: "debug" | "info" | "warn" | "error" | "silent";
   protection: { clamd: ClamdAddress | null; spamThreshold: number; dnsblZones: string[]; srsSecret: string };
 }
@@ -390,6 +395,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     spoolDir: path.resolve(e.SPOOL_DIR ?? path.join(dataDir, "spool")),
     reusePort: e.REUSE_PORT === "true",
     cores: e.CORES,
+    localRedis: e.LOCAL_REDIS ? e.LOCAL_REDIS === "true" : e.CORES > 1,
     logLevel: e.LOG_LEVEL,
     protection: {
       clamd: e.CLAMD_ADDRESS ?? null,

@@ -15,10 +15,11 @@
 // Not covered: the path form (GET /set/k/v), `?_token=`, the read-your-writes sync token (the one
 // redis-server has nothing to sync), streaming (SUBSCRIBE, MONITOR), and commands that block or change
 // the connection's state (they would stall or alter the one connection every caller shares).
-import { createHash, timingSafeEqual } from "node:crypto";
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { RedisClientType } from "redis";
+import { startRedisServer, type RedisServer } from "./local-redis.ts";
 
 const REFUSED = new Set(["subscribe", "psubscribe", "ssubscribe", "unsubscribe", "punsubscribe", "sunsubscribe", "monitor", "sync", "psync", "multi", "exec", "discard", "watch", "unwatch", "select", "auth", "hello", "reset", "quit", "client", "wait", "blpop", "brpop", "brpoplpush", "blmove", "blmpop", "bzpopmin", "bzpopmax", "bzmpop", "shutdown"]);
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -160,4 +161,34 @@ function encode(reply: Reply, base64: boolean): unknown {
   if (typeof reply === "string") return base64 && reply !== "OK" ? Buffer.from(reply).toString("base64") : reply;
   if (Array.isArray(reply)) return reply.map((r) => encode(r, base64));
   return reply;
+}
+
+/** What `npm start` runs for its cores: redis-server in `dir` and this front before it, with a token
+ * made for this run (both listen on loopback only). */
+export interface LocalUpstash {
+  env: { UPSTASH_REDIS_REST_URL: string; UPSTASH_REDIS_REST_TOKEN: string };
+  server: RedisServer;
+  front: UpstashFront;
+  stop(): Promise<void>;
+}
+
+export async function startLocalUpstash(dir: string): Promise<LocalUpstash> {
+  const server = await startRedisServer(dir);
+  const token = randomBytes(24).toString("base64url");
+  let front: UpstashFront;
+  try {
+    front = await startUpstashFront({ redisUrl: server.url, token });
+  } catch (err) {
+    await server.stop();
+    throw err;
+  }
+  return {
+    env: { UPSTASH_REDIS_REST_URL: front.url, UPSTASH_REDIS_REST_TOKEN: token },
+    server,
+    front,
+    async stop() {
+      await front.close();
+      await server.stop();
+    },
+  };
 }
