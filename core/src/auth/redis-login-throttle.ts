@@ -42,6 +42,9 @@ import {
 const PENDING_TTL_MS = 60_000;
 /** One warning per outage stretch, not one per login. */
 const WARN_EVERY_MS = 10_000;
+/** After Redis failed to answer, logins count in memory alone for this long before Redis is tried
+ * again: an unreachable Redis costs its timeout once, not on every login. */
+const RETRY_AFTER_OUTAGE_MS = 5_000;
 
 const DELAY = `
 local function delay(f, free, first, max)
@@ -163,6 +166,7 @@ export class RedisLoginThrottle implements LoginLimits {
   readonly #now: () => number;
   readonly #scripts;
   #warnedAt = -Infinity;
+  #skipUntil = -Infinity;
 
   constructor(deps: { redis: Redis; memory: LoginThrottle; log: Logger; now?: () => number }) {
     this.#memory = deps.memory;
@@ -179,6 +183,7 @@ export class RedisLoginThrottle implements LoginLimits {
 
   async admit(ip: string, account: string): Promise<Admission> {
     const local = this.#memory.admit(ip, account);
+    if (Date.now() < this.#skipUntil) return local;
     const client = local.admitted ? local.attempt.client : clientNetwork(ip);
     const attempt = { client, account };
     const id = randomBytes(12).toString("base64url");
@@ -237,6 +242,7 @@ export class RedisLoginThrottle implements LoginLimits {
 
   #outage(err: unknown): void {
     const now = Date.now();
+    this.#skipUntil = now + RETRY_AFTER_OUTAGE_MS;
     if (now - this.#warnedAt < WARN_EVERY_MS) return;
     this.#warnedAt = now;
     this.#log.warn("auth: the shared login counts cannot be reached; this core counts on its own meanwhile", { err: String(err) });
