@@ -72,6 +72,7 @@ export async function startUpstashFront(o: { redisUrl: string; token: string; ho
     };
     const chunks: Buffer[] = [];
     let size = 0;
+    req.on("error", () => res.destroy());
     req.on("data", (c: Buffer) => {
       size += c.length;
       if (size <= MAX_BODY_BYTES) chunks.push(c);

@@ -2,7 +2,7 @@
 // real redis-server): a signed request one core took is refused by the other. Then redis-server is
 // killed: every signed request gets 503 with Retry-After and is not served (unchecked is not accepted),
 // while password logins at SMTP submission go on, limited by each core's own counts; once Redis is back,
-// requests pass again.
+// requests pass again. A Redis that hangs instead of refusing costs the 2 s timeout, then the same 503.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signRequest } from "../../../shared/signing.ts";
 import { REDIS_MISSING, startTestRedis, type TestRedis } from "../../../test/support/redis.ts";
@@ -78,5 +78,20 @@ describe.skipIf(REDIS_MISSING)(`cores behind one origin, sharing their nonces in
     expect((await fetch(origin(d) + folders(), { headers: await signed() })).status).toBe(200);
     // Redis decides again: the failures counted only in c's memory during the outage do not hold d back.
     expect(await smtpAuth(d, "127.0.0.22", "correct horse battery")).toMatch(/^235 /);
+  });
+
+  it("answers 503 once Redis has not answered for 2 s, when it hangs rather than refuses", { timeout: 30_000 }, async () => {
+    process.kill(redis.server.pid, "SIGSTOP");
+    try {
+      const started = Date.now();
+      const hung = await fetch(origin(c) + folders(), { headers: await signed() });
+      expect(hung.status).toBe(503);
+      expect(hung.headers.get("retry-after")).toBe("2");
+      expect(Date.now() - started).toBeGreaterThanOrEqual(1900);
+      expect(Date.now() - started).toBeLessThan(5000);
+    } finally {
+      process.kill(redis.server.pid, "SIGCONT");
+    }
+    await until(async () => (await fetch(origin(c) + folders(), { headers: await signed() })).status === 200, "core c serving again", 30_000);
   });
 });
