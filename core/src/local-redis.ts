@@ -15,9 +15,10 @@ import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { freePort } from "./free-port.ts";
 
-/** Where Debian's package puts it (`apt-get install redis-server`); REDIS_SERVER names another. */
+/** Where Debian's package puts it (`apt-get install redis-server`); REDIS_SERVER names another (and
+ * only that one: REDIS_SERVER=/nonexistent shows what happens without it). */
 export function redisServerBinary(): string | null {
-  const candidates = [process.env.REDIS_SERVER, "/usr/bin/redis-server", "/usr/local/bin/redis-server"].filter((p): p is string => Boolean(p));
+  const candidates = process.env.REDIS_SERVER ? [process.env.REDIS_SERVER] : ["/usr/bin/redis-server", "/usr/local/bin/redis-server"];
   return candidates.find((p) => existsSync(p)) ?? null;
 }
 
