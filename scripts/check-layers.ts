@@ -125,6 +125,7 @@ for (const dir of ["core/src", "shared"]) {
 const LOCAL_ONLY: Record<string, string> = {
   "core/src/local-edge.ts": "npm start's edge (Miniflare through wrangler); production runs the worker on Cloudflare",
   "core/src/store/local-r2.ts": "the R2 emulator of BLOB_STORE=local; production sets BLOB_STORE=s3",
+  "core/src/local-upstash.ts": "npm start's stand-in for Upstash's REST server (node-redis to a local redis-server); production talks to Upstash",
 };
 const DYNAMIC_PACKAGE = /import\(\s*["']([^"'.][^"']*)["']\s*\)/g;
 for (const dir of ["core/src", "shared"]) {

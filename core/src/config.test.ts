@@ -12,6 +12,18 @@ describe("config", () => {
     expect(c.maxMessageBytes).toBe(25 * 1024 * 1024);
   });
 
+  it("takes the region's Redis by Upstash's variable names: both or neither, and not beside REPLAY_STORE_URL", () => {
+    const upstash = { UPSTASH_REDIS_REST_URL: "https://eu-redis.upstash.io/", UPSTASH_REDIS_REST_TOKEN: "t0ken" };
+    expect(loadConfig({ ...secret, ...upstash }).redis).toEqual({ url: "https://eu-redis.upstash.io", token: "t0ken" });
+    expect(loadConfig({ ...secret }).redis).toBeNull();
+    expect(() => loadConfig({ ...secret, UPSTASH_REDIS_REST_URL: upstash.UPSTASH_REDIS_REST_URL })).toThrow(/UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN: set both/);
+    expect(() => loadConfig({ ...secret, ...upstash, REPLAY_STORE_URL: "file:/tmp/r.db" })).toThrow(/REPLAY_STORE_URL and UPSTASH_REDIS_REST_URL: set one/);
+    expect(() => loadConfig({ ...secret, ...upstash, UPSTASH_REDIS_REST_URL: "redis://localhost:6379" })).toThrow(/UPSTASH_REDIS_REST_URL: must be the database's REST URL/);
+    expect(loadConfig({ ...secret, CORES: "2" }).localRedis).toBe(true);
+    expect(loadConfig({ ...secret, CORES: "2", LOCAL_REDIS: "false" }).localRedis).toBe(false);
+    expect(loadConfig({ ...secret }).localRedis).toBe(false);
+  });
+
   it("reads sizes and a shard map as operators write them", () => {
     const c = loadConfig({ ...secret, MAX_MESSAGE_BYTES: "10M", DEFAULT_QUOTA_BYTES: "2G", SHARDS: "a=libsql://a.example,b=file:/tmp/b.db" });
     expect(c.maxMessageBytes).toBe(10 * 1024 * 1024);

@@ -5,6 +5,7 @@ import path from "node:path";
 import { z } from "zod";
 import { limits } from "../../shared/limits.ts";
 import type { BlobConfig } from "./store/open-blobs.ts";
+import type { UpstashConfig } from "./store/upstash.ts";
 import { CLAMD_ADDRESS_FORMAT, parseClamdAddress, type ClamdAddress } from "./clamd-address.ts";
 import { parseDuration, parseSize } from "./units.ts";
 
@@ -144,6 +145,9 @@ const schema = z.object({
   REUSE_PORT: z.enum(["true", "false"]).default("false"),
   /** `npm start` only: how many core processes the region runs (each with its own spool and queue). */
   CORES: z.coerce.number().int().min(1).max(16).default(1),
+  /** `npm start` only: run redis-server (under DATA_DIR/redis) with our Upstash REST front and give the
+   * cores UPSTASH_REDIS_REST_URL/_TOKEN. Default: on with CORES > 1, off with one core. */
+  LOCAL_REDIS: z.enum(["true", "false"], { message: "must be true or false" }).optional(),
   /** Deliver to MX hosts on private or loopback addresses (off: a hostile domain could aim its MX at us). */
   ALLOW_PRIVATE_MX: z.enum(["true", "false"]).default("false"),
   /** Where `npm start` runs the edge (core/src/local-edge.ts). */
@@ -176,6 +180,13 @@ const schema = z.object({
   LIBSQL_AUTH_TOKEN: z.string().optional(),
   /** A libSQL database the region's cores share the nonces of signed requests in; unset: each core's memory. */
   REPLAY_STORE_URL: z.string().regex(/^(file:|libsql:|https?:|wss?:)/, "must be a libSQL URL").optional(),
+  /** The region's Redis through the Upstash REST protocol (Upstash's own variable names): the cores
+   * share the nonces of signed requests and the login counts there. Not with REPLAY_STORE_URL. */
+  UPSTASH_REDIS_REST_URL: z
+    .url({ protocol: /^https?$/, message: "must be the database's REST URL, such as https://<name>.upstash.io" })
+    .transform((url) => url.replace(/\/+$/, ""))
+    .optional(),
+  UPSTASH_REDIS_REST_TOKEN: z.string().optional(),
   INTERNAL_SIGNING_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
   TLS_KEY_FILE: z.string().optional(),
   TLS_CERT_FILE: z.string().optional(),
@@ -248,14 +259,18 @@ export interface Config {
   libsqlAuthToken: string | undefined;
   /** What `npm start` runs the shards and directory on (SHARD_SERVER). */
   localShardServer: "file" | "sqld";
-  /** REPLAY_STORE_URL, or null: signed requests' nonces are kept in each core's memory. */
+  /** REPLAY_STORE_URL, or null: signed requests' nonces are kept in each core's memory (or Redis). */
   replayStoreUrl: string | null;
+  /** UPSTASH_REDIS_REST_URL and _TOKEN, or null: nonces and login counts stay in each core (or in REPLAY_STORE_URL). */
+  redis: UpstashConfig | null;
   internalSigningSecret: string;
   blobs: BlobConfig;
   spoolDir: string;
   reusePort: boolean;
   /** `npm start`'s core processes. */
   cores: number;
+  /** `npm start` runs redis-server and the Upstash REST front for its cores (LOCAL_REDIS). */
+  localRedis: boolean;
   logLevel: "debug" | "info" | "warn" | "error" | "silent";
   protection: { clamd: ClamdAddress | null; spamThreshold: number; dnsblZones: string[]; srsSecret: string };
 }
@@ -318,6 +333,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (role === "core" && !e.API_URLS && /^(0\.0\.0\.0|::|\[::\])$/.test(e.API_HOST)) {
     throw new ConfigError([`API_URLS: is required when API_HOST is ${e.API_HOST} (every address): name the URL(s) the edge calls this core by, as in its CORE_URLS`]);
   }
+  if (Boolean(e.UPSTASH_REDIS_REST_URL) !== Boolean(e.UPSTASH_REDIS_REST_TOKEN)) {
+    throw new ConfigError(["UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN: set both to share nonces and login counts in Redis, or neither"]);
+  }
+  if (e.UPSTASH_REDIS_REST_URL && e.REPLAY_STORE_URL) {
+    throw new ConfigError(["REPLAY_STORE_URL and UPSTASH_REDIS_REST_URL: set one shared nonce store, not both (Redis also shares the login counts; REPLAY_STORE_URL is for a region without it)"]);
+  }
   if (Boolean(e.TLS_KEY_FILE) !== Boolean(e.TLS_CERT_FILE)) {
     throw new ConfigError(["TLS_KEY_FILE and TLS_CERT_FILE: set both to offer STARTTLS, or neither"]);
   }
@@ -368,11 +389,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     libsqlAuthToken: e.LIBSQL_AUTH_TOKEN,
     localShardServer: e.SHARD_SERVER,
     replayStoreUrl: e.REPLAY_STORE_URL ?? null,
+    redis: e.UPSTASH_REDIS_REST_URL && e.UPSTASH_REDIS_REST_TOKEN ? { url: e.UPSTASH_REDIS_REST_URL, token: e.UPSTASH_REDIS_REST_TOKEN } : null,
     internalSigningSecret: e.INTERNAL_SIGNING_SECRET ?? "",
     blobs,
     spoolDir: path.resolve(e.SPOOL_DIR ?? path.join(dataDir, "spool")),
     reusePort: e.REUSE_PORT === "true",
     cores: e.CORES,
+    localRedis: e.LOCAL_REDIS ? e.LOCAL_REDIS === "true" : e.CORES > 1,
     logLevel: e.LOG_LEVEL,
     protection: {
       clamd: e.CLAMD_ADDRESS ?? null,

@@ -23,7 +23,9 @@ import { OutboundQueue } from "./store/outbound-queue.ts";
 import { Spool } from "./spool/spool.ts";
 import { Directory } from "./store/directory.ts";
 import { Shards } from "./store/shards.ts";
-import { SharedReplayNonces } from "./store/replay-nonces.ts";
+import { SharedReplayNonces, type ReplayNonceStore } from "./store/replay-nonces.ts";
+import { RedisReplayNonces } from "./store/redis-nonces.ts";
+import { openUpstash } from "./store/upstash.ts";
 import { audienceOf } from "../../shared/signing.ts";
 
 export interface RunningCore {
@@ -75,14 +77,17 @@ async function assemble(config: Config, stopBlobs: () => Promise<void>, options:
   for (const entry of recovered) pipeline.enqueue(entry);
 
   const queue = await OutboundQueue.open(config.queueUrl, config.libsqlAuthToken);
-  const replayNonces = config.replayStoreUrl ? await SharedReplayNonces.open(config.replayStoreUrl, config.libsqlAuthToken) : null;
+  // The region's Redis, when configured, shares both the nonces and the login counts; else a libSQL
+  // table (REPLAY_STORE_URL) shares the nonces, or each core keeps its own.
+  const redis = config.redis ? openUpstash(config.redis) : null;
+  const replayNonces: ReplayNonceStore | null = redis ? new RedisReplayNonces(redis) : config.replayStoreUrl ? await SharedReplayNonces.open(config.replayStoreUrl, config.libsqlAuthToken) : null;
   const blobs = openBlobStore(config.blobs);
   const outbox = new Outbox({ spool, pipeline, shards });
   const publishEvents = (events: CoreEvent[]) => pipeline.publishEvents(events);
   // The main thread's mailbox service: the API's changes, whose events cross to the pipeline thread's notifier.
   const mailbox = new MailboxService({ shards, directory, blobs, log: log.child({ part: "mailbox" }), publish: publishEvents, spamTokens: messageTokens });
   // One for both password doors, so a guesser counts the same wherever they knock.
-  const logins = new PasswordLogin({ directory, shards, publishEvents, log: log.child({ part: "auth" }), now: options.now });
+  const logins = new PasswordLogin({ directory, shards, publishEvents, log: log.child({ part: "auth" }), now: options.now, redis });
 
   const resolver = createResolver(config.outbound.dnsServers);
   const resolve = cachedResolve((name, rrtype) => resolver.resolve(name, rrtype));
@@ -113,7 +118,7 @@ async function assemble(config: Config, stopBlobs: () => Promise<void>, options:
     mailbox,
     scan,
     metrics: () => renderMetrics({ queue, spool, pipeline }),
-    health: () => ({ spool: spool.stats(), pipeline: pipeline.stats, backlogBytes: pipeline.backlogBytes, loginThrottle: logins.throttle.size }),
+    health: () => ({ spool: spool.stats(), pipeline: pipeline.stats, backlogBytes: pipeline.backlogBytes, loginThrottle: { ...logins.throttle.size, shared: redis !== null } }),
   });
   let api!: ServerType;
   const apiPort = await listen((cb) => (api = serve({ fetch: app.fetch, port: config.api.port, hostname: config.api.host }, cb)));

@@ -5,6 +5,10 @@
 // its local bucket).
 // `SHARD_SERVER=sqld npm start` runs the shards and the directory on sqld instead (a primary and a
 // replica each, local-sqld.ts, data under DATA_DIR/sqld), as production runs them on libSQL servers.
+// `CORES=2 npm start` (or LOCAL_REDIS=true) also runs redis-server under DATA_DIR/redis with our Upstash
+// REST front before it (local-upstash.ts), and the cores share their nonces and login counts there as
+// production's do in Upstash; without redis-server installed, they share the nonces in a libSQL table
+// (DATA_DIR/replay.db) and count logins each on their own.
 // Secrets are made once per data folder and given to both tiers; nothing secret is in the repo.
 import { fork, type ChildProcess } from "node:child_process";
 import path from "node:path";
@@ -14,6 +18,8 @@ import { freePort } from "./free-port.ts";
 import { devSecrets, recordLocalEdge, recordLocalSqld } from "./local-dev.ts";
 import { startLocalEdge } from "./local-edge.ts";
 import { startLocalSqldStores, type LocalSqldStores } from "./local-sqld.ts";
+import { redisServerBinary } from "./local-redis.ts";
+import { startLocalUpstash, type LocalUpstash } from "./local-upstash.ts";
 import { log } from "./log.ts";
 
 /** Edge settings taken from `npm start`'s environment (the edge validates them). Webhooks keep the
@@ -55,12 +61,27 @@ async function main(): Promise<void> {
       void pair.primary.exited.then(() => !stopping && log.error("a sqld primary stopped; its users' mail is deferred (451) and their API calls get 503", { name, pid: pair.primary.pid }));
     }
   }
+  // The region's shared state (nonces, login counts): Redis as Upstash serves it, or a libSQL table.
+  let redis: LocalUpstash | null = null;
+  let sharedState: Record<string, string> = {};
+  if (preliminary.localRedis && !preliminary.redis && !preliminary.replayStoreUrl) {
+    if (redisServerBinary()) {
+      redis = await startLocalUpstash(path.join(preliminary.dataDir, "redis"));
+      sharedState = redis.env;
+      const server = redis.server;
+      void server.exited.then(() => !stopping && log.error("redis-server stopped; signed requests get 503 and logins count per core until it is back", { pid: server.pid }));
+    } else {
+      sharedState = { REPLAY_STORE_URL: `file:${path.join(preliminary.dataDir, "replay.db")}` };
+      log.warn("redis-server is not installed (apt-get install redis-server): the cores share the nonces of signed requests in a libSQL table instead, and count failed logins each on their own", { replayStore: sharedState.REPLAY_STORE_URL });
+    }
+  }
   // The region's other cores (CORES=2 …) listen on the next ports, or on free ones when API_PORT is 0.
   const extraApiPorts: number[] = [];
   for (let n = 2; n <= preliminary.cores; n++) extraApiPorts.push(preliminary.api.port ? apiPort + n - 1 : await freePort(preliminary.api.host));
   const given = loadConfig({
     ...process.env,
     ...sqld?.env,
+    ...sharedState,
     API_PORT: String(apiPort),
     REUSE_PORT: preliminary.cores > 1 ? "true" : (process.env.REUSE_PORT ?? "false"),
     INTERNAL_SIGNING_SECRET: process.env.INTERNAL_SIGNING_SECRET || vars.INTERNAL_SIGNING_SECRET,
@@ -80,7 +101,7 @@ async function main(): Promise<void> {
     });
     await Promise.all([edge?.stop(), core?.stop(), ...others]);
     // After the cores: their last writes go to these servers.
-    await sqld?.stop();
+    await Promise.all([sqld?.stop(), redis?.stop()]);
     process.exit(code);
   };
   process.once("SIGINT", () => void stop(0));
@@ -113,6 +134,7 @@ async function main(): Promise<void> {
       const dir = path.join(config.dataDir, "cores", `c${n}`);
       const started = await startExtraCore(n, {
         ...sqld?.env,
+        ...sharedState,
         DATA_DIR: config.dataDir,
         SPOOL_DIR: path.join(dir, "spool"),
         QUEUE_URL: `file:${path.join(dir, "queue.db")}`,
@@ -146,6 +168,7 @@ async function main(): Promise<void> {
       `  submission     ${config.submission.host}:${core.submissionPort} (AUTH PLAIN/LOGIN, for mail apps)`,
       `  core API       ${[core.apiPort, ...extraApiPorts].map((port) => `http://${config.api.host}:${port}`).join(", ")} (signed requests from the edge; /metrics)`,
       ...(sqld ? [`  shards         sqld, a primary and a replica each: ${config.shards.map((s) => `${s.name} ${s.url} (replica ${s.replicaUrl})`).join(", ")}`, `  directory      sqld ${config.directoryUrl} (replica ${config.directoryReplicaUrl})`] : []),
+      ...(redis ? [`  shared state   redis-server ${redis.server.url} (data ${redis.server.dir}) behind our Upstash REST front ${redis.front.url}: nonces and login counts`] : sharedState.REPLAY_STORE_URL ? [`  shared state   nonces in ${sharedState.REPLAY_STORE_URL} (no redis-server: login counts per core)`] : []),
       ...(extraApiPorts.length > 0 ? [`  cores          ${extraApiPorts.length + 1}, sharing the SMTP and submission ports; spools under ${config.dataDir}/spool and ${config.dataDir}/cores/`] : []),
       `  data           ${config.dataDir}`,
       "",

@@ -1,12 +1,14 @@
 // Two cores in one region, as `CORES=2 npm start` runs them: one MX port shared by both processes (the
 // kernel spreads connections), the edge spreading its calls over both, the same shards and bucket. Then
 // one core is killed: mail keeps arriving through the other, the API keeps answering, and every message
-// acknowledged is filed once.
+// acknowledged is filed once. Both count failed logins in one Redis (npm start runs redis-server and our
+// Upstash REST front for them), so a guesser whose connections the kernel spreads over both cores gets
+// one allowance.
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LoginResponse, MessagePage, SendAccepted } from "../../shared/api.ts";
 import { descendants } from "../support/process-tree.ts";
-import { sendMail } from "../support/smtp-client.ts";
+import { sendMail, smtpConnect } from "../support/smtp-client.ts";
 import { startSystem, type System } from "../support/system.ts";
 import { until } from "../support/until.ts";
 
@@ -46,6 +48,22 @@ describe("CORES=2", () => {
     expect(filed[0]! + filed[1]!).toBe(40);
     // One connection per message: the kernel gives both processes a share.
     expect(Math.min(...filed)).toBeGreaterThan(0);
+  });
+
+  it("counts failed logins across both cores in the Redis npm start runs", async () => {
+    for (const port of apiPorts) expect(await (await fetch(`http://127.0.0.1:${port}/healthz`)).json()).toMatchObject({ loginThrottle: { shared: true } });
+    const auth = async (password: string) => {
+      const s = await smtpConnect(system.submissionPort, "127.0.0.1", "127.0.0.77");
+      try {
+        await s.command("EHLO app.test");
+        return await s.command(`AUTH PLAIN ${Buffer.from(`\0alice@example.test\0${password}`).toString("base64")}`);
+      } finally {
+        await s.close();
+      }
+    };
+    // Ten free failures for the address, wherever the kernel sends each connection; the eleventh starts a block.
+    for (let i = 0; i < 11; i++) expect(await auth("a wrong guess")).toMatch(/^535 /);
+    for (let i = 0; i < 4; i++) expect(await auth("correct horse battery")).toMatch(/^454 4\.7\.0 /);
   });
 
   it("keeps serving with one core killed: mail through the other, API reads and sends", async () => {

@@ -14,7 +14,7 @@ import type { Directory } from "../store/directory.ts";
 import type { Shards } from "../store/shards.ts";
 import "./context.ts";
 import { ReplayGuard } from "./replay-guard.ts";
-import type { SharedReplayNonces } from "../store/replay-nonces.ts";
+import type { ReplayNonceStore } from "../store/replay-nonces.ts";
 import { answer, serve } from "./serve.ts";
 import { parseBody } from "./validate.ts";
 import { authRoutes } from "./routes/auth.ts";
@@ -42,8 +42,8 @@ export interface ApiDeps extends OutboxDeps {
   /** The origins the edge reaches this core by (API_URLS, or its API's own address once it listens): a
    * request signed for another core of the region is refused, so this core's nonces suffice. */
   audiences: () => readonly string[];
-  /** The nonces the region's cores share (REPLAY_STORE_URL), or null: this process's memory only. */
-  replayNonces: SharedReplayNonces | null;
+  /** The nonces the region's cores share (Redis or REPLAY_STORE_URL), or null: this process's memory only. */
+  replayNonces: ReplayNonceStore | null;
   region: string;
   log: Logger;
   /** Spool and pipeline figures for /healthz. */

@@ -3,17 +3,17 @@
 //
 // A request is signed for one core's origin (shared/signing.ts), so this process's memory is enough
 // where the edge reaches each core by its own URL. Cores behind one URL (a load balancer) share an
-// origin; they also share the nonces in a database (REPLAY_STORE_URL), after the memory has refused what
-// this process saw itself without a round trip.
+// origin; they also share the nonces in a store (Redis through UPSTASH_REDIS_REST_URL, or a libSQL
+// database, REPLAY_STORE_URL), after the memory has refused what this process saw itself without a round trip.
 import { SIGNATURE_MAX_SKEW_MS } from "../../../shared/signing.ts";
-import type { SharedReplayNonces } from "../store/replay-nonces.ts";
+import type { ReplayNonceStore } from "../store/replay-nonces.ts";
 
 export class ReplayGuard {
   readonly #seen = new Map<string, number>();
   readonly #windowMs: number;
-  readonly #shared: SharedReplayNonces | null;
+  readonly #shared: ReplayNonceStore | null;
 
-  constructor(shared: SharedReplayNonces | null = null, windowMs = 2 * SIGNATURE_MAX_SKEW_MS) {
+  constructor(shared: ReplayNonceStore | null = null, windowMs = 2 * SIGNATURE_MAX_SKEW_MS) {
     this.#shared = shared;
     this.#windowMs = windowMs;
   }

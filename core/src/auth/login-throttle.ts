@@ -6,8 +6,9 @@
 // attempt answers at once with the time to wait (sockets are not tarpitted).
 //
 // The state is in memory, in bounded LRU maps, so a flood of random client addresses cannot grow it
-// without limit. Several cores of one region each count on their own (an attacker spread over them
-// gets each one's allowance); sharing the counts is a later issue.
+// without limit. Alone, several cores of one region each count on their own (an attacker spread over
+// them gets each one's allowance); with Redis configured, redis-login-throttle.ts keeps the region's
+// counts there by the same rules, and this one stays as the core's own view and its fallback.
 import { clientNetwork } from "../../../shared/ip-ranges.ts";
 import { LruMap } from "../lru-map.ts";
 
@@ -39,11 +40,11 @@ export const accountPolicy: ThrottlePolicy = { freeFailures: 20, firstDelayMs: 1
  * lock the owner out of devices they use. */
 export const TRUSTED_FOR_MS = 30 * 24 * 60 * 60_000;
 /** Addresses remembered per account for that. */
-const TRUSTED_PER_ACCOUNT = 10;
+export const TRUSTED_PER_ACCOUNT = 10;
 /** Entries per map; a few tens of MB at most. */
 const DEFAULT_CAPACITY = 100_000;
 /** While an attempt past the free failures is still being checked, the next one waits this long. */
-const IN_FLIGHT_WAIT_MS = 1_000;
+export const IN_FLIGHT_WAIT_MS = 1_000;
 
 export type ThrottleScope = "ip" | "account";
 
@@ -60,6 +61,17 @@ export interface Attempt {
   /** The client key (address or IPv6 /64); null when the client's address is unknown. */
   client: string | null;
   account: string;
+  /** Its place among the attempts in flight in the shared counts (redis-login-throttle.ts); none
+   * when only this core's memory counted it. */
+  id?: string;
+}
+
+/** What the password doors ask: this memory alone, or the region's counts in Redis beside it. */
+export interface LoginLimits {
+  admit(ip: string, account: string): Admission | Promise<Admission>;
+  failed(attempt: Attempt): CountedFailure | Promise<CountedFailure>;
+  succeeded(attempt: Attempt): void | Promise<void>;
+  abandoned(attempt: Attempt): void | Promise<void>;
 }
 
 export type Admission = { admitted: true; attempt: Attempt } | { admitted: false; retryAfterMs: number; scope: ThrottleScope };
@@ -82,7 +94,7 @@ function delayAfter(failures: number, policy: ThrottlePolicy): number {
   return beyond <= 0 ? 0 : Math.min(policy.maxDelayMs, policy.firstDelayMs * 2 ** Math.min(beyond - 1, 40));
 }
 
-export class LoginThrottle {
+export class LoginThrottle implements LoginLimits {
   readonly #now: () => number;
   readonly #clients: LruMap<string, Counter>;
   readonly #accounts: LruMap<string, Counter>;

@@ -12,7 +12,9 @@ import type { Logger } from "../log.ts";
 import type { Directory, DirectoryUser } from "../store/directory.ts";
 import { recordEventsAlone } from "../store/events.ts";
 import type { Shards } from "../store/shards.ts";
-import { LoginThrottle, type BlockStart } from "./login-throttle.ts";
+import type { Redis } from "@upstash/redis";
+import { LoginThrottle, type BlockStart, type LoginLimits } from "./login-throttle.ts";
+import { RedisLoginThrottle } from "./redis-login-throttle.ts";
 
 /** Verifying against a fixed hash when the address is unknown takes as long as for a real user. */
 const DUMMY_HASH = "pbkdf2-sha256$100000$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
@@ -37,15 +39,21 @@ export interface PasswordLoginDeps {
   log: Logger;
   /** The throttle's clock; tests move it rather than wait minutes. */
   now?: () => number;
+  /** The region's Redis (UPSTASH_REDIS_REST_URL): the counts are the region's, not this core's. */
+  redis?: Redis | null;
 }
 
 export class PasswordLogin {
   readonly #deps: PasswordLoginDeps;
+  /** This core's own counts (their sizes are in /healthz). */
   readonly throttle: LoginThrottle;
+  /** What is asked: the region's counts in Redis, this core's alone without it. */
+  readonly #limits: LoginLimits;
 
   constructor(deps: PasswordLoginDeps) {
     this.#deps = deps;
     this.throttle = new LoginThrottle({ now: deps.now });
+    this.#limits = deps.redis ? new RedisLoginThrottle({ redis: deps.redis, memory: this.throttle, log: deps.log, now: deps.now }) : this.throttle;
   }
 
   async attempt(input: LoginAttempt): Promise<LoginOutcome> {
@@ -54,7 +62,7 @@ export class PasswordLogin {
     // Counted by address, the unknown ones too: an account block that only existing addresses could
     // reach would tell a guesser spread over many clients which addresses exist.
     const account = normalized ?? input.address.trim().toLowerCase().slice(0, limits.maxAddressLength);
-    const admission = this.throttle.admit(input.ip, account);
+    const admission = await this.#limits.admit(input.ip, account);
     if (!admission.admitted) {
       log.debug("auth: attempt refused while blocked", { protocol: input.protocol, ip: input.ip, blocked: admission.scope });
       return { kind: "throttled", retryAfterSeconds: Math.ceil(admission.retryAfterMs / 1000) };
@@ -66,14 +74,14 @@ export class PasswordLogin {
       user = normalized ? await directory.userByAddress(normalized) : null;
       ok = await verifyPassword(input.password, user?.passwordHash ?? DUMMY_HASH);
     } catch (err) {
-      this.throttle.abandoned(attempt);
+      await this.#limits.abandoned(attempt);
       throw err;
     }
     if (user && ok) {
-      this.throttle.succeeded(attempt);
+      await this.#limits.succeeded(attempt);
       return { kind: "ok", user };
     }
-    const counted = this.throttle.failed(attempt);
+    const counted = await this.#limits.failed(attempt);
     const who = { protocol: input.protocol, ip: input.ip, account: user?.id ?? "unknown" };
     log.warn("auth: wrong address or password", { ...who, failures: { ip: counted.clientFailures, account: counted.accountFailures } });
     for (const block of counted.started) {

@@ -10,7 +10,15 @@ import { createClient, type Client } from "@libsql/client";
 
 const SWEEP_EVERY_MS = 60_000;
 
-export class SharedReplayNonces {
+/** Where the cores of a region share the nonces: this libSQL table, or Redis (redis-nonces.ts). */
+export interface ReplayNonceStore {
+  /** True the first time any core offers `nonce` before `expiresAt`, false for a replay; throws when
+   * the store cannot answer. */
+  accept(nonce: string, expiresAt: number, now?: number): Promise<boolean>;
+  close(): void;
+}
+
+export class SharedReplayNonces implements ReplayNonceStore {
   readonly #client: Client;
   #nextSweep = 0;
 
