@@ -9,9 +9,15 @@ interface Digest {
 }
 
 /** The part of node:crypto used here, typed without Node's types (the edge compiles this too). */
+/** A node:crypto KeyObject, opaque here. */
+export interface NodeSecretKey {
+  readonly type: "secret";
+}
+
 export interface NodeCrypto {
   createHash(algorithm: "sha256"): Digest;
-  createHmac(algorithm: "sha256", key: Uint8Array): Digest;
+  createHmac(algorithm: "sha256", key: Uint8Array | NodeSecretKey): Digest;
+  createSecretKey(key: Uint8Array): NodeSecretKey;
   timingSafeEqual(a: Uint8Array, b: Uint8Array): boolean;
 }
 

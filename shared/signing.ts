@@ -6,7 +6,7 @@
 // its replay at A. Without the audience every core of a region would need one shared nonce store,
 // written on every call.
 import { fromBase64Url, sha256Hex, toBase64Url, utf8 } from "./encoding.ts";
-import { nodeCrypto } from "./node-crypto.ts";
+import { nodeCrypto, type NodeCrypto, type NodeSecretKey } from "./node-crypto.ts";
 
 export const signatureHeaders = {
   timestamp: "x-edgemail-timestamp",
@@ -32,6 +32,18 @@ export interface SignableRequest {
 /** The audience of a receiver: the origin (scheme://host[:port]) of the URL it is called by. */
 export function audienceOf(url: string | URL): string {
   return new URL(url).origin;
+}
+
+// A key prepared once per secret: given the raw secret, node:crypto prepares a key on every HMAC
+// (a tenth of a millisecond per signed request, in a profile of the core).
+const nodeKeys = new Map<string, NodeSecretKey>();
+function nodeKey(node: NodeCrypto, secret: string): NodeSecretKey {
+  let key = nodeKeys.get(secret);
+  if (!key) {
+    key = node.createSecretKey(utf8(secret));
+    nodeKeys.set(secret, key);
+  }
+  return key;
 }
 
 type HmacKey = Awaited<ReturnType<typeof crypto.subtle.importKey>>;
@@ -61,7 +73,7 @@ export async function signRequest(secret: string, target: string | URL, req: Sig
   const nonce = toBase64Url(crypto.getRandomValues(new Uint8Array(16)));
   const data = await canonical(audience, req, timestamp, nonce);
   const mac = nodeCrypto
-    ? nodeCrypto.createHmac("sha256", utf8(secret)).update(data).digest()
+    ? nodeCrypto.createHmac("sha256", nodeKey(nodeCrypto, secret)).update(data).digest()
     : await crypto.subtle.sign("HMAC", await hmacKey(secret), data as Uint8Array<ArrayBuffer>);
   return {
     [signatureHeaders.audience]: audience,
@@ -102,7 +114,7 @@ export async function verifyRequest(
   const data = await canonical(audience, req, timestamp, nonce);
   // Both compare in constant time.
   const valid = nodeCrypto
-    ? mac.length === 32 && nodeCrypto.timingSafeEqual(nodeCrypto.createHmac("sha256", utf8(secret)).update(data).digest(), mac)
+    ? mac.length === 32 && nodeCrypto.timingSafeEqual(nodeCrypto.createHmac("sha256", nodeKey(nodeCrypto, secret)).update(data).digest(), mac)
     : await crypto.subtle.verify("HMAC", await hmacKey(secret), mac as Uint8Array<ArrayBuffer>, data as Uint8Array<ArrayBuffer>);
   return valid ? { ok: true, nonce, timestamp: ts } : { ok: false, reason: "bad-signature" };
 }
