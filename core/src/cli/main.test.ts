@@ -1,9 +1,10 @@
 // The admin CLI as an operator runs it: a process working on a data folder.
 import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { OutboundQueue } from "../store/outbound-queue.ts";
 
 const CLI = path.resolve(import.meta.dirname, "main.ts");
 const dataDir = mkdtempSync(path.join(tmpdir(), "edgemail-cli-"));
@@ -62,6 +63,25 @@ describe("admin CLI", () => {
     expect((await cli("domain", "dkim", "nowhere.test")).stderr).toMatch(/no domain nowhere\.test/);
     expect((await cli("queue", "list")).stdout).toContain("(the queue is empty)");
     expect((await cli("queue", "errors")).stdout).toContain("(no errors)");
+  });
+
+  it("lists the queues of every local core (CORES=2 npm start), each row named by its core", { timeout: 120_000 }, async () => {
+    // The second core's queue where npm start puts it, with one deferred recipient and one error.
+    mkdirSync(path.join(dataDir, "cores", "c2"), { recursive: true });
+    const second = await OutboundQueue.open(`file:${path.join(dataDir, "cores", "c2", "queue.db")}`);
+    const now = Date.now();
+    await second.enqueue([{ id: "d-1", messageId: "m-2", userId: "u-1", sender: "alice@example.test", recipient: "bob@remote.test", domain: "remote.test", nextAttemptAt: now, rawKey: "raw/m-2", rawOffset: 0, rawLength: 10, createdAt: now, expiresAt: now + 86_400_000 }]);
+    await second.addError({ id: "e-1", userId: "u-1", messageId: "m-3", reason: "an attachment is gone" });
+    second.close();
+    const list = await cli("queue", "list");
+    expect(list.stdout).toMatch(/^\[c2\]  .*m-2  alice@example\.test → bob@remote\.test  queued$/m);
+    expect(JSON.parse((await cli("queue", "list", "--json")).stdout)).toEqual([expect.objectContaining({ core: "c2", messageId: "m-2" })]);
+    expect((await cli("queue", "errors")).stdout).toMatch(/^\[c2\]  .*m-3  user u-1: an attachment is gone$/m);
+    // A core given its own QUEUE_URL reads that queue alone.
+    const own = await new Promise<string>((resolve) =>
+      execFile(process.execPath, [CLI, "queue", "list"], { env: { ...process.env, DATA_DIR: dataDir, INTERNAL_SIGNING_SECRET: "", QUEUE_URL: `file:${path.join(dataDir, "queue.db")}x` } }, (_err, stdout) => resolve(stdout)),
+    );
+    expect(own).toContain("(the queue is empty)");
   });
 
   it("removes a domain without users; a user only once the edge forgets them (users.test.ts, e2e)", { timeout: 120_000 }, async () => {

@@ -10,6 +10,7 @@ import { localSqld } from "../local-dev.ts";
 import { Directory, DirectoryError } from "../store/directory.ts";
 import { getUsage, setQuota } from "../store/mailbox.ts";
 import { OutboundQueue } from "../store/outbound-queue.ts";
+import { queuesToRead, type QueueRef } from "./queues.ts";
 import { Shards } from "../store/shards.ts";
 import { normalizeAddress, isValidDomain } from "../../../shared/address.ts";
 import { formatSize, parseSize } from "../units.ts";
@@ -141,25 +142,25 @@ async function run(argv: string[]): Promise<void> {
         );
       }
       case "queue list": {
-        const queue = await OutboundQueue.open(config.queueUrl, config.libsqlAuthToken);
-        const rows = await queue.list();
-        queue.close();
+        const queues = queuesToRead(config);
+        const rows = (await fromEachQueue(queues, config.libsqlAuthToken, (q) => q.list())).sort((a, b) => a.createdAt - b.createdAt);
         const when = (ms: number) => new Date(ms).toISOString().replace("T", " ").slice(0, 19);
+        const core = (r: { core: string }) => (queues.length > 1 ? `[${r.core}]  ` : "");
         return out(
           rows
             .map((r) => {
               const state = r.state === "deferred" ? `deferred (${r.attempts} attempt${r.attempts === 1 ? "" : "s"}, next ${when(r.nextAttemptAt)})` : r.state;
-              return `${when(r.createdAt)}  ${r.messageId}  ${r.sender} → ${r.recipient}  ${state}${r.lastReply ? `\n    ${r.lastReply}` : ""}`;
+              return `${core(r)}${when(r.createdAt)}  ${r.messageId}  ${r.sender} → ${r.recipient}  ${state}${r.lastReply ? `\n    ${r.lastReply}` : ""}`;
             })
             .join("\n") || "(the queue is empty)",
           rows,
         );
       }
       case "queue errors": {
-        const queue = await OutboundQueue.open(config.queueUrl, config.libsqlAuthToken);
-        const rows = await queue.listErrors();
-        queue.close();
-        return out(rows.map((r) => `${new Date(r.createdAt).toISOString()}  ${r.messageId}  user ${r.userId}: ${r.reason}`).join("\n") || "(no errors)", rows);
+        const queues = queuesToRead(config);
+        const rows = (await fromEachQueue(queues, config.libsqlAuthToken, (q) => q.listErrors())).sort((a, b) => a.createdAt - b.createdAt);
+        const core = (r: { core: string }) => (queues.length > 1 ? `[${r.core}]  ` : "");
+        return out(rows.map((r) => `${core(r)}${new Date(r.createdAt).toISOString()}  ${r.messageId}  user ${r.userId}: ${r.reason}`).join("\n") || "(no errors)", rows);
       }
       case "user add": {
         const address = addressArg(positionals, 2);
@@ -253,3 +254,17 @@ run(process.argv.slice(2)).catch((err: unknown) => {
   }
   throw err;
 });
+
+/** Rows of every queue, each named by its core. */
+async function fromEachQueue<T>(queues: QueueRef[], authToken: string | undefined, read: (queue: OutboundQueue) => Promise<T[]>): Promise<(T & { core: string })[]> {
+  const rows: (T & { core: string })[] = [];
+  for (const { core, url } of queues) {
+    const queue = await OutboundQueue.open(url, authToken);
+    try {
+      for (const row of await read(queue)) rows.push({ ...row, core });
+    } finally {
+      queue.close();
+    }
+  }
+  return rows;
+}
