@@ -75,6 +75,10 @@ export const SendReservation = z.object({
 });
 export type SendReservation = z.infer<typeof SendReservation>;
 
+/** A cancelled held send gives back the recipients it reserved of its day's quota. */
+export const SendRelease = z.strictObject({ recipients: z.number().int().min(1).max(limits.maxRecipients) });
+export const SendReleased = z.object({ released: z.number().int().min(0) });
+
 export const Reservation = z.object({
   messageId: Id,
   /** A request with this Idempotency-Key was accepted before: nothing new is sent. */
@@ -208,6 +212,9 @@ export const coreApi = {
   send: route({ method: "POST", path: `${user}/outbox/messages`, body: DirectSend, answer: Reservation }),
   /** A held send's reservation ("undo send"): the queue brings the message to `submit` when the hold ends. */
   reserveSend: route({ method: "POST", path: `${user}/outbox/reservations`, body: SendReservation, answer: Reservation }),
+  /** A held send the user cancelled ("undo send"): its recipients go back to the day's quota (the day
+   * its id was minted), once; the edge asks only when the hub has just cancelled it. */
+  releaseSend: route({ method: "POST", path: `${user}/outbox/reservations/:id/release`, body: SendRelease, answer: SendReleased }),
   /** From the outgoing queue's consumer: 202 accepted, 200 a duplicate. */
   submit: route({ method: "POST", path: `${user}/outbox`, body: OutboundSubmission, answer: SubmissionAccepted }),
   /** change */

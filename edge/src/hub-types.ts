@@ -36,6 +36,15 @@ export type HeldState = "held" | "sent" | "cancelled";
 export interface HeldSend {
   state: HeldState;
   sendAt: number;
+  /** What it reserved of the daily quota (0 for a send held before this was recorded). */
+  recipients: number;
+}
+
+/** A cancel's outcome: the state now, and the recipients to give back to the quota (non-zero only
+ * for the cancel that changed it). */
+export interface HeldCancel {
+  state: HeldState;
+  release: number;
 }
 
 /** Who made a webhook, as stored; "unknown" for those made before makers were recorded. */

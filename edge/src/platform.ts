@@ -7,7 +7,7 @@ import type { ApiKeyCreate, ApiKeyInfo, Folder, MessagePage, Settings, SettingsP
 import type { CoreEvent, EventsPage } from "../../shared/events.ts";
 import type { SecurityEvent } from "../../shared/security.ts";
 import type { ConfigResult } from "./config.ts";
-import type { Actor, Authorization, CredentialCheck, HeldSend, HeldState, HubRead, ListenerPrincipal, LoginOrigin, LoginRecord, Revocation, WebhookMaker } from "./hub-types.ts";
+import type { Actor, Authorization, CredentialCheck, HeldCancel, HeldSend, HubRead, ListenerPrincipal, LoginOrigin, LoginRecord, Revocation, WebhookMaker } from "./hub-types.ts";
 import type { OutgoingMessage, WebhookDelivery } from "./queue-messages.ts";
 import type { BindingLimitKind } from "./rate-limits.ts";
 
@@ -113,9 +113,9 @@ export interface Hub {
   acceptNonce(nonce: string, windowMs: number): Awaitable<boolean>;
 
   // Undo send: whether each held send may still go.
-  holdSend(messageId: string, sendAt: number): Awaitable<HeldSend>;
+  holdSend(messageId: string, sendAt: number, recipients: number): Awaitable<HeldSend>;
   /** Null when this user holds no send of that id. */
-  cancelHeldSend(messageId: string): Awaitable<HeldState | null>;
+  cancelHeldSend(messageId: string): Awaitable<HeldCancel | null>;
   /** The outgoing queue's consumer takes a held send once its hold is over. */
   claimHeldSend(messageId: string): Awaitable<"send" | "cancelled">;
 

@@ -12,6 +12,8 @@ export const seed = {
   dora: { address: "dora@example.test", password: "dora's daily limit" },
   /** Spends her per-user request budget in the rate-limit test only. */
   erin: { address: "erin@example.test", password: "erin's rate limit" },
+  /** Cancels held sends in the undo-send quota test only: the daily quota is per user. */
+  quinn: { address: "quinn@example.test", password: "quinn's second chances" },
   /** Spends her request budget from two sessions in the rate-limit tests only. */
   rita: { address: "rita@example.test", password: "rita's two sessions" },
   /** Gets threaded mail in the thread tests only, so their listings hold nothing else. */

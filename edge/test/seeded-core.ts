@@ -21,6 +21,7 @@ await core.addUser(seed.grace.address, seed.grace.password);
 await core.addUser(seed.henry.address, seed.henry.password);
 await core.addUser(seed.erin.address, seed.erin.password);
 await core.addUser(seed.rita.address, seed.rita.password);
+await core.addUser(seed.quinn.address, seed.quinn.password);
 await core.addUser(seed.ivy.address, seed.ivy.password);
 await core.addUser(seed.judy.address, seed.judy.password);
 await core.addUser(seed.kim.address, seed.kim.password);

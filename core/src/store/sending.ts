@@ -5,7 +5,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { createClient } from "@libsql/client";
 import { and, eq, lt, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/libsql";
-import { uuidv7 } from "../../../shared/ids.ts";
+import { uuidv7, uuidv7Time } from "../../../shared/ids.ts";
 import { ProblemError } from "../../../shared/problem.ts";
 import { idempotencyKeys, messages, sendCounters, shardSchema } from "./shard-schema.ts";
 import type { Queryable, ShardDatabase } from "./shards.ts";
@@ -238,6 +238,20 @@ async function reserveIn(tx: Queryable, userId: string, request: Request, limit:
     await tx.insert(idempotencyKeys).values({ userId, key: request.idempotencyKey, messageId, requestHash: request.requestHash, createdAt: now });
   }
   return { messageId, duplicate: false };
+}
+
+/** Gives back what a cancelled held send reserved of the daily quota: `recipients` of the UTC day
+ * its id was minted (the day it was counted on), never below zero. The caller asks once per send. */
+export async function releaseSend(shard: ShardDatabase, userId: string, messageId: string, recipients: number): Promise<number> {
+  const day = utcDay(uuidv7Time(messageId));
+  const rows = await shard.writeLock.run(() =>
+    shard.db
+      .update(sendCounters)
+      .set({ recipients: sql`max(0, ${sendCounters.recipients} - ${recipients})` })
+      .where(and(eq(sendCounters.userId, userId), eq(sendCounters.day, day)))
+      .returning({ recipients: sendCounters.recipients }),
+  );
+  return rows.length;
 }
 
 export async function messageExists(shard: ShardDatabase, userId: string, messageId: string): Promise<boolean> {

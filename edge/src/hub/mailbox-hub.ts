@@ -17,7 +17,7 @@ import type { SecurityEvent } from "../../../shared/security.ts";
 import { CoreClient } from "../core-client.ts";
 import { cloudflarePlatform } from "../cloudflare-platform.ts";
 import type { Env } from "../env.ts";
-import type { Actor, Authorization, CredentialCheck, HeldSend, HeldState, HubAnswer, HubRead, KeyGrant, ListenerPrincipal, LoginOrigin, LoginRecord, Revocation, WebhookMaker } from "../hub-types.ts";
+import type { Actor, Authorization, CredentialCheck, HeldCancel, HeldSend, HubAnswer, HubRead, KeyGrant, ListenerPrincipal, LoginOrigin, LoginRecord, Revocation, WebhookMaker } from "../hub-types.ts";
 import { log } from "../log.ts";
 import { MAX_PASSWORD_FAILURES, PRINCIPAL_HEADER, type Hub } from "../platform.ts";
 import { Credentials } from "./credentials.ts";
@@ -500,13 +500,13 @@ export class MailboxHub extends DurableObject<Env> implements Hub {
   // ── undo send ──
 
   /** A send the queue holds until `sendAt`; a retried request gets the record it made before. */
-  holdSend(messageId: string, sendAt: number): HeldSend {
-    return this.#heldSends.hold(messageId, sendAt);
+  holdSend(messageId: string, sendAt: number, recipients: number): HeldSend {
+    return this.#heldSends.hold(messageId, sendAt, recipients);
   }
 
   /** The user cancels a held send: "cancelled" (also when it was already), "sent" when the consumer
    * took it first, null when this user holds no send of that id. */
-  cancelHeldSend(messageId: string): HeldState | null {
+  cancelHeldSend(messageId: string): HeldCancel | null {
     return this.#heldSends.cancel(messageId);
   }
 

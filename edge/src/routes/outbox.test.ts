@@ -126,4 +126,21 @@ describe("undo send", () => {
       expect(((await res.json()) as { errors: { field: string }[] }).errors.map((e) => e.field), String(holdSeconds)).toContain("holdSeconds");
     }
   });
+
+  it("gives a cancelled send's recipients back to the daily quota, once however often it is cancelled", async () => {
+    const quinn = await login(seed.quinn.address, seed.quinn.password);
+    const limit = seed.sendDailyLimit;
+    const to = (n: number, tag: string) => Array.from({ length: n }, (_, i) => `${tag}${i}@remote.test`);
+    const hold = (recipients: string[]) => api("/api/v1/messages", { method: "POST", token: quinn, json: { to: recipients, subject: "held for the quota", text: "Never sent.", holdSeconds: 60 } });
+    const a = (await hold(to(25, "a")).then((r) => conforms(r, SendAccepted, 202))).id;
+    // Two go at once (to two users of this service): 27 of the day's 40 are spent.
+    expect((await api("/api/v1/messages", { method: "POST", token: quinn, json: { to: [seed.vic.address, seed.uma.address], text: "Sent now." } })).status).toBe(202);
+    for (let i = 0; i < 2; i++) expect((await cancel(a, quinn)).status).toBe(200);
+    // Given back once: 2 are spent. Twice would have given back 50 (down to 0), none would leave 27.
+    const tooMany = await hold(to(limit - 1, "c"));
+    expect(tooMany.status).toBe(429);
+    const fits = await hold(to(limit - 2, "d"));
+    expect(fits.status).toBe(202);
+    expect((await cancel(((await fits.json()) as SendAccepted).id, quinn)).status).toBe(200);
+  });
 });

@@ -55,8 +55,8 @@ function idempotencyKey(c: Context): string | undefined {
 
 /** Records a held send in the user's hub before the queue has it, so the consumer always finds the
  * record; a retried request (same Idempotency-Key) gets the first one's. */
-async function hold(c: Context, messageId: string, holdSeconds: number): Promise<HeldSend> {
-  const held = await c.get("platform").hub(c.get("user").sub).holdSend(messageId, Date.now() + holdSeconds * 1000);
+async function hold(c: Context, messageId: string, holdSeconds: number, recipients: number): Promise<HeldSend> {
+  const held = await c.get("platform").hub(c.get("user").sub).holdSend(messageId, Date.now() + holdSeconds * 1000, recipients);
   if (held.state === "cancelled") {
     throw new ProblemError("conflict", `The send ${messageId} was cancelled; to send it after all, send it again with a new Idempotency-Key.`);
   }
@@ -86,7 +86,8 @@ export const sendRoutes = new Hono()
     // and the core takes each message id only once.
     const submission: OutboundSubmission = { messageId: reservation.messageId, createdAt: uuidv7Time(reservation.messageId), message, attachments };
     const json = JSON.stringify(submission);
-    const held = await hold(c, reservation.messageId, holdSeconds);
+    // A duplicate reserved nothing new: the first request's record (made with its count) stands.
+    const held = await hold(c, reservation.messageId, holdSeconds, recipients.size);
     const reference = { v: 1 as const, userId: user.sub, region: user.rgn, messageId: reservation.messageId, held: true as const };
     // A retry of a held send waits out what is left of the first one's hold.
     const delay = held.state === "held" ? { delaySeconds: Math.max(0, Math.ceil((held.sendAt - Date.now()) / 1000)) } : undefined;

@@ -13,7 +13,7 @@ import type { MailboxService } from "../../mailbox/service.ts";
 import type { Outbox } from "../../outbox.ts";
 import type { BlobStore } from "../../store/blobs.ts";
 import type { Directory, DirectoryUser } from "../../store/directory.ts";
-import { reserveSend } from "../../store/sending.ts";
+import { releaseSend, reserveSend } from "../../store/sending.ts";
 import { answerChange } from "../change.ts";
 import { answer, serve } from "../serve.ts";
 import { parseBody } from "../validate.ts";
@@ -74,6 +74,14 @@ export function outboxRoutes(deps: OutboxDeps): Hono {
     await senderAddress(deps, c.get("user"), request.from);
     // Not a mailbox change (the Sent copy is filed later, with its own event): no seq header.
     return answer(c, coreApi.reserveSend, await reserveSend(c.get("shard"), c.get("user").id, request, deps.sendDailyLimit));
+  });
+
+  serve(app, coreApi.releaseSend, async (c) => {
+    const id = c.req.param("id") ?? "";
+    if (!Id.safeParse(id).success) throw new ProblemError("validation", "A message id is a UUIDv7.", { errors: [{ field: "id", message: "must be a UUIDv7" }] });
+    const { recipients } = parseBody(c, coreApi.releaseSend);
+    const counted = await releaseSend(c.get("shard"), c.get("user").id, id, recipients);
+    return answer(c, coreApi.releaseSend, { released: counted > 0 ? recipients : 0 });
   });
 
   serve(app, coreApi.submit, async (c) => {
