@@ -14,10 +14,14 @@ export class RedisReplayNonces implements ReplayNonceStore {
     this.#redis = redis;
   }
 
-  /** Throws when Redis cannot answer (the caller refuses the request with 503). */
+  /** Throws when Redis cannot answer (the caller refuses the request with 503). The value is this
+   * call's own: the client retries a request whose connection failed, and should the first attempt
+   * have set the key before its answer was lost, the retry finds it taken; a GET then tells our own
+   * write (accepted) from another core's (a replay). Only a refusal costs the second round trip. */
   async accept(nonce: string, expiresAt: number): Promise<boolean> {
-    const set = await this.#redis.set(PREFIX + nonce, "1", { nx: true, pxat: expiresAt });
-    return set === "OK";
+    const mine = crypto.randomUUID();
+    if ((await this.#redis.set(PREFIX + nonce, mine, { nx: true, pxat: expiresAt })) === "OK") return true;
+    return (await this.#redis.get<string>(PREFIX + nonce)) === mine;
   }
 
   close(): void {}
