@@ -28,6 +28,7 @@ import { startS3Server } from "../test/support/s3-server.ts";
 import { descendants } from "../test/support/process-tree.ts";
 import { startSystem } from "../test/support/system.ts";
 import { TEST_SECRET, testConfig } from "../test/support/temp-core.ts";
+import { CORE_ENV, CORE_NODE_FLAGS } from "../core/src/heap-limits.ts";
 import { percentile, runLoad, syntheticMessage, type LoadResult } from "./smtp-load.ts";
 import { treeCpuByProcess, treeCpuMs } from "./process-cpu.ts";
 import { runSmtpSource, smtpSourceAvailable } from "./smtp-source-load.ts";
@@ -60,6 +61,10 @@ async function blobEnv(): Promise<{ env: Record<string, string>; close: () => Pr
   const s3 = await startS3Server("edgemail-blobs");
   return { env: s3.env, close: () => s3.close() };
 }
+// The core measured as `npm start` and `npm run core` start it: with the core's environment and Node
+// flags (before any CHILD_NODE_ARGS given for a diagnosis, which may override them).
+process.env.CHILD_NODE_ARGS = [...CORE_NODE_FLAGS, process.env.CHILD_NODE_ARGS ?? ""].join(" ").trim();
+for (const [name, value] of Object.entries(CORE_ENV)) process.env[name] ??= value;
 const SESSIONS = Number(args.sessions);
 const ROOT = path.resolve(import.meta.dirname, "..");
 const USERS = ["u0", "u1", "u2", "u3"].map((u) => `${u}@bench.test`);
@@ -100,6 +105,11 @@ function peakRss(pid: number): number {
   const peaks = corePids(pid).map((p) => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${p}/status`, "utf8"))![1]) / 1024);
   if (peaks.length > 1) console.error(`  peak RSS per core: ${peaks.map((m) => `${m.toFixed(0)} MiB`).join(", ")}`);
   return Math.max(...peaks);
+}
+
+/** The core processes' RSS now (MiB), each: before a load, what the core holds idle. */
+function currentRss(pid: number): number[] {
+  return corePids(pid).map((p) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${p}/status`, "utf8"))![1]) / 1024);
 }
 
 function resetPeakRss(pid: number): void {
@@ -183,6 +193,7 @@ async function scenarios(target: string, smtpPort: number, filedCount: () => Pro
     if (count <= 0) return;
     const before = await filedCount();
     resetPeakRss(pid);
+    console.error(`  ${target} ${name}: core RSS before the load ${currentRss(pid).map((m) => `${m.toFixed(0)} MiB`).join(", ")}`);
     const cpu0 = treeCpuMs([pid, ...alsoCpuOf]);
     const detail0 = treeCpuByProcess([pid, ...alsoCpuOf]);
     const t0 = performance.now();

@@ -27,6 +27,7 @@ import { SharedReplayNonces, type ReplayNonceStore } from "./store/replay-nonces
 import { RedisReplayNonces } from "./store/redis-nonces.ts";
 import { openUpstash } from "./store/upstash.ts";
 import { audienceOf } from "../../shared/signing.ts";
+import { CORE_ENV, CORE_NODE_FLAGS, startedWithCoreFlags } from "./heap-limits.ts";
 
 export interface RunningCore {
   config: Config;
@@ -123,6 +124,7 @@ async function assemble(config: Config, stopBlobs: () => Promise<void>, options:
   let api!: ServerType;
   const apiPort = await listen((cb) => (api = serve({ fetch: app.fetch, port: config.api.port, hostname: config.api.host }, cb)));
   audiences = config.api.urls ?? [audienceOf(`http://${config.api.host.includes(":") ? `[${config.api.host}]` : config.api.host}:${apiPort}`)];
+  if (!startedWithCoreFlags()) log.info(`started without ${Object.entries(CORE_ENV).map(([k, v]) => `${k}=${v}`).join(" ")} node ${CORE_NODE_FLAGS.join(" ")} (as npm start and npm run core start it): up to a few hundred MiB more RSS on a large host`);
   log.info("core started", { smtp: `${config.smtp.host}:${smtpPort}`, submission: `${config.submission.host}:${submissionPort}`, api: `${config.api.host}:${apiPort}`, apiUrls: audiences, shards: shards.names.length, blobs: config.blobs.kind === "s3" ? `${config.blobs.endpoint}/${config.blobs.bucket}` : config.blobs.url, recovered: recovered.length });
 
   let stopping: Promise<void> | null = null;

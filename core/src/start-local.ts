@@ -15,6 +15,7 @@ import path from "node:path";
 import { ConfigError, loadConfig } from "./config.ts";
 import { startCore } from "./core.ts";
 import { freePort } from "./free-port.ts";
+import { CORE_ENV, CORE_NODE_FLAGS } from "./heap-limits.ts";
 import { devSecrets, recordLocalEdge, recordLocalSqld } from "./local-dev.ts";
 import { startLocalEdge } from "./local-edge.ts";
 import { startLocalSqldStores, type LocalSqldStores } from "./local-sqld.ts";
@@ -36,7 +37,9 @@ const CORE_MAIN = path.join(import.meta.dirname, "main.ts");
  * submission ports shared with the others (REUSE_PORT). It ends with this process (main.ts stops on
  * the IPC channel's close, a kill -9 of `npm start` included). */
 function startExtraCore(n: number, env: Record<string, string>): Promise<{ child: ChildProcess; exited: Promise<number | null> }> {
-  const child = fork(CORE_MAIN, [], { env: { ...process.env, ...env }, stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  // With the core's flags whether or not this process was started with them (a test starts it bare).
+  const execArgv = [...process.execArgv.filter((a) => !CORE_NODE_FLAGS.some((f) => a.split("=")[0] === f.split("=")[0])), ...CORE_NODE_FLAGS];
+  const child = fork(CORE_MAIN, [], { env: { ...process.env, ...CORE_ENV, ...env }, execArgv, stdio: ["ignore", "inherit", "inherit", "ipc"] });
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   return new Promise((resolve, reject) => {
     child.once("message", () => resolve({ child, exited }));

@@ -3,6 +3,7 @@
 // stops it.
 import { Worker } from "node:worker_threads";
 import type { CoreEvent } from "../../../shared/events.ts";
+import { WORKER_RESOURCE_LIMITS } from "../heap-limits.ts";
 import type { Logger } from "../log.ts";
 import type { DeliveryThreadConfig, DeliveryWorkerData, FromDelivery, ToDelivery } from "./messages.ts";
 
@@ -17,7 +18,7 @@ export class DeliveryThread {
     // Only what it reads crosses over (the pipeline thread's slice carries secrets it has no use for).
     const { region, hostname, logLevel, shards, directoryUrl, directoryReplicaUrl, queueUrl, libsqlAuthToken, outbound, blobs } = config;
     const workerData: DeliveryWorkerData = { config: { region, hostname, logLevel, shards, directoryUrl, directoryReplicaUrl, queueUrl, libsqlAuthToken, outbound, blobs } };
-    const worker = new Worker(new URL("./worker.ts", import.meta.url), { workerData });
+    const worker = new Worker(new URL("./worker.ts", import.meta.url), { workerData, resourceLimits: WORKER_RESOURCE_LIMITS });
     await new Promise<void>((resolve, reject) => {
       worker.once("error", reject);
       worker.on("message", function ready(m: FromDelivery) {

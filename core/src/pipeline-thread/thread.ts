@@ -10,6 +10,7 @@ import type { Logger } from "../log.ts";
 import type { MailEntry, SpoolMeta } from "../spool/entry.ts";
 import type { MailHandoff } from "../spool/handoff.ts";
 import type { Spool } from "../spool/spool.ts";
+import { WORKER_RESOURCE_LIMITS } from "../heap-limits.ts";
 import { pipelineThreadConfig } from "./config.ts";
 import type { FromWorker, ToWorker, WorkerData } from "./messages.ts";
 
@@ -36,7 +37,7 @@ export class PipelineThread implements MailHandoff {
   /** Starts the worker (./worker.ts) with its slice of the config; resolves once it is ready. */
   static async start(config: Config, { spool, log }: { spool: Spool<SpoolMeta>; log: Logger }): Promise<PipelineThread> {
     const workerData: WorkerData = { config: pipelineThreadConfig(config) };
-    const worker = new Worker(new URL("./worker.ts", import.meta.url), { workerData });
+    const worker = new Worker(new URL("./worker.ts", import.meta.url), { workerData, resourceLimits: WORKER_RESOURCE_LIMITS });
     await new Promise<void>((resolve, reject) => {
       worker.once("error", reject);
       worker.on("message", function ready(m: FromWorker) {

@@ -1,7 +1,7 @@
 // The pipeline thread's entry, where its parts are wired together: the mail pipeline (parse, build,
 // file) through this thread's mailbox service, with its own connections to the shards, the directory,
 // the delivery queue and R2 (the blob store the config names); the delivery agent runs on a thread of its own that this one starts
-// (delivery-thread/), told of each batch's queued mail with the batch's pack. Keeping them off the main
+// (delivery-thread/) with the first mail to send, told of each batch's queued mail with the batch's pack. Keeping them off the main
 // thread matters because libSQL's local calls (and each commit's fsync) are synchronous: on the main
 // thread they would stall every SMTP session while a batch is written.
 // The event notifier lives here too: nearly all events come from filing in this thread, so they never
@@ -23,7 +23,7 @@ import { SpamStage } from "../pipeline/spam-stage.ts";
 import { UserScripts } from "../pipeline/user-scripts.ts";
 import { Directory } from "../store/directory.ts";
 import { openBlobStore } from "../store/open-blobs.ts";
-import { OutboundQueue } from "../store/outbound-queue.ts";
+import { OutboundQueue, SENDING } from "../store/outbound-queue.ts";
 import { Retention } from "../store/retention.ts";
 import { Shards } from "../store/shards.ts";
 import type { FromWorker, ToWorker, WorkerData } from "./messages.ts";
@@ -54,7 +54,13 @@ const mailbox = new MailboxService({ shards, directory, blobs, log: log.child({ 
 const retention = new Retention({ queue, shards, eventRetentionMs: config.events.retentionMs, log });
 const resolver = createResolver(config.outbound.dnsServers);
 const spam = new SpamStage({ directory, shards, resolver, threshold: config.protection.spamThreshold, dnsblZones: config.protection.dnsblZones });
-const delivery = await DeliveryThread.start(config, { publish, log });
+// The delivery thread is an isolate of its own (its heap and its connections, some 40–60 MiB): it
+// starts with the first mail to send, or now if the queue holds mail from an earlier run, so a core
+// that only receives does not carry it. Once started it stays. A failed start fails this thread.
+let delivery: Promise<DeliveryThread> | null = null;
+const startDelivery = () => (delivery ??= DeliveryThread.start(config, { publish, log }));
+const { depth } = await queue.stats(Date.now());
+if ((depth.queued ?? 0) + (depth.deferred ?? 0) + (depth[SENDING] ?? 0) > 0) await startDelivery();
 const pipeline = new MailPipeline({
   shards,
   blobs,
@@ -67,7 +73,7 @@ const pipeline = new MailPipeline({
   onBatch: (report) => send({ type: "batch", ...report }),
   onBlobStore: (down) => send({ type: "blob-store", down }),
   mailbox,
-  onQueued: (pack) => delivery.queued(pack),
+  onQueued: (pack) => void startDelivery().then((d) => d.queued(pack)),
   srsSecret: config.protection.srsSecret,
   scripts: new UserScripts(),
   scoreSpam: (input) => spam.inbound(input),
@@ -90,7 +96,7 @@ port.on("message", (message: ToWorker) => {
   } else {
     void (async () => {
       await pipeline.stop();
-      await delivery.stop();
+      await (await delivery)?.stop();
       await retention.stop();
       await notifier?.stop();
       await blobs.close();
