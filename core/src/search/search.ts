@@ -50,14 +50,19 @@ const BODY_READ_CHARS = 16_000;
 /** An HTML body's text is first made of its start only, where a match nearly always is. */
 const EARLY_HTML_CHARS = 6_000;
 
-/** The highlighted snippet of a result: its text body, else its HTML's visible text, else the
+/** The highlighted snippet of a result: its text body, else its HTML's visible text (kept at filing,
+ * message_bodies.html_text; made here from the HTML for mail filed before it was kept), else the
  * message's stored snippet. */
-function snippetOf(h: Highlighter, text: string | null, html: string | null, stored: string): string {
+function snippetOf(h: Highlighter, text: string | null, htmlText: string | null, html: string | null, stored: string): string {
   if (text !== null && text.trim().length > 0) return h.snippet(text);
+  if (htmlText !== null) return h.snippet(htmlText);
   if (!html) return h.snippet(stored);
   const early = htmlVisibleText(html.slice(0, EARLY_HTML_CHARS));
   return h.snippet(html.length <= EARLY_HTML_CHARS || h.found(early) ? early : htmlVisibleText(html));
 }
+
+/** What String.prototype.trim removes, for SQL's trim() to say what snippetOf's `text.trim()` says. */
+const JS_WHITESPACE = "\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff";
 
 const empty: SearchPage = { messages: [], nextCursor: null };
 
@@ -169,12 +174,17 @@ async function byMailbox(db: Reader, filters: SQL, lo: number, hi: number, n: nu
 
 async function resultsOf(db: Reader, userId: string, hits: Hit[], userFolders: { folderId: string; name: string; role: string | null }[], terms: string[]): Promise<SearchResult[]> {
   if (hits.length === 0) return [];
+  const noText = sql`(${messageBodies.text} IS NULL OR trim(substr(${messageBodies.text}, 1, ${BODY_READ_CHARS}), ${JS_WHITESPACE}) = '')`;
   // From the page's doc ids to their rows (messages_by_doc), and each row's body by its key.
   const rows = await db
     .select({
       row: messages,
       text: sql<string | null>`substr(${messageBodies.text}, 1, ${BODY_READ_CHARS})`,
-      html: sql<string | null>`substr(${messageBodies.html}, 1, ${BODY_READ_CHARS * 2})`,
+      // Only what the snippet is made of (snippetOf): a message with a text body reads neither its
+      // HTML nor the columns past it; an HTML-only one its kept text, and its HTML only when it was
+      // filed before that text was kept.
+      htmlText: sql<string | null>`CASE WHEN ${noText} THEN ${messageBodies.htmlText} END`,
+      html: sql<string | null>`CASE WHEN ${noText} AND ${messageBodies.htmlText} IS NULL THEN substr(${messageBodies.html}, 1, ${BODY_READ_CHARS * 2}) END`,
     })
     .from(messages)
     .leftJoin(messageBodies, and(eq(messageBodies.userId, messages.userId), eq(messageBodies.messageId, messages.messageId)))
@@ -187,13 +197,13 @@ async function resultsOf(db: Reader, userId: string, hits: Hit[], userFolders: {
   return hits.flatMap((h) => {
     const found = rowOf.get(h.docId);
     if (!found) return [];
-    const { row, text, html } = found;
+    const { row, text, htmlText, html } = found;
     const folder = folderOf.get(row.folderId);
     return [
       {
         ...toSummary(row),
         folder: { id: row.folderId, name: folder?.name ?? "", role: (folder?.role ?? null) as FolderRole | null },
-        highlight: snippetOf(highlight, text, html, row.snippet),
+        highlight: snippetOf(highlight, text, htmlText, html, row.snippet),
       },
     ];
   });
