@@ -13,7 +13,7 @@ import { and, eq, inArray, sql, type SQL } from "drizzle-orm";
 import type { FolderRole, SearchPage, SearchResult, SearchSort } from "../../../shared/api.ts";
 import { limits } from "../../../shared/limits.ts";
 import { ProblemError } from "../../../shared/problem.ts";
-import { toSummary } from "../store/message-summary.ts";
+import { summaryColumns, toSummary } from "../store/message-summary.ts";
 import { folders, messageBodies, messages } from "../store/shard-schema.ts";
 import type { ShardDatabase } from "../store/shards.ts";
 import { isStoreUnavailable } from "../store/unavailable.ts";
@@ -178,7 +178,8 @@ async function resultsOf(db: Reader, userId: string, hits: Hit[], userFolders: {
   // From the page's doc ids to their rows (messages_by_doc), and each row's body by its key.
   const rows = await db
     .select({
-      row: messages,
+      docId: messages.docId,
+      row: summaryColumns,
       text: sql<string | null>`substr(${messageBodies.text}, 1, ${BODY_READ_CHARS})`,
       // Only what the snippet is made of (snippetOf): a message with a text body reads neither its
       // HTML nor the columns past it; an HTML-only one its kept text, and its HTML only when it was
@@ -190,7 +191,7 @@ async function resultsOf(db: Reader, userId: string, hits: Hit[], userFolders: {
     .leftJoin(messageBodies, and(eq(messageBodies.userId, messages.userId), eq(messageBodies.messageId, messages.messageId)))
     // The unary + keeps SQLite from reading the user's rows by their key instead of the few doc ids.
     .where(and(sql`+${messages.userId} = ${userId}`, inArray(messages.docId, hits.map((h) => h.docId))));
-  const rowOf = new Map(rows.map((r) => [r.row.docId, r]));
+  const rowOf = new Map(rows.map((r) => [r.docId, r]));
   const folderOf = new Map(userFolders.map((f) => [f.folderId, f]));
   const highlight = highlighter(terms);
   // A message deleted between the two queries is left out.
