@@ -50,19 +50,18 @@ const BODY_READ_CHARS = 16_000;
 /** An HTML body's text is first made of its start only, where a match nearly always is. */
 const EARLY_HTML_CHARS = 6_000;
 
+const hasText = (text: string | null): text is string => text !== null && text.trim().length > 0;
+
 /** The highlighted snippet of a result: its text body, else its HTML's visible text (kept at filing,
  * message_bodies.html_text; made here from the HTML for mail filed before it was kept), else the
  * message's stored snippet. */
 function snippetOf(h: Highlighter, text: string | null, htmlText: string | null, html: string | null, stored: string): string {
-  if (text !== null && text.trim().length > 0) return h.snippet(text);
+  if (hasText(text)) return h.snippet(text);
   if (htmlText !== null) return h.snippet(htmlText);
   if (!html) return h.snippet(stored);
   const early = htmlVisibleText(html.slice(0, EARLY_HTML_CHARS));
   return h.snippet(html.length <= EARLY_HTML_CHARS || h.found(early) ? early : htmlVisibleText(html));
 }
-
-/** What String.prototype.trim removes, for SQL's trim() to say what snippetOf's `text.trim()` says. */
-const JS_WHITESPACE = "\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff";
 
 const empty: SearchPage = { messages: [], nextCursor: null };
 
@@ -174,23 +173,31 @@ async function byMailbox(db: Reader, filters: SQL, lo: number, hi: number, n: nu
 
 async function resultsOf(db: Reader, userId: string, hits: Hit[], userFolders: { folderId: string; name: string; role: string | null }[], terms: string[]): Promise<SearchResult[]> {
   if (hits.length === 0) return [];
-  const noText = sql`(${messageBodies.text} IS NULL OR trim(substr(${messageBodies.text}, 1, ${BODY_READ_CHARS}), ${JS_WHITESPACE}) = '')`;
-  // From the page's doc ids to their rows (messages_by_doc), and each row's body by its key.
+  // From the page's doc ids to their rows (messages_by_doc), and each row's body by its key: the start
+  // of its text, the visible text of an HTML-only body kept at filing, and whether it has HTML at all
+  // (read without reading the HTML).
   const rows = await db
     .select({
       docId: messages.docId,
       row: summaryColumns,
       text: sql<string | null>`substr(${messageBodies.text}, 1, ${BODY_READ_CHARS})`,
-      // Only what the snippet is made of (snippetOf): a message with a text body reads neither its
-      // HTML nor the columns past it; an HTML-only one its kept text, and its HTML only when it was
-      // filed before that text was kept.
-      htmlText: sql<string | null>`CASE WHEN ${noText} THEN ${messageBodies.htmlText} END`,
-      html: sql<string | null>`CASE WHEN ${noText} AND ${messageBodies.htmlText} IS NULL THEN substr(${messageBodies.html}, 1, ${BODY_READ_CHARS * 2}) END`,
+      htmlText: messageBodies.htmlText,
+      hasHtml: sql<number>`${messageBodies.html} IS NOT NULL`,
     })
     .from(messages)
     .leftJoin(messageBodies, and(eq(messageBodies.userId, messages.userId), eq(messageBodies.messageId, messages.messageId)))
     // The unary + keeps SQLite from reading the user's rows by their key instead of the few doc ids.
     .where(and(sql`+${messages.userId} = ${userId}`, inArray(messages.docId, hits.map((h) => h.docId))));
+  // The HTML itself only for HTML-only mail filed before its text was kept (0007).
+  const older = rows.filter((r) => !hasText(r.text) && r.htmlText === null && r.hasHtml).map((r) => r.row.messageId);
+  const htmlOf = new Map<string, string | null>();
+  if (older.length > 0) {
+    const bodies = await db
+      .select({ messageId: messageBodies.messageId, html: sql<string | null>`substr(${messageBodies.html}, 1, ${BODY_READ_CHARS * 2})` })
+      .from(messageBodies)
+      .where(and(eq(messageBodies.userId, userId), inArray(messageBodies.messageId, older)));
+    for (const b of bodies) htmlOf.set(b.messageId, b.html);
+  }
   const rowOf = new Map(rows.map((r) => [r.docId, r]));
   const folderOf = new Map(userFolders.map((f) => [f.folderId, f]));
   const highlight = highlighter(terms);
@@ -198,13 +205,13 @@ async function resultsOf(db: Reader, userId: string, hits: Hit[], userFolders: {
   return hits.flatMap((h) => {
     const found = rowOf.get(h.docId);
     if (!found) return [];
-    const { row, text, htmlText, html } = found;
+    const { row, text, htmlText } = found;
     const folder = folderOf.get(row.folderId);
     return [
       {
         ...toSummary(row),
         folder: { id: row.folderId, name: folder?.name ?? "", role: (folder?.role ?? null) as FolderRole | null },
-        highlight: snippetOf(highlight, text, htmlText, html, row.snippet),
+        highlight: snippetOf(highlight, text, htmlText, htmlOf.get(row.messageId) ?? null, row.snippet),
       },
     ];
   });
