@@ -8,7 +8,7 @@
 //   - "mailbox": no words, no folder (`larger:10M`, dates): the user's messages by doc id, newest
 //     first; dates narrow the range.
 // Then the page's rows and the start of their bodies are read (one query) for the results and their
-// highlighted snippets.
+// highlighted snippets, which parse no HTML: an HTML-only body's visible text was kept at filing.
 import { and, eq, inArray, sql, type SQL } from "drizzle-orm";
 import type { FolderRole, SearchPage, SearchResult, SearchSort } from "../../../shared/api.ts";
 import { limits } from "../../../shared/limits.ts";
