@@ -13,7 +13,11 @@
 // again on the same data), and the same queries go through the edge: GET /api/v1/search with the
 // user's session, p50/p95 per kind of the whole round trip (edge, its Durable Object's credential
 // check, the core's search). The comparison of filing with and without the index is left out there.
-import { mkdtempSync, rmSync } from "node:fs";
+// Beside the times, the CPU each query costs (less moved by other load on a shared machine than the
+// times are): in-process, this process's CPU per query (p50); through the edge, the CPU the system's
+// processes used over each kind's queries per request made, the core's node (with Miniflare's) and
+// the edge's workerd apart.
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -309,11 +313,42 @@ const kinds: { kind: string; queries: Query[] }[] = [
 /** One page of results and how long it took: in this process as the core's route runs it, or through the edge. */
 type Search = (q: string, options: { limit: number; cursor?: string; sort: "date" | "relevance" }) => Promise<{ page: SearchPage; ms: number }>;
 
+/** CPU of the last in-process search, ms. */
+let lastCpuMs = 0;
 const inProcess: Search = async (q, options) => {
   const t = performance.now();
+  const cpu = process.cpuUsage();
   const page = await searchMessages(shard, target, parseSearchQuery(q), { q, ...options });
+  // As the core's route answers it.
+  JSON.stringify(page);
+  const used = process.cpuUsage(cpu);
+  lastCpuMs = (used.user + used.system) / 1000;
   return { page, ms: performance.now() - t };
 };
+
+/** Requests made through the edge so far. */
+let requests = 0;
+
+/** CPU ms used so far by the system's processes (the process group `npm start` runs in), by program. */
+function systemCpuMs(group: number): { node: number; workerd: number } {
+  const ticks = { node: 0, workerd: 0 };
+  for (const pid of readdirSync("/proc")) {
+    if (!/^\d+$/.test(pid)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    } catch {
+      continue; // gone meanwhile
+    }
+    const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+    // The fields after the command: state, ppid, pgrp, … utime (14th of the line), stime (15th).
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    if (Number(fields[2]) !== group) continue;
+    ticks[comm.startsWith("workerd") ? "workerd" : "node"] += Number(fields[11]) + Number(fields[12]);
+  }
+  // Linux counts in 100ths of a second (USER_HZ).
+  return { node: ticks.node * 10, workerd: ticks.workerd * 10 };
+}
 
 /** GET /api/v1/search with the user's session. A 429 (the per-user request limit, 600 a minute) is
  * waited out and asked again: the wait is no part of a search's time. */
@@ -326,6 +361,7 @@ function throughEdge(edge: string, token: string): Search {
     if (options.cursor) url.searchParams.set("cursor", options.cursor);
     for (;;) {
       const t = performance.now();
+      requests++;
       const res = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
       if (res.status === 429) {
         await res.arrayBuffer();
@@ -351,7 +387,7 @@ if (EDGE) {
 }
 
 /** The time of the query's last page (pages before it are turned first, untimed). */
-async function runQuery(query: Query): Promise<{ ms: number; results: number }> {
+async function runQuery(query: Query): Promise<{ ms: number; results: number; cpuMs: number }> {
   const sort = query.sort ?? "date";
   let cursor: string | undefined;
   for (let p = 1; p < (query.pages ?? 1); p++) {
@@ -359,7 +395,7 @@ async function runQuery(query: Query): Promise<{ ms: number; results: number }> 
     if (!cursor) break;
   }
   const { page, ms } = await search(query.q, { limit: PAGE, cursor, sort });
-  return { ms, results: page.messages.length };
+  return { ms, results: page.messages.length, cpuMs: lastCpuMs };
 }
 
 async function hits(q: string): Promise<number> {
@@ -381,24 +417,37 @@ const quantile = (xs: number[], q: number) => {
 // Warm the page cache as a running core's would be.
 for (const k of kinds) for (const q of k.queries) await runQuery(q);
 console.log(`\nqueries on the ${MESSAGES.toLocaleString("en")}-message mailbox (pages of ${PAGE}, highlighted snippets included${EDGE ? "; through the edge, GET /api/v1/search" : ""}):`);
-console.log(`${"kind".padEnd(24)} ${"queries".padStart(7)} ${"p50 ms".padStart(8)} ${"p95 ms".padStart(8)} ${"max ms".padStart(8)}  hits (all pages)`);
-const summary: Record<string, { p50: number; p95: number; max: number }> = {};
+const cpuHeading = EDGE ? "CPU ms/request: node, workerd" : "CPU ms p50";
+console.log(`${"kind".padEnd(24)} ${"queries".padStart(7)} ${"p50 ms".padStart(8)} ${"p95 ms".padStart(8)} ${"max ms".padStart(8)}  ${cpuHeading.padEnd(29)}  hits (all pages)`);
+const summary: Record<string, { p50: number; p95: number; max: number; cpuMs: number | { node: number; workerd: number } }> = {};
+const group = system?.process.process.pid ?? null;
 for (const k of kinds) {
   const times: number[] = [];
+  const cpus: number[] = [];
   const perQuery = k.queries.map(() => [] as number[]);
+  const cpuBefore = group === null ? null : systemCpuMs(group);
+  const requestsBefore = requests;
   for (let round = 0; round < 5; round++) {
     for (const [i, q] of k.queries.entries()) {
-      const { ms } = await runQuery(q);
+      const { ms, cpuMs } = await runQuery(q);
       times.push(ms);
+      cpus.push(cpuMs);
       perQuery[i]!.push(ms);
     }
   }
+  let cpuMs: number | { node: number; workerd: number } = +quantile(cpus, 0.5).toFixed(2);
+  if (cpuBefore && group !== null) {
+    const after = systemCpuMs(group);
+    const made = requests - requestsBefore;
+    cpuMs = { node: +((after.node - cpuBefore.node) / made).toFixed(2), workerd: +((after.workerd - cpuBefore.workerd) / made).toFixed(2) };
+  }
+  const cpuText = typeof cpuMs === "number" ? cpuMs.toFixed(2) : `${cpuMs.node.toFixed(2)}, ${cpuMs.workerd.toFixed(2)}`;
   if (args.verbose) k.queries.forEach((q, i) => console.log(`  ${quantile(perQuery[i]!, 0.5).toFixed(2).padStart(7)} ms  ${q.sort ?? "date"}  ${q.q}`));
   // Through the edge, counting every hit would spend the user's request budget: counted in-process only.
   const counts = k.kind.startsWith("common word,") || EDGE ? [] : await Promise.all(k.queries.slice(0, 4).map((q) => hits(q.q)));
-  summary[k.kind] = { p50: +quantile(times, 0.5).toFixed(2), p95: +quantile(times, 0.95).toFixed(2), max: +Math.max(...times).toFixed(2) };
+  summary[k.kind] = { p50: +quantile(times, 0.5).toFixed(2), p95: +quantile(times, 0.95).toFixed(2), max: +Math.max(...times).toFixed(2), cpuMs };
   console.log(
-    `${k.kind.padEnd(24)} ${String(k.queries.length).padStart(7)} ${summary[k.kind]!.p50.toFixed(2).padStart(8)} ${summary[k.kind]!.p95.toFixed(2).padStart(8)} ${summary[k.kind]!.max.toFixed(2).padStart(8)}  ${counts.map((c) => c.toLocaleString("en")).join(", ")}${counts.length ? ", …" : ""}`,
+    `${k.kind.padEnd(24)} ${String(k.queries.length).padStart(7)} ${summary[k.kind]!.p50.toFixed(2).padStart(8)} ${summary[k.kind]!.p95.toFixed(2).padStart(8)} ${summary[k.kind]!.max.toFixed(2).padStart(8)}  ${cpuText.padEnd(29)}  ${counts.map((c) => c.toLocaleString("en")).join(", ")}${counts.length ? ", …" : ""}`,
   );
 }
 console.log(

@@ -3,12 +3,14 @@
 // core: chunk by chunk, each written in a transaction of its own that first checks the chunk's
 // messages are still there, so mail filed, moved or deleted meanwhile stays exactly as its own
 // transaction left the index. Attachments' text is read again from the blob store when one is given.
+// An HTML-only body's text for snippets (message_bodies.html_text) is written too, for mail filed
+// before it was kept.
 import { and, asc, eq, gt, inArray, isNull, sql } from "drizzle-orm";
 import { attachments, messageBodies, messages } from "../store/shard-schema.ts";
 import type { ShardDatabase } from "../store/shards.ts";
 import { attachmentText, mayHaveText } from "./attachment-text.ts";
 import { allocateDocIds, userRange, userSearchInfo } from "../store/search-index/doc-ids.ts";
-import { searchDocument, type SearchDocument } from "../store/search-index/document.ts";
+import { indexMessage, type SearchDocument } from "../store/search-index/document.ts";
 import { removeDocuments, writeDocuments } from "../store/search-index/index-writes.ts";
 
 const CHUNK = 500;
@@ -58,7 +60,7 @@ export async function reindexUser(shard: ShardDatabase, userId: string, options:
       .from(attachments)
       .where(and(eq(attachments.userId, userId), inArray(attachments.messageId, rows.map((r) => r.messageId))))
       .orderBy(asc(attachments.messageId), sql`CAST(${attachments.attachmentId} AS INTEGER)`);
-    const docs: { docId: number; messageId: string; doc: SearchDocument }[] = [];
+    const docs: { docId: number; messageId: string; doc: SearchDocument; htmlText: string | null }[] = [];
     for (const r of rows) {
       const mine = await Promise.all(
         parts
@@ -69,11 +71,8 @@ export async function reindexUser(shard: ShardDatabase, userId: string, options:
           }),
       );
       const from = r.fromAddress !== null || r.fromName !== null ? { name: r.fromName ?? "", address: r.fromAddress ?? "" } : null;
-      docs.push({
-        docId: r.docId!,
-        messageId: r.messageId,
-        doc: searchDocument({ subject: r.subject, from, to: JSON.parse(r.toJson), cc: JSON.parse(r.ccJson), text: r.text ?? null, html: r.html ?? null, attachments: mine }),
-      });
+      const { doc, htmlText } = indexMessage({ subject: r.subject, from, to: JSON.parse(r.toJson), cc: JSON.parse(r.ccJson), text: r.text ?? null, html: r.html ?? null, attachments: mine });
+      docs.push({ docId: r.docId!, messageId: r.messageId, doc, htmlText });
     }
     await shard.writeLock.run(() =>
       shard.db.transaction(async (tx) => {
@@ -83,6 +82,10 @@ export async function reindexUser(shard: ShardDatabase, userId: string, options:
         const current = docs.filter((d) => still.has(`${d.docId}/${d.messageId}`));
         await removeDocuments(tx, current.map((d) => d.docId));
         await writeDocuments(tx, current);
+        for (const d of current) {
+          if (d.htmlText === null) continue;
+          await tx.update(messageBodies).set({ htmlText: d.htmlText }).where(and(eq(messageBodies.userId, userId), eq(messageBodies.messageId, d.messageId)));
+        }
       }),
     );
     done += rows.length;

@@ -1,6 +1,7 @@
 // Search on a real libSQL shard file: mail filed through fileMessages (the pipeline's path), changed
 // through the mailbox's own operations, and searched with query trees built directly (the parser is
 // tested on its own).
+import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SearchPage, SearchSort } from "../../../shared/api.ts";
 import { uuidv7 } from "../../../shared/ids.ts";
@@ -11,6 +12,7 @@ import { createMailbox, deleteMailbox, deleteMessage, updateMessage } from "../s
 import { Shards } from "../store/shards.ts";
 import type { SearchNode } from "./query-ast.ts";
 import { searchMessages } from "./search.ts";
+import { reindexUser } from "./reindex.ts";
 import { and, field, not, or, phrase, word } from "../../../test/support/search-nodes.ts";
 import { shardBackend, testDatabases } from "../../../test/support/shard-backend.ts";
 import { until } from "../../../test/support/until.ts";
@@ -159,6 +161,40 @@ describe("results", () => {
     expect(cafe!.highlight).toBe("Meet me at the <mark>café</mark> &lt;b&gt;near&lt;/b&gt; the station &amp; bring the map.");
     expect((await search(word("회의"))).messages[0]!.highlight).toBe("이번 주 프로젝트일정을 공유합니다. 내일 <mark>회의</mark>를 합시다.");
     expect((await search(phrase("brown fox"))).messages[0]!.highlight).toBe("The quick <mark>brown</mark> <mark>fox</mark> jumps over the lazy dog.");
+  });
+
+  it("highlight an HTML-only body from the text kept at filing as they did from its HTML, and a reindex keeps it for older mail", async () => {
+    const henry = uuidv7();
+    await createMailbox(shard(), { userId: henry, address: "henry@example.test", quotaBytes: 10 ** 9 });
+    const filler = (n: number) => Array.from({ length: n }, (_, i) => `<p class="x">Line ${i} of the <b>newsletter</b> &amp; its news</p>`).join("\n");
+    const bodies = {
+      short: "<html><head><title>t</title></head><style>p{}</style><p>Gadget &ndash; the <i>gad</i>get of the year</p><!-- gadget --></html>",
+      // Past the 6,000 characters a search used to read first: found in its HTML as a whole.
+      late: `<html>${filler(150)}<p>the gadget at last</p>${filler(20)}</html>`,
+      early: `<html><p>A gadget up front</p>${filler(300)}</html>`,
+      none: `<html><img src="cid:x"></html>`,
+    };
+    for (const [subject, html] of Object.entries(bodies)) await file(henry, `html ${subject}`, { text: subject === "none" ? " " : null, html });
+    const kept = await shard().db.all<{ n: number }>(sql`SELECT count(*) AS n FROM message_bodies WHERE user_id = ${henry} AND html_text IS NOT NULL`);
+    expect(kept[0]!.n).toBe(4);
+    const highlights = async () => {
+      const out: string[] = [];
+      for (const q of [word("gadget"), word("newsletter"), phrase("of the year"), { type: "in", folder: "inbox" } as SearchNode]) {
+        for (const m of (await search(q, { user: henry })).messages) out.push(`${m.subject}: ${m.highlight}`);
+      }
+      return out;
+    };
+    const now = await highlights();
+    expect(now).toContain("html short: <mark>Gadget</mark> – the <mark>gadget</mark> of the year");
+    expect(now.find((h) => h.startsWith("html late:"))).toMatch(/^html late: …news Line 149 of the newsletter &amp; its news the <mark>gadget<\/mark> at last Line 0/);
+    expect(now).toContain("html none: ");
+    // Mail filed before the text was kept: made from the HTML per search, the same highlights.
+    await shard().writeLock.run(() => shard().db.run(sql`UPDATE message_bodies SET html_text = NULL WHERE user_id = ${henry}`));
+    expect(await highlights()).toEqual(now);
+    await reindexUser(shard(), henry);
+    const again = await shard().db.all<{ n: number }>(sql`SELECT count(*) AS n FROM message_bodies WHERE user_id = ${henry} AND html_text IS NOT NULL`);
+    expect(again[0]!.n).toBe(4);
+    expect(await highlights()).toEqual(now);
   });
 
   it("never include another user's mail", async () => {

@@ -8,12 +8,12 @@
 //   - "mailbox": no words, no folder (`larger:10M`, dates): the user's messages by doc id, newest
 //     first; dates narrow the range.
 // Then the page's rows and the start of their bodies are read (one query) for the results and their
-// highlighted snippets.
+// highlighted snippets, which parse no HTML: an HTML-only body's visible text was kept at filing.
 import { and, eq, inArray, sql, type SQL } from "drizzle-orm";
 import type { FolderRole, SearchPage, SearchResult, SearchSort } from "../../../shared/api.ts";
 import { limits } from "../../../shared/limits.ts";
 import { ProblemError } from "../../../shared/problem.ts";
-import { toSummary } from "../store/message-summary.ts";
+import { summaryColumns, toSummary } from "../store/message-summary.ts";
 import { folders, messageBodies, messages } from "../store/shard-schema.ts";
 import type { ShardDatabase } from "../store/shards.ts";
 import { isStoreUnavailable } from "../store/unavailable.ts";
@@ -50,10 +50,14 @@ const BODY_READ_CHARS = 16_000;
 /** An HTML body's text is first made of its start only, where a match nearly always is. */
 const EARLY_HTML_CHARS = 6_000;
 
-/** The highlighted snippet of a result: its text body, else its HTML's visible text, else the
+const hasText = (text: string | null): text is string => text !== null && text.trim().length > 0;
+
+/** The highlighted snippet of a result: its text body, else its HTML's visible text (kept at filing,
+ * message_bodies.html_text; made here from the HTML for mail filed before it was kept), else the
  * message's stored snippet. */
-function snippetOf(h: Highlighter, text: string | null, html: string | null, stored: string): string {
-  if (text !== null && text.trim().length > 0) return h.snippet(text);
+function snippetOf(h: Highlighter, text: string | null, htmlText: string | null, html: string | null, stored: string): string {
+  if (hasText(text)) return h.snippet(text);
+  if (htmlText !== null) return h.snippet(htmlText);
   if (!html) return h.snippet(stored);
   const early = htmlVisibleText(html.slice(0, EARLY_HTML_CHARS));
   return h.snippet(html.length <= EARLY_HTML_CHARS || h.found(early) ? early : htmlVisibleText(html));
@@ -169,31 +173,45 @@ async function byMailbox(db: Reader, filters: SQL, lo: number, hi: number, n: nu
 
 async function resultsOf(db: Reader, userId: string, hits: Hit[], userFolders: { folderId: string; name: string; role: string | null }[], terms: string[]): Promise<SearchResult[]> {
   if (hits.length === 0) return [];
-  // From the page's doc ids to their rows (messages_by_doc), and each row's body by its key.
+  // From the page's doc ids to their rows (messages_by_doc), and each row's body by its key: the start
+  // of its text, the visible text of an HTML-only body kept at filing, and whether it has HTML at all
+  // (read without reading the HTML).
   const rows = await db
     .select({
-      row: messages,
+      docId: messages.docId,
+      row: summaryColumns,
       text: sql<string | null>`substr(${messageBodies.text}, 1, ${BODY_READ_CHARS})`,
-      html: sql<string | null>`substr(${messageBodies.html}, 1, ${BODY_READ_CHARS * 2})`,
+      htmlText: messageBodies.htmlText,
+      hasHtml: sql<number>`${messageBodies.html} IS NOT NULL`,
     })
     .from(messages)
     .leftJoin(messageBodies, and(eq(messageBodies.userId, messages.userId), eq(messageBodies.messageId, messages.messageId)))
     // The unary + keeps SQLite from reading the user's rows by their key instead of the few doc ids.
     .where(and(sql`+${messages.userId} = ${userId}`, inArray(messages.docId, hits.map((h) => h.docId))));
-  const rowOf = new Map(rows.map((r) => [r.row.docId, r]));
+  // The HTML itself only for HTML-only mail filed before its text was kept (0007).
+  const older = rows.filter((r) => !hasText(r.text) && r.htmlText === null && r.hasHtml).map((r) => r.row.messageId);
+  const htmlOf = new Map<string, string | null>();
+  if (older.length > 0) {
+    const bodies = await db
+      .select({ messageId: messageBodies.messageId, html: sql<string | null>`substr(${messageBodies.html}, 1, ${BODY_READ_CHARS * 2})` })
+      .from(messageBodies)
+      .where(and(eq(messageBodies.userId, userId), inArray(messageBodies.messageId, older)));
+    for (const b of bodies) htmlOf.set(b.messageId, b.html);
+  }
+  const rowOf = new Map(rows.map((r) => [r.docId, r]));
   const folderOf = new Map(userFolders.map((f) => [f.folderId, f]));
   const highlight = highlighter(terms);
   // A message deleted between the two queries is left out.
   return hits.flatMap((h) => {
     const found = rowOf.get(h.docId);
     if (!found) return [];
-    const { row, text, html } = found;
+    const { row, text, htmlText } = found;
     const folder = folderOf.get(row.folderId);
     return [
       {
         ...toSummary(row),
         folder: { id: row.folderId, name: folder?.name ?? "", role: (folder?.role ?? null) as FolderRole | null },
-        highlight: snippetOf(highlight, text, html, row.snippet),
+        highlight: snippetOf(highlight, text, htmlText, htmlOf.get(row.messageId) ?? null, row.snippet),
       },
     ];
   });

@@ -18,7 +18,7 @@ import type { AuthVerdict } from "./auth-verdict.ts";
 import { assignThreads } from "./threading.ts";
 import { recordContacts } from "./contacts.ts";
 import { allocateDocIds } from "./search-index/doc-ids.ts";
-import { searchDocument } from "./search-index/document.ts";
+import { indexMessage } from "./search-index/document.ts";
 import { writeDocuments } from "./search-index/index-writes.ts";
 
 export interface Filing {
@@ -119,8 +119,9 @@ async function resolveNamedFolders(tx: Parameters<Parameters<ShardDatabase["db"]
 export async function fileMessages(shard: ShardDatabase, filings: Filing[]): Promise<FilingResult> {
   if (filings.length === 0) return { filed: [], duplicates: [], orphans: [], events: [] };
   const userIds = [...new Set(filings.map((f) => f.userId))];
-  // The index text is made before the shard's write lock is taken: it is the CPU part of indexing.
-  const documents = filings.map(searchDocument);
+  // The index text (and an HTML-only body's text for snippets) is made before the shard's write lock
+  // is taken: it is the CPU part of indexing.
+  const indexed = new Map(filings.map((f) => [f, indexMessage(f)]));
   return shard.writeLock.run(() =>
     shard.db.transaction(async (tx) => {
       const boxes = new Map(
@@ -200,7 +201,7 @@ export async function fileMessages(shard: ShardDatabase, filings: Filing[]): Pro
       for (let i = 0; i < result.filed.length; i += ROWS_PER_INSERT) {
         const part = result.filed.slice(i, i + ROWS_PER_INSERT);
         await tx.insert(messages).values(rows.slice(i, i + ROWS_PER_INSERT));
-        await tx.insert(messageBodies).values(part.map((f) => ({ userId: f.userId, messageId: f.messageId, text: f.text, html: f.html })));
+        await tx.insert(messageBodies).values(part.map((f) => ({ userId: f.userId, messageId: f.messageId, text: f.text, html: f.html, htmlText: indexed.get(f)!.htmlText })));
         const parts = part.flatMap((f) =>
           f.attachments.map(({ risk, text: _, ...a }) => ({ userId: f.userId, messageId: f.messageId, ...a, risk: risk?.reason ?? null, riskDetail: risk?.detail ?? null })),
         );
@@ -214,10 +215,9 @@ export async function fileMessages(shard: ShardDatabase, filings: Filing[]): Pro
           .filter((f) => f.folderRole === "sent" && f.folderName === undefined)
           .map((f) => ({ userId: f.userId, ownAddress: boxes.get(f.userId)!, receivedAt: f.receivedAt, recipients: [...f.to, ...f.cc, ...(f.bcc ?? [])] })),
       );
-      const documentOf = new Map(filings.map((f, i) => [f, documents[i]!]));
       await writeDocuments(
         tx,
-        result.filed.map((f, i) => ({ docId: rows[i]!.docId!, doc: documentOf.get(f)! })),
+        result.filed.map((f, i) => ({ docId: rows[i]!.docId!, doc: indexed.get(f)!.doc })),
       );
 
       // Counters, aggregated so each folder and mailbox row is written once per batch.

@@ -135,6 +135,9 @@ export const messageBodies = sqliteTable(
     messageId: text("message_id").notNull(),
     text: text("text"),
     html: text("html"),
+    /** The start of an HTML-only body's visible text (null when there is a text body, and for mail
+     * filed before it was kept): a search's snippets read it instead of parsing the HTML per query. */
+    htmlText: text("html_text"),
   },
   (t) => [primaryKey({ columns: [t.userId, t.messageId] })],
 );

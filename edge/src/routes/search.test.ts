@@ -24,6 +24,10 @@ describe("GET /api/v1/search", () => {
     expect(korean.messages[0]).toMatchObject({ folder: { role: "inbox" }, highlight: "이번 주 프로젝트<mark>일정</mark>을 공유합니다." });
     const res = await api(`/api/v1/search?q=${encodeURIComponent("cafe")}`, { token: kim });
     expect(res.headers.get("x-edgemail-served-by")).toBe("core");
+    // The core's page passed through as it is, with the edge's own headers.
+    expect(res.headers.get("content-type")).toMatch(/^application\/json/);
+    expect(res.headers.get("cache-control")).toBe("no-store");
+    expect(res.headers.get("x-request-id")).toBeTruthy();
     const cafe = await conforms(res, SearchPage);
     expect(cafe.messages.map((m) => [m.subject, m.highlight])).toEqual([["Café meetup", "Meet at the <mark>café</mark> &lt;after&gt; work &amp; bring notes."]]);
   });

@@ -1,0 +1,1 @@
+ALTER TABLE `message_bodies` ADD `html_text` text;
