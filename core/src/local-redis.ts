@@ -6,14 +6,13 @@
 // nothing but their two-minute window), but the login counts do — a per-account count is kept a day, and
 // a restart of `npm start` must not hand a guesser a fresh allowance.
 //
-// Like local-sqld.ts, a shell keeps a reader on a pipe from this process and then becomes redis-server;
-// when this process ends in any way, the pipe closes and the server gets SIGTERM: no orphans.
-import { spawn } from "node:child_process";
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from "node:fs";
+// Started by local-server-process.ts: no orphaned servers, however this process ends.
+import { existsSync, mkdirSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { freePort } from "./free-port.ts";
+import { spawnServer } from "./local-server-process.ts";
 
 /** Where Debian's package puts it (`apt-get install redis-server`); REDIS_SERVER names another (and
  * only that one: REDIS_SERVER=/nonexistent shows what happens without it). */
@@ -35,8 +34,6 @@ export interface RedisServer {
   kill(signal: NodeJS.Signals): void;
 }
 
-const WATCHDOG = 'exec 3<&0; (cat <&3 >/dev/null 2>&1; kill -TERM $$ 2>/dev/null) & exec 3<&-; exec "$0" "$@" </dev/null';
-
 /** Starts redis-server in `dir` (made if missing) on `port` (a free one when not given: give the same
  * one again to restart it where clients look for it). */
 export async function startRedisServer(dir: string, port?: number): Promise<RedisServer> {
@@ -46,42 +43,22 @@ export async function startRedisServer(dir: string, port?: number): Promise<Redi
   const listen = port ?? (await freePort());
   const args = ["--bind", "127.0.0.1", "--port", String(listen), "--dir", dir, "--save", "", "--appendonly", "yes", "--appendfsync", "everysec", "--daemonize", "no", "--logfile", "", "--loglevel", "warning"];
   const logFile = path.join(dir, "redis.log");
-  const logFd = openSync(logFile, "a");
-  const child = spawn("/bin/sh", ["-c", WATCHDOG, bin, ...args], { stdio: ["pipe", logFd, logFd] });
-  closeSync(logFd);
-  (child.stdin as unknown as { unref?: () => void }).unref?.();
-  child.unref();
-  let ended = false;
-  const exited = new Promise<void>((resolve) =>
-    child.once("exit", () => {
-      ended = true;
-      resolve();
-    }),
-  );
+  const proc = spawnServer(bin, args, logFile);
   const server: RedisServer = {
     port: listen,
     url: `redis://127.0.0.1:${listen}`,
-    pid: child.pid!,
+    pid: proc.pid,
     dir,
-    exited,
-    kill(signal) {
-      if (!ended) child.kill(signal);
-    },
-    async stop() {
-      if (ended) return;
-      child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
-      await exited;
-      clearTimeout(timer);
-      child.stdin?.destroy();
-    },
+    exited: proc.exited,
+    kill: proc.kill,
+    stop: proc.stop,
   };
   const deadline = Date.now() + 20_000;
   while (!(await pong(listen))) {
-    if (ended) throw new Error(`redis-server exited before it was up (log: ${logFile}):\n${tail(logFile)}`);
+    if (proc.ended()) throw new Error(`redis-server exited before it was up (log: ${logFile}):\n${proc.logTail()}`);
     if (Date.now() > deadline) {
       await server.stop();
-      throw new Error(`redis-server did not answer PING on port ${listen} in time (log: ${logFile}):\n${tail(logFile)}`);
+      throw new Error(`redis-server did not answer PING on port ${listen} in time (log: ${logFile}):\n${proc.logTail()}`);
     }
     await sleep(25);
   }
@@ -105,12 +82,4 @@ function pong(port: number): Promise<boolean> {
       if (got.includes("\r\n")) done(got.startsWith("+PONG"));
     });
   });
-}
-
-function tail(file: string): string {
-  try {
-    return readFileSync(file, "utf8").slice(-2000);
-  } catch {
-    return "";
-  }
 }

