@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { readResultFiles, readSnapshot, resolveMeasured, writeSnapshot } from "./capacity/inputs.ts";
-import { dateOfName, pickAll, pickIngest, pickSend, searchSummaryOf, type ResultFile } from "./capacity/measured.ts";
+import { dateOfName, pickAll, pickIngest, pickSearch, pickSend, searchSummaryOf, type ResultFile } from "./capacity/measured.ts";
 import { capacity, designLoad, designYear, perCoreFigures } from "./capacity/model.ts";
 import { prices } from "./capacity/prices.ts";
 
@@ -35,6 +35,8 @@ const sitting: Record<string, unknown> = {
     sendRow("ours, submission", 3, 900, 1.8),
     sendRow("ours, API", 3, 190, 7.5),
   ],
+  // Newer, submission only: the rate comes from here, the edge's CPU from the sitting above.
+  "send-2026-12-07T21-00-00-000Z.json": [sendRow("ours, submission", 1, 500, 2.4), sendRow("ours, submission", 2, 600, 2.6)],
   "realtime-2026-12-07T20-00-00-000Z.json": {
     messages: { perSecond: 130 },
     smtp250ToEvent: { p50ms: 50, p99ms: 150 },
@@ -70,11 +72,12 @@ describe("the figures picked out of the result files", () => {
     expect(ingest).toMatchObject({ filedPerSec: 600, connection: "per-message", cpus: 2, from: { file: "ingest-2026-12-07T20-00-00-000Z.json", at: "2026-12-07T20:00:00Z" } });
   });
 
-  it("takes submission's median and the edge's CPU per API send from the same file", () => {
+  it("takes the newest submission's median, and the edge's CPU per API send from the newest sitting with both modes", () => {
     const send = pickSend(files)!;
-    expect(send.runs).toEqual([700, 800, 900]);
-    expect(send.deliveredPerSec).toBe(800);
-    expect(send.apiEdgeCpuMsPerMsg).toBeCloseTo(7 - 2, 9);
+    expect(send.runs).toEqual([500, 600]);
+    expect(send.deliveredPerSec).toBe(550);
+    expect(send.from.file).toBe("send-2026-12-07T21-00-00-000Z.json");
+    expect(send.apiEdge).toEqual({ cpuMsPerMsg: 5, from: { file: "send-2026-12-07T20-00-00-000Z.json", at: "2026-12-07T20:00:00Z" } });
   });
 
   it("reads bench:search's summary line out of its saved output", () => {
@@ -82,10 +85,21 @@ describe("the figures picked out of the result files", () => {
     expect(searchSummaryOf("no summary here\n{not json indexBytesPerMessage")).toBeNull();
   });
 
+  it("prefers an in-process search run to a newer one through the edge (whose time includes the round trip)", () => {
+    const edgeOutput = JSON.stringify({ through: "edge", indexBytesPerMessage: 1445, corpusBytesPerMessage: 5325, queries: { a: { p50: 25 }, b: { p50: 30 }, c: { p50: 40 } } });
+    const runs: ResultFile[] = [
+      { name: "search-2026-12-07T20-30-00Z.txt", at: "2026-12-07T20:30:00Z", content: searchOutput },
+      { name: "search-2026-12-07T21-30-00Z.txt", at: "2026-12-07T21:30:00Z", content: edgeOutput },
+    ];
+    expect(pickSearch(runs)).toMatchObject({ through: "in-process", queryP50Ms: 6, from: { file: "search-2026-12-07T20-30-00Z.txt" } });
+    expect(pickSearch(runs.slice(1))).toMatchObject({ through: "edge", queryP50Ms: 30 });
+  });
+
   it("per core is the whole system's rate over the machine's cores, and a larger message costs more", () => {
     const per = perCoreFigures(pickAll(files), designLoad);
     expect(per.ingest5KBPerSec).toBe(300);
-    expect(per.send5KBPerSec).toBe(400);
+    expect(per.send5KBPerSec).toBe(275);
+    expect(per.edgeCpuMsPerRequest).toBe(5);
     // 5 KB at 400/s, 50 KB at 200/s: twice the cost for 45 KB more, linear beyond.
     expect(per.sizeCost).toBeCloseTo(1 + (150_000 - 5120) / (51_200 - 5120), 9);
     expect(per.ingestPerSec).toBeCloseTo(300 / per.sizeCost, 9);
@@ -139,7 +153,9 @@ describe("the snapshot", () => {
     const freshClone = resolveMeasured(pickAll(readResultFiles(path.join(dir, "no-such-folder"))), readSnapshot(snapshotFile), "capacity-inputs.json");
     expect(Object.values(freshClone.origin)).toEqual(["snapshot", "snapshot", "snapshot", "snapshot", "snapshot"]);
     expect(freshClone.measured).toEqual(written.measured);
-    expect(freshClone.notes[0]).toMatch(/^ingest: no usable result file under bench\/results; taken from the snapshot capacity-inputs\.json \(generated \d{4}-/);
+    expect(freshClone.notes).toEqual([
+      `no usable result file under bench/results for ingest, size, send, realtime, search: taken from the snapshot capacity-inputs.json (generated ${written.generatedAt} from results)`,
+    ]);
   });
 
   it("fills only the kinds the result files lack", () => {

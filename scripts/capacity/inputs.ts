@@ -17,7 +17,7 @@ export type Origin = "results" | "snapshot" | "none";
 export interface Resolved {
   measured: Measured;
   origin: Record<MeasuredKind, Origin>;
-  /** One line per kind taken from the snapshot or missing, to print. */
+  /** Which kinds came from the snapshot, and which from nowhere, to print. */
   notes: string[];
 }
 
@@ -32,12 +32,15 @@ export function resolveMeasured(fromResults: Measured, snapshot: Snapshot | null
     } else if (snapshot?.measured[kind]) {
       (measured as Record<MeasuredKind, unknown>)[kind] = snapshot.measured[kind];
       origin[kind] = "snapshot";
-      notes.push(`${kind}: no usable result file under bench/results; taken from the snapshot ${snapshotName} (generated ${snapshot.generatedAt})`);
     } else {
       origin[kind] = "none";
-      notes.push(`${kind}: no result file and none in the snapshot; the model uses its stated assumption instead`);
     }
   }
+  const of = (o: Origin) => MEASURED_KINDS.filter((k) => origin[k] === o);
+  if (of("snapshot").length) {
+    notes.push(`no usable result file under bench/results for ${of("snapshot").join(", ")}: taken from the snapshot ${snapshotName} (generated ${snapshot!.generatedAt} from ${snapshot!.generatedFrom})`);
+  }
+  if (of("none").length) notes.push(`no result file and nothing in the snapshot for ${of("none").join(", ")}: the model uses its stated assumptions instead`);
   return { measured, origin, notes };
 }
 

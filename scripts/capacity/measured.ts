@@ -6,7 +6,7 @@
 //    (files written before the mode was recorded: the newest such row, said so);
 //  - the cost of a message's size: the newest file with 5 KB and 50 KB rows of one edgemail target;
 //  - send: `bench:send` mode "ours, submission" (SMTP submission → the remote 250), the median of the
-//    file's runs; the edge's CPU per API send is "ours, API" minus submission in the same file;
+//    file's runs; the edge's CPU per API send is "ours, API" minus submission, in the newest file with both;
 //  - realtime: `bench:realtime` SMTP 250 → event p50/p99 and the first inbox page from the Durable Object;
 //  - search: `bench:search` writes no file; its last line is a JSON summary, picked out of its output
 //    saved under bench/results (search-<date>.txt or .log).
@@ -51,7 +51,7 @@ export interface SendFigure {
   deliveredPerSec: number;
   cpuMsPerMsg: number | null;
   /** CPU of the (local) edge per API send: "ours, API" minus submission, medians of one file. */
-  apiEdgeCpuMsPerMsg: number | null;
+  apiEdge: { cpuMsPerMsg: number; from: Source } | null;
   cpus: number;
   from: Source;
 }
@@ -148,30 +148,35 @@ export function pickSize(files: ResultFile[]): SizeFigure | null {
 }
 
 export function pickSend(files: ResultFile[]): SendFigure | null {
-  for (const f of newestFirst(files, "send-")) {
-    const rows = rowsOf(f);
-    const of = (mode: string) => rows.filter((r) => r.mode === mode && num(r.deliveredPerSec) !== null);
-    const submission = of("ours, submission");
-    if (!submission.length) continue;
-    const cpu = (rs: Record<string, unknown>[]) => {
-      const xs = rs.map((r) => num(r.cpuMsPerMsg)).filter((x): x is number => x !== null);
-      return xs.length ? median(xs) : null;
-    };
-    const api = of("ours, API");
-    const submissionCpu = cpu(submission);
-    const apiCpu = cpu(api);
-    const runs = submission.map((r) => num(r.deliveredPerSec)!);
-    return {
-      mode: "ours, submission",
-      runs,
-      deliveredPerSec: median(runs),
-      cpuMsPerMsg: submissionCpu,
-      apiEdgeCpuMsPerMsg: apiCpu !== null && submissionCpu !== null && apiCpu > submissionCpu ? apiCpu - submissionCpu : null,
-      cpus: num(submission[0]!.cpus) ?? DEFAULT_CPUS,
-      from: source(f),
-    };
+  const sendFiles = newestFirst(files, "send-");
+  const of = (f: ResultFile, mode: string) => rowsOf(f).filter((r) => r.mode === mode && num(r.deliveredPerSec) !== null);
+  const cpu = (rs: Record<string, unknown>[]) => {
+    const xs = rs.map((r) => num(r.cpuMsPerMsg)).filter((x): x is number => x !== null);
+    return xs.length ? median(xs) : null;
+  };
+  const f = sendFiles.find((x) => of(x, "ours, submission").length > 0);
+  if (!f) return null;
+  const submission = of(f, "ours, submission");
+  // The edge's share of an API send: the newest sitting that ran both modes (it may be an older file).
+  let apiEdge: SendFigure["apiEdge"] = null;
+  for (const g of sendFiles) {
+    const api = cpu(of(g, "ours, API"));
+    const smtp = cpu(of(g, "ours, submission"));
+    if (api !== null && smtp !== null && api > smtp) {
+      apiEdge = { cpuMsPerMsg: api - smtp, from: source(g) };
+      break;
+    }
   }
-  return null;
+  const runs = submission.map((r) => num(r.deliveredPerSec)!);
+  return {
+    mode: "ours, submission",
+    runs,
+    deliveredPerSec: median(runs),
+    cpuMsPerMsg: cpu(submission),
+    apiEdge,
+    cpus: num(submission[0]!.cpus) ?? DEFAULT_CPUS,
+    from: source(f),
+  };
 }
 
 export function pickRealtime(files: ResultFile[]): RealtimeFigure | null {
@@ -206,12 +211,13 @@ export function searchSummaryOf(output: string): Omit<SearchFigure, "from"> | nu
   return null;
 }
 
+/** In-process runs first: their query time is the core's alone (through the edge it adds the round trip). */
 export function pickSearch(files: ResultFile[]): SearchFigure | null {
-  for (const f of newestFirst(files, "search-")) {
+  const found = newestFirst(files, "search-").flatMap((f) => {
     const summary = typeof f.content === "string" ? searchSummaryOf(f.content) : null;
-    if (summary) return { ...summary, from: source(f) };
-  }
-  return null;
+    return summary ? [{ ...summary, from: source(f) }] : [];
+  });
+  return found.find((s) => s.through === "in-process") ?? found[0] ?? null;
 }
 
 export function pickAll(files: ResultFile[]): Measured {

@@ -125,7 +125,7 @@ export function perCoreFigures(m: Measured, load: Omit<Load, "users">, a: Assump
     sendPerSec: send5KBPerSec / sizeCost,
     queryMs: pick("query time", m.search?.queryP50Ms, a.fallback.queryMs),
     indexRatio: pick("index size", m.search ? m.search.indexBytesPerMessage / m.search.corpusBytesPerMessage : null, a.fallback.indexRatio),
-    edgeCpuMsPerRequest: pick("edge CPU per request", m.send.apiEdgeCpuMsPerMsg, a.fallback.edgeCpuMsPerRequest),
+    edgeCpuMsPerRequest: pick("edge CPU per request", m.send.apiEdge?.cpuMsPerMsg, a.fallback.edgeCpuMsPerRequest),
     doWallMsPerRequest: pick("Durable Object time per request", m.realtime?.hubFirstPageP50Ms, a.fallback.doWallMsPerRequest),
     assumed,
   };

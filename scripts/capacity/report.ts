@@ -55,9 +55,9 @@ export function report(resolved: Resolved, per: PerCore, load: Omit<Load, "users
       `  send      ${m.send.mode}: ${m.send.runs.map((r) => fixed(r)).join(", ")} delivered/s, median ${fixed(m.send.deliveredPerSec)}${m.send.cpuMsPerMsg === null ? "" : `, ${fixed(m.send.cpuMsPerMsg, 2)} ms CPU/msg`}, ${m.send.cpus} cores → ${fixed(per.send5KBPerSec)}/s a core${cpuCheck(m.send.cpuMsPerMsg)} — ${from(m.send.from, "send")}`,
     );
     out.push(
-      m.send.apiEdgeCpuMsPerMsg === null
-        ? `            edge CPU per API request: not in that file, assumed ${per.edgeCpuMsPerRequest} ms`
-        : `            edge CPU per API request: ${fixed(per.edgeCpuMsPerRequest, 2)} ms (the same file's "ours, API" CPU/msg minus submission's: the local workerd and its emulators, an upper bound)`,
+      m.send.apiEdge === null
+        ? `  edge      CPU per API request: no send file with both modes, assumed ${per.edgeCpuMsPerRequest} ms`
+        : `  edge      CPU per API request ${fixed(per.edgeCpuMsPerRequest, 2)} ms ("ours, API" CPU/msg minus submission's, medians: the local workerd and its emulators, an upper bound) — ${from(m.send.apiEdge.from, "send")}`,
     );
   }
   if (m.realtime) {
