@@ -7,6 +7,8 @@ import { PRICES_READ_ON } from "./prices.ts";
 
 const int = (n: number) => Math.round(n).toLocaleString("en");
 const fixed = (n: number, d = 1) => n.toLocaleString("en", { minimumFractionDigits: d, maximumFractionDigits: d });
+/** A share of cores: a fraction of one shown as such. */
+const part = (n: number) => (n < 10 ? fixed(n, 1) : int(n));
 
 export function bytes(n: number): string {
   const units: [number, string][] = [
@@ -84,11 +86,11 @@ export function report(resolved: Resolved, per: PerCore, load: Omit<Load, "users
     `Load: ${load.sendsPerUserDay} sends and ${load.receptionsPerUserDay} receptions a user a day, ${assumptions.searchesPerUserDay} searches, ${assumptions.apiRequestsPerUserDay} API requests; peak ${load.peakToAverage}× the day's average; cores bought to ${assumptions.targetUtilization * 100}% at the peak; storage after ${assumptions.storedYears} year, Sent copies included, shards ×${assumptions.shardCopies} copies on disks ${assumptions.diskFill * 100}% full`,
   );
   out.push("");
-  out.push("| users | regions | sends/s (avg) | receptions/s (avg) | cores: ingest + send + search → bought | shards | metadata + index | shard disks | R2 | $ a month | $ a user-month |");
+  out.push("| users | regions | sends/s (avg) | receptions/s (avg) | cores: ingest + send + search → bought | shards | metadata + index | shard disks (copies) | R2: attachments + raw | $ a month | $ a user-month |");
   out.push("|---|---|---|---|---|---|---|---|---|---|---|");
   for (const c of rows) {
     out.push(
-      `| ${users(c.users)} | ${c.regions} | ${int(c.perSecond.sends)} | ${int(c.perSecond.receptions)} | ${int(c.cores.ingest)} + ${int(c.cores.send)} + ${int(c.cores.search)} → ${int(c.cores.total)} | ${int(c.shards)} | ${bytes(c.storage.metadata)} + ${bytes(c.storage.index)} | ${bytes(c.storage.shardDisk)} | ${bytes(c.storage.r2)} | ${usd(c.monthly.total)} | ${usd(c.perUserMonthUsd)} |`,
+      `| ${users(c.users)} | ${c.regions} | ${int(c.perSecond.sends)} | ${int(c.perSecond.receptions)} | ${part(c.cores.ingest)} + ${part(c.cores.send)} + ${part(c.cores.search)} → ${int(c.cores.total)} | ${int(c.shards)} | ${bytes(c.storage.metadata)} + ${bytes(c.storage.index)} | ${bytes(c.storage.shardDisk)} | ${bytes(c.storage.attachments)} + ${bytes(c.storage.rawInR2)} | ${usd(c.monthly.total)} | ${usd(c.perUserMonthUsd)} |`,
     );
   }
   const top = rows[rows.length - 1]!;
