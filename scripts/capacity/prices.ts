@@ -16,13 +16,12 @@ export const prices = {
   workersRequests: {
     usd: 0.3,
     per: "million requests",
-    source:
-      "developers.cloudflare.com/workflows/reference/pricing/ (\"identical to Workers Standard pricing\": 10 M requests a month included, then $0.30 per million)",
+    source: "developers.cloudflare.com/workers/platform/pricing/ (Standard: 10 M requests a month included, then $0.30 per million; subrequests not billed)",
   },
   workersCpu: {
     usd: 0.02,
     per: "million CPU milliseconds",
-    source: "developers.cloudflare.com/workflows/reference/pricing/ (Workers Standard: 30 M CPU ms included, then $0.02 per million)",
+    source: "developers.cloudflare.com/workers/platform/pricing/ (Standard: 30 M CPU ms a month included, then $0.02 per million)",
   },
   durableObjectRequests: {
     usd: 0.15,
