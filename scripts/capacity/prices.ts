@@ -48,8 +48,7 @@ export const prices = {
   queuesOperations: {
     usd: 0.4,
     per: "million operations (64 KB each; a message is a write, a read and a delete)",
-    source:
-      "developers.cloudflare.com/queues/platform/pricing/, read through its transcription at github.com/api-evangelist/cloudflare-queues (plans/cloudflare-queues-plans-pricing.yml): $0.40 per million operations",
+    source: "developers.cloudflare.com/queues/pricing/ (Standard operations: 1 M a month included, then $0.40 per million; a 64 KB chunk written, read or deleted is one; usually 3 a message)",
   },
   coreMonth: {
     usd: (0.0816 / 2) * 730,
