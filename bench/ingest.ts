@@ -12,7 +12,7 @@
 // then counts the sqld servers too, and their peak RSS is printed apart from the core's.
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -83,6 +83,11 @@ interface Row {
   /** CPU the server's processes spent per message filed (ms), from /proc. */
   cpuMsPerMsg: number | null;
   refused: number;
+  /** How the load was sent, so a reader of the file (npm run capacity) can tell the runs apart. */
+  connection: "per-message" | "reused";
+  client: "smtp-source" | "node";
+  /** Processors of the machine that measured it (client and servers share them). */
+  cpus: number;
 }
 
 const rows: Row[] = [];
@@ -277,6 +282,10 @@ function push(target: string, scenario: string, load: LoadResult, filedPerSec: n
     blobs: args.blobs!,
     cpuMsPerMsg,
     refused: load.refused.length,
+    connection: args["per-connection"] ? "per-message" : "reused",
+    // smtp-source sends the synthetic sizes only; the corpus always goes through Node.
+    client: args["smtp-source"] && !scenario.startsWith("corpus") ? "smtp-source" : "node",
+    cpus: availableParallelism(),
   });
   if (load.refused.length) console.error(`${target} ${scenario}: ${load.refused.length} refused, e.g. ${load.refused[0]}`);
 }
