@@ -83,6 +83,9 @@ export async function startSmtpSink(options: { key?: Buffer; cert?: Buffer; auth
       });
     },
   });
+  // A sender killed mid-session (the crash tests do it on purpose) resets its socket; smtp-server
+  // reports that as the server's "error" event, which without a listener is an uncaught exception.
+  server.on("error", () => undefined);
   const port = await new Promise<number>((resolve) => server.listen(0, "127.0.0.1", () => resolve((server.server.address() as AddressInfo).port)));
   return {
     port,
