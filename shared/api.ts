@@ -207,6 +207,23 @@ export const MessagePatch = z
   });
 export type MessagePatch = z.infer<typeof MessagePatch>;
 
+/** The same change to many messages at once (Gmail's batchModify, JMAP's Email/set with many
+ * updates): what "select all, then archive / mark read / label" sends. */
+export const MessagesPatch = z.strictObject({
+  ids: z
+    .array(Id)
+    .min(1, "name at least one message")
+    .max(limits.maxBulkMessages, `at most ${limits.maxBulkMessages} messages at once`)
+    .refine((ids) => new Set(ids).size === ids.length, { message: "names a message twice" }),
+  patch: MessagePatch,
+});
+export type MessagesPatch = z.infer<typeof MessagesPatch>;
+
+/** Each named message as it is now, and the ids that name no message of the user's (a stranger's
+ * message is not told apart from one that never was). */
+export const MessagesPatched = z.object({ updated: z.array(MessageSummary), notFound: z.array(z.string()) });
+export type MessagesPatched = z.infer<typeof MessagesPatched>;
+
 export const PageQuery = z.strictObject({
   limit: z.coerce
     .number({ message: "limit must be a number" })

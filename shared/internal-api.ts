@@ -20,6 +20,8 @@ import {
   Message,
   MessagePage,
   MessagePatch,
+  MessagesPatch,
+  MessagesPatched,
   MessageSummary,
   PageQuery,
   PasswordChange,
@@ -192,6 +194,8 @@ export const coreApi = {
   message: route({ method: "GET", path: `${user}/messages/:id`, answer: Message }),
   /** change; a move into or out of Junk also teaches the spam filter. */
   updateMessage: route({ method: "PATCH", path: `${user}/messages/:id`, body: MessagePatch, answer: MessageSummary }),
+  /** change: one patch to many messages. */
+  updateMessages: route({ method: "PATCH", path: `${user}/messages`, body: MessagesPatch, answer: MessagesPatched }),
   /** change: into Trash, or out of Trash for good. */
   deleteMessage: route({ method: "DELETE", path: `${user}/messages/:id`, answer: DeleteResult }),
   /** change: to Junk, and the spam filter learns it. */

@@ -38,4 +38,7 @@ export const limits = {
    * labels, not a place to store data. */
   maxKeywordLength: 100,
   maxKeywordsPerMessage: 50,
+  /** Messages one bulk change names (Gmail's batchModify takes 1,000 ids): "select all" in a list
+   * then archive goes in a few calls, and one transaction stays short. */
+  maxBulkMessages: 1000,
 } as const;

@@ -239,6 +239,35 @@ describe.skipIf(browserMissing !== null)(`webmail in Chromium${browserMissing ? 
     await until(async () => (await row.getAttribute("class"))?.includes("unread"), "the row to turn bold");
   });
 
+  it("archives several selected conversations in one request, and undoes it", async () => {
+    const token = await apiLogin("alice@example.test");
+    const subjects = ["Bulk one", "Bulk two", "Bulk three"];
+    for (const subject of subjects) await smtp({ from: "Erin <erin@remote.test>", to: "alice@example.test", subject, text: subject });
+    await alice.page.goto(`${system.edge}/mail/inbox`);
+    for (const subject of subjects) await alice.page.locator(".row", { hasText: subject }).waitFor({ timeout: 20_000 });
+    const patches: string[] = [];
+    const onRequest = (r: { method(): string; url(): string }) => void (r.method() === "PATCH" && patches.push(new URL(r.url()).pathname));
+    alice.page.on("request", onRequest);
+    try {
+      for (const subject of subjects) await alice.page.getByRole("checkbox", { name: `Select conversation: ${subject}` }).check();
+      await alice.page.getByRole("toolbar", { name: "Conversation actions" }).getByRole("button", { name: "Archive" }).click();
+      for (const subject of subjects) await alice.page.locator(".row", { hasText: subject }).waitFor({ state: "detached" });
+      const where = async () => {
+        const archived = (await apiGet<MessagePage>(token, "/folders/archive/messages?limit=50")).messages.map((m) => m.subject);
+        return subjects.filter((x) => archived.includes(x)).length;
+      };
+      await until(async () => (await where()) === 3, "the three in Archive");
+      // One bulk call, not one per message.
+      expect(patches).toEqual(["/api/v1/messages"]);
+      await alice.page.getByRole("button", { name: "Undo" }).click();
+      for (const subject of subjects) await alice.page.locator(".row", { hasText: subject }).waitFor({ timeout: 15_000 });
+      expect(await where()).toBe(0);
+      expect(patches).toEqual(["/api/v1/messages", "/api/v1/messages"]);
+    } finally {
+      alice.page.off("request", onRequest);
+    }
+  });
+
   it("falls back to long-polling where WebSockets are blocked, and still shows new mail live", async () => {
     const s = await openSession();
     // A network that refuses WebSockets: every upgrade to the events socket is closed at once.

@@ -124,6 +124,26 @@ describe("MailboxService", () => {
     await expect(mailbox.reportNotSpam(alice, uuidv7())).rejects.toMatchObject({ problem: { status: 404 } });
   });
 
+  it("changes many messages in one commit, publishes it once, and teaches the filter each moved message", async () => {
+    const ids = [await newMessage(), await newMessage()];
+    const already = await newMessage();
+    await mailbox.updateMessage(alice, already, { folderId: "junk" });
+    published = [];
+    tokenized = 0;
+    const stranger = uuidv7();
+    const change = await mailbox.updateMessages(alice, [...ids, already, stranger], { folderId: "junk" });
+    expect(change.value.notFound).toEqual([stranger]);
+    expect(published).toEqual([change.events]);
+    expect(change.events).toEqual(await storedSince(change.events[0]!.seq - 1));
+    // The two moved are learnt; the one already in Junk did not move and is not read again.
+    expect(tokenized).toBe(2);
+    const refused = await mailbox.updateMessages(alice, [ids[0]!, ids[0]!], { read: true }).catch((e: unknown) => e);
+    expect((refused as ProblemError).problem).toMatchObject({ status: 400, errors: [{ field: "ids" }] });
+    const badPatch = await mailbox.updateMessages(alice, ids, { keywords: { add: ["$Seen"] } }).catch((e: unknown) => e);
+    expect((badPatch as ProblemError).problem).toMatchObject({ status: 400, errors: [{ field: "patch.keywords.add.0" }] });
+    expect(published).toHaveLength(1);
+  });
+
   it("deletes to Trash, then for good, publishing each step", async () => {
     const id = await newMessage();
     published = [];

@@ -3,7 +3,7 @@
 // an IMAP or JMAP door would call the same functions). Each operation validates its input, commits
 // with its events in one transaction (the store's), then publishes those events: callers never hand
 // events on themselves. One instance per thread, each with that thread's connections and publisher.
-import { MessagePatch, type DeleteResult, type DraftRequest, type MessageSummary } from "../../../shared/api.ts";
+import { MessagePatch, MessagesPatch, type DeleteResult, type DraftRequest, type MessagesPatched, type MessageSummary } from "../../../shared/api.ts";
 import type { ResolvedAttachment } from "../../../shared/internal-api.ts";
 import type { CoreEvent } from "../../../shared/events.ts";
 import { ProblemError } from "../../../shared/problem.ts";
@@ -15,7 +15,7 @@ import type { Directory, DirectoryUser } from "../store/directory.ts";
 import type { Change, EventDraft } from "../store/events.ts";
 import { fileMessages, type Filing, type FilingResult } from "../store/filing.ts";
 import { saveFilters, type StoredFilters } from "../store/filters.ts";
-import { deleteMessage, discardDraft, getMessageFolder, updateMessage } from "../store/mailbox.ts";
+import { deleteMessage, discardDraft, getMessageFolder, updateMessage, updateMessages } from "../store/mailbox.ts";
 import type { ShardDatabase, Shards } from "../store/shards.ts";
 import type { FilterSettings } from "../../../shared/filters.ts";
 import { saveDraft } from "./drafts.ts";
@@ -80,6 +80,26 @@ export class MailboxService {
     if (before !== null && change.value.folderId !== before) {
       const verdict = verdictOfMove(await folderRole(shard, owner.id, before), await folderRole(shard, owner.id, change.value.folderId));
       if (verdict) await this.#learn(owner, messageId, verdict);
+    }
+    return change;
+  }
+
+  /** One patch to many messages ("select all, then archive"), in one transaction. Moves into or out
+   * of Junk teach the spam filter as a single move does, message by message, after the commit. */
+  async updateMessages(owner: MailboxOwner, messageIds: readonly string[], patch: MessagePatch): Promise<Change<MessagesPatched>> {
+    const valid = validated(MessagesPatch, { ids: messageIds, patch }, "body");
+    const shard = this.#shard(owner);
+    const change = this.#published(await updateMessages(shard, owner.id, valid.ids, valid.patch, "patch."));
+    if (valid.patch.folderId === undefined) return change;
+    const roles = new Map<string, string | null>();
+    const role = async (folderId: string) => {
+      if (!roles.has(folderId)) roles.set(folderId, await folderRole(shard, owner.id, folderId));
+      return roles.get(folderId)!;
+    };
+    for (const event of change.events) {
+      if (event.type !== "message.updated" || event.data.previousFolderId === undefined) continue;
+      const verdict = verdictOfMove(await role(event.data.previousFolderId), await role(event.data.folderId));
+      if (verdict) await this.#learn(owner, event.data.id, verdict);
     }
     return change;
   }

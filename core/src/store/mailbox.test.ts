@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { uuidv7 } from "../../../shared/ids.ts";
 import { ProblemError } from "../../../shared/problem.ts";
 import { fileMessages } from "./filing.ts";
-import { createMailbox, deleteMessage, getMessage, getUsage, listFolders, listMessages, updateMessage } from "./mailbox.ts";
+import { createMailbox, deleteMessage, getMessage, getUsage, listFolders, listMessages, updateMessage, updateMessages } from "./mailbox.ts";
 import { Shards } from "./shards.ts";
 import { testFiling } from "../../../test/support/filing.ts";
 import { testDatabases } from "../../../test/support/shard-backend.ts";
@@ -106,6 +106,43 @@ describe("mailbox", () => {
     expect((await counts()).trash).toEqual({ total: 0, unread: 0 });
     expect((await getUsage(shard(), alice))!.usedBytes).toBe(used - 1000);
     await expectProblem(getMessage(shard(), alice, m!.id), 404);
+  });
+
+  it("changes many messages in one transaction: counters bumped once by the sum, one event each", async () => {
+    const counts = async () => Object.fromEntries((await listFolders(shard(), alice)).map((f) => [f.role, { total: f.total, unread: f.unread }]));
+    const filed = Array.from({ length: 5 }, (_, i) => filing(alice, `bulk ${i}`, i < 2 ? { seen: true } : {}));
+    await fileMessages(shard(), filed);
+    const ids = filed.map((f) => f.messageId);
+    const malloryOwn = filing(mallory, "not alice's");
+    await fileMessages(shard(), [malloryOwn]);
+    const before = await counts();
+
+    const stranger = uuidv7();
+    const moved = await updateMessages(shard(), alice, [...ids, malloryOwn.messageId, stranger], { folderId: "archive", keywords: { add: ["bulk"] } });
+    expect(moved.value.updated.map((m) => m.id)).toEqual(ids);
+    expect(moved.value.updated.every((m) => m.folderId === moved.value.updated[0]!.folderId && m.keywords.includes("bulk"))).toBe(true);
+    // Another user's message is told apart from none that never was: both are simply not found.
+    expect(moved.value.notFound).toEqual([malloryOwn.messageId, stranger]);
+    expect((await counts()).inbox).toEqual({ total: before.inbox!.total - 5, unread: before.inbox!.unread - 3 });
+    expect((await counts()).archive).toEqual({ total: before.archive!.total + 5, unread: before.archive!.unread + 3 });
+    expect(moved.events.filter((e) => e.type === "message.updated")).toHaveLength(5);
+    const countEvents = moved.events.filter((e) => e.type === "folder.counts");
+    expect(countEvents).toHaveLength(1);
+    expect(moved.events.map((e) => e.seq)).toEqual(moved.events.map((_, i) => moved.seq - moved.events.length + 1 + i));
+    expect((await getMessage(shard(), mallory, malloryOwn.messageId)).keywords).not.toContain("bulk");
+
+    // Marking read only the unread ones changes: the read ones are listed as they are, with no event.
+    const read = await updateMessages(shard(), alice, ids, { read: true });
+    expect(read.value.updated.every((m) => m.read)).toBe(true);
+    expect(read.events.filter((e) => e.type === "message.updated")).toHaveLength(3);
+    expect((await counts()).archive!.unread).toBe(before.archive!.unread);
+
+    // A patch one message refuses changes none of them.
+    const crowded = filing(alice, "crowded", { keywords: Array.from({ length: 50 }, (_, i) => `k${i}`) });
+    await fileMessages(shard(), [crowded]);
+    const refused = await updateMessages(shard(), alice, [ids[0]!, crowded.messageId], { keywords: { add: ["one-more"] } }).catch((e: ProblemError) => e);
+    expect((refused as ProblemError).problem.errors?.[0]?.field).toBe("keywords.add");
+    expect((await getMessage(shard(), alice, ids[0]!)).keywords).not.toContain("one-more");
   });
 
   it("answers 404 for another user's message and for unknown folders", async () => {

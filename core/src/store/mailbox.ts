@@ -1,7 +1,7 @@
 // One user's mailbox inside its shard: folders with their counters, message listing by the
 // clustering index, reads, flag and folder changes, deletion. Every query is bounded by user_id.
 // Every change records its events in its own transaction (store/events.ts) and returns them.
-import { and, asc, eq, notExists, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, notExists, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/sqlite-core";
 import type { AttachmentLocation } from "../../../shared/internal-api.ts";
 import {
@@ -299,13 +299,13 @@ async function bumpFolder(q: Queryable, userId: string, folderId: string, total:
 
 /** A message's keywords after a patch: removals, then additions, compared case-insensitively as IMAP
  * does (the spelling already stored stays). Refuses more than a message may carry. */
-function patchedKeywords(current: string[], patch: KeywordsPatch): string[] {
+function patchedKeywords(current: string[], patch: KeywordsPatch, field = "keywords.add"): string[] {
   const removed = new Set((patch.remove ?? []).map((k) => k.toLowerCase()));
   const out = current.filter((k) => !removed.has(k.toLowerCase()));
   for (const k of patch.add ?? []) if (!out.some((o) => o.toLowerCase() === k.toLowerCase())) out.push(k);
   if (out.length > limits.maxKeywordsPerMessage && out.length > current.length) {
     throw new ProblemError("validation", `A message carries at most ${limits.maxKeywordsPerMessage} keywords.`, {
-      errors: [{ field: "keywords.add", message: `the message would have ${out.length} keywords; at most ${limits.maxKeywordsPerMessage}` }],
+      errors: [{ field, message: `the message would have ${out.length} keywords; at most ${limits.maxKeywordsPerMessage}` }],
     });
   }
   return out;
@@ -319,50 +319,77 @@ export async function updateMessage(
   messageId: string,
   patch: MessagePatch,
 ): Promise<Change<MessageSummary>> {
+  const change = await updateMessages(shard, userId, [messageId], patch);
+  if (change.value.updated.length === 0) throw notFoundMessage(messageId);
+  return { ...change, value: change.value.updated[0]! };
+}
+
+/** The same patch to many messages in one transaction: each changed message's message.updated, and
+ * one folder.counts with every counter that moved (a counter is bumped once, by the sum). Ids that
+ * name none of the user's messages come back in `notFound`; the others change all or none.
+ * `fieldPrefix` is where the patch sits in the request the problem names (`patch.` in a bulk one). */
+export async function updateMessages(
+  shard: ShardDatabase,
+  userId: string,
+  messageIds: readonly string[],
+  patch: MessagePatch,
+  fieldPrefix = "",
+): Promise<Change<{ updated: MessageSummary[]; notFound: string[] }>> {
   return shard.writeLock.run(() => shard.db.transaction(async (tx) => {
-    const [row] = await tx
-      .select()
-      .from(messages)
-      .where(and(eq(messages.userId, userId), eq(messages.messageId, messageId)));
-    if (!row || !isUuidv7(messageId)) throw notFoundMessage(messageId);
-    let folderId = row.folderId;
-    if (patch.folderId !== undefined) {
-      const target = await findFolder(tx, userId, patch.folderId);
-      if (!target) {
+    const ids = messageIds.filter(isUuidv7);
+    const rows = ids.length === 0 ? [] : await tx.select().from(messages).where(and(eq(messages.userId, userId), inArray(messages.messageId, ids)));
+    const byId = new Map(rows.map((r) => [r.messageId, r]));
+    let target: string | null = null;
+    if (patch.folderId !== undefined && rows.length > 0) {
+      const folder = await findFolder(tx, userId, patch.folderId);
+      if (!folder) {
         throw new ProblemError("validation", `No folder ${patch.folderId} to move the message to.`, {
-          errors: [{ field: "folderId", message: "no such folder" }],
+          errors: [{ field: `${fieldPrefix}folderId`, message: "no such folder" }],
         });
       }
-      folderId = target.folderId;
+      target = folder.folderId;
     }
-    const seen = patch.read ?? row.seen;
-    const flagged = patch.starred ?? row.flagged;
-    const moved = folderId !== row.folderId;
-    const keywords = patch.keywords ? patchedKeywords(JSON.parse(row.keywordsJson) as string[], patch.keywords) : null;
-    const keywordsJson = keywords ? JSON.stringify(keywords) : row.keywordsJson;
-    const relabelled = keywordsJson !== row.keywordsJson;
-    if (!moved && seen === row.seen && flagged === row.flagged && !relabelled) return { value: toSummary(row), ...(await recordEvents(tx, userId, [])) };
-    await tx
-      .update(messages)
-      .set({ folderId, seen, flagged, keywordsJson })
-      .where(and(eq(messages.userId, userId), eq(messages.messageId, messageId)));
-    const wasUnread = row.seen ? 0 : 1;
-    const isUnread = seen ? 0 : 1;
-    const counts: FolderCounts[] = [];
-    if (moved) {
-      counts.push(await bumpFolder(tx, userId, row.folderId, -1, -wasUnread));
-      counts.push(await bumpFolder(tx, userId, folderId, 1, isUnread));
-    } else if (wasUnread !== isUnread) {
-      counts.push(await bumpFolder(tx, userId, folderId, 0, isUnread - wasUnread));
-    }
-    const drafts: EventDraft[] = [
-      {
+    const updated: MessageSummary[] = [];
+    const drafts: EventDraft[] = [];
+    const deltas = new Map<string, { total: number; unread: number }>();
+    const bump = (folderId: string, total: number, unread: number) => {
+      const d = deltas.get(folderId) ?? { total: 0, unread: 0 };
+      deltas.set(folderId, { total: d.total + total, unread: d.unread + unread });
+    };
+    for (const id of messageIds) {
+      const row = byId.get(id);
+      if (!row) continue;
+      const folderId = target ?? row.folderId;
+      const seen = patch.read ?? row.seen;
+      const flagged = patch.starred ?? row.flagged;
+      const moved = folderId !== row.folderId;
+      const keywords = patch.keywords ? patchedKeywords(JSON.parse(row.keywordsJson) as string[], patch.keywords, `${fieldPrefix}keywords.add`) : null;
+      const keywordsJson = keywords ? JSON.stringify(keywords) : row.keywordsJson;
+      const relabelled = keywordsJson !== row.keywordsJson;
+      updated.push(toSummary({ ...row, folderId, seen, flagged, keywordsJson }));
+      if (!moved && seen === row.seen && flagged === row.flagged && !relabelled) continue;
+      await tx
+        .update(messages)
+        .set({ folderId, seen, flagged, keywordsJson })
+        .where(and(eq(messages.userId, userId), eq(messages.messageId, id)));
+      const wasUnread = row.seen ? 0 : 1;
+      const isUnread = seen ? 0 : 1;
+      if (moved) {
+        bump(row.folderId, -1, -wasUnread);
+        bump(folderId, 1, isUnread);
+      } else if (wasUnread !== isUnread) {
+        bump(folderId, 0, isUnread - wasUnread);
+      }
+      drafts.push({
         type: "message.updated",
-        data: { id: messageId, folderId, ...(moved ? { previousFolderId: row.folderId } : {}), read: seen, starred: flagged, threadId: row.threadId, ...(relabelled && keywords ? { keywords } : {}) },
-      },
-    ];
+        data: { id, folderId, ...(moved ? { previousFolderId: row.folderId } : {}), read: seen, starred: flagged, threadId: row.threadId, ...(relabelled && keywords ? { keywords } : {}) },
+      });
+    }
+    const counts: FolderCounts[] = [];
+    for (const [folderId, d] of deltas) if (d.total !== 0 || d.unread !== 0) counts.push(await bumpFolder(tx, userId, folderId, d.total, d.unread));
     if (counts.length > 0) drafts.push({ type: "folder.counts", data: { folders: counts } });
-    return { value: toSummary({ ...row, folderId, seen, flagged, keywordsJson }), ...(await recordEvents(tx, userId, drafts)) };
+    const notFound = messageIds.filter((id) => !byId.has(id));
+    return { value: { updated, notFound }, ...(await recordEvents(tx, userId, drafts)) };
   }));
 }
 

@@ -179,6 +179,16 @@ export const operations: OperationSpec[] = [
     problems: ["notFound"],
   },
   {
+    method: "patch", path: "/api/v1/messages", operationId: "updateMessages", tag: "Mailbox", access: "mail.manage",
+    summary: "The same change to many messages at once",
+    description:
+      "Marks read or starred, adds or removes keywords, or moves up to 1,000 messages in one transaction (Gmail's batchModify): what \"select all, then archive\" sends. " +
+      "Ids that name none of your messages are listed in `notFound`; the rest change together. Moves into or out of Junk teach the spam filter as a single move does.",
+    body: { required: true, content: json("MessagesPatch") },
+    responses: { 200: { description: "Each message found, as it is now, and the ids not found.", content: json("MessagesPatched") } },
+    problems: [],
+  },
+  {
     method: "delete", path: "/api/v1/messages/{id}", operationId: "deleteMessage", tag: "Mailbox", access: "mail.manage",
     summary: "Move a message to Trash, or delete it for good when it is in Trash",
     params: [idParam("message")],

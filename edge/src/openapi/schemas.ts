@@ -81,6 +81,8 @@ component(
     "what is not named stays. A keyword is an IMAP atom of at most 100 characters, a message carries at most 50, and the same keyword cannot be both added and removed. " +
     "`$seen` and `$flagged` are refused: they are `read` and `starred`.",
 );
+component("MessagesPatch", api.MessagesPatch, "`ids`: 1 to 1,000 message ids, each once; `patch`: a MessagePatch applied to each.");
+component("MessagesPatched", api.MessagesPatched, "`updated`: each message found, as it is now, in the order named; `notFound`: the ids that name none of your messages.");
 component("DeleteResult", api.DeleteResult, "A message outside Trash is moved there; one in Trash is deleted for good.");
 component("PageQuery", api.PageQuery);
 

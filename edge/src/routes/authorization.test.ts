@@ -229,6 +229,16 @@ const rules: Record<string, Rule> = {
     otherUser: 404,
     untouched: messageUnchanged,
   },
+  // Another user's ids are not an error in a bulk change: they come back in notFound, untouched.
+  updateMessages: {
+    call: async (f, consumes) => ({ path: "/api/v1/messages", init: { method: "PATCH", json: { ids: [consumes ? await f.freshMessage() : f.message.id], patch: { folderId: "archive" } } } }),
+    allowed: 200,
+    otherUser: "allowed",
+    untouched: async (f) => {
+      const m = await json<Message>(await api(`/api/v1/messages/${f.message.id}`, { token: await f.ownerSession() }));
+      expect(m.folderId).toBe(f.inboxId);
+    },
+  },
   deleteMessage: { call: onMessage("", { method: "DELETE" }), allowed: 200, otherUser: 404, untouched: messageUnchanged },
   reportSpam: { call: onMessage("/report-spam", { method: "POST" }), allowed: 200, otherUser: 404, untouched: messageUnchanged },
   reportNotSpam: { call: onMessage("/not-spam", { method: "POST" }), allowed: 200, otherUser: 404, untouched: messageUnchanged },

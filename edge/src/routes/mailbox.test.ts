@@ -140,6 +140,40 @@ describe("messages", () => {
     expect(head.messages.find((x) => x.id === m.id)!.keywords).toEqual(m.keywords);
   });
 
+  it("changes many messages in one call; the hub's head and counts follow; a stranger's ids are not found", async () => {
+    const [a, b] = [await seedMessage(20), await seedMessage(21)];
+    const headBefore = await json<MessagePage>(await api("/api/v1/folders/inbox/messages?limit=50", { token: alice }));
+    expect(headBefore.messages.filter((m) => m.id === a.id || m.id === b.id), "both in the hub's head").toHaveLength(2);
+    const bulk = (token: string, json: unknown) => api("/api/v1/messages", { token, method: "PATCH", json });
+    const folders = async () => (await json<{ folders: Folder[] }>(await api("/api/v1/folders", { token: alice }))).folders;
+    const archiveBefore = (await folders()).find((f) => f.role === "archive")!.total;
+
+    const stolen = await json<{ updated: Message[]; notFound: string[] }>(await bulk(bob, { ids: [a.id, b.id], patch: { folderId: "junk" } }));
+    expect(stolen).toEqual({ updated: [], notFound: [a.id, b.id] });
+
+    const moved = await json<{ updated: Message[]; notFound: string[] }>(await bulk(alice, { ids: [a.id, b.id], patch: { folderId: "archive", starred: true } }));
+    expect(moved.notFound).toEqual([]);
+    expect(moved.updated.map((m) => [m.id, m.starred])).toEqual([[a.id, true], [b.id, true]]);
+    const served = await api("/api/v1/folders/inbox/messages?limit=50", { token: alice });
+    expect(served.headers.get("x-edgemail-served-by")).toBe("hub");
+    expect((await json<MessagePage>(served)).messages.some((m) => m.id === a.id || m.id === b.id)).toBe(false);
+    expect((await folders()).find((f) => f.role === "archive")!.total).toBe(archiveBefore + 2);
+
+    for (const [body, field] of [
+      [{ ids: [], patch: { read: true } }, "ids"],
+      [{ ids: [a.id, a.id], patch: { read: true } }, "ids"],
+      [{ ids: ["nope"], patch: { read: true } }, "ids.0"],
+      [{ ids: [a.id], patch: {} }, "patch"],
+      [{ ids: [a.id], patch: { folderId: "01890000-0000-7000-8000-000000000000" } }, "patch.folderId"],
+      [{ ids: [a.id] }, "patch"],
+    ] as const) {
+      const res = await bulk(alice, body);
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(((await res.json()) as { errors: { field: string }[] }).errors[0]!.field, JSON.stringify(body)).toBe(field);
+    }
+    await json(await bulk(alice, { ids: [a.id, b.id], patch: { folderId: "inbox", starred: false } }));
+  });
+
   it("deletes to trash, then permanently, and gives the quota back", async () => {
     const account = async () => json<Account>(await api("/api/v1/account", { token: alice }));
     const m = await seedMessage(3);

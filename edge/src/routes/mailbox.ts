@@ -5,7 +5,7 @@
 // says where it came from in `x-edgemail-served-by`. After a change the user makes here, the
 // Durable Object learns the change's seq and serves no head older than it.
 import { Hono, type Context } from "hono";
-import { FolderRef, Id, MessagePatch, PageQuery } from "../../../shared/api.ts";
+import { FolderRef, Id, MessagePatch, MessagesPatch, PageQuery } from "../../../shared/api.ts";
 import { coreApi, type CoreRequest, type CoreRoute, type PathParams } from "../../../shared/internal-api.ts";
 import { ProblemError } from "../../../shared/problem.ts";
 import { hubReadOf, readFromHub } from "../hub-reads.ts";
@@ -62,6 +62,8 @@ export const mailboxRoutes = new Hono()
     const id = messageId(c);
     return forward(c, coreApi.updateMessage, { params: { id }, body: await jsonBody(c, MessagePatch) });
   })
+  // Many messages at once ("select all, then archive"): one call, one transaction in the core.
+  .patch("/messages", async (c) => forward(c, coreApi.updateMessages, { params: {}, body: await jsonBody(c, MessagesPatch) }))
   .delete("/messages/:id", (c) => forward(c, coreApi.deleteMessage, { params: { id: messageId(c) } }))
   // Gmail's "Report spam" / "Not spam": the move and the spam filter's lesson in one call.
   .post("/messages/:id/report-spam", (c) => forward(c, coreApi.reportSpam, { params: { id: messageId(c) } }))

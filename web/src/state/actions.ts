@@ -2,7 +2,8 @@
 // archive, delete, move, report spam. A row of a folder is a conversation, so moves and deletes apply to
 // the conversation's messages in that folder and "mark read" to all of it, as in Gmail. The list changes
 // at once; a failure puts it back (reload) and says what happened.
-import type { DeleteResult, MessageSummary, Thread } from "../../../shared/api.ts";
+import type { DeleteResult, MessagePatch, MessageSummary, Thread } from "../../../shared/api.ts";
+import { limits } from "../../../shared/limits.ts";
 import { api, describeError } from "../api/client.ts";
 import { findFolder } from "./folders.ts";
 import { reload, rows, selected, updateRows, type Row } from "./list.ts";
@@ -20,6 +21,21 @@ async function each(targets: Row[], sameFolder: boolean, run: (m: MessageSummary
   const all = (await Promise.all(targets.map((r) => members(r, sameFolder)))).flat();
   // A few at a time: a bulk action on 200 rows should not be 600 requests at once.
   for (let i = 0; i < all.length; i += 8) await Promise.all(all.slice(i, i + 8).map(run));
+}
+
+/** One patch to many messages: `PATCH /messages` with up to 1,000 ids a call, one transaction each in
+ * the core, rather than a request per message. */
+async function patchMessages(list: readonly MessageSummary[], patch: MessagePatch): Promise<void> {
+  const ids = [...new Set(list.map((m) => m.id))];
+  for (let i = 0; i < ids.length; i += limits.maxBulkMessages) {
+    await api("/messages", { method: "PATCH", body: { ids: ids.slice(i, i + limits.maxBulkMessages), patch } });
+  }
+}
+
+/** The patch to every message the rows stand for; `unless` skips messages already so. */
+async function patchAll(targets: Row[], sameFolder: boolean, patch: MessagePatch, unless?: (m: MessageSummary) => boolean): Promise<void> {
+  const all = (await Promise.all(targets.map((r) => members(r, sameFolder)))).flat();
+  await patchMessages(all.filter((m) => !unless?.(m)), patch);
 }
 
 async function guarded(what: string, work: () => Promise<void>): Promise<boolean> {
@@ -42,16 +58,15 @@ export async function setRead(targets: Row[], read: boolean): Promise<void> {
   const ids = new Set(targets.map((t) => t.id));
   updateRows((r) => (ids.has(r.id) ? { ...r, read } : r));
   await guarded(read ? "Marking as read" : "Marking as unread", () =>
-    each(targets, false, (m) => (m.read === read ? Promise.resolve() : api(`/messages/${m.id}`, { method: "PATCH", body: { read } }))),
+    patchAll(targets, false, { read }, (m) => m.read === read),
   );
 }
 
 export async function setStarred(targets: Row[], starred: boolean): Promise<void> {
   const ids = new Set(targets.map((t) => t.id));
   updateRows((r) => (ids.has(r.id) ? { ...r, starred } : r));
-  await guarded(starred ? "Starring" : "Removing the star", async () => {
-    await Promise.all(targets.map((t) => api(`/messages/${t.id}`, { method: "PATCH", body: { starred } })));
-  });
+  // The row's own message, as Gmail stars the message and not the whole conversation.
+  await guarded(starred ? "Starring" : "Removing the star", () => patchMessages(targets, { starred }));
 }
 
 function dropRows(targets: Row[]): void {
@@ -65,7 +80,7 @@ export async function moveTo(targets: Row[], folderRef: string): Promise<void> {
   const folder = findFolder(folderRef);
   if (!targets.length || !folder) return;
   dropRows(targets);
-  const ok = await guarded("Moving", () => each(targets, true, (m) => api(`/messages/${m.id}`, { method: "PATCH", body: { folderId: folder.id } })));
+  const ok = await guarded("Moving", () => patchAll(targets, true, { folderId: folder.id }));
   if (ok) {
     const origin = targets[0]!.folderId;
     toast(`${count(targets.length, "conversation")} moved to ${folder.role === "junk" ? "Spam" : folder.name}.`, {
@@ -75,7 +90,7 @@ export async function moveTo(targets: Row[], folderRef: string): Promise<void> {
 }
 
 async function undoMove(targets: Row[], origin: string): Promise<void> {
-  await guarded("Undo", () => each(targets, false, (m) => api(`/messages/${m.id}`, { method: "PATCH", body: { folderId: origin } })));
+  await guarded("Undo", () => patchAll(targets, false, { folderId: origin }));
   void reload();
 }
 

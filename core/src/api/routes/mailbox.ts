@@ -46,6 +46,11 @@ export function mailboxRoutes(deps: { mailbox: MailboxService }): Hono {
     return answerChange(c, coreApi.updateMessage, await deps.mailbox.updateMessage(c.get("user"), id, patch));
   });
 
+  serve(app, coreApi.updateMessages, async (c) => {
+    const { ids, patch } = parseBody(c, coreApi.updateMessages);
+    return answerChange(c, coreApi.updateMessages, await deps.mailbox.updateMessages(c.get("user"), ids, patch));
+  });
+
   // Gmail's "Report spam" and "Not spam": the move and the spam filter's lesson in one call.
   serve(app, coreApi.reportSpam, async (c) => {
     const id = pathId(c.req.param("id"), "message");
