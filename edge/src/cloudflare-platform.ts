@@ -16,9 +16,6 @@ export function cloudflarePlatform(env: Env): Platform {
       config: loadEdgeConfig(env as unknown as Record<string, unknown>),
       blobs: r2Bucket(env.BLOBS),
       fetch: (input, init) => fetch(input, init),
-      sendOutgoing: async (message, options) => {
-        await env.OUTGOING.send(message, options?.delaySeconds ? { delaySeconds: options.delaySeconds } : undefined);
-      },
       enqueueWebhooks: async (deliveries) => {
         for (const batch of sendBatches(deliveries)) await env.WEBHOOKS.sendBatch(batch.map((body) => ({ body })));
       },

@@ -7,7 +7,6 @@ export interface Env {
   BLOBS: R2Bucket;
   /** Its objects are hub/mailbox-hub.ts's MailboxHub, named by the interface they implement. */
   MAILBOX_HUB: DurableObjectNamespace<Hub & Rpc.DurableObjectBranded>;
-  OUTGOING: Queue<OutgoingMessage>;
   OUTGOING_ERRORS: Queue<OutgoingMessage & { reason: string }>;
   WEBHOOKS: Queue<WebhookDelivery>;
   /** Logins per client, as in rate-limits.ts. */
