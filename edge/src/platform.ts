@@ -8,7 +8,6 @@ import type { CoreEvent, EventsPage } from "../../shared/events.ts";
 import type { SecurityEvent } from "../../shared/security.ts";
 import type { ConfigResult } from "./config.ts";
 import type { Actor, Authorization, CredentialCheck, HeldBody, HeldCancel, HeldSend, HubRead, ListenerPrincipal, LoginOrigin, LoginRecord, Revocation, WebhookMaker } from "./hub-types.ts";
-import type { WebhookDelivery } from "./queue-messages.ts";
 import type { BindingLimitKind } from "./rate-limits.ts";
 
 export interface BlobRange {
@@ -37,8 +36,6 @@ export interface Platform {
   fetch: typeof fetch;
   /** The user's hub (realtime events, inbox head, sessions and API keys, webhooks, held sends, settings). */
   hub(userId: string): Hub;
-  /** Resolves once the queue holds every delivery durably. */
-  enqueueWebhooks(deliveries: WebhookDelivery[]): Promise<void>;
   /** Counts one request against `key` under the limit of `kind` (a binding's; the per-user and per-key
    * limits are the hub's): true while within it. Rejects when the limiter cannot be asked. */
   rateLimit(kind: BindingLimitKind, key: string): Promise<boolean>;

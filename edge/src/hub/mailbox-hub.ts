@@ -24,6 +24,8 @@ import { MAX_PASSWORD_FAILURES, PRINCIPAL_HEADER, type Hub } from "../platform.t
 import { Credentials } from "./credentials.ts";
 import { EventLog } from "./event-log.ts";
 import { deliverDueSends } from "./held-delivery.ts";
+import { deliverDueWebhooks } from "./webhook-run.ts";
+import { webhookOptions } from "../webhooks/consumer-options.ts";
 import { HeldSends } from "./held-sends.ts";
 import { HEAD_KEEP, InboxHead } from "./inbox-head.ts";
 import { Logins } from "./logins.ts";
@@ -197,35 +199,49 @@ export class MailboxHub extends DurableObject<Env> implements Hub {
     this.#listeners.broadcast(out);
   }
 
-  /** Hands staged webhook deliveries to the queue; what fails stays staged and the alarm retries. */
+  /** Staged webhook deliveries are made by the alarm (webhook-run.ts), at once: setting it is a
+   * write of this object's storage, no call out, so the core's push is not held up by endpoints. */
   async #flushWebhooks(): Promise<void> {
     if (!this.#webhooksStaged) return;
-    for (let batch = this.#webhooks.pending(); ; batch = this.#webhooks.pending()) {
-      if (batch.length === 0) {
-        this.#webhooksStaged = false;
-        return;
-      }
-      try {
-        await cloudflarePlatform(this.env).enqueueWebhooks(batch);
-      } catch (err) {
-        log.warn("hub: webhook deliveries not queued; retrying", { err });
-        await this.#wakeAt(Date.now() + 30_000);
-        return;
-      }
-      this.#webhooks.sent(batch.map((d) => d.deliveryId));
-    }
+    this.#webhooksStaged = false;
+    const next = this.#webhooks.nextDue();
+    if (next !== null) await this.#wakeAt(next);
   }
 
   /** The one alarm serves the webhook retry and the held sends: it goes off at the earliest time asked.
    * (Inside alarm(), getAlarm() is null until something sets it again.) */
-  async #wakeAt(at: number): Promise<void> {
+  async #wakeAt(when: number): Promise<void> {
+    // A time passed (a row owed since 0) means now.
+    const at = Math.max(when, Date.now());
     const current = await this.ctx.storage.getAlarm();
     if (current === null || at < current) await this.ctx.storage.setAlarm(at);
   }
 
   override async alarm(): Promise<void> {
-    await this.#flushWebhooks();
-    await this.#sendDue();
+    // Side by side: a held send is not late for endpoints that are slow to answer.
+    await Promise.all([this.#sendDue(), this.#deliverWebhooks()]);
+  }
+
+  /** Makes the webhook deliveries that are due and wakes again when the next one is. */
+  async #deliverWebhooks(): Promise<void> {
+    const platform = cloudflarePlatform(this.env);
+    if (this.#webhooks.nextDue() === null) return;
+    if (platform.config.ok) {
+      await deliverDueWebhooks(
+        this.#webhooks,
+        webhookOptions(platform.config.config, platform.fetch, {
+          stillWanted: async (d) => this.webhookWanted(d.webhookId, d.url),
+          onGone: async (d, reason) => {
+            log.warn("webhook: endpoint gone; removing it", { webhookId: d.webhookId, userId: d.userId, reason });
+            this.removeWebhook(d.webhookId, null);
+          },
+        }),
+      );
+    } else {
+      log.warn("hub: webhook deliveries wait for a valid edge config", { problems: platform.config.problems });
+    }
+    const next = this.#webhooks.nextDue();
+    if (next !== null) await this.#wakeAt(platform.config.ok ? next : Math.max(next, Date.now() + 60_000));
   }
 
   /** Events born at the edge (security.login) go through the same log and fan-out. */
