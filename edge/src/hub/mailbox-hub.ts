@@ -57,6 +57,8 @@ export class MailboxHub extends DurableObject<Env> implements Hub {
   /** Publishes run one after another: a backfill from the core must not interleave with the next batch. */
   #publishing: Promise<unknown> = Promise.resolve();
   readonly #metaCache = new Map<string, string | null>();
+  /** The alarm is set by one #wakeAt at a time. */
+  #alarmSetting: Promise<unknown> = Promise.resolve();
   /** Whether webhook deliveries may be waiting in storage (unknown after a start: yes). */
   #webhooksStaged = true;
 
@@ -210,11 +212,16 @@ export class MailboxHub extends DurableObject<Env> implements Hub {
 
   /** The one alarm serves the webhook retry and the held sends: it goes off at the earliest time asked.
    * (Inside alarm(), getAlarm() is null until something sets it again.) */
-  async #wakeAt(when: number): Promise<void> {
-    // A time passed (a row owed since 0) means now.
-    const at = Math.max(when, Date.now());
-    const current = await this.ctx.storage.getAlarm();
-    if (current === null || at < current) await this.ctx.storage.setAlarm(at);
+  #wakeAt(when: number): Promise<void> {
+    // One after another: two that both read no alarm would each set theirs, the later time last.
+    const run = this.#alarmSetting.then(async () => {
+      // A time passed (a row owed since 0) means now.
+      const at = Math.max(when, Date.now());
+      const current = await this.ctx.storage.getAlarm();
+      if (current === null || at < current) await this.ctx.storage.setAlarm(at);
+    });
+    this.#alarmSetting = run.catch(() => undefined);
+    return run;
   }
 
   override async alarm(): Promise<void> {
