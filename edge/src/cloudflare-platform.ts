@@ -5,7 +5,6 @@ import type { Env } from "./env.ts";
 import type { Platform } from "./platform.ts";
 import { r2Bucket } from "./r2-bucket.ts";
 import { rateLimits } from "./rate-limits.ts";
-import { sendBatches } from "./webhooks/send-batches.ts";
 
 const platforms = new WeakMap<Env, Platform>();
 
@@ -16,12 +15,6 @@ export function cloudflarePlatform(env: Env): Platform {
       config: loadEdgeConfig(env as unknown as Record<string, unknown>),
       blobs: r2Bucket(env.BLOBS),
       fetch: (input, init) => fetch(input, init),
-      sendOutgoing: async (message, options) => {
-        await env.OUTGOING.send(message, options?.delaySeconds ? { delaySeconds: options.delaySeconds } : undefined);
-      },
-      enqueueWebhooks: async (deliveries) => {
-        for (const batch of sendBatches(deliveries)) await env.WEBHOOKS.sendBatch(batch.map((body) => ({ body })));
-      },
       rateLimit: async (kind, key) => (await env[rateLimits[kind].binding].limit({ key })).success,
       hub: (userId) => env.MAILBOX_HUB.get(env.MAILBOX_HUB.idFromName(userId)),
       // Cloudflare's edge sets it for every request and replaces one a client sent. Miniflare

@@ -1,15 +1,13 @@
 // The Worker's bindings (wrangler.toml: vars, secrets, R2, queues, rate limiters). Declared once, also
 // as Cloudflare.Env so that `env` from "cloudflare:workers"/"cloudflare:test" is typed the same.
 import type { Hub } from "./platform.ts";
-import type { OutgoingMessage, WebhookDelivery } from "./queue-messages.ts";
+import type { OutgoingMessage } from "./queue-messages.ts";
 
 export interface Env {
   BLOBS: R2Bucket;
   /** Its objects are hub/mailbox-hub.ts's MailboxHub, named by the interface they implement. */
   MAILBOX_HUB: DurableObjectNamespace<Hub & Rpc.DurableObjectBranded>;
-  OUTGOING: Queue<OutgoingMessage>;
   OUTGOING_ERRORS: Queue<OutgoingMessage & { reason: string }>;
-  WEBHOOKS: Queue<WebhookDelivery>;
   /** Logins per client, as in rate-limits.ts. */
   LOGIN_LIMITER: RateLimit;
   MAX_MESSAGE_BYTES: string;

@@ -30,7 +30,7 @@ export interface ListenerPrincipal {
   readsMail: boolean;
 }
 
-/** Where a held send stands: waiting, taken by the consumer (on its way to the core), or cancelled. */
+/** Where a held send stands: waiting, taken by the hub's alarm (on its way to the core), or cancelled. */
 export type HeldState = "held" | "sent" | "cancelled";
 
 export interface HeldSend {
@@ -38,6 +38,13 @@ export interface HeldSend {
   sendAt: number;
   /** What it reserved of the daily quota (0 for a send held before this was recorded). */
   recipients: number;
+}
+
+/** What a held send sends, kept with it in the hub: the OutboundSubmission as JSON, or (a large one)
+ * the R2 key the edge put that JSON under. */
+export interface HeldBody {
+  submission?: string;
+  bodyKey?: string;
 }
 
 /** A cancel's outcome: the state now, and the recipients to give back to the quota (non-zero only

@@ -7,9 +7,8 @@ import { log } from "./log.ts";
 import type { Platform } from "./platform.ts";
 import type { OutgoingMessage, QueuedMessage, WebhookDelivery } from "./queue-messages.ts";
 import { consumeOutgoing, consumeOutgoingErrors, retryDelaySeconds } from "./queue/consumers.ts";
+import { webhookOptions } from "./webhooks/consumer-options.ts";
 import { consumeWebhooks } from "./webhooks/delivery.ts";
-import { dohResolver } from "./webhooks/doh-resolver.ts";
-import { checkedWebhookFetch } from "./webhooks/target-check.ts";
 
 export { MailboxHub } from "./hub/mailbox-hub.ts";
 export { cloudflarePlatform };
@@ -30,11 +29,8 @@ async function consumeWebhookBatch(messages: QueuedMessage<WebhookDelivery>[], p
     for (const m of messages) m.retry(retryDelaySeconds(m.attempts));
     return;
   }
-  const { webhookAllowPrivate, webhookDnsUrl } = platform.config.config;
-  await consumeWebhooks(messages, {
-    // Workers' fetch resolves names itself: the host's addresses are checked just before, not pinned.
-    fetch: webhookAllowPrivate ? platform.fetch : checkedWebhookFetch(platform.fetch, dohResolver(webhookDnsUrl, platform.fetch)),
-    allowPrivate: webhookAllowPrivate,
+  // Only what an older release put on the queue: deliveries are made by their user's hub now.
+  const options = webhookOptions(platform.config.config, platform.fetch, {
     stillWanted: async (d) => platform.hub(d.userId).webhookWanted(d.webhookId, d.url),
     // The endpoint said 410 Gone (or its URL is no longer allowed): its owner's hub removes it.
     onGone: async (d, reason) => {
@@ -42,6 +38,7 @@ async function consumeWebhookBatch(messages: QueuedMessage<WebhookDelivery>[], p
       await platform.hub(d.userId).removeWebhook(d.webhookId, null);
     },
   });
+  await consumeWebhooks(messages, options);
 }
 
 export default {

@@ -7,8 +7,7 @@ import type { ApiKeyCreate, ApiKeyInfo, Folder, MessagePage, Settings, SettingsP
 import type { CoreEvent, EventsPage } from "../../shared/events.ts";
 import type { SecurityEvent } from "../../shared/security.ts";
 import type { ConfigResult } from "./config.ts";
-import type { Actor, Authorization, CredentialCheck, HeldCancel, HeldSend, HubRead, ListenerPrincipal, LoginOrigin, LoginRecord, Revocation, WebhookMaker } from "./hub-types.ts";
-import type { OutgoingMessage, WebhookDelivery } from "./queue-messages.ts";
+import type { Actor, Authorization, CredentialCheck, HeldBody, HeldCancel, HeldSend, HubRead, ListenerPrincipal, LoginOrigin, LoginRecord, Revocation, WebhookMaker } from "./hub-types.ts";
 import type { BindingLimitKind } from "./rate-limits.ts";
 
 export interface BlobRange {
@@ -35,13 +34,8 @@ export interface Platform {
   config: ConfigResult;
   blobs: BlobBucket;
   fetch: typeof fetch;
-  /** Resolves once the queue holds the message durably; with `delaySeconds`, the queue offers it to
-   * its consumer only that much later (a held send). */
-  sendOutgoing(message: OutgoingMessage, options?: { delaySeconds?: number }): Promise<void>;
   /** The user's hub (realtime events, inbox head, sessions and API keys, webhooks, held sends, settings). */
   hub(userId: string): Hub;
-  /** Resolves once the queue holds every delivery durably. */
-  enqueueWebhooks(deliveries: WebhookDelivery[]): Promise<void>;
   /** Counts one request against `key` under the limit of `kind` (a binding's; the per-user and per-key
    * limits are the hub's): true while within it. Rejects when the limiter cannot be asked. */
   rateLimit(kind: BindingLimitKind, key: string): Promise<boolean>;
@@ -112,11 +106,12 @@ export interface Hub {
   removeWebhook(id: string, keyId: string | null): Awaitable<boolean>;
   acceptNonce(nonce: string, windowMs: number): Awaitable<boolean>;
 
-  // Undo send: whether each held send may still go.
-  holdSend(messageId: string, sendAt: number, recipients: number): Awaitable<HeldSend>;
+  // Undo send: the hub keeps each held send, with its message, and hands it to the core at sendAt.
+  /** Resolves once the send and its message are in the hub's storage. */
+  holdSend(userId: string, region: string, messageId: string, sendAt: number, recipients: number, body: HeldBody): Awaitable<HeldSend>;
   /** Null when this user holds no send of that id. */
   cancelHeldSend(messageId: string): Awaitable<HeldCancel | null>;
-  /** The outgoing queue's consumer takes a held send once its hold is over. */
+  /** The outgoing queue's consumer takes a held send an older release put on the queue. */
   claimHeldSend(messageId: string): Awaitable<"send" | "cancelled">;
 
   // Settings.

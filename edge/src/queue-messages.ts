@@ -1,7 +1,8 @@
-// What the edge's queues carry, below the Platform that enqueues it and the consumers that take it.
+// What the edge's queues carried, and their consumers still take from what an older release enqueued
+// (held sends and webhook deliveries now wait in the user's hub, whose storage `npm start` keeps):
 // `outgoing`: who sends, which message, and its body — inline when small, else a reference to where
-// it waits in R2 (queue messages hold at most 128 KB; a message with its attachments' references is
-// usually a few KB, a long HTML newsletter is not). `webhooks`: one event for one webhook.
+// it waits in R2. `webhooks`: one event for one webhook, which the hub's outbox holds in the same shape.
+// Also the inline limit of a held send's body, and where a larger one waits in R2.
 import type { OutboundSubmission } from "../../shared/internal-api.ts";
 import type { ClientEvent } from "../../shared/events.ts";
 
@@ -23,7 +24,7 @@ export const INLINE_LIMIT_BYTES = 96 * 1024;
 
 export const outboxKey = (userId: string, messageId: string) => `outbox/${userId}/${messageId}.json`;
 
-/** One event for one webhook, as the mailbox Durable Object enqueues it. */
+/** One event for one webhook, as the mailbox Durable Object stages it (hub/webhooks.ts). */
 export interface WebhookDelivery {
   /** Stable across retries: sent as webhook-id. */
   deliveryId: string;

@@ -17,14 +17,16 @@ export interface System {
   submissionPort: number;
   apiPort: number;
   env: Record<string, string>;
+  dataDir: string;
   process: Child;
   /** Runs the admin CLI against this system's data; resolves with its output. */
   cli(...args: string[]): Promise<string>;
   stop(): Promise<void>;
 }
 
-export async function startSystem(extraEnv: Record<string, string> = {}): Promise<System> {
-  const dataDir = mkdtempSync(path.join(tmpdir(), "edgemail-system-"));
+/** `dataDir`: start on the data of a system started before (a restart); the caller removes it. */
+export async function startSystem(extraEnv: Record<string, string> = {}, options: { dataDir?: string } = {}): Promise<System> {
+  const dataDir = options.dataDir ?? mkdtempSync(path.join(tmpdir(), "edgemail-system-"));
   // A port found free can be taken by a test running beside this one before the system binds it:
   // then start again on other ports.
   for (let attempt = 1; ; attempt++) {
@@ -54,12 +56,13 @@ export async function startSystem(extraEnv: Record<string, string> = {}): Promis
       submissionPort,
       apiPort,
       env,
+      dataDir,
       process: child,
       cli: async (...args) => (await promisify(execFile)(process.execPath, [path.join(ROOT, "core/src/cli/main.ts"), ...args], { env: { ...process.env, ...env } })).stdout,
       async stop() {
         child.kill("SIGTERM");
         await child.exited;
-        rmSync(dataDir, { recursive: true, force: true });
+        if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
       },
     };
   }

@@ -6,7 +6,8 @@
 //    events and answers those reads without a round trip to the core.
 //  - The user's sessions and API keys, logins, webhooks and recent security activity are its storage
 //    too; a password change takes every other credential away, a removed user's storage is erased.
-//  - So are the sends held for "undo send" (whether each may still go) and the user's settings.
+//  - So are the sends held for "undo send" (each with its message, until the alarm hands it to the
+//    core) and the user's settings.
 // Only the worker talks to it (RPC and fetch), through the Hub interface of platform.ts, which it
 // implements; the worker has authenticated the caller.
 import { DurableObject } from "cloudflare:workers";
@@ -17,11 +18,14 @@ import type { SecurityEvent } from "../../../shared/security.ts";
 import { CoreClient } from "../core-client.ts";
 import { cloudflarePlatform } from "../cloudflare-platform.ts";
 import type { Env } from "../env.ts";
-import type { Actor, Authorization, CredentialCheck, HeldCancel, HeldSend, HubAnswer, HubRead, KeyGrant, ListenerPrincipal, LoginOrigin, LoginRecord, Revocation, WebhookMaker } from "../hub-types.ts";
+import type { Actor, Authorization, CredentialCheck, HeldBody, HeldCancel, HeldSend, HubAnswer, HubRead, KeyGrant, ListenerPrincipal, LoginOrigin, LoginRecord, Revocation, WebhookMaker } from "../hub-types.ts";
 import { log } from "../log.ts";
 import { MAX_PASSWORD_FAILURES, PRINCIPAL_HEADER, type Hub } from "../platform.ts";
 import { Credentials } from "./credentials.ts";
 import { EventLog } from "./event-log.ts";
+import { deliverDueSends } from "./held-delivery.ts";
+import { deliverDueWebhooks } from "./webhook-run.ts";
+import { webhookOptions } from "../webhooks/consumer-options.ts";
 import { HeldSends } from "./held-sends.ts";
 import { HEAD_KEEP, InboxHead } from "./inbox-head.ts";
 import { Logins } from "./logins.ts";
@@ -53,6 +57,8 @@ export class MailboxHub extends DurableObject<Env> implements Hub {
   /** Publishes run one after another: a backfill from the core must not interleave with the next batch. */
   #publishing: Promise<unknown> = Promise.resolve();
   readonly #metaCache = new Map<string, string | null>();
+  /** The alarm is set by one #wakeAt at a time. */
+  #alarmSetting: Promise<unknown> = Promise.resolve();
   /** Whether webhook deliveries may be waiting in storage (unknown after a start: yes). */
   #webhooksStaged = true;
 
@@ -195,27 +201,54 @@ export class MailboxHub extends DurableObject<Env> implements Hub {
     this.#listeners.broadcast(out);
   }
 
-  /** Hands staged webhook deliveries to the queue; what fails stays staged and the alarm retries. */
+  /** Staged webhook deliveries are made by the alarm (webhook-run.ts), at once: setting it is a
+   * write of this object's storage, no call out, so the core's push is not held up by endpoints. */
   async #flushWebhooks(): Promise<void> {
     if (!this.#webhooksStaged) return;
-    for (let batch = this.#webhooks.pending(); ; batch = this.#webhooks.pending()) {
-      if (batch.length === 0) {
-        this.#webhooksStaged = false;
-        return;
-      }
-      try {
-        await cloudflarePlatform(this.env).enqueueWebhooks(batch);
-      } catch (err) {
-        log.warn("hub: webhook deliveries not queued; retrying", { err });
-        await this.ctx.storage.setAlarm(Date.now() + 30_000);
-        return;
-      }
-      this.#webhooks.sent(batch.map((d) => d.deliveryId));
-    }
+    this.#webhooksStaged = false;
+    const next = this.#webhooks.nextDue();
+    if (next !== null) await this.#wakeAt(next);
+  }
+
+  /** The one alarm serves the webhook retry and the held sends: it goes off at the earliest time asked.
+   * (Inside alarm(), getAlarm() is null until something sets it again.) */
+  #wakeAt(when: number): Promise<void> {
+    // One after another: two that both read no alarm would each set theirs, the later time last.
+    const run = this.#alarmSetting.then(async () => {
+      // A time passed (a row owed since 0) means now.
+      const at = Math.max(when, Date.now());
+      const current = await this.ctx.storage.getAlarm();
+      if (current === null || at < current) await this.ctx.storage.setAlarm(at);
+    });
+    this.#alarmSetting = run.catch(() => undefined);
+    return run;
   }
 
   override async alarm(): Promise<void> {
-    await this.#flushWebhooks();
+    // Side by side: a held send is not late for endpoints that are slow to answer.
+    await Promise.all([this.#sendDue(), this.#deliverWebhooks()]);
+  }
+
+  /** Makes the webhook deliveries that are due and wakes again when the next one is. */
+  async #deliverWebhooks(): Promise<void> {
+    const platform = cloudflarePlatform(this.env);
+    if (this.#webhooks.nextDue() === null) return;
+    if (platform.config.ok) {
+      await deliverDueWebhooks(
+        this.#webhooks,
+        webhookOptions(platform.config.config, platform.fetch, {
+          stillWanted: async (d) => this.webhookWanted(d.webhookId, d.url),
+          onGone: async (d, reason) => {
+            log.warn("webhook: endpoint gone; removing it", { webhookId: d.webhookId, userId: d.userId, reason });
+            this.removeWebhook(d.webhookId, null);
+          },
+        }),
+      );
+    } else {
+      log.warn("hub: webhook deliveries wait for a valid edge config", { problems: platform.config.problems });
+    }
+    const next = this.#webhooks.nextDue();
+    if (next !== null) await this.#wakeAt(platform.config.ok ? next : Math.max(next, Date.now() + 60_000));
   }
 
   /** Events born at the edge (security.login) go through the same log and fan-out. */
@@ -499,18 +532,45 @@ export class MailboxHub extends DurableObject<Env> implements Hub {
 
   // ── undo send ──
 
-  /** A send the queue holds until `sendAt`; a retried request gets the record it made before. */
-  holdSend(messageId: string, sendAt: number, recipients: number): HeldSend {
-    return this.#heldSends.hold(messageId, sendAt, recipients);
+  /** Holds a send until `sendAt`, with its message, and sets the alarm that sends it; a retried request
+   * gets the record (and the message) the first one stored. Resolves once both are in storage. */
+  async holdSend(userId: string, region: string, messageId: string, sendAt: number, recipients: number, body: HeldBody): Promise<HeldSend> {
+    this.#remember(userId, region);
+    const held = this.#heldSends.hold(messageId, sendAt, recipients, region, body);
+    const next = this.#heldSends.nextDue();
+    if (next !== null) await this.#wakeAt(next);
+    return held;
   }
 
-  /** The user cancels a held send: "cancelled" (also when it was already), "sent" when the consumer
-   * took it first, null when this user holds no send of that id. */
-  cancelHeldSend(messageId: string): HeldCancel | null {
-    return this.#heldSends.cancel(messageId);
+  /** The user cancels a held send: "cancelled" (also when it was already), "sent" when the alarm took
+   * it first, null when this user holds no send of that id. */
+  async cancelHeldSend(messageId: string): Promise<HeldCancel | null> {
+    const cancel = this.#heldSends.cancel(messageId);
+    if (cancel === null) return null;
+    if (cancel.bodyKey !== null) {
+      const key = cancel.bodyKey;
+      // Nothing refers to it any more: left behind, it is only an unreferenced object.
+      await cloudflarePlatform(this.env).blobs.delete(key).catch((err) => log.warn("hub: a cancelled send's body could not be removed", { key, err }));
+    }
+    return { state: cancel.state, release: cancel.release };
   }
 
-  /** The outgoing queue's consumer takes a held send once its hold is over. */
+  /** Hands the held sends that are due to the core and wakes again when the next one is. */
+  async #sendDue(): Promise<void> {
+    const userId = this.#meta("user_id");
+    const platform = cloudflarePlatform(this.env);
+    if (this.#heldSends.nextDue() === null) return;
+    if (userId && platform.config.ok) {
+      const core = new CoreClient(platform.config.config, platform.fetch, `hub-${crypto.randomUUID()}`);
+      await deliverDueSends(this.#heldSends, { core, blobs: platform.blobs, userId });
+    } else {
+      log.warn("hub: held sends wait for a valid edge config", { problems: platform.config.ok ? [] : platform.config.problems });
+    }
+    const next = this.#heldSends.nextDue();
+    if (next !== null) await this.#wakeAt(userId && platform.config.ok ? next : Math.max(next, Date.now() + 60_000));
+  }
+
+  /** The outgoing queue's consumer takes a held send an older release put on the queue. */
   claimHeldSend(messageId: string): "send" | "cancelled" {
     return this.#heldSends.claim(messageId);
   }

@@ -1,8 +1,11 @@
 // A user's webhooks, in their Durable Object's storage, and the outbox of deliveries owed to them.
 // A delivery is written to the outbox in the same storage transaction that appends its event to the
-// log, then handed to the webhooks queue; rows leave the outbox only once the queue holds them. So a
-// crash between the two loses nothing, and a core's retry (whose seq the hub already has) does not
-// enqueue twice.
+// log, and stays there until its endpoint took it (or the consumer gave up): the hub's alarm delivers
+// it (hub/webhook-run.ts), and a failed attempt only moves its `next_at`. So a crash at any moment
+// loses nothing (an attempt under way when it came is made again: endpoints see at-least-once, with
+// the same webhook-id), and a core's retry (whose seq the hub already has) stages nothing twice.
+// Not through a queue: `npm start`'s emulated queues keep messages in memory, and deliveries waiting
+// out an endpoint's outage there were lost on every restart.
 // Each webhook belongs to who made it: the user (a password session) or one API key. A key sees and
 // removes only its own; its webhooks go with it, and deliver what a message says only if it may read
 // mail (the hub decides that per delivery, from the key as it is then).
@@ -56,6 +59,9 @@ export class Webhooks {
     this.#sql = sql;
     sql.exec(`CREATE TABLE IF NOT EXISTS webhooks (id TEXT PRIMARY KEY, url TEXT NOT NULL, events TEXT NOT NULL, secret TEXT NOT NULL, created_at INTEGER NOT NULL)`);
     sql.exec(`CREATE TABLE IF NOT EXISTS webhook_outbox (delivery_id TEXT PRIMARY KEY, body TEXT NOT NULL)`);
+    // Rows of older releases are owed at once, as a first attempt.
+    addColumnWhereMissing(sql, "webhook_outbox", "next_at", "INTEGER NOT NULL DEFAULT 0");
+    addColumnWhereMissing(sql, "webhook_outbox", "attempts", "INTEGER NOT NULL DEFAULT 0");
     // Webhooks of deployed objects predate their makers: those rows keep NULL ("unknown").
     addColumnWhereMissing(sql, "webhooks", "created_by_kind", "TEXT");
     addColumnWhereMissing(sql, "webhooks", "created_by_id", "TEXT");
@@ -144,11 +150,36 @@ export class Webhooks {
     return staged;
   }
 
+  /** Every delivery still owed, due or not. */
   pending(limit = 500): WebhookDelivery[] {
     return this.#sql.exec<{ body: string }>(`SELECT body FROM webhook_outbox LIMIT ?`, limit).toArray().map((r) => JSON.parse(r.body) as WebhookDelivery);
   }
 
-  sent(deliveryIds: string[]): void {
-    for (const id of deliveryIds) this.#sql.exec(`DELETE FROM webhook_outbox WHERE delivery_id = ?`, id);
+  /** The deliveries owed by `now`, oldest first, with the attempts made so far. */
+  due(now: number, limit: number): { delivery: WebhookDelivery; attempts: number }[] {
+    return this.#sql
+      .exec<{ body: string; attempts: number }>(`SELECT body, attempts FROM webhook_outbox WHERE next_at <= ? ORDER BY next_at LIMIT ?`, now, limit)
+      .toArray()
+      .map((r) => ({ delivery: JSON.parse(r.body) as WebhookDelivery, attempts: r.attempts }));
+  }
+
+  /** When a delivery is next owed; null when none is. */
+  nextDue(): number | null {
+    return this.#sql.exec<{ at: number | null }>(`SELECT MIN(next_at) AS at FROM webhook_outbox`).one().at;
+  }
+
+  /** Attempts under way: should they never finish (the process died), they are owed again at `until`. */
+  lease(deliveryIds: string[], until: number): void {
+    for (const id of deliveryIds) this.#sql.exec(`UPDATE webhook_outbox SET next_at = ? WHERE delivery_id = ?`, until, id);
+  }
+
+  /** Delivered, or given up on: no longer owed. */
+  settled(deliveryId: string): void {
+    this.#sql.exec(`DELETE FROM webhook_outbox WHERE delivery_id = ?`, deliveryId);
+  }
+
+  /** An attempt failed: try again at `at`. */
+  retryAt(deliveryId: string, at: number): void {
+    this.#sql.exec(`UPDATE webhook_outbox SET attempts = attempts + 1, next_at = ? WHERE delivery_id = ?`, at, deliveryId);
   }
 }

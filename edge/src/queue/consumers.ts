@@ -1,4 +1,6 @@
-// The consumers of the sending queues. `outgoing`: hand each message to its sender's home core, which
+// The consumers of the sending queues. Nothing puts messages on `outgoing` any more (held sends wait in
+// the user's hub: hub/held-sends.ts); its consumer drains what an older release left there.
+// `outgoing`: hand each message to its sender's home core, which
 // spools it; acknowledge only once the core has it. A core that refuses the message as invalid (4xx)
 // sends it to `outgoing-errors` with the reason; one that cannot be reached means retry later. A held
 // send ("undo send") is first claimed from the sender's hub: one the user cancelled is dropped (its

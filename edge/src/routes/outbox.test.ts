@@ -1,6 +1,6 @@
-// Undo send, inside workerd: held sends wait on the real outgoing queue (delaySeconds), the user's hub
-// decides between a cancel and the consumer's claim, and the real core shows what was delivered.
-import { env } from "cloudflare:test";
+// Undo send, inside workerd: held sends wait in the user's hub (its storage and alarm), which decides
+// between a cancel and the alarm's claim, and the real core shows what was delivered.
+import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import { SendAccepted, SendCancelled, type Account, type MessagePage } from "../../../shared/api.ts";
 import { uuidv7 } from "../../../shared/ids.ts";
@@ -9,6 +9,11 @@ import { until } from "../../../test/support/until.ts";
 import { api, conforms, login } from "../../test/api.ts";
 import { seed } from "../../test/seed.ts";
 import { outboxKey } from "../queue-messages.ts";
+import { loadEdgeConfig } from "../config.ts";
+import { CoreClient } from "../core-client.ts";
+import { deliverDueSends } from "../hub/held-delivery.ts";
+import { HeldSends } from "../hub/held-sends.ts";
+import { r2Bucket } from "../r2-bucket.ts";
 
 let uma: string;
 let vic: string;
@@ -29,6 +34,17 @@ async function delivered(subject: string): Promise<boolean> {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const hubOf = (userId: string) => env.MAILBOX_HUB.get(env.MAILBOX_HUB.idFromName(userId));
+
+async function userIdOf(token: string): Promise<string> {
+  return ((await (await api("/api/v1/account", { token })).json()) as Account).id;
+}
+
+/** Copies of the message with `subject` in vic's inbox. */
+async function copies(subject: string): Promise<number> {
+  return (await folder(vic, "inbox")).filter((m) => m.subject === subject).length;
+}
 
 beforeAll(async () => {
   uma = await login(seed.uma.address, seed.uma.password);
@@ -117,6 +133,89 @@ describe("undo send", () => {
     expect((await cancel(first.id)).status).toBe(200);
     const afterCancel = await api("/api/v1/messages", { method: "POST", token: uma, json: body, headers: { "idempotency-key": key } });
     expect(afterCancel.status).toBe(409);
+  });
+
+  it("keeps a held send with its message in the hub's storage, with the alarm set for its sendAt", async () => {
+    const subject = `stored ${crypto.randomUUID()}`;
+    const accepted = await send({ subject, holdSeconds: 30 });
+    const sendAt = Date.parse((accepted as { sendAt: string }).sendAt);
+    const stored = await runInDurableObject(hubOf(await userIdOf(uma)), async (_instance, state) => ({
+      alarm: await state.storage.getAlarm(),
+      due: new HeldSends(state.storage.sql).due(sendAt, 100).find((s) => s.messageId === accepted.id),
+    }));
+    expect(stored.alarm).not.toBeNull();
+    expect(stored.alarm!).toBeLessThanOrEqual(sendAt);
+    expect(stored.due).toMatchObject({ state: "held", region: "local", bodyKey: null, attempts: 0, refused: null });
+    expect(JSON.parse(stored.due!.body!)).toMatchObject({ messageId: accepted.id, message: { subject } });
+    expect((await cancel(accepted.id)).status).toBe(200);
+  });
+
+  it("decides a cancel racing the alarm exactly: cancelled and never sent, or 409 and sent once", async () => {
+    const stub = hubOf(await userIdOf(uma));
+    const outcomes: { subject: string; status: number }[] = [];
+    // The cancel first, the alarm first, and both at once at sendAt.
+    for (const order of ["cancel-first", "alarm-first", "together", "together", "together"] as const) {
+      const subject = `race ${order} ${crypto.randomUUID()}`;
+      const accepted = await send({ subject, holdSeconds: 1 });
+      await sleep(Math.max(0, Date.parse((accepted as { sendAt: string }).sendAt) - Date.now()));
+      let status: number;
+      if (order === "cancel-first") {
+        status = (await cancel(accepted.id)).status;
+        await runDurableObjectAlarm(stub);
+        expect(status, order).toBe(200);
+      } else if (order === "alarm-first") {
+        await runDurableObjectAlarm(stub);
+        status = (await cancel(accepted.id)).status;
+        expect(status, order).toBe(409);
+      } else {
+        [status] = await Promise.all([cancel(accepted.id).then((r) => r.status), runDurableObjectAlarm(stub)]);
+      }
+      outcomes.push({ subject, status });
+    }
+    for (const { subject } of outcomes.filter((o) => o.status === 409)) {
+      await until(async () => (await copies(subject)) > 0, `vic's copy of ${subject}`, 20_000);
+    }
+    await sleep(2500); // time for second copies, and for copies of cancelled sends, were there any
+    for (const { subject, status } of outcomes) {
+      expect([200, 409], subject).toContain(status);
+      expect(await copies(subject), subject).toBe(status === 409 ? 1 : 0);
+    }
+  });
+
+  it("keeps a claimed send while its core cannot be reached, and sends it once when it can", async () => {
+    const userId = await userIdOf(uma);
+    const subject = `core down ${crypto.randomUUID()}`;
+    const accepted = await send({ subject, holdSeconds: 60 });
+    const sendAt = Date.parse((accepted as { sendAt: string }).sendAt);
+    const config = loadEdgeConfig(env as unknown as Record<string, unknown>);
+    if (!config.ok) throw new Error(config.problems.join("; "));
+    // Nothing listens on the discard port of loopback: the region's core is down.
+    const fetchImpl: typeof fetch = (input, init) => fetch(input, init);
+    const down = new CoreClient({ ...config.config, coreUrls: { local: ["http://127.0.0.1:9"] } }, fetchImpl, "test-core-down");
+    const up = new CoreClient(config.config, fetchImpl, "test-core-up");
+    const blobs = r2Bucket(env.BLOBS);
+    const afterFailure = await runInDurableObject(hubOf(userId), async (_instance, state) => {
+      const held = new HeldSends(state.storage.sql);
+      await deliverDueSends(held, { core: down, blobs, userId }, sendAt);
+      return { now: held.due(sendAt, 100).find((s) => s.messageId === accepted.id), later: held.due(sendAt + 5000, 100).find((s) => s.messageId === accepted.id) };
+    });
+    // Claimed (a cancel now is too late), owed again 5 s later.
+    expect(afterFailure.now).toBeUndefined();
+    expect(afterFailure.later).toMatchObject({ state: "sent", attempts: 1 });
+    expect((await cancel(accepted.id)).status).toBe(409);
+    expect(await copies(subject)).toBe(0);
+
+    const nextDue = await runInDurableObject(hubOf(userId), async (_instance, state) => {
+      const held = new HeldSends(state.storage.sql);
+      await deliverDueSends(held, { core: up, blobs, userId }, sendAt + 5000);
+      // A run that comes again (a retried alarm) finds nothing owed.
+      await deliverDueSends(held, { core: up, blobs, userId }, sendAt + 60_000);
+      return held.due(sendAt + 3_600_000, 100).find((s) => s.messageId === accepted.id) ?? null;
+    });
+    expect(nextDue).toBeNull();
+    await until(async () => (await copies(subject)) > 0, "vic's copy", 20_000);
+    await sleep(1500);
+    expect(await copies(subject)).toBe(1);
   });
 
   it("refuses a hold outside 0–60 whole seconds, naming holdSeconds", async () => {

@@ -7,9 +7,12 @@
 // with `npm start`, whose emulated queue keeps messages in memory, a moment in which an accepted send
 // could be lost).
 // With `holdSeconds` the send is held ("undo send", as Fastmail does it: by the service, so closing the
-// tab neither loses nor sends it early): reserved at the core, then the queue delays the message (a
-// large body by reference to R2) and the user's hub records it until DELETE /api/v1/outbox/{id}
-// cancels it or the consumer claims it (routes/outbox.ts, queue/consumers.ts).
+// tab neither loses nor sends it early): reserved at the core, then kept by the user's hub with its
+// message (a large one by reference to R2) in its storage, 202 only once it is stored; the hub's
+// alarm hands it to the core at sendAt unless DELETE /api/v1/outbox/{id} cancelled it first
+// (routes/outbox.ts, hub/held-sends.ts, hub/held-delivery.ts). Not on a queue: `npm start`'s emulated
+// queues keep messages in memory, and a restart would lose every held send; the hub's storage persists
+// there as on Cloudflare, and the call to it was made for the hold anyway.
 import { Hono, type Context } from "hono";
 import { DraftRequest, SendRequest, type SendAccepted } from "../../../shared/api.ts";
 import { normalizeAddress } from "../../../shared/address.ts";
@@ -20,7 +23,7 @@ import { uuidv7Time } from "../../../shared/ids.ts";
 import { ProblemError } from "../../../shared/problem.ts";
 import type { z } from "zod";
 import { readAttachmentId } from "../attachment-token.ts";
-import type { HeldSend } from "../hub-types.ts";
+import type { HeldBody, HeldSend } from "../hub-types.ts";
 import { INLINE_LIMIT_BYTES, outboxKey } from "../queue-messages.ts";
 import { jsonBody } from "../validate.ts";
 import { changeThroughCore } from "./core-change.ts";
@@ -53,10 +56,11 @@ function idempotencyKey(c: Context): string | undefined {
   return key;
 }
 
-/** Records a held send in the user's hub before the queue has it, so the consumer always finds the
- * record; a retried request (same Idempotency-Key) gets the first one's. */
-async function hold(c: Context, messageId: string, holdSeconds: number, recipients: number): Promise<HeldSend> {
-  const held = await c.get("platform").hub(c.get("user").sub).holdSend(messageId, Date.now() + holdSeconds * 1000, recipients);
+/** Stores a held send, with its message, in the user's hub; a retried request (same Idempotency-Key)
+ * gets the first one's. */
+async function hold(c: Context, messageId: string, holdSeconds: number, recipients: number, body: HeldBody): Promise<HeldSend> {
+  const user = c.get("user");
+  const held = await c.get("platform").hub(user.sub).holdSend(user.sub, user.rgn, messageId, Date.now() + holdSeconds * 1000, recipients, body);
   if (held.state === "cancelled") {
     throw new ProblemError("conflict", `The send ${messageId} was cancelled; to send it after all, send it again with a new Idempotency-Key.`);
   }
@@ -82,22 +86,20 @@ export const sendRoutes = new Hono()
       params: { userId: user.sub },
       body: { idempotencyKey: key, requestHash, recipients: recipients.size, from: message.from?.address },
     });
-    // Written again for a duplicate too: the first attempt may have died before the queue had it,
-    // and the core takes each message id only once.
     const submission: OutboundSubmission = { messageId: reservation.messageId, createdAt: uuidv7Time(reservation.messageId), message, attachments };
     const json = JSON.stringify(submission);
-    // A duplicate reserved nothing new: the first request's record (made with its count) stands.
-    const held = await hold(c, reservation.messageId, holdSeconds, recipients.size);
-    const reference = { v: 1 as const, userId: user.sub, region: user.rgn, messageId: reservation.messageId, held: true as const };
-    // A retry of a held send waits out what is left of the first one's hold.
-    const delay = held.state === "held" ? { delaySeconds: Math.max(0, Math.ceil((held.sendAt - Date.now()) / 1000)) } : undefined;
-    if (utf8(json).length <= INLINE_LIMIT_BYTES) {
-      await c.get("platform").sendOutgoing({ ...reference, submission }, delay);
-    } else {
-      const bodyKey = outboxKey(user.sub, reservation.messageId);
-      await c.get("blobs").putText(bodyKey, json, "application/json");
-      await c.get("platform").sendOutgoing({ ...reference, bodyKey }, delay);
+    let body: HeldBody = { submission: json };
+    if (utf8(json).length > INLINE_LIMIT_BYTES) {
+      // Stored before the hub refers to it (the hub's rows have a size limit; R2 has none that matters).
+      // A retry writes the same object again; the hub keeps the first request's record either way.
+      body = { bodyKey: outboxKey(user.sub, reservation.messageId) };
+      await c.get("blobs").putText(body.bodyKey!, json, "application/json");
     }
+    // A duplicate reserved nothing new: the first request's record (made with its count) stands, and
+    // a retry of a held send waits out what is left of the first one's hold.
+    const held = await hold(c, reservation.messageId, holdSeconds, recipients.size, body);
+    // The first request was cancelled, which removed its body: this one's copy is referred to by nothing.
+    if (held.state === "cancelled" && body.bodyKey) await c.get("blobs").delete(body.bodyKey);
     const accepted: SendAccepted =
       held.state === "held"
         ? { id: reservation.messageId, status: "held", sendAt: new Date(held.sendAt).toISOString(), duplicate: reservation.duplicate }

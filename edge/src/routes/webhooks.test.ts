@@ -1,5 +1,5 @@
 // Webhooks end to end inside workerd: registered through the API, fed by an event published the
-// way a core publishes it, delivered through the real webhooks queue to a loopback receiver, signed.
+// way a core publishes it, delivered from the user's hub (its outbox and alarm) to a loopback receiver, signed.
 // Henry only ever gets the made-up events of this file (seqs 1, 2, 3 … in the order of its tests).
 import { env, runInDurableObject } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -200,7 +200,7 @@ describe("webhooks belong to who made them", () => {
     const key = await make(["mail.read", "events"], "to revoke");
     const other = await make(["events"], "stays");
     const [doomed, kept] = [await hookOf(key.key), await hookOf(other.key)];
-    // A delivery staged but not yet queued (the queue was down when its event came).
+    // A delivery staged but not yet made (its endpoint was down when its event came).
     await runInDurableObject(hub(), (_instance, state) => {
       state.storage.sql.exec(`INSERT INTO webhook_outbox (delivery_id, body) VALUES (?, ?)`, "msg_staged", JSON.stringify({ deliveryId: "msg_staged", webhookId: doomed.id }));
     });

@@ -1,5 +1,6 @@
-// The webhooks queue's consumer inside workerd, delivering to a real HTTP receiver on loopback
-// (edge/test/webhook-receiver.ts). Batches go through the worker's queue handler where its results
+// The webhook consumer inside workerd, delivering to a real HTTP receiver on loopback
+// (edge/test/webhook-receiver.ts): as the user's hub runs it from its outbox, and as the webhooks
+// queue's consumer (which drains what an older release enqueued). Batches go through the worker's queue handler where its results
 // (acks, retries) are enough; where delays, timing or the gone hook matter, the consumer gets
 // messages that record what it did with them, since getQueueResult reports neither.
 import { createExecutionContext, createMessageBatch, env, getQueueResult, runInDurableObject } from "cloudflare:test";
@@ -10,7 +11,7 @@ import { uuidv7 } from "../../../shared/ids.ts";
 import { webhookDnsUrl } from "../../test/webhook-dns.ts";
 import { endpoint, received, type ReceivedRequest } from "../../test/webhook-receiver.ts";
 import { Webhooks } from "../hub/webhooks.ts";
-import worker, { cloudflarePlatform } from "../index.ts";
+import worker from "../index.ts";
 import type { QueuedMessage, WebhookDelivery } from "../queue-messages.ts";
 import { consumeWebhooks, webhookLimits, webhookRetryDelaySeconds, type WebhookConsumerOptions } from "./delivery.ts";
 import { newWebhookSecret, verifyWebhook } from "./signature.ts";
@@ -225,20 +226,50 @@ describe("webhook delivery", () => {
     });
   });
 
-  it("delivers what the platform enqueues, through the real queue and its consumer", async () => {
-    const a = endpoint("ok");
-    const b = endpoint("ok");
-    const deliveries = [await delivery(a.url), await delivery(b.url)];
-    await cloudflarePlatform(env).enqueueWebhooks(deliveries);
-    for (const [i, { key }] of [a, b].entries()) {
+  it("delivers from its user's hub: the alarm sends what is staged, and keeps a delivery its endpoint failed until it answers", async () => {
+    const good = endpoint("ok");
+    const flaky = endpoint("fail-1");
+    const first = await delivery(good.url);
+    // Both owed to one user's webhooks: the second user's hook moved over, as a core's event would stage them.
+    const second = { ...(await delivery(flaky.url)), userId: first.userId };
+    const hub = hubOf(first.userId);
+    await runInDurableObject(hub, async (_instance, state) => {
+      new Webhooks(state.storage.sql).create(flaky.url, ["message.created"], second.secret, { kind: "user" });
+      const id = state.storage.sql.exec<{ id: string }>(`SELECT id FROM webhooks WHERE url = ?`, flaky.url).one().id;
+      Object.assign(second, { webhookId: id });
+      for (const d of [first, second]) state.storage.sql.exec(`INSERT INTO webhook_outbox (delivery_id, body) VALUES (?, ?)`, d.deliveryId, JSON.stringify(d));
+      await state.storage.setAlarm(Date.now());
+    });
+    const waitFor = async (key: string, n: number) => {
       const deadline = Date.now() + 15_000;
       let requests = await received(key);
-      while (requests.length === 0 && Date.now() < deadline) {
+      while (requests.length < n && Date.now() < deadline) {
         await new Promise((r) => setTimeout(r, 100));
         requests = await received(key);
       }
-      expect(requests).toHaveLength(1);
-      expect(await verifies(deliveries[i]!, requests[0]!)).toBe(true);
-    }
+      return requests;
+    };
+    const [delivered] = await waitFor(good.key, 1);
+    expect(await verifies(first, delivered!)).toBe(true);
+    expect(await waitFor(flaky.key, 1)).toHaveLength(1);
+    // The failed one stays in storage, owed again after the backoff, with the alarm set for it.
+    const owed = await runInDurableObject(hub, async (_instance, state) => ({
+      rows: state.storage.sql.exec<{ delivery_id: string; attempts: number; next_at: number }>(`SELECT delivery_id, attempts, next_at FROM webhook_outbox`).toArray(),
+      alarm: await state.storage.getAlarm(),
+    }));
+    expect(owed.rows.map((r) => [r.delivery_id, r.attempts])).toEqual([[second.deliveryId, 1]]);
+    expect(owed.rows[0]!.next_at).toBeGreaterThan(Date.now() + 15_000);
+    expect(owed.alarm).toBe(owed.rows[0]!.next_at);
+    // Its time come (moved forward here), the alarm delivers it, with the same webhook-id, and it is settled.
+    await runInDurableObject(hub, async (_instance, state) => {
+      state.storage.sql.exec(`UPDATE webhook_outbox SET next_at = 0`);
+      await state.storage.setAlarm(Date.now());
+    });
+    const requests = await waitFor(flaky.key, 2);
+    expect(requests.map((r) => r.headers["webhook-id"])).toEqual([second.deliveryId, second.deliveryId]);
+    expect(await verifies(second, requests[1]!)).toBe(true);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await runInDurableObject(hub, (_instance, state) => state.storage.sql.exec(`SELECT COUNT(*) AS n FROM webhook_outbox`).one().n)).toBe(0);
+    expect(await received(good.key)).toHaveLength(1);
   });
 });
