@@ -48,6 +48,12 @@ export class GlobalDirectory {
     return this.homeByPointer(pointers);
   }
 
+  /** The region other than `own` that is home to the first of `addresses` with a home, or null. */
+  async elsewhere(addresses: string[], own: string): Promise<string | null> {
+    const home = await this.homeOf(addresses);
+    return home && home.region !== own ? home.region : null;
+  }
+
   async homeByPointer(pointers: string[]): Promise<Home | null> {
     if (pointers.length === 0) return null;
     const rows = await this.#database.db.select().from(addressHomes).where(inArray(addressHomes.pointer, pointers));
