@@ -105,7 +105,7 @@ async function assemble(config: Config, stopBlobs: () => Promise<void>, options:
   const mx = createMxServer({ config, directory, shards, spool, pipeline, queue, resolve, scan, regions, log: log.child({ part: "mx" }) });
   mx.on("error", (err) => log.warn("mx: connection error", { err }));
   const smtpPort = await listen((cb) => mx.listen({ port: config.smtp.port, host: config.smtp.host, reusePort: config.reusePort }, cb));
-  const submission = createSubmissionServer({ config, directory, shards, outbox, logins, log: log.child({ part: "submission" }) });
+  const submission = createSubmissionServer({ config, directory, shards, outbox, logins, regions, log: log.child({ part: "submission" }) });
   submission.on("error", (err) => log.warn("submission: connection error", { err }));
   const submissionPort = await listen((cb) => submission.listen({ port: config.submission.port, host: config.submission.host, reusePort: config.reusePort }, cb));
 
@@ -129,7 +129,9 @@ async function assemble(config: Config, stopBlobs: () => Promise<void>, options:
     metrics: () => renderMetrics({ queue, spool, pipeline }),
     global,
     // Mail other regions' MXs received for this region's users; checked as the MX checks, one hop only.
-    relay: global ? { checkRecipient: recipientChecker({ config, directory, shards, queue, regions: null }), directory, shards, spool, pipeline, log: log.child({ part: "relay" }) } : null,
+    relay: global
+      ? { checkRecipient: recipientChecker({ config, directory, shards, queue, regions: null }), directory, shards, spool, pipeline, log: log.child({ part: "relay" }), submission: { config, directory, shards, outbox, logins } }
+      : null,
     health: () => ({ spool: spool.stats(), pipeline: pipeline.stats, backlogBytes: pipeline.backlogBytes, loginThrottle: { ...logins.throttle.size, shared: redis !== null } }),
   });
   let api!: ServerType;

@@ -120,6 +120,29 @@ describe("two regions", () => {
     expect(await inboxOnceFiled("alice@example.test", "submitted in eu")).toContain("submitted in eu");
   });
 
+  it("takes a user's mail at another region's submission port and sends it from their home region", async () => {
+    const s = await smtpConnect(system.regions.us!.submissionPort);
+    try {
+      await s.command("EHLO app.test");
+      expect(await s.command(`AUTH PLAIN ${Buffer.from("\0bob@example.test\0not the password").toString("base64")}`)).toMatch(/^535 5\.7\.8/);
+      expect(await s.command(`AUTH PLAIN ${Buffer.from(`\0bob@example.test\0${PASSWORD}`).toString("base64")}`)).toMatch(/^235/);
+      await s.command("MAIL FROM:<bob@example.test>");
+      expect(await s.command("RCPT TO:<alice@example.test>")).toMatch(/^250/);
+      expect(await s.data("From: bob@example.test\r\nTo: alice@example.test\r\nSubject: submitted at us\r\n\r\nHi.\r\n")).toMatch(/^250 2\.0\.0/);
+      // The home region checks the sender: not bob's, refused.
+      await s.command("MAIL FROM:<alice@example.test>");
+      await s.command("RCPT TO:<alice@example.test>");
+      expect(await s.data("From: alice@example.test\r\nTo: alice@example.test\r\nSubject: forged\r\n\r\nHi.\r\n")).toMatch(/^553 5\.7\.1/);
+    } finally {
+      await s.close();
+    }
+    expect(await inboxOnceFiled("alice@example.test", "submitted at us")).toContain("submitted at us");
+    // Bob's Sent copy is in his region (served from eu through the edge).
+    const { token } = await login("bob@example.test");
+    const sent = (await (await fetch(`${system.edge}/api/v1/folders/sent/messages`, { headers: { authorization: `Bearer ${token}` } })).json()) as MessagePage;
+    expect(sent.messages.map((m) => m.subject)).toContain("submitted at us");
+  });
+
   it("refuses an address homed in no region, at either MX, and relays nothing elsewhere", async () => {
     expect((await send("us", ["nobody@example.test"], "x"))[2]).toMatch(/^550 5\.1\.1/);
     expect((await send("eu", ["nobody@example.test"], "x"))[2]).toMatch(/^550 5\.1\.1/);
@@ -146,7 +169,8 @@ describe("two regions", () => {
     // Through us's MX (relayed) and through eu's own.
     expect((await send("us", ["carol@example.test"], "residency via us", text)).at(-1)).toMatch(/^250 /);
     expect((await send("eu", ["carol@example.test"], "residency via eu", text)).at(-1)).toMatch(/^250 /);
-    expect(await inboxOnceFiled("carol@example.test", "residency via us")).toContain("residency via eu");
+    expect(await inboxOnceFiled("carol@example.test", "residency via us")).toContain("residency via us");
+    expect(await inboxOnceFiled("carol@example.test", "residency via eu")).toContain("residency via eu");
     const needles = [ids["carol@example.test"]!, "carol@example.test", "7f3c91e0"].map((s) => Buffer.from(s));
     const found = (dir: string) => files(dir).filter((f) => needles.some((n) => readFileSync(f).includes(n)));
     // The us stores: the region's folder (shards, directory, spool, queue) and its bucket, which is the

@@ -9,7 +9,11 @@ import { ProblemError } from "../../../../shared/problem.ts";
 import type { Logger } from "../../log.ts";
 import type { RcptContext } from "../../smtp/inbound/rcpt-verdict.ts";
 import type { RecipientCheck } from "../../smtp/inbound/rcpt.ts";
-import { decodeRelayBody, RELAY_PATHS, RelayRcptRequest, type RelayRcptAnswer } from "../../smtp/inbound/relay-envelope.ts";
+import { decodeRelayBody, RELAY_PATHS, RelayLoginRequest, RelayRcptRequest, RelaySubmission, type RelayLoginAnswer, type RelayRcptAnswer } from "../../smtp/inbound/relay-envelope.ts";
+import type { PasswordLogin } from "../../auth/password-login.ts";
+import { submitMessage, type SubmitDeps } from "../../smtp/submission/submit.ts";
+import { ownsAddress } from "../../smtp/submission/sender-identity.ts";
+import { LOCKED_PASSWORD_HASH } from "../../mailbox/accounts.ts";
 import type { Directory } from "../../store/directory.ts";
 import type { Shards } from "../../store/shards.ts";
 import type { InboundRecipient, SpoolMeta } from "../../spool/entry.ts";
@@ -26,6 +30,8 @@ export interface RelayReceiverDeps {
   spool: Spool<SpoolMeta>;
   pipeline: Pick<MailHandoff, "enqueue" | "blobStoreDown">;
   log: Logger;
+  /** Mail apps of this region's users signed in at another region's submission port. */
+  submission: SubmitDeps & { logins: PasswordLogin };
 }
 
 export function relayRoutes(deps: RelayReceiverDeps): Hono {
@@ -66,6 +72,26 @@ export function relayRoutes(deps: RelayReceiverDeps): Hono {
     deps.pipeline.enqueue(entry);
     deps.log.info("relay: took a message from another region", { id: envelope.id, recipients: recipients.length });
     return c.json({ id: envelope.id });
+  });
+
+  app.post(RELAY_PATHS.login, async (c) => {
+    const { address, password, ip } = parseBody(c, { body: RelayLoginRequest });
+    const outcome = await deps.submission.logins.attempt({ address, password, ip, protocol: "submission" });
+    const answer: RelayLoginAnswer = outcome.kind === "ok" ? { kind: "ok", user: { id: outcome.user.id, address: outcome.user.address } } : outcome.kind === "throttled" ? { kind: "throttled", retryAfterSeconds: outcome.retryAfterSeconds } : { kind: "wrong" };
+    return c.json(answer);
+  });
+
+  app.post(RELAY_PATHS.submit, async (c) => {
+    const decoded = decodeRelayBody(c.get("rawBody"), RelaySubmission);
+    if (!decoded) throw new ProblemError("validation", "The body is not a relayed submission.", { errors: [{ field: "(body)", message: "not a relayed submission" }] });
+    const { envelope, raw } = decoded;
+    const user = await deps.submission.directory.userById(envelope.userId);
+    if (!user || user.passwordHash === LOCKED_PASSWORD_HASH) throw new ProblemError("notFound", "No such user.");
+    const owned = new Map<string, boolean>();
+    if (!(await ownsAddress(deps.submission.directory, user, envelope.sender, owned))) {
+      return c.json({ refuse: { code: 553, status: "5.7.1", text: `<${envelope.sender}>: sender address is not one of yours` } });
+    }
+    return c.json(await submitMessage(deps.submission, user, { ...envelope, message: raw }, owned));
   });
 
   return app;

@@ -7,7 +7,9 @@
 import { signRequest } from "../../../../shared/signing.ts";
 import type { Logger } from "../../log.ts";
 import type { SmtpReply } from "../reply.ts";
-import { encodeRelayBody, RELAY_PATHS, RelayDeliverAnswer, RelayRcptAnswer, type RelayEnvelope, type RelayRcptRequest } from "./relay-envelope.ts";
+import { encodeRelayBody, RELAY_PATHS, RelayDeliverAnswer, RelayLoginAnswer, RelayRcptAnswer, RelaySubmitAnswer, type RelayEnvelope, type RelayRcptRequest } from "./relay-envelope.ts";
+import type { z } from "zod";
+import type { RelaySubmission } from "./relay-envelope.ts";
 
 const RCPT_TIMEOUT_MS = 10_000;
 const DELIVER_TIMEOUT_MS = 60_000;
@@ -67,6 +69,23 @@ export class RegionRelay {
     }
   }
 
+  /** The home region's password check for a mail app signed in at this region's submission port. */
+  async submissionLogin(region: string, credentials: { address: string; password: string; ip: string }): Promise<RelayLoginAnswer> {
+    const response = await this.#post(region, RELAY_PATHS.login, JSON.stringify(credentials), "application/json", RCPT_TIMEOUT_MS);
+    const answer = response?.ok ? RelayLoginAnswer.safeParse(await response.json().catch(() => null)) : null;
+    if (!answer?.success) throw new RelayFailed({ code: 454, status: "4.7.0", text: `temporary authentication failure: your home region (${region}) cannot be reached just now` });
+    return answer.data;
+  }
+
+  /** Submits `message` in the user's home region (its checks, quota, Sent copy and delivery). */
+  async submit(region: string, userId: string, s: Omit<z.infer<typeof RelaySubmission>, "userId"> & { message: Buffer }): Promise<{ messageId: string } | { refuse: SmtpReply }> {
+    const { message, ...rest } = s;
+    const response = await this.#post(region, RELAY_PATHS.submit, encodeRelayBody({ userId, ...rest }, message), "application/octet-stream", DELIVER_TIMEOUT_MS);
+    const answer = response?.ok ? RelaySubmitAnswer.safeParse(await response.json().catch(() => null)) : null;
+    if (!answer?.success) throw new RelayFailed(response ? relayReplies.notTaken(region) : relayReplies.unreachable(region));
+    return answer.data;
+  }
+
   /** The response of the first of the region's cores that answers, or null when none could be reached. */
   async #post(region: string, pathname: string, body: string | Uint8Array, contentType: string, timeoutMs: number): Promise<Response | null> {
     const urls = this.#peers[region] ?? [];
@@ -80,7 +99,7 @@ export class RegionRelay {
         // A delivery that timed out may still have been taken: the sender's retry can then bring a
         // second copy, as with any relay that loses the answer to DATA (RFC 5321 §6.1 allows it).
         this.#log.warn("relay: a core of the home region cannot be reached", { region, url: url.origin, err: String(err) });
-        if (pathname === RELAY_PATHS.deliver && err instanceof Error && err.name === "TimeoutError") return null;
+        if ((pathname === RELAY_PATHS.deliver || pathname === RELAY_PATHS.submit) && err instanceof Error && err.name === "TimeoutError") return null;
       }
     }
     if (urls.length === 0) this.#log.error("relay: no core is configured for a region the global directory names (REGION_PEERS)", { region });

@@ -39,14 +39,40 @@ export type RelayRcptAnswer = z.infer<typeof RelayRcptAnswer>;
 
 export const RelayDeliverAnswer = z.object({ id: z.string() });
 
-export const RELAY_PATHS = { rcpt: "/internal/v1/relay/rcpt", deliver: "/internal/v1/relay/deliver" } as const;
+export const RELAY_PATHS = {
+  rcpt: "/internal/v1/relay/rcpt",
+  deliver: "/internal/v1/relay/deliver",
+  login: "/internal/v1/relay/submission-login",
+  submit: "/internal/v1/relay/submit",
+} as const;
 
-export function encodeRelayBody(envelope: RelayEnvelope, raw: Uint8Array): Buffer {
+/** A mail app signed in at another region's submission port: the home region checks the password. */
+export const RelayLoginRequest = z.object({ address: z.string().max(512), password: z.string().max(1024), ip: z.string().max(64) });
+export const RelayLoginAnswer = z.union([
+  z.object({ kind: z.literal("ok"), user: z.object({ id: z.string(), address: z.string() }) }),
+  z.object({ kind: z.literal("wrong") }),
+  z.object({ kind: z.literal("throttled"), retryAfterSeconds: z.number().int() }),
+]);
+export type RelayLoginAnswer = z.infer<typeof RelayLoginAnswer>;
+
+/** What that port received, for the home region to submit as its own port would (the JSON line of a submit body). */
+export const RelaySubmission = z.object({
+  userId: z.uuid(),
+  sender: z.string().max(512),
+  recipients: z.array(z.string().max(512)).min(1).max(1000),
+  helo: z.string().max(512),
+  clientAddress: z.string().max(64),
+  secure: z.boolean(),
+  receivedAt: z.number().int(),
+});
+export const RelaySubmitAnswer = z.union([z.object({ messageId: z.string() }), z.object({ refuse: RelayReply })]);
+
+export function encodeRelayBody(envelope: object, raw: Uint8Array): Buffer {
   return Buffer.concat([Buffer.from(`${JSON.stringify(envelope)}\n`), raw]);
 }
 
 /** The envelope and the message, or null when the body is not one of ours. */
-export function decodeRelayBody(body: Uint8Array): { envelope: RelayEnvelope; raw: Buffer } | null {
+export function decodeRelayBody<S extends z.ZodType = typeof RelayEnvelope>(body: Uint8Array, schema: S = RelayEnvelope as unknown as S): { envelope: z.infer<S>; raw: Buffer } | null {
   const buffer = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
   const eol = buffer.indexOf(0x0a);
   if (eol < 0) return null;
@@ -56,6 +82,6 @@ export function decodeRelayBody(body: Uint8Array): { envelope: RelayEnvelope; ra
   } catch {
     return null;
   }
-  const envelope = RelayEnvelope.safeParse(json);
+  const envelope = schema.safeParse(json);
   return envelope.success ? { envelope: envelope.data, raw: buffer.subarray(eol + 1) } : null;
 }
