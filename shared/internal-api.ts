@@ -150,6 +150,9 @@ export const CoreHead = z.object({
 });
 export type CoreHead = z.infer<typeof CoreHead>;
 
+/** Where an address is homed; `moving`: its user is being moved to another region just now. */
+export const AddressHome = z.object({ region: z.string(), moving: z.boolean() });
+
 // ── the routes ─────────────────────────────────────────────────────────────
 
 type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
@@ -187,6 +190,9 @@ const user = "/internal/v1/users/:userId";
 export const coreApi = {
   /** The directory's core checks a password (limits as for SMTP AUTH) and says who the user is. */
   login: route({ method: "POST", path: "/internal/v1/auth/login", body: InternalLoginRequest, answer: UserIdentity }),
+  /** With several regions: the home region of an address, named by its pointer (address-pointer.ts)
+   * in the global directory, which any region's core reads; 404 for an address homed nowhere. */
+  home: route({ method: "GET", path: "/internal/v1/homes/:pointer", answer: AddressHome }),
   account: route({ method: "GET", path: `${user}/account`, answer: Account }),
   folders: route({ method: "GET", path: `${user}/folders`, answer: FolderList }),
   folderMessages: route({ method: "GET", path: `${user}/folders/:folder/messages`, query: PageQuery, answer: MessagePage }),

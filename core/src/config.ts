@@ -87,9 +87,45 @@ const shardMap = z.string().transform((value, ctx) => {
   return shards;
 });
 
+/** `eu=http://10.1.0.5:8788,eu=http://10.1.0.6:8788,…`: other regions' cores, each named by its region
+ * (a region with several cores is named once per core). */
+const regionPeers = z.string().transform((value, ctx) => {
+  const peers: Record<string, string[]> = {};
+  for (const part of value.split(",").map((p) => p.trim()).filter(Boolean)) {
+    const eq = part.indexOf("=");
+    const name = part.slice(0, eq).trim();
+    const url = part.slice(eq + 1).trim();
+    if (eq <= 0 || !/^[a-z0-9-]{1,32}$/.test(name) || !URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) {
+      ctx.addIssue({ code: "custom", message: `"${part}" is not region=url (an http(s) URL of that region's core API)` });
+      return z.NEVER;
+    }
+    (peers[name] ??= []).push(new URL(url).origin);
+  }
+  return peers;
+});
+
 const schema = z.object({
   DATA_DIR: z.string().default("./data"),
   REGION: z.string().regex(/^[a-z0-9-]{1,32}$/, "must be a region name like local or eu-west").default("local"),
+  /** `npm start` only: run these regions side by side (the first is the default), e.g. `us,eu`. */
+  REGIONS: z
+    .string()
+    .transform((value, ctx) => {
+      const names = value.split(",").map((r) => r.trim()).filter(Boolean);
+      const bad = names.find((r) => !/^[a-z0-9-]{1,32}$/.test(r));
+      if (bad || names.length === 0 || new Set(names).size !== names.length) {
+        ctx.addIssue({ code: "custom", message: "must be distinct region names like us,eu" });
+        return z.NEVER;
+      }
+      return names;
+    })
+    .optional(),
+  /** The global directory (address pointer → home region; which regions serve a domain), shared by all
+   * regions; unset: one region, whose own directory is the only one. */
+  GLOBAL_DIRECTORY_URL: z.string().regex(/^(file:|libsql:|https?:|wss?:)/, "must be a libSQL URL").optional(),
+  GLOBAL_DIRECTORY_REPLICA_URL: z.string().regex(/^(libsql:|https?:|wss?:)/, "must be a libSQL server URL (libsql:, http(s):)").optional(),
+  /** The cores of the other regions, for mail the MX receives for their users (region=url,…). */
+  REGION_PEERS: regionPeers.optional(),
   HOSTNAME: z.string().min(1).default("localhost"),
   SMTP_HOST: z.string().default("127.0.0.1"),
   SMTP_PORT: port.default(2525),
@@ -233,6 +269,10 @@ const schema = z.object({
 export interface Config {
   dataDir: string;
   region: string;
+  /** REGIONS (npm start), or null: the one region REGION. */
+  regions: string[] | null;
+  /** Null: no other region (the one-region deployment). */
+  global: { url: string; replicaUrl: string | undefined; peers: Record<string, string[]> } | null;
   hostname: string;
   smtp: { host: string; port: number; greetingPauseMs: number; recipientCacheSeconds: number; tls: { keyFile: string; certFile: string } | null };
   /** `urls`: API_URLS as origins; null: the API's own address once it listens. */
@@ -339,6 +379,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (e.UPSTASH_REDIS_REST_URL && e.REPLAY_STORE_URL) {
     throw new ConfigError(["REPLAY_STORE_URL and UPSTASH_REDIS_REST_URL: set one shared nonce store, not both (Redis also shares the login counts; REPLAY_STORE_URL is for a region without it)"]);
   }
+  if (e.REGION_PEERS && !e.GLOBAL_DIRECTORY_URL) {
+    throw new ConfigError(["REGION_PEERS: needs GLOBAL_DIRECTORY_URL (which region an address is homed in)"]);
+  }
+  if (e.REGION_PEERS?.[e.REGION]) throw new ConfigError([`REGION_PEERS: names this core's own region ${e.REGION}`]);
   if (Boolean(e.TLS_KEY_FILE) !== Boolean(e.TLS_CERT_FILE)) {
     throw new ConfigError(["TLS_KEY_FILE and TLS_CERT_FILE: set both to offer STARTTLS, or neither"]);
   }
@@ -358,6 +402,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   return {
     dataDir,
     region: e.REGION,
+    regions: e.REGIONS ?? null,
+    global: e.GLOBAL_DIRECTORY_URL ? { url: e.GLOBAL_DIRECTORY_URL, replicaUrl: e.GLOBAL_DIRECTORY_REPLICA_URL, peers: e.REGION_PEERS ?? {} } : null,
     hostname: e.HOSTNAME,
     smtp: {
       host: e.SMTP_HOST,

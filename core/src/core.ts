@@ -16,7 +16,9 @@ import type { SpoolMeta } from "./spool/entry.ts";
 import { PipelineThread } from "./pipeline-thread/thread.ts";
 import { renderMetrics } from "./metrics.ts";
 import { Outbox } from "./outbox.ts";
-import { createMxServer } from "./smtp/inbound/mx-server.ts";
+import { createMxServer, recipientChecker } from "./smtp/inbound/mx-server.ts";
+import { RegionRelay } from "./smtp/inbound/region-relay.ts";
+import { GlobalDirectory } from "./store/global-directory.ts";
 import { createSubmissionServer } from "./smtp/submission/submission-server.ts";
 import { openBlobStore, startLocalR2IfNeeded } from "./store/open-blobs.ts";
 import { OutboundQueue } from "./store/outbound-queue.ts";
@@ -36,6 +38,8 @@ export interface RunningCore {
   apiPort: number;
   queue: OutboundQueue;
   directory: Directory;
+  /** The directory every region reads (address pointer → home region), with several regions. */
+  global: GlobalDirectory | null;
   shards: Shards;
   spool: Spool<SpoolMeta>;
   pipeline: PipelineThread;
@@ -73,6 +77,7 @@ async function assemble(config: Config, stopBlobs: () => Promise<void>, options:
   const log = createLogger({ svc: "core", region: config.region });
   const directory = await Directory.open(config.directoryUrl, config.libsqlAuthToken, config.directoryReplicaUrl);
   const shards = await Shards.open(config.shards, config.libsqlAuthToken);
+  const global = config.global ? await GlobalDirectory.open(config.global.url, config.internalSigningSecret, config.libsqlAuthToken, config.global.replicaUrl) : null;
   const { spool, recovered } = await Spool.open<SpoolMeta>(config.spoolDir, { log: log.child({ part: "spool" }) });
   const pipeline = await PipelineThread.start(config, { spool, log });
   for (const entry of recovered) pipeline.enqueue(entry);
@@ -94,10 +99,13 @@ async function assemble(config: Config, stopBlobs: () => Promise<void>, options:
   const resolve = cachedResolve((name, rrtype) => resolver.resolve(name, rrtype));
   const clamd = config.protection.clamd;
   const scan = clamd ? (bytes: Uint8Array) => scanWithClamd(clamd, bytes, { timeoutMs: 30_000 }) : null;
-  const mx = createMxServer({ config, directory, shards, spool, pipeline, queue, resolve, scan, log: log.child({ part: "mx" }) });
+  const regions = global && config.global
+    ? { region: config.region, global, relay: new RegionRelay({ peers: config.global.peers, secret: config.internalSigningSecret, log: log.child({ part: "relay" }) }) }
+    : null;
+  const mx = createMxServer({ config, directory, shards, spool, pipeline, queue, resolve, scan, regions, log: log.child({ part: "mx" }) });
   mx.on("error", (err) => log.warn("mx: connection error", { err }));
   const smtpPort = await listen((cb) => mx.listen({ port: config.smtp.port, host: config.smtp.host, reusePort: config.reusePort }, cb));
-  const submission = createSubmissionServer({ config, directory, shards, outbox, logins, log: log.child({ part: "submission" }) });
+  const submission = createSubmissionServer({ config, directory, shards, outbox, logins, regions, log: log.child({ part: "submission" }) });
   submission.on("error", (err) => log.warn("submission: connection error", { err }));
   const submissionPort = await listen((cb) => submission.listen({ port: config.submission.port, host: config.submission.host, reusePort: config.reusePort }, cb));
 
@@ -119,6 +127,11 @@ async function assemble(config: Config, stopBlobs: () => Promise<void>, options:
     mailbox,
     scan,
     metrics: () => renderMetrics({ queue, spool, pipeline }),
+    global,
+    // Mail other regions' MXs received for this region's users; checked as the MX checks, one hop only.
+    relay: global
+      ? { checkRecipient: recipientChecker({ config, directory, shards, queue, regions: null }), directory, shards, spool, pipeline, log: log.child({ part: "relay" }), submission: { config, directory, shards, outbox, logins } }
+      : null,
     health: () => ({ spool: spool.stats(), pipeline: pipeline.stats, backlogBytes: pipeline.backlogBytes, loginThrottle: { ...logins.throttle.size, shared: redis !== null } }),
   });
   let api!: ServerType;
@@ -135,6 +148,7 @@ async function assemble(config: Config, stopBlobs: () => Promise<void>, options:
     apiPort,
     queue,
     directory,
+    global,
     shards,
     spool,
     pipeline,
@@ -151,6 +165,7 @@ async function assemble(config: Config, stopBlobs: () => Promise<void>, options:
         replayNonces?.close();
         shards.close();
         directory.close();
+        global?.close();
         log.info("core stopped");
       })();
       return stopping;

@@ -26,7 +26,8 @@ async function main(): Promise<void> {
   for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, stop);
   // Started by `npm start` (one of a region's several cores): up now, and stops when that process goes.
   if (process.send) {
-    process.send({ started: { smtpPort: core.smtpPort, submissionPort: core.submissionPort, apiPort: core.apiPort } });
+    // blobsUrl: the local R2 emulator this core started, which the region's other cores share.
+    process.send({ started: { smtpPort: core.smtpPort, submissionPort: core.submissionPort, apiPort: core.apiPort, blobsUrl: core.config.blobs.kind === "local" ? core.config.blobs.url : null } });
     process.once("disconnect", stop);
   }
 }

@@ -9,6 +9,7 @@
 // REST front before it (local-upstash.ts), and the cores share their nonces and login counts there as
 // production's do in Upstash; without redis-server installed, they share the nonces in a libSQL table
 // (DATA_DIR/replay.db) and count logins each on their own.
+// `REGIONS=us,eu npm start` runs several regions side by side instead (start-regions.ts).
 // Secrets are made once per data folder and given to both tiers; nothing secret is in the repo.
 import { fork, type ChildProcess } from "node:child_process";
 import path from "node:path";
@@ -18,6 +19,7 @@ import { freePort } from "./free-port.ts";
 import { CORE_ENV, CORE_NODE_FLAGS } from "./heap-limits.ts";
 import { devSecrets, recordLocalEdge, recordLocalSqld } from "./local-dev.ts";
 import { startLocalEdge } from "./local-edge.ts";
+import { startRegions } from "./start-regions.ts";
 import { startLocalSqldStores, type LocalSqldStores } from "./local-sqld.ts";
 import { redisServerBinary } from "./local-redis.ts";
 import { startLocalUpstash, type LocalUpstash } from "./local-upstash.ts";
@@ -50,6 +52,8 @@ function startExtraCore(n: number, env: Record<string, string>): Promise<{ child
 async function main(): Promise<void> {
   const preliminary = loadConfig(process.env, "cli");
   const { vars } = devSecrets(preliminary.dataDir);
+  // REGIONS=us,eu: each region its own cores and data, the edge in front of all (start-regions.ts).
+  if (preliminary.regions) return startRegions(preliminary, preliminary.regions, vars, edgeVars());
   const edgeUrl = `http://${preliminary.edge.host}:${preliminary.edge.port}`;
   const apiPort = preliminary.api.port || (await freePort(preliminary.api.host));
   let stopping = false;

@@ -26,6 +26,9 @@ import { scanRoutes } from "./routes/scan.ts";
 import { filterRoutes } from "./routes/filters.ts";
 import { passwordRoutes } from "./routes/password.ts";
 import { searchRoutes } from "./routes/search.ts";
+import { homeRoutes } from "./routes/homes.ts";
+import { relayRoutes, type RelayReceiverDeps } from "./routes/relay.ts";
+import type { GlobalDirectory } from "../store/global-directory.ts";
 import type { VirusScan } from "../smtp/inbound/virus-scan.ts";
 import { coreApi } from "../../../shared/internal-api.ts";
 import type { OutboundQueue } from "../store/outbound-queue.ts";
@@ -50,6 +53,10 @@ export interface ApiDeps extends OutboxDeps {
   health: () => Record<string, unknown>;
   /** The virus scanner for uploads, or null when none is configured. */
   scan: VirusScan | null;
+  /** With several regions: the global directory (the edge's "which region?") and the home side of
+   * the MX relay (mail other regions' MXs received for this region's users). */
+  global?: GlobalDirectory | null;
+  relay?: RelayReceiverDeps | null;
 }
 
 export function createApiApp(deps: ApiDeps): Hono {
@@ -103,6 +110,8 @@ export function createApiApp(deps: ApiDeps): Hono {
     passwordRoutes(deps),
     searchRoutes(),
     contactRoutes(),
+    homeRoutes({ global: deps.global ?? null, region: deps.region }),
+    ...(deps.relay ? [relayRoutes(deps.relay)] : []),
   ]) {
     app.route("/", routes);
   }

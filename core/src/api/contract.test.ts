@@ -31,7 +31,7 @@ async function call<R extends CoreRoute>(route: R, request: CoreRequest<R>): Pro
 
 describe("the edge→core contract", () => {
   it("has a handler for every route at its method and path (a request it refuses is never 'No such route')", async () => {
-    const params = { userId, id: uuidv7(), folder: "inbox", attachmentId: "1" };
+    const params = { userId, id: uuidv7(), folder: "inbox", attachmentId: "1", pointer: "A".repeat(43) };
     for (const [name, route] of Object.entries(coreApi) as [string, CoreRoute][]) {
       // An empty body and no query: a handler refuses it (or answers), the app's 404 never does.
       const res = await api(route.method, corePath(route, { params } as CoreRequest<CoreRoute>), route.body ? {} : undefined);

@@ -18,7 +18,7 @@ import { RefusedError, UsageError } from "./errors.ts";
 
 const USAGE = `Usage: npm run cli -- <command>
 
-  domain add <domain>                       host mail for a domain
+  domain add <domain> [--region eu]         host mail for a domain (in every region, or the one named)
   domain alias <alias-domain> <domain>      every address at alias-domain reaches the same one at domain
   domain list
   domain remove <domain>                    (a domain with users cannot be removed)
@@ -27,7 +27,9 @@ const USAGE = `Usage: npm run cli -- <command>
   queue list                                outgoing recipients: queued, deferred, delivered, bounced
   queue errors                              messages that failed validation before sending
 
-  user add <address> --password <pw> [--quota 5G]
+  user add <address> --password <pw> [--quota 5G] [--region eu]
+                                            (with several regions: the user's home region;
+                                            default the first; other commands find it themselves)
   user list [domain]
   user remove <address>                     deletes the user and their mail; the edge forgets their
                                             sessions, API keys, webhooks and event log
@@ -54,6 +56,7 @@ const USAGE = `Usage: npm run cli -- <command>
 
 Options: --json (machine-readable output), --help
 Environment: DATA_DIR (default ./data), SHARDS/SHARD_COUNT, DIRECTORY_URL, DEFAULT_QUOTA_BYTES, REGION,
+             REGIONS (or what REGIONS=… npm start recorded in DATA_DIR), GLOBAL_DIRECTORY_URL,
              EDGE_URL and INTERNAL_SIGNING_SECRET (apikey, user remove|password|revoke)`;
 
 function arg(positionals: string[], i: number, what: string): string {
@@ -85,6 +88,7 @@ async function run(argv: string[]): Promise<void> {
       name: { type: "string" },
       scopes: { type: "string" },
       expires: { type: "string" },
+      region: { type: "string" },
       json: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
@@ -101,21 +105,39 @@ async function run(argv: string[]): Promise<void> {
     if (!servers) throw new Error(`SHARD_SERVER=sqld: no sqld servers recorded under ${config.dataDir}; start them with SHARD_SERVER=sqld npm start`);
     config = loadConfig({ ...process.env, ...servers }, "cli");
   }
+  // With several regions, the command works in one: the home region of the address it names.
+  const [group, command] = positionals;
+  const regions = await (await import("./regions.ts")).openCliRegions(config, process.env);
+  if (regions) config = regions.configOf(await regions.pick(values.region, subjectAddress(`${group} ${command ?? ""}`.trim(), positionals)));
+  else if (values.region !== undefined && values.region !== config.region) throw new UsageError(`--region ${values.region}: this deployment has one region, ${config.region} (REGIONS names several)`);
   const directory = await Directory.open(config.directoryUrl, config.libsqlAuthToken, config.directoryReplicaUrl);
   const shards = await Shards.open(config.shards, config.libsqlAuthToken);
   const out = (human: string, json: unknown) => console.log(values.json ? JSON.stringify(json, null, 2) : human);
-  const [group, command] = positionals;
+  /** A domain is served by every region (or those --region names): each region's directory has it. */
+  const inEachRegion = async (change: (directory: Directory) => Promise<void>) => {
+    if (!regions) return change(directory);
+    for (const region of values.region ? [values.region] : regions.names) {
+      const c = regions.configOf(region);
+      const d = await Directory.open(c.directoryUrl, c.libsqlAuthToken, c.directoryReplicaUrl);
+      try {
+        await change(d);
+      } finally {
+        d.close();
+      }
+    }
+  };
   try {
     switch (`${group} ${command ?? ""}`.trim()) {
       case "domain add": {
         const domain = domainArg(positionals, 2);
-        await directory.addDomain(domain);
-        return out(`domain ${domain} added`, { domain });
+        await inEachRegion((d) => d.addDomain(domain));
+        await regions?.global.addDomain(domain, values.region ? [values.region] : regions.names);
+        return out(`domain ${domain} added${regions ? ` (regions ${(await regions.global.regionsOf(domain)).join(", ")})` : ""}`, { domain });
       }
       case "domain alias": {
         const alias = domainArg(positionals, 2);
         const target = domainArg(positionals, 3);
-        await directory.addDomainAlias(alias, target);
+        await inEachRegion((d) => d.addDomainAlias(alias, target));
         return out(`domain ${alias} now delivers to ${target}`, { alias, target });
       }
       case "domain list": {
@@ -127,7 +149,8 @@ async function run(argv: string[]): Promise<void> {
       }
       case "domain remove": {
         const domain = domainArg(positionals, 2);
-        await directory.removeDomain(domain);
+        await inEachRegion((d) => d.removeDomain(domain));
+        if (!values.region) await regions?.global.removeDomain(domain);
         return out(`domain ${domain} removed`, { domain });
       }
       case "domain dkim": {
@@ -167,8 +190,13 @@ async function run(argv: string[]): Promise<void> {
         if (!values.password) throw new UsageError("give the password with --password");
         const quotaBytes = values.quota ? parseSize(values.quota) : config.defaultQuotaBytes;
         if (!quotaBytes) throw new UsageError(`--quota ${values.quota} is not a size such as 5G`);
-        const user = await createUser({ directory, shards }, { address, password: values.password, quotaBytes, region: config.region });
-        return out(`user ${user.address} added (id ${user.id}, shard ${user.shard}, quota ${formatSize(quotaBytes)})`, {
+        // The address is claimed in every region's eyes first: it exists once, in one home region.
+        await regions?.global.claim(address, config.region);
+        const user = await createUser({ directory, shards }, { address, password: values.password, quotaBytes, region: config.region }).catch(async (err: unknown) => {
+          await regions?.global.release(address, config.region);
+          throw err;
+        });
+        return out(`user ${user.address} added (id ${user.id}, ${regions ? `region ${user.region}, ` : ""}shard ${user.shard}, quota ${formatSize(quotaBytes)})`, {
           id: user.id,
           address: user.address,
           shard: user.shard,
@@ -189,8 +217,14 @@ async function run(argv: string[]): Promise<void> {
           rows,
         );
       }
-      case "user remove":
-        return await (await import("./users.ts")).userRemoveCommand(addressArg(positionals, 2), { config, directory, shards, out });
+      case "user remove": {
+        const address = addressArg(positionals, 2);
+        const user = regions ? await directory.userByAddress(address) : null;
+        const aliases = user ? await directory.aliasesOf(user.id) : [];
+        await (await import("./users.ts")).userRemoveCommand(address, { config, directory, shards, out });
+        for (const a of user ? [user.address, ...aliases] : []) await regions?.global.release(a, config.region);
+        return;
+      }
       case "user password":
         return await (await import("./users.ts")).userPasswordCommand(addressArg(positionals, 2), values.password, { config, directory, shards, out });
       case "user revoke":
@@ -209,7 +243,11 @@ async function run(argv: string[]): Promise<void> {
         const target = addressArg(positionals, 3, "user address");
         const user = await directory.userByAddress(target);
         if (!user) throw new DirectoryError(`no user ${target}`);
-        await directory.addAlias(address, user.id);
+        await regions?.global.claim(address, config.region);
+        await directory.addAlias(address, user.id).catch(async (err: unknown) => {
+          await regions?.global.release(address, config.region);
+          throw err;
+        });
         return out(`${address} now delivers to ${user.address}`, { address, target: user.address });
       }
       case "alias list": {
@@ -219,6 +257,7 @@ async function run(argv: string[]): Promise<void> {
       case "alias remove": {
         const address = addressArg(positionals, 2);
         await directory.removeAlias(address);
+        await regions?.global.release(address, config.region);
         return out(`alias ${address} removed`, { address });
       }
       case "apikey create":
@@ -236,7 +275,14 @@ async function run(argv: string[]): Promise<void> {
   } finally {
     shards.close();
     directory.close();
+    regions?.global.close();
   }
+}
+
+/** The address whose home region a command works in (with several regions). */
+function subjectAddress(command: string, positionals: string[]): string | undefined {
+  const raw = command === "alias add" ? positionals[3] : command.startsWith("user ") || command.startsWith("apikey ") || command === "search reindex" || command === "alias remove" ? positionals[2] : undefined;
+  return raw ? (normalizeAddress(raw) ?? undefined) : undefined;
 }
 
 run(process.argv.slice(2)).catch((err: unknown) => {

@@ -13,6 +13,9 @@ import { installOnePartBlob } from "../pipeline/one-part-blob.ts";
 import { messageTokens } from "../pipeline/spam/bayes.ts";
 import { DeliveryRunner } from "../smtp/outbound/delivery-runner.ts";
 import { Directory } from "../store/directory.ts";
+import { GlobalDirectory } from "../store/global-directory.ts";
+import { RegionRelay } from "../smtp/inbound/region-relay.ts";
+import { RegionDelivery } from "../smtp/outbound/region-delivery.ts";
 import { openBlobStore } from "../store/open-blobs.ts";
 import { OutboundQueue } from "../store/outbound-queue.ts";
 import { Shards } from "../store/shards.ts";
@@ -29,6 +32,12 @@ const shards = await Shards.open(config.shards, config.libsqlAuthToken);
 const directory = await Directory.open(config.directoryUrl, config.libsqlAuthToken, config.directoryReplicaUrl);
 const queue = await OutboundQueue.open(config.queueUrl, config.libsqlAuthToken);
 const blobs = openBlobStore(config.blobs);
+// With several regions: mail to a user homed in another region goes to that region's core.
+const global = config.global ? await GlobalDirectory.open(config.global.url, config.internalSigningSecret, config.libsqlAuthToken, config.global.replicaUrl) : null;
+const regions =
+  global && config.global
+    ? new RegionDelivery({ directory, global, relay: new RegionRelay({ peers: config.global.peers, secret: config.internalSigningSecret, log: log.child({ part: "relay" }) }), region: config.region, hostname: config.hostname })
+    : null;
 const mailbox = new MailboxService({ shards, directory, blobs, log: log.child({ part: "mailbox" }), publish: (events) => send({ type: "events", events }), spamTokens: messageTokens });
 const runner = new DeliveryRunner({
   queue,
@@ -37,6 +46,7 @@ const runner = new DeliveryRunner({
   routing: config.outbound,
   hostname: config.hostname,
   log,
+  regions,
   returnToSender: dsnFiler({ blobs, directory, mailbox, hostname: config.hostname }),
   concurrency: config.outbound.concurrency,
   destinationConcurrency: config.outbound.destinationConcurrency,
@@ -52,6 +62,7 @@ port.on("message", (message: ToDelivery) => {
       await runner.stop();
       queue.close();
       directory.close();
+      global?.close();
       shards.close();
       send({ type: "stopped" });
       port.close();

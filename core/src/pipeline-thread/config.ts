@@ -18,6 +18,7 @@ const KEYS = [
   "events",
   "outbound",
   "protection",
+  "global",
 ] as const satisfies readonly (keyof Config)[];
 
 export type PipelineThreadConfig = Pick<Config, (typeof KEYS)[number]>;

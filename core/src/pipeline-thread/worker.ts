@@ -22,6 +22,7 @@ import { messageTokens } from "../pipeline/spam/bayes.ts";
 import { SpamStage } from "../pipeline/spam-stage.ts";
 import { UserScripts } from "../pipeline/user-scripts.ts";
 import { Directory } from "../store/directory.ts";
+import { GlobalDirectory } from "../store/global-directory.ts";
 import { openBlobStore } from "../store/open-blobs.ts";
 import { OutboundQueue, SENDING } from "../store/outbound-queue.ts";
 import { Retention } from "../store/retention.ts";
@@ -38,6 +39,8 @@ const send = (message: FromWorker) => port.postMessage(message);
 const shards = await Shards.open(config.shards, config.libsqlAuthToken);
 const directory = await Directory.open(config.directoryUrl, config.libsqlAuthToken, config.directoryReplicaUrl);
 const queue = await OutboundQueue.open(config.queueUrl, config.libsqlAuthToken);
+// With several regions: a user's mail to someone homed in another region is queued for it.
+const global = config.global ? await GlobalDirectory.open(config.global.url, config.internalSigningSecret, config.libsqlAuthToken, config.global.replicaUrl) : null;
 const blobs = openBlobStore(config.blobs);
 const notifier = config.events.edgeUrl
   ? new EventNotifier({
@@ -78,6 +81,7 @@ const pipeline = new MailPipeline({
   scripts: new UserScripts(),
   scoreSpam: (input) => spam.inbound(input),
   scoreOutbound: (raw, mail, sender) => spam.outbound(raw, mail, sender),
+  homedElsewhere: global ? async (candidates) => (await global.elsewhere(candidates, config.region)) !== null : null,
 });
 if (notifier) {
   // Before anything new is filed, so that each user's older events go out first.
@@ -102,6 +106,7 @@ port.on("message", (message: ToWorker) => {
       await blobs.close();
       queue.close();
       directory.close();
+      global?.close();
       shards.close();
       send({ type: "stopped" });
       port.close();

@@ -36,6 +36,10 @@ export interface OutboundDeps extends DeliverDeps {
   recordError: (e: { userId: string; messageId: string; reason: string }) => Promise<void>;
   /** Removes the draft a sent message came from, once the Sent copy is filed. */
   mailbox: Pick<MailboxService, "discardSentDraft">;
+  /** With several regions: whether an address this region does not know (its candidates, as the
+   * directory looked them up) is homed in another; such a recipient is queued, and the delivery agent
+   * hands the message to its home region (smtp/outbound/region-delivery.ts). */
+  homedElsewhere?: ((candidates: string[]) => Promise<boolean>) | null;
   /** The outgoing spam check (content checks and the global model), or null when none runs. */
   scoreOutbound: ((raw: Buffer, mail: ParsedMail, sender: string) => Promise<(SpamOutcome & { threshold: number }) | null>) | null;
 }
@@ -163,7 +167,7 @@ export async function prepareOutbound(entry: OutboundEntry, deps: OutboundDeps):
           deps,
         ),
       );
-    } else if (resolution.kind === "not-local") {
+    } else if (resolution.kind === "not-local" || (resolution.kind === "unknown-user" && deps.homedElsewhere && (await deps.homedElsewhere(resolution.candidates)))) {
       deliveries.push({
         id: uuidv7From(entry.receivedAt, createHash("sha256").update(meta.messageId).update("/").update(recipient).digest()),
         messageId: meta.messageId,

@@ -18,7 +18,9 @@ export interface DirectoryUser {
 
 export type Resolution =
   | { kind: "user"; user: DirectoryUser }
-  | { kind: "unknown-user" }
+  /** `candidates`: the addresses looked for (the canonical one, then without its +subaddress), which
+   * another region may know (global-directory.ts). */
+  | { kind: "unknown-user"; candidates: string[] }
   | { kind: "not-local" }
   | { kind: "invalid" };
 
@@ -239,7 +241,7 @@ export class Directory {
       const user = userRows.find((u) => u.address === candidate) ?? aliasRows.find((a) => a.address === candidate)?.user;
       if (user) return { kind: "user", user };
     }
-    return { kind: "unknown-user" };
+    return { kind: "unknown-user", candidates };
   }
 
   async aliasesOf(userId: string): Promise<string[]> {

@@ -70,7 +70,7 @@ export function answeredRecently(client: Client, ms: number): boolean {
 export async function openDatabase<S extends Record<string, unknown>>(
   url: string,
   schema: S,
-  migrations: "shard" | "directory" | "queue",
+  migrations: "shard" | "directory" | "queue" | "global",
   authToken?: string,
   replicaUrl?: string,
 ): Promise<Database<S>> {

@@ -1,4 +1,4 @@
-// POST /api/v1/auth/login: the directory's core checks the password (told the client's address, so it
+// POST /api/v1/auth/login: the user's home core checks the password (told the client's address, so it
 // can limit failed logins per address as well as per account); the edge opens a session in the
 // user's Durable Object (which also records where the login came from and flags a new country or
 // network) and issues the token. The client's address is Platform.clientAddress, never a header a
@@ -9,6 +9,10 @@ import { Hono } from "hono";
 import { LoginRequest, type LoginResponse } from "../../../shared/api.ts";
 import { coreApi } from "../../../shared/internal-api.ts";
 import { toBase64Url } from "../../../shared/encoding.ts";
+import { addressPointer } from "../../../shared/address-pointer.ts";
+import { normalizeAddress } from "../../../shared/address.ts";
+import type { EdgeConfig } from "../config.ts";
+import type { CoreClient } from "../core-client.ts";
 import { ProblemError } from "../../../shared/problem.ts";
 import type { LoginOrigin } from "../hub-types.ts";
 import { requireUser } from "../middleware/auth.ts";
@@ -27,13 +31,30 @@ function origin(req: Request, ip: string): LoginOrigin {
   };
 }
 
+/** The region whose core checks this address's password: with several regions, its home, which the
+ * global directory knows by the address's pointer (the address itself is sent only to its home). An
+ * address homed nowhere goes to the default region, which refuses it like any wrong login. */
+async function homeRegion(core: CoreClient, config: EdgeConfig, address: string): Promise<string> {
+  const regions = Object.keys(config.coreUrls);
+  const normalized = normalizeAddress(address);
+  if (regions.length === 1 || !normalized) return config.directoryRegion;
+  try {
+    const home = await core.read(config.directoryRegion, coreApi.home, { params: { pointer: await addressPointer(config.internalSigningSecret, normalized) } });
+    if (home.moving) throw new ProblemError("unavailable", "This mailbox is being moved to another region; sign in again in a few minutes.", { headers: { "retry-after": "60" } });
+    return home.region;
+  } catch (err) {
+    if (err instanceof ProblemError && err.problem.status === 404) return config.directoryRegion;
+    throw err;
+  }
+}
+
 export const authRoutes = new Hono()
   .post("/login", async (c) => {
     const credentials = await jsonBody(c, LoginRequest);
     const config = c.get("config");
     // Set: limitLogin refused the request otherwise.
     const ip = c.get("platform").clientAddress(c)!;
-    const user = await c.get("core").read(config.directoryRegion, coreApi.login, { params: {}, body: { ...credentials, ip } });
+    const user = await c.get("core").read(await homeRegion(c.get("core"), config, credentials.address), coreApi.login, { params: {}, body: { ...credentials, ip } });
     const sessionId = toBase64Url(crypto.getRandomValues(new Uint8Array(18)));
     const now = Date.now();
     await c.get("platform").hub(user.id).recordLogin(user.id, user.region, user.address, sessionId, now + config.tokenTtlSeconds * 1000, origin(c.req.raw, ip));

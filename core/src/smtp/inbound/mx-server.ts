@@ -1,5 +1,6 @@
 // The MX: smtp-server on the inbound port, wired to the directory (RCPT), the spool (DATA) and the
-// pipeline. A message is answered 250 only after the spool has synced it to disk.
+// pipeline. A message is answered 250 only after the spool has synced it to disk, and its recipients
+// homed in other regions only after their regions' spools have (region-relay.ts).
 import { readFileSync } from "node:fs";
 import { SMTPServer, type SMTPServerAddress, type SMTPServerDataStream, type SMTPServerSession } from "smtp-server";
 import { uuidv7 } from "../../../../shared/ids.ts";
@@ -19,7 +20,9 @@ import { BounceLimits } from "./bounce-limits.ts";
 import { scanAtData, type VirusScan } from "./virus-scan.ts";
 import { receiveMessage, traceHeaders } from "./data.ts";
 import { isStoreUnavailable, StoreUnavailableError } from "../../store/unavailable.ts";
-import { checkRecipient } from "./rcpt.ts";
+import { checkRecipient, type RecipientCheck, type RegionRouting } from "./rcpt.ts";
+import type { RcptContext } from "./rcpt-verdict.ts";
+import { RelayFailed, type RegionRelay, type RelayedRecipient } from "./region-relay.ts";
 import { RecipientCache } from "./recipient-cache.ts";
 
 export interface MxDeps {
@@ -37,6 +40,8 @@ export interface MxDeps {
   maxBacklogBytes?: number;
   /** Where the MX finds the forwards it sent (for bounces to SRS addresses of the old format). */
   queue: Pick<OutboundQueue, "sentWithSender">;
+  /** Other regions (the global directory, the relay to their cores); null with one region. */
+  regions?: (RegionRouting & { relay: Pick<RegionRelay, "checkRecipient" | "deliver"> }) | null;
 }
 
 /** The SIZE the client declared at MAIL FROM (RFC 1870; smtp-server checked its syntax), or 0. */
@@ -45,14 +50,22 @@ function declaredSize(session: SMTPServerSession): number {
   return args && args.SIZE ? Number(args.SIZE) : 0;
 }
 
+/** The MX's RCPT check (the directory through its cache, SRS bounces, other regions with `deps.regions`);
+ * the home side of the relay (api/routes/relay.ts) checks relayed recipients with one made without. */
+export function recipientChecker(deps: Omit<MxDeps, "spool" | "pipeline" | "resolve" | "scan" | "log">): (address: string, context: RcptContext) => Promise<RecipientCheck> {
+  const recipients = new RecipientCache(deps.directory, { ttlMs: deps.config.smtp.recipientCacheSeconds * 1000 });
+  const rcptDeps = { ...deps, recipients, srs: { secret: deps.config.protection.srsSecret }, bounceLimits: new BounceLimits() };
+  return (address, context) => checkRecipient(rcptDeps, address, context);
+}
+
 export function createMxServer(deps: MxDeps): SMTPServer {
   const { config, log } = deps;
   const maxBacklog = deps.maxBacklogBytes ?? 512 * 1024 * 1024;
   // smtp-server gives each transaction a fresh envelope object; the resolved recipients hang off it.
   const accepted = new WeakMap<object, InboundRecipient[]>();
+  const relayed = new WeakMap<object, RelayedRecipient[]>();
   const tls = config.smtp.tls;
-  const recipients = new RecipientCache(deps.directory, { ttlMs: config.smtp.recipientCacheSeconds * 1000 });
-  const rcptDeps = { ...deps, recipients, srs: { secret: config.protection.srsSecret }, bounceLimits: new BounceLimits() };
+  const check = recipientChecker(deps);
 
   return new SMTPServer({
     name: config.hostname,
@@ -78,9 +91,13 @@ export function createMxServer(deps: MxDeps): SMTPServer {
         log.warn("mx: recipient deferred, the blob store is unavailable", { session: session.id });
         return callback(smtpError(replies.localError()));
       }
-      checkRecipient(rcptDeps, address.address, { mailFrom, clientAddress: session.remoteAddress, declaredSize: declaredSize(session) }).then(
+      check(address.address, { mailFrom, clientAddress: session.remoteAddress, declaredSize: declaredSize(session) }).then(
         (verdict) => {
           if (!verdict.accept) return callback(smtpError(verdict.reply));
+          if ("relay" in verdict) {
+            relayed.set(session.envelope, [...(relayed.get(session.envelope) ?? []), verdict.relay]);
+            return callback();
+          }
           const list = accepted.get(session.envelope) ?? [];
           list.push(verdict.recipient);
           accepted.set(session.envelope, list);
@@ -103,6 +120,7 @@ export function createMxServer(deps: MxDeps): SMTPServer {
           const repeatedOriginator = inboundOriginatorRefusal(received.message);
           if (repeatedOriginator) return callback(smtpError(repeatedOriginator));
           const recipients = accepted.get(session.envelope) ?? [];
+          const elsewhere = relayed.get(session.envelope) ?? [];
           const id = uuidv7(receivedAt);
           const mailFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : "";
           const helo = session.hostNameAppearsAs || "";
@@ -121,7 +139,7 @@ export function createMxServer(deps: MxDeps): SMTPServer {
               hostname: config.hostname,
               protocol: session.transmissionType || "ESMTP",
               id,
-              recipients: recipients.map((r) => r.address),
+              recipients: [...recipients.map((r) => r.address), ...elsewhere.map((r) => r.address)],
               receivedAt,
             }),
             auth.headers,
@@ -131,6 +149,19 @@ export function createMxServer(deps: MxDeps): SMTPServer {
           // this message in the spool, unfiled, while the sender believes it delivered.
           await Promise.all([deps.shards.probe(recipients.flatMap((r) => ("shard" in r ? [r.shard] : []))), deps.directory.probe()]);
           if (deps.pipeline.blobStoreDown) throw new StoreUnavailableError("the blob store");
+          const client = { address: session.remoteAddress, helo, tls: Boolean(session.secure) };
+          // Other regions' recipients first, each region given exactly its own: should one not take
+          // the message, nothing is spooled here and the sender retries the whole message.
+          if (elsewhere.length > 0) {
+            const regions = [...new Set(elsewhere.map((r) => r.region))];
+            await Promise.all(
+              regions.map((region) => {
+                const list = elsewhere.filter((r) => r.region === region).map((r) => r.address);
+                return deps.regions!.relay.deliver(region, { id, receivedAt, mailFrom, recipients: list, client, auth: auth.verdict, virusScan: virus.status }, raw);
+              }),
+            );
+            if (recipients.length === 0) return callback(null, `2.0.0 Ok: queued as ${id}`);
+          }
           const entry = {
             id,
             receivedAt,
@@ -139,7 +170,7 @@ export function createMxServer(deps: MxDeps): SMTPServer {
               kind: "inbound" as const,
               mailFrom,
               recipients,
-              client: { address: session.remoteAddress, helo, tls: Boolean(session.secure) },
+              client,
               auth: auth.verdict,
               virusScan: virus.status,
             },
@@ -149,6 +180,7 @@ export function createMxServer(deps: MxDeps): SMTPServer {
           callback(null, `2.0.0 Ok: queued as ${id}`);
         })
         .catch((err: unknown) => {
+          if (err instanceof RelayFailed) return callback(smtpError(err.reply));
           if (isStoreUnavailable(err)) log.warn("mx: deferred, a database is unavailable", { err: String(err), session: session.id });
           else log.error("mx: could not accept message", { err, session: session.id });
           callback(smtpError(replies.localError()));

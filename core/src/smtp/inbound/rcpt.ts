@@ -1,24 +1,38 @@
 // RCPT TO: the recipient is checked against the directory while the client is still connected,
 // so an unknown address is refused (550) rather than accepted and bounced later (backscatter). The
 // MX never relays: a domain not hosted here is refused, and the only recipient passed on to another
-// domain is a bounce to an SRS address of ours (srs-bounce.ts).
+// domain is a bounce to an SRS address of ours (srs-bounce.ts). An address this region does not know
+// may be homed in another (the global directory): then the home region answers for it, and the
+// message is handed to it at DATA (region-relay.ts).
 import { getUsage } from "../../store/mailbox.ts";
 import type { Directory } from "../../store/directory.ts";
+import type { GlobalDirectory } from "../../store/global-directory.ts";
 import type { Shards } from "../../store/shards.ts";
 import { replies } from "../reply.ts";
 import { looksLikeSrs } from "../../mail-format/srs.ts";
 import type { RcptContext, RcptVerdict } from "./rcpt-verdict.ts";
 import type { RecipientCache } from "./recipient-cache.ts";
 import { checkSrsBounce, type SrsBounceDeps } from "./srs-bounce.ts";
+import { relayReplies, type RegionRelay, type RelayedRecipient } from "./region-relay.ts";
+
+/** This region, the global directory and the way to the others; absent in a one-region deployment
+ * and in the home region's own check of relayed mail (one hop only). */
+export interface RegionRouting {
+  region: string;
+  global: Pick<GlobalDirectory, "homeOf">;
+  relay: Pick<RegionRelay, "checkRecipient">;
+}
+
+export type RecipientCheck = RcptVerdict | { accept: true; relay: RelayedRecipient };
 
 const ADDRESS_LITERAL = /@\[[^\]]*\]$/;
 
 export async function checkRecipient(
-  deps: SrsBounceDeps & { directory: Directory; shards: Shards; recipients: RecipientCache },
+  deps: SrsBounceDeps & { directory: Directory; shards: Shards; recipients: RecipientCache; regions?: RegionRouting | null },
   address: string,
   context: RcptContext,
   retried = false,
-): Promise<RcptVerdict> {
+): Promise<RecipientCheck> {
   // An address literal (user@[192.0.2.1], RFC 5321 §4.1.3) is well-formed, but no domain of ours:
   // mail to it would be relayed, as Postfix refuses it too.
   if (ADDRESS_LITERAL.test(address)) return { accept: false, reply: replies.relayDenied(address) };
@@ -31,6 +45,7 @@ export async function checkRecipient(
     case "not-local":
       return { accept: false, reply: replies.relayDenied(address) };
     case "unknown-user":
+      if (deps.regions) return checkElsewhere(deps.regions, address, resolution.candidates, context);
       return { accept: false, reply: replies.unknownUser(address) };
     case "user": {
       const { user } = resolution;
@@ -48,4 +63,13 @@ export async function checkRecipient(
       return { accept: true, recipient: { address, userId: user.id, shard: user.shard } };
     }
   }
+}
+
+async function checkElsewhere(regions: RegionRouting, address: string, candidates: string[], context: RcptContext): Promise<RecipientCheck> {
+  const home = await regions.global.homeOf(candidates);
+  if (!home || home.region === regions.region) return { accept: false, reply: replies.unknownUser(address) };
+  // Held while the user is copied to another region: mail filed at the old home now could be left behind.
+  if (home.movingTo) return { accept: false, reply: relayReplies.moving(address) };
+  const answer = await regions.relay.checkRecipient(home.region, { address, mailFrom: context.mailFrom, clientAddress: context.clientAddress, declaredSize: context.declaredSize });
+  return answer.accept ? { accept: true, relay: { address, region: home.region } } : answer;
 }

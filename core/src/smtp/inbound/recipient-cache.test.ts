@@ -66,8 +66,8 @@ describe("RecipientCache", () => {
     expect(await cache.resolve("TEAM@example.test")).toMatchObject({ kind: "user", user: { id: user.id } });
     expect(lookups).toBe(1);
     now += 5001;
-    expect(await cache.resolve("team@example.test")).toEqual({ kind: "unknown-user" });
-    expect(await cache.resolve("team@example.test")).toEqual({ kind: "unknown-user" });
+    expect(await cache.resolve("team@example.test")).toMatchObject({ kind: "unknown-user" });
+    expect(await cache.resolve("team@example.test")).toMatchObject({ kind: "unknown-user" });
     expect(lookups).toBe(3);
   });
 

@@ -19,6 +19,7 @@ import type { BlobStore } from "../../store/blobs.ts";
 import type { Delivery, OutboundQueue } from "../../store/outbound-queue.ts";
 import { ConnectionCache } from "./connection-cache.ts";
 import type { RecipientResult } from "./deliver.ts";
+import type { RegionDelivery } from "./region-delivery.ts";
 import { RecentPacks } from "./recent-packs.ts";
 import { destinationOf, routeFor, type RoutingConfig } from "./route.ts";
 
@@ -31,6 +32,8 @@ export interface RunnerDeps {
   log: Logger;
   /** Files the DSN of a message's bounced recipients in its sender's inbox (pipeline/file-dsn.ts). */
   returnToSender: ReturnToSender;
+  /** With several regions: the hop to users homed in another region (region-delivery.ts). */
+  regions?: RegionDelivery | null;
   clock?: () => number;
   random?: () => number;
   /** SMTP transactions at once, over all destinations. */
@@ -263,7 +266,20 @@ export class DeliveryRunner {
     }));
 
     const results = new Map<string, RecipientResult & { host: string | null }>();
-    if (live.length > 0) {
+    const homes = live.length > 0 && this.#d.regions ? await this.#d.regions.homesOf(live[0]!.domain, live.map((r) => r.recipient)) : null;
+    if (homes && this.#d.regions) {
+      const regions = this.#d.regions;
+      const raw = await this.#raw(live[0]!);
+      for (const [i, r] of live.entries()) {
+        if (!raw) results.set(r.id, { recipient: r.recipient, outcome: "deferred", reply: "the message is not readable from storage yet", host: null });
+        else if (homes[i] === null) results.set(r.id, { recipient: r.recipient, outcome: "bounced", reply: `550 5.1.1 <${r.recipient}>: no such user here`, host: this.#d.hostname });
+      }
+      for (const region of raw ? new Set(homes.filter((h): h is string => h !== null)) : []) {
+        const rows = live.filter((_, i) => homes[i] === region);
+        const sent = await regions.send(region, rows[0]!.sender, rows.map((r) => r.recipient), raw!);
+        for (const r of rows) results.set(r.id, { ...sent.find((s) => s.recipient === r.recipient)!, host: `region ${region}` });
+      }
+    } else if (live.length > 0) {
       const first = live[0]!;
       const route = await routeFor(first.domain, this.#d.resolver, this.#d.routing);
       if (route.kind === "permanent") {
