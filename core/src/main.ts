@@ -1,4 +1,5 @@
 // The core as a process: `npm run core` (or as part of `npm start`).
+import { flushCompileCache } from "node:module";
 import { ConfigError, loadConfig } from "./config.ts";
 import { startCore } from "./core.ts";
 import { log } from "./log.ts";
@@ -15,6 +16,8 @@ async function main(): Promise<void> {
     throw err;
   }
   const core = await startCore(config);
+  // Every module is loaded by now: the next start finds them stripped and compiled (heap-limits.ts).
+  flushCompileCache();
   const stop = () =>
     void core.stop().then(
       () => process.exit(0),

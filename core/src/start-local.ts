@@ -12,6 +12,7 @@
 // `REGIONS=us,eu npm start` runs several regions side by side instead (start-regions.ts).
 // Secrets are made once per data folder and given to both tiers; nothing secret is in the repo.
 import { fork, type ChildProcess } from "node:child_process";
+import { flushCompileCache } from "node:module";
 import path from "node:path";
 import { ConfigError, loadConfig } from "./config.ts";
 import { startCore } from "./core.ts";
@@ -136,6 +137,7 @@ async function main(): Promise<void> {
   const config = { ...given, blobs };
   try {
     core = await startCore(config);
+    flushCompileCache(); // heap-limits.ts
     for (const [i, port] of extraApiPorts.entries()) {
       const n = i + 2;
       const dir = path.join(config.dataDir, "cores", `c${n}`);

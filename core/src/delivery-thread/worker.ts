@@ -4,6 +4,7 @@
 // every SMTP transaction in flight, and the other way round). Here the agent has its own connections
 // to the queue, the shards and the directory (for the DSNs it files), and its own client of the blob
 // store; the events of those DSNs go to the pipeline thread's notifier.
+import { flushCompileCache } from "node:module";
 import { parentPort, workerData } from "node:worker_threads";
 import { createResolver } from "../dns.ts";
 import { createLogger, setLogLevel } from "../log.ts";
@@ -70,3 +71,5 @@ port.on("message", (message: ToDelivery) => {
   }
 });
 send({ type: "ready" });
+// This thread's modules, for the next start (heap-limits.ts).
+flushCompileCache();

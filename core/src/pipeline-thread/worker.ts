@@ -8,6 +8,7 @@
 // cross threads, and pushing them (JSON of thousands of events, HTTP) stays off the SMTP thread. The
 // few events of API changes made on the main thread are posted over. Settings come as the slice of
 // Config in ./config.ts.
+import { flushCompileCache } from "node:module";
 import { parentPort, workerData } from "node:worker_threads";
 import type { CoreEvent } from "../../../shared/events.ts";
 import { createResolver } from "../dns.ts";
@@ -114,3 +115,5 @@ port.on("message", (message: ToWorker) => {
   }
 });
 send({ type: "ready" });
+// This thread's modules, for the next start (heap-limits.ts).
+flushCompileCache();
