@@ -63,14 +63,39 @@ function piecesOf(term: string): Piece[] {
   return pieces;
 }
 
-function patternOf(piece: Piece): RegExp {
+/** A piece's pattern. The "not after a letter" half of a whole word is checked by `matchAt`, not by a
+ * lookbehind in the pattern: a pattern that starts with a lookbehind is tried at every character of
+ * the body (several times slower over a long body where the word is not found), one that starts with
+ * the word's first letter lets the engine skip to where that letter is. */
+interface Pattern {
+  re: RegExp;
+  wholeWord: boolean;
+}
+
+function patternOf(piece: Piece): Pattern {
   const body = [...piece.text].map((ch) => {
     const variants = VARIANTS.get(ch);
     // A letter may also be followed by combining accents (text in decomposed form).
     return variants ? `[${variants.map(escapeRegExp).join("")}]\\p{M}*` : escapeRegExp(ch);
   });
-  const word = piece.anywhere ? body.join("") : `(?<![\\p{L}\\p{N}\\p{M}])${body.join("")}(?![\\p{L}\\p{N}\\p{M}])`;
-  return new RegExp(word, "giu");
+  const word = piece.anywhere ? body.join("") : `${body.join("")}(?![\\p{L}\\p{N}\\p{M}])`;
+  return { re: new RegExp(word, "giu"), wholeWord: !piece.anywhere };
+}
+
+const WORD_END = /[\p{L}\p{N}\p{M}]$/u;
+
+/** The next match of `pattern` in `text` at or after `from` (null when none): for a whole word, the
+ * first whose start does not follow a letter, digit or mark, which is what the lookbehind
+ * `(?<![\p{L}\p{N}\p{M}])` finds. */
+function matchAt(pattern: Pattern, text: string, from: number): RegExpExecArray | null {
+  const { re } = pattern;
+  re.lastIndex = from;
+  for (;;) {
+    const m = re.exec(text);
+    if (!m || !pattern.wholeWord || m.index === 0 || !WORD_END.test(text.slice(Math.max(0, m.index - 2), m.index))) return m;
+    // Not a word's start: on from the next character (a whole code point, as the u flag steps).
+    re.lastIndex = m.index + (text.codePointAt(m.index)! > 0xffff ? 2 : 1);
+  }
 }
 
 const ENTITY: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
@@ -94,17 +119,16 @@ export function highlight(body: string, terms: string[]): string {
 }
 
 /** Where the first match is: one search per pattern that stops at its first hit. */
-function firstMatch(text: string, patterns: RegExp[]): number {
+function firstMatch(text: string, patterns: Pattern[]): number {
   let first = Infinity;
   for (const pattern of patterns) {
-    pattern.lastIndex = 0;
-    const m = pattern.exec(text);
+    const m = matchAt(pattern, text, 0);
     if (m && m.index < first) first = m.index;
   }
   return first;
 }
 
-function highlightWith(body: string, patterns: RegExp[]): string {
+function highlightWith(body: string, patterns: Pattern[]): string {
   // Only the stretch around the first match is worked on, cut out generously (whitespace is
   // collapsed after cutting).
   const scanned = body.slice(0, SCAN_CHARS);
@@ -118,9 +142,7 @@ function highlightWith(body: string, patterns: RegExp[]): string {
   if (!cutAfter) text = text.trimEnd();
   const marks: [number, number][] = [];
   for (const pattern of patterns) {
-    // matchAll starts where the pattern's last search ended.
-    pattern.lastIndex = 0;
-    for (const m of text.matchAll(pattern)) marks.push([m.index, m.index + m[0].length]);
+    for (let m = matchAt(pattern, text, 0); m; m = matchAt(pattern, text, m.index + m[0].length)) marks.push([m.index, m.index + m[0].length]);
   }
   marks.sort((a, b) => a[0] - b[0] || b[1] - a[1]);
   // Overlapping marks become one.

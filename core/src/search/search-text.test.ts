@@ -38,6 +38,14 @@ describe("highlight", () => {
     expect(highlight("내일 회의를 합시다", ["회의"])).toBe("내일 <mark>회의</mark>를 합시다");
   });
 
+  it("marks a word only where one starts: not after a letter, digit or accent, also one outside the BMP", () => {
+    expect(highlight("xcafe 1cafe \u{1D400}cafe 😀cafe e\u0301cafe _cafe cafe", ["cafe"])).toBe(
+      "xcafe 1cafe \u{1D400}cafe 😀<mark>cafe</mark> e\u0301cafe _<mark>cafe</mark> <mark>cafe</mark>",
+    );
+    // Found after a run of word-inner candidates, and every occurrence marked, not only the first.
+    expect(highlight(`${"xneedle ".repeat(1000)}needle needle`, ["needle"])).toBe("…xneedle xneedle xneedle xneedle xneedle xneedle <mark>needle</mark> <mark>needle</mark>");
+  });
+
   it("shows the part of a long body around the first match", () => {
     const body = `${"filler words ".repeat(40)}the needle is here ${"and more text ".repeat(40)}`;
     const out = highlight(body, ["needle"]);

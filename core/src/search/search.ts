@@ -50,7 +50,8 @@ const BODY_READ_CHARS = 16_000;
 /** An HTML body's text is first made of its start only, where a match nearly always is. */
 const EARLY_HTML_CHARS = 6_000;
 
-const hasText = (text: string | null): text is string => text !== null && text.trim().length > 0;
+// \S: what trim() removes is what \s matches; testing does not copy a long body as trim() does.
+const hasText = (text: string | null): text is string => text !== null && /\S/.test(text);
 
 /** The highlighted snippet of a result: its text body, else its HTML's visible text (kept at filing,
  * message_bodies.html_text; made here from the HTML for mail filed before it was kept), else the
