@@ -99,7 +99,15 @@ function matchAt(pattern: Pattern, text: string, from: number): RegExpExecArray 
 }
 
 const ENTITY: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ENTITY[c]!);
+const SPECIAL = /[&<>"']/;
+const escapeHtml = (s: string) => (SPECIAL.test(s) ? s.replace(/[&<>"']/g, (c) => ENTITY[c]!) : s);
+
+/** Whether `body` has anything but whitespace from `at` on (without copying the rest of it). */
+const NOT_SPACE = /\S/g;
+function textFrom(body: string, at: number): boolean {
+  NOT_SPACE.lastIndex = at;
+  return NOT_SPACE.test(body);
+}
 
 export interface Highlighter {
   /** The snippet of `body` around its first match (its start when nothing matches). */
@@ -138,7 +146,7 @@ function highlightWith(body: string, patterns: Pattern[]): string {
   let text = scanned.slice(start, end).replace(/\s+/g, " ");
   if (start === 0) text = text.trimStart();
   const cutBefore = start > 0;
-  const cutAfter = end < body.length && body.slice(end).trim() !== "";
+  const cutAfter = end < body.length && textFrom(body, end);
   if (!cutAfter) text = text.trimEnd();
   const marks: [number, number][] = [];
   for (const pattern of patterns) {
