@@ -112,6 +112,9 @@ function textFrom(body: string, at: number): boolean {
 export interface Highlighter {
   /** The snippet of `body` around its first match (its start when nothing matches). */
   snippet(body: string): string;
+  /** The snippet of a body of which only its start was read (all of it when `whole`): the one `snippet`
+   * gives for the whole body, or null when what follows the start could change it. */
+  snippetOfStart(start: string, whole: boolean): string | null;
   /** Whether the query's words occur in the part of `body` a snippet looks at. */
   found(body: string): boolean;
 }
@@ -119,7 +122,11 @@ export interface Highlighter {
 /** The highlighter of one query: its patterns are made once for all of a page's results. */
 export function highlighter(terms: string[]): Highlighter {
   const patterns = terms.flatMap(piecesOf).map(patternOf);
-  return { snippet: (body) => highlightWith(body, patterns), found: (body) => firstMatch(body.slice(0, SCAN_CHARS), patterns) !== Infinity };
+  return {
+    snippet: (body) => highlightWith(body, patterns),
+    snippetOfStart: (start, whole) => (whole ? highlightWith(start, patterns) : startSnippet(start, patterns)),
+    found: (body) => firstMatch(body.slice(0, SCAN_CHARS), patterns) !== Infinity,
+  };
 }
 
 export function highlight(body: string, terms: string[]): string {
@@ -136,13 +143,33 @@ function firstMatch(text: string, patterns: Pattern[]): number {
   return first;
 }
 
+/** The stretch of the body a snippet is made of: around its first match, cut out generously. */
+function stretchAround(first: number): { start: number; end: number } {
+  const start = first === Infinity ? 0 : Math.max(0, first - 4 * LEAD_CHARS);
+  return { start, end: start + 3 * SNIPPET_CHARS + 4 * LEAD_CHARS };
+}
+
+const SPACE = /\s/g;
+
+/** The snippet from the start of a longer body, when the rest cannot change it: a match in the start;
+ * whitespace after that match, which no pattern matches (its words are letters, digits and marks), so no
+ * search for an earlier match read past it into the unread rest; the snippet's stretch inside the
+ * start; and text after the stretch in the start, so the snippet is cut there as the whole body's is. */
+function startSnippet(start: string, patterns: Pattern[]): string | null {
+  const first = firstMatch(start, patterns);
+  if (first >= SCAN_CHARS) return null;
+  SPACE.lastIndex = first;
+  if (!SPACE.test(start)) return null;
+  const { end } = stretchAround(first);
+  if (end > start.length || !textFrom(start, end)) return null;
+  return highlightWith(start, patterns);
+}
+
 function highlightWith(body: string, patterns: Pattern[]): string {
-  // Only the stretch around the first match is worked on, cut out generously (whitespace is
-  // collapsed after cutting).
+  // Only the stretch around the first match is worked on (whitespace is collapsed after cutting).
   const scanned = body.slice(0, SCAN_CHARS);
   const first = firstMatch(scanned, patterns);
-  const start = first === Infinity ? 0 : Math.max(0, first - 4 * LEAD_CHARS);
-  const end = start + 3 * SNIPPET_CHARS + 4 * LEAD_CHARS;
+  const { start, end } = stretchAround(first);
   let text = scanned.slice(start, end).replace(/\s+/g, " ");
   if (start === 0) text = text.trimStart();
   const cutBefore = start > 0;
