@@ -63,22 +63,58 @@ function piecesOf(term: string): Piece[] {
   return pieces;
 }
 
-function patternOf(piece: Piece): RegExp {
+/** A piece's pattern. The "not after a letter" half of a whole word is checked by `matchAt`, not by a
+ * lookbehind in the pattern: a pattern that starts with a lookbehind is tried at every character of
+ * the body (several times slower over a long body where the word is not found), one that starts with
+ * the word's first letter lets the engine skip to where that letter is. */
+interface Pattern {
+  re: RegExp;
+  wholeWord: boolean;
+}
+
+function patternOf(piece: Piece): Pattern {
   const body = [...piece.text].map((ch) => {
     const variants = VARIANTS.get(ch);
     // A letter may also be followed by combining accents (text in decomposed form).
     return variants ? `[${variants.map(escapeRegExp).join("")}]\\p{M}*` : escapeRegExp(ch);
   });
-  const word = piece.anywhere ? body.join("") : `(?<![\\p{L}\\p{N}\\p{M}])${body.join("")}(?![\\p{L}\\p{N}\\p{M}])`;
-  return new RegExp(word, "giu");
+  const word = piece.anywhere ? body.join("") : `${body.join("")}(?![\\p{L}\\p{N}\\p{M}])`;
+  return { re: new RegExp(word, "giu"), wholeWord: !piece.anywhere };
+}
+
+const WORD_END = /[\p{L}\p{N}\p{M}]$/u;
+
+/** The next match of `pattern` in `text` at or after `from` (null when none): for a whole word, the
+ * first whose start does not follow a letter, digit or mark, which is what the lookbehind
+ * `(?<![\p{L}\p{N}\p{M}])` finds. */
+function matchAt(pattern: Pattern, text: string, from: number): RegExpExecArray | null {
+  const { re } = pattern;
+  re.lastIndex = from;
+  for (;;) {
+    const m = re.exec(text);
+    if (!m || !pattern.wholeWord || m.index === 0 || !WORD_END.test(text.slice(Math.max(0, m.index - 2), m.index))) return m;
+    // Not a word's start: on from the next character (a whole code point, as the u flag steps).
+    re.lastIndex = m.index + (text.codePointAt(m.index)! > 0xffff ? 2 : 1);
+  }
 }
 
 const ENTITY: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ENTITY[c]!);
+const SPECIAL = /[&<>"']/;
+const escapeHtml = (s: string) => (SPECIAL.test(s) ? s.replace(/[&<>"']/g, (c) => ENTITY[c]!) : s);
+
+/** Whether `body` has anything but whitespace from `at` on (without copying the rest of it). */
+const NOT_SPACE = /\S/g;
+function textFrom(body: string, at: number): boolean {
+  NOT_SPACE.lastIndex = at;
+  return NOT_SPACE.test(body);
+}
 
 export interface Highlighter {
   /** The snippet of `body` around its first match (its start when nothing matches). */
   snippet(body: string): string;
+  /** The snippet of a body of which only its start was read (all of it when `whole`): the one `snippet`
+   * gives for the whole body, or null when what follows the start could change it. */
+  snippetOfStart(start: string, whole: boolean): string | null;
   /** Whether the query's words occur in the part of `body` a snippet looks at. */
   found(body: string): boolean;
 }
@@ -86,7 +122,11 @@ export interface Highlighter {
 /** The highlighter of one query: its patterns are made once for all of a page's results. */
 export function highlighter(terms: string[]): Highlighter {
   const patterns = terms.flatMap(piecesOf).map(patternOf);
-  return { snippet: (body) => highlightWith(body, patterns), found: (body) => firstMatch(body.slice(0, SCAN_CHARS), patterns) !== Infinity };
+  return {
+    snippet: (body) => highlightWith(body, patterns),
+    snippetOfStart: (start, whole) => (whole ? highlightWith(start, patterns) : startSnippet(start, patterns)),
+    found: (body) => firstMatch(body.slice(0, SCAN_CHARS), patterns) !== Infinity,
+  };
 }
 
 export function highlight(body: string, terms: string[]): string {
@@ -94,33 +134,50 @@ export function highlight(body: string, terms: string[]): string {
 }
 
 /** Where the first match is: one search per pattern that stops at its first hit. */
-function firstMatch(text: string, patterns: RegExp[]): number {
+function firstMatch(text: string, patterns: Pattern[]): number {
   let first = Infinity;
   for (const pattern of patterns) {
-    pattern.lastIndex = 0;
-    const m = pattern.exec(text);
+    const m = matchAt(pattern, text, 0);
     if (m && m.index < first) first = m.index;
   }
   return first;
 }
 
-function highlightWith(body: string, patterns: RegExp[]): string {
-  // Only the stretch around the first match is worked on, cut out generously (whitespace is
-  // collapsed after cutting).
+/** The stretch of the body a snippet is made of: around its first match, cut out generously. */
+function stretchAround(first: number): { start: number; end: number } {
+  const start = first === Infinity ? 0 : Math.max(0, first - 4 * LEAD_CHARS);
+  return { start, end: start + 3 * SNIPPET_CHARS + 4 * LEAD_CHARS };
+}
+
+const SPACE = /\s/g;
+
+/** The snippet from the start of a longer body, when the rest cannot change it: a match in the start;
+ * whitespace after that match, which no pattern matches (its words are letters, digits and marks), so no
+ * search for an earlier match read past it into the unread rest; the snippet's stretch inside the
+ * start; and text after the stretch in the start, so the snippet is cut there as the whole body's is. */
+function startSnippet(start: string, patterns: Pattern[]): string | null {
+  const first = firstMatch(start, patterns);
+  if (first >= SCAN_CHARS) return null;
+  SPACE.lastIndex = first;
+  if (!SPACE.test(start)) return null;
+  const { end } = stretchAround(first);
+  if (end > start.length || !textFrom(start, end)) return null;
+  return highlightWith(start, patterns);
+}
+
+function highlightWith(body: string, patterns: Pattern[]): string {
+  // Only the stretch around the first match is worked on (whitespace is collapsed after cutting).
   const scanned = body.slice(0, SCAN_CHARS);
   const first = firstMatch(scanned, patterns);
-  const start = first === Infinity ? 0 : Math.max(0, first - 4 * LEAD_CHARS);
-  const end = start + 3 * SNIPPET_CHARS + 4 * LEAD_CHARS;
+  const { start, end } = stretchAround(first);
   let text = scanned.slice(start, end).replace(/\s+/g, " ");
   if (start === 0) text = text.trimStart();
   const cutBefore = start > 0;
-  const cutAfter = end < body.length && body.slice(end).trim() !== "";
+  const cutAfter = end < body.length && textFrom(body, end);
   if (!cutAfter) text = text.trimEnd();
   const marks: [number, number][] = [];
   for (const pattern of patterns) {
-    // matchAll starts where the pattern's last search ended.
-    pattern.lastIndex = 0;
-    for (const m of text.matchAll(pattern)) marks.push([m.index, m.index + m[0].length]);
+    for (let m = matchAt(pattern, text, 0); m; m = matchAt(pattern, text, m.index + m[0].length)) marks.push([m.index, m.index + m[0].length]);
   }
   marks.sort((a, b) => a[0] - b[0] || b[1] - a[1]);
   // Overlapping marks become one.

@@ -1,6 +1,6 @@
 // The text transforms on both sides of the index, and the highlighted snippet.
 import { describe, expect, it } from "vitest";
-import { highlight } from "./highlight.ts";
+import { highlight, highlighter } from "./highlight.ts";
 import { toFtsPhrase, toIndexText } from "../store/search-index/search-text.ts";
 
 describe("index text", () => {
@@ -36,6 +36,30 @@ describe("highlight", () => {
       "Un <mark>CAFÉ</mark> &lt;près&gt; de la gare &amp; <mark>café</mark>-crème; cafeteria",
     );
     expect(highlight("내일 회의를 합시다", ["회의"])).toBe("내일 <mark>회의</mark>를 합시다");
+  });
+
+  it("marks a word only where one starts: not after a letter, digit or accent, also one outside the BMP", () => {
+    expect(highlight("xcafe 1cafe \u{1D400}cafe 😀cafe e\u0301cafe _cafe cafe", ["cafe"])).toBe(
+      "xcafe 1cafe \u{1D400}cafe 😀<mark>cafe</mark> e\u0301cafe _<mark>cafe</mark> <mark>cafe</mark>",
+    );
+    // Found after a run of word-inner candidates, and every occurrence marked, not only the first.
+    expect(highlight(`${"xneedle ".repeat(1000)}needle needle`, ["needle"])).toBe("…xneedle xneedle xneedle xneedle xneedle xneedle <mark>needle</mark> <mark>needle</mark>");
+  });
+
+  it("makes a snippet from a body's start only when the rest cannot change it", () => {
+    const h = highlighter(["needle"]);
+    const body = `The needle is here. ${"more words ".repeat(300)}`;
+    expect(h.snippetOfStart(body.slice(0, 1000), false)).toBe(h.snippet(body));
+    // No match in the start: the rest may have one.
+    expect(h.snippetOfStart("words ".repeat(100), false)).toBeNull();
+    // The match runs to the end of the start (the next character may extend the word).
+    expect(h.snippetOfStart(`some needle`, false)).toBeNull();
+    // The snippet's stretch reaches past the start.
+    expect(h.snippetOfStart(`a needle ${"word ".repeat(50)}`, false)).toBeNull();
+    // Only blanks after the stretch: whether the snippet is cut (…) depends on the rest.
+    expect(h.snippetOfStart(`a needle ${"word ".repeat(100)}${" ".repeat(1000)}`, false)).toBeNull();
+    // A whole body is its own start.
+    expect(h.snippetOfStart("a needle", true)).toBe("a <mark>needle</mark>");
   });
 
   it("shows the part of a long body around the first match", () => {

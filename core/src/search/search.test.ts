@@ -11,6 +11,7 @@ import { fileMessages, type Filing } from "../store/filing.ts";
 import { createMailbox, deleteMailbox, deleteMessage, updateMessage } from "../store/mailbox.ts";
 import { Shards } from "../store/shards.ts";
 import type { SearchNode } from "./query-ast.ts";
+import { highlight } from "./highlight.ts";
 import { searchMessages } from "./search.ts";
 import { reindexUser } from "./reindex.ts";
 import { and, field, not, or, phrase, word } from "../../../test/support/search-nodes.ts";
@@ -195,6 +196,30 @@ describe("results", () => {
     const again = await shard().db.all<{ n: number }>(sql`SELECT count(*) AS n FROM message_bodies WHERE user_id = ${henry} AND html_text IS NOT NULL`);
     expect(again[0]!.n).toBe(4);
     expect(await highlights()).toEqual(now);
+  });
+
+  it("highlight a long text body as a whole, wherever the match is against what is read first", async () => {
+    const ivy = uuidv7();
+    await createMailbox(shard(), { userId: ivy, address: "ivy@example.test", quotaBytes: 10 ** 9 });
+    const filler = (n: number) => Array.from({ length: n }, (_, i) => `line ${i} of plain words`).join("\n");
+    const bodies: Record<string, string> = {
+      early: `The needle is here. ${filler(800)}`,
+      // Past the first 3,000 characters read, inside the 16,000 a snippet looks through.
+      late: `${filler(300)} the needle at last ${filler(300)}`,
+      // Past those too: the snippet is the body's start.
+      beyond: `${filler(900)} needle ${filler(10)}`,
+      blankStart: `${" ".repeat(5000)}a needle after blanks`,
+      // Only blanks after the snippet's stretch in what is read first: it is cut (…) all the same.
+      blankAfter: `a needle ${"\n".repeat(4000)}and more`,
+      glued: `${"x".repeat(3500)}needle needle`,
+    };
+    for (const [subject, text] of Object.entries(bodies)) await file(ivy, `text ${subject}`, { text });
+    const page = await search(word("needle"), { user: ivy });
+    expect(page.messages).toHaveLength(Object.keys(bodies).length);
+    for (const m of page.messages) expect([m.subject, m.highlight]).toEqual([m.subject, highlight(bodies[m.subject.slice(5)]!.slice(0, 16_000), ["needle"])]);
+    const late = page.messages.find((m) => m.subject === "text late")!;
+    expect(late.highlight).toContain("the <mark>needle</mark> at last");
+    expect(page.messages.find((m) => m.subject === "text blankAfter")!.highlight).toBe("a <mark>needle</mark>…");
   });
 
   it("never include another user's mail", async () => {

@@ -7,8 +7,9 @@
 //   - "folder": no words, one folder (`in:sent is:unread`): the folder's listing index, newest first.
 //   - "mailbox": no words, no folder (`larger:10M`, dates): the user's messages by doc id, newest
 //     first; dates narrow the range.
-// Then the page's rows and the start of their bodies are read (one query) for the results and their
-// highlighted snippets, which parse no HTML: an HTML-only body's visible text was kept at filing.
+// Then the page's rows and the first few thousand characters of their bodies are read (one query) for
+// the results and their highlighted snippets, which parse no HTML (an HTML-only body's visible text was
+// kept at filing); the few bodies whose snippet could lie further on are read again, further.
 import { and, eq, inArray, sql, type SQL } from "drizzle-orm";
 import type { FolderRole, SearchPage, SearchResult, SearchSort } from "../../../shared/api.ts";
 import { limits } from "../../../shared/limits.ts";
@@ -49,8 +50,24 @@ interface Hit {
 const BODY_READ_CHARS = 16_000;
 /** An HTML body's text is first made of its start only, where a match nearly always is. */
 const EARLY_HTML_CHARS = 6_000;
+/** Body characters read first per result: the snippet nearly always lies in them (highlight.ts
+ * snippetOfStart says when it does); the others are read again up to BODY_READ_CHARS. Reading 16,000
+ * characters of each of 50 long bodies, and making JavaScript strings of them, was most of a page. */
+const START_CHARS = 3_000;
 
-const hasText = (text: string | null): text is string => text !== null && text.trim().length > 0;
+// \S: what trim() removes is what \s matches; testing does not copy a long body as trim() does.
+const hasText = (text: string | null): text is string => text !== null && /\S/.test(text);
+
+/** snippetOf from the starts of the text body and of the HTML's kept text (START_CHARS each; a start
+ * shorter than that is the whole), or null when the rest of the body could change the snippet, or the
+ * HTML must be read (mail filed before its text was kept). */
+function snippetOfStarts(h: Highlighter, text: string | null, htmlText: string | null, hasHtml: boolean, stored: string): string | null {
+  const whole = (start: string) => start.length < START_CHARS;
+  if (hasText(text)) return h.snippetOfStart(text, whole(text));
+  if (text !== null && !whole(text)) return null;
+  if (htmlText !== null) return h.snippetOfStart(htmlText, whole(htmlText));
+  return hasHtml ? null : h.snippet(stored);
+}
 
 /** The highlighted snippet of a result: its text body, else its HTML's visible text (kept at filing,
  * message_bodies.html_text; made here from the HTML for mail filed before it was kept), else the
@@ -174,44 +191,61 @@ async function byMailbox(db: Reader, filters: SQL, lo: number, hi: number, n: nu
 async function resultsOf(db: Reader, userId: string, hits: Hit[], userFolders: { folderId: string; name: string; role: string | null }[], terms: string[]): Promise<SearchResult[]> {
   if (hits.length === 0) return [];
   // From the page's doc ids to their rows (messages_by_doc), and each row's body by its key: the start
-  // of its text, the visible text of an HTML-only body kept at filing, and whether it has HTML at all
-  // (read without reading the HTML).
+  // of its text, of the visible text of an HTML-only body kept at filing, and whether it has HTML at
+  // all (read without reading the HTML).
   const rows = await db
     .select({
       docId: messages.docId,
       row: summaryColumns,
-      text: sql<string | null>`substr(${messageBodies.text}, 1, ${BODY_READ_CHARS})`,
-      htmlText: messageBodies.htmlText,
+      text: sql<string | null>`substr(${messageBodies.text}, 1, ${START_CHARS})`,
+      htmlText: sql<string | null>`substr(${messageBodies.htmlText}, 1, ${START_CHARS})`,
       hasHtml: sql<number>`${messageBodies.html} IS NOT NULL`,
     })
     .from(messages)
     .leftJoin(messageBodies, and(eq(messageBodies.userId, messages.userId), eq(messageBodies.messageId, messages.messageId)))
     // The unary + keeps SQLite from reading the user's rows by their key instead of the few doc ids.
     .where(and(sql`+${messages.userId} = ${userId}`, inArray(messages.docId, hits.map((h) => h.docId))));
-  // The HTML itself only for HTML-only mail filed before its text was kept (0007).
-  const older = rows.filter((r) => !hasText(r.text) && r.htmlText === null && r.hasHtml).map((r) => r.row.messageId);
-  const htmlOf = new Map<string, string | null>();
-  if (older.length > 0) {
+  const highlight = highlighter(terms);
+  const snippets = new Map<string, string>();
+  const more: string[] = [];
+  for (const r of rows) {
+    const snippet = snippetOfStarts(highlight, r.text, r.htmlText, Boolean(r.hasHtml), r.row.snippet);
+    if (snippet === null) more.push(r.row.messageId);
+    else snippets.set(r.row.messageId, snippet);
+  }
+  // The rest: more of the body, and the HTML itself only for HTML-only mail filed before its text was
+  // kept (0007).
+  if (more.length > 0) {
     const bodies = await db
-      .select({ messageId: messageBodies.messageId, html: sql<string | null>`substr(${messageBodies.html}, 1, ${BODY_READ_CHARS * 2})` })
+      .select({ messageId: messageBodies.messageId, text: sql<string | null>`substr(${messageBodies.text}, 1, ${BODY_READ_CHARS})`, htmlText: messageBodies.htmlText })
       .from(messageBodies)
-      .where(and(eq(messageBodies.userId, userId), inArray(messageBodies.messageId, older)));
-    for (const b of bodies) htmlOf.set(b.messageId, b.html);
+      .where(and(eq(messageBodies.userId, userId), inArray(messageBodies.messageId, more)));
+    const rowOfId = new Map(rows.map((r) => [r.row.messageId, r]));
+    const older = bodies.filter((b) => !hasText(b.text) && b.htmlText === null && Boolean(rowOfId.get(b.messageId)?.hasHtml)).map((b) => b.messageId);
+    const htmlOf = new Map<string, string | null>();
+    if (older.length > 0) {
+      const html = await db
+        .select({ messageId: messageBodies.messageId, html: sql<string | null>`substr(${messageBodies.html}, 1, ${BODY_READ_CHARS * 2})` })
+        .from(messageBodies)
+        .where(and(eq(messageBodies.userId, userId), inArray(messageBodies.messageId, older)));
+      for (const b of html) htmlOf.set(b.messageId, b.html);
+    }
+    for (const b of bodies) snippets.set(b.messageId, snippetOf(highlight, b.text, b.htmlText, htmlOf.get(b.messageId) ?? null, rowOfId.get(b.messageId)?.row.snippet ?? ""));
   }
   const rowOf = new Map(rows.map((r) => [r.docId, r]));
   const folderOf = new Map(userFolders.map((f) => [f.folderId, f]));
-  const highlight = highlighter(terms);
-  // A message deleted between the two queries is left out.
+  // A message deleted between the queries is left out.
   return hits.flatMap((h) => {
     const found = rowOf.get(h.docId);
-    if (!found) return [];
-    const { row, text, htmlText } = found;
+    const highlighted = found && snippets.get(found.row.messageId);
+    if (!found || highlighted === undefined) return [];
+    const { row } = found;
     const folder = folderOf.get(row.folderId);
     return [
       {
         ...toSummary(row),
         folder: { id: row.folderId, name: folder?.name ?? "", role: (folder?.role ?? null) as FolderRole | null },
-        highlight: snippetOf(highlight, text, htmlText, htmlOf.get(row.messageId) ?? null, row.snippet),
+        highlight: highlighted,
       },
     ];
   });
