@@ -80,6 +80,10 @@ interface StoreFailure {
   atBlobStore: boolean;
 }
 
+/** Batches prepared and not yet filed, at most: their blob puts overlap (each waits on R2 over HTTP),
+ * and the memory they hold is the spool's backlog, which the MX bounds. */
+const MAX_STAGED_BATCHES = 4;
+
 /** Messages prepared at once when the shards are libSQL servers. */
 const REMOTE_PREPARE_WIDTH = 16;
 
@@ -130,19 +134,26 @@ export class MailPipeline {
   }
 
   #backoffMs = 250;
+  /** A failed batch's backoff: no batch is taken before it ends. */
+  #backingOff: Promise<void> | null = null;
 
   /** Batches go through three stages: preparing (parse, spam, filters), putting their blobs, and
    * filing into the shards. A batch's blobs are put while the batch before it is filed, and the
    * next batch is prepared meanwhile: mail that comes in while a batch is at R2 or the shards does
    * not wait for it to end before its own work starts (under a steady load most of a message's
    * latency was that wait: bench:realtime's "waitMs"). Batches are filed one after the other, in the
-   * order they were taken, and at most one waits behind the one filing. */
+   * order they were taken. */
   async #run(): Promise<void> {
     let filing: Promise<void> = Promise.resolve();
+    const pending = new Set<Promise<void>>();
     while (!this.#stopping) {
       if (this.#queue.length === 0) {
         await new Promise<void>((resolve) => (this.#wake = resolve));
         this.#wake = null;
+        continue;
+      }
+      if (this.#backingOff) {
+        await this.#backingOff;
         continue;
       }
       const { lingerMs, lingerFromMessages, batchMessages } = this.#o;
@@ -159,9 +170,11 @@ export class MailPipeline {
       const stored = this.#store(prepping);
       // Handled when its turn to be filed comes; until then its failure is not unhandled.
       stored.catch(() => undefined);
-      const before = filing;
-      filing = before.then(() => this.#file(batch, stored));
-      await before;
+      filing = filing.then(() => this.#file(batch, stored));
+      const done = filing.then(() => void pending.delete(done));
+      pending.add(done);
+      // Bounded: past a few batches behind the shards, preparing more would only hold more in memory.
+      if (pending.size >= MAX_STAGED_BATCHES) await Promise.race(pending);
     }
     await filing;
   }
@@ -171,8 +184,11 @@ export class MailPipeline {
     this.#o.log.error("pipeline: batch failed, will retry", { err, messages: batch.length, retryInMs: this.#backoffMs });
     if (atBlobStore) this.#noteBlobStore(true);
     this.#queue.unshift(...batch);
-    await sleep(this.#backoffMs);
+    const wait = sleep(this.#backoffMs);
     this.#backoffMs = Math.min(this.#backoffMs * 2, 30_000);
+    this.#backingOff = wait;
+    await wait;
+    if (this.#backingOff === wait) this.#backingOff = null;
     this.#wake?.();
   }
 
