@@ -43,6 +43,7 @@ const notifier = config.events.edgeUrl
   ? new EventNotifier({
       edge: { url: config.events.edgeUrl, secret: config.internalSigningSecret },
       region: config.region,
+      requests: config.events.pushRequests,
       log: log.child({ part: "events" }),
       onStats: (stats) => send({ type: "event-stats", ...stats }),
     })
