@@ -71,6 +71,7 @@ const pipeline = new MailPipeline({
   hostname: config.hostname,
   queueLifetimeMs: config.outbound.queueLifetimeMs,
   recordError: (e) => queue.addError({ id: crypto.randomUUID(), ...e }),
+  stagedBatches: config.pipeline.stagedBatches,
   onBatch: (report) => send({ type: "batch", ...report }),
   onBlobStore: (down) => send({ type: "blob-store", down }),
   mailbox,

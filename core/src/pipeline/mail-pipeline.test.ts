@@ -54,40 +54,47 @@ function entry(subject: string): InboundEntry {
   };
 }
 
+/** A pipeline on the real stores whose blob store holds each pack's put until the test lets it go. */
+function heldPipeline(stagedBatches?: number) {
+  const puts: { key: string; release: () => void }[] = [];
+  const blobs: BlobStore = {
+    has: (key) => r2.has(key),
+    get: (key, range) => r2.get(key, range),
+    close: async () => undefined,
+    put: async (key, bytes, type) => {
+      if (key.endsWith(".pack")) await new Promise<void>((release) => puts.push({ key, release }));
+      await r2.put(key, bytes, type);
+    },
+  };
+  const published: CoreEvent[] = [];
+  const log = createLogger();
+  const mailbox = new MailboxService({ shards, directory, blobs, log, publish: (events) => published.push(...events), spamTokens: () => [] });
+  const batches: BatchReport[] = [];
+  const pipeline = new MailPipeline({
+    shards,
+    directory,
+    queue,
+    blobs,
+    log,
+    mailbox,
+    hostname: "mx.example.test",
+    queueLifetimeMs: 86_400_000,
+    srsSecret: "test srs secret",
+    scripts: new UserScripts(),
+    recordError: async () => undefined,
+    scoreSpam: null,
+    scoreOutbound: null,
+    stagedBatches,
+    onBatch: (report) => batches.push(report),
+    onQueued: () => undefined,
+  });
+  const subjects = () => published.flatMap((e) => (e.type === "message.created" ? [e.data.message.subject] : []));
+  return { pipeline, puts, batches, subjects };
+}
+
 describe("mail pipeline", () => {
   it("prepares and stores the next batch while one is held at the blob store, and files them in the order taken", async () => {
-    // The real store, with each pack's put held until the test lets it go.
-    const puts: { key: string; release: () => void }[] = [];
-    const blobs: BlobStore = {
-      has: (key) => r2.has(key),
-      get: (key, range) => r2.get(key, range),
-      close: async () => undefined,
-      put: async (key, bytes, type) => {
-        if (key.endsWith(".pack")) await new Promise<void>((release) => puts.push({ key, release }));
-        await r2.put(key, bytes, type);
-      },
-    };
-    const published: CoreEvent[] = [];
-    const log = createLogger();
-    const mailbox = new MailboxService({ shards, directory, blobs, log, publish: (events) => published.push(...events), spamTokens: () => [] });
-    const batches: BatchReport[] = [];
-    const pipeline = new MailPipeline({
-      shards,
-      directory,
-      queue,
-      blobs,
-      log,
-      mailbox,
-      hostname: "mx.example.test",
-      queueLifetimeMs: 86_400_000,
-      srsSecret: "test srs secret",
-      scripts: new UserScripts(),
-      recordError: async () => undefined,
-      scoreSpam: null,
-      scoreOutbound: null,
-      onBatch: (report) => batches.push(report),
-      onQueued: () => undefined,
-    });
+    const { pipeline, puts, batches, subjects } = heldPipeline();
     pipeline.start();
     try {
       const first = entry("first");
@@ -104,9 +111,30 @@ describe("mail pipeline", () => {
       puts[0]!.release();
       await until(() => batches.length === 2, "both batches filed");
       expect(batches.map((b) => b.done)).toEqual([[first.id], [second.id]]);
-      const created = published.filter((e) => e.type === "message.created");
-      expect(created.map((e) => (e.type === "message.created" ? e.data.message.subject : ""))).toEqual(["first", "second"]);
-      expect(created[0]!.seq).toBeLessThan(created[1]!.seq);
+      expect(subjects()).toEqual(["first", "second"]);
+    } finally {
+      for (const p of puts) p.release();
+      await pipeline.stop();
+    }
+  });
+
+  it("with one staged batch, takes the next only once the one before is filed", async () => {
+    const { pipeline, puts, batches, subjects } = heldPipeline(1);
+    pipeline.start();
+    try {
+      pipeline.enqueue(entry("one"));
+      await until(() => puts.length === 1, "the first batch's pack put");
+      pipeline.enqueue(entry("two"));
+      pipeline.enqueue(entry("three"));
+      await new Promise((r) => setTimeout(r, 300));
+      expect(puts).toHaveLength(1);
+      puts[0]!.release();
+      // What came meanwhile goes in one batch.
+      await until(() => puts.length === 2, "the second batch's pack put");
+      puts[1]!.release();
+      await until(() => batches.length === 2, "both batches filed");
+      expect(batches.map((b) => b.done.length)).toEqual([1, 2]);
+      expect(subjects()).toEqual(["one", "two", "three"]);
     } finally {
       for (const p of puts) p.release();
       await pipeline.stop();

@@ -52,6 +52,9 @@ export interface PipelineOptions extends Omit<OutboundDeps, "log">, Omit<Inbound
    * load the fixed costs are small beside the mail's latency (the client's event, the user's
    * inbox), and the wait would only add to it. Once batches fill, the wait comes back. */
   lingerFromMessages?: number;
+  /** Batches between preparing and filing at once (their R2 puts overlap); 1: one batch at a time,
+   * each prepared only once the one before is filed. */
+  stagedBatches?: number;
 }
 
 /** A batch prepared: `batch` the entries prepared (in `prepared`'s order), `unprepared` those whose store is down. */
@@ -80,10 +83,6 @@ interface StoreFailure {
   atBlobStore: boolean;
 }
 
-/** Batches prepared and not yet filed, at most: their blob puts overlap (each waits on R2 over HTTP),
- * and the memory they hold is the spool's backlog, which the MX bounds. */
-const MAX_STAGED_BATCHES = 4;
-
 /** Messages prepared at once when the shards are libSQL servers. */
 const REMOTE_PREPARE_WIDTH = 16;
 
@@ -91,7 +90,7 @@ const REMOTE_PREPARE_WIDTH = 16;
 const YIELD_EVERY_MS = 5;
 
 export class MailPipeline {
-  readonly #o: PipelineOptions & { lingerMs: number; lingerFromMessages: number; batchMessages: number; batchBytes: number };
+  readonly #o: PipelineOptions & { lingerMs: number; lingerFromMessages: number; batchMessages: number; batchBytes: number; stagedBatches: number };
   #queue: MailEntry[] = [];
   #lastBatch = 0;
   #wake: (() => void) | null = null;
@@ -105,6 +104,7 @@ export class MailPipeline {
       batchBytes: options.batchBytes ?? 32 * 1024 * 1024,
       lingerMs: options.lingerMs ?? 25,
       lingerFromMessages: options.lingerFromMessages ?? 16,
+      stagedBatches: Math.max(1, options.stagedBatches ?? 4),
     };
   }
 
@@ -173,8 +173,9 @@ export class MailPipeline {
       filing = filing.then(() => this.#file(batch, stored));
       const done = filing.then(() => void pending.delete(done));
       pending.add(done);
-      // Bounded: past a few batches behind the shards, preparing more would only hold more in memory.
-      if (pending.size >= MAX_STAGED_BATCHES) await Promise.race(pending);
+      // Bounded: past a few batches behind the shards, preparing more would only hold more in memory
+      // (the spool's backlog, which the MX bounds) and make more, smaller R2 writes.
+      if (pending.size >= this.#o.stagedBatches) await Promise.race(pending);
     }
     await filing;
   }
