@@ -165,10 +165,12 @@ const schema = z.object({
   /** After a start, events of this last stretch are pushed again: a crash between a commit and its
    * notification must not lose the notification (the edge ignores seqs it already has). */
   EVENT_REPUSH_WINDOW: duration.default(10 * 60_000),
-  /** Pipeline batches between preparing and filing at once (their R2 puts overlap); 1: one batch at a time. */
-  PIPELINE_STAGED_BATCHES: z.coerce.number().int().min(1).max(16).default(4),
-  /** Event pushes in flight at once, each for users the others do not carry (1: one at a time). */
-  EVENT_PUSH_REQUESTS: z.coerce.number().int().min(1).max(16).default(2),
+  /** Pipeline batches between preparing and filing at once while batches are small (their R2 puts
+   * overlap); 1: one batch at a time (measured better on npm start's local R2, README). */
+  PIPELINE_STAGED_BATCHES: z.coerce.number().int().min(1).max(16).default(1),
+  /** Event pushes in flight at once, each for users the others do not carry; 1: one at a time
+   * (measured better on npm start's edge, README). */
+  EVENT_PUSH_REQUESTS: z.coerce.number().int().min(1).max(16).default(1),
   MAX_MESSAGE_BYTES: bytes.default(limits.maxMessageBytes),
   DEFAULT_QUOTA_BYTES: bytes.default(5 * 1024 ** 3),
   SHARD_COUNT: z.coerce.number().int().min(1).max(1024).default(4),

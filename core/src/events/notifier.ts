@@ -31,10 +31,11 @@ export interface NotifierOptions {
   log: Logger;
   /** Events in one request (the edge takes at most 5000). */
   maxBatch?: number;
-  /** Requests in flight at once, each for users the others do not carry. Fixed lanes (users split
-   * by a hash, four requests) measured slower than one request on `npm start`'s stack (2026-12-07):
-   * more, smaller requests cost the edge more. Here a second request starts only for events whose
-   * users have none in flight, so an idle notifier still sends everything in one. */
+  /** Requests in flight at once, each for users the others do not carry (a second starts only for
+   * events whose users have none in flight, so an idle notifier still sends everything in one). One
+   * by default: on `npm start`'s stack two measured slower (2026-12-08, alternating: committed →
+   * client p50 124–130 ms against 72–82), as fixed lanes had (2026-12-07): more requests cost the
+   * edge's workerd more than the wait behind another user's request saves. */
   requests?: number;
   maxBacklog?: number;
   firstRetryMs?: number;
@@ -61,7 +62,7 @@ export class EventNotifier {
   readonly #stats = { pushed: 0, failures: 0, dropped: 0 };
 
   constructor(options: NotifierOptions) {
-    this.#o = { maxBatch: 5000, requests: 2, maxBacklog: 100_000, firstRetryMs: 500, maxRetryMs: 30_000, timeoutMs: 10_000, ...options };
+    this.#o = { maxBatch: 5000, requests: 1, maxBacklog: 100_000, firstRetryMs: 500, maxRetryMs: 30_000, timeoutMs: 10_000, ...options };
   }
 
   get stats(): NotifierStats {

@@ -94,7 +94,7 @@ function heldPipeline(stagedBatches?: number) {
 
 describe("mail pipeline", () => {
   it("prepares and stores the next batch while one is held at the blob store, and files them in the order taken", async () => {
-    const { pipeline, puts, batches, subjects } = heldPipeline();
+    const { pipeline, puts, batches, subjects } = heldPipeline(4);
     pipeline.start();
     try {
       const first = entry("first");
@@ -118,8 +118,8 @@ describe("mail pipeline", () => {
     }
   });
 
-  it("with one staged batch, takes the next only once the one before is filed", async () => {
-    const { pipeline, puts, batches, subjects } = heldPipeline(1);
+  it("by default (one staged batch), takes the next only once the one before is filed", async () => {
+    const { pipeline, puts, batches, subjects } = heldPipeline();
     pipeline.start();
     try {
       pipeline.enqueue(entry("one"));
