@@ -1,5 +1,6 @@
 // npm run bench:realtime [-- --users 20 --clients 100 --messages 400 --sessions 4 --pause 20 --reads 200]
-// BENCH_CORE_LOG=file keeps the system's output (with BENCH_CORE_LOG_LEVEL=debug, the pipeline's batch timings).
+// BENCH_CORE_LOG=file keeps the system's output (with BENCH_CORE_LOG_LEVEL=debug, each pipeline batch's wait, prepare,
+// R2, queue and shard times, and each event push's time and the age of its oldest event).
 //
 // The whole system as `npm start` runs it (core + the edge in Miniflare). `clients` WebSockets across `users`
 // users listen on /api/v1/events/ws; mail goes into the core over SMTP at a steady rate, round-robin
