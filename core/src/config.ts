@@ -168,8 +168,7 @@ const schema = z.object({
   /** Pipeline batches between preparing and filing at once while batches are small (their R2 puts
    * overlap); 1: one batch at a time (measured better on npm start's local R2, README). */
   PIPELINE_STAGED_BATCHES: z.coerce.number().int().min(1).max(16).default(1),
-  /** Event pushes in flight at once, each for users the others do not carry; 1: one at a time
-   * (measured better on npm start's edge, README). */
+  /** Event pushes in flight at once, each for users the others do not carry; 1: one at a time. */
   EVENT_PUSH_REQUESTS: z.coerce.number().int().min(1).max(16).default(1),
   MAX_MESSAGE_BYTES: bytes.default(limits.maxMessageBytes),
   DEFAULT_QUOTA_BYTES: bytes.default(5 * 1024 ** 3),
