@@ -33,9 +33,9 @@ export interface NotifierOptions {
   maxBatch?: number;
   /** Requests in flight at once, each for users the others do not carry (a second starts only for
    * events whose users have none in flight, so an idle notifier still sends everything in one). One
-   * by default until measured on a quiet machine: on a loaded one (2026-12-08) two alone gave
-   * committed → client p50 70 ms, p99 219 against 72–82 / 225–370 for one (a single run), and beside
-   * the pipeline's overlapping R2 puts 124–130 ms; fixed lanes had been slower (2026-12-07). */
+   * by default: on `npm start`'s stack two were slower (2026-12-08, alternating, load 3–5: SMTP 250 →
+   * event p50 197 / 289 ms, p99 396 / 502 against 86 / 63 and 213 / 229 for one); the second request's
+   * cost in the edge's workerd slows everything on the machine. Fixed lanes had been slower too. */
   requests?: number;
   maxBacklog?: number;
   firstRetryMs?: number;
