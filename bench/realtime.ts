@@ -1,10 +1,12 @@
 // npm run bench:realtime [-- --users 20 --clients 100 --messages 400 --sessions 4 --pause 20 --reads 200]
-// BENCH_CORE_LOG=file keeps the system's output (with BENCH_CORE_LOG_LEVEL=debug, the pipeline's batch timings).
+// BENCH_CORE_LOG=file keeps the system's output (with BENCH_CORE_LOG_LEVEL=debug, each pipeline batch's wait, prepare,
+// R2, queue and shard times, and each event push's time and the age of its oldest event).
 //
 // The whole system as `npm start` runs it (core + the edge in Miniflare). `clients` WebSockets across `users`
 // users listen on /api/v1/events/ws; mail goes into the core over SMTP at a steady rate, round-robin
 // to the users. Prints p50/p99 from each message's SMTP 250 to its message.created event at every
-// client of its user. Then the edge latency of the first inbox page served by the user's Durable
+// client of its user, split at the shard's commit (the event's `at`, the core's clock: the same machine's)
+// into SMTP 250 → committed and committed → client. Then the edge latency of the first inbox page served by the user's Durable
 // Object (the hot head) against the same page through the core (`Cache-Control: no-cache`).
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -47,6 +49,7 @@ try {
   // ── 1. SMTP 250 → event at the client ──
   const wsBase = system.edge.replace(/^http/, "ws");
   const arrivals = new Map<number, number[]>(); // message n → arrival times at its user's clients
+  const committedAt = new Map<number, number>(); // message n → its shard's commit (epoch ms)
   const sockets: WebSocket[] = [];
   await Promise.all(
     Array.from({ length: CLIENTS }, (_, c) => {
@@ -54,11 +57,13 @@ try {
       return new Promise<void>((resolve, reject) => {
         const ws = new WebSocket(`${wsBase}/api/v1/events/ws`, ["edgemail.v1", `bearer.${keys[user]}`]);
         ws.addEventListener("message", (e) => {
-          const event = JSON.parse(String(e.data)) as { type: string; data?: { message?: { subject: string } } };
+          const event = JSON.parse(String(e.data)) as { type: string; at?: string; data?: { message?: { subject: string } } };
           if (event.type === "ready") return resolve();
           if (event.type !== "message.created") return;
           const n = Number(/bench message (\d+)/.exec(event.data?.message?.subject ?? "")?.[1]);
-          if (!Number.isNaN(n)) arrivals.set(n, [...(arrivals.get(n) ?? []), performance.now()]);
+          if (Number.isNaN(n)) return;
+          arrivals.set(n, [...(arrivals.get(n) ?? []), performance.now()]);
+          if (event.at) committedAt.set(n, Date.parse(event.at) - performance.timeOrigin);
         });
         ws.addEventListener("error", () => reject(new Error(`client ${c}: WebSocket error`)));
         sockets.push(ws);
@@ -84,6 +89,15 @@ try {
   while (received() < expected && performance.now() < deadline) await sleep(50);
   const latencies: number[] = [];
   for (const [n, at] of acceptedAt) for (const t of arrivals.get(n) ?? []) latencies.push(t - at);
+  const toCommit: number[] = [];
+  const commitToClient: number[] = [];
+  for (const [n, at] of acceptedAt) {
+    const committed = committedAt.get(n);
+    if (committed === undefined) continue;
+    toCommit.push(committed - at);
+    for (const t of arrivals.get(n) ?? []) commitToClient.push(t - committed);
+  }
+  const p = (values: number[], q: number) => Math.round(percentile(values, q) * 10) / 10;
   for (const ws of sockets) ws.close(1000);
 
   // ── 2. The first inbox page: hot head in the Durable Object vs the core ──
@@ -117,6 +131,9 @@ try {
       p50ms: Math.round(percentile(latencies, 50) * 10) / 10,
       p99ms: Math.round(percentile(latencies, 99) * 10) / 10,
       maxms: Math.round(Math.max(...latencies)),
+      // The event's `at` has millisecond precision: each half is ±1 ms.
+      smtp250ToCommit: { p50ms: p(toCommit, 50), p99ms: p(toCommit, 99) },
+      commitToClient: { p50ms: p(commitToClient, 50), p99ms: p(commitToClient, 99) },
     },
     inboxFirstPage: {
       hub: { servedBy: hub.servedBy, p50ms: +percentile(hub.times, 50).toFixed(2), p99ms: +percentile(hub.times, 99).toFixed(2) },

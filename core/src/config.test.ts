@@ -75,9 +75,12 @@ describe("config", () => {
 
   it("reads the event settings: no edge by default, durations as operators write them", () => {
     const c = loadConfig({ ...secret });
-    expect(c.events).toEqual({ edgeUrl: null, retentionMs: 48 * 3_600_000, repushWindowMs: 10 * 60_000 });
-    const set = loadConfig({ ...secret, EDGE_URL: "https://edge.example.com/", EVENT_RETENTION: "7d", EVENT_REPUSH_WINDOW: "1h" });
-    expect(set.events).toEqual({ edgeUrl: "https://edge.example.com", retentionMs: 7 * 86_400_000, repushWindowMs: 3_600_000 });
+    expect(c.events).toEqual({ edgeUrl: null, retentionMs: 48 * 3_600_000, repushWindowMs: 10 * 60_000, pushRequests: 1 });
+    const set = loadConfig({ ...secret, EDGE_URL: "https://edge.example.com/", EVENT_RETENTION: "7d", EVENT_REPUSH_WINDOW: "1h", EVENT_PUSH_REQUESTS: "2" });
+    expect(set.events).toEqual({ edgeUrl: "https://edge.example.com", retentionMs: 7 * 86_400_000, repushWindowMs: 3_600_000, pushRequests: 2 });
+    expect(() => loadConfig({ ...secret, EVENT_PUSH_REQUESTS: "0" })).toThrow(/EVENT_PUSH_REQUESTS/);
+    expect(c.pipeline).toEqual({ stagedBatches: 1 });
+    expect(loadConfig({ ...secret, PIPELINE_STAGED_BATCHES: "4" }).pipeline).toEqual({ stagedBatches: 4 });
     expect(() => loadConfig({ ...secret, EDGE_URL: "ftp://edge.example.com" })).toThrow(/EDGE_URL: must be an http\(s\) URL/);
     expect(() => loadConfig({ ...secret, EVENT_RETENTION: "soon" })).toThrow(/EVENT_RETENTION: must be a duration/);
     expect(() => loadConfig({ ...secret, EVENT_RETENTION: "5m" })).toThrow(/EVENT_REPUSH_WINDOW: must not be longer than EVENT_RETENTION/);

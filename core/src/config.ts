@@ -201,6 +201,11 @@ const schema = z.object({
   /** After a start, events of this last stretch are pushed again: a crash between a commit and its
    * notification must not lose the notification (the edge ignores seqs it already has). */
   EVENT_REPUSH_WINDOW: duration.default(10 * 60_000),
+  /** Pipeline batches between preparing and filing at once while batches are small (their R2 puts
+   * overlap); 1: one batch at a time (measured better on npm start's local R2, README). */
+  PIPELINE_STAGED_BATCHES: z.coerce.number().int().min(1).max(16).default(1),
+  /** Event pushes in flight at once, each for users the others do not carry; 1: one at a time. */
+  EVENT_PUSH_REQUESTS: z.coerce.number().int().min(1).max(16).default(1),
   MAX_MESSAGE_BYTES: bytes.default(limits.maxMessageBytes),
   DEFAULT_QUOTA_BYTES: bytes.default(5 * 1024 ** 3),
   SHARD_COUNT: z.coerce.number().int().min(1).max(1024).default(4),
@@ -279,7 +284,8 @@ export interface Config {
   api: { host: string; port: number; urls: string[] | null };
   submission: { host: string; port: number };
   edge: { host: string; port: number; inspectorPort: number | null };
-  events: { edgeUrl: string | null; retentionMs: number; repushWindowMs: number };
+  events: { edgeUrl: string | null; retentionMs: number; repushWindowMs: number; pushRequests: number };
+  pipeline: { stagedBatches: number };
   outbound: {
     dnsServers: string[] | null;
     transportMap: Map<string, { host: string; port: number }>;
@@ -415,7 +421,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     api: { host: e.API_HOST, port: e.API_PORT, urls: e.API_URLS ?? null },
     submission: { host: e.SUBMISSION_HOST, port: e.SUBMISSION_PORT },
     edge: { host: e.EDGE_HOST, port: e.EDGE_PORT, inspectorPort: e.EDGE_INSPECTOR_PORT ?? null },
-    events: { edgeUrl: e.EDGE_URL ?? null, retentionMs: e.EVENT_RETENTION, repushWindowMs: e.EVENT_REPUSH_WINDOW },
+    events: { edgeUrl: e.EDGE_URL ?? null, retentionMs: e.EVENT_RETENTION, repushWindowMs: e.EVENT_REPUSH_WINDOW, pushRequests: e.EVENT_PUSH_REQUESTS },
+    pipeline: { stagedBatches: e.PIPELINE_STAGED_BATCHES },
     outbound: {
       dnsServers: e.DNS_SERVERS ?? null,
       transportMap: e.TRANSPORT_MAP ?? new Map(),

@@ -1,13 +1,13 @@
 // The notifier against a loopback HTTP receiver that checks every request's signature the way the
-// edge will: signed batches, coalescing while a request is in flight, lanes that keep each user's
-// events in order, retries after a 503 or while nobody listens, and a bounded backlog.
+// edge will: signed batches, coalescing while a request is in flight, requests side by side that keep
+// each user's events in order, retries after a 503 or while nobody listens, and a bounded backlog.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { CoreEvent } from "../../../shared/events.ts";
 import { uuidv7 } from "../../../shared/ids.ts";
 import { startEventReceiver, type EventReceiver } from "../../../test/support/event-receiver.ts";
 import { TEST_SECRET } from "../../../test/support/temp-core.ts";
 import { createLogger, setLogLevel } from "../log.ts";
-import { EventNotifier, laneOf, type NotifierOptions } from "./notifier.ts";
+import { EventNotifier, type NotifierOptions } from "./notifier.ts";
 
 setLogLevel("silent");
 let receiver: EventReceiver;
@@ -55,8 +55,8 @@ describe("event notifier", () => {
 
   it("coalesces what arrives while a request is in flight, at most 5000 events a request", async () => {
     receiver.delay(200);
-    // One lane: every user's events wait for the request in flight.
-    const n = start({ lanes: 1 });
+    // One request at a time: every user's events wait for the one in flight.
+    const n = start({ requests: 1 });
     n.publish(changes(users[0]!, 1));
     // Many small publications while the first request is held: they travel together.
     for (let i = 0; i < 600; i++) n.publish([...changes(users[i % 3]!, 10)]);
@@ -74,15 +74,13 @@ describe("event notifier", () => {
 
   it("pushes another user's events while a request is in flight, each user's in order and one request at a time", async () => {
     receiver.delay(300);
-    const n = start({ lanes: 4 });
-    const a = users[0]!;
-    let b = uuidv7();
-    while (laneOf(b, 4) === laneOf(a, 4)) b = uuidv7();
+    const n = start({ requests: 2 });
+    const [a, b] = users as [string, string];
     n.publish(changes(a, 2));
     n.publish(changes(b, 2));
-    // Both requests arrive within the first one's 300 ms.
+    // b's events need not wait for a's request: both arrive within the first one's 300 ms.
     await receiver.until(() => receiver.pushes.length === 2, 250);
-    // a's lane is busy: these wait for its answer and go in its next request.
+    // a is busy: these wait for its answer and go in its next request, not beside its first.
     n.publish(changes(a, 3));
     await new Promise((r) => setTimeout(r, 100));
     expect(receiver.pushes).toHaveLength(2);
@@ -93,6 +91,20 @@ describe("event notifier", () => {
       const s = receiver.accepted().filter((e) => e.userId === user).map((e) => e.seq);
       expect(s).toEqual(Array.from({ length: s.length }, (_, i) => s[0]! + i));
     }
+  });
+
+  it("sends a busy user's events only after its request ends, while others' go beside it", async () => {
+    receiver.delay(200);
+    const n = start({ requests: 2 });
+    const [a, b] = users as [string, string];
+    n.publish(changes(a, 1));
+    await receiver.until(() => receiver.pushes.length === 1);
+    // a is busy: a's second event stays; b's goes in a request of its own beside a's.
+    n.publish([...changes(a, 1), ...changes(b, 1)]);
+    await receiver.until(() => receiver.pushes.length === 2, 150);
+    expect(receiver.pushes[1]!.body.events.map((e) => e.userId)).toEqual([b]);
+    await receiver.until(() => n.stats.pushed === 3);
+    expect(receiver.pushes.map((p) => p.body.events.map((e) => `${e.userId === a ? "a" : "b"}${e.seq}`))).toEqual([["a1"], ["b1"], ["a2"]]);
   });
 
   it("keeps a batch the edge refuses (503) and retries it with backoff, in order", async () => {

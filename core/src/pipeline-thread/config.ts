@@ -16,6 +16,7 @@ const KEYS = [
   "blobs",
   "internalSigningSecret",
   "events",
+  "pipeline",
   "outbound",
   "protection",
   "global",

@@ -47,6 +47,7 @@ const notifier = config.events.edgeUrl
   ? new EventNotifier({
       edge: { url: config.events.edgeUrl, secret: config.internalSigningSecret },
       region: config.region,
+      requests: config.events.pushRequests,
       log: log.child({ part: "events" }),
       onStats: (stats) => send({ type: "event-stats", ...stats }),
     })
@@ -74,6 +75,7 @@ const pipeline = new MailPipeline({
   hostname: config.hostname,
   queueLifetimeMs: config.outbound.queueLifetimeMs,
   recordError: (e) => queue.addError({ id: crypto.randomUUID(), ...e }),
+  stagedBatches: config.pipeline.stagedBatches,
   onBatch: (report) => send({ type: "batch", ...report }),
   onBlobStore: (down) => send({ type: "blob-store", down }),
   mailbox,

@@ -52,6 +52,39 @@ export interface PipelineOptions extends Omit<OutboundDeps, "log">, Omit<Inbound
    * load the fixed costs are small beside the mail's latency (the client's event, the user's
    * inbox), and the wait would only add to it. Once batches fill, the wait comes back. */
   lingerFromMessages?: number;
+  /** Batches between preparing and filing at once (their R2 puts overlap) while batches are smaller
+   * than `lingerFromMessages`; 1 (or larger batches): one batch at a time, each taken only once the
+   * one before is filed. One by default: against npm start's local R2 (an emulator in the edge's
+   * workerd) overlapping puts slowed each other (2026-12-08: a batch's put 108–112 ms against 50)
+   * and the event pushes beside them, so nothing was gained; against R2 over the network, where a
+   * put waits on latency rather than on a busy emulator, more may pay. */
+  stagedBatches?: number;
+}
+
+/** A batch prepared: `batch` the entries prepared (in `prepared`'s order), `unprepared` those whose store is down. */
+interface Prepping {
+  batch: MailEntry[];
+  prepared: Prepared[];
+  unprepared: MailEntry[];
+  /** When preparing began (performance.now()), and timings for the debug log. */
+  started: number;
+  waitMs: number;
+  prepareMs: number;
+}
+
+/** A batch prepared and its blobs put, ready for the shards. */
+interface Staged extends Prepping {
+  located: { key: string; offset: number; length: number }[][];
+  pack: Buffer;
+  packKey: string;
+  texts: Awaited<ReturnType<typeof attachmentTexts>>;
+  blobsMs: number;
+}
+
+/** Why storing a batch's blobs failed, and whether the blob store was what failed. */
+interface StoreFailure {
+  cause: unknown;
+  atBlobStore: boolean;
 }
 
 /** Messages prepared at once when the shards are libSQL servers. */
@@ -61,7 +94,7 @@ const REMOTE_PREPARE_WIDTH = 16;
 const YIELD_EVERY_MS = 5;
 
 export class MailPipeline {
-  readonly #o: PipelineOptions & { lingerMs: number; lingerFromMessages: number; batchMessages: number; batchBytes: number };
+  readonly #o: PipelineOptions & { lingerMs: number; lingerFromMessages: number; batchMessages: number; batchBytes: number; stagedBatches: number };
   #queue: MailEntry[] = [];
   #lastBatch = 0;
   #wake: (() => void) | null = null;
@@ -75,6 +108,7 @@ export class MailPipeline {
       batchBytes: options.batchBytes ?? 32 * 1024 * 1024,
       lingerMs: options.lingerMs ?? 25,
       lingerFromMessages: options.lingerFromMessages ?? 16,
+      stagedBatches: Math.max(1, options.stagedBatches ?? 1),
     };
   }
 
@@ -94,19 +128,8 @@ export class MailPipeline {
     await this.#loop;
   }
 
-  /** Whether the last batch failed at the blob store, and whether the one running did. */
+  /** Whether the last batch failed at the blob store. */
   #blobsDown = false;
-  #blobFailed = false;
-
-  /** A blob store call of the batch; its failure marks the batch as failed there. */
-  async #blob<T>(call: Promise<T>): Promise<T> {
-    try {
-      return await call;
-    } catch (err) {
-      this.#blobFailed = true;
-      throw err;
-    }
-  }
 
   #noteBlobStore(down: boolean): void {
     if (down === this.#blobsDown) return;
@@ -114,43 +137,99 @@ export class MailPipeline {
     this.#o.onBlobStore?.(down);
   }
 
+  #backoffMs = 250;
+  /** A failed batch's backoff: no batch is taken before it ends. */
+  #backingOff: Promise<void> | null = null;
+
+  /** Batches go through three stages: preparing (parse, spam, filters), putting their blobs, and
+   * filing into the shards. A batch's blobs are put while the batch before it is filed, and the
+   * next batch is prepared meanwhile: mail that comes in while a batch is at R2 or the shards does
+   * not wait for it to end before its own work starts (under a steady load most of a message's
+   * latency was that wait: bench:realtime's "waitMs"). Batches are filed one after the other, in the
+   * order they were taken. Only under a light load: see the limit below. */
   async #run(): Promise<void> {
-    let backoffMs = 250;
+    let filing: Promise<void> = Promise.resolve();
+    const pending = new Set<Promise<void>>();
     while (!this.#stopping) {
       if (this.#queue.length === 0) {
         await new Promise<void>((resolve) => (this.#wake = resolve));
         this.#wake = null;
         continue;
       }
+      if (this.#backingOff) {
+        await this.#backingOff;
+        continue;
+      }
       const { lingerMs, lingerFromMessages, batchMessages } = this.#o;
       if (lingerMs > 0 && this.#lastBatch >= lingerFromMessages && this.#queue.length < batchMessages && !this.#stopping) await sleep(lingerMs);
       const batch = this.#takeBatch();
       this.#lastBatch = batch.length;
-      this.#blobFailed = false;
+      let prepping: Prepping;
       try {
-        const { done, retry } = await this.#process(batch);
-        this.#noteBlobStore(false);
-        const finished = batch.filter((e) => !retry.includes(e));
-        const bytes = finished.reduce((n, e) => n + e.raw.length, 0);
-        this.#o.onBatch({ done, processed: finished.length, bytes });
-        if (retry.length === 0) backoffMs = 250;
-        else {
-          // Held for a shard that is down: back in the queue after the backoff, without holding up
-          // the mail that comes meanwhile for the other shards.
-          const wait = backoffMs;
-          backoffMs = Math.min(backoffMs * 2, 30_000);
-          setTimeout(() => {
-            this.#queue.push(...retry);
-            this.#wake?.();
-          }, wait).unref();
-        }
+        prepping = await this.#prepare(batch);
       } catch (err) {
-        this.#o.log.error("pipeline: batch failed, will retry", { err, messages: batch.length, retryInMs: backoffMs });
-        if (this.#blobFailed) this.#noteBlobStore(true);
-        this.#queue.unshift(...batch);
-        await sleep(backoffMs);
-        backoffMs = Math.min(backoffMs * 2, 30_000);
+        await this.#failed(batch, err, false);
+        continue;
       }
+      const stored = this.#store(prepping);
+      // Handled when its turn to be filed comes; until then its failure is not unhandled.
+      stored.catch(() => undefined);
+      filing = filing.then(() => this.#file(batch, stored));
+      const done = filing.then(() => void pending.delete(done));
+      pending.add(done);
+      // Overlapping only while batches are small (light load, where latency is what it buys): under
+      // load a batch waits for the one before, so that what comes meanwhile makes one big batch, as
+      // each batch costs an R2 write and a transaction per shard (bench:ingest, 2026-12-08: always
+      // overlapping gave smaller batches, more CPU per message and a lower rate). Bounded either way:
+      // more would only hold more in memory (the spool's backlog, which the MX bounds).
+      const limit = batch.length >= lingerFromMessages ? 1 : this.#o.stagedBatches;
+      while (pending.size >= limit) await Promise.race(pending);
+    }
+    await filing;
+  }
+
+  /** A batch that failed goes back to the head of the queue, and the pipeline waits before going on. */
+  async #failed(batch: MailEntry[], err: unknown, atBlobStore: boolean): Promise<void> {
+    this.#o.log.error("pipeline: batch failed, will retry", { err, messages: batch.length, retryInMs: this.#backoffMs });
+    if (atBlobStore) this.#noteBlobStore(true);
+    this.#queue.unshift(...batch);
+    const wait = sleep(this.#backoffMs);
+    this.#backoffMs = Math.min(this.#backoffMs * 2, 30_000);
+    this.#backingOff = wait;
+    await wait;
+    if (this.#backingOff === wait) this.#backingOff = null;
+    this.#wake?.();
+  }
+
+  /** The shard stage of a batch once its blobs are stored; never rejects (a failed batch is queued again). */
+  async #file(batch: MailEntry[], stored: Promise<Staged>): Promise<void> {
+    let staged: Staged;
+    try {
+      staged = await stored;
+      this.#noteBlobStore(false);
+    } catch (err) {
+      const failure = err as StoreFailure;
+      await this.#failed(batch, failure.cause, failure.atBlobStore);
+      return;
+    }
+    try {
+      const { done, retry } = await this.#commit(staged);
+      const finished = batch.filter((e) => !retry.includes(e));
+      const bytes = finished.reduce((n, e) => n + e.raw.length, 0);
+      this.#o.onBatch({ done, processed: finished.length, bytes });
+      if (retry.length === 0) this.#backoffMs = 250;
+      else {
+        // Held for a shard that is down: back in the queue after the backoff, without holding up
+        // the mail that comes meanwhile for the other shards.
+        const wait = this.#backoffMs;
+        this.#backoffMs = Math.min(this.#backoffMs * 2, 30_000);
+        setTimeout(() => {
+          this.#queue.push(...retry);
+          this.#wake?.();
+        }, wait).unref();
+      }
+    } catch (err) {
+      await this.#failed(batch, err, false);
     }
   }
 
@@ -164,10 +243,9 @@ export class MailPipeline {
     return this.#queue.splice(0, n);
   }
 
-  /** Files a batch; returns the ids that may be marked done in the spool, and the entries held back
-   * for a shard that is down (to be tried again). */
-  async #process(entries: MailEntry[]): Promise<{ done: string[]; retry: MailEntry[] }> {
-    const { blobs, mailbox, log } = this.#o;
+  /** Prepares a batch: what to file, queue and store for each message. */
+  async #prepare(entries: MailEntry[]): Promise<Prepping> {
+    const { log } = this.#o;
     const t0 = performance.now();
     const prepared: Prepared[] = [];
     // Preparing reads the recipients' shards (filters, spam training) and the directory: a message
@@ -204,35 +282,62 @@ export class MailPipeline {
     const t1 = performance.now();
     if (batch.length === 0) throw unpreparedBy;
     if (unprepared.length > 0) log.warn("pipeline: a database is unavailable; messages for it wait in the spool", { held: unprepared.length, err: String(unpreparedBy) });
+    return { batch, prepared, unprepared, started: t0, waitMs: Date.now() - (performance.now() - t0) - Math.min(...entries.map((e) => e.receivedAt)), prepareMs: t1 - t0 };
+  }
 
-    // One object for the raw bytes of the whole batch; each message records its range.
-    const packKey = `raw/${new Date().toISOString().slice(0, 10)}/${uuidv7()}.pack`;
-    const chunks: Buffer[] = [];
-    let offset = 0;
-    const located = prepared.map((p) =>
-      p.raws.map((raw) => {
-        chunks.push(raw);
-        const range = { key: packKey, offset, length: raw.length };
-        offset += raw.length;
-        return range;
-      }),
-    );
-    const pack = Buffer.concat(chunks);
-    if (chunks.length > 0) await this.#blob(blobs.put(packKey, pack, "application/octet-stream"));
+  /** Puts a prepared batch's blobs; rejects with a StoreFailure. */
+  async #store(prepping: Prepping): Promise<Staged> {
+    const { blobs } = this.#o;
+    const { prepared } = prepping;
+    const t1 = performance.now();
+    let blobFailed = false;
+    const blob = async <T>(call: Promise<T>): Promise<T> => {
+      try {
+        return await call;
+      } catch (err) {
+        blobFailed = true;
+        throw err;
+      }
+    };
+    try {
+      // One object for the raw bytes of the whole batch; each message records its range.
+      const packKey = `raw/${new Date().toISOString().slice(0, 10)}/${uuidv7()}.pack`;
+      const chunks: Buffer[] = [];
+      let offset = 0;
+      const located = prepared.map((p) =>
+        p.raws.map((raw) => {
+          chunks.push(raw);
+          const range = { key: packKey, offset, length: raw.length };
+          offset += raw.length;
+          return range;
+        }),
+      );
+      const pack = Buffer.concat(chunks);
+      if (chunks.length > 0) await blob(blobs.put(packKey, pack, "application/octet-stream"));
 
-    // Attachments by content address: the same bytes sent to many users are stored once.
-    const unique = new Map<string, ParsedAttachment>();
-    for (const p of prepared) for (const a of p.attachments) unique.set(a.sha256, a);
-    // Their text for the search index is read meanwhile, here rather than in the shard's transaction.
-    const [texts] = await Promise.all([
-      attachmentTexts([...unique.values()]),
-      ...[...unique.values()].map(async (a) => {
-        const key = attachmentKey(a.sha256);
-        if (!(await this.#blob(blobs.has(key)))) await this.#blob(blobs.put(key, a.bytes, a.contentType));
-      }),
-    ]);
+      // Attachments by content address: the same bytes sent to many users are stored once.
+      const unique = new Map<string, ParsedAttachment>();
+      for (const p of prepared) for (const a of p.attachments) unique.set(a.sha256, a);
+      // Their text for the search index is read meanwhile, here rather than in the shard's transaction.
+      const [texts] = await Promise.all([
+        attachmentTexts([...unique.values()]),
+        ...[...unique.values()].map(async (a) => {
+          const key = attachmentKey(a.sha256);
+          if (!(await blob(blobs.has(key)))) await blob(blobs.put(key, a.bytes, a.contentType));
+        }),
+      ]);
+      return { ...prepping, located, pack, packKey, texts, blobsMs: performance.now() - t1 };
+    } catch (err) {
+      throw { cause: err, atBlobStore: blobFailed } satisfies StoreFailure;
+    }
+  }
+
+  /** Files a staged batch; returns the ids that may be marked done in the spool, and the entries held
+   * back for a shard that is down (to be tried again). */
+  async #commit(staged: Staged): Promise<{ done: string[]; retry: MailEntry[] }> {
+    const { mailbox, log } = this.#o;
+    const { batch, prepared, unprepared, located, pack, packKey, texts } = staged;
     const t2 = performance.now();
-
     const byShard = new Map<string, Filing[]>();
     prepared.forEach((p, i) => {
       for (const { shard, rawIndex, ...filing } of p.filings) {
@@ -256,7 +361,9 @@ export class MailPipeline {
         failure ??= s.reason;
       }
     });
-    log.debug("pipeline: batch filed", { messages: batch.length, prepareMs: Math.round(t1 - t0), blobsMs: Math.round(t2 - t1), shardsMs: Math.round(performance.now() - t2) });
+    // waitMs: how long the oldest message had been accepted when its batch began; queuedMs: how long
+    // the batch, its blobs stored, waited for the one before it at the shards.
+    log.debug("pipeline: batch filed", { messages: batch.length, waitMs: Math.round(staged.waitMs), prepareMs: Math.round(staged.prepareMs), blobsMs: Math.round(staged.blobsMs), queuedMs: Math.round(t2 - staged.started - staged.prepareMs - staged.blobsMs), shardsMs: Math.round(performance.now() - t2) });
     if (failedShards.size > 0) {
       if (!isStoreUnavailable(failure)) throw failure;
       const held = new Set(prepared.flatMap((p, i) => (p.filings.some((f) => failedShards.has(f.shard)) ? [i] : [])));

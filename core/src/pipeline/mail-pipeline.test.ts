@@ -1,0 +1,143 @@
+// The pipeline's stages on real libSQL shards, a real queue and a real local R2: a batch held at the
+// blob store does not hold up the preparing and storing of the next one, and the shards still take
+// the batches in the order they were taken (so a user's events come in the order the mail came).
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { CoreEvent } from "../../../shared/events.ts";
+import { uuidv7 } from "../../../shared/ids.ts";
+import { testConfig } from "../../../test/support/temp-core.ts";
+import { until } from "../../../test/support/until.ts";
+import { createUser } from "../mailbox/accounts.ts";
+import { MailboxService } from "../mailbox/service.ts";
+import { createLogger, setLogLevel } from "../log.ts";
+import type { BlobStore } from "../store/blobs.ts";
+import { Directory, type DirectoryUser } from "../store/directory.ts";
+import { openLocalR2 } from "../store/local-r2.ts";
+import { OutboundQueue } from "../store/outbound-queue.ts";
+import { Shards } from "../store/shards.ts";
+import type { InboundEntry } from "../spool/entry.ts";
+import { MailPipeline, type BatchReport } from "./mail-pipeline.ts";
+import { UserScripts } from "./user-scripts.ts";
+
+setLogLevel("silent");
+let shards: Shards;
+let directory: Directory;
+let queue: OutboundQueue;
+let r2: BlobStore;
+let alice: DirectoryUser;
+
+beforeAll(async () => {
+  const config = testConfig(mkdtempSync(path.join(tmpdir(), "mail-pipeline-")));
+  shards = await Shards.open(config.shards);
+  directory = await Directory.open(config.directoryUrl);
+  queue = await OutboundQueue.open(config.queueUrl);
+  r2 = await openLocalR2(path.join(config.dataDir, "edge", "v3"));
+  await directory.addDomain("example.test");
+  alice = await createUser({ directory, shards }, { address: "alice@example.test", password: "correct horse", quotaBytes: 10 ** 9, region: "local" });
+});
+afterAll(async () => {
+  await r2?.close();
+  queue?.close();
+  shards?.close();
+  directory?.close();
+});
+
+function entry(subject: string): InboundEntry {
+  const raw = Buffer.from(`From: Carol <carol@remote.test>\r\nTo: alice@example.test\r\nSubject: ${subject}\r\nMessage-ID: <${uuidv7()}@remote.test>\r\n\r\nHello.\r\n`);
+  return {
+    id: uuidv7(),
+    receivedAt: Date.now(),
+    meta: { kind: "inbound", mailFrom: "carol@remote.test", recipients: [{ address: "alice@example.test", userId: alice.id, shard: alice.shard }], client: { address: "127.0.0.1", helo: "remote.test", tls: false } },
+    raw,
+  };
+}
+
+/** A pipeline on the real stores whose blob store holds each pack's put until the test lets it go. */
+function heldPipeline(stagedBatches?: number) {
+  const puts: { key: string; release: () => void }[] = [];
+  const blobs: BlobStore = {
+    has: (key) => r2.has(key),
+    get: (key, range) => r2.get(key, range),
+    close: async () => undefined,
+    put: async (key, bytes, type) => {
+      if (key.endsWith(".pack")) await new Promise<void>((release) => puts.push({ key, release }));
+      await r2.put(key, bytes, type);
+    },
+  };
+  const published: CoreEvent[] = [];
+  const log = createLogger();
+  const mailbox = new MailboxService({ shards, directory, blobs, log, publish: (events) => published.push(...events), spamTokens: () => [] });
+  const batches: BatchReport[] = [];
+  const pipeline = new MailPipeline({
+    shards,
+    directory,
+    queue,
+    blobs,
+    log,
+    mailbox,
+    hostname: "mx.example.test",
+    queueLifetimeMs: 86_400_000,
+    srsSecret: "test srs secret",
+    scripts: new UserScripts(),
+    recordError: async () => undefined,
+    scoreSpam: null,
+    scoreOutbound: null,
+    stagedBatches,
+    onBatch: (report) => batches.push(report),
+    onQueued: () => undefined,
+  });
+  const subjects = () => published.flatMap((e) => (e.type === "message.created" ? [e.data.message.subject] : []));
+  return { pipeline, puts, batches, subjects };
+}
+
+describe("mail pipeline", () => {
+  it("prepares and stores the next batch while one is held at the blob store, and files them in the order taken", async () => {
+    const { pipeline, puts, batches, subjects } = heldPipeline(4);
+    pipeline.start();
+    try {
+      const first = entry("first");
+      pipeline.enqueue(first);
+      await until(() => puts.length === 1, "the first batch's pack put");
+      const second = entry("second");
+      pipeline.enqueue(second);
+      // The first batch is still at the blob store: the second is prepared and its pack put meanwhile.
+      await until(() => puts.length === 2, "the second batch's pack put while the first is held");
+      // The second's blobs are stored first; it is filed only after the first.
+      puts[1]!.release();
+      await new Promise((r) => setTimeout(r, 100));
+      expect(batches).toEqual([]);
+      puts[0]!.release();
+      await until(() => batches.length === 2, "both batches filed");
+      expect(batches.map((b) => b.done)).toEqual([[first.id], [second.id]]);
+      expect(subjects()).toEqual(["first", "second"]);
+    } finally {
+      for (const p of puts) p.release();
+      await pipeline.stop();
+    }
+  });
+
+  it("by default (one staged batch), takes the next only once the one before is filed", async () => {
+    const { pipeline, puts, batches, subjects } = heldPipeline();
+    pipeline.start();
+    try {
+      pipeline.enqueue(entry("one"));
+      await until(() => puts.length === 1, "the first batch's pack put");
+      pipeline.enqueue(entry("two"));
+      pipeline.enqueue(entry("three"));
+      await new Promise((r) => setTimeout(r, 300));
+      expect(puts).toHaveLength(1);
+      puts[0]!.release();
+      // What came meanwhile goes in one batch.
+      await until(() => puts.length === 2, "the second batch's pack put");
+      puts[1]!.release();
+      await until(() => batches.length === 2, "both batches filed");
+      expect(batches.map((b) => b.done.length)).toEqual([1, 2]);
+      expect(subjects()).toEqual(["one", "two", "three"]);
+    } finally {
+      for (const p of puts) p.release();
+      await pipeline.stop();
+    }
+  });
+});
