@@ -22,25 +22,33 @@ export interface RegionsSystem {
 
 export async function startRegionsSystem(regions: string[], extraEnv: Record<string, string> = {}): Promise<RegionsSystem> {
   const dataDir = mkdtempSync(path.join(tmpdir(), "edgemail-regions-"));
-  const edgePort = await freePort();
-  const env = {
-    DATA_DIR: dataDir,
-    REGIONS: regions.join(","),
-    EDGE_PORT: String(edgePort),
-    API_PORT: "0",
-    SMTP_PORT: "0",
-    SUBMISSION_PORT: "0",
-    LOG_LEVEL: "warn",
-    DNS_SERVERS: (await sharedTestDns()).address,
-    ...extraEnv,
-  };
-  const child = startChild([path.join(ROOT, "core/src/start-local.ts")], env);
-  try {
-    await child.waitFor(/edgemail is up/, 150_000);
-  } catch (err) {
-    child.kill("SIGKILL");
-    rmSync(dataDir, { recursive: true, force: true });
-    throw err;
+  // As startSystem: a port found free can be taken by a test beside this one before the edge binds it.
+  let edgePort = 0;
+  let child: Child;
+  for (let attempt = 1; ; attempt++) {
+    edgePort = await freePort();
+    const env = {
+      DATA_DIR: dataDir,
+      REGIONS: regions.join(","),
+      EDGE_PORT: String(edgePort),
+      API_PORT: "0",
+      SMTP_PORT: "0",
+      SUBMISSION_PORT: "0",
+      LOG_LEVEL: "warn",
+      DNS_SERVERS: (await sharedTestDns()).address,
+      ...extraEnv,
+    };
+    child = startChild([path.join(ROOT, "core/src/start-local.ts")], env);
+    try {
+      await child.waitFor(/edgemail is up/, 150_000);
+      break;
+    } catch (err) {
+      child.kill("SIGKILL");
+      await child.exited;
+      if (attempt < 3 && /EADDRINUSE|Address already in use/.test(child.output())) continue;
+      rmSync(dataDir, { recursive: true, force: true });
+      throw err;
+    }
   }
   const recorded = localRegions(dataDir)!;
   return {

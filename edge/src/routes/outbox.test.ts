@@ -151,7 +151,7 @@ describe("undo send", () => {
   });
 
   it("decides a cancel racing the alarm exactly: cancelled and never sent, or 409 and sent once", async () => {
-    const stub = hubOf(await userIdOf(uma));
+    const hub = hubOf(await userIdOf(uma));
     const outcomes: { subject: string; status: number }[] = [];
     // The cancel first, the alarm first, and both at once at sendAt.
     for (const order of ["cancel-first", "alarm-first", "together", "together", "together"] as const) {
@@ -164,16 +164,16 @@ describe("undo send", () => {
         // busy machine. The alarm run after it must send nothing.
         status = (await cancel(accepted.id)).status;
         await untilSendAt();
-        await runDurableObjectAlarm(stub);
+        await runDurableObjectAlarm(hub);
         expect(status, order).toBe(200);
       } else if (order === "alarm-first") {
         await untilSendAt();
-        await runDurableObjectAlarm(stub);
+        await runDurableObjectAlarm(hub);
         status = (await cancel(accepted.id)).status;
         expect(status, order).toBe(409);
       } else {
         await untilSendAt();
-        [status] = await Promise.all([cancel(accepted.id).then((r) => r.status), runDurableObjectAlarm(stub)]);
+        [status] = await Promise.all([cancel(accepted.id).then((r) => r.status), runDurableObjectAlarm(hub)]);
       }
       outcomes.push({ subject, status });
     }
