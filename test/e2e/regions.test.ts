@@ -182,7 +182,50 @@ describe("two regions", () => {
     const eu = files(path.join(system.dataDir, "regions", "eu")).map((f) => readFileSync(f));
     for (const n of needles) expect(eu.some((bytes) => bytes.includes(n))).toBe(true);
   });
+
+  // Last: it leaves the us region down.
+  it("one region down: its users get 503 with Retry-After and their mail 4xx at the other MX; the other region's users are unaffected", async () => {
+    const alice = await login("alice@example.test");
+    const usCores = corePids("us");
+    expect(usCores.length).toBeGreaterThan(0);
+    for (const pid of usCores) process.kill(pid, "SIGKILL");
+    await new Promise((r) => setTimeout(r, 300));
+
+    // eu's users: signed in although the edge's default region (us) is down, served, and their mail flows.
+    const bob = await login("bob@example.test");
+    expect((await fetch(`${system.edge}/api/v1/folders`, { headers: { authorization: `Bearer ${bob.token}` } })).status).toBe(200);
+    expect((await send("eu", ["bob@example.test"], "while us is down")).at(-1)).toMatch(/^250 /);
+    expect(await inboxOnceFiled("bob@example.test", "while us is down")).toContain("while us is down");
+
+    // us's users: 503 with Retry-After for a login and for an API call, and their mail deferred at eu's MX.
+    const refused = await fetch(`${system.edge}/api/v1/auth/login`, { method: "POST", headers: { "content-type": "application/json", "cf-connecting-ip": "2001:db8:eeee::1" }, body: JSON.stringify({ address: "alice@example.test", password: PASSWORD }) });
+    expect(refused.status).toBe(503);
+    expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
+    // (The folder list and the inbox's head still come from her Durable Object, which holds them; what
+    // only her core has does not.)
+    const read = await fetch(`${system.edge}/api/v1/folders/sent/messages`, { headers: { authorization: `Bearer ${alice.token}` } });
+    expect(read.status).toBe(503);
+    expect(Number(read.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect((await send("eu", ["alice@example.test"], "to a region that is down"))[2]).toMatch(/^4\d\d 4\.\d\.\d/);
+  });
 });
+
+/** The core processes npm start forked for `region` (their parent is the launcher; REGION in their environment). */
+function corePids(region: string): number[] {
+  const launcher = system.process.process.pid!;
+  return readdirSync("/proc")
+    .filter((d) => /^\d+$/.test(d))
+    .map(Number)
+    .filter((pid) => {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+        const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+        return ppid === launcher && readFileSync(`/proc/${pid}/environ`, "utf8").split("\0").includes(`REGION=${region}`);
+      } catch {
+        return false;
+      }
+    });
+}
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {

@@ -33,19 +33,31 @@ function origin(req: Request, ip: string): LoginOrigin {
 
 /** The region whose core checks this address's password: with several regions, its home, which the
  * global directory knows by the address's pointer (the address itself is sent only to its home). An
- * address homed nowhere goes to the default region, which refuses it like any wrong login. */
+ * address homed nowhere goes to the default region, which refuses it like any wrong login. Every
+ * region's core reads the (replicated) global directory, so when the default region's core cannot
+ * answer the others are asked in turn: one region down must not stop every other region's logins. */
 async function homeRegion(core: CoreClient, config: EdgeConfig, address: string): Promise<string> {
   const regions = Object.keys(config.coreUrls);
   const normalized = normalizeAddress(address);
   if (regions.length === 1 || !normalized) return config.directoryRegion;
-  try {
-    const home = await core.read(config.directoryRegion, coreApi.home, { params: { pointer: await addressPointer(config.internalSigningSecret, normalized) } });
+  const pointer = await addressPointer(config.internalSigningSecret, normalized);
+  let unavailable: unknown;
+  for (const asked of [config.directoryRegion, ...regions.filter((r) => r !== config.directoryRegion)]) {
+    let home;
+    try {
+      home = await core.read(asked, coreApi.home, { params: { pointer } });
+    } catch (err) {
+      if (err instanceof ProblemError && err.problem.status === 404) return config.directoryRegion;
+      if (err instanceof ProblemError && err.problem.status >= 500) {
+        unavailable = err;
+        continue;
+      }
+      throw err;
+    }
     if (home.moving) throw new ProblemError("unavailable", "This mailbox is being moved to another region; sign in again in a few minutes.", { headers: { "retry-after": "60" } });
     return home.region;
-  } catch (err) {
-    if (err instanceof ProblemError && err.problem.status === 404) return config.directoryRegion;
-    throw err;
   }
+  throw unavailable;
 }
 
 export const authRoutes = new Hono()
