@@ -239,6 +239,25 @@ describe.skipIf(browserMissing !== null)(`webmail in Chromium${browserMissing ? 
     await until(async () => (await row.getAttribute("class"))?.includes("unread"), "the row to turn bold");
   });
 
+  it("leads from a message's label to every message that carries it (keyword: search)", async () => {
+    const token = await apiLogin("alice@example.test");
+    await smtp({ from: "Rita <rita@remote.test>", to: "alice@example.test", subject: "Receipt 1", text: "one" });
+    await smtp({ from: "Rita <rita@remote.test>", to: "alice@example.test", subject: "Receipt 2", text: "two" });
+    const inbox = async () => (await apiGet<MessagePage>(token, "/folders/inbox/messages?limit=50")).messages;
+    await until(async () => (await inbox()).filter((m) => m.subject.startsWith("Receipt ")).length === 2, "both receipts filed");
+    for (const m of (await inbox()).filter((x) => x.subject.startsWith("Receipt "))) {
+      const r = await fetch(`${system.edge}/api/v1/messages/${m.id}`, { method: "PATCH", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify({ keywords: { add: ["Receipts"] } }) });
+      expect(r.status).toBe(200);
+    }
+    await alice.page.goto(`${system.edge}/mail/inbox`);
+    await alice.page.locator(".row", { hasText: "Receipt 1" }).getByRole("link").click();
+    await alice.page.getByRole("heading", { name: /Receipt 1/ }).waitFor();
+    await alice.page.getByRole("link", { name: "All messages labelled Receipts" }).click();
+    await alice.page.locator(".row", { hasText: "Receipt 2" }).waitFor();
+    expect(await alice.page.locator(".row").count()).toBe(2);
+    expect(await alice.page.getByRole("searchbox", { name: "Search mail" }).inputValue()).toBe("keyword:Receipts");
+  });
+
   it("archives several selected conversations in one request, and undoes it", async () => {
     const token = await apiLogin("alice@example.test");
     const subjects = ["Bulk one", "Bulk two", "Bulk three"];

@@ -162,6 +162,8 @@ export function compileQuery(root: SearchNode, ctx: CompileContext): CompiledQue
         return node.op === "newer" ? sql`m.received_at >= ${ctx.now - node.ms}` : sql`m.received_at < ${ctx.now - node.ms}`;
       case "size":
         return node.op === "larger" ? sql`m.size > ${node.bytes}` : sql`m.size < ${node.bytes}`;
+      case "keyword":
+        return sql`EXISTS (SELECT 1 FROM json_each(m.keywords_json) WHERE lower(json_each.value) = ${node.value.toLowerCase()})`;
       default:
         throw new Error(`no SQL for a ${node.type} node`);
     }

@@ -15,6 +15,9 @@ export type SearchNode =
   /** A folder by role (inbox, sent, drafts, trash, junk, archive) or by the user's folder name. */
   | { type: "in"; folder: string }
   | { type: "is"; flag: "unread" | "read" | "starred" }
+  /** keyword:invoices — a keyword (label) set on the message by a filter, a mail app or the API,
+   * compared case-insensitively as IMAP does (JMAP's hasKeyword). */
+  | { type: "keyword"; value: string }
   /** before:/after: a calendar date (YYYY/MM/DD or YYYY-MM-DD), as UTC midnight in ms. */
   | { type: "date"; op: "before" | "after"; at: number }
   /** older_than:/newer_than: 7d, 2m, 1y — a span in ms, relative to the time of the search. */

@@ -2,6 +2,7 @@
 // The grammar (query-parser.ts) finds an operator and its value; this file turns the value into a node or
 // refuses it with the position of the character at fault. Dates, spans and sizes are read here, strictly:
 // a query that silently meant something else would return the wrong mail without saying so.
+import { Keyword } from "../../../shared/api.ts";
 import { parseSize } from "../units.ts";
 import { SearchSyntaxError, type SearchNode, type TextField } from "./query-ast.ts";
 
@@ -40,6 +41,14 @@ const isFlag: OperatorValue = (value, _phrase, at) => {
 const hasWhat: OperatorValue = (value, _phrase, at) => {
   if (value.toLowerCase() === "attachment") return { type: "has", what: "attachment" };
   throw new SearchSyntaxError(at, `has:${value} is not supported: has: takes attachment`);
+};
+
+/** keyword: takes what a message's keywords may hold (an IMAP atom); `$seen`/`$flagged` are is:read
+ * and is:starred. */
+const hasKeyword: OperatorValue = (value, _phrase, at) => {
+  const keyword = Keyword.safeParse(value);
+  if (!keyword.success) throw new SearchSyntaxError(at, `keyword:${value} is not a keyword: ${keyword.error.issues[0]!.message}`);
+  return { type: "keyword", value: keyword.data };
 };
 
 const DATE_FORMATS = "YYYY/MM/DD, YYYY-MM-DD or MM/DD/YYYY";
@@ -133,6 +142,7 @@ export const OPERATORS: ReadonlyMap<string, OperatorValue> = new Map([
   // Gmail's labels are this server's folders.
   ["label", inFolder],
   ["is", isFlag],
+  ["keyword", hasKeyword],
   ["before", dateBound("before", "before")],
   ["after", dateBound("after", "after")],
   ["older", dateBound("before", "older")],

@@ -59,7 +59,7 @@ beforeAll(async () => {
     ],
   });
   ids.budgetDraft = await file(alice, "Budget draft", { text: "the budget, a draft", folderRole: "drafts", seen: true });
-  ids.budgetFinal = await file(alice, "Budget final", { text: "the budget, final", folderRole: "sent", seen: true, flagged: true });
+  ids.budgetFinal = await file(alice, "Budget final", { text: "the budget, final", folderRole: "sent", seen: true, flagged: true, keywords: ["Invoices"] });
   ids.thai = await file(alice, "ประชุม", { text: "พรุ่งนี้เรามีการประชุมที่สำนักงาน" });
   // Mallory's mail has every word Alice looks for.
   for (const s of ["Café crème", "프로젝트일정 회의", "budget draft final", "quick brown fox"]) await file(mallory, `mallory ${s}`, { text: s });
@@ -142,6 +142,10 @@ describe("operators", () => {
     expect(await subjects({ type: "is", flag: "starred" })).toEqual(["Budget final"]);
     expect(await subjects({ type: "has", what: "attachment" })).toEqual(["Quarterly numbers"]);
     expect(await subjects({ type: "size", op: "larger", bytes: 1_000_000 })).toEqual(["Quarterly numbers"]);
+    // A keyword (a filter's label), case-insensitively, alone, beside words, and negated.
+    expect(await subjects({ type: "keyword", value: "invoices" })).toEqual(["Budget final"]);
+    expect(await subjects(and(word("budget"), not({ type: "keyword", value: "INVOICES" })))).toEqual(["Budget draft"]);
+    expect(await subjects({ type: "keyword", value: "nothing-has-this" })).toEqual([]);
     expect(await subjects(and(word("budget"), { type: "size", op: "smaller", bytes: 1_000_000 }))).toHaveLength(2);
 
     // testFiling files each message a second after the last: dates cut the list exactly.

@@ -106,7 +106,7 @@ export const operations: OperationSpec[] = [
     description:
       "`q` takes free words (all must occur), `\"exact phrases\"`, `from:` `to:` `cc:` (names and addresses), `subject:`, `filename:`, " +
       "`has:attachment`, `in:<folder>` (a role such as `inbox`, `sent`, `junk` — also `spam` —, `trash`, a folder's name, or `anywhere`), " +
-      "`is:unread` `is:read` `is:starred`, `before:`/`after:` (YYYY/MM/DD), `older_than:`/`newer_than:` (7d, 2m, 1y), `larger:`/`smaller:` (10M, 500K), " +
+      "`is:unread` `is:read` `is:starred`, `keyword:<keyword>` (case-insensitive), `before:`/`after:` (YYYY/MM/DD), `older_than:`/`newer_than:` (7d, 2m, 1y), `larger:`/`smaller:` (10M, 500K), " +
       "`-` to exclude, `OR`, and parentheses. Every folder is searched unless `in:` says otherwise. " +
       "Words are found in the subject, names and addresses, the body (HTML as its text), attachment names, and the text of text and PDF attachments; " +
       "case and accents do not matter (`cafe` finds `café`). Korean, Japanese, Chinese and Thai words are found inside sentences without spaces " +

@@ -12,6 +12,7 @@ import { rows, updateRows, type Row } from "../state/list.ts";
 import { openedMessage } from "../state/opened.ts";
 import { onEvent } from "../state/realtime.ts";
 import { fullDate, labels, people, person, shortDate } from "./format.ts";
+import { navigate, searchPath } from "../state/router.ts";
 import { MessageBody } from "./message-body.tsx";
 
 interface Props {
@@ -108,7 +109,22 @@ export function Reader({ messageId, onClose }: Props) {
         <>
           <h1 id="reader-subject" class="subject">
             {t.subject || "(no subject)"}
-            {opened && labels(opened.keywords).map((k) => <span key={k} class="label">{k}</span>)}
+            {/* A label leads to every message that carries it, as Gmail's do. */}
+            {opened &&
+              labels(opened.keywords).map((k) => (
+                <a
+                  key={k}
+                  class="label"
+                  href={searchPath(`keyword:${k}`)}
+                  aria-label={`All messages labelled ${k}`}
+                  onClick={(e) => {
+                    e.preventDefault();
+                    navigate(searchPath(`keyword:${k}`));
+                  }}
+                >
+                  {k}
+                </a>
+              ))}
           </h1>
           {t.messageCount > t.messages.length && <p class="notice">The {t.messageCount - t.messages.length} oldest messages of this conversation are not shown.</p>}
           <ol class="thread">
