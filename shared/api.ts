@@ -68,6 +68,12 @@ export type Folder = z.infer<typeof Folder>;
 export const FolderList = z.object({ folders: z.array(Folder) });
 export type FolderList = z.infer<typeof FolderList>;
 
+/** The keywords the user's messages carry (labels a filter, a mail app or the API set, and IMAP's
+ * `$Junk`-style ones), each with how many messages carry it and how many of those are unread; counted
+ * case-insensitively, as IMAP compares them, and spelled as one of its messages spells it. */
+export const KeywordList = z.object({ keywords: z.array(z.object({ keyword: z.string(), total: z.number().int(), unread: z.number().int() })) });
+export type KeywordList = z.infer<typeof KeywordList>;
+
 export const MailAddress = z.object({ name: z.string(), address: z.string() });
 export type MailAddress = z.infer<typeof MailAddress>;
 

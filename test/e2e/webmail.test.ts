@@ -250,12 +250,16 @@ describe.skipIf(browserMissing !== null)(`webmail in Chromium${browserMissing ? 
       expect(r.status).toBe(200);
     }
     await alice.page.goto(`${system.edge}/mail/inbox`);
+    // The sidebar lists the label with its unread count.
+    await alice.page.getByRole("navigation", { name: "Folders" }).getByRole("link", { name: "Label Receipts, 2 unread" }).waitFor();
     await alice.page.locator(".row", { hasText: "Receipt 1" }).getByRole("link").click();
     await alice.page.getByRole("heading", { name: /Receipt 1/ }).waitFor();
     await alice.page.getByRole("link", { name: "All messages labelled Receipts" }).click();
     await alice.page.locator(".row", { hasText: "Receipt 2" }).waitFor();
     expect(await alice.page.locator(".row").count()).toBe(2);
     expect(await alice.page.getByRole("searchbox", { name: "Search mail" }).inputValue()).toBe("keyword:Receipts");
+    // Opening Receipt 1 read it: the sidebar's count follows.
+    await alice.page.getByRole("navigation", { name: "Folders" }).getByRole("link", { name: "Label Receipts, 1 unread" }).waitFor({ timeout: 15_000 });
   });
 
   it("archives several selected conversations in one request, and undoes it", async () => {

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { uuidv7 } from "../../../shared/ids.ts";
 import { ProblemError } from "../../../shared/problem.ts";
 import { fileMessages } from "./filing.ts";
-import { createMailbox, deleteMessage, getMessage, getUsage, listFolders, listMessages, updateMessage, updateMessages } from "./mailbox.ts";
+import { createMailbox, deleteMessage, getMessage, getUsage, listFolders, listKeywords, listMessages, updateMessage, updateMessages } from "./mailbox.ts";
 import { Shards } from "./shards.ts";
 import { testFiling } from "../../../test/support/filing.ts";
 import { testDatabases } from "../../../test/support/shard-backend.ts";
@@ -143,6 +143,21 @@ describe("mailbox", () => {
     const refused = await updateMessages(shard(), alice, [ids[0]!, crowded.messageId], { keywords: { add: ["one-more"] } }).catch((e: ProblemError) => e);
     expect((refused as ProblemError).problem.errors?.[0]?.field).toBe("keywords.add");
     expect((await getMessage(shard(), alice, ids[0]!)).keywords).not.toContain("one-more");
+  });
+
+  it("lists the keywords on a user's messages with their counts, case-insensitively, and no one else's", async () => {
+    const lonely = uuidv7();
+    await createMailbox(shard(), { userId: lonely, address: "lonely@example.test", quotaBytes: 10 ** 9 });
+    expect(await listKeywords(shard(), lonely)).toEqual({ keywords: [] });
+    await fileMessages(shard(), [
+      filing(lonely, "k1", { keywords: ["Travel", "$Junk"] }),
+      filing(lonely, "k2", { keywords: ["travel"], seen: true }),
+      filing(lonely, "k3", { keywords: ["Bills"] }),
+      filing(lonely, "k4"),
+      filing(mallory, "not lonely's", { keywords: ["Travel", "Secret"] }),
+    ]);
+    const { keywords } = await listKeywords(shard(), lonely);
+    expect(keywords.map((k) => [k.keyword.toLowerCase(), k.total, k.unread])).toEqual([["travel", 2, 1], ["$junk", 1, 1], ["bills", 1, 1]]);
   });
 
   it("answers 404 for another user's message and for unknown folders", async () => {

@@ -11,6 +11,7 @@ import {
   type DeleteResult,
   type Folder,
   type FolderRole,
+  type KeywordList,
   type KeywordsPatch,
   type Message,
   type MessagePage,
@@ -119,6 +120,18 @@ export function inFolderOrder(rows: FolderRow[]): Folder[] {
 
 export async function listFolders(shard: ShardDatabase, userId: string): Promise<Folder[]> {
   return inFolderOrder(await shard.db.select().from(folders).where(eq(folders.userId, userId)).orderBy(asc(folders.createdAt)));
+}
+
+/** Every keyword on the user's messages with its counts, most used first. It reads the user's rows
+ * (their keywords column; only labelled rows are parsed): for a sidebar loaded once, not per message. */
+export async function listKeywords(shard: ShardDatabase, userId: string): Promise<KeywordList> {
+  const rows = await shard.db.all<{ keyword: string; total: number; unread: number }>(sql`
+    SELECT min(k.value) AS keyword, count(*) AS total, sum(m.seen = 0) AS unread
+    FROM messages m, json_each(m.keywords_json) k
+    WHERE m.user_id = ${userId} AND m.keywords_json != '[]'
+    GROUP BY lower(k.value)
+    ORDER BY total DESC, lower(k.value)`);
+  return { keywords: rows.map((r) => ({ keyword: r.keyword, total: Number(r.total), unread: Number(r.unread) })) };
 }
 
 /** A folder by id or by role name (`inbox`), or null. */

@@ -90,6 +90,13 @@ export const operations: OperationSpec[] = [
     problems: [],
   },
   {
+    method: "get", path: "/api/v1/keywords", operationId: "listKeywords", tag: "Mailbox", access: "mail.read",
+    summary: "The keywords (labels) on the user's messages, with counts",
+    description: "Each keyword any message carries, most used first, with how many messages carry it and how many of those are unread; `keyword:<keyword>` in search lists them.",
+    responses: { 200: { description: "The keywords.", content: json("KeywordList") } },
+    problems: [],
+  },
+  {
     method: "get", path: "/api/v1/folders/{folder}/messages", operationId: "listMessages", tag: "Mailbox", access: "mail.read",
     summary: "One page of a folder's messages, newest first",
     description:

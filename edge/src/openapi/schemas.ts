@@ -68,6 +68,7 @@ component("PasswordChange", api.PasswordChange, "The current password, and the n
 // ── mailbox ─────────────────────────────────────────────────────────────────
 component("Folder", api.Folder);
 component("FolderList", api.FolderList);
+component("KeywordList", api.KeywordList, "Keywords on the user's messages, most used first, counted case-insensitively.");
 component("MessageSummary", api.MessageSummary, "A message as listed in a folder.");
 component("ListedMessage", api.ListedMessage, "A message in a folder listing; `threadSize` when the folder is listed one row per thread (`collapseThreads=true`).");
 component("MessagePage", api.MessagePage, "One page of a folder, newest first; pass `nextCursor` as `cursor` for the next (null: no more).");

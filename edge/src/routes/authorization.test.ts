@@ -217,6 +217,7 @@ const rules: Record<string, Rule> = {
   logout: { call: () => ({ path: "/api/v1/auth/logout", init: { method: "POST" } }), allowed: 204, otherUser: "allowed" },
   getAccount: { call: () => ({ path: "/api/v1/account" }), allowed: 200, otherUser: "allowed" },
   listFolders: { call: () => ({ path: "/api/v1/folders" }), allowed: 200, otherUser: "allowed" },
+  listKeywords: { call: () => ({ path: "/api/v1/keywords" }), allowed: 200, otherUser: "allowed" },
   listMessages: { call: (f) => ({ path: `/api/v1/folders/${f.inboxId}/messages` }), allowed: 200, otherUser: 404 },
   search: { call: () => ({ path: "/api/v1/search?q=matrix" }), allowed: 200, otherUser: "allowed" },
   listContacts: { call: () => ({ path: "/api/v1/contacts?q=olga" }), allowed: 200, otherUser: "allowed" },

@@ -135,6 +135,9 @@ describe("messages", () => {
       expect(((await res.json()) as { errors: { field: string }[] }).errors[0]!.field).toBe(field);
     }
 
+    const listed = await json<{ keywords: { keyword: string; total: number; unread: number }[] }>(await api("/api/v1/keywords", { token: alice }));
+    expect(listed.keywords.find((k) => k.keyword === "edge-test")).toMatchObject({ total: 1 });
+    expect((await json<{ keywords: { keyword: string }[] }>(await api("/api/v1/keywords", { token: bob }))).keywords.some((k) => k.keyword === "edge-test")).toBe(false);
     expect((await json<Message>(await label({ keywords: { remove: ["EDGE-TEST", "$important"] } }))).keywords).toEqual(m.keywords);
     const head = await json<MessagePage>(await api("/api/v1/folders/inbox/messages?limit=5", { token: alice }));
     expect(head.messages.find((x) => x.id === m.id)!.keywords).toEqual(m.keywords);

@@ -42,6 +42,7 @@ export const mailboxRoutes = new Hono()
     c.header("x-edgemail-served-by", "hub");
     return c.json(head);
   })
+  .get("/keywords", (c) => forward(c, coreApi.keywords, { params: {} }))
   .get("/folders/:folder/messages", async (c) => {
     const folder = c.req.param("folder");
     if (!FolderRef.safeParse(folder).success) throw new ProblemError("notFound", `No folder ${folder}.`);

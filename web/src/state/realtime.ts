@@ -6,6 +6,8 @@ import type { ClientEvent, EventDataOf } from "../../../shared/events.ts";
 import { api } from "../api/client.ts";
 import { session } from "../api/session.ts";
 import { applyCounts, findFolder, loadFolders } from "./folders.ts";
+import { keywordsChanged, loadKeywords, sidebarLabels } from "./keywords.ts";
+import { labels } from "../ui/format.ts";
 import { reload, rows, source, updateRows, type Row } from "./list.ts";
 
 export type Transport = "websocket" | "long-poll" | "offline";
@@ -30,6 +32,8 @@ function apply(e: ClientEvent): void {
   switch (e.type) {
     case "message.created": {
       const { message } = e.data as EventDataOf<"message.created">;
+      // A filter labelled it on arrival: the sidebar's label and its count.
+      if ("keywords" in message && labels(message.keywords).length > 0) keywordsChanged();
       if (!("subject" in message) || !inShownFolder(message.folderId)) break;
       // The conversation's row moves to the top with its newest message.
       const old = rows.value.find((r) => r.threadId === message.threadId);
@@ -41,6 +45,8 @@ function apply(e: ClientEvent): void {
       const d = e.data as EventDataOf<"message.updated">;
       updateRows((r) => (r.id !== d.id ? r : inShownFolder(d.folderId) || source.value?.kind === "search" ? { ...r, read: d.read, starred: d.starred, folderId: d.folderId, threadId: d.threadId, keywords: d.keywords ?? r.keywords } : null));
       if (d.previousFolderId && inShownFolder(d.folderId) && !rows.value.some((r) => r.id === d.id)) void reload();
+      // Relabelled, or read or moved while the user has labels (their unread counts).
+      if (d.keywords !== undefined || sidebarLabels.value.length > 0) keywordsChanged();
       break;
     }
     case "message.deleted": {
@@ -59,7 +65,7 @@ function apply(e: ClientEvent): void {
 }
 
 async function resync(): Promise<void> {
-  await Promise.all([loadFolders(), reload()]).catch(() => undefined);
+  await Promise.all([loadFolders(), loadKeywords(), reload()]).catch(() => undefined);
 }
 
 function connectSocket(): void {

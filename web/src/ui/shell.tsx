@@ -9,6 +9,7 @@ import { api, call, describeError } from "../api/client.ts";
 import { endSession, session } from "../api/session.ts";
 import { openCompose } from "../state/compose.ts";
 import { findFolder, folderLabel, inboxUnread, loadFolders } from "../state/folders.ts";
+import { loadKeywords } from "../state/keywords.ts";
 import { show, type Row } from "../state/list.ts";
 import { startRealtime, stopRealtime, transport } from "../state/realtime.ts";
 import { loadSettings } from "../state/settings.ts";
@@ -43,6 +44,7 @@ export function Shell() {
 
   useEffect(() => {
     loadFolders().catch((e) => toastError(`The folders could not be loaded: ${describeError(e)}`));
+    loadKeywords().catch(() => undefined);
     // The theme and undo window the user chose on any device; the defaults serve until they arrive.
     loadSettings().catch(() => undefined);
     startRealtime();

@@ -6,7 +6,7 @@ import { FolderRef, Id } from "../../../../shared/api.ts";
 import { coreApi } from "../../../../shared/internal-api.ts";
 import { ProblemError } from "../../../../shared/problem.ts";
 import type { MailboxService } from "../../mailbox/service.ts";
-import { getAccount, getAttachment, getMessage, listFolders, listMessages } from "../../store/mailbox.ts";
+import { getAccount, getAttachment, getMessage, listFolders, listKeywords, listMessages } from "../../store/mailbox.ts";
 import { getThread } from "../../store/threads.ts";
 import { answerChange } from "../change.ts";
 import { answer, serve } from "../serve.ts";
@@ -27,6 +27,8 @@ export function mailboxRoutes(deps: { mailbox: MailboxService }): Hono {
   });
 
   serve(app, coreApi.folders, async (c) => answer(c, coreApi.folders, { folders: await listFolders(c.get("shard"), c.get("user").id) }));
+
+  serve(app, coreApi.keywords, async (c) => answer(c, coreApi.keywords, await listKeywords(c.get("shard"), c.get("user").id)));
 
   serve(app, coreApi.folderMessages, async (c) => {
     const folder = c.req.param("folder") ?? "";
