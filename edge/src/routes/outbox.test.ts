@@ -133,6 +133,16 @@ describe("undo send", () => {
     expect((await cancel(first.id)).status).toBe(200);
     const afterCancel = await api("/api/v1/messages", { method: "POST", token: uma, json: body, headers: { "idempotency-key": key } });
     expect(afterCancel.status).toBe(409);
+
+    // A large one, whose body travels by R2: the retry refused after the cancel leaves no copy behind.
+    const bigKey = `undo-${crypto.randomUUID()}`;
+    const big = { ...body, subject: `retried big ${crypto.randomUUID()}`, text: "second thoughts\n".repeat(8000) };
+    const held = await conforms(await api("/api/v1/messages", { method: "POST", token: uma, json: big, headers: { "idempotency-key": bigKey } }), SendAccepted, 202);
+    const bodyKey = outboxKey(((await (await api("/api/v1/account", { token: uma })).json()) as Account).id, held.id);
+    expect((await cancel(held.id)).status).toBe(200);
+    expect(await env.BLOBS.head(bodyKey)).toBeNull();
+    expect((await api("/api/v1/messages", { method: "POST", token: uma, json: big, headers: { "idempotency-key": bigKey } })).status).toBe(409);
+    expect(await env.BLOBS.head(bodyKey)).toBeNull();
   });
 
   it("keeps a held send with its message in the hub's storage, with the alarm set for its sendAt", async () => {

@@ -62,6 +62,8 @@ async function hold(c: Context, messageId: string, holdSeconds: number, recipien
   const user = c.get("user");
   const held = await c.get("platform").hub(user.sub).holdSend(user.sub, user.rgn, messageId, Date.now() + holdSeconds * 1000, recipients, body);
   if (held.state === "cancelled") {
+    // The first request was cancelled, which removed its body: this retry's copy is referred to by nothing.
+    if (body.bodyKey) await c.get("blobs").delete(body.bodyKey);
     throw new ProblemError("conflict", `The send ${messageId} was cancelled; to send it after all, send it again with a new Idempotency-Key.`);
   }
   return held;
@@ -98,8 +100,6 @@ export const sendRoutes = new Hono()
     // A duplicate reserved nothing new: the first request's record (made with its count) stands, and
     // a retry of a held send waits out what is left of the first one's hold.
     const held = await hold(c, reservation.messageId, holdSeconds, recipients.size, body);
-    // The first request was cancelled, which removed its body: this one's copy is referred to by nothing.
-    if (held.state === "cancelled" && body.bodyKey) await c.get("blobs").delete(body.bodyKey);
     const accepted: SendAccepted =
       held.state === "held"
         ? { id: reservation.messageId, status: "held", sendAt: new Date(held.sendAt).toISOString(), duplicate: reservation.duplicate }

@@ -1,7 +1,7 @@
 // What a submitted message goes through once its sender has signed in: the originator headers must be
 // the user's, the day's sending quota is reserved, a Received header is added, and the outbox takes it
 // (spool synced before the 250). The submission port runs it for its own users; the relay runs it in
-// the user's home region for a mail app that signed in at another region's port (region-submission.ts).
+// the user's home region for a mail app that signed in at another region's port (api/routes/relay.ts).
 import { createHash } from "node:crypto";
 import type { Config } from "../../config.ts";
 import type { Outbox } from "../../outbox.ts";
