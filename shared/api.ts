@@ -318,6 +318,14 @@ export type SearchPage = z.infer<typeof SearchPage>;
 export const DeleteResult = z.object({ id: Id, deleted: z.enum(["moved-to-trash", "permanently"]) });
 export type DeleteResult = z.infer<typeof DeleteResult>;
 
+/** Many messages deleted at once ("select, then Delete"): the same list rules as MessagesPatch. */
+export const MessagesDelete = z.strictObject({ ids: MessagesPatch.shape.ids });
+export type MessagesDelete = z.infer<typeof MessagesDelete>;
+
+/** Which went to Trash, which (already in Trash) went for good, and the ids that name no message of the user's. */
+export const MessagesDeleted = z.object({ trashed: z.array(Id), deleted: z.array(Id), notFound: z.array(z.string()) });
+export type MessagesDeleted = z.infer<typeof MessagesDeleted>;
+
 // ── sending ────────────────────────────────────────────────────────────────
 
 /** Text that goes into a header: a line break or NUL in it could forge headers, so it is refused. */

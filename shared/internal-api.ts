@@ -21,6 +21,8 @@ import {
   Message,
   MessagePage,
   MessagePatch,
+  MessagesDelete,
+  MessagesDeleted,
   MessagesPatch,
   MessagesPatched,
   MessageSummary,
@@ -206,6 +208,8 @@ export const coreApi = {
   updateMessages: route({ method: "PATCH", path: `${user}/messages`, body: MessagesPatch, answer: MessagesPatched }),
   /** change: into Trash, or out of Trash for good. */
   deleteMessage: route({ method: "DELETE", path: `${user}/messages/:id`, answer: DeleteResult }),
+  /** change: many at once, each into Trash or (already there) out of it for good. */
+  deleteMessages: route({ method: "POST", path: `${user}/messages/delete`, body: MessagesDelete, answer: MessagesDeleted }),
   /** change: to Junk, and the spam filter learns it. */
   reportSpam: route({ method: "POST", path: `${user}/messages/:id/report-spam`, answer: MessageSummary }),
   /** change: out of Junk to the inbox, and the spam filter learns it. */

@@ -291,6 +291,36 @@ describe.skipIf(browserMissing !== null)(`webmail in Chromium${browserMissing ? 
     }
   });
 
+  it("deletes and reports spam for several selected conversations, one request for each action", async () => {
+    const token = await apiLogin("alice@example.test");
+    const doomed = ["Delete me one", "Delete me two"];
+    const spam = ["Spam one", "Spam two"];
+    for (const subject of [...doomed, ...spam]) await smtp({ from: "Erin <erin@remote.test>", to: "alice@example.test", subject, text: subject });
+    await alice.page.goto(`${system.edge}/mail/inbox`);
+    for (const subject of [...doomed, ...spam]) await alice.page.locator(".row", { hasText: subject }).waitFor({ timeout: 20_000 });
+    const calls: string[] = [];
+    const onRequest = (r: { method(): string; url(): string }) => {
+      const url = new URL(r.url());
+      if (r.method() !== "GET" && url.pathname.startsWith("/api/v1/messages")) calls.push(`${r.method()} ${url.pathname}`);
+    };
+    alice.page.on("request", onRequest);
+    const toolbar = alice.page.getByRole("toolbar", { name: "Conversation actions" });
+    const subjectsIn = async (folder: string) => (await apiGet<MessagePage>(token, `/folders/${folder}/messages?limit=100`)).messages.map((m) => m.subject);
+    try {
+      for (const subject of doomed) await alice.page.getByRole("checkbox", { name: `Select conversation: ${subject}` }).check();
+      await toolbar.getByRole("button", { name: "Delete", exact: true }).click();
+      for (const subject of doomed) await alice.page.locator(".row", { hasText: subject }).waitFor({ state: "detached" });
+      await until(async () => (await subjectsIn("trash")).filter((x) => doomed.includes(x)).length === 2, "both in Trash");
+      expect(calls).toEqual(["POST /api/v1/messages/delete"]);
+      for (const subject of spam) await alice.page.getByRole("checkbox", { name: `Select conversation: ${subject}` }).check();
+      await toolbar.getByRole("button", { name: "Report spam" }).click();
+      await until(async () => (await subjectsIn("junk")).filter((x) => spam.includes(x)).length === 2, "both in Junk");
+      expect(calls).toEqual(["POST /api/v1/messages/delete", "PATCH /api/v1/messages"]);
+    } finally {
+      alice.page.off("request", onRequest);
+    }
+  });
+
   it("falls back to long-polling where WebSockets are blocked, and still shows new mail live", async () => {
     const s = await openSession();
     // A network that refuses WebSockets: every upgrade to the events socket is closed at once.

@@ -15,7 +15,7 @@ import type { BlobStore } from "../store/blobs.ts";
 import { Directory, type DirectoryUser } from "../store/directory.ts";
 import { readEvents } from "../store/events.ts";
 import { openLocalR2 } from "../store/local-r2.ts";
-import { getMessage, listFolders } from "../store/mailbox.ts";
+import { getMessage, getUsage, listFolders } from "../store/mailbox.ts";
 import { Shards } from "../store/shards.ts";
 import { createUser } from "./accounts.ts";
 import { MailboxService } from "./service.ts";
@@ -153,6 +153,36 @@ describe("MailboxService", () => {
     expect(gone.value).toEqual({ id, deleted: "permanently" });
     expect(published).toEqual([trashed.events, gone.events]);
     expect(gone.events.map((e) => e.type)).toEqual(["message.deleted", "folder.counts"]);
+  });
+
+  it("deletes many at once: those outside Trash to Trash, those in it for good, counts and quota following", async () => {
+    const inbox = [await newMessage(), await newMessage()];
+    const inTrash = await newMessage();
+    await mailbox.deleteMessage(alice, inTrash);
+    const bob = await createUser({ directory, shards }, { address: `bob-${uuidv7().slice(-6)}@example.test`, password: "correct horse", quotaBytes: 10 ** 9, region: "local" });
+    const bobsFiling = testFiling(bob.id, "Bob's own");
+    await mailbox.file(bob.shard, [bobsFiling]);
+    const usage = () => getUsage(shards.get(alice.shard), alice.id);
+    const usedBefore = (await usage())!;
+    const removedSize = (await getMessage(shards.get(alice.shard), alice.id, inTrash))!.size;
+    const folders = async () => new Map((await listFolders(shards.get(alice.shard), alice.id)).map((f) => [f.role, f]));
+    const was = await folders();
+    published = [];
+    const unknown = uuidv7();
+    const change = await mailbox.deleteMessages(alice, [...inbox, inTrash, bobsFiling.messageId, unknown]);
+    expect(change.value).toEqual({ trashed: inbox, deleted: [inTrash], notFound: [bobsFiling.messageId, unknown] });
+    expect(published).toEqual([change.events]);
+    expect(change.events).toEqual(await storedSince(change.events[0]!.seq - 1));
+    expect(change.events.filter((e) => e.type === "message.deleted").map((e) => e.data.id)).toEqual([inTrash]);
+    const now = await folders();
+    expect(now.get("inbox")!.total).toBe(was.get("inbox")!.total - 2);
+    expect(now.get("trash")!.total).toBe(was.get("trash")!.total + 2 - 1);
+    await expect(getMessage(shards.get(alice.shard), alice.id, inTrash)).rejects.toMatchObject({ problem: { status: 404 } });
+    // Bob's message is untouched, and the quota given back is the one removed message's size.
+    expect(await getMessage(shards.get(bob.shard), bob.id, bobsFiling.messageId)).toMatchObject({ id: bobsFiling.messageId });
+    expect(await usage()).toMatchObject({ usedBytes: usedBefore.usedBytes - removedSize, messageCount: usedBefore.messageCount - 1 });
+    const refused = await mailbox.deleteMessages(alice, []).catch((e: unknown) => e);
+    expect((refused as ProblemError).problem).toMatchObject({ status: 400, errors: [{ field: "ids" }] });
   });
 
   it("files a message of its own (a DSN) once: stored, parsed, filed and published", async () => {

@@ -3,7 +3,7 @@
 // an IMAP or JMAP door would call the same functions). Each operation validates its input, commits
 // with its events in one transaction (the store's), then publishes those events: callers never hand
 // events on themselves. One instance per thread, each with that thread's connections and publisher.
-import { MessagePatch, MessagesPatch, type DeleteResult, type DraftRequest, type MessagesPatched, type MessageSummary } from "../../../shared/api.ts";
+import { MessagePatch, MessagesDelete, MessagesPatch, type DeleteResult, type DraftRequest, type MessagesDeleted, type MessagesPatched, type MessageSummary } from "../../../shared/api.ts";
 import type { ResolvedAttachment } from "../../../shared/internal-api.ts";
 import type { CoreEvent } from "../../../shared/events.ts";
 import { ProblemError } from "../../../shared/problem.ts";
@@ -15,7 +15,7 @@ import type { Directory, DirectoryUser } from "../store/directory.ts";
 import type { Change, EventDraft } from "../store/events.ts";
 import { fileMessages, type Filing, type FilingResult } from "../store/filing.ts";
 import { saveFilters, type StoredFilters } from "../store/filters.ts";
-import { deleteMessage, discardDraft, getMessageFolder, updateMessage, updateMessages } from "../store/mailbox.ts";
+import { deleteMessage, deleteMessages, discardDraft, getMessageFolder, updateMessage, updateMessages } from "../store/mailbox.ts";
 import type { ShardDatabase, Shards } from "../store/shards.ts";
 import type { FilterSettings } from "../../../shared/filters.ts";
 import { saveDraft } from "./drafts.ts";
@@ -107,6 +107,12 @@ export class MailboxService {
   /** Outside Trash: to Trash. In Trash: for good, and the quota is given back. */
   async deleteMessage(owner: MailboxOwner, messageId: string): Promise<Change<DeleteResult>> {
     return this.#published(await deleteMessage(this.#shard(owner), owner.id, messageId));
+  }
+
+  /** Many at once: each outside Trash to Trash, each in Trash for good (the ids checked as a bulk patch's). */
+  async deleteMessages(owner: MailboxOwner, messageIds: readonly string[]): Promise<Change<MessagesDeleted>> {
+    const valid = validated(MessagesDelete, { ids: messageIds }, "body");
+    return this.#published(await deleteMessages(this.#shard(owner), owner.id, valid.ids));
   }
 
   /** Gmail's "Report spam": the move to Junk and the lesson in one call. Unlike a move, the lesson is

@@ -4,6 +4,7 @@
 import { and, asc, eq, inArray, notExists, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/sqlite-core";
 import type { AttachmentLocation } from "../../../shared/internal-api.ts";
+import type { MessagesDeleted } from "../../../shared/api.ts";
 import {
   folderRoles,
   type Account,
@@ -23,7 +24,7 @@ import { isUuidv7, uuidv7 } from "../../../shared/ids.ts";
 import { limits } from "../../../shared/limits.ts";
 import { ProblemError } from "../../../shared/problem.ts";
 import { decodeCursor, encodeCursor } from "../../../shared/page-cursor.ts";
-import { recordEvents, type Change, type EventDraft, type Recorded } from "./events.ts";
+import { currentSeq, recordEvents, type Change, type EventDraft, type Recorded } from "./events.ts";
 import { parseAddresses, toSummary, type MessageRow } from "./message-summary.ts";
 import { attachments, contacts, events, folders, mailboxes, messageBodies, messages, threadKeys } from "./shard-schema.ts";
 import type { Queryable, ShardDatabase } from "./shards.ts";
@@ -440,23 +441,63 @@ export async function discardDraft(shard: ShardDatabase, userId: string, draftId
  * the events message.deleted and folder.counts. Reads the row inside the transaction, so a
  * concurrent change cannot skew the counters. Null if the message was already gone. */
 async function deleteMessagePermanently(shard: ShardDatabase, userId: string, messageId: string): Promise<Recorded | null> {
+  const { deleted, recorded } = await deleteMessagesPermanently(shard, userId, [messageId]);
+  return deleted.length > 0 ? recorded : null;
+}
+
+/** Many messages for good in one transaction: rows, search documents, folder counts, quota, and one
+ * message.deleted each with one folder.counts for all. `deleted`: the ids that were there. */
+async function deleteMessagesPermanently(shard: ShardDatabase, userId: string, messageIds: readonly string[]): Promise<{ deleted: string[]; recorded: Recorded }> {
   return shard.writeLock.run(() =>
     shard.db.transaction(async (tx) => {
-      const key = and(eq(messages.userId, userId), eq(messages.messageId, messageId));
-      const [row] = await tx.delete(messages).where(key).returning();
-      if (!row) return null;
-      if (row.docId !== null) await removeDocuments(tx, [row.docId]);
-      await tx.delete(messageBodies).where(and(eq(messageBodies.userId, userId), eq(messageBodies.messageId, messageId)));
-      await tx.delete(attachments).where(and(eq(attachments.userId, userId), eq(attachments.messageId, messageId)));
-      const counts = await bumpFolder(tx, userId, row.folderId, -1, row.seen ? 0 : -1);
-      await tx
-        .update(mailboxes)
-        .set({ usedBytes: sql`max(0, ${mailboxes.usedBytes} - ${row.size})`, messageCount: sql`max(0, ${mailboxes.messageCount} - 1)` })
-        .where(eq(mailboxes.userId, userId));
-      return recordEvents(tx, userId, [
-        { type: "message.deleted", data: { id: messageId, folderId: row.folderId } },
-        { type: "folder.counts", data: { folders: [counts] } },
-      ]);
+      const rows = messageIds.length === 0 ? [] : await tx.delete(messages).where(and(eq(messages.userId, userId), inArray(messages.messageId, [...messageIds]))).returning();
+      const docIds = rows.flatMap((r) => (r.docId === null ? [] : [r.docId]));
+      if (docIds.length > 0) await removeDocuments(tx, docIds);
+      const ids = rows.map((r) => r.messageId);
+      const drafts: EventDraft[] = [];
+      if (rows.length > 0) {
+        await tx.delete(messageBodies).where(and(eq(messageBodies.userId, userId), inArray(messageBodies.messageId, ids)));
+        await tx.delete(attachments).where(and(eq(attachments.userId, userId), inArray(attachments.messageId, ids)));
+        const perFolder = new Map<string, { total: number; unread: number }>();
+        for (const r of rows) {
+          const d = perFolder.get(r.folderId) ?? { total: 0, unread: 0 };
+          perFolder.set(r.folderId, { total: d.total - 1, unread: d.unread - (r.seen ? 0 : 1) });
+        }
+        const counts: FolderCounts[] = [];
+        for (const [folderId, d] of perFolder) counts.push(await bumpFolder(tx, userId, folderId, d.total, d.unread));
+        const bytes = rows.reduce((sum, r) => sum + r.size, 0);
+        await tx
+          .update(mailboxes)
+          .set({ usedBytes: sql`max(0, ${mailboxes.usedBytes} - ${bytes})`, messageCount: sql`max(0, ${mailboxes.messageCount} - ${rows.length})` })
+          .where(eq(mailboxes.userId, userId));
+        for (const r of rows) drafts.push({ type: "message.deleted", data: { id: r.messageId, folderId: r.folderId } });
+        drafts.push({ type: "folder.counts", data: { folders: counts } });
+      }
+      return { deleted: ids, recorded: await recordEvents(tx, userId, drafts) };
     }),
   );
+}
+
+/** Many messages deleted as one "select, then Delete" (Gmail's batchDelete, JMAP's Email/set destroy):
+ * those outside Trash go to Trash, those already in it go for good; `notFound` names the ids that name
+ * no message of the user's. Two transactions, each whole: the moves, then the removals. */
+export async function deleteMessages(shard: ShardDatabase, userId: string, messageIds: readonly string[]): Promise<Change<MessagesDeleted>> {
+  const trash = await findFolder(shard.db, userId, "trash");
+  if (!trash) throw new ProblemError("internal", "This mailbox has no trash folder.");
+  const ids = messageIds.filter(isUuidv7);
+  const rows = ids.length === 0 ? [] : await shard.db.select({ messageId: messages.messageId, folderId: messages.folderId }).from(messages).where(and(eq(messages.userId, userId), inArray(messages.messageId, ids)));
+  const folderOf = new Map(rows.map((r) => [r.messageId, r.folderId]));
+  // In the order named, as a bulk patch answers.
+  const found = ids.filter((id) => folderOf.has(id));
+  const inTrash = found.filter((id) => folderOf.get(id) === trash.folderId);
+  const elsewhere = found.filter((id) => folderOf.get(id) !== trash.folderId);
+  const moved = elsewhere.length > 0 ? await updateMessages(shard, userId, elsewhere, { folderId: trash.folderId }) : null;
+  const removed = inTrash.length > 0 ? await deleteMessagesPermanently(shard, userId, inTrash) : null;
+  const trashed = moved ? moved.value.updated.map((m) => m.id) : [];
+  const gone = new Set(removed?.deleted ?? []);
+  const deleted = inTrash.filter((id) => gone.has(id));
+  const done = new Set([...trashed, ...deleted]);
+  const events = [...(moved?.events ?? []), ...(removed?.recorded.events ?? [])];
+  const seq = removed?.recorded.seq ?? moved?.seq ?? (await currentSeq(shard.db, userId));
+  return { value: { trashed, deleted, notFound: messageIds.filter((id) => !done.has(id)) }, events, seq };
 }

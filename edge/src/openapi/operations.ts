@@ -203,6 +203,16 @@ export const operations: OperationSpec[] = [
     problems: ["notFound"],
   },
   {
+    method: "post", path: "/api/v1/messages/delete", operationId: "deleteMessages", tag: "Mailbox", access: "mail.manage",
+    summary: "Delete many messages at once",
+    description:
+      "Up to 1,000 messages (Gmail's batchDelete, JMAP's Email/set destroy): what \"select all, then Delete\" sends. As a single delete does, each message outside Trash goes to Trash and each already in Trash is deleted for good. " +
+      "Ids that name none of your messages are listed in `notFound`.",
+    body: { required: true, content: json("MessagesDelete") },
+    responses: { 200: { description: "The ids moved to Trash, those deleted for good, and those not found.", content: json("MessagesDeleted") } },
+    problems: [],
+  },
+  {
     method: "post", path: "/api/v1/messages/{id}/report-spam", operationId: "reportSpam", tag: "Mailbox", access: "mail.manage",
     summary: "Report spam: move to Junk and teach the spam filter",
     description: "The user's own filter learns the message as spam (and the service's global one does too). Reporting the same message again changes nothing. Moving a message into Junk with PATCH teaches the same.",

@@ -85,6 +85,8 @@ component(
 component("MessagesPatch", api.MessagesPatch, "`ids`: 1 to 1,000 message ids, each once; `patch`: a MessagePatch applied to each.");
 component("MessagesPatched", api.MessagesPatched, "`updated`: each message found, as it is now, in the order named; `notFound`: the ids that name none of your messages.");
 component("DeleteResult", api.DeleteResult, "A message outside Trash is moved there; one in Trash is deleted for good.");
+component("MessagesDelete", api.MessagesDelete, "`ids`: 1 to 1,000 message ids, each once.");
+component("MessagesDeleted", api.MessagesDeleted, "`trashed`: the ids moved to Trash; `deleted`: those that were in Trash, now deleted for good; `notFound`: the ids that name none of your messages.");
 component("PageQuery", api.PageQuery);
 
 // ── search ──────────────────────────────────────────────────────────────────

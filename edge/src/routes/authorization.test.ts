@@ -241,6 +241,16 @@ const rules: Record<string, Rule> = {
     },
   },
   deleteMessage: { call: onMessage("", { method: "DELETE" }), allowed: 200, otherUser: 404, untouched: messageUnchanged },
+  // As with the bulk patch, another user's ids come back in notFound, untouched.
+  deleteMessages: {
+    call: async (f, consumes) => ({ path: "/api/v1/messages/delete", init: { method: "POST", json: { ids: [consumes ? await f.freshMessage() : f.message.id] } } }),
+    allowed: 200,
+    otherUser: "allowed",
+    untouched: async (f) => {
+      const m = await json<Message>(await api(`/api/v1/messages/${f.message.id}`, { token: await f.ownerSession() }));
+      expect(m.folderId).toBe(f.inboxId);
+    },
+  },
   reportSpam: { call: onMessage("/report-spam", { method: "POST" }), allowed: 200, otherUser: 404, untouched: messageUnchanged },
   reportNotSpam: { call: onMessage("/not-spam", { method: "POST" }), allowed: 200, otherUser: 404, untouched: messageUnchanged },
   getFilters: { call: () => ({ path: "/api/v1/filters" }), allowed: 200, otherUser: "allowed" },

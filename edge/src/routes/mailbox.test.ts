@@ -177,6 +177,32 @@ describe("messages", () => {
     await json(await bulk(alice, { ids: [a.id, b.id], patch: { folderId: "inbox", starred: false } }));
   });
 
+  it("deletes many in one call: to Trash, then for good; a stranger's ids are not found; names the bad field", async () => {
+    const [a, b] = [await seedMessage(22), await seedMessage(23)];
+    const account = async () => json<Account>(await api("/api/v1/account", { token: alice }));
+    const bulkDelete = (token: string, json: unknown) => api("/api/v1/messages/delete", { token, method: "POST", json });
+    expect(await json(await bulkDelete(bob, { ids: [a.id, b.id] }))).toEqual({ trashed: [], deleted: [], notFound: [a.id, b.id] });
+    expect(await json(await bulkDelete(alice, { ids: [a.id] }))).toEqual({ trashed: [a.id], deleted: [], notFound: [] });
+    const before = await account();
+    expect(await json(await bulkDelete(alice, { ids: [a.id, b.id] }))).toEqual({ trashed: [b.id], deleted: [a.id], notFound: [] });
+    expect((await api(`/api/v1/messages/${a.id}`, { token: alice })).status).toBe(404);
+    expect((await json<Message>(await api(`/api/v1/messages/${b.id}`, { token: alice }))).folderId).not.toBe(a.folderId);
+    const after = await account();
+    expect(after.quota.usedBytes).toBe(before.quota.usedBytes - a.size);
+    for (const [body, field] of [
+      [{ ids: [] }, "ids"],
+      [{ ids: [b.id, b.id] }, "ids"],
+      [{ ids: ["nope"] }, "ids.0"],
+      [{}, "ids"],
+      [{ ids: [b.id], patch: {} }, ""],
+    ] as const) {
+      const res = await bulkDelete(alice, body);
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(res.headers.get("content-type")).toContain("application/problem+json");
+      if (field) expect(((await res.json()) as { errors: { field: string }[] }).errors[0]!.field, JSON.stringify(body)).toBe(field);
+    }
+  });
+
   it("deletes to trash, then permanently, and gives the quota back", async () => {
     const account = async () => json<Account>(await api("/api/v1/account", { token: alice }));
     const m = await seedMessage(3);

@@ -5,7 +5,7 @@
 // says where it came from in `x-edgemail-served-by`. After a change the user makes here, the
 // Durable Object learns the change's seq and serves no head older than it.
 import { Hono, type Context } from "hono";
-import { FolderRef, Id, MessagePatch, MessagesPatch, PageQuery } from "../../../shared/api.ts";
+import { FolderRef, Id, MessagePatch, MessagesDelete, MessagesPatch, PageQuery } from "../../../shared/api.ts";
 import { coreApi, type CoreRequest, type CoreRoute, type PathParams } from "../../../shared/internal-api.ts";
 import { ProblemError } from "../../../shared/problem.ts";
 import { hubReadOf, readFromHub } from "../hub-reads.ts";
@@ -66,6 +66,8 @@ export const mailboxRoutes = new Hono()
   // Many messages at once ("select all, then archive"): one call, one transaction in the core.
   .patch("/messages", async (c) => forward(c, coreApi.updateMessages, { params: {}, body: await jsonBody(c, MessagesPatch) }))
   .delete("/messages/:id", (c) => forward(c, coreApi.deleteMessage, { params: { id: messageId(c) } }))
+  // "Select all, then Delete" in one call (Gmail's batchDelete; POST since a DELETE's body is dropped by some clients).
+  .post("/messages/delete", async (c) => forward(c, coreApi.deleteMessages, { params: {}, body: await jsonBody(c, MessagesDelete) }))
   // Gmail's "Report spam" / "Not spam": the move and the spam filter's lesson in one call.
   .post("/messages/:id/report-spam", (c) => forward(c, coreApi.reportSpam, { params: { id: messageId(c) } }))
   .post("/messages/:id/not-spam", (c) => forward(c, coreApi.notSpam, { params: { id: messageId(c) } }));

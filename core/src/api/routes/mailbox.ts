@@ -69,6 +69,11 @@ export function mailboxRoutes(deps: { mailbox: MailboxService }): Hono {
     return answerChange(c, coreApi.deleteMessage, await deps.mailbox.deleteMessage(c.get("user"), id));
   });
 
+  serve(app, coreApi.deleteMessages, async (c) => {
+    const { ids } = parseBody(c, coreApi.deleteMessages);
+    return answerChange(c, coreApi.deleteMessages, await deps.mailbox.deleteMessages(c.get("user"), ids));
+  });
+
   serve(app, coreApi.thread, async (c) => {
     const id = pathId(c.req.param("id"), "thread");
     return answer(c, coreApi.thread, await getThread(c.get("shard"), c.get("user").id, id));
