@@ -15,6 +15,8 @@ export interface LocalRegion {
   apiUrls: string[];
   smtpPort: number;
   submissionPort: number;
+  /** The gateway of its bucket in the edge's R2 emulator (the CLI's LOCAL_R2_URL), when local. */
+  blobsUrl?: string;
 }
 
 export function regionDataDir(baseDir: string, region: string): string {

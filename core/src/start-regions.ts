@@ -145,7 +145,8 @@ export async function startRegions(preliminary: Config, regions: string[], vars:
           }),
         );
       }
-      started.push({ name: p.name, dataDir: dir, apiUrls: urls(p), smtpPort: first.started.smtpPort, submissionPort: first.started.submissionPort });
+      const blobsUrl = preliminary.blobs.kind === "local" ? edge.blobsUrls[residency.bucketOf[p.name]!] : undefined;
+      started.push({ name: p.name, dataDir: dir, apiUrls: urls(p), smtpPort: first.started.smtpPort, submissionPort: first.started.submissionPort, ...(blobsUrl ? { blobsUrl } : {}) });
     }
   } catch (err) {
     log.error("could not start", { err });
