@@ -116,6 +116,10 @@ describe("the operator's revocations (signed internal requests, as the CLI sends
     const creds = await credentialsOf(a.token);
     const userId = a.user.id;
 
+    // The call names the user's home region, which picks their Durable Object's jurisdiction.
+    const regionless = await internal("POST", `/internal/v1/users/${userId}/revoke`, { reason: "password.changed" });
+    expect(regionless.status).toBe(400);
+    expect(((await regionless.json()) as { errors: { field: string }[] }).errors.map((e) => e.field)).toEqual(["query.region"]);
     const revoked = await internal("POST", `/internal/v1/users/${userId}/revoke?region=${a.user.region}`, { reason: "password.changed" });
     expect(revoked.status).toBe(200);
     expect(await revoked.json()).toEqual({ sessions: expect.any(Number), apiKeysRevoked: 1, webhooksRemoved: 1 });
