@@ -41,7 +41,7 @@ try {
     await system.cli("user", "add", address, "--password", "bench password");
     // API keys from the operator's CLI: no password logins (and no login rate limit) needed.
     const out = await system.cli("apikey", "create", address, "--name", "bench", "--scopes", "events,mail.read");
-    const key = /emk_[0-9a-f]{32}_[0-9a-f]{16}_[A-Za-z0-9_-]{43}/.exec(out)?.[0];
+    const key = /emk_[a-z0-9-]+_[0-9a-f]{32}_[0-9a-f]{16}_[A-Za-z0-9_-]{43}/.exec(out)?.[0];
     if (!key) throw new Error(`no key in: ${out}`);
     keys.push(key);
   }

@@ -19,6 +19,10 @@ export default defineProject({
           // The tests' webhook receiver listens on loopback over http.
           WEBHOOK_ALLOW_PRIVATE: "true",
         },
+        // Another region's bucket and the local stand-in for Durable Object jurisdictions, as
+        // `REGIONS=us,eu npm start` binds them (residency.test.ts names the region that uses them).
+        r2Buckets: { BLOBS_EU: "edgemail-blobs-eu" },
+        durableObjects: { LOCAL_JURISDICTION_HUB: { className: "LocalJurisdictionHub", useSQLite: true } },
       },
     })),
   ],

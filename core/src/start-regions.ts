@@ -2,8 +2,10 @@
 // places. Each region is its own cores (CORES per region) with its own data folder, ports, spool,
 // queue, shards, directory and bucket (local-regions.ts); the regions share only the global directory
 // (address pointer → home region) and the edge, which knows every region's cores (CORE_URLS). The first
-// region is the default: the edge asks it where addresses are homed, and its cores file into the
-// edge's own local R2 bucket; every other region's first core runs an R2 emulator in its own folder.
+// region is the default: the edge asks it where addresses are homed. Each region's cores file into a
+// bucket of the region's own in the edge's R2 emulator, the one the edge reads and writes that
+// region's users' blobs in; a region named after a jurisdiction has its users' Durable Objects in a
+// namespace of their own (localResidency).
 // Every core is a process of its own (main.ts), started region by region, so the global directory is
 // created once before the others open it.
 import { fork, type ChildProcess } from "node:child_process";
@@ -13,7 +15,7 @@ import { freePort } from "./free-port.ts";
 import { CORE_ENV, CORE_NODE_FLAGS } from "./heap-limits.ts";
 import { recordLocalEdge } from "./local-dev.ts";
 import { startLocalEdge } from "./local-edge.ts";
-import { recordLocalRegions, regionDataDir, regionEnv, type LocalRegion } from "./local-regions.ts";
+import { localResidency, recordLocalRegions, regionDataDir, regionEnv, type LocalRegion } from "./local-regions.ts";
 import { log } from "./log.ts";
 
 const CORE_MAIN = path.join(import.meta.dirname, "main.ts");
@@ -83,13 +85,17 @@ export async function startRegions(preliminary: Config, regions: string[], vars:
   process.once("SIGINT", () => void stop(0));
   process.once("SIGTERM", () => void stop(0));
 
+  const residency = localResidency(regions);
   edge = await startLocalEdge({
     host: preliminary.edge.host,
     port: preliminary.edge.port,
     stateDir: path.join(baseDir, "edge"),
     inspectorPort: preliminary.edge.inspectorPort,
+    buckets: residency.bindings,
+    jurisdictionStandIn: true,
     vars: {
       ...edgeVars,
+      ...residency.vars,
       TOKEN_SECRET: vars.TOKEN_SECRET!,
       INTERNAL_SIGNING_SECRET: secret,
       CORE_URLS: JSON.stringify(Object.fromEntries(plan.map((p) => [p.name, urls(p)]))),
@@ -105,7 +111,7 @@ export async function startRegions(preliminary: Config, regions: string[], vars:
 
   const started: LocalRegion[] = [];
   try {
-    for (const [i, p] of plan.entries()) {
+    for (const p of plan) {
       const dir = regionDataDir(baseDir, p.name);
       const peers = plan.filter((o) => o !== p).flatMap((o) => urls(o).map((u) => `${o.name}=${u}`));
       const common = {
@@ -122,7 +128,7 @@ export async function startRegions(preliminary: Config, regions: string[], vars:
         API_PORT: String(p.apiPorts[0]),
         SMTP_PORT: String(p.smtpPort),
         SUBMISSION_PORT: String(p.submissionPort),
-        ...(i === 0 && preliminary.blobs.kind === "local" ? { LOCAL_R2_URL: edge.blobsUrl } : {}),
+        ...(preliminary.blobs.kind === "local" ? { LOCAL_R2_URL: edge.blobsUrls[residency.bucketOf[p.name]!]! } : {}),
       });
       children.push(first);
       for (const [n, port] of p.apiPorts.slice(1).entries()) {
@@ -139,7 +145,8 @@ export async function startRegions(preliminary: Config, regions: string[], vars:
           }),
         );
       }
-      started.push({ name: p.name, dataDir: dir, apiUrls: urls(p), smtpPort: first.started.smtpPort, submissionPort: first.started.submissionPort });
+      const blobsUrl = preliminary.blobs.kind === "local" ? edge.blobsUrls[residency.bucketOf[p.name]!] : undefined;
+      started.push({ name: p.name, dataDir: dir, apiUrls: urls(p), smtpPort: first.started.smtpPort, submissionPort: first.started.submissionPort, ...(blobsUrl ? { blobsUrl } : {}) });
     }
   } catch (err) {
     log.error("could not start", { err });

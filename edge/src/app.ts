@@ -38,7 +38,6 @@ export function createApp<E extends object>(platformOf: (env: E) => Platform): H
       throw new ProblemError("unavailable", `The edge is misconfigured: ${platform.config.problems.map((p) => p.split(":")[0]).join(", ")}.`);
     }
     c.set("config", platform.config.config);
-    c.set("blobs", platform.blobs);
     c.set("platform", platform);
     c.set("core", new CoreClient(platform.config.config, platform.fetch, c.get("requestId")));
     await next();

@@ -1,6 +1,32 @@
 // The edge's one config loader: the Worker's vars and secrets, validated by zod. A misconfigured
 // edge answers 503 naming the bad variable (never its value) instead of failing request by request.
 import { z } from "zod";
+import { JURISDICTIONS, type Jurisdiction } from "../../shared/jurisdictions.ts";
+
+const regionName = z.string().regex(/^[a-z0-9-]{1,32}$/);
+
+/** A JSON object of region → value, as a var holds it (unset: {}). */
+function regionMap<T extends z.ZodType>(value: T, example: string) {
+  return z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      if (text === undefined || text.trim() === "") return {} as Record<string, z.infer<T>>;
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        ctx.addIssue({ code: "custom", message: `must be JSON such as ${example}` });
+        return z.NEVER;
+      }
+      const checked = z.record(regionName, value).safeParse(parsed);
+      if (!checked.success) {
+        ctx.addIssue({ code: "custom", message: `must map region names to values such as ${example}` });
+        return z.NEVER;
+      }
+      return checked.data as Record<string, z.infer<T>>;
+    });
+}
 
 const schema = z.object({
   CORE_URLS: z
@@ -32,6 +58,9 @@ const schema = z.object({
   WEBHOOK_ALLOW_PRIVATE: z
     .union([z.boolean(), z.enum(["true", "false"]).transform((v) => v === "true")], { message: 'must be "true" or "false"' })
     .default(false),
+  // Residency: a region's users' Durable Objects in its jurisdiction, their blobs in its own bucket.
+  REGION_JURISDICTIONS: regionMap(z.enum(JURISDICTIONS), '{"eu":"eu"}'),
+  REGION_BUCKETS: regionMap(z.string().regex(/^[A-Z][A-Z0-9_]{0,62}$/), '{"eu":"BLOBS_EU"}'),
   WEBHOOK_DNS_URL: z.url({ protocol: /^https?$/, message: "must be the http(s) URL of a DNS-over-HTTPS (JSON) resolver" }).default("https://cloudflare-dns.com/dns-query"),
 });
 
@@ -47,6 +76,10 @@ export interface EdgeConfig {
   webhookAllowPrivate: boolean;
   /** The DNS-over-HTTPS (JSON) resolver that webhook and remote image hosts are looked up with (target-check.ts). */
   webhookDnsUrl: string;
+  /** Regions whose users' hubs live in a Durable Object jurisdiction; the others use the default namespace. */
+  regionJurisdictions: Record<string, Jurisdiction>;
+  /** Region → the R2 binding holding its users' blobs; the others use BLOBS. */
+  regionBuckets: Record<string, string>;
 }
 
 export type ConfigResult = { ok: true; config: EdgeConfig } | { ok: false; problems: string[] };
@@ -58,6 +91,19 @@ export function loadEdgeConfig(vars: Record<string, unknown>): ConfigResult {
   if (!(e.DIRECTORY_REGION in e.CORE_URLS)) {
     return { ok: false, problems: [`DIRECTORY_REGION: "${e.DIRECTORY_REGION}" is not a region of CORE_URLS`] };
   }
+  const problems: string[] = [];
+  for (const [name, map] of [["REGION_JURISDICTIONS", e.REGION_JURISDICTIONS], ["REGION_BUCKETS", e.REGION_BUCKETS]] as const) {
+    for (const region of Object.keys(map)) if (!(region in e.CORE_URLS)) problems.push(`${name}: "${region}" is not a region of CORE_URLS`);
+  }
+  for (const [region, binding] of Object.entries(e.REGION_BUCKETS)) {
+    // An R2 binding is an object among the vars; a missing one would put the region's blobs nowhere.
+    if (typeof vars[binding] !== "object" || vars[binding] === null) problems.push(`REGION_BUCKETS: region "${region}" names ${binding}, which is no R2 binding of this worker`);
+  }
+  // Blobs follow the Durable Objects: a region kept in a jurisdiction must not fall back to BLOBS.
+  for (const region of Object.keys(e.REGION_JURISDICTIONS)) {
+    if (!(region in e.REGION_BUCKETS)) problems.push(`REGION_BUCKETS: region "${region}" is in a jurisdiction (REGION_JURISDICTIONS) but has no bucket of its own`);
+  }
+  if (problems.length > 0) return { ok: false, problems };
   return {
     ok: true,
     config: {
@@ -69,6 +115,8 @@ export function loadEdgeConfig(vars: Record<string, unknown>): ConfigResult {
       internalSigningSecret: e.INTERNAL_SIGNING_SECRET,
       webhookAllowPrivate: e.WEBHOOK_ALLOW_PRIVATE,
       webhookDnsUrl: e.WEBHOOK_DNS_URL,
+      regionJurisdictions: e.REGION_JURISDICTIONS,
+      regionBuckets: e.REGION_BUCKETS,
     },
   };
 }

@@ -23,6 +23,7 @@ declare module "hono" {
     log: Logger;
     config: EdgeConfig;
     core: CoreClient;
+    /** The bucket of the user's home region; set with `user`. */
     blobs: BlobBucket;
     platform: Platform;
     /** Set by the auth middleware on every route but login. */

@@ -4,9 +4,15 @@ import type { Hub } from "./platform.ts";
 import type { OutgoingMessage } from "./queue-messages.ts";
 
 export interface Env {
+  /** The default region's blobs; a region in REGION_BUCKETS has a binding of its own (BLOBS_EU…). */
   BLOBS: R2Bucket;
   /** Its objects are hub/mailbox-hub.ts's MailboxHub, named by the interface they implement. */
   MAILBOX_HUB: DurableObjectNamespace<Hub & Rpc.DurableObjectBranded>;
+  /** Local runs only (workerd implements no jurisdictions): the namespace that stands in for every
+   * jurisdiction of REGION_JURISDICTIONS, kept apart from MAILBOX_HUB's storage. Never deployed. */
+  LOCAL_JURISDICTION_HUB?: DurableObjectNamespace<Hub & Rpc.DurableObjectBranded>;
+  REGION_JURISDICTIONS?: string;
+  REGION_BUCKETS?: string;
   OUTGOING_ERRORS: Queue<OutgoingMessage & { reason: string }>;
   /** Logins per client, as in rate-limits.ts. */
   LOGIN_LIMITER: RateLimit;

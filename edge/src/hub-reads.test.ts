@@ -15,8 +15,8 @@ import type { Hub, Platform } from "./platform.ts";
 let calls: string[] = [];
 const counted = (platform: Platform): Platform => ({
   ...platform,
-  hub: (userId) =>
-    new Proxy(platform.hub(userId), {
+  hub: (userId, region) =>
+    new Proxy(platform.hub(userId, region), {
       get(target, name, receiver) {
         const value = Reflect.get(target, name, receiver) as unknown;
         if (typeof value !== "function") return value;

@@ -37,7 +37,7 @@ export async function readFromHub<R extends HubRead>(c: Context, read: R): Promi
   const fetched = c.get("hubAnswer");
   if (fetched) return valueOf(read, fetched);
   const user = c.get("user");
-  const hub = c.get("platform").hub(user.sub);
+  const hub = c.get("platform").hub(user.sub, user.rgn);
   try {
     const answer: HubAnswer =
       read.kind === "folders" ? { kind: "folders", ...(await hub.folders(user.sub, user.rgn)) } : { kind: "inboxPage", limit: read.limit, page: await hub.inboxPage(user.sub, user.rgn, read.limit) };

@@ -10,7 +10,12 @@ import { consumeOutgoing, consumeOutgoingErrors, retryDelaySeconds } from "./que
 import { webhookOptions } from "./webhooks/consumer-options.ts";
 import { consumeWebhooks } from "./webhooks/delivery.ts";
 
-export { MailboxHub } from "./hub/mailbox-hub.ts";
+import { MailboxHub } from "./hub/mailbox-hub.ts";
+
+export { MailboxHub };
+/** Local runs only: the namespace standing in for Durable Object jurisdictions, which workerd does not
+ * implement (cloudflare-platform.ts). wrangler.toml binds no namespace to it, so it is never deployed. */
+export class LocalJurisdictionHub extends MailboxHub {}
 export { cloudflarePlatform };
 export const app = createApp(cloudflarePlatform);
 
@@ -30,12 +35,15 @@ async function consumeWebhookBatch(messages: QueuedMessage<WebhookDelivery>[], p
     return;
   }
   // Only what an older release put on the queue: deliveries are made by their user's hub now.
+  // Those deliveries name no region: they were queued before hubs had one, so their hubs are the
+  // default region's namespace.
+  const region = platform.config.config.directoryRegion;
   const options = webhookOptions(platform.config.config, platform.fetch, {
-    stillWanted: async (d) => platform.hub(d.userId).webhookWanted(d.webhookId, d.url),
+    stillWanted: async (d) => platform.hub(d.userId, region).webhookWanted(d.webhookId, d.url),
     // The endpoint said 410 Gone (or its URL is no longer allowed): its owner's hub removes it.
     onGone: async (d, reason) => {
       log.warn("webhook: endpoint gone; removing it", { webhookId: d.webhookId, userId: d.userId, reason });
-      await platform.hub(d.userId).removeWebhook(d.webhookId, null);
+      await platform.hub(d.userId, region).removeWebhook(d.webhookId, null);
     },
   });
   await consumeWebhooks(messages, options);

@@ -32,10 +32,13 @@ export interface BlobBucket {
 
 export interface Platform {
   config: ConfigResult;
-  blobs: BlobBucket;
+  /** The bucket of `region`'s users' blobs (attachments, large held sends): its own where the region
+   * has one (REGION_BUCKETS), so their bytes stay in its jurisdiction. */
+  blobs(region: string): BlobBucket;
   fetch: typeof fetch;
-  /** The user's hub (realtime events, inbox head, sessions and API keys, webhooks, held sends, settings). */
-  hub(userId: string): Hub;
+  /** The user's hub (realtime events, inbox head, sessions and API keys, webhooks, held sends,
+   * settings), in the Durable Object jurisdiction of their home region if it has one. */
+  hub(userId: string, region: string): Hub;
   /** Counts one request against `key` under the limit of `kind` (a binding's; the per-user and per-key
    * limits are the hub's): true while within it. Rejects when the limiter cannot be asked. */
   rateLimit(kind: BindingLimitKind, key: string): Promise<boolean>;

@@ -1,11 +1,13 @@
 // Two regions on one machine (`REGIONS=us,eu npm start`): mail reaching either region's MX for a user
 // homed in the other is handed to the home region before the 250; a message for users of both regions
 // gives each region exactly its own; the edge signs a user in at their home region and serves them from
-// it; and nothing of an eu user is written to any us store.
-import { readdirSync, readFileSync, statSync } from "node:fs";
+// it; and nothing of an eu user is written to any us store, the edge's included (their Durable Object
+// and their blobs are eu's).
+import { createHash, createHmac } from "node:crypto";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { LoginResponse, MessagePage } from "../../shared/api.ts";
+import type { LoginResponse, Message, MessagePage, UploadedAttachment } from "../../shared/api.ts";
 import { smtpConnect } from "../support/smtp-client.ts";
 import { startRegionsSystem, type RegionsSystem } from "../support/regions-system.ts";
 
@@ -166,21 +168,67 @@ describe("two regions", () => {
 
   it("writes nothing of an eu user to any us store, byte for byte", async () => {
     const text = "Residency marker 7f3c91e0 in the body";
+    // Through the edge: an attachment uploaded, sent to herself, read back; a large held send (its
+    // body waits in R2 until the Durable Object's alarm hands it to the core).
+    const { token } = await login("carol@example.test");
+    const auth = { authorization: `Bearer ${token}` };
+    const file = `Attachment marker 7f3c91e0 ${"x".repeat(2000)}`;
+    const upload = await fetch(`${system.edge}/api/v1/attachments?filename=marker.txt`, { method: "POST", headers: { ...auth, "content-type": "text/plain" }, body: file });
+    expect(upload.status).toBe(201);
+    const uploaded = (await upload.json()) as UploadedAttachment;
+    const sent = await fetch(`${system.edge}/api/v1/messages`, {
+      method: "POST",
+      headers: { ...auth, "content-type": "application/json" },
+      body: JSON.stringify({ to: ["carol@example.test"], subject: "residency attachment", text, attachments: [{ id: uploaded.id }] }),
+    });
+    expect(sent.status).toBe(202);
+    const held = await fetch(`${system.edge}/api/v1/messages`, {
+      method: "POST",
+      headers: { ...auth, "content-type": "application/json" },
+      body: JSON.stringify({ to: ["carol@example.test"], subject: "residency held", text: `${text} ${"y".repeat(120 * 1024)}`, holdSeconds: 1 }),
+    });
+    expect(held.status).toBe(202);
+    expect(await inboxOnceFiled("carol@example.test", "residency attachment")).toContain("residency attachment");
+    expect(await inboxOnceFiled("carol@example.test", "residency held")).toContain("residency held");
+    const page = (await (await fetch(`${system.edge}/api/v1/folders/inbox/messages`, { headers: auth })).json()) as MessagePage;
+    const id = page.messages.find((m) => m.subject === "residency attachment")!.id;
+    const message = (await (await fetch(`${system.edge}/api/v1/messages/${id}`, { headers: auth })).json()) as Message;
+    const download = await fetch(`${system.edge}/api/v1/messages/${id}/attachments/${message.attachments[0]!.id}`, { headers: auth });
+    expect(download.status).toBe(200);
+    expect(await download.text()).toBe(file);
+
     // Through us's MX (relayed) and through eu's own.
     expect((await send("us", ["carol@example.test"], "residency via us", text)).at(-1)).toMatch(/^250 /);
     expect((await send("eu", ["carol@example.test"], "residency via eu", text)).at(-1)).toMatch(/^250 /);
     expect(await inboxOnceFiled("carol@example.test", "residency via us")).toContain("residency via us");
     expect(await inboxOnceFiled("carol@example.test", "residency via eu")).toContain("residency via eu");
+    // A us user's Durable Object and mail, so that the us stores scanned below are there to scan.
+    expect((await send("us", ["alice@example.test"], "residency us mail")).at(-1)).toMatch(/^250 /);
+    expect(await inboxOnceFiled("alice@example.test", "residency us mail")).toContain("residency us mail");
     const needles = [ids["carol@example.test"]!, "carol@example.test", "7f3c91e0"].map((s) => Buffer.from(s));
     const found = (dir: string) => files(dir).filter((f) => needles.some((n) => readFileSync(f).includes(n)));
-    // The us stores: the region's folder (shards, directory, spool, queue) and its bucket, which is the
-    // edge's local R2 (the first region's); the global directory holds only hashed pointers.
-    const usStores = [path.join(system.dataDir, "regions", "us"), path.join(system.dataDir, "edge", "v3", "r2"), path.join(system.dataDir, "global")];
-    // (carol is written to by no test but this one, so her address reaches us by no legitimate path.)
-    expect(usStores.flatMap(found)).toEqual([]);
-    // The scan finds what is there: eu's stores hold all three.
-    const eu = files(path.join(system.dataDir, "regions", "eu")).map((f) => readFileSync(f));
+    // eu's stores: the region's folder (shards, directory, spool, queue), its bucket in the edge's R2
+    // emulator (objects in r2/<bucket>, their keys in the bucket's SQLite file) and the namespace that
+    // stands in for the eu jurisdiction's Durable Objects.
+    const edge = path.join(system.dataDir, "edge", "v3");
+    const euBucket = bucketFiles(edge, "edgemail-blobs-eu");
+    const euHubs = path.join(edge, "do", "edgemail-edge-LocalJurisdictionHub");
+    const euStores = [path.join(system.dataDir, "regions", "eu"), ...euBucket, euHubs];
+    // The us stores: the region's folder and everything of the edge's that is not eu's — the default
+    // namespace's Durable Objects, us's bucket (edgemail-blobs) — and the global directory, which
+    // holds only hashed pointers. (carol is written to by no test but this one, so her address reaches
+    // us by no legitimate path.)
+    const usStores = [path.join(system.dataDir, "regions", "us"), path.join(system.dataDir, "global"), edge];
+    expect(files(path.join(edge, "do", "edgemail-edge-MailboxHub")).length).toBeGreaterThan(0);
+    expect(bucketFiles(edge, "edgemail-blobs").length).toBeGreaterThan(0);
+    const isEu = (f: string) => euStores.some((s) => f === s || f.startsWith(s + path.sep) || f.startsWith(s + "-"));
+    expect(usStores.flatMap(found).filter((f) => !isEu(f))).toEqual([]);
+    // The scan finds what is there: eu's stores hold all three, and the edge's part of them carol's id
+    // (her Durable Object) and the attachment.
+    const eu = euStores.flatMap((s) => (statSync(s).isDirectory() ? files(s) : [s])).map((f) => readFileSync(f));
     for (const n of needles) expect(eu.some((bytes) => bytes.includes(n))).toBe(true);
+    expect(files(euHubs).some((f) => readFileSync(f).includes(needles[0]!))).toBe(true);
+    expect(euBucket.flatMap((s) => (statSync(s).isDirectory() ? files(s) : [s])).some((f) => readFileSync(f).includes(Buffer.from("Attachment marker 7f3c91e0")))).toBe(true);
   });
 
   // Last: it leaves the us region down.
@@ -232,4 +280,15 @@ function files(dir: string): string[] {
     const full = path.join(dir, name);
     return statSync(full).isDirectory() ? files(full) : [full];
   });
+}
+
+/** A local R2 bucket's files in Miniflare's state folder: its objects' folder and its SQLite index,
+ * named by the id workerd gives the bucket's Durable Object (idFromName(bucket) in the namespace
+ * miniflare-R2BucketObject: HMAC-SHA256 keyed by the namespace key's SHA-256, then a MAC of that). */
+function bucketFiles(stateDir: string, bucket: string): string[] {
+  const key = createHash("sha256").update("miniflare-R2BucketObject").digest();
+  const first = createHmac("sha256", key).update(bucket).digest().subarray(0, 16);
+  const id = Buffer.concat([first, createHmac("sha256", key).update(first).digest().subarray(0, 16)]).toString("hex");
+  const index = path.join(stateDir, "r2", "miniflare-R2BucketObject", `${id}.sqlite`);
+  return [path.join(stateDir, "r2", bucket), index].filter((f) => existsSync(f));
 }

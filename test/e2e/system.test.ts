@@ -206,7 +206,7 @@ describe("npm start: send through the edge, delivered over SMTP and internally",
 describe("npm start: realtime through the edge's Durable Object", () => {
   it("an API key from the CLI opens two WebSockets; SMTP and submission mail reach both, and a move too", async () => {
     const out = await cli("apikey", "create", "alice@example.test", "--name", "e2e", "--scopes", "events,mail.read,mail.manage");
-    const key = /emk_[0-9a-f]{32}_[0-9a-f]{16}_[A-Za-z0-9_-]{43}/.exec(out)?.[0];
+    const key = /emk_[a-z0-9-]+_[0-9a-f]{32}_[0-9a-f]{16}_[A-Za-z0-9_-]{43}/.exec(out)?.[0];
     expect(key, out).toBeDefined();
     expect(await cli("apikey", "list", "alice@example.test")).toContain("e2e");
 
@@ -273,7 +273,7 @@ describe("npm start: the CLI takes a user's credentials away", () => {
       });
       socket.addEventListener("error", () => reject(new Error("WebSocket error")));
     });
-  const keyOf = async () => /emk_[0-9a-f]{32}_[0-9a-f]{16}_[A-Za-z0-9_-]{43}/.exec(await cli("apikey", "create", "carol@example.test", "--name", "sync", "--scopes", "events,mail.read"))![0];
+  const keyOf = async () => /emk_[a-z0-9-]+_[0-9a-f]{32}_[0-9a-f]{16}_[A-Za-z0-9_-]{43}/.exec(await cli("apikey", "create", "carol@example.test", "--name", "sync", "--scopes", "events,mail.read"))![0];
 
   it("user password signs out every session and revokes every API key and webhook", async () => {
     await cli("user", "add", "carol@example.test", "--password", "carol's first password");

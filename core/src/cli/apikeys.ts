@@ -53,9 +53,11 @@ export async function apikeyCommand(command: string, address: string, keyId: str
   const edge = edgeOf(deps.config);
   const user = await userOf(deps.directory, address);
   const base = `/internal/v1/users/${user.id}/api-keys`;
+  // The user's home region picks their Durable Object's jurisdiction at the edge.
+  const inRegion = `?region=${encodeURIComponent(user.region)}`;
 
   if (request) {
-    const key = await callEdgeFor(edge, "POST", base, ApiKeyCreated, { ...request, address: user.address, region: user.region });
+    const key = await callEdgeFor(edge, "POST", base + inRegion, ApiKeyCreated, { ...request, address: user.address, region: user.region });
     return deps.out(
       [
         `API key "${key.name}" created for ${user.address} (id ${key.id}; scopes ${key.scopes.join(", ")}; expires ${date(key.expiresAt)}):`,
@@ -68,13 +70,13 @@ export async function apikeyCommand(command: string, address: string, keyId: str
     );
   }
   if (command === "list") {
-    const { keys } = await callEdgeFor(edge, "GET", base, z.object({ keys: z.array(ApiKeyInfo) }));
+    const { keys } = await callEdgeFor(edge, "GET", base + inRegion, z.object({ keys: z.array(ApiKeyInfo) }));
     return deps.out(
       keys.map((k) => `${k.id}\t${k.name}\t${k.scopes.join(",")}\t${k.prefix}…\tcreated ${date(k.createdAt)}\texpires ${date(k.expiresAt)}\tlast used ${k.lastUsedAt ? date(k.lastUsedAt) : "never"}`).join("\n") ||
         `(no API keys for ${user.address})`,
       keys,
     );
   }
-  await callEdgeFor(edge, "DELETE", `${base}/${encodeURIComponent(keyId!)}`, z.object({ revoked: z.literal(true) }));
+  await callEdgeFor(edge, "DELETE", `${base}/${encodeURIComponent(keyId!)}${inRegion}`, z.object({ revoked: z.literal(true) }));
   return deps.out(`API key ${keyId} of ${user.address} revoked`, { id: keyId, address: user.address, revoked: true });
 }

@@ -31,7 +31,9 @@ export async function openCliRegions(config: Config, env: Record<string, string 
     names,
     global,
     configOf(region) {
-      return loadConfig({ ...(edge ? { EDGE_URL: edge.url } : {}), ...env, ...regionEnv(baseDir, region), INTERNAL_SIGNING_SECRET: secret }, "cli");
+      // The region's bucket is in the running edge's R2 emulator, not in the region's folder.
+      const blobsUrl = localRegions(baseDir)?.find((r) => r.name === region)?.blobsUrl;
+      return loadConfig({ ...(edge ? { EDGE_URL: edge.url } : {}), ...(blobsUrl ? { LOCAL_R2_URL: blobsUrl } : {}), ...env, ...regionEnv(baseDir, region), INTERNAL_SIGNING_SECRET: secret }, "cli");
     },
     async pick(explicit, address) {
       if (explicit !== undefined) {

@@ -65,7 +65,7 @@ export async function userPasswordCommand(address: string, password: string | un
   const revoked = await atEdge(
     edge,
     "POST",
-    `/internal/v1/users/${user.id}/revoke`,
+    `/internal/v1/users/${user.id}/revoke?region=${encodeURIComponent(user.region)}`,
     { reason: "password.changed" },
     `the password of ${user.address} is changed, but what was signed in with the old one still works: its sessions, API keys and webhooks were NOT revoked`,
     `user revoke ${user.address}`,
@@ -79,7 +79,7 @@ export async function userRevokeCommand(address: string, deps: UserCommandDeps):
   const revoked = await atEdge(
     edge,
     "POST",
-    `/internal/v1/users/${user.id}/revoke`,
+    `/internal/v1/users/${user.id}/revoke?region=${encodeURIComponent(user.region)}`,
     { reason: "signed-out-everywhere" },
     `the sessions, API keys and webhooks of ${user.address} were NOT revoked`,
     `user revoke ${user.address}`,
@@ -94,7 +94,7 @@ export async function userRemoveCommand(address: string, deps: UserCommandDeps):
   const revoked = await atEdge(
     edge,
     "DELETE",
-    `/internal/v1/users/${user.id}`,
+    `/internal/v1/users/${user.id}?region=${encodeURIComponent(user.region)}`,
     undefined,
     `${user.address} is locked (no sign-in, and its mail is served to no session or API key) but NOT removed: the edge still holds its sessions, API keys, webhooks and recent events, so its mail is kept until the edge has forgotten them`,
     `user remove ${user.address}`,

@@ -4,9 +4,15 @@
 // Miniflare (local-edge.ts), or alone in a process of its own (local-r2.ts). Plain data here; Miniflare
 // is loaded only by the process that runs it.
 
-/** The bucket both tiers share; wrangler.toml binds the edge's BLOBS to the same name. */
+/** The bucket both tiers share; wrangler.toml binds the edge's BLOBS to the same name. Under
+ * `REGIONS=… npm start` every other region has one of its own (local-regions.ts). */
 export const BUCKET_NAME = "edgemail-blobs";
 export const GATEWAY_WORKER_NAME = "edgemail-r2-gateway";
+
+/** The gateway worker of `bucket` (one per bucket, each on its own socket). */
+export function gatewayWorkerName(bucket: string): string {
+  return bucket === BUCKET_NAME ? GATEWAY_WORKER_NAME : `${GATEWAY_WORKER_NAME}-${bucket}`;
+}
 
 const GATEWAY = `
 export default {
@@ -28,14 +34,14 @@ export default {
   },
 };`;
 
-/** The gateway as a Miniflare worker, on a loopback socket of its own (its URL: Miniflare's
- * unsafeGetDirectURL(GATEWAY_WORKER_NAME)). */
-export function gatewayWorker() {
+/** The gateway of `bucket` as a Miniflare worker, on a loopback socket of its own (its URL: Miniflare's
+ * unsafeGetDirectURL(gatewayWorkerName(bucket))). */
+export function gatewayWorker(bucket: string = BUCKET_NAME) {
   return {
-    name: GATEWAY_WORKER_NAME,
+    name: gatewayWorkerName(bucket),
     modules: true,
     script: GATEWAY,
-    r2Buckets: { BLOBS: BUCKET_NAME },
+    r2Buckets: { BLOBS: bucket },
     unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }],
   };
 }

@@ -93,8 +93,8 @@ export class Credentials {
 
   // ── API keys ──
 
-  async createKey(userId: string, input: ApiKeyCreate, now = Date.now()): Promise<ApiKeyInfo & { key: string }> {
-    const { key, keyId, prefix } = newApiKey(userId);
+  async createKey(userId: string, region: string, input: ApiKeyCreate, now = Date.now()): Promise<ApiKeyInfo & { key: string }> {
+    const { key, keyId, prefix } = newApiKey(userId, region);
     const expiresAt = input.expiresIn ? now + input.expiresIn * 1000 : null;
     const scopes = [...new Set(input.scopes)].sort();
     this.#sql.exec(

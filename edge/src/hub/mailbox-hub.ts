@@ -454,7 +454,7 @@ export class MailboxHub extends DurableObject<Env> implements Hub {
 
   async createApiKey(userId: string, region: string, address: string, input: ApiKeyCreate, by: Actor): Promise<ApiKeyInfo & { key: string }> {
     this.#remember(userId, region, address);
-    const created = await this.#credentials.createKey(userId, input);
+    const created = await this.#credentials.createKey(userId, region, input);
     this.#security.record("api-key.created", { id: created.id, name: created.name, scopes: created.scopes, by });
     return created;
   }
@@ -550,7 +550,8 @@ export class MailboxHub extends DurableObject<Env> implements Hub {
     if (cancel.bodyKey !== null) {
       const key = cancel.bodyKey;
       // Nothing refers to it any more: left behind, it is only an unreferenced object.
-      await cloudflarePlatform(this.env).blobs.delete(key).catch((err) => log.warn("hub: a cancelled send's body could not be removed", { key, err }));
+      // holdSend remembered the region of the user whose bucket holds it.
+      await cloudflarePlatform(this.env).blobs(this.#meta("region")!).delete(key).catch((err) => log.warn("hub: a cancelled send's body could not be removed", { key, err }));
     }
     return { state: cancel.state, release: cancel.release };
   }
@@ -558,11 +559,12 @@ export class MailboxHub extends DurableObject<Env> implements Hub {
   /** Hands the held sends that are due to the core and wakes again when the next one is. */
   async #sendDue(): Promise<void> {
     const userId = this.#meta("user_id");
+    const region = this.#meta("region");
     const platform = cloudflarePlatform(this.env);
     if (this.#heldSends.nextDue() === null) return;
-    if (userId && platform.config.ok) {
+    if (userId && region && platform.config.ok) {
       const core = new CoreClient(platform.config.config, platform.fetch, `hub-${crypto.randomUUID()}`);
-      await deliverDueSends(this.#heldSends, { core, blobs: platform.blobs, userId });
+      await deliverDueSends(this.#heldSends, { core, blobs: platform.blobs(region), userId });
     } else {
       log.warn("hub: held sends wait for a valid edge config", { problems: platform.config.ok ? [] : platform.config.problems });
     }

@@ -67,7 +67,7 @@ export const requireUser = createMiddleware(async (c, next) => {
   const read = hubReadOf(c);
   if (looksLikeApiKey(presented)) {
     const parsed = parseApiKey(presented);
-    const auth = parsed ? await platform.hub(parsed.userId).authorize({ kind: "apiKey", keyId: parsed.keyId, key: presented }, read) : null;
+    const auth = parsed ? await platform.hub(parsed.userId, parsed.region ?? c.get("config").directoryRegion).authorize({ kind: "apiKey", keyId: parsed.keyId, key: presented }, read) : null;
     const key = auth?.key;
     if (!parsed || !key) throw invalid("The API key is not valid: it may have been revoked or have expired.");
     const exp = key.expiresAt === null ? Number.MAX_SAFE_INTEGER : Math.floor(key.expiresAt / 1000);
@@ -79,13 +79,15 @@ export const requireUser = createMiddleware(async (c, next) => {
   } else {
     const claims = await readToken(presented, c.get("config").tokenSecret);
     if (!claims) throw invalid("The token is invalid or has expired; sign in again.");
-    const auth = await platform.hub(claims.sub).authorize({ kind: "session", sessionId: claims.sid, userId: claims.sub, region: claims.rgn }, read);
+    const auth = await platform.hub(claims.sub, claims.rgn).authorize({ kind: "session", sessionId: claims.sid, userId: claims.sub, region: claims.rgn }, read);
     if (!auth) throw invalid("This session has been signed out; sign in again.");
     c.set("user", claims);
     c.set("principal", { kind: "session", userId: claims.sub, id: claims.sid, scopes: allScopes });
     c.set("hubAnswer", auth.answer);
     c.set("limited", auth.limited);
   }
+  // The user's blobs are in their home region's bucket.
+  c.set("blobs", platform.blobs(c.get("user").rgn));
 
   const principal = c.get("principal");
   const needs = requiredScope(c.req.method, c.req.path.slice("/api/v1".length));

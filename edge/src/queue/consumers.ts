@@ -36,11 +36,11 @@ export async function consumeOutgoing(
   sendError: (m: OutgoingMessage & { reason: string }) => Promise<void>,
 ): Promise<void> {
   await eachMessage(messages, platform, async (body, core) => {
-    if (body.held && (await platform.hub(body.userId).claimHeldSend(body.messageId)) === "cancelled") {
-      if (body.bodyKey) await platform.blobs.delete(body.bodyKey);
+    if (body.held && (await platform.hub(body.userId, body.region).claimHeldSend(body.messageId)) === "cancelled") {
+      if (body.bodyKey) await platform.blobs(body.region).delete(body.bodyKey);
       return "ack";
     }
-    const stored = body.submission ? null : body.bodyKey ? await platform.blobs.getText(body.bodyKey) : null;
+    const stored = body.submission ? null : body.bodyKey ? await platform.blobs(body.region).getText(body.bodyKey) : null;
     // What the edge stored itself; the core validates it all the same.
     const submission: OutboundSubmission | null = body.submission ?? (stored === null ? null : JSON.parse(stored));
     if (submission === null) {

@@ -69,7 +69,7 @@ export const authRoutes = new Hono()
     const user = await c.get("core").read(await homeRegion(c.get("core"), config, credentials.address), coreApi.login, { params: {}, body: { ...credentials, ip } });
     const sessionId = toBase64Url(crypto.getRandomValues(new Uint8Array(18)));
     const now = Date.now();
-    await c.get("platform").hub(user.id).recordLogin(user.id, user.region, user.address, sessionId, now + config.tokenTtlSeconds * 1000, origin(c.req.raw, ip));
+    await c.get("platform").hub(user.id, user.region).recordLogin(user.id, user.region, user.address, sessionId, now + config.tokenTtlSeconds * 1000, origin(c.req.raw, ip));
     const body: LoginResponse = {
       token: await issueToken(user, sessionId, config.tokenSecret, config.tokenTtlSeconds, now),
       tokenType: "Bearer",
@@ -84,7 +84,7 @@ export const authRoutes = new Hono()
     if (all !== undefined && all !== "true" && all !== "false") {
       throw new ProblemError("validation", "all must be true or false.", { errors: [{ field: "query.all", message: "must be true or false" }] });
     }
-    const { sub, sid } = c.get("user");
-    await c.get("platform").hub(sub).revokeSessions(all === "true" ? null : sid);
+    const { sub, sid, rgn } = c.get("user");
+    await c.get("platform").hub(sub, rgn).revokeSessions(all === "true" ? null : sid);
     return c.body(null, 204);
   });

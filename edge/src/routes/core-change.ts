@@ -9,6 +9,6 @@ import type { CoreAnswer, CoreRequest, CoreRoute } from "../../../shared/interna
 export async function changeThroughCore<R extends CoreRoute>(c: Context, route: R, request: CoreRequest<R>): Promise<CoreAnswer<R>> {
   const user = c.get("user");
   const { data, seq } = await c.get("core").relay(user.rgn, route, request);
-  await c.get("platform").hub(user.sub).noteChange(user.sub, user.rgn, seq);
+  await c.get("platform").hub(user.sub, user.rgn).noteChange(user.sub, user.rgn, seq);
   return data;
 }

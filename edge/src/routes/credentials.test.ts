@@ -74,7 +74,7 @@ describe("API keys", () => {
     const res = await api("/api/v1/api-keys", { method: "POST", token, json: { name: "reader", scopes: ["mail.read"] } });
     expect(res.status).toBe(201);
     const created = (await res.json()) as ApiKeyCreated;
-    expect(created.key).toMatch(/^emk_[0-9a-f]{32}_[0-9a-f]{16}_[A-Za-z0-9_-]{43}$/);
+    expect(created.key).toMatch(/^emk_local_[0-9a-f]{32}_[0-9a-f]{16}_[A-Za-z0-9_-]{43}$/);
     const listed = ((await (await api("/api/v1/api-keys", { token })).json()) as { keys: ApiKeyInfo[] }).keys;
     const mine = listed.find((k) => k.id === created.id)!;
     expect(mine).toMatchObject({ name: "reader", scopes: ["mail.read"] });
@@ -119,7 +119,7 @@ describe("API keys", () => {
   it("can be managed by the operator's CLI through signed internal requests, which cannot be replayed", async () => {
     const { user } = await signIn(seed.alice.address, seed.alice.password);
     const body = JSON.stringify({ name: "cli", scopes: ["mail.send"], address: user.address, region: user.region });
-    const path = `/internal/v1/users/${user.id}/api-keys`;
+    const path = `/internal/v1/users/${user.id}/api-keys?region=${user.region}`;
     const headers = { ...(await signRequest(inject("signingSecret"), BASE, { method: "POST", pathAndQuery: path, body })), "content-type": "application/json" };
     const first = await SELF.fetch(`${BASE}${path}`, { method: "POST", body, headers });
     expect(first.status).toBe(201);

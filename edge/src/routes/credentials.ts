@@ -12,14 +12,14 @@ export const credentialRoutes = new Hono()
   .post("/api-keys", async (c) => {
     const input = await jsonBody(c, ApiKeyCreate);
     const user = c.get("user");
-    const created = await c.get("platform").hub(user.sub).createApiKey(user.sub, user.rgn, user.addr, input, "user");
+    const created = await c.get("platform").hub(user.sub, user.rgn).createApiKey(user.sub, user.rgn, user.addr, input, "user");
     return c.json(created, 201, { location: `/api/v1/api-keys/${created.id}` });
   })
-  .get("/api-keys", async (c) => c.json({ keys: await c.get("platform").hub(c.get("user").sub).listApiKeys() }))
+  .get("/api-keys", async (c) => c.json({ keys: await c.get("platform").hub(c.get("user").sub, c.get("user").rgn).listApiKeys() }))
   .delete("/api-keys/:id", async (c) => {
     const id = c.req.param("id");
-    if (!(await c.get("platform").hub(c.get("user").sub).revokeApiKey(id, "user"))) throw new ProblemError("notFound", `No API key ${id}.`);
+    if (!(await c.get("platform").hub(c.get("user").sub, c.get("user").rgn).revokeApiKey(id, "user"))) throw new ProblemError("notFound", `No API key ${id}.`);
     return c.body(null, 204);
   })
-  .get("/security/logins", async (c) => c.json({ logins: await c.get("platform").hub(c.get("user").sub).recentLogins() }))
-  .get("/security/events", async (c) => c.json({ events: await c.get("platform").hub(c.get("user").sub).securityEvents() }));
+  .get("/security/logins", async (c) => c.json({ logins: await c.get("platform").hub(c.get("user").sub, c.get("user").rgn).recentLogins() }))
+  .get("/security/events", async (c) => c.json({ events: await c.get("platform").hub(c.get("user").sub, c.get("user").rgn).securityEvents() }));

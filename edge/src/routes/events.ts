@@ -32,7 +32,7 @@ function toHub(c: Context, path: string, since: number | undefined): Promise<Res
   if (since !== undefined) url.searchParams.set("since", String(since));
   const headers = new Headers(c.req.raw.headers);
   headers.set(PRINCIPAL_HEADER, JSON.stringify(listener(c)));
-  return c.get("platform").hub(c.get("user").sub).fetch(new Request(url, { headers }));
+  return c.get("platform").hub(c.get("user").sub, c.get("user").rgn).fetch(new Request(url, { headers }));
 }
 
 export const eventRoutes = new Hono()
@@ -53,6 +53,6 @@ export const eventRoutes = new Hono()
   })
   .get("/events", async (c) => {
     const { since, timeout } = query(c, EventsQuery);
-    const page = await c.get("platform").hub(c.get("user").sub).poll(since ?? null, timeout * 1000, listener(c));
+    const page = await c.get("platform").hub(c.get("user").sub, c.get("user").rgn).poll(since ?? null, timeout * 1000, listener(c));
     return c.json(page);
   });

@@ -2,6 +2,8 @@
 //  POST /internal/v1/events              a core's batch of mailbox events, fanned out to each
 //                                        user's Durable Object; 200 once every one has it stored.
 //  POST|GET /internal/v1/users/:id/api-keys, DELETE …/:keyId   the operator's CLI managing keys.
+//  (Every /users/:id call names the user's home region, ?region=, which picks their Durable Object's
+//  jurisdiction; the CLI runs in that region and knows it.)
 //  POST /internal/v1/users/:id/revoke {reason}   the CLI after `user password` (every session, API
 //                                        key and webhook goes) or for `user revoke`.
 //  DELETE /internal/v1/users/:id          the CLI removing the user: everything revoked, the Durable
@@ -49,6 +51,14 @@ function userOf(c: Context): string {
   return userId;
 }
 
+const RegionQuery = z.strictObject({ region: z.string().regex(/^[a-z0-9-]{1,32}$/, "must be the user's home region, such as eu") });
+
+/** The hub of the user the path names, in the home region the query names. */
+function hubOf(c: Context) {
+  const { region } = validated(RegionQuery, c.req.query(), "query");
+  return c.get("platform").hub(userOf(c), region);
+}
+
 export const internalRoutes = new Hono<{ Variables: { nonce: string; rawBody: string } }>()
   .use("*", signed)
   .post("/events", async (c) => {
@@ -72,27 +82,28 @@ export const internalRoutes = new Hono<{ Variables: { nonce: string; rawBody: st
       else byUser.set(e.userId, [e]);
     }
     const platform = c.get("platform");
-    await Promise.all([...byUser].map(([userId, list]) => platform.hub(userId).publish(userId, notification.region, list)));
+    await Promise.all([...byUser].map(([userId, list]) => platform.hub(userId, notification.region).publish(userId, notification.region, list)));
     return c.json({ accepted: events.length, rejected, users: byUser.size });
   })
   .use("/users/:userId/*", async (c, next) => {
-    const fresh = await c.get("platform").hub(userOf(c)).acceptNonce(c.get("nonce"), SIGNATURE_MAX_SKEW_MS);
+    const fresh = await hubOf(c).acceptNonce(c.get("nonce"), SIGNATURE_MAX_SKEW_MS);
     if (!fresh) throw new ProblemError("unauthorized", "Internal request refused: replayed.");
     await next();
   })
   .post("/users/:userId/api-keys", async (c) => {
     const userId = userOf(c);
     const { address, region, ...input } = validated(KeyCreateInternal, json(c.get("rawBody")), "body");
-    return c.json(await c.get("platform").hub(userId).createApiKey(userId, region, address, input, "operator"), 201);
+    if (region !== c.req.query("region")) throw new ProblemError("validation", "The body's region is not the query's.", { errors: [{ field: "body.region", message: "must be the region the query names" }] });
+    return c.json(await hubOf(c).createApiKey(userId, region, address, input, "operator"), 201);
   })
-  .get("/users/:userId/api-keys", async (c) => c.json({ keys: await c.get("platform").hub(userOf(c)).listApiKeys() }))
+  .get("/users/:userId/api-keys", async (c) => c.json({ keys: await hubOf(c).listApiKeys() }))
   .delete("/users/:userId/api-keys/:keyId", async (c) => {
     const keyId = c.req.param("keyId");
-    if (!(await c.get("platform").hub(userOf(c)).revokeApiKey(keyId, "operator"))) throw new ProblemError("notFound", `No API key ${keyId}.`);
+    if (!(await hubOf(c).revokeApiKey(keyId, "operator"))) throw new ProblemError("notFound", `No API key ${keyId}.`);
     return c.json({ revoked: true });
   })
   .post("/users/:userId/revoke", async (c) => {
     const { reason } = validated(RevokeInternal, json(c.get("rawBody")), "body");
-    return c.json(await c.get("platform").hub(userOf(c)).revokeCredentials(reason, "operator", null));
+    return c.json(await hubOf(c).revokeCredentials(reason, "operator", null));
   })
-  .delete("/users/:userId", async (c) => c.json(await c.get("platform").hub(userOf(c)).erase()));
+  .delete("/users/:userId", async (c) => c.json(await hubOf(c).erase()));

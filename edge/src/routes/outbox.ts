@@ -13,7 +13,7 @@ import { ProblemError } from "../../../shared/problem.ts";
 export const outboxRoutes = new Hono().delete("/outbox/:id", async (c) => {
   const id = c.req.param("id");
   const user = c.get("user");
-  const cancel = Id.safeParse(id).success ? await c.get("platform").hub(user.sub).cancelHeldSend(id) : null;
+  const cancel = Id.safeParse(id).success ? await c.get("platform").hub(user.sub, user.rgn).cancelHeldSend(id) : null;
   if (cancel === null) {
     throw new ProblemError("notFound", `No held send ${id}: only a message sent with holdSeconds can be cancelled, by its sender, within its hold.`);
   }

@@ -116,18 +116,22 @@ describe("the operator's revocations (signed internal requests, as the CLI sends
     const creds = await credentialsOf(a.token);
     const userId = a.user.id;
 
-    const revoked = await internal("POST", `/internal/v1/users/${userId}/revoke`, { reason: "password.changed" });
+    // The call names the user's home region, which picks their Durable Object's jurisdiction.
+    const regionless = await internal("POST", `/internal/v1/users/${userId}/revoke`, { reason: "password.changed" });
+    expect(regionless.status).toBe(400);
+    expect(((await regionless.json()) as { errors: { field: string }[] }).errors.map((e) => e.field)).toEqual(["query.region"]);
+    const revoked = await internal("POST", `/internal/v1/users/${userId}/revoke?region=${a.user.region}`, { reason: "password.changed" });
     expect(revoked.status).toBe(200);
     expect(await revoked.json()).toEqual({ sessions: expect.any(Number), apiKeysRevoked: 1, webhooksRemoved: 1 });
     expect((await api("/api/v1/folders", { token: a.token })).status).toBe(401);
     expect((await api("/api/v1/events?timeout=0", { token: creds.key.key })).status).toBe(401);
     for (const socket of [creds.keySocket, creds.sessionSocket]) await socket.until((s) => s.closed !== null);
-    expect((await internal("POST", `/internal/v1/users/${userId}/revoke`, { reason: "later" })).status).toBe(400);
+    expect((await internal("POST", `/internal/v1/users/${userId}/revoke?region=${a.user.region}`, { reason: "later" })).status).toBe(400);
 
     const b = await signIn(seed.max.password);
     expect((await activity(b.token))[0]).toMatchObject({ type: "password.changed", data: { apiKeysRevoked: 1, webhooksRemoved: 1, by: "operator" } });
     const more = await credentialsOf(b.token);
-    const erased = await internal("DELETE", `/internal/v1/users/${userId}`);
+    const erased = await internal("DELETE", `/internal/v1/users/${userId}?region=${a.user.region}`);
     expect(erased.status).toBe(200);
     expect(await erased.json()).toEqual({ sessions: 1, apiKeysRevoked: 1, webhooksRemoved: 1 });
     expect((await api("/api/v1/folders", { token: b.token })).status).toBe(401);

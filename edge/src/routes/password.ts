@@ -15,7 +15,7 @@ import { jsonBody } from "../validate.ts";
 export const passwordRoutes = new Hono().post("/account/password", async (c) => {
   const input = await jsonBody(c, PasswordChange);
   const user = c.get("user");
-  const hub = c.get("platform").hub(user.sub);
+  const hub = c.get("platform").hub(user.sub, user.rgn);
   try {
     await c.get("core").read(user.rgn, coreApi.changePassword, { params: { userId: user.sub }, body: input });
   } catch (err) {

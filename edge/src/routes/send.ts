@@ -60,7 +60,7 @@ function idempotencyKey(c: Context): string | undefined {
  * gets the first one's. */
 async function hold(c: Context, messageId: string, holdSeconds: number, recipients: number, body: HeldBody): Promise<HeldSend> {
   const user = c.get("user");
-  const held = await c.get("platform").hub(user.sub).holdSend(user.sub, user.rgn, messageId, Date.now() + holdSeconds * 1000, recipients, body);
+  const held = await c.get("platform").hub(user.sub, user.rgn).holdSend(user.sub, user.rgn, messageId, Date.now() + holdSeconds * 1000, recipients, body);
   if (held.state === "cancelled") {
     // The first request was cancelled, which removed its body: this retry's copy is referred to by nothing.
     if (body.bodyKey) await c.get("blobs").delete(body.bodyKey);

@@ -9,14 +9,14 @@ import { ProblemError } from "../../../shared/problem.ts";
 import { jsonBody } from "../validate.ts";
 
 export const settingsRoutes = new Hono()
-  .get("/settings", async (c) => c.json(await c.get("platform").hub(c.get("user").sub).settings()))
+  .get("/settings", async (c) => c.json(await c.get("platform").hub(c.get("user").sub, c.get("user").rgn).settings()))
   .patch("/settings", async (c) => {
     const patch = await jsonBody(c, SettingsPatch);
-    return c.json(await c.get("platform").hub(c.get("user").sub).updateSettings(patch));
+    return c.json(await c.get("platform").hub(c.get("user").sub, c.get("user").rgn).updateSettings(patch));
   })
   .post("/settings/trusted-senders", async (c) => {
     const { address } = await jsonBody(c, TrustedSenderAdd);
-    const settings = await c.get("platform").hub(c.get("user").sub).trustSender(address);
+    const settings = await c.get("platform").hub(c.get("user").sub, c.get("user").rgn).trustSender(address);
     if (settings === null) {
       throw new ProblemError("conflict", `At most ${limits.maxTrustedSenders} trusted senders: remove some with PATCH /api/v1/settings first.`);
     }

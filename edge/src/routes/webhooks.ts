@@ -28,13 +28,13 @@ export const webhookRoutes = new Hono()
     const user = c.get("user");
     const key = callingKey(c);
     const maker: WebhookMaker = key === null ? { kind: "user" } : { kind: "apiKey", id: key };
-    const created = await c.get("platform").hub(user.sub).createWebhook(user.sub, user.rgn, input, maker);
+    const created = await c.get("platform").hub(user.sub, user.rgn).createWebhook(user.sub, user.rgn, input, maker);
     if ("refused" in created) throw new ProblemError("conflict", `No more webhooks: ${created.refused}.`);
     return c.json(created, 201, { location: `/api/v1/webhooks/${created.id}` });
   })
-  .get("/webhooks", async (c) => c.json({ webhooks: await c.get("platform").hub(c.get("user").sub).listWebhooks(callingKey(c)) }))
+  .get("/webhooks", async (c) => c.json({ webhooks: await c.get("platform").hub(c.get("user").sub, c.get("user").rgn).listWebhooks(callingKey(c)) }))
   .delete("/webhooks/:id", async (c) => {
     const id = c.req.param("id");
-    if (!(await c.get("platform").hub(c.get("user").sub).removeWebhook(id, callingKey(c)))) throw new ProblemError("notFound", `No webhook ${id}.`);
+    if (!(await c.get("platform").hub(c.get("user").sub, c.get("user").rgn).removeWebhook(id, callingKey(c)))) throw new ProblemError("notFound", `No webhook ${id}.`);
     return c.body(null, 204);
   });
