@@ -14,6 +14,8 @@ export interface DirectoryUser {
   region: string;
   shard: string;
   createdAt: number;
+  /** Where the user's mailbox is being moved (`region/shard`), or null (directory-schema.ts). */
+  movingTo?: string | null;
 }
 
 export type Resolution =
@@ -157,6 +159,17 @@ export class Directory {
 
   async setPassword(id: string, passwordHash: string): Promise<void> {
     await this.#db.update(users).set({ passwordHash }).where(eq(users.id, id));
+  }
+
+  /** Marks the user as moving to `to` (`region/shard`), or clears the mark (null). */
+  async setMoving(id: string, to: string | null): Promise<void> {
+    await this.#db.update(users).set({ movingTo: to }).where(eq(users.id, id));
+  }
+
+  /** Points the user at another shard of this region, the mark cleared in the same write: the
+   * switch of a move (mailbox-move/move.ts). */
+  async switchShard(id: string, shard: string): Promise<void> {
+    await this.#db.update(users).set({ shard, movingTo: null }).where(eq(users.id, id));
   }
 
   async deleteUser(id: string): Promise<void> {

@@ -30,8 +30,10 @@ export interface MoveSteps {
   pointer(): Promise<"source" | "target">;
   /** Marks the user moving and resolves once nothing acknowledged for them is left unfiled. */
   quiesce(): Promise<void>;
-  /** Points the directory at the target and clears the mark, in that order. */
+  /** The one write that makes the target the mailbox (the directory's pointer). */
   switchPointer(): Promise<void>;
+  /** What follows the switch and may be done again: the marks cleared, the old directory entry gone. */
+  afterSwitch?(): Promise<void>;
   rebuildIndex: RebuildIndex;
   onProgress?(phase: MovePhase, rows: number): void;
 }
@@ -45,6 +47,25 @@ export class MoveVerifyError extends Error {
   }
 }
 
+export class MoveLeftoverError extends Error {
+  constructor(messageIds: string[]) {
+    super(`mail reached the old copy after the copy was made (${messageIds.length} message(s): ${messageIds.slice(0, 5).join(", ")}${messageIds.length > 5 ? " …" : ""}), so the old copy is kept; file it again at the new home before removing it`);
+    this.name = "MoveLeftoverError";
+  }
+}
+
+/** Removes the source's rows, unless it holds a message the target lacks: mail filed into the old
+ * copy after it was read (an SMTP session accepted before the mark and finished late) is never
+ * thrown away. */
+async function removeLeftovers(source: ShardDatabase, target: ShardDatabase, userId: string): Promise<void> {
+  const ids = async (shard: ShardDatabase) =>
+    (await shard.client.execute({ sql: "SELECT message_id FROM messages WHERE user_id = ?", args: [userId] })).rows.map((r) => String(r[0]));
+  const there = new Set(await ids(target));
+  const missing = (await ids(source)).filter((id) => !there.has(id));
+  if (missing.length > 0) throw new MoveLeftoverError(missing);
+  await removeCopy(source, userId);
+}
+
 export interface MoveResult {
   /** Rows copied (0 when the move was only finished). */
   rows: number;
@@ -55,8 +76,9 @@ export interface MoveResult {
 export async function moveMailbox(userId: string, source: MoveSide, target: MoveSide, steps: MoveSteps): Promise<MoveResult> {
   if (source.shard === target.shard) throw new Error("the source and target of a move are the same shard");
   if ((await steps.pointer()) === "target") {
+    await steps.afterSwitch?.();
     steps.onProgress?.("remove", 0);
-    await removeCopy(source.shard, userId);
+    await removeLeftovers(source.shard, target.shard, userId);
     steps.onProgress?.("done", 0);
     return { rows: 0, resumed: true };
   }
@@ -79,8 +101,9 @@ export async function moveMailbox(userId: string, source: MoveSide, target: Move
   if (problems.length > 0) throw new MoveVerifyError(problems);
   steps.onProgress?.("switch", rows);
   await steps.switchPointer();
+  await steps.afterSwitch?.();
   steps.onProgress?.("remove", rows);
-  await removeCopy(source.shard, userId);
+  await removeLeftovers(source.shard, target.shard, userId);
   steps.onProgress?.("done", rows);
   return { rows, resumed: false };
 }
