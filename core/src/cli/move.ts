@@ -34,7 +34,7 @@ export interface MoveCommandDeps {
 
 /** How long acknowledged mail may take to be filed before a move gives up (and unmarks nobody: a
  * rerun goes on from there). */
-const SPOOL_WAIT_MS = Number(process.env.MOVE_SPOOL_WAIT_MS ?? 120_000);
+const SPOOL_WAIT_MS = 120_000;
 
 /** A region's stores opened for a move; the blob store starts only when first used. */
 interface RegionStores {
@@ -215,7 +215,7 @@ async function moveToRegion(address: string, to: string, deps: MoveCommandDeps &
       switchPointer: () => regions.global.moveHome(addresses, to),
       afterSwitch: async () => {
         await target.directory.switchShard(user.id, targetShard);
-        await source.directory.deleteUser(user.id);
+        await source.directory.eraseUser(user.id);
       },
     }, await rowsOf(source.shards.get(user.shard), user.id)).catch(async (err: unknown) => {
       if ((await pointer()) === "source") {

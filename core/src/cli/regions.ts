@@ -2,6 +2,7 @@
 // command works on one region's directory and shards — the user's home region, found in the global
 // directory by the address the command names, or the one given with --region — and keeps the global
 // directory's pointers in step (a user or alias added claims its address for its region everywhere).
+import path from "node:path";
 import type { Config } from "../config.ts";
 import { loadConfig } from "../config.ts";
 import { devSecrets, localEdge } from "../local-dev.ts";
@@ -31,7 +32,9 @@ export async function openCliRegions(config: Config, env: Record<string, string 
     names,
     global,
     configOf(region) {
-      return loadConfig({ ...(edge ? { EDGE_URL: edge.url } : {}), ...env, ...regionEnv(baseDir, region), INTERNAL_SIGNING_SECRET: secret }, "cli");
+      // The first region's bucket is the edge's local R2 (start-regions.ts), not one under its folder.
+      const bucket = region === names[0] && !env.R2_PERSIST_DIR && !env.LOCAL_R2_URL ? { R2_PERSIST_DIR: path.join(baseDir, "edge", "v3") } : {};
+      return loadConfig({ ...(edge ? { EDGE_URL: edge.url } : {}), ...env, ...regionEnv(baseDir, region), ...bucket, INTERNAL_SIGNING_SECRET: secret }, "cli");
     },
     async pick(explicit, address) {
       if (explicit !== undefined) {

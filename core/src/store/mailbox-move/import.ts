@@ -5,6 +5,7 @@
 // own): the target numbers the mailbox anew and rebuilds the user's documents (rebuildIndex).
 import { sql } from "drizzle-orm";
 import { removeUserDocuments } from "../search-index/index-writes.ts";
+import { settleWal } from "../libsql.ts";
 import type { Queryable, ShardDatabase } from "../shards.ts";
 import type { MoveRecord } from "./export.ts";
 import { TARGET_COLUMNS, USER_TABLES } from "./user-tables.ts";
@@ -13,14 +14,18 @@ import { TARGET_COLUMNS, USER_TABLES } from "./user-tables.ts";
  * caller: the store does not reach up into search/). */
 export type RebuildIndex = (shard: ShardDatabase, userId: string) => Promise<unknown>;
 
-/** Removes every row of the user from the shard, their search documents first. */
+/** Removes every row of the user from the shard, their search documents first, leaving none of their
+ * bytes in the files (a moved user's old copy is not kept in a region that is no longer their home). */
 export async function removeCopy(shard: ShardDatabase, userId: string): Promise<void> {
   await shard.writeLock.run(() =>
     shard.db.transaction(async (tx) => {
+      // Deleted cells are zeroed rather than left in the pages' free space.
+      await tx.run(sql`PRAGMA secure_delete = ON`);
       await removeUserDocuments(tx, userId);
       for (const table of USER_TABLES) await tx.run(sql`DELETE FROM ${sql.identifier(table)} WHERE user_id = ${userId}`);
     }),
   );
+  await settleWal(shard.url, shard.client);
 }
 
 async function insertRows(q: Queryable, record: MoveRecord): Promise<void> {
