@@ -12,7 +12,7 @@ import { reindexUser } from "../search/reindex.ts";
 import type { BlobStore } from "../store/blobs.ts";
 import { Directory, type DirectoryUser } from "../store/directory.ts";
 import { removeCopy } from "../store/mailbox-move/import.ts";
-import { moveMailbox, type MovePhase, type MoveResult, type MoveSide, type MoveSteps } from "../store/mailbox-move/move.ts";
+import { moveMailbox, MoveVerifyError, type MovePhase, type MoveResult, type MoveSide, type MoveSteps } from "../store/mailbox-move/move.ts";
 import { openBlobStore, startLocalR2IfNeeded } from "../store/open-blobs.ts";
 import { getUsage } from "../store/mailbox.ts";
 import { rendezvousPick } from "../store/rendezvous.ts";
@@ -114,6 +114,18 @@ async function runMove(label: string, userId: string, source: MoveSide, target: 
   }
 }
 
+/** A copy that differs from its source was changed while it was read (an API write that began
+ * before the mark and ended after): the move is tried again, from the start, a few times. */
+async function retried<T>(move: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await move();
+    } catch (err) {
+      if (!(err instanceof MoveVerifyError) || i >= attempts) throw err;
+    }
+  }
+}
+
 /** Rows a mailbox has, for the progress bar (an estimate: messages have a body row and more). */
 async function rowsOf(shard: ShardDatabase, userId: string): Promise<number> {
   const usage = await getUsage(shard, userId);
@@ -193,6 +205,8 @@ async function moveToRegion(address: string, to: string, deps: MoveCommandDeps &
       source = storesOf(deps.config, deps.directory, deps.shards, false);
       toClose.push(source);
       user = await userOf(deps.directory, address);
+      // Checked before anything is marked: the target region must serve the user's domain.
+      if (!(await target.directory.isHostedDomain(user.domain))) throw new RefusedError(`region ${to} does not serve ${user.domain}; first: npm run cli -- domain add ${user.domain} --region ${to}`);
       const existing = await target.directory.userById(user.id);
       targetShard = existing?.shard ?? target.shards.place(user.id);
     }
@@ -238,7 +252,7 @@ export async function userMoveCommand(address: string, options: { region?: strin
     if (!deps.regions) throw new UsageError(`--region ${options.region}: this deployment has one region, ${deps.config.region}`);
     if (!deps.regions.names.includes(options.region)) throw new UsageError(`--region ${options.region} is not one of the regions (${deps.regions.names.join(", ")})`);
     if (options.shard) throw new UsageError("give --region or --shard, not both (a move to another region places the user on one of its shards)");
-    const r = await moveToRegion(address, options.region, { ...deps, regions: deps.regions });
+    const r = await retried(() => moveToRegion(address, options.region!, { ...deps, regions: deps.regions! }));
     return deps.out(
       r.resumed ? `${address}: the move to region ${options.region} is finished (the old copy in ${r.from} removed)` : `${address} moved from region ${r.from} to ${options.region} (shard ${r.shard}, ${r.rows} rows)`,
       { address, from: r.from, region: options.region, shard: r.shard, rows: r.rows, resumed: r.resumed },
@@ -252,7 +266,7 @@ export async function userMoveCommand(address: string, options: { region?: strin
   const user = await userOf(deps.directory, address);
   const to = options.shard ?? deps.shards.place(user.id);
   deps.shards.get(to);
-  const r = await moveWithinRegion(user, to, deps);
+  const r = await retried(async () => moveWithinRegion((await deps.directory.userById(user.id)) ?? user, to, deps));
   if (!r.from) return deps.out(`${address} is already on shard ${to}`, { address, from: null, shard: to, rows: 0, resumed: false });
   deps.out(
     r.resumed ? `${address}: the move to shard ${to} is finished (the old copy on ${r.from} removed)` : `${address} moved from shard ${r.from} to ${to} (${r.rows} rows)`,
@@ -273,7 +287,7 @@ export async function shardRebalanceCommand(deps: MoveCommandDeps): Promise<void
       const to = rendezvousPick(names, u.id);
       bar.update(i, u.address);
       if (u.shard !== to || u.movingTo) {
-        await moveWithinRegion(u, to, deps, { update: (_, note) => bar.update(i, `${u.address}: ${note ?? ""}`), finish() {} });
+        await retried(() => moveWithinRegion(u, to, deps, { update: (_, note) => bar.update(i, `${u.address}: ${note ?? ""}`), finish() {} }));
       }
       moved.push({ address: u.address, from: u.shard, to });
     }
