@@ -94,6 +94,11 @@ export function createApiApp(deps: ApiDeps): Hono {
     // A user being removed is locked first (mailbox/accounts.ts): from then on nothing of theirs is served, even
     // to a session or API key the edge has not forgotten yet.
     if (!user || user.passwordHash === LOCKED_PASSWORD_HASH) throw new ProblemError("notFound", "No such user.");
+    // While the mailbox is copied elsewhere (store/mailbox-move) reads are served from the copy the
+    // directory names; a write there now could be left behind, so it waits for the move.
+    if (user.movingTo && c.req.method !== "GET" && c.req.method !== "HEAD") {
+      throw new ProblemError("unavailable", "This mailbox is being moved; try again shortly.", { headers: { "retry-after": "5" } });
+    }
     c.set("user", user);
     c.set("shard", deps.shards.get(user.shard));
     await next();

@@ -36,6 +36,11 @@ const USAGE = `Usage: npm run cli -- <command>
   user password <address> --password <pw>   and signs out every session, revokes API keys and webhooks
   user revoke <address>                     signs out every session, revokes API keys and webhooks
   user quota <address> <size>               e.g. 10G, 500M
+  user move <address> --region <r> | [--shard <s>]
+                                            move the mailbox to another region (or shard; default
+                                            its rendezvous pick) while mail keeps arriving: new mail
+                                            is deferred (450), API writes get 503 until it is done;
+                                            run it again to finish a move that was interrupted
 
   alias add <address> <user-address>        deliver another address to a user
   alias list
@@ -53,6 +58,11 @@ const USAGE = `Usage: npm run cli -- <command>
   spam stats                                what the model has learned
 
   search reindex [address]                  rebuild the search index of one user, or of everyone
+
+  shard list                                the shard map (SHARDS or SHARD_COUNT) and users per shard
+  shard rebalance [--region r]              after adding shards to SHARDS/SHARD_COUNT (and restarting
+                                            the cores with it): move, one at a time, each user whose
+                                            rendezvous pick is now another shard
 
 Options: --json (machine-readable output), --help
 Environment: DATA_DIR (default ./data), SHARDS/SHARD_COUNT, DIRECTORY_URL, DEFAULT_QUOTA_BYTES, REGION,
@@ -89,6 +99,7 @@ async function run(argv: string[]): Promise<void> {
       scopes: { type: "string" },
       expires: { type: "string" },
       region: { type: "string" },
+      shard: { type: "string" },
       json: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
@@ -108,7 +119,9 @@ async function run(argv: string[]): Promise<void> {
   // With several regions, the command works in one: the home region of the address it names.
   const [group, command] = positionals;
   const regions = await (await import("./regions.ts")).openCliRegions(config, process.env);
-  if (regions) config = regions.configOf(await regions.pick(values.region, subjectAddress(`${group} ${command ?? ""}`.trim(), positionals)));
+  // `user move`'s --region is where the user goes: the command works in their home region.
+  const workIn = group === "user" && command === "move" ? undefined : values.region;
+  if (regions) config = regions.configOf(await regions.pick(workIn, subjectAddress(`${group} ${command ?? ""}`.trim(), positionals)));
   else if (values.region !== undefined && values.region !== config.region) throw new UsageError(`--region ${values.region}: this deployment has one region, ${config.region} (REGIONS names several)`);
   const directory = await Directory.open(config.directoryUrl, config.libsqlAuthToken, config.directoryReplicaUrl);
   const shards = await Shards.open(config.shards, config.libsqlAuthToken);
@@ -267,6 +280,16 @@ async function run(argv: string[]): Promise<void> {
       case "spam learn":
       case "spam stats":
         return await (await import("./spam.ts")).spamCommand(command!, positionals, { directory, out });
+      case "user move":
+        return await (await import("./move.ts")).userMoveCommand(addressArg(positionals, 2), { region: values.region, shard: values.shard }, { config, directory, shards, regions, out });
+      case "shard rebalance":
+        return await (await import("./move.ts")).shardRebalanceCommand({ config, directory, shards, regions, out });
+      case "shard list": {
+        const counts = new Map<string, number>();
+        for (const u of await directory.listUsers()) counts.set(u.shard, (counts.get(u.shard) ?? 0) + 1);
+        const list = config.shards.map((s) => ({ name: s.name, url: s.url, users: counts.get(s.name) ?? 0 }));
+        return out(list.map((s) => `${s.name.padEnd(12)} ${String(s.users).padStart(8)} users  ${s.url}`).join("\n"), list);
+      }
       case "search reindex":
         return await (await import("./search.ts")).searchCommand(command!, positionals[2] ? addressArg(positionals, 2) : undefined, { config, directory, shards, out });
       default:

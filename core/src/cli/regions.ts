@@ -2,6 +2,7 @@
 // command works on one region's directory and shards — the user's home region, found in the global
 // directory by the address the command names, or the one given with --region — and keeps the global
 // directory's pointers in step (a user or alias added claims its address for its region everywhere).
+import path from "node:path";
 import type { Config } from "../config.ts";
 import { loadConfig } from "../config.ts";
 import { devSecrets, localEdge } from "../local-dev.ts";
@@ -31,9 +32,15 @@ export async function openCliRegions(config: Config, env: Record<string, string 
     names,
     global,
     configOf(region) {
-      // The region's bucket is in the running edge's R2 emulator, not in the region's folder.
+      // The region's bucket is in the running edge's R2 emulator (its gateway), not in the region's folder;
+      // with the stack down, the first region's bucket is read from the edge's persistence directly.
       const blobsUrl = localRegions(baseDir)?.find((r) => r.name === region)?.blobsUrl;
-      return loadConfig({ ...(edge ? { EDGE_URL: edge.url } : {}), ...(blobsUrl ? { LOCAL_R2_URL: blobsUrl } : {}), ...env, ...regionEnv(baseDir, region), INTERNAL_SIGNING_SECRET: secret }, "cli");
+      const bucket = blobsUrl
+        ? { LOCAL_R2_URL: blobsUrl }
+        : region === names[0] && !env.R2_PERSIST_DIR && !env.LOCAL_R2_URL
+          ? { R2_PERSIST_DIR: path.join(baseDir, "edge", "v3") }
+          : {};
+      return loadConfig({ ...(edge ? { EDGE_URL: edge.url } : {}), ...bucket, ...env, ...regionEnv(baseDir, region), INTERNAL_SIGNING_SECRET: secret }, "cli");
     },
     async pick(explicit, address) {
       if (explicit !== undefined) {

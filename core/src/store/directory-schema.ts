@@ -26,6 +26,9 @@ export const users = sqliteTable("users", {
   region: text("region").notNull(),
   shard: text("shard").notNull(),
   createdAt: integer("created_at").notNull(),
+  /** Set while the user's mailbox is moved (`region/shard` of the target, mailbox-move/): this region's
+   * MX defers their mail (450) and the API refuses writes (503) until the directory points there. */
+  movingTo: text("moving_to"),
 });
 
 /** An extra address delivering to a user, like Postfix's virtual_alias_maps with one target. */

@@ -2,7 +2,7 @@
 // domain alias → exact address (alias or user) → address without its +subaddress.
 import { asc, count, eq, inArray } from "drizzle-orm";
 import { parseAddress, withoutSubaddress } from "../../../shared/address.ts";
-import { answeredRecently, openDatabase, PROBE_FRESH_MS, type Database } from "./libsql.ts";
+import { answeredRecently, openDatabase, PROBE_FRESH_MS, settleWal, type Database } from "./libsql.ts";
 import { StoreUnavailableError } from "./unavailable.ts";
 import { aliases, directorySchema, dkimKeys, domainAliases, domains, users } from "./directory-schema.ts";
 
@@ -14,6 +14,8 @@ export interface DirectoryUser {
   region: string;
   shard: string;
   createdAt: number;
+  /** Where the user's mailbox is being moved (`region/shard`), or null (directory-schema.ts). */
+  movingTo?: string | null;
 }
 
 export type Resolution =
@@ -157,6 +159,37 @@ export class Directory {
 
   async setPassword(id: string, passwordHash: string): Promise<void> {
     await this.#db.update(users).set({ passwordHash }).where(eq(users.id, id));
+  }
+
+  /** Marks the user as moving to `to` (`region/shard`), or clears the mark (null). */
+  async setMoving(id: string, to: string | null): Promise<void> {
+    await this.#db.update(users).set({ movingTo: to }).where(eq(users.id, id));
+  }
+
+  /** Points the user at another shard of this region, the mark cleared in the same write: the
+   * switch of a move (mailbox-move/move.ts). */
+  async switchShard(id: string, shard: string): Promise<void> {
+    await this.#db.update(users).set({ shard, movingTo: null }).where(eq(users.id, id));
+  }
+
+  /** Removes the user (and their aliases) leaving no bytes of them in the files: their home moved to
+   * another region, whose residency this region must not keep a copy against. */
+  async eraseUser(id: string): Promise<void> {
+    const tx = await this.#database.client.transaction("write");
+    try {
+      // Deleted cells are zeroed rather than left in the page's free space.
+      await tx.execute("PRAGMA secure_delete = ON");
+      // By name, not by the cascade: foreign keys are on only for the connection Directory.open set up.
+      await tx.execute({ sql: "DELETE FROM aliases WHERE user_id = ?", args: [id] });
+      await tx.execute({ sql: "DELETE FROM users WHERE id = ?", args: [id] });
+      await tx.commit();
+    } finally {
+      tx.close();
+    }
+    // Earlier updates of the row (the move's own mark) left copies of it in the pages' free space, which
+    // secure_delete does not reach: an embedded directory is small enough to rewrite whole.
+    if (this.#database.url.startsWith("file:")) await this.#database.client.execute("VACUUM");
+    await settleWal(this.#database.url, this.#database.client);
   }
 
   async deleteUser(id: string): Promise<void> {

@@ -85,6 +85,12 @@ export class GlobalDirectory {
     await this.#database.db.update(addressHomes).set({ movingTo: to, updatedAt: Date.now() }).where(inArray(addressHomes.pointer, pointers));
   }
 
+  /** Makes `region` the addresses' home and ends their move: the switch of a move between regions. */
+  async moveHome(addresses: string[], region: string): Promise<void> {
+    const pointers = await Promise.all(addresses.map((a) => this.pointer(a)));
+    await this.#database.db.update(addressHomes).set({ region, movingTo: null, updatedAt: Date.now() }).where(inArray(addressHomes.pointer, pointers));
+  }
+
   async addDomain(domain: string, regions: string[]): Promise<void> {
     const now = Date.now();
     await this.#database.db.insert(domainRegions).values(regions.map((region) => ({ domain, region, createdAt: now }))).onConflictDoNothing();

@@ -87,3 +87,10 @@ export async function openDatabase<S extends Record<string, unknown>>(
   const replicaClient = libsqlClient(replicaUrl, { authToken, timeoutMs: REPLICA_TIMEOUT_MS });
   return { url, client, db, replica: { url: replicaUrl, client: replicaClient, db: drizzle(replicaClient, { schema }) } };
 }
+
+/** After an erasure: the WAL's older frames still hold what was deleted, so an embedded file's WAL is
+ * checkpointed and truncated (a reader in the middle of a read may delay this to the next checkpoint).
+ * A server (sqld) checkpoints by itself. */
+export async function settleWal(url: string, client: Client): Promise<void> {
+  if (url.startsWith("file:")) await client.execute("PRAGMA wal_checkpoint(TRUNCATE)");
+}

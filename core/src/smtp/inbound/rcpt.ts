@@ -49,6 +49,9 @@ export async function checkRecipient(
       return { accept: false, reply: replies.unknownUser(address) };
     case "user": {
       const { user } = resolution;
+      // Held while the mailbox is copied to another shard or region (store/mailbox-move): mail filed
+      // into the old copy now could be left behind. The mover waits out the recipient cache's TTL.
+      if (user.movingTo) return { accept: false, reply: relayReplies.moving(address) };
       const usage = await getUsage(deps.shards.get(user.shard), user.id);
       if (!usage) {
         // The user the cache named is gone; the address may already belong to someone new.
