@@ -8,7 +8,7 @@ import { uuidv7 } from "../../../shared/ids.ts";
 import { ProblemError } from "../../../shared/problem.ts";
 import { testFiling } from "../../../test/support/filing.ts";
 import { fileMessages, type Filing } from "../store/filing.ts";
-import { createMailbox, deleteMailbox, deleteMessage, updateMessage } from "../store/mailbox.ts";
+import { createMailbox, deleteMailbox, deleteMessage, listMessages, updateMessage } from "../store/mailbox.ts";
 import { Shards } from "../store/shards.ts";
 import type { SearchNode } from "./query-ast.ts";
 import { highlight } from "./highlight.ts";
@@ -166,6 +166,26 @@ describe("results", () => {
     expect(cafe!.highlight).toBe("Meet me at the <mark>café</mark> &lt;b&gt;near&lt;/b&gt; the station &amp; bring the map.");
     expect((await search(word("회의"))).messages[0]!.highlight).toBe("이번 주 프로젝트일정을 공유합니다. 내일 <mark>회의</mark>를 합시다.");
     expect((await search(phrase("brown fox"))).messages[0]!.highlight).toBe("The quick <mark>brown</mark> <mark>fox</mark> jumps over the lazy dog.");
+  });
+
+  it("are the summaries a listing gives (SQLite writes a result's summary, the listing toSummary)", async () => {
+    const ivy = uuidv7();
+    await createMailbox(shard(), { userId: ivy, address: "ivy@example.test", quotaBytes: 10 ** 9 });
+    await file(ivy, "no sender at all", { from: null, to: [], text: "widget one" });
+    await file(ivy, 'odd "quoted" \\ subject \u0001 😀 ünïcödé', { from: { name: "", address: "a@b.test" }, text: "widget two", seen: true, flagged: true, keywords: ["Invoices", "$NotJunk"] });
+    await file(ivy, "named only", {
+      from: { name: "Ivy \"the\" Sender", address: "" },
+      to: [{ name: "A", address: "a@x.test" }, { name: "", address: "b@x.test" }],
+      text: "widget three",
+      seen: true,
+      attachments: [{ attachmentId: "1", filename: "w.pdf", contentType: "application/pdf", disposition: "attachment", contentId: null, size: 10, blobKey: "att/sha256/01", text: null }],
+    });
+    const found = (await search(word("widget"), { user: ivy })).messages;
+    const listed = (await listMessages(shard(), ivy, "inbox", { limit: 50 })).messages;
+    expect(found).toHaveLength(3);
+    expect(found.map(({ folder: _f, highlight: _h, ...summary }) => summary)).toEqual(listed);
+    // The same keys in the same order as the listing's, so both read the same on the wire.
+    expect(found.map(({ folder: _f, highlight: _h, ...summary }) => JSON.stringify(summary))).toEqual(listed.map((m) => JSON.stringify(m)));
   });
 
   it("highlight an HTML-only body from the text kept at filing as they did from its HTML, and a reindex keeps it for older mail", async () => {

@@ -19,6 +19,14 @@ export function userRange(userNo: number): { lo: number; hi: number } {
   return { lo: userNo * USER_SPAN, hi: (userNo + 1) * USER_SPAN - 1 };
 }
 
+/** A doc id as an SQL parameter of a query on the index: an integer. A JavaScript number is bound as
+ * a REAL, and FTS5 then does not seek to a `rowid BETWEEN` range of REALs but reads the phrase's
+ * whole doclist, every user's (the newest 51 hits of a phrase in 2.7 ms of CPU, against 0.33 ms with
+ * integers; a word only other users have, 3.6 against 0.5 ms). Plain tables' indexes seek either way. */
+export function docIdParam(docId: number): bigint {
+  return BigInt(docId);
+}
+
 export function secondOf(ms: number): number {
   return Math.min(Math.max(Math.floor(ms / 1000), 0), USER_SPAN - 1);
 }
