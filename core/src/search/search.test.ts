@@ -5,6 +5,7 @@ import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SearchPage, SearchSort } from "../../../shared/api.ts";
 import { uuidv7 } from "../../../shared/ids.ts";
+import { limits } from "../../../shared/limits.ts";
 import { ProblemError } from "../../../shared/problem.ts";
 import { testFiling } from "../../../test/support/filing.ts";
 import { fileMessages, type Filing } from "../store/filing.ts";
@@ -306,6 +307,28 @@ describe("paging", () => {
     expect(new Set(subjects).size).toBe(45);
     // "weekly" three times in the body ranks above once.
     expect(subjects.slice(0, 14).every((s) => Number(s.split(" ")[1]) % 3 === 0)).toBe(true);
+  });
+
+  it("ranks by relevance among the newest searchRelevanceWindow matches only, and by date finds them all", async () => {
+    const rita = uuidv7();
+    await createMailbox(shard(), { userId: rita, address: "rita@example.test", quotaBytes: 10 ** 9 });
+    const window = limits.searchRelevanceWindow;
+    // The oldest two match best (the word in the subject and three times in the body), one of them
+    // just outside the window, the other its oldest match; every newer one has the word once.
+    const best = { text: "ranked ranked ranked" };
+    const mail = [testFiling(rita, "ranked outside", best), testFiling(rita, "ranked inside", best), ...Array.from({ length: window - 1 }, (_, i) => testFiling(rita, `plain ${i}`, { text: `a ranked note, number ${i}` }))];
+    for (let i = 0; i < mail.length; i += 500) await fileMessages(shard(), mail.slice(i, i + 500));
+    const relevance = await search(word("ranked"), { user: rita, sort: "relevance", limit: 5, q: "ranked" });
+    expect(relevance.messages[0]!.subject).toBe("ranked inside");
+    expect(relevance.messages.map((m) => m.subject)).not.toContain("ranked outside");
+    let byDate = 0;
+    let cursor: string | undefined;
+    do {
+      const page = await search(word("ranked"), { user: rita, limit: 200, cursor, q: "ranked" });
+      byDate += page.messages.length;
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    expect(byDate).toBe(window + 1);
   });
 
   it("refuses a cursor from another query", async () => {
