@@ -3,11 +3,12 @@
 //
 //   doc_id = user_no · 2^33 + the second it was received (+ a little when that second is taken)
 //
-// so a query says `rowid BETWEEN` the user's range and FTS5 seeks straight to it: other users' mail,
-// however much of it has the same words, costs nothing. Within the range rowid order is date order,
-// so "newest first" is FTS5 walking its doclists backwards and stopping at the page's end, however
-// many messages match; a date filter narrows the range. Seconds (not ms) keep doc ids below 2^53, a
-// safe JavaScript number: 20 bits of user (a million mailboxes per shard) and 33 of time (to 2242).
+// so a query says `rowid BETWEEN` the user's range (bound as integers: docIdParam) and FTS5 seeks
+// straight to it: other users' mail, however much of it has the same words, costs nothing. Within the
+// range rowid order is date order, so "newest first" is FTS5 walking its doclists backwards and
+// stopping at the page's end, however many messages match; a date filter narrows the range. Seconds
+// (not ms) keep doc ids below 2^53, a safe JavaScript number: 20 bits of user (a million mailboxes per
+// shard) and 33 of time (to 2242).
 import { sql } from "drizzle-orm";
 import type { Queryable } from "../shards.ts";
 
