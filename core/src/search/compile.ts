@@ -10,6 +10,7 @@
 import { sql, type SQL } from "drizzle-orm";
 import type { SearchNode, TextField } from "./query-ast.ts";
 import { SEARCH_COLUMNS, type SearchColumn } from "../store/search-index/document.ts";
+import { docIdParam } from "../store/search-index/doc-ids.ts";
 import { toFtsPhrase } from "../store/search-index/search-text.ts";
 
 const FIELD_COLUMN: Record<TextField, SearchColumn> = { from: "sender", to: "recipients", cc: "cc", subject: "subject", filename: "filenames" };
@@ -128,7 +129,7 @@ function positiveTerms(node: SearchNode): string[] {
 
 export function compileQuery(root: SearchNode, ctx: CompileContext): CompiledQuery {
   const out: CompiledQuery = { match: null, filters: [], after: null, before: null, folderId: null, empty: false, terms: positiveTerms(root) };
-  const inIndex = (expr: string) => sql`m.doc_id IN (SELECT rowid FROM search_index WHERE search_index MATCH ${expr} AND rowid BETWEEN ${ctx.lo} AND ${ctx.hi})`;
+  const inIndex = (expr: string) => sql`m.doc_id IN (SELECT rowid FROM search_index WHERE search_index MATCH ${expr} AND rowid BETWEEN ${docIdParam(ctx.lo)} AND ${docIdParam(ctx.hi)})`;
   const folderOf = (name: string): string | null | typeof ALL => {
     const wanted = name.toLowerCase();
     if (ANY_FOLDER.has(wanted)) return ALL;

@@ -9,7 +9,7 @@ import { and, asc, eq, gt, inArray, isNull, sql } from "drizzle-orm";
 import { attachments, messageBodies, messages } from "../store/shard-schema.ts";
 import type { ShardDatabase } from "../store/shards.ts";
 import { attachmentText, mayHaveText } from "./attachment-text.ts";
-import { allocateDocIds, userRange, userSearchInfo } from "../store/search-index/doc-ids.ts";
+import { allocateDocIds, docIdParam, userRange, userSearchInfo } from "../store/search-index/doc-ids.ts";
 import { indexMessage, type SearchDocument } from "../store/search-index/document.ts";
 import { removeDocuments, writeDocuments } from "../store/search-index/index-writes.ts";
 
@@ -29,7 +29,7 @@ export async function reindexUser(shard: ShardDatabase, userId: string, options:
   const { lo, hi } = userRange(info.userNo);
   // Documents in the user's range whose message is gone (an index that outlived its rows).
   await shard.writeLock.run(() =>
-    shard.db.run(sql`DELETE FROM search_index WHERE rowid BETWEEN ${lo} AND ${hi} AND rowid NOT IN (SELECT doc_id FROM messages WHERE doc_id BETWEEN ${lo} AND ${hi})`),
+    shard.db.run(sql`DELETE FROM search_index WHERE rowid BETWEEN ${docIdParam(lo)} AND ${docIdParam(hi)} AND rowid NOT IN (SELECT doc_id FROM messages WHERE doc_id BETWEEN ${lo} AND ${hi})`),
   );
   const [{ total } = { total: 0 }] = await shard.db.select({ total: sql<number>`count(*)` }).from(messages).where(eq(messages.userId, userId));
   let done = 0;

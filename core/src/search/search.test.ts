@@ -5,10 +5,11 @@ import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { SearchPage, SearchSort } from "../../../shared/api.ts";
 import { uuidv7 } from "../../../shared/ids.ts";
+import { limits } from "../../../shared/limits.ts";
 import { ProblemError } from "../../../shared/problem.ts";
 import { testFiling } from "../../../test/support/filing.ts";
 import { fileMessages, type Filing } from "../store/filing.ts";
-import { createMailbox, deleteMailbox, deleteMessage, updateMessage } from "../store/mailbox.ts";
+import { createMailbox, deleteMailbox, deleteMessage, listMessages, updateMessage } from "../store/mailbox.ts";
 import { Shards } from "../store/shards.ts";
 import type { SearchNode } from "./query-ast.ts";
 import { highlight } from "./highlight.ts";
@@ -168,6 +169,26 @@ describe("results", () => {
     expect((await search(phrase("brown fox"))).messages[0]!.highlight).toBe("The quick <mark>brown</mark> <mark>fox</mark> jumps over the lazy dog.");
   });
 
+  it("are the summaries a listing gives (SQLite writes a result's summary, the listing toSummary)", async () => {
+    const ivy = uuidv7();
+    await createMailbox(shard(), { userId: ivy, address: "ivy@example.test", quotaBytes: 10 ** 9 });
+    await file(ivy, "no sender at all", { from: null, to: [], text: "widget one" });
+    await file(ivy, 'odd "quoted" \\ subject \u0001 😀 ünïcödé', { from: { name: "", address: "a@b.test" }, text: "widget two", seen: true, flagged: true, keywords: ["Invoices", "$NotJunk"] });
+    await file(ivy, "named only", {
+      from: { name: "Ivy \"the\" Sender", address: "" },
+      to: [{ name: "A", address: "a@x.test" }, { name: "", address: "b@x.test" }],
+      text: "widget three",
+      seen: true,
+      attachments: [{ attachmentId: "1", filename: "w.pdf", contentType: "application/pdf", disposition: "attachment", contentId: null, size: 10, blobKey: "att/sha256/01", text: null }],
+    });
+    const found = (await search(word("widget"), { user: ivy })).messages;
+    const listed = (await listMessages(shard(), ivy, "inbox", { limit: 50 })).messages;
+    expect(found).toHaveLength(3);
+    expect(found.map(({ folder: _f, highlight: _h, ...summary }) => summary)).toEqual(listed);
+    // The same keys in the same order as the listing's, so both read the same on the wire.
+    expect(found.map(({ folder: _f, highlight: _h, ...summary }) => JSON.stringify(summary))).toEqual(listed.map((m) => JSON.stringify(m)));
+  });
+
   it("highlight an HTML-only body from the text kept at filing as they did from its HTML, and a reindex keeps it for older mail", async () => {
     const henry = uuidv7();
     await createMailbox(shard(), { userId: henry, address: "henry@example.test", quotaBytes: 10 ** 9 });
@@ -286,6 +307,28 @@ describe("paging", () => {
     expect(new Set(subjects).size).toBe(45);
     // "weekly" three times in the body ranks above once.
     expect(subjects.slice(0, 14).every((s) => Number(s.split(" ")[1]) % 3 === 0)).toBe(true);
+  });
+
+  it("ranks by relevance among the newest searchRelevanceWindow matches only, and by date finds them all", async () => {
+    const rita = uuidv7();
+    await createMailbox(shard(), { userId: rita, address: "rita@example.test", quotaBytes: 10 ** 9 });
+    const window = limits.searchRelevanceWindow;
+    // The oldest two match best (the word in the subject and three times in the body), one of them
+    // just outside the window, the other its oldest match; every newer one has the word once.
+    const best = { text: "ranked ranked ranked" };
+    const mail = [testFiling(rita, "ranked outside", best), testFiling(rita, "ranked inside", best), ...Array.from({ length: window - 1 }, (_, i) => testFiling(rita, `plain ${i}`, { text: `a ranked note, number ${i}` }))];
+    for (let i = 0; i < mail.length; i += 500) await fileMessages(shard(), mail.slice(i, i + 500));
+    const relevance = await search(word("ranked"), { user: rita, sort: "relevance", limit: 5, q: "ranked" });
+    expect(relevance.messages[0]!.subject).toBe("ranked inside");
+    expect(relevance.messages.map((m) => m.subject)).not.toContain("ranked outside");
+    let byDate = 0;
+    let cursor: string | undefined;
+    do {
+      const page = await search(word("ranked"), { user: rita, limit: 200, cursor, q: "ranked" });
+      byDate += page.messages.length;
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    expect(byDate).toBe(window + 1);
   });
 
   it("refuses a cursor from another query", async () => {

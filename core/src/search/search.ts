@@ -14,13 +14,13 @@ import { and, eq, inArray, sql, type SQL } from "drizzle-orm";
 import type { FolderRole, SearchPage, SearchResult, SearchSort } from "../../../shared/api.ts";
 import { limits } from "../../../shared/limits.ts";
 import { ProblemError } from "../../../shared/problem.ts";
-import { summaryColumns, toSummary } from "../store/message-summary.ts";
-import { folders, messageBodies, messages } from "../store/shard-schema.ts";
+import { summaryJsonSql, summaryOfJson } from "../store/message-summary.ts";
+import { folders, messageBodies } from "../store/shard-schema.ts";
 import type { ShardDatabase } from "../store/shards.ts";
 import { isStoreUnavailable } from "../store/unavailable.ts";
 import { BM25, compileQuery } from "./compile.ts";
 import { decodeSearchCursor, encodeSearchCursor, queryFingerprint, type SearchPosition } from "./cursor.ts";
-import { secondOf, USER_SPAN, userRange } from "../store/search-index/doc-ids.ts";
+import { docIdParam, secondOf, USER_SPAN, userRange } from "../store/search-index/doc-ids.ts";
 import { htmlVisibleText } from "../mail-format/html-text.ts";
 import { highlighter, type Highlighter } from "./highlight.ts";
 import type { SearchNode } from "./query-ast.ts";
@@ -152,7 +152,7 @@ async function searchOn(db: Reader, userId: string, node: SearchNode, options: S
  * JOIN keeps the index the outer loop, so its rowid order is the order of the results. */
 function indexWalk(match: string, filters: SQL | null, lo: number, hi: number): SQL {
   const join = filters ? sql`CROSS JOIN messages AS m ON m.doc_id = search_index.rowid` : sql``;
-  return sql`FROM search_index ${join} WHERE search_index MATCH ${match} AND search_index.rowid BETWEEN ${lo} AND ${hi} ${filters ? sql`AND ${filters}` : sql``}`;
+  return sql`FROM search_index ${join} WHERE search_index MATCH ${match} AND search_index.rowid BETWEEN ${docIdParam(lo)} AND ${docIdParam(hi)} ${filters ? sql`AND ${filters}` : sql``}`;
 }
 
 async function byIndex(db: Reader, match: string, filters: SQL | null, lo: number, hi: number, n: number): Promise<Hit[]> {
@@ -190,28 +190,24 @@ async function byMailbox(db: Reader, filters: SQL, lo: number, hi: number, n: nu
 
 async function resultsOf(db: Reader, userId: string, hits: Hit[], userFolders: { folderId: string; name: string; role: string | null }[], terms: string[]): Promise<SearchResult[]> {
   if (hits.length === 0) return [];
-  // From the page's doc ids to their rows (messages_by_doc), and each row's body by its key: the start
-  // of its text, of the visible text of an HTML-only body kept at filing, and whether it has HTML at
-  // all (read without reading the HTML).
-  const rows = await db
-    .select({
-      docId: messages.docId,
-      row: summaryColumns,
-      text: sql<string | null>`substr(${messageBodies.text}, 1, ${START_CHARS})`,
-      htmlText: sql<string | null>`substr(${messageBodies.htmlText}, 1, ${START_CHARS})`,
-      hasHtml: sql<number>`${messageBodies.html} IS NOT NULL`,
-    })
-    .from(messages)
-    .leftJoin(messageBodies, and(eq(messageBodies.userId, messages.userId), eq(messageBodies.messageId, messages.messageId)))
-    // The unary + keeps SQLite from reading the user's rows by their key instead of the few doc ids.
-    .where(and(sql`+${messages.userId} = ${userId}`, inArray(messages.docId, hits.map((h) => h.docId))));
+  // From the page's doc ids to their rows (messages_by_doc), and each row's body by its key: the
+  // summary as SQLite writes it (summaryJsonSql: one column, not fourteen), the start of its text, of
+  // the visible text of an HTML-only body kept at filing, and whether it has HTML at all (read without
+  // reading the HTML). The unary + keeps SQLite from reading the user's rows by their key instead of
+  // the few doc ids.
+  const found = await db.all<{ doc_id: number; received_at: number; summary: string; text: string | null; html_text: string | null; has_html: number }>(sql`
+    SELECT m.doc_id, m.received_at, ${summaryJsonSql("m")} AS summary,
+      substr(b.text, 1, ${START_CHARS}) AS text, substr(b.html_text, 1, ${START_CHARS}) AS html_text, b.html IS NOT NULL AS has_html
+    FROM messages AS m LEFT JOIN message_bodies AS b ON b.user_id = m.user_id AND b.message_id = m.message_id
+    WHERE +m.user_id = ${userId} AND m.doc_id IN (SELECT value FROM json_each(${JSON.stringify(hits.map((h) => h.docId))}))`);
+  const rows = found.map((r) => ({ docId: r.doc_id, row: summaryOfJson(r.summary, r.received_at), text: r.text, htmlText: r.html_text, hasHtml: r.has_html }));
   const highlight = highlighter(terms);
   const snippets = new Map<string, string>();
   const more: string[] = [];
   for (const r of rows) {
     const snippet = snippetOfStarts(highlight, r.text, r.htmlText, Boolean(r.hasHtml), r.row.snippet);
-    if (snippet === null) more.push(r.row.messageId);
-    else snippets.set(r.row.messageId, snippet);
+    if (snippet === null) more.push(r.row.id);
+    else snippets.set(r.row.id, snippet);
   }
   // The rest: more of the body, and the HTML itself only for HTML-only mail filed before its text was
   // kept (0007).
@@ -220,7 +216,7 @@ async function resultsOf(db: Reader, userId: string, hits: Hit[], userFolders: {
       .select({ messageId: messageBodies.messageId, text: sql<string | null>`substr(${messageBodies.text}, 1, ${BODY_READ_CHARS})`, htmlText: messageBodies.htmlText })
       .from(messageBodies)
       .where(and(eq(messageBodies.userId, userId), inArray(messageBodies.messageId, more)));
-    const rowOfId = new Map(rows.map((r) => [r.row.messageId, r]));
+    const rowOfId = new Map(rows.map((r) => [r.row.id, r]));
     const older = bodies.filter((b) => !hasText(b.text) && b.htmlText === null && Boolean(rowOfId.get(b.messageId)?.hasHtml)).map((b) => b.messageId);
     const htmlOf = new Map<string, string | null>();
     if (older.length > 0) {
@@ -237,16 +233,10 @@ async function resultsOf(db: Reader, userId: string, hits: Hit[], userFolders: {
   // A message deleted between the queries is left out.
   return hits.flatMap((h) => {
     const found = rowOf.get(h.docId);
-    const highlighted = found && snippets.get(found.row.messageId);
+    const highlighted = found && snippets.get(found.row.id);
     if (!found || highlighted === undefined) return [];
     const { row } = found;
     const folder = folderOf.get(row.folderId);
-    return [
-      {
-        ...toSummary(row),
-        folder: { id: row.folderId, name: folder?.name ?? "", role: (folder?.role ?? null) as FolderRole | null },
-        highlight: highlighted,
-      },
-    ];
+    return [{ ...row, folder: { id: row.folderId, name: folder?.name ?? "", role: (folder?.role ?? null) as FolderRole | null }, highlight: highlighted }];
   });
 }
