@@ -2,7 +2,7 @@
 // so no field can inject another), a Message-ID and Date derived from the message id, so that building
 // it again after a crash gives the same identity.
 import { createHash } from "node:crypto";
-import MailComposer from "nodemailer/lib/mail-composer";
+import { loadMailComposer, type MailComposerOptions } from "./mail-composer.ts";
 import type { MailAddressInput, SendRequest } from "../../../shared/api.ts";
 import { normalizeAddress } from "../../../shared/address.ts";
 import { splitMessage } from "./raw-message.ts";
@@ -27,6 +27,7 @@ export function messageIdHeader(messageId: string, domain: string): string {
 export async function composeMessage(input: ComposeInput): Promise<Buffer> {
   const domain = input.from.address.split("@")[1]!;
   const references = input.replyTo ? [...input.replyTo.references, input.replyTo.messageIdHeader].slice(-20) : [];
+  const MailComposer = await loadMailComposer();
   const composer = new MailComposer({
     from: { name: input.from.name ?? "", address: input.from.address },
     to: input.message.to.map(toAddress),
@@ -41,7 +42,7 @@ export async function composeMessage(input: ComposeInput): Promise<Buffer> {
     attachments: input.attachments.map((a) => ({ filename: a.filename, contentType: a.contentType, content: a.content })),
     // Stable MIME boundaries: the same message builds to the same bytes.
     baseBoundary: createHash("sha256").update(input.messageId).digest("hex").slice(0, 24),
-  } as ConstructorParameters<typeof MailComposer>[0]);
+  } as MailComposerOptions);
   const node = composer.compile();
   (node as unknown as { keepBcc: boolean }).keepBcc = true;
   return node.build();

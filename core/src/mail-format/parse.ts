@@ -119,10 +119,17 @@ export async function parseHeaders(raw: Uint8Array): Promise<ParsedHeaders> {
   };
 }
 
+/** The ArrayBuffer that `raw` fills alone, if it does: postal-mime copies a view before parsing, but
+ * reads an ArrayBuffer in place (it never writes to it), and a copy of each message is memory the
+ * pipeline thread holds until V8 collects it (README "Memory of a core"). */
+function ownBuffer(raw: Uint8Array): ArrayBuffer | null {
+  return raw.buffer instanceof ArrayBuffer && raw.byteOffset === 0 && raw.byteLength === raw.buffer.byteLength ? raw.buffer : null;
+}
+
 export async function parseMail(raw: Uint8Array): Promise<ParsedMail> {
   let email: Email;
   try {
-    email = await PostalMime.parse(raw, { attachmentEncoding: "arraybuffer" });
+    email = await PostalMime.parse(ownBuffer(raw) ?? raw, { attachmentEncoding: "arraybuffer" });
   } catch (err) {
     const text = new TextDecoder("utf-8").decode(raw.subarray(0, 1024 * 1024));
     return {

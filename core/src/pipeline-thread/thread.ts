@@ -79,7 +79,8 @@ export class PipelineThread implements MailHandoff {
   }
 
   /** Entries of one turn go over in one message: a spool sync hands over a whole group at once, and
-   * each message costs both threads a wake-up and an event-loop turn of the worker's. */
+   * each message costs both threads a wake-up and an event-loop turn of the worker's. Takes
+   * `entry.raw` (see #postEntries): the caller does not read it after. */
   enqueue(entry: MailEntry): void {
     this.#pending.add(entry.id);
     this.#outstanding++;
@@ -87,8 +88,15 @@ export class PipelineThread implements MailHandoff {
     if (this.#outgoing.push(entry) === 1) queueMicrotask(() => this.#postEntries());
   }
 
+  /** A message's bytes that fill an ArrayBuffer of their own (any but the smallest: Node's pool holds
+   * those under 4 KiB) move to the worker rather than being copied: the doors build each entry's raw
+   * bytes for the handoff and do not read them after, and a copy is memory both threads hold until
+   * their next collection (README "Memory of a core"). */
   #postEntries(): void {
-    if (this.#outgoing.length > 0) this.#worker.postMessage({ type: "enqueue", entries: this.#outgoing.splice(0) } satisfies ToWorker);
+    if (this.#outgoing.length === 0) return;
+    const entries = this.#outgoing.splice(0);
+    const owned = entries.map((e) => e.raw.buffer).filter((b, i) => b instanceof ArrayBuffer && entries[i]!.raw.byteOffset === 0 && entries[i]!.raw.byteLength === b.byteLength);
+    this.#worker.postMessage({ type: "enqueue", entries } satisfies ToWorker, [...new Set(owned)] as ArrayBuffer[]);
   }
 
   /** Committed events of a change made on this thread, for the notifier. */

@@ -1,6 +1,6 @@
 // What the sender reads when the outgoing spam check holds their message: which message, and why,
 // in their inbox, from the postmaster of this service (as a bounce would come).
-import MailComposer from "nodemailer/lib/mail-composer";
+import { loadMailComposer } from "../mail-format/mail-composer.ts";
 
 export interface HeldNoticeInput {
   hostname: string;
@@ -26,6 +26,7 @@ export async function buildHeldNotice(input: HeldNoticeInput): Promise<Buffer> {
     "If this is a mistake, change what the filter found (for example the GTUBE test text, many links",
     "with little text, or a subject in capitals) and send it again. It is still in your Sent folder.",
   ].join("\n");
+  const MailComposer = await loadMailComposer();
   const composer = new MailComposer({
     from: `Mail Delivery System <postmaster@${input.hostname}>`,
     to: input.sender,

@@ -5,7 +5,8 @@
 import type { MailEntry } from "./entry.ts";
 
 export interface MailHandoff {
-  /** Takes an entry the spool holds; the pipeline marks it done in the spool once filed. */
+  /** Takes an entry the spool holds; the pipeline marks it done in the spool once filed. It may take
+   * `entry.raw`'s memory with it (to the pipeline thread, uncopied): the door does not read it after. */
   enqueue(entry: MailEntry): void;
   /** Bytes handed over and not yet filed: the MX defers new mail above its limit. */
   readonly backlogBytes: number;

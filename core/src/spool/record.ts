@@ -33,14 +33,24 @@ function frame(type: number, payload: Buffer): Buffer {
   return Buffer.concat([header, payload]);
 }
 
-export function encodeMessage<M>(id: string, receivedAt: number, meta: M, raw: Uint8Array): Buffer {
+/** A message record as the pieces the spool writes with one writev: everything before the raw bytes,
+ * then the raw bytes themselves, not copied (each copy of a message is memory the core holds until
+ * V8 collects it: README "Memory of a core"). */
+export function encodeMessage<M>(id: string, receivedAt: number, meta: M, raw: Uint8Array): [Buffer, Uint8Array] {
   if (id.length !== ID_BYTES) throw new RangeError("spool ids are 36-character UUIDs");
-  const metaJson = Buffer.from(JSON.stringify(meta), "utf8");
-  const fixed = Buffer.alloc(ID_BYTES + 8 + 4);
-  fixed.write(id, 0, "ascii");
-  fixed.writeDoubleBE(receivedAt, ID_BYTES);
-  fixed.writeUInt32BE(metaJson.length, ID_BYTES + 8);
-  return frame(recordTypes.message, Buffer.concat([fixed, metaJson, raw]));
+  const metaJson = JSON.stringify(meta);
+  const metaLength = Buffer.byteLength(metaJson, "utf8");
+  const head = Buffer.allocUnsafe(HEADER_BYTES + ID_BYTES + 12 + metaLength);
+  head.writeUInt32BE(MAGIC, 0);
+  head.writeUInt8(recordTypes.message, 4);
+  head.writeUInt32BE(ID_BYTES + 12 + metaLength + raw.length, 5);
+  head.write(id, HEADER_BYTES, "ascii");
+  head.writeDoubleBE(receivedAt, HEADER_BYTES + ID_BYTES);
+  head.writeUInt32BE(metaLength, HEADER_BYTES + ID_BYTES + 8);
+  head.write(metaJson, HEADER_BYTES + ID_BYTES + 12, "utf8");
+  const payloadStart = head.subarray(HEADER_BYTES);
+  head.writeUInt32BE(crc32(raw, crc32(payloadStart, crc32(Buffer.of(recordTypes.message)))), 9);
+  return [head, raw];
 }
 
 export function encodeDone(id: string): Buffer {

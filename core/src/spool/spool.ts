@@ -17,7 +17,8 @@ export interface SpoolEntry<M> {
 }
 
 interface Pending {
-  buf: Buffer;
+  /** The record's bytes, in pieces (a message's raw bytes are one, not copied). */
+  bufs: Uint8Array[];
   /** Set for message records: the segment that holds it starts counting it as outstanding. */
   id?: string;
   resolve(): void;
@@ -131,9 +132,9 @@ export class Spool<M> {
   /** Resolves once the message is on disk (fdatasync'ed): only then may it be acknowledged. */
   append(entry: SpoolEntry<M>): Promise<void> {
     if (this.#closed) return Promise.reject(new Error("spool is closed"));
-    const buf = encodeMessage(entry.id, entry.receivedAt, entry.meta, entry.raw);
+    const bufs = encodeMessage(entry.id, entry.receivedAt, entry.meta, entry.raw);
     return new Promise((resolve, reject) => {
-      this.#queue.push({ buf, id: entry.id, resolve, reject });
+      this.#queue.push({ bufs, id: entry.id, resolve, reject });
       this.#kick();
     });
   }
@@ -171,7 +172,7 @@ export class Spool<M> {
       const done = this.#done;
       this.#queue = [];
       this.#done = [];
-      const bufs = [...done, ...batch.map((p) => p.buf)];
+      const bufs = [...done, ...batch.flatMap((p) => p.bufs)];
       const bytes = bufs.reduce((n, b) => n + b.length, 0);
       try {
         if (this.#rotateBeforeNextWrite || (this.#active.size > 0 && this.#active.size + bytes > this.#segmentBytes)) {
@@ -198,7 +199,7 @@ export class Spool<M> {
     }
   }
 
-  async #writeAll(bufs: Buffer[], bytes: number): Promise<void> {
+  async #writeAll(bufs: Uint8Array[], bytes: number): Promise<void> {
     const before = this.#active.size;
     try {
       let { bytesWritten } = await this.#active.fh.writev(bufs);

@@ -3,7 +3,7 @@
 // it answered under which handle, and sends at most one answer per (handle, sender) within periodSeconds.
 import { createHash } from "node:crypto";
 import addressparser from "nodemailer/lib/addressparser";
-import MailComposer from "nodemailer/lib/mail-composer";
+import { loadMailComposer } from "../../mail-format/mail-composer.ts";
 import { parseAddress, withoutSubaddress } from "../../../../shared/address.ts";
 import type { VacationAction } from "./interpret.ts";
 
@@ -112,6 +112,7 @@ export async function buildVacationReply(input: VacationReplyInput): Promise<Buf
   const original = input.originalSubject.trim();
   const subject = input.subject ?? (original ? `Auto: ${original}` : "Automated reply");
   const references = input.inReplyTo ? [...input.references, input.inReplyTo].slice(-20) : input.references;
+  const MailComposer = await loadMailComposer();
   const composer = new MailComposer({
     from: input.from,
     to: input.to,
