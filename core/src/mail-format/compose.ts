@@ -38,7 +38,7 @@ interface MimeNodeShape {
 
 /** The message as its sender keeps it in Sent (with Bcc). */
 export async function composeMessage(input: ComposeInput): Promise<Buffer> {
-  const node = compileMessage(input);
+  const node = await compileMessage(input);
   return sevenBitTextPart(node) ?? node.build();
 }
 
@@ -57,7 +57,7 @@ export function sevenBitTextPart(node: MimeNodeShape): Buffer | null {
 }
 
 /** The message's MIME tree, not yet written out. */
-export function compileMessage(input: ComposeInput): MimeNodeShape {
+export async function compileMessage(input: ComposeInput): Promise<MimeNodeShape> {
   const domain = input.from.address.split("@")[1]!;
   const references = input.replyTo ? [...input.replyTo.references, input.replyTo.messageIdHeader].slice(-20) : [];
   const MailComposer = await loadMailComposer();
