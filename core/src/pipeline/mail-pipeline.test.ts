@@ -1,9 +1,11 @@
 // The pipeline's stages on real libSQL shards, a real queue and a real local R2: a batch held at the
 // blob store does not hold up the preparing and storing of the next one, and the shards still take
-// the batches in the order they were taken (so a user's events come in the order the mail came).
+// the batches in the order they were taken (so a user's events come in the order the mail came); a
+// batch's events go out once its shards commit, while its pack is still being stored.
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CoreEvent } from "../../../shared/events.ts";
 import { uuidv7 } from "../../../shared/ids.ts";
@@ -16,6 +18,7 @@ import type { BlobStore } from "../store/blobs.ts";
 import { Directory, type DirectoryUser } from "../store/directory.ts";
 import { openLocalR2 } from "../store/local-r2.ts";
 import { OutboundQueue } from "../store/outbound-queue.ts";
+import { messages } from "../store/shard-schema.ts";
 import { Shards } from "../store/shards.ts";
 import type { InboundEntry } from "../spool/entry.ts";
 import { MailPipeline, type BatchReport } from "./mail-pipeline.ts";
@@ -54,15 +57,21 @@ function entry(subject: string): InboundEntry {
   };
 }
 
-/** A pipeline on the real stores whose blob store holds each pack's put until the test lets it go. */
-function heldPipeline(stagedBatches?: number) {
+/** A pipeline on the real stores whose blob store holds each pack's put until the test lets it go
+ * (or, with `failPacks`, fails that many pack puts first, at once). */
+function heldPipeline(stagedBatches?: number, failPacks = 0) {
   const puts: { key: string; release: () => void }[] = [];
+  let failing = failPacks;
   const blobs: BlobStore = {
     has: (key) => r2.has(key),
     get: (key, range) => r2.get(key, range),
     close: async () => undefined,
     put: async (key, bytes, type) => {
-      if (key.endsWith(".pack")) await new Promise<void>((release) => puts.push({ key, release }));
+      if (key.endsWith(".pack") && failing > 0) {
+        failing--;
+        throw new Error("blob store unavailable (test)");
+      }
+      if (key.endsWith(".pack") && failPacks === 0) await new Promise<void>((release) => puts.push({ key, release }));
       await r2.put(key, bytes, type);
     },
   };
@@ -89,7 +98,8 @@ function heldPipeline(stagedBatches?: number) {
     onQueued: () => undefined,
   });
   const subjects = () => published.flatMap((e) => (e.type === "message.created" ? [e.data.message.subject] : []));
-  return { pipeline, puts, batches, subjects };
+  const created = () => published.flatMap((e) => (e.type === "message.created" ? [e.data.message] : []));
+  return { pipeline, puts, batches, subjects, created };
 }
 
 describe("mail pipeline", () => {
@@ -137,6 +147,46 @@ describe("mail pipeline", () => {
       expect(subjects()).toEqual(["one", "two", "three"]);
     } finally {
       for (const p of puts) p.release();
+      await pipeline.stop();
+    }
+  });
+
+  it("tells of a batch once its shards commit, while its pack is still being stored; counts it filed only after", async () => {
+    const { pipeline, puts, batches, subjects } = heldPipeline();
+    pipeline.start();
+    try {
+      const early = entry("early");
+      pipeline.enqueue(early);
+      await until(() => puts.length === 1, "the batch's pack put");
+      await until(() => subjects().includes("early"), "the event before the pack is stored");
+      expect(batches).toEqual([]);
+      puts[0]!.release();
+      await until(() => batches.length === 1, "the batch filed");
+      expect(batches[0]!.done).toEqual([early.id]);
+    } finally {
+      for (const p of puts) p.release();
+      await pipeline.stop();
+    }
+  });
+
+  it("files a batch again when its pack's put failed after the shards committed: the row points at the pack stored then, and nothing is told twice", async () => {
+    const { pipeline, batches, created } = heldPipeline(undefined, 1);
+    pipeline.start();
+    try {
+      const lost = entry("pack lost once");
+      pipeline.enqueue(lost);
+      await until(() => batches.length === 1, "the batch filed on its second try");
+      expect(batches[0]!.done).toEqual([lost.id]);
+      expect(created().map((m) => m.subject)).toEqual(["pack lost once"]);
+      const [row] = await shards
+        .get(alice.shard)
+        .db.select({ key: messages.rawKey, offset: messages.rawOffset, length: messages.rawLength })
+        .from(messages)
+        .where(and(eq(messages.userId, alice.id), eq(messages.messageId, created()[0]!.id)));
+      const raw = await r2.get(row!.key, { offset: row!.offset, length: row!.length });
+      expect(raw, "the message's raw bytes where its row points").not.toBeNull();
+      expect(Buffer.from(raw!).toString()).toContain("Subject: pack lost once");
+    } finally {
       await pipeline.stop();
     }
   });

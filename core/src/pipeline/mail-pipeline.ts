@@ -4,6 +4,12 @@
 // is a range of it), and each shard takes a whole batch in one transaction. A batch that fails (R2 or
 // a shard unavailable) is retried with backoff; its messages stay in the spool until filed, so
 // nothing acknowledged is dropped.
+// The pack is put while the shards commit, not before: no reader of a mailbox needs the raw bytes to
+// show a new message (its summary, body text and attachments are in the shard and R2 before the
+// commit), only later steps do (spam training, a DSN, delivery — which start after the put), so the
+// user hears of the mail one R2 put sooner. A message counts as filed (done in the spool, queued for
+// delivery) only once both ended; should the put fail or the core die first, the batch is filed
+// again and the refiling points the rows it finds at the pack stored then (store/filing.ts).
 import { setTimeout as sleep } from "node:timers/promises";
 import { uuidv7 } from "../../../shared/ids.ts";
 import type { Logger } from "../log.ts";
@@ -72,11 +78,13 @@ interface Prepping {
   prepareMs: number;
 }
 
-/** A batch prepared and its blobs put, ready for the shards. */
+/** A batch prepared and its attachments put, ready for the shards; its pack is on its way to R2. */
 interface Staged extends Prepping {
   located: { key: string; offset: number; length: number }[][];
   pack: Buffer;
   packKey: string;
+  /** The pack's put (started with the batch's blobs, awaited after the shards); rejects with a StoreFailure. */
+  packStored: Promise<void>;
   texts: Awaited<ReturnType<typeof attachmentTexts>>;
   blobsMs: number;
 }
@@ -85,6 +93,10 @@ interface Staged extends Prepping {
 interface StoreFailure {
   cause: unknown;
   atBlobStore: boolean;
+}
+
+function isStoreFailure(err: unknown): err is StoreFailure {
+  return typeof err === "object" && err !== null && "atBlobStore" in err && "cause" in err;
 }
 
 /** Messages prepared at once when the shards are libSQL servers. */
@@ -229,7 +241,8 @@ export class MailPipeline {
         }, wait).unref();
       }
     } catch (err) {
-      await this.#failed(batch, err, false);
+      const failure = isStoreFailure(err) ? err : { cause: err, atBlobStore: false };
+      await this.#failed(batch, failure.cause, failure.atBlobStore);
     }
   }
 
@@ -313,7 +326,11 @@ export class MailPipeline {
         }),
       );
       const pack = Buffer.concat(chunks);
-      if (chunks.length > 0) await blob(blobs.put(packKey, pack, "application/octet-stream"));
+      const packStored = chunks.length > 0 ? blob(blobs.put(packKey, pack, "application/octet-stream")).catch((err: unknown) => {
+        throw { cause: err, atBlobStore: true } satisfies StoreFailure;
+      }) : Promise.resolve();
+      // Awaited after the shards; until then its failure is not unhandled.
+      packStored.catch(() => undefined);
 
       // Attachments by content address: the same bytes sent to many users are stored once.
       const unique = new Map<string, ParsedAttachment>();
@@ -326,7 +343,7 @@ export class MailPipeline {
           if (!(await blob(blobs.has(key)))) await blob(blobs.put(key, a.bytes, a.contentType));
         }),
       ]);
-      return { ...prepping, located, pack, packKey, texts, blobsMs: performance.now() - t1 };
+      return { ...prepping, located, pack, packKey, packStored, texts, blobsMs: performance.now() - t1 };
     } catch (err) {
       throw { cause: err, atBlobStore: blobFailed } satisfies StoreFailure;
     }
@@ -361,9 +378,13 @@ export class MailPipeline {
         failure ??= s.reason;
       }
     });
+    const t3 = performance.now();
+    // The rest of the batch's steps need its raw bytes in R2.
+    await staged.packStored;
     // waitMs: how long the oldest message had been accepted when its batch began; queuedMs: how long
-    // the batch, its blobs stored, waited for the one before it at the shards.
-    log.debug("pipeline: batch filed", { messages: batch.length, waitMs: Math.round(staged.waitMs), prepareMs: Math.round(staged.prepareMs), blobsMs: Math.round(staged.blobsMs), queuedMs: Math.round(t2 - staged.started - staged.prepareMs - staged.blobsMs), shardsMs: Math.round(performance.now() - t2) });
+    // the batch, its blobs stored, waited for the one before it at the shards; packAfterMs: how long
+    // the pack's put went on after the shards had committed.
+    log.debug("pipeline: batch filed", { messages: batch.length, waitMs: Math.round(staged.waitMs), prepareMs: Math.round(staged.prepareMs), blobsMs: Math.round(staged.blobsMs), queuedMs: Math.round(t2 - staged.started - staged.prepareMs - staged.blobsMs), shardsMs: Math.round(t3 - t2), packAfterMs: Math.round(performance.now() - t3) });
     if (failedShards.size > 0) {
       if (!isStoreUnavailable(failure)) throw failure;
       const held = new Set(prepared.flatMap((p, i) => (p.filings.some((f) => failedShards.has(f.shard)) ? [i] : [])));
