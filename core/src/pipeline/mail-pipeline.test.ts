@@ -128,7 +128,7 @@ describe("mail pipeline", () => {
     }
   });
 
-  it("by default (one staged batch), takes the next only once the one before is filed", async () => {
+  it("by default (one staged batch), takes the next once the one before committed, with at most one more pack on its way", async () => {
     const { pipeline, puts, batches, subjects } = heldPipeline();
     pipeline.start();
     try {
@@ -136,15 +136,21 @@ describe("mail pipeline", () => {
       await until(() => puts.length === 1, "the first batch's pack put");
       pipeline.enqueue(entry("two"));
       pipeline.enqueue(entry("three"));
-      await new Promise((r) => setTimeout(r, 300));
-      expect(puts).toHaveLength(1);
-      puts[0]!.release();
-      // What came meanwhile goes in one batch.
+      // The first committed: what came meanwhile goes in one batch, filed while the first's pack is held.
       await until(() => puts.length === 2, "the second batch's pack put");
+      await until(() => subjects().length === 3, "the second batch's events");
+      pipeline.enqueue(entry("four"));
+      await new Promise((r) => setTimeout(r, 300));
+      // Two packs on their way: the next waits for the first.
+      expect(puts).toHaveLength(2);
+      expect(batches).toEqual([]);
+      puts[0]!.release();
+      await until(() => puts.length === 3, "the third batch's pack put");
       puts[1]!.release();
-      await until(() => batches.length === 2, "both batches filed");
-      expect(batches.map((b) => b.done.length)).toEqual([1, 2]);
-      expect(subjects()).toEqual(["one", "two", "three"]);
+      puts[2]!.release();
+      await until(() => batches.length === 3, "all batches filed");
+      expect(batches.map((b) => b.done.length)).toEqual([1, 2, 1]);
+      expect(subjects()).toEqual(["one", "two", "three", "four"]);
     } finally {
       for (const p of puts) p.release();
       await pipeline.stop();
