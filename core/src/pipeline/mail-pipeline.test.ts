@@ -1,7 +1,7 @@
-// The pipeline's stages on real libSQL shards, a real queue and a real local R2: a batch held at the
-// blob store does not hold up the preparing and storing of the next one, and the shards still take
-// the batches in the order they were taken (so a user's events come in the order the mail came); a
-// batch's events go out once its shards commit, while its pack is still being stored.
+// The pipeline's stages on real libSQL shards, a real queue and a real local R2: a batch's events go
+// out once its shards commit, while its pack is still being stored; a pack held at the blob store does
+// not hold up the filing of the next batch, and the shards still take the batches in the order they
+// were taken (so a user's events come in the order the mail came).
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -103,7 +103,7 @@ function heldPipeline(stagedBatches?: number, failPacks = 0) {
 }
 
 describe("mail pipeline", () => {
-  it("prepares and stores the next batch while one is held at the blob store, and files them in the order taken", async () => {
+  it("files the next batch while one's pack is held at the blob store; puts the packs one after the other and counts the batches filed in the order taken", async () => {
     const { pipeline, puts, batches, subjects } = heldPipeline(4);
     pipeline.start();
     try {
@@ -112,16 +112,17 @@ describe("mail pipeline", () => {
       await until(() => puts.length === 1, "the first batch's pack put");
       const second = entry("second");
       pipeline.enqueue(second);
-      // The first batch is still at the blob store: the second is prepared and its pack put meanwhile.
-      await until(() => puts.length === 2, "the second batch's pack put while the first is held");
-      // The second's blobs are stored first; it is filed only after the first.
-      puts[1]!.release();
-      await new Promise((r) => setTimeout(r, 100));
+      // The first batch's pack is still on its way: the second is prepared and filed meanwhile.
+      await until(() => subjects().includes("second"), "the second batch filed while the first's pack is held");
+      expect(subjects()).toEqual(["first", "second"]);
+      // Its pack waits for the first's.
+      expect(puts).toHaveLength(1);
       expect(batches).toEqual([]);
       puts[0]!.release();
+      await until(() => puts.length === 2, "the second batch's pack put, after the first's");
+      puts[1]!.release();
       await until(() => batches.length === 2, "both batches filed");
       expect(batches.map((b) => b.done)).toEqual([[first.id], [second.id]]);
-      expect(subjects()).toEqual(["first", "second"]);
     } finally {
       for (const p of puts) p.release();
       await pipeline.stop();
@@ -137,16 +138,18 @@ describe("mail pipeline", () => {
       pipeline.enqueue(entry("two"));
       pipeline.enqueue(entry("three"));
       // The first committed: what came meanwhile goes in one batch, filed while the first's pack is held.
-      await until(() => puts.length === 2, "the second batch's pack put");
       await until(() => subjects().length === 3, "the second batch's events");
       pipeline.enqueue(entry("four"));
       await new Promise((r) => setTimeout(r, 300));
-      // Two packs on their way: the next waits for the first.
-      expect(puts).toHaveLength(2);
+      // Two batches' packs on their way (the second's put waits for the first's): the next waits.
+      expect(subjects()).toEqual(["one", "two", "three"]);
+      expect(puts).toHaveLength(1);
       expect(batches).toEqual([]);
       puts[0]!.release();
-      await until(() => puts.length === 3, "the third batch's pack put");
+      await until(() => puts.length === 2, "the second batch's pack put");
+      await until(() => subjects().length === 4, "the third batch filed once the first was");
       puts[1]!.release();
+      await until(() => puts.length === 3, "the third batch's pack put");
       puts[2]!.release();
       await until(() => batches.length === 3, "all batches filed");
       expect(batches.map((b) => b.done.length)).toEqual([1, 2, 1]);

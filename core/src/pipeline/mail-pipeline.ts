@@ -151,6 +151,9 @@ export class MailPipeline {
     this.#o.onBlobStore?.(down);
   }
 
+  /** The last pack put started (settled, never rejects). */
+  #packPuts: Promise<unknown> = Promise.resolve();
+
   #backoffMs = 250;
   /** A failed batch's backoff: no batch is taken before it ends. */
   #backingOff: Promise<void> | null = null;
@@ -376,9 +379,12 @@ export class MailPipeline {
         }),
       );
       const pack = Buffer.concat(chunks);
-      const packStored = chunks.length > 0 ? blob(blobs.put(packKey, pack, "application/octet-stream")).catch((err: unknown) => {
+      // One pack put at a time, after the one before it: against npm start's local R2 (an emulator in
+      // the edge's workerd) puts side by side slowed each other and the event pushes beside them.
+      const packStored = chunks.length > 0 ? this.#packPuts.then(() => blob(blobs.put(packKey, pack, "application/octet-stream"))).catch((err: unknown) => {
         throw { cause: err, atBlobStore: true } satisfies StoreFailure;
       }) : Promise.resolve();
+      this.#packPuts = packStored.catch(() => undefined);
       // Awaited after the shards; until then its failure is not unhandled.
       packStored.catch(() => undefined);
 
