@@ -7,13 +7,15 @@
 // to the users. Prints p50/p99 from each message's SMTP 250 to its message.created event at every
 // client of its user, split at the shard's commit (the event's `at`, the core's clock: the same machine's)
 // into SMTP 250 → committed and committed → client. Then the edge latency of the first inbox page served by the user's Durable
-// Object (the hot head) against the same page through the core (`Cache-Control: no-cache`).
+// Object (the hot head) against the same page through the core (`Cache-Control: no-cache`). Also the CPU
+// each message cost, by process, from the load's start until every event arrived.
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { parseArgs } from "node:util";
 import { setTimeout as sleep } from "node:timers/promises";
 import { startSystem } from "../test/support/system.ts";
+import { treeCpuByProcess } from "./process-cpu.ts";
 import { percentile, runLoad, syntheticMessage } from "./smtp-load.ts";
 
 const { values: args } = parseArgs({
@@ -73,6 +75,9 @@ try {
   console.log(`${CLIENTS} WebSocket clients connected across ${USERS} users`);
 
   const acceptedAt = new Map<number, number>();
+  // CPU per message by process (the core, the edge's workerd, …): on a shared machine the latency moves
+  // with the neighbours, the CPU spent on each message much less.
+  const cpuBefore = treeCpuByProcess([system.process.process.pid!]);
   const load = await runLoad({
     port: system.smtpPort,
     sessions: Number(args.sessions),
@@ -87,6 +92,12 @@ try {
   const deadline = performance.now() + 60_000;
   const received = () => [...arrivals.values()].reduce((sum, list) => sum + list.length, 0);
   while (received() < expected && performance.now() < deadline) await sleep(50);
+  const cpuPerMessage: Record<string, number> = {};
+  for (const [proc, ms] of treeCpuByProcess([system.process.process.pid!])) {
+    const spent = (ms - (cpuBefore.get(proc) ?? 0)) / Math.max(1, load.accepted);
+    const name = proc.replace(/^\d+ /, "");
+    if (spent >= 0.05) cpuPerMessage[name] = Math.round(((cpuPerMessage[name] ?? 0) + spent) * 100) / 100;
+  }
   const latencies: number[] = [];
   for (const [n, at] of acceptedAt) for (const t of arrivals.get(n) ?? []) latencies.push(t - at);
   const toCommit: number[] = [];
@@ -134,6 +145,7 @@ try {
       // The event's `at` has millisecond precision: each half is ±1 ms.
       smtp250ToCommit: { p50ms: p(toCommit, 50), p99ms: p(toCommit, 99) },
       commitToClient: { p50ms: p(commitToClient, 50), p99ms: p(commitToClient, 99) },
+      cpuMsPerMessage: { total: Math.round(Object.values(cpuPerMessage).reduce((a, b) => a + b, 0) * 100) / 100, ...cpuPerMessage },
     },
     inboxFirstPage: {
       hub: { servedBy: hub.servedBy, p50ms: +percentile(hub.times, 50).toFixed(2), p99ms: +percentile(hub.times, 99).toFixed(2) },

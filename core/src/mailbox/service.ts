@@ -55,9 +55,10 @@ export class MailboxService {
 
   // ── filing ───────────────────────────────────────────────────────────────
 
-  /** Files delivered mail (the pipeline's batch for one shard), idempotently. */
+  /** Files delivered mail (the pipeline's batch for one shard), idempotently; a message filed before
+   * takes the raw location of this filing (whose bytes are being stored, mail-pipeline.ts). */
   async file(shard: string, filings: Filing[]): Promise<FilingResult> {
-    return this.#published(await fileMessages(this.#deps.shards.get(shard), filings));
+    return this.#published(await fileMessages(this.#deps.shards.get(shard), filings, { relocate: true }));
   }
 
   /** Files one message this service wrote itself (a DSN, a notice) into its owner's mailbox: its bytes

@@ -4,6 +4,12 @@
 // is a range of it), and each shard takes a whole batch in one transaction. A batch that fails (R2 or
 // a shard unavailable) is retried with backoff; its messages stay in the spool until filed, so
 // nothing acknowledged is dropped.
+// The pack is put while the shards commit, not before: no reader of a mailbox needs the raw bytes to
+// show a new message (its summary, body text and attachments are in the shard and R2 before the
+// commit), only later steps do (spam training, a DSN, delivery — which start after the put), so the
+// user hears of the mail one R2 put sooner. A message counts as filed (done in the spool, queued for
+// delivery) only once both ended; should the put fail or the core die first, the batch is filed
+// again and the refiling points the rows it finds at the pack stored then (store/filing.ts).
 import { setTimeout as sleep } from "node:timers/promises";
 import { uuidv7 } from "../../../shared/ids.ts";
 import type { Logger } from "../log.ts";
@@ -72,19 +78,27 @@ interface Prepping {
   prepareMs: number;
 }
 
-/** A batch prepared and its blobs put, ready for the shards. */
+/** A batch prepared and its attachments put, ready for the shards; its pack is on its way to R2. */
 interface Staged extends Prepping {
   located: { key: string; offset: number; length: number }[][];
   pack: Buffer;
   packKey: string;
+  /** The pack's put (started with the batch's blobs, awaited after the shards); rejects with a StoreFailure. */
+  packStored: Promise<void>;
   texts: Awaited<ReturnType<typeof attachmentTexts>>;
   blobsMs: number;
+  /** Set once its shards committed, for the debug log. */
+  shardsMs: number;
 }
 
 /** Why storing a batch's blobs failed, and whether the blob store was what failed. */
 interface StoreFailure {
   cause: unknown;
   atBlobStore: boolean;
+}
+
+function isStoreFailure(err: unknown): err is StoreFailure {
+  return typeof err === "object" && err !== null && "atBlobStore" in err && "cause" in err;
 }
 
 /** Messages prepared at once when the shards are libSQL servers. */
@@ -137,19 +151,31 @@ export class MailPipeline {
     this.#o.onBlobStore?.(down);
   }
 
+  /** The last pack put started (settled, never rejects). */
+  #packPuts: Promise<unknown> = Promise.resolve();
+
   #backoffMs = 250;
   /** A failed batch's backoff: no batch is taken before it ends. */
   #backingOff: Promise<void> | null = null;
 
-  /** Batches go through three stages: preparing (parse, spam, filters), putting their blobs, and
-   * filing into the shards. A batch's blobs are put while the batch before it is filed, and the
-   * next batch is prepared meanwhile: mail that comes in while a batch is at R2 or the shards does
-   * not wait for it to end before its own work starts (under a steady load most of a message's
-   * latency was that wait: bench:realtime's "waitMs"). Batches are filed one after the other, in the
-   * order they were taken. Only under a light load: see the limit below. */
+  /** Batches go through three stages: preparing (parse, spam, filters), putting their attachments,
+   * and filing into the shards while their pack is put. The next batch is taken once one has
+   * committed, though its pack may still be on its way: mail that comes in meanwhile does not wait
+   * for that put before its own work starts (under a steady load most of a message's latency was
+   * such waits: bench:realtime's "waitMs"). With PIPELINE_STAGED_BATCHES above 1, batches are also
+   * prepared while earlier ones are filed, only under a light load: see the limit below. Batches
+   * are filed one after the other, in the order they were taken. */
   async #run(): Promise<void> {
+    // The shard stage, one batch after the other; and what follows each (its pack's put ending, the
+    // delivery queue, the spool's done marks), one after the other too.
     let filing: Promise<void> = Promise.resolve();
-    const pending = new Set<Promise<void>>();
+    let finishing: Promise<void> = Promise.resolve();
+    const uncommitted = new Set<Promise<void>>();
+    const unfinished = new Set<Promise<void>>();
+    const track = (p: Promise<void>, set: Set<Promise<void>>) => {
+      set.add(p);
+      void p.then(() => set.delete(p));
+    };
     while (!this.#stopping) {
       if (this.#queue.length === 0) {
         await new Promise<void>((resolve) => (this.#wake = resolve));
@@ -174,18 +200,24 @@ export class MailPipeline {
       const stored = this.#store(prepping);
       // Handled when its turn to be filed comes; until then its failure is not unhandled.
       stored.catch(() => undefined);
-      filing = filing.then(() => this.#file(batch, stored));
-      const done = filing.then(() => void pending.delete(done));
-      pending.add(done);
+      const before = finishing;
+      const committed = filing.then(() => this.#file(batch, stored, before));
+      filing = committed.then(() => undefined);
+      finishing = committed.then(({ rest }) => rest);
+      track(filing, uncommitted);
+      track(finishing, unfinished);
       // Overlapping only while batches are small (light load, where latency is what it buys): under
-      // load a batch waits for the one before, so that what comes meanwhile makes one big batch, as
-      // each batch costs an R2 write and a transaction per shard (bench:ingest, 2026-12-08: always
-      // overlapping gave smaller batches, more CPU per message and a lower rate). Bounded either way:
-      // more would only hold more in memory (the spool's backlog, which the MX bounds).
+      // load a batch waits for the one before to commit, so that what comes meanwhile makes one big
+      // batch, as each batch costs an R2 write and a transaction per shard (bench:ingest, 2026-12-08:
+      // always overlapping gave smaller batches, more CPU per message and a lower rate). A batch's
+      // pack may still be on its way to R2 while the next is filed, but no more than one beyond the
+      // batches being filed: bounded, as more would only hold more in memory (the spool's backlog,
+      // which the MX bounds).
       const limit = batch.length >= lingerFromMessages ? 1 : this.#o.stagedBatches;
-      while (pending.size >= limit) await Promise.race(pending);
+      while (uncommitted.size >= limit) await Promise.race(uncommitted);
+      while (unfinished.size > limit) await Promise.race(unfinished);
     }
-    await filing;
+    await finishing;
   }
 
   /** A batch that failed goes back to the head of the queue, and the pipeline waits before going on. */
@@ -201,8 +233,11 @@ export class MailPipeline {
     this.#wake?.();
   }
 
-  /** The shard stage of a batch once its blobs are stored; never rejects (a failed batch is queued again). */
-  async #file(batch: MailEntry[], stored: Promise<Staged>): Promise<void> {
+  /** The shard stage of a batch once its blobs are stored: resolves once its shards committed (or
+   * it failed and was queued again), with the rest of its filing (`rest`, after `before`: the batch
+   * taken before it). Neither rejects. */
+  async #file(batch: MailEntry[], stored: Promise<Staged>, before: Promise<void>): Promise<{ rest: Promise<void> }> {
+    const none = { rest: Promise.resolve() };
     let staged: Staged;
     try {
       staged = await stored;
@@ -210,10 +245,40 @@ export class MailPipeline {
     } catch (err) {
       const failure = err as StoreFailure;
       await this.#failed(batch, failure.cause, failure.atBlobStore);
-      return;
+      return none;
     }
+    let held: Set<number>;
+    const t2 = performance.now();
     try {
-      const { done, retry } = await this.#commit(staged);
+      held = await this.#commit(staged);
+    } catch (err) {
+      await this.#failed(batch, err, false);
+      return none;
+    }
+    return { rest: before.then(() => this.#complete(batch, staged, held, t2)) };
+  }
+
+  /** After the shards: once the pack is in R2, the delivery queue, each message's after-step and the
+   * spool's done marks, for the messages not held for a shard that is down. Never rejects. */
+  async #complete(batch: MailEntry[], staged: Staged, held: Set<number>, t2: number): Promise<void> {
+    const t3 = performance.now();
+    try {
+      await staged.packStored;
+      // waitMs: how long the oldest message had been accepted when its batch began; queuedMs: how long
+      // the batch, its blobs stored, waited for the one before it at the shards; packAfterMs: how long
+      // it waited after its shards for its pack's put (and the batch before it).
+      this.#o.log.debug("pipeline: batch filed", {
+        messages: batch.length,
+        waitMs: Math.round(staged.waitMs),
+        prepareMs: Math.round(staged.prepareMs),
+        blobsMs: Math.round(staged.blobsMs),
+        queuedMs: Math.round(t2 - staged.started - staged.prepareMs - staged.blobsMs),
+        shardsMs: Math.round(staged.shardsMs),
+        packAfterMs: Math.round(performance.now() - t3),
+      });
+      const { prepared, unprepared } = staged;
+      const done = await this.#finish(batch, prepared, staged.located, staged.pack, staged.packKey, held);
+      const retry = [...unprepared, ...batch.filter((_, i) => held.has(i))];
       const finished = batch.filter((e) => !retry.includes(e));
       const bytes = finished.reduce((n, e) => n + e.raw.length, 0);
       this.#o.onBatch({ done, processed: finished.length, bytes });
@@ -229,7 +294,8 @@ export class MailPipeline {
         }, wait).unref();
       }
     } catch (err) {
-      await this.#failed(batch, err, false);
+      const failure = isStoreFailure(err) ? err : { cause: err, atBlobStore: false };
+      await this.#failed(batch, failure.cause, failure.atBlobStore);
     }
   }
 
@@ -313,7 +379,14 @@ export class MailPipeline {
         }),
       );
       const pack = Buffer.concat(chunks);
-      if (chunks.length > 0) await blob(blobs.put(packKey, pack, "application/octet-stream"));
+      // One pack put at a time, after the one before it: against npm start's local R2 (an emulator in
+      // the edge's workerd) puts side by side slowed each other and the event pushes beside them.
+      const packStored = chunks.length > 0 ? this.#packPuts.then(() => blob(blobs.put(packKey, pack, "application/octet-stream"))).catch((err: unknown) => {
+        throw { cause: err, atBlobStore: true } satisfies StoreFailure;
+      }) : Promise.resolve();
+      this.#packPuts = packStored.catch(() => undefined);
+      // Awaited after the shards; until then its failure is not unhandled.
+      packStored.catch(() => undefined);
 
       // Attachments by content address: the same bytes sent to many users are stored once.
       const unique = new Map<string, ParsedAttachment>();
@@ -326,17 +399,17 @@ export class MailPipeline {
           if (!(await blob(blobs.has(key)))) await blob(blobs.put(key, a.bytes, a.contentType));
         }),
       ]);
-      return { ...prepping, located, pack, packKey, texts, blobsMs: performance.now() - t1 };
+      return { ...prepping, located, pack, packKey, packStored, texts, blobsMs: performance.now() - t1, shardsMs: 0 };
     } catch (err) {
       throw { cause: err, atBlobStore: blobFailed } satisfies StoreFailure;
     }
   }
 
-  /** Files a staged batch; returns the ids that may be marked done in the spool, and the entries held
-   * back for a shard that is down (to be tried again). */
-  async #commit(staged: Staged): Promise<{ done: string[]; retry: MailEntry[] }> {
+  /** Files a staged batch into its shards; returns the messages held back for a shard that is down
+   * (their indexes in the batch; to be tried again). Rejects when nothing could be filed. */
+  async #commit(staged: Staged): Promise<Set<number>> {
     const { mailbox, log } = this.#o;
-    const { batch, prepared, unprepared, located, pack, packKey, texts } = staged;
+    const { batch, prepared, unprepared, located, texts } = staged;
     const t2 = performance.now();
     const byShard = new Map<string, Filing[]>();
     prepared.forEach((p, i) => {
@@ -361,22 +434,19 @@ export class MailPipeline {
         failure ??= s.reason;
       }
     });
-    // waitMs: how long the oldest message had been accepted when its batch began; queuedMs: how long
-    // the batch, its blobs stored, waited for the one before it at the shards.
-    log.debug("pipeline: batch filed", { messages: batch.length, waitMs: Math.round(staged.waitMs), prepareMs: Math.round(staged.prepareMs), blobsMs: Math.round(staged.blobsMs), queuedMs: Math.round(t2 - staged.started - staged.prepareMs - staged.blobsMs), shardsMs: Math.round(performance.now() - t2) });
+    staged.shardsMs = performance.now() - t2;
     if (failedShards.size > 0) {
       if (!isStoreUnavailable(failure)) throw failure;
       const held = new Set(prepared.flatMap((p, i) => (p.filings.some((f) => failedShards.has(f.shard)) ? [i] : [])));
       if (held.size === batch.length && unprepared.length === 0) throw failure;
       log.warn("pipeline: a shard is unavailable; its messages wait in the spool", { shards: [...failedShards], held: held.size, err: String(failure) });
-      const rest = await this.#finish(batch, prepared, located, pack, packKey, held);
-      return { ...rest, retry: [...unprepared, ...batch.filter((_, i) => held.has(i))] };
+      return held;
     }
-    return { ...(await this.#finish(batch, prepared, located, pack, packKey, new Set())), retry: unprepared };
+    return new Set();
   }
 
   /** After the shards: the delivery queue and each message's after-step, for the messages not held. */
-  async #finish(batch: MailEntry[], prepared: Prepared[], located: { key: string; offset: number; length: number }[][], pack: Buffer, packKey: string, held: Set<number>): Promise<{ done: string[]; retry: MailEntry[] }> {
+  async #finish(batch: MailEntry[], prepared: Prepared[], located: { key: string; offset: number; length: number }[][], pack: Buffer, packKey: string, held: Set<number>): Promise<string[]> {
     const { queue } = this.#o;
     const deliveries = prepared.flatMap((p, i) =>
       held.has(i) ? [] :
@@ -388,6 +458,6 @@ export class MailPipeline {
     await queue.enqueue(deliveries);
     if (deliveries.length > 0) this.#o.onQueued({ key: packKey, bytes: pack });
     for (const [i, p] of prepared.entries()) if (!held.has(i)) await p.after?.();
-    return { done: batch.filter((_, i) => !held.has(i) && !prepared[i]!.keep).map((e) => e.id), retry: [] };
+    return batch.filter((_, i) => !held.has(i) && !prepared[i]!.keep).map((e) => e.id);
   }
 }

@@ -1,7 +1,7 @@
 // Filing: puts a batch of delivered messages into their mailboxes in one transaction per shard.
 // Message ids are derived from the spool entry, so filing the same entry twice (after a crash lost
-// its "done" record) finds the rows already there and changes nothing: no duplicates, no double
-// counts, no events. Threads are assigned in the same transaction (threading.ts). The same
+// its "done" record) finds the rows already there and changes nothing but where their raw bytes are:
+// no duplicates, no double counts, no events. Threads are assigned in the same transaction (threading.ts). The same
 // transaction records each user's events (message.updated for messages a thread merge moved, then
 // message.created per message, then folder.counts), so the edge is told exactly what committed.
 // Messages enter the search index in the same transaction (search-index/): searchable once visible, and
@@ -116,7 +116,9 @@ async function resolveNamedFolders(tx: Parameters<Parameters<ShardDatabase["db"]
   }
 }
 
-export async function fileMessages(shard: ShardDatabase, filings: Filing[]): Promise<FilingResult> {
+/** `relocate`: a message found already filed takes this filing's raw location (see below); only for
+ * filings of the same bytes again (delivered mail, whose ids come from the spool entry). */
+export async function fileMessages(shard: ShardDatabase, filings: Filing[], options: { relocate?: boolean } = {}): Promise<FilingResult> {
   if (filings.length === 0) return { filed: [], duplicates: [], orphans: [], events: [] };
   const userIds = [...new Set(filings.map((f) => f.userId))];
   // The index text (and an HTML-only body's text for snippets) is made before the shard's write lock
@@ -153,7 +155,16 @@ export async function fileMessages(shard: ShardDatabase, filings: Filing[]): Pro
       const seen = new Set<string>();
       for (const f of filings) {
         const key = `${f.userId}/${f.messageId}`;
-        if (present.has(key) || seen.has(key)) result.duplicates.push(f);
+        if (options.relocate && present.has(key) && !seen.has(key)) {
+          // Filed before, but its raw bytes may never have reached the blob store (the pipeline puts
+          // them while the shard commits; mail-pipeline.ts): they are where this filing put them.
+          seen.add(key);
+          result.duplicates.push(f);
+          await tx
+            .update(messages)
+            .set({ rawKey: f.raw.key, rawOffset: f.raw.offset, rawLength: f.raw.length })
+            .where(and(eq(messages.userId, f.userId), eq(messages.messageId, f.messageId)));
+        } else if (present.has(key) || seen.has(key)) result.duplicates.push(f);
         else if (!boxes.has(f.userId) || !folderOf.has(targetKey(f))) result.orphans.push(f);
         else {
           seen.add(key);
