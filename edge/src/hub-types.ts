@@ -109,7 +109,7 @@ export interface Authorization {
 }
 
 /** A user's hub state as it moves to another region (hub/hub-move.ts): its hub_meta that moves and the
- * rows of each user-owned table. */
+ * rows of each user-owned table. `empty`: the hub never knew the user (nothing to move, no tombstone). */
 export interface HubState {
   meta: Record<string, string>;
   tables: Record<string, Record<string, string | number | null | ArrayBuffer>[]>;
@@ -117,4 +117,4 @@ export interface HubState {
 
 /** What the old hub answers when asked for its state: the state, or why it cannot give it now (moved
  * already; held sends still owed to its core). */
-export type HubExport = { state: HubState; digest: string } | Moved | { pendingSends: number };
+export type HubExport = { state: HubState; digest: string } | Moved | { pendingSends: number } | { empty: true };

@@ -104,7 +104,7 @@ describe("POST /internal/v1/users/:id/move-hub", () => {
     expect(deliveries[0]!.body).toContain("after the move");
   });
 
-  it("refuses with 409 while a held send is owed to the core, and a move to where the hub is", async () => {
+  it("refuses with 409 while a held send is owed to the core, 400 a move to where the hub is; moves nothing from a hub that never knew the user", async () => {
     const userId = uuidv7();
     await oldHub(userId).holdSend(userId, "local", uuidv7(), Date.now() + 60_000, 1, { submission: "{}" });
     const refused = await moveHub(userId, "local", "eu");
@@ -115,5 +115,10 @@ describe("POST /internal/v1/users/:id/move-hub", () => {
 
     const same = await moveHub(userId, "eu", "eu");
     expect(same.status).toBe(400);
+
+    // A region the user never lived in (the CLI's rerun asks each): nothing moves, no tombstone is left.
+    const stranger = uuidv7();
+    expect(await (await moveHub(stranger, "local", "eu")).json()).toEqual({ from: "local", to: "eu", rows: 0, resumed: true });
+    expect(await oldHub(stranger).exportForMove()).toEqual({ empty: true });
   });
 });

@@ -604,6 +604,7 @@ export class MailboxHub extends DurableObject<Env> implements Hub {
   async exportForMove(): Promise<HubExport> {
     const movedTo = this.#meta("moved_to");
     if (movedTo !== null) return { movedTo };
+    if (this.#meta("user_id") === null) return { empty: true };
     const pending = owedSends(this.#sql);
     if (pending > 0) return { pendingSends: pending };
     const state = readState(this.#sql, (key) => this.#meta(key));
