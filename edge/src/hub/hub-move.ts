@@ -96,6 +96,18 @@ function canonical(value: unknown): string {
   return JSON.stringify(value);
 }
 
+/** Whether two reads of the state are the same. */
+export function sameState(a: HubState, b: HubState): boolean {
+  return canonical(a) === canonical(b);
+}
+
+/** Empties every table of the hub, in one synchronous run: no request of the object can come in between
+ * (storage.deleteAll() is awaited, and a sign-in landing during it would be lost or left behind). */
+export function eraseRows(sql: SqlStorage): void {
+  const tables = sql.exec<{ name: string }>(`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%'`).toArray();
+  for (const { name } of tables) sql.exec(`DELETE FROM "${name.replace(/"/g, '""')}"`);
+}
+
 /** A fingerprint of the state: the old hub erases itself only if it still holds what was copied. */
 export async function digestOf(state: HubState): Promise<string> {
   const bytes = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(canonical(state)));

@@ -36,7 +36,7 @@ import { MAX_WEBHOOKS, Webhooks, type MakerAccess, type StoredWebhook } from "./
 import { newWebhookSecret } from "../webhooks/signature.ts";
 import { readsMail } from "../scopes.ts";
 import { RequestLimits } from "./request-limits.ts";
-import { digestOf, missingRows, owedSends, readState, writeState } from "./hub-move.ts";
+import { digestOf, eraseRows, missingRows, owedSends, readState, sameState, writeState } from "./hub-move.ts";
 
 export class MailboxHub extends DurableObject<Env> implements Hub {
   readonly #sql: SqlStorage;
@@ -635,6 +635,8 @@ export class MailboxHub extends DurableObject<Env> implements Hub {
     if (movedTo !== null) return movedTo === to ? "erased" : "changed";
     const state = readState(this.#sql, (key) => this.#meta(key));
     if ((await digestOf(state)) !== digest) return "changed";
+    // Requests may have come in during that await; from this check to the erasure nothing awaits.
+    if (!sameState(readState(this.#sql, (key) => this.#meta(key)), state)) return "changed";
     // Listeners reconnect (1012: service restart) and their credentials lead them to the new hub.
     const principals = [...(state.tables.sessions ?? []), ...(state.tables.api_keys ?? [])].map((r) => String(r.id));
     for (const id of principals) this.#listeners.disconnect(id, 1012, "moved to another region; reconnect");
@@ -645,12 +647,13 @@ export class MailboxHub extends DurableObject<Env> implements Hub {
         // Closed already.
       }
     }
-    await this.ctx.storage.deleteAlarm();
-    await this.ctx.storage.deleteAll();
+    eraseRows(this.#sql);
     this.#head = null;
     this.#minSeq = 0;
     this.#open();
     this.#setMeta("moved_to", to);
+    // Nothing is owed from here any more: the webhook outbox moved, held sends had gone out.
+    await this.ctx.storage.deleteAlarm();
     return "erased";
   }
 }
