@@ -150,9 +150,11 @@ describe("moving users", () => {
       return results;
     })();
     await new Promise((r) => setTimeout(r, 500));
-    const moved = JSON.parse(await system.cli("user", "move", address, "--region", "eu", "--json")) as { from: string; region: string; rows: number };
+    const moved = JSON.parse(await system.cli("user", "move", address, "--region", "eu", "--json")) as { from: string; region: string; rows: number; hubRows: number };
     moveOver = true;
     expect(moved).toMatchObject({ from: "us", region: "eu" });
+    // The hub's rows: at least the session, the key, the settings and the sign-in.
+    expect(moved.hubRows).toBeGreaterThanOrEqual(4);
     const results = await stream;
     const STREAM = results.length;
     // The sender was told to come back later at least once (450 4.2.1 at RCPT while the user moved).

@@ -263,10 +263,10 @@ export async function userMoveCommand(address: string, options: { region?: strin
     // Checked before anything moves: the edge must be there to take the user's hub along.
     const edge = edgeOf(deps.config, EDGE_STATE);
     const r = await retried(() => moveToRegion(address, options.region!, { ...deps, regions: deps.regions! }));
-    await moveHub(edge, r.userId, r.from, options.region);
+    const hub = await moveHub(edge, r.userId, r.from, options.region);
     return deps.out(
-      r.resumed ? `${address}: the move to region ${options.region} is finished (the old copy in ${r.from} removed)` : `${address} moved from region ${r.from} to ${options.region} (shard ${r.shard}, ${r.rows} rows)`,
-      { address, from: r.from, region: options.region, shard: r.shard, rows: r.rows, resumed: r.resumed },
+      r.resumed ? `${address}: the move to region ${options.region} is finished (the old copy in ${r.from} removed)` : `${address} moved from region ${r.from} to ${options.region} (shard ${r.shard}, ${r.rows} rows; ${hub.rows} rows of sessions, keys, webhooks and settings at the edge)`,
+      { address, from: r.from, region: options.region, shard: r.shard, rows: r.rows, hubRows: hub.rows, resumed: r.resumed },
     );
   }
   if (options.region && deps.regions) {
