@@ -94,6 +94,11 @@ export type HubAnswer = { kind: "folders"; folders: Folder[] } | { kind: "inboxP
  * full, and the whole seconds until it takes a request. */
 export type LimitVerdict = null | { kind: "user" | "key"; retryAfterSeconds: number };
 
+/** The hub's user moved to another region: their hub is that region's (hub/hub-move.ts). */
+export interface Moved {
+  movedTo: string;
+}
+
 export interface Authorization {
   /** Null for a session: its claims are in its token. */
   key: KeyGrant | null;
@@ -102,3 +107,14 @@ export interface Authorization {
    * it is over (hub/request-limits.ts); such a request gets no answer to its read. */
   limited: LimitVerdict;
 }
+
+/** A user's hub state as it moves to another region (hub/hub-move.ts): its hub_meta that moves and the
+ * rows of each user-owned table. `empty`: the hub never knew the user (nothing to move, no tombstone). */
+export interface HubState {
+  meta: Record<string, string>;
+  tables: Record<string, Record<string, string | number | null | ArrayBuffer>[]>;
+}
+
+/** What the old hub answers when asked for its state: the state, or why it cannot give it now (moved
+ * already; held sends still owed to its core). */
+export type HubExport = { state: HubState; digest: string } | Moved | { pendingSends: number } | { empty: true };

@@ -7,7 +7,7 @@ import type { ApiKeyCreate, ApiKeyInfo, Folder, MessagePage, Settings, SettingsP
 import type { CoreEvent, EventsPage } from "../../shared/events.ts";
 import type { SecurityEvent } from "../../shared/security.ts";
 import type { ConfigResult } from "./config.ts";
-import type { Actor, Authorization, CredentialCheck, HeldBody, HeldCancel, HeldSend, HubRead, ListenerPrincipal, LoginOrigin, LoginRecord, Revocation, WebhookMaker } from "./hub-types.ts";
+import type { Actor, Authorization, CredentialCheck, HubExport, HubState, Moved, HeldBody, HeldCancel, HeldSend, HubRead, ListenerPrincipal, LoginOrigin, LoginRecord, Revocation, WebhookMaker } from "./hub-types.ts";
 import type { BindingLimitKind } from "./rate-limits.ts";
 
 export interface BlobRange {
@@ -83,8 +83,9 @@ export interface Hub {
   recentLogins(): Awaitable<LoginRecord[]>;
   /** Checks a credential of this user and, when it holds and may read mail, answers `read` in the
    * same call: a request the hub serves costs one round trip to it, not two. Null: the credential
-   * does not hold (revoked, expired, unknown, wrong). */
-  authorize(check: CredentialCheck, read: HubRead | null): Awaitable<Authorization | null>;
+   * does not hold (revoked, expired, unknown, wrong); Moved: the user's hub is now another region's
+   * (its credentials went along): ask that one. */
+  authorize(check: CredentialCheck, read: HubRead | null): Awaitable<Authorization | Moved | null>;
   /** Signs out one session or (null) all of them; their open connections are closed. */
   revokeSessions(sessionId: string | null): Awaitable<number>;
   /** After MAX_PASSWORD_FAILURES the session is signed out: true when it was. */
@@ -94,6 +95,10 @@ export interface Hub {
   revokeCredentials(why: "password.changed" | "signed-out-everywhere", by: Actor, keep: string | null): Awaitable<Revocation>;
   /** The user was removed: every connection is closed, everything the hub stored is erased. */
   erase(): Awaitable<Revocation>;
+  // Moving the hub to the user's new home region (hub/hub-move.ts; routes/internal.ts drives it).
+  exportForMove(): Awaitable<HubExport>;
+  importMovedState(userId: string, region: string, state: HubState, digest: string): Awaitable<{ missing: number }>;
+  finishMove(to: string, digest: string): Awaitable<"erased" | "changed">;
   securityEvents(): Awaitable<SecurityEvent[]>;
   createApiKey(userId: string, region: string, address: string, input: ApiKeyCreate, by: Actor): Awaitable<ApiKeyInfo & { key: string }>;
   listApiKeys(): Awaitable<ApiKeyInfo[]>;

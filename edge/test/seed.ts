@@ -46,6 +46,8 @@ export const seed = {
   /** Receive nora's mail in the contacts tests. */
   carol: { address: "carol@example.test", password: "carol's inbox here" },
   dan: { address: "dan@example.test", password: "dan's inbox here" },
+  /** Her hub moves to another region in the hub-move tests only. */
+  moira: { address: "moira@example.test", password: "moira's hub on the move" },
   /** The seeded core's SEND_DAILY_LIMIT (recipients per day). */
   sendDailyLimit: 40,
   /** The edge's MAX_MESSAGE_BYTES in these tests. */

@@ -34,7 +34,7 @@ await core.addUser(seed.max.address, seed.max.password);
 await core.addUser(seed.uma.address, seed.uma.password);
 await core.addUser(seed.vic.address, seed.vic.password);
 await core.addUser(seed.sam.address, seed.sam.password);
-for (const u of [seed.nora, seed.oscar, seed.carol, seed.dan]) await core.addUser(u.address, u.password);
+for (const u of [seed.nora, seed.oscar, seed.carol, seed.dan, seed.moira]) await core.addUser(u.address, u.password);
 const smtp = nodemailer.createTransport({ host: "127.0.0.1", port: core.smtpPort, secure: false, ignoreTLS: true });
 for (let i = 0; i < seed.plainMessages; i++) {
   await smtp.sendMail({ from: "Carol <carol@remote.test>", to: seed.alice.address, subject: `seed ${i}`, text: `Seed message number ${i}.` });

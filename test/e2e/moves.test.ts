@@ -131,6 +131,11 @@ describe("moving users", () => {
     expect((await api(token, `/messages/${inbox[1]!.id}`, { method: "PATCH", body: JSON.stringify({ starred: true }) })).status).toBe(200);
     const before = await view(token);
     expect(before.found).toHaveLength(3);
+    // Edge state made before the move: an API key (naming us) and settings.
+    const key = await api<{ key: string }>(token, "/api-keys", { method: "POST", body: JSON.stringify({ name: "sync", scopes: ["mail.read"] }) });
+    expect(key.status).toBe(201);
+    expect(key.body.key).toMatch(/^emk_us_/);
+    expect((await api(token, "/settings", { method: "PATCH", body: JSON.stringify({ theme: "dark" }) })).status).toBe(200);
 
     // A stream of mail, through both regions' MXs, while the move runs.
     // It goes on until the move is over, and a few messages after.
@@ -145,18 +150,24 @@ describe("moving users", () => {
       return results;
     })();
     await new Promise((r) => setTimeout(r, 500));
-    const moved = JSON.parse(await system.cli("user", "move", address, "--region", "eu", "--json")) as { from: string; region: string; rows: number };
+    const moved = JSON.parse(await system.cli("user", "move", address, "--region", "eu", "--json")) as { from: string; region: string; rows: number; hubRows: number };
     moveOver = true;
     expect(moved).toMatchObject({ from: "us", region: "eu" });
+    // The hub's rows: at least the session, the key, the settings and the sign-in.
+    expect(moved.hubRows).toBeGreaterThanOrEqual(4);
     const results = await stream;
     const STREAM = results.length;
     // The sender was told to come back later at least once (450 4.2.1 at RCPT while the user moved).
     expect(results.flatMap((r) => r.deferred).some((d) => /^450 4\.2\.1/.test(d))).toBe(true);
 
-    // A session signed in before the move names the old home, whose core no longer knows the user: 404
-    // (no data of theirs is served from there) until they sign in again.
-    const stale = await fetch(`${system.edge}/api/v1/folders/sent/messages`, { headers: { authorization: `Bearer ${token}` } });
-    expect(stale.status).toBe(404);
+    // The user's hub moved along: a session signed in before the move (its token names us) and an API
+    // key made before it (its text names us) follow the old hub's tombstone to eu, settings and all.
+    const oldSession = await fetch(`${system.edge}/api/v1/folders/sent/messages`, { headers: { authorization: `Bearer ${token}` } });
+    expect(oldSession.status).toBe(200);
+    expect((await api<{ theme: string }>(token, "/settings")).body.theme).toBe("dark");
+    const byKey = await api<MessagePage>(key.body.key, "/folders/inbox/messages?limit=100");
+    expect(byKey.status).toBe(200);
+    expect(byKey.body.messages.length).toBeGreaterThanOrEqual(6);
     // Signing in again finds eu.
     ({ token } = await login(address));
     expect((await login(address)).user).toMatchObject({ id: ids[address], region: "eu" });

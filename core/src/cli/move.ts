@@ -17,7 +17,9 @@ import { openBlobStore, startLocalR2IfNeeded } from "../store/open-blobs.ts";
 import { getUsage } from "../store/mailbox.ts";
 import { rendezvousPick } from "../store/rendezvous.ts";
 import { Shards, type ShardDatabase } from "../store/shards.ts";
+import { edgeOf } from "./edge.ts";
 import { RefusedError, UsageError } from "./errors.ts";
+import { moveHub } from "./hub-move.ts";
 import { progressBar, type Progress } from "./progress.ts";
 import type { CliRegions } from "./regions.ts";
 import { pendingFor, regionSpoolDirs } from "./spool-pending.ts";
@@ -183,7 +185,13 @@ async function leftoverOf(regions: CliRegions, home: string, userId: string): Pr
 }
 
 /** Moves one user to another region: rows, blobs, both directories and the global pointer. */
-async function moveToRegion(address: string, to: string, deps: MoveCommandDeps & { regions: CliRegions }): Promise<MoveResult & { shard: string; from: string }> {
+/** The user is in the region already and no copy of theirs is left elsewhere. */
+class AlreadyHomedError extends RefusedError {}
+
+/** What keeps the user's sessions, API keys, webhooks and settings: they follow the mailbox. */
+const EDGE_STATE = "the user's sessions, API keys, webhooks and settings are kept by the edge and move with them";
+
+async function moveToRegion(address: string, to: string, deps: MoveCommandDeps & { regions: CliRegions }): Promise<MoveResult & { shard: string; from: string; userId: string }> {
   const { regions } = deps;
   const home = deps.config.region;
   const target = await openRegion(regions.configOf(to));
@@ -196,7 +204,7 @@ async function moveToRegion(address: string, to: string, deps: MoveCommandDeps &
       // The pointer already names `to`: an earlier run switched it; only its leftovers may remain.
       user = await userOf(target.directory, address);
       const left = await leftoverOf(regions, to, user.id);
-      if (!left) throw new RefusedError(`${address} is already homed in region ${to}`);
+      if (!left) throw new AlreadyHomedError(`${address} is already homed in region ${to}`);
       source = await openRegion(regions.configOf(left.region));
       toClose.push(source);
       targetShard = user.shard;
@@ -241,7 +249,7 @@ async function moveToRegion(address: string, to: string, deps: MoveCommandDeps &
       }
       throw err;
     });
-    return { ...result, shard: targetShard, from: user.region };
+    return { ...result, shard: targetShard, from: user.region, userId: user.id };
   } finally {
     for (const s of toClose) await s.close();
   }
@@ -252,15 +260,33 @@ export async function userMoveCommand(address: string, options: { region?: strin
     if (!deps.regions) throw new UsageError(`--region ${options.region}: this deployment has one region, ${deps.config.region}`);
     if (!deps.regions.names.includes(options.region)) throw new UsageError(`--region ${options.region} is not one of the regions (${deps.regions.names.join(", ")})`);
     if (options.shard) throw new UsageError("give --region or --shard, not both (a move to another region places the user on one of its shards)");
+    // Checked before anything moves: the edge must be there to take the user's hub along.
+    const edge = edgeOf(deps.config, EDGE_STATE);
     const r = await retried(() => moveToRegion(address, options.region!, { ...deps, regions: deps.regions! }));
+    const hub = await moveHub(edge, r.userId, r.from, options.region);
     return deps.out(
-      r.resumed ? `${address}: the move to region ${options.region} is finished (the old copy in ${r.from} removed)` : `${address} moved from region ${r.from} to ${options.region} (shard ${r.shard}, ${r.rows} rows)`,
-      { address, from: r.from, region: options.region, shard: r.shard, rows: r.rows, resumed: r.resumed },
+      r.resumed ? `${address}: the move to region ${options.region} is finished (the old copy in ${r.from} removed)` : `${address} moved from region ${r.from} to ${options.region} (shard ${r.shard}, ${r.rows} rows; ${hub.rows} rows of sessions, keys, webhooks and settings at the edge)`,
+      { address, from: r.from, region: options.region, shard: r.shard, rows: r.rows, hubRows: hub.rows, resumed: r.resumed },
     );
   }
   if (options.region && deps.regions) {
     // Already homed in the region named: finish an interrupted move to it, if that is what this is.
-    const r = await moveToRegion(address, options.region, { ...deps, regions: deps.regions });
+    const edge = edgeOf(deps.config, EDGE_STATE);
+    const r = await moveToRegion(address, options.region, { ...deps, regions: deps.regions }).catch((err: unknown) => {
+      if (err instanceof AlreadyHomedError) return err;
+      throw err;
+    });
+    if (r instanceof AlreadyHomedError) {
+      // The mailbox moved, but its hub may not have: which region it left is no longer recorded, so each
+      // other region's hub is asked (one that never had the user answers that there is nothing to move).
+      const userId = (await userOf(deps.directory, address)).id;
+      const others = deps.regions.names.filter((n) => n !== options.region);
+      const hubs = await Promise.all(others.map((from) => moveHub(edge, userId, from, options.region!)));
+      const moved = hubs.find((h) => !h.resumed);
+      if (!moved) throw r;
+      return deps.out(`${address}: the move to region ${options.region} is finished (the sessions, API keys and settings moved from ${moved.from})`, { address, from: moved.from, region: options.region, rows: 0, resumed: true });
+    }
+    await moveHub(edge, r.userId, r.from, options.region);
     return deps.out(`${address}: the move to region ${options.region} is finished (the old copy in ${r.from} removed)`, { address, from: r.from, region: options.region, shard: r.shard, rows: r.rows, resumed: r.resumed });
   }
   const user = await userOf(deps.directory, address);

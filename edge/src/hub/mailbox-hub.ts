@@ -18,7 +18,7 @@ import type { SecurityEvent } from "../../../shared/security.ts";
 import { CoreClient } from "../core-client.ts";
 import { cloudflarePlatform } from "../cloudflare-platform.ts";
 import type { Env } from "../env.ts";
-import type { Actor, Authorization, CredentialCheck, HeldBody, HeldCancel, HeldSend, HubAnswer, HubRead, KeyGrant, ListenerPrincipal, LoginOrigin, LoginRecord, Revocation, WebhookMaker } from "../hub-types.ts";
+import type { Actor, Authorization, CredentialCheck, HubExport, HubState, Moved, HeldBody, HeldCancel, HeldSend, HubAnswer, HubRead, KeyGrant, ListenerPrincipal, LoginOrigin, LoginRecord, Revocation, WebhookMaker } from "../hub-types.ts";
 import { log } from "../log.ts";
 import { MAX_PASSWORD_FAILURES, PRINCIPAL_HEADER, type Hub } from "../platform.ts";
 import { Credentials } from "./credentials.ts";
@@ -36,6 +36,7 @@ import { MAX_WEBHOOKS, Webhooks, type MakerAccess, type StoredWebhook } from "./
 import { newWebhookSecret } from "../webhooks/signature.ts";
 import { readsMail } from "../scopes.ts";
 import { RequestLimits } from "./request-limits.ts";
+import { digestOf, eraseRows, missingRows, owedSends, readState, sameState, writeState } from "./hub-move.ts";
 
 export class MailboxHub extends DurableObject<Env> implements Hub {
   readonly #sql: SqlStorage;
@@ -127,6 +128,8 @@ export class MailboxHub extends DurableObject<Env> implements Hub {
 
   /** A core's batch for this user. Resolves once every event is in storage and handed out. */
   publish(userId: string, region: string, events: CoreEvent[]): Promise<{ applied: number }> {
+    // A late batch of the old core after a move: the user's listeners are at the new hub.
+    if (this.#meta("moved_to") !== null) return Promise.resolve({ applied: 0 });
     this.#remember(userId, region);
     const run = this.#publishing.then(() => this.#apply(events));
     this.#publishing = run.catch(() => undefined);
@@ -365,7 +368,9 @@ export class MailboxHub extends DurableObject<Env> implements Hub {
     return this.#logins.recent();
   }
 
-  async authorize(check: CredentialCheck, read: HubRead | null): Promise<Authorization | null> {
+  async authorize(check: CredentialCheck, read: HubRead | null): Promise<Authorization | Moved | null> {
+    const movedTo = this.#meta("moved_to");
+    if (movedTo !== null) return { movedTo };
     let key: KeyGrant | null = null;
     if (check.kind === "session") {
       if (!this.#credentials.sessionValid(check.sessionId)) return null;
@@ -590,5 +595,65 @@ export class MailboxHub extends DurableObject<Env> implements Hub {
   /** Null when the list of trusted senders is full. */
   trustSender(address: string): Settings | null {
     return this.#settings.trustSender(address);
+  }
+
+  // ── moving to another region (hub-move.ts) ──
+
+  /** The user's durable state for their hub in region `to`; refused while a held send is owed to the
+   * core, and answered with the tombstone once this hub has moved. */
+  async exportForMove(): Promise<HubExport> {
+    const movedTo = this.#meta("moved_to");
+    if (movedTo !== null) return { movedTo };
+    if (this.#meta("user_id") === null) return { empty: true };
+    const pending = owedSends(this.#sql);
+    if (pending > 0) return { pendingSends: pending };
+    const state = readState(this.#sql, (key) => this.#meta(key));
+    return { state, digest: await digestOf(state) };
+  }
+
+  /** Takes the state of the user's old hub; returns how many of its rows this hub does not hold
+   * (0: the copy is complete). A state already imported (same digest) is not written again. */
+  async importMovedState(userId: string, region: string, state: HubState, digest: string): Promise<{ missing: number }> {
+    if (this.#meta("moved_in") !== digest) {
+      writeState(this.#sql, state);
+      // Moved back here after moving away: this hub is the user's again.
+      this.#sql.exec(`DELETE FROM hub_meta WHERE key = 'moved_to'`);
+      this.#metaCache.delete("moved_to");
+      this.#setMeta("moved_in", digest);
+    }
+    this.#remember(userId, region, state.meta.address);
+    // Deliveries owed to the user's endpoints go on from here.
+    this.#webhooksStaged = true;
+    await this.#flushWebhooks();
+    return { missing: missingRows(this.#sql, state) };
+  }
+
+  /** Erases the moved state, leaving the tombstone {movedTo: to}, if this hub still holds what was
+   * copied (`digest`); "changed" when it took a change since (copy it again). */
+  async finishMove(to: string, digest: string): Promise<"erased" | "changed"> {
+    const movedTo = this.#meta("moved_to");
+    if (movedTo !== null) return movedTo === to ? "erased" : "changed";
+    const state = readState(this.#sql, (key) => this.#meta(key));
+    if ((await digestOf(state)) !== digest) return "changed";
+    // Requests may have come in during that await; from this check to the erasure nothing awaits.
+    if (!sameState(readState(this.#sql, (key) => this.#meta(key)), state)) return "changed";
+    // Listeners reconnect (1012: service restart) and their credentials lead them to the new hub.
+    const principals = [...(state.tables.sessions ?? []), ...(state.tables.api_keys ?? [])].map((r) => String(r.id));
+    for (const id of principals) this.#listeners.disconnect(id, 1012, "moved to another region; reconnect");
+    for (const ws of this.ctx.getWebSockets()) {
+      try {
+        ws.close(1012, "moved to another region; reconnect");
+      } catch {
+        // Closed already.
+      }
+    }
+    eraseRows(this.#sql);
+    this.#head = null;
+    this.#minSeq = 0;
+    this.#open();
+    this.#setMeta("moved_to", to);
+    // Nothing is owed from here any more: the webhook outbox moved, held sends had gone out.
+    await this.ctx.storage.deleteAlarm();
+    return "erased";
   }
 }

@@ -12,6 +12,8 @@ import { allScopes } from "../../../shared/api.ts";
 import { ProblemError } from "../../../shared/problem.ts";
 import { looksLikeApiKey, parseApiKey } from "../api-key.ts";
 import { hubReadOf } from "../hub-reads.ts";
+import type { Authorization, CredentialCheck, HubRead } from "../hub-types.ts";
+import type { Platform } from "../platform.ts";
 import { requiredScope } from "../scopes.ts";
 import { readToken, type AccessClaims } from "../token.ts";
 
@@ -55,6 +57,20 @@ function invalid(detail: string): ProblemError {
   return new ProblemError("unauthorized", detail, { headers: INVALID });
 }
 
+/** Asks the user's hub in `region`, following the tombstone a moved hub leaves (hub/hub-move.ts) to
+ * the region the user moved to: their sessions and API key hashes went along, so a token or key from
+ * before the move keeps working (the key's text names the old region, but its hash covers that text).
+ * A few hops at most: a user moved twice. */
+async function authorizeAt(platform: Platform, userId: string, region: string, check: CredentialCheck, read: HubRead | null): Promise<{ auth: Authorization | null; region: string }> {
+  for (let hop = 0; hop < 3; hop++) {
+    const auth = await platform.hub(userId, region).authorize(check, read);
+    if (auth === null || !("movedTo" in auth)) return { auth, region };
+    region = auth.movedTo;
+    if (check.kind === "session") check = { ...check, region };
+  }
+  return { auth: null, region };
+}
+
 export const requireUser = createMiddleware(async (c, next) => {
   const presented = credential(c);
   if (!presented) {
@@ -67,7 +83,7 @@ export const requireUser = createMiddleware(async (c, next) => {
   const read = hubReadOf(c);
   if (looksLikeApiKey(presented)) {
     const parsed = parseApiKey(presented);
-    const auth = parsed ? await platform.hub(parsed.userId, parsed.region ?? c.get("config").directoryRegion).authorize({ kind: "apiKey", keyId: parsed.keyId, key: presented }, read) : null;
+    const auth = parsed ? (await authorizeAt(platform, parsed.userId, parsed.region ?? c.get("config").directoryRegion, { kind: "apiKey", keyId: parsed.keyId, key: presented }, read)).auth : null;
     const key = auth?.key;
     if (!parsed || !key) throw invalid("The API key is not valid: it may have been revoked or have expired.");
     const exp = key.expiresAt === null ? Number.MAX_SAFE_INTEGER : Math.floor(key.expiresAt / 1000);
@@ -79,9 +95,10 @@ export const requireUser = createMiddleware(async (c, next) => {
   } else {
     const claims = await readToken(presented, c.get("config").tokenSecret);
     if (!claims) throw invalid("The token is invalid or has expired; sign in again.");
-    const auth = await platform.hub(claims.sub, claims.rgn).authorize({ kind: "session", sessionId: claims.sid, userId: claims.sub, region: claims.rgn }, read);
+    const { auth, region } = await authorizeAt(platform, claims.sub, claims.rgn, { kind: "session", sessionId: claims.sid, userId: claims.sub, region: claims.rgn }, read);
     if (!auth) throw invalid("This session has been signed out; sign in again.");
-    c.set("user", claims);
+    // A token from before a move names the old region: the request goes where the session now lives.
+    c.set("user", region === claims.rgn ? claims : { ...claims, rgn: region });
     c.set("principal", { kind: "session", userId: claims.sub, id: claims.sid, scopes: allScopes });
     c.set("hubAnswer", auth.answer);
     c.set("limited", auth.limited);

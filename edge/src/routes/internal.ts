@@ -8,6 +8,11 @@
 //                                        key and webhook goes) or for `user revoke`.
 //  DELETE /internal/v1/users/:id          the CLI removing the user: everything revoked, the Durable
 //                                        Object's storage erased.
+//  POST /internal/v1/users/:id/move-hub?region=<new> {from}   the CLI after `user move --region`
+//                                        switched the user's home: their hub's state is copied from
+//                                        region `from`'s to the new one, checked, and the old one
+//                                        keeps only a tombstone (hub/hub-move.ts). 409 while a held
+//                                        send is owed to the core. A rerun finishes it.
 // A replayed event batch is harmless (the hub ignores seqs it has); the rest is not, so its nonces
 // are remembered by the user's Durable Object.
 import { Hono, type Context } from "hono";
@@ -20,6 +25,7 @@ const EventEnvelope = EventNotification.extend({ events: z.array(z.unknown()).mi
 import { ProblemError } from "../../../shared/problem.ts";
 import { audienceOf, SIGNATURE_MAX_SKEW_MS, verifyRequest } from "../../../shared/signing.ts";
 import { validated } from "../../../shared/validation.ts";
+import type { Hub } from "../platform.ts";
 
 const signed = createMiddleware<{ Variables: { nonce: string; rawBody: string } }>(async (c, next) => {
   const body = await c.req.text();
@@ -43,6 +49,7 @@ function json(raw: string): unknown {
 }
 
 const KeyCreateInternal = ApiKeyCreate.safeExtend({ address: z.string().min(3).max(320), region: z.string().min(1).max(32) });
+const MoveHubInternal = z.strictObject({ from: z.string().regex(/^[a-z0-9-]{1,32}$/, "must be the region the user moved from") });
 const RevokeInternal = z.strictObject({ reason: z.enum(["password.changed", "signed-out-everywhere"]) });
 
 function userOf(c: Context): string {
@@ -106,4 +113,35 @@ export const internalRoutes = new Hono<{ Variables: { nonce: string; rawBody: st
     const { reason } = validated(RevokeInternal, json(c.get("rawBody")), "body");
     return c.json(await hubOf(c).revokeCredentials(reason, "operator", null));
   })
-  .delete("/users/:userId", async (c) => c.json(await hubOf(c).erase()));
+  .delete("/users/:userId", async (c) => c.json(await hubOf(c).erase()))
+  .post("/users/:userId/move-hub", async (c) => {
+    const userId = userOf(c);
+    const { region: to } = validated(RegionQuery, c.req.query(), "query");
+    const { from } = validated(MoveHubInternal, json(c.get("rawBody")), "body");
+    if (from === to) throw new ProblemError("validation", "The hub is already in that region.", { errors: [{ field: "body.from", message: "must differ from the query's region" }] });
+    const platform = c.get("platform");
+    return c.json(await moveHub(userId, platform.hub(userId, from), platform.hub(userId, to), from, to));
+  });
+
+/** Copies, checks, then erases: the old hub is erased only if it still holds exactly what the new one
+ * was checked to hold; a change in between (a session signed in at the old hub) makes a new copy. */
+async function moveHub(userId: string, source: Hub, target: Hub, from: string, to: string): Promise<{ from: string; to: string; rows: number; resumed: boolean }> {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const exported = await source.exportForMove();
+    if ("movedTo" in exported) {
+      if (exported.movedTo !== to) throw new ProblemError("conflict", `The hub in ${from} moved to ${exported.movedTo}, not ${to}.`);
+      return { from, to, rows: 0, resumed: true };
+    }
+    // A rerun that names a region the user never lived in (the CLI tries each when it cannot tell).
+    if ("empty" in exported) return { from, to, rows: 0, resumed: true };
+    if ("pendingSends" in exported) {
+      throw new ProblemError("conflict", `${exported.pendingSends} held send(s) are still owed to the core in ${from}; try again once they have gone out.`, { headers: { "retry-after": "10" } });
+    }
+    const { missing } = await target.importMovedState(userId, to, exported.state, exported.digest);
+    if (missing > 0) throw new ProblemError("internal", `The copy of the hub in ${to} lacks ${missing} row(s); the hub in ${from} is kept.`);
+    if ((await source.finishMove(to, exported.digest)) === "erased") {
+      return { from, to, rows: Object.values(exported.state.tables).reduce((n, rows) => n + rows.length, 0), resumed: false };
+    }
+  }
+  throw new ProblemError("conflict", `The hub in ${from} kept changing while it was copied; try again.`, { headers: { "retry-after": "1" } });
+}
