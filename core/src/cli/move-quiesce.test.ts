@@ -1,6 +1,6 @@
 // What a running core does for a user marked moving (users.moving_to, set by `user move` before the
 // copy): its MX defers their mail at RCPT (450 4.2.1) and its API refuses writes (503 with
-// Retry-After) while reads go on; once unmarked both work again. And the CLI's view of the spool:
+// Retry-After) while reads go on, and a submission, even in a session signed in before, is deferred (451); once unmarked both work again. And the CLI's view of the spool:
 // mail acknowledged for the user counts as pending until the pipeline has filed it.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -54,6 +54,26 @@ describe("a user marked moving", () => {
     await core.directory.setMoving(dana.id, null);
     expect(await rcpt("dana@example.test")).toMatch(/^250 /);
     expect((await signed(`/internal/v1/users/${dana.id}/messages`, "PATCH", JSON.stringify({ ids: [], patch: { read: true } }))).status).not.toBe(503);
+  });
+
+  it("defers a submission signed in before the mark (451 4.2.1) and takes it once unmarked", async () => {
+    const ella = await core.addUser("ella@example.test", "ella's long password");
+    const s = await smtpConnect(core.submissionPort);
+    try {
+      await s.command("EHLO laptop.example.test");
+      expect(await s.command(`AUTH PLAIN ${Buffer.from("\0ella@example.test\0ella's long password").toString("base64")}`)).toMatch(/^235 /);
+      const send = async () => {
+        expect(await s.command("MAIL FROM:<ella@example.test>")).toMatch(/^250 /);
+        expect(await s.command("RCPT TO:<ella@example.test>")).toMatch(/^250 /);
+        return s.data("From: ella@example.test\r\nTo: ella@example.test\r\nSubject: while moving\r\n\r\nhello\r\n");
+      };
+      await core.directory.setMoving(ella.id, "local/s1");
+      expect(await send()).toMatch(/^451 4\.2\.1 /);
+      await core.directory.setMoving(ella.id, null);
+      expect(await send()).toMatch(/^250 /);
+    } finally {
+      await s.close();
+    }
   });
 
   it("counts spooled mail for the user as pending until it is filed", async () => {

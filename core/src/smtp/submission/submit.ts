@@ -5,6 +5,7 @@
 import { createHash } from "node:crypto";
 import type { Config } from "../../config.ts";
 import type { Outbox } from "../../outbox.ts";
+import { LOCKED_PASSWORD_HASH } from "../../mailbox/accounts.ts";
 import type { Directory, DirectoryUser } from "../../store/directory.ts";
 import { QuotaExceededError, reserveSend } from "../../store/sending.ts";
 import type { Shards } from "../../store/shards.ts";
@@ -30,11 +31,19 @@ export interface Submitted {
 }
 
 export const submitReplies = {
+  moving: (): SmtpReply => ({ code: 451, status: "4.2.1", text: "your mailbox is being moved; try again in a few minutes" }),
+  gone: (): SmtpReply => ({ code: 550, status: "5.7.1", text: "this account no longer exists" }),
   quota: (e: QuotaExceededError): SmtpReply => ({ code: 550, status: "5.4.5", text: `daily sending limit reached; try again in ${Math.ceil(e.retryAfterSeconds / 60)} minutes` }),
 };
 
 /** The message id it was queued as, or the refusal. `owned`: the session's cache of sender-identity answers. */
-export async function submitMessage(deps: SubmitDeps, user: DirectoryUser, s: Submitted, owned?: Map<string, boolean>): Promise<{ messageId: string } | { refuse: SmtpReply }> {
+export async function submitMessage(deps: SubmitDeps, signedIn: DirectoryUser, s: Submitted, owned?: Map<string, boolean>): Promise<{ messageId: string } | { refuse: SmtpReply }> {
+  // The user as the directory has them now, not as they were at AUTH: a session can outlive a move to
+  // another shard (its Sent copy and quota must go to the new one), and while a move copies the mailbox a
+  // send would be left behind in the old copy, so it waits, as the API's writes do (503 there).
+  const user = await deps.directory.userById(signedIn.id);
+  if (!user || user.passwordHash === LOCKED_PASSWORD_HASH) return { refuse: submitReplies.gone() };
+  if (user.movingTo) return { refuse: submitReplies.moving() };
   // Only the header section: the body (maybe 25 MB of attachments) is the pipeline thread's work.
   const refusal = await originatorRefusal(deps.directory, user, s.message, owned);
   if (refusal) return { refuse: refusal };
