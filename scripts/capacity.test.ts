@@ -167,6 +167,17 @@ describe("the snapshot", () => {
     expect(resolved.notes).toHaveLength(1);
   });
 
+  it("rewritten from a sitting without a search run, keeps the previous snapshot's search figure with its source", () => {
+    const before = resultsDir();
+    const snapshotFile = path.join(before, "capacity-inputs.json");
+    const first = writeSnapshot(snapshotFile, path.join(before, "results"), before);
+    const later = resultsDir(false);
+    const second = writeSnapshot(snapshotFile, path.join(later, "results"), later);
+    expect(second.measured.search).toEqual(first.measured.search);
+    expect(second.measured.search?.from.file).toBe("search-2026-12-07T20-30-00Z.txt");
+    expect(second.measured.ingest).toEqual(pickAll(readResultFiles(path.join(later, "results"))).ingest);
+  });
+
   it("the committed snapshot alone is enough for the model", () => {
     const snapshot = readSnapshot(path.join(ROOT, "bench/capacity-inputs.json"));
     expect(snapshot).not.toBeNull();

@@ -67,13 +67,22 @@ export function readSnapshot(file: string): Snapshot | null {
   return JSON.parse(readFileSync(file, "utf8")) as Snapshot;
 }
 
+/** A kind the results folder has nothing for keeps the previous snapshot's figure, which names its own
+ * file and date: a folder where only some benchmarks ran does not erase what the others measured. */
+function keepPrevious(found: Measured, previous: Snapshot | null): Measured {
+  if (!previous) return found;
+  const kept = { ...found } as Record<keyof Measured, unknown>;
+  for (const kind of Object.keys(found) as (keyof Measured)[]) if (kept[kind] === null) kept[kind] = previous.measured[kind] ?? null;
+  return kept as Measured;
+}
+
 export function writeSnapshot(file: string, resultsDir: string, root: string): Snapshot {
   const rel = path.relative(root, resultsDir);
   const snapshot: Snapshot = {
     generatedAt: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
     // Another checkout's results (the main one's, say): its last two segments, not this machine's path.
     generatedFrom: rel.startsWith("..") || path.isAbsolute(rel) ? path.join(path.basename(path.dirname(resultsDir)), path.basename(resultsDir)) : rel,
-    measured: pickAll(readResultFiles(resultsDir)),
+    measured: keepPrevious(pickAll(readResultFiles(resultsDir)), readSnapshot(file)),
   };
   writeFileSync(file, JSON.stringify(snapshot, null, 2) + "\n");
   return snapshot;
