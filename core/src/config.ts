@@ -216,6 +216,8 @@ const schema = z.object({
   /** `name=url,…`: a read replica of each named shard (sqld `--primary-grpc-url`, or a Turso replica),
    * for the reads that may lag (README "Shards on sqld"); a shard without one reads from its primary. */
   SHARD_REPLICAS: shardMap.optional(),
+  /** How often each isolate of a core looks in the directory for shards added with `shard add`. */
+  SHARD_MAP_POLL: duration.default(2_000),
   DIRECTORY_URL: z.string().regex(/^(file:|libsql:|https?:|wss?:)/, "must be a libSQL URL").optional(),
   DIRECTORY_REPLICA_URL: z.string().regex(/^(libsql:|https?:|wss?:)/, "must be a libSQL server URL (libsql:, http(s):)").optional(),
   LIBSQL_AUTH_TOKEN: z.string().optional(),
@@ -300,6 +302,8 @@ export interface Config {
   maxMessageBytes: number;
   defaultQuotaBytes: number;
   shards: { name: string; url: string; replicaUrl?: string }[];
+  /** SHARD_MAP_POLL: the look for shards added to the directory's map (store/shard-map.ts). */
+  shardMapPollMs: number;
   directoryUrl: string;
   directoryReplicaUrl: string | undefined;
   libsqlAuthToken: string | undefined;
@@ -437,6 +441,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     maxMessageBytes: e.MAX_MESSAGE_BYTES,
     defaultQuotaBytes: e.DEFAULT_QUOTA_BYTES,
     shards,
+    shardMapPollMs: e.SHARD_MAP_POLL,
     directoryUrl: e.DIRECTORY_URL ?? `file:${path.join(dataDir, "directory.db")}`,
     directoryReplicaUrl: e.DIRECTORY_REPLICA_URL,
     libsqlAuthToken: e.LIBSQL_AUTH_TOKEN,

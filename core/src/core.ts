@@ -24,6 +24,7 @@ import { openBlobStore, startLocalR2IfNeeded } from "./store/open-blobs.ts";
 import { OutboundQueue } from "./store/outbound-queue.ts";
 import { Spool } from "./spool/spool.ts";
 import { Directory } from "./store/directory.ts";
+import { readerId } from "./store/shard-map.ts";
 import { Shards } from "./store/shards.ts";
 import { SharedReplayNonces, type ReplayNonceStore } from "./store/replay-nonces.ts";
 import { RedisReplayNonces } from "./store/redis-nonces.ts";
@@ -76,7 +77,10 @@ async function assemble(config: Config, stopBlobs: () => Promise<void>, options:
   setLogLevel(config.logLevel);
   const log = createLogger({ svc: "core", region: config.region });
   const directory = await Directory.open(config.directoryUrl, config.libsqlAuthToken, config.directoryReplicaUrl);
-  const shards = await Shards.open(config.shards, config.libsqlAuthToken);
+  const shards = await Shards.open(config.shards, config.libsqlAuthToken, directory);
+  // Each of the core's isolates (this one, the pipeline's, the delivery agent's) opens the shards
+  // added to the region's map for itself, and says so (`shard add` waits for every one).
+  shards.watch({ reader: readerId("main"), everyMs: config.shardMapPollMs, onError: (err) => log.warn("shard map: could not take in the shards added", { err: String(err) }) });
   const global = config.global ? await GlobalDirectory.open(config.global.url, config.internalSigningSecret, config.libsqlAuthToken, config.global.replicaUrl) : null;
   const { spool, recovered } = await Spool.open<SpoolMeta>(config.spoolDir, { log: log.child({ part: "spool" }) });
   const pipeline = await PipelineThread.start(config, { spool, log });
@@ -132,7 +136,7 @@ async function assemble(config: Config, stopBlobs: () => Promise<void>, options:
     relay: global
       ? { checkRecipient: recipientChecker({ config, directory, shards, queue, regions: null }), directory, shards, spool, pipeline, log: log.child({ part: "relay" }), submission: { config, directory, shards, outbox, logins } }
       : null,
-    health: () => ({ spool: spool.stats(), pipeline: pipeline.stats, backlogBytes: pipeline.backlogBytes, loginThrottle: { ...logins.throttle.size, shared: redis !== null } }),
+    health: () => ({ shards: shards.names, spool: spool.stats(), pipeline: pipeline.stats, backlogBytes: pipeline.backlogBytes, loginThrottle: { ...logins.throttle.size, shared: redis !== null } }),
   });
   let api!: ServerType;
   const apiPort = await listen((cb) => (api = serve({ fetch: app.fetch, port: config.api.port, hostname: config.api.host }, cb)));
@@ -163,6 +167,7 @@ async function assemble(config: Config, stopBlobs: () => Promise<void>, options:
         await spool.close();
         queue.close();
         replayNonces?.close();
+        await shards.unwatch();
         shards.close();
         directory.close();
         global?.close();

@@ -100,7 +100,7 @@ export function createApiApp(deps: ApiDeps): Hono {
       throw new ProblemError("unavailable", "This mailbox is being moved; try again shortly.", { headers: { "retry-after": "5" } });
     }
     c.set("user", user);
-    c.set("shard", deps.shards.get(user.shard));
+    c.set("shard", await deps.shards.need(user.shard));
     await next();
   });
 

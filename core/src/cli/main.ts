@@ -59,10 +59,16 @@ const USAGE = `Usage: npm run cli -- <command>
 
   search reindex [address]                  rebuild the search index of one user, or of everyone
 
-  shard list                                the shard map (SHARDS or SHARD_COUNT) and users per shard
-  shard rebalance [--region r]              after adding shards to SHARDS/SHARD_COUNT (and restarting
-                                            the cores with it): move, one at a time, each user whose
-                                            rendezvous pick is now another shard
+  shard list                                the shard map (SHARDS or SHARD_COUNT, and the shards
+                                            added) and users per shard
+  shard add <name> [--url libsql://…] [--replica-url libsql://…] [--rebalance]
+                                            add a shard to the running region (default url
+                                            file:DATA_DIR/shards/<name>.db): migrated, recorded in
+                                            the directory, opened by every running core; new users
+                                            may land on it at once; --rebalance then moves the users
+                                            whose rendezvous pick it is
+  shard rebalance [--region r]              move, one at a time, each user whose rendezvous pick is
+                                            now another shard
 
 Options: --json (machine-readable output), --help
 Environment: DATA_DIR (default ./data), SHARDS/SHARD_COUNT, DIRECTORY_URL, DEFAULT_QUOTA_BYTES, REGION,
@@ -100,6 +106,9 @@ async function run(argv: string[]): Promise<void> {
       expires: { type: "string" },
       region: { type: "string" },
       shard: { type: "string" },
+      url: { type: "string" },
+      "replica-url": { type: "string" },
+      rebalance: { type: "boolean" },
       json: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
@@ -124,7 +133,7 @@ async function run(argv: string[]): Promise<void> {
   if (regions) config = regions.configOf(await regions.pick(workIn, subjectAddress(`${group} ${command ?? ""}`.trim(), positionals)));
   else if (values.region !== undefined && values.region !== config.region) throw new UsageError(`--region ${values.region}: this deployment has one region, ${config.region} (REGIONS names several)`);
   const directory = await Directory.open(config.directoryUrl, config.libsqlAuthToken, config.directoryReplicaUrl);
-  const shards = await Shards.open(config.shards, config.libsqlAuthToken);
+  const shards = await Shards.open(config.shards, config.libsqlAuthToken, directory);
   const out = (human: string, json: unknown) => console.log(values.json ? JSON.stringify(json, null, 2) : human);
   /** A domain is served by every region (or those --region names): each region's directory has it. */
   const inEachRegion = async (change: (directory: Directory) => Promise<void>) => {
@@ -284,12 +293,10 @@ async function run(argv: string[]): Promise<void> {
         return await (await import("./move.ts")).userMoveCommand(addressArg(positionals, 2), { region: values.region, shard: values.shard }, { config, directory, shards, regions, out });
       case "shard rebalance":
         return await (await import("./move.ts")).shardRebalanceCommand({ config, directory, shards, regions, out });
-      case "shard list": {
-        const counts = new Map<string, number>();
-        for (const u of await directory.listUsers()) counts.set(u.shard, (counts.get(u.shard) ?? 0) + 1);
-        const list = config.shards.map((s) => ({ name: s.name, url: s.url, users: counts.get(s.name) ?? 0 }));
-        return out(list.map((s) => `${s.name.padEnd(12)} ${String(s.users).padStart(8)} users  ${s.url}`).join("\n"), list);
-      }
+      case "shard list":
+        return await (await import("./shards.ts")).shardListCommand({ config, directory, shards, out });
+      case "shard add":
+        return await (await import("./shards.ts")).shardAddCommand(arg(positionals, 2, "shard name"), { url: values.url, replicaUrl: values["replica-url"], rebalance: values.rebalance }, { config, directory, shards, regions, out });
       case "search reindex":
         return await (await import("./search.ts")).searchCommand(command!, positionals[2] ? addressArg(positionals, 2) : undefined, { config, directory, shards, out });
       default:

@@ -79,7 +79,7 @@ function storesOf(config: Config, directory: Directory, shards: Shards, own: boo
 
 async function openRegion(config: Config): Promise<RegionStores> {
   const directory = await Directory.open(config.directoryUrl, config.libsqlAuthToken, config.directoryReplicaUrl);
-  const shards = await Shards.open(config.shards, config.libsqlAuthToken);
+  const shards = await Shards.open(config.shards, config.libsqlAuthToken, directory);
   return storesOf(config, directory, shards, true);
 }
 
@@ -142,7 +142,7 @@ async function userOf(directory: Directory, address: string): Promise<DirectoryU
 
 /** Moves one user to another shard of their region (same bucket: only rows move). A user already on
  * `to` may have the old copy of an interrupted move left on another shard: it is removed. */
-async function moveWithinRegion(user: DirectoryUser, to: string, deps: MoveCommandDeps, bar?: Progress): Promise<MoveResult & { from: string | null }> {
+async function moveWithinRegion(user: DirectoryUser, to: string, deps: Omit<MoveCommandDeps, "out">, bar?: Progress): Promise<MoveResult & { from: string | null }> {
   let from: string | null = user.shard;
   if (user.shard === to) {
     from = null;
@@ -174,11 +174,11 @@ async function moveWithinRegion(user: DirectoryUser, to: string, deps: MoveComma
  * leftover), if any. */
 async function leftoverOf(regions: CliRegions, home: string, userId: string): Promise<{ region: string; shard: string } | null> {
   for (const region of regions.names.filter((r) => r !== home)) {
-    const shards = await Shards.open(regions.configOf(region).shards);
+    const stores = await openRegion(regions.configOf(region));
     try {
-      for (const name of shards.names) if (await getUsage(shards.get(name), userId)) return { region, shard: name };
+      for (const name of stores.shards.names) if (await getUsage(stores.shards.get(name), userId)) return { region, shard: name };
     } finally {
-      shards.close();
+      await stores.close();
     }
   }
   return null;
@@ -291,7 +291,7 @@ export async function userMoveCommand(address: string, options: { region?: strin
   }
   const user = await userOf(deps.directory, address);
   const to = options.shard ?? deps.shards.place(user.id);
-  deps.shards.get(to);
+  if (!deps.shards.names.includes(to)) throw new UsageError(`--shard ${to} is not in the shard map (${deps.shards.names.join(", ")}); add it first with: shard add ${to}`);
   const r = await retried(async () => moveWithinRegion((await deps.directory.userById(user.id)) ?? user, to, deps));
   if (!r.from) return deps.out(`${address} is already on shard ${to}`, { address, from: null, shard: to, rows: 0, resumed: false });
   deps.out(
@@ -300,9 +300,15 @@ export async function userMoveCommand(address: string, options: { region?: strin
   );
 }
 
+export interface RebalanceResult {
+  moved: { address: string; from: string; to: string }[];
+  users: number;
+  usersPerShard: Record<string, number>;
+}
+
 /** Moves, one at a time, every user of the region whose rendezvous pick among the shards of the map
- * (SHARDS / SHARD_COUNT, now with the added ones) is not the shard they are on. */
-export async function shardRebalanceCommand(deps: MoveCommandDeps): Promise<void> {
+ * (SHARDS / SHARD_COUNT and those added with `shard add`) is not the shard they are on. */
+export async function rebalanceShards(deps: Omit<MoveCommandDeps, "out">): Promise<RebalanceResult> {
   const users = await deps.directory.listUsers();
   const names = deps.shards.names;
   const moving = users.filter((u) => u.movingTo || rendezvousPick(names, u.id) !== u.shard);
@@ -321,7 +327,16 @@ export async function shardRebalanceCommand(deps: MoveCommandDeps): Promise<void
   } finally {
     bar.finish();
   }
-  const perShard = Object.fromEntries(names.map((n) => [n, 0]));
-  for (const u of await deps.directory.listUsers()) perShard[u.shard] = (perShard[u.shard] ?? 0) + 1;
-  deps.out(`moved ${moved.length} of ${users.length} users; users per shard: ${names.map((n) => `${n} ${perShard[n]}`).join(", ")}`, { moved, usersPerShard: perShard });
+  const usersPerShard = Object.fromEntries(names.map((n) => [n, 0]));
+  for (const u of await deps.directory.listUsers()) usersPerShard[u.shard] = (usersPerShard[u.shard] ?? 0) + 1;
+  return { moved, users: users.length, usersPerShard };
+}
+
+export function describeRebalance(r: RebalanceResult): string {
+  return `moved ${r.moved.length} of ${r.users} users; users per shard: ${Object.entries(r.usersPerShard).map(([n, c]) => `${n} ${c}`).join(", ")}`;
+}
+
+export async function shardRebalanceCommand(deps: MoveCommandDeps): Promise<void> {
+  const r = await rebalanceShards(deps);
+  deps.out(describeRebalance(r), { moved: r.moved, usersPerShard: r.usersPerShard });
 }

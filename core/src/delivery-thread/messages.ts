@@ -5,7 +5,7 @@ import type { CoreEvent } from "../../../shared/events.ts";
 import type { Config } from "../config.ts";
 
 /** The settings the delivery thread reads (the pipeline thread hands on its own, a superset). */
-export type DeliveryThreadConfig = Pick<Config, "region" | "hostname" | "logLevel" | "shards" | "directoryUrl" | "directoryReplicaUrl" | "queueUrl" | "libsqlAuthToken" | "outbound" | "blobs" | "global" | "internalSigningSecret">;
+export type DeliveryThreadConfig = Pick<Config, "region" | "hostname" | "logLevel" | "shards" | "shardMapPollMs" | "directoryUrl" | "directoryReplicaUrl" | "queueUrl" | "libsqlAuthToken" | "outbound" | "blobs" | "global" | "internalSigningSecret">;
 
 export interface DeliveryWorkerData {
   config: DeliveryThreadConfig;

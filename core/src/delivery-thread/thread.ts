@@ -16,10 +16,10 @@ export class DeliveryThread {
 
   static async start(config: DeliveryThreadConfig, { publish, log }: { publish: (events: CoreEvent[]) => void; log: Logger }): Promise<DeliveryThread> {
     // Only what it reads crosses over (the pipeline thread's slice carries secrets it has no use for).
-    const { region, hostname, logLevel, shards, directoryUrl, directoryReplicaUrl, queueUrl, libsqlAuthToken, outbound, blobs, global } = config;
+    const { region, hostname, logLevel, shards, shardMapPollMs, directoryUrl, directoryReplicaUrl, queueUrl, libsqlAuthToken, outbound, blobs, global } = config;
     // The secret only with several regions: it signs the hand-off to another region's core.
     const internalSigningSecret = global ? config.internalSigningSecret : "";
-    const workerData: DeliveryWorkerData = { config: { region, hostname, logLevel, shards, directoryUrl, directoryReplicaUrl, queueUrl, libsqlAuthToken, outbound, blobs, global, internalSigningSecret } };
+    const workerData: DeliveryWorkerData = { config: { region, hostname, logLevel, shards, shardMapPollMs, directoryUrl, directoryReplicaUrl, queueUrl, libsqlAuthToken, outbound, blobs, global, internalSigningSecret } };
     const worker = new Worker(new URL("./worker.ts", import.meta.url), { workerData, resourceLimits: WORKER_RESOURCE_LIMITS });
     await new Promise<void>((resolve, reject) => {
       worker.once("error", reject);

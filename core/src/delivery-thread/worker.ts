@@ -19,6 +19,7 @@ import { RegionRelay } from "../smtp/inbound/region-relay.ts";
 import { RegionDelivery } from "../smtp/outbound/region-delivery.ts";
 import { openBlobStore } from "../store/open-blobs.ts";
 import { OutboundQueue } from "../store/outbound-queue.ts";
+import { readerId } from "../store/shard-map.ts";
 import { Shards } from "../store/shards.ts";
 import type { DeliveryWorkerData, FromDelivery, ToDelivery } from "./messages.ts";
 
@@ -29,8 +30,9 @@ setLogLevel(config.logLevel);
 const log = createLogger({ svc: "core", region: config.region, part: "delivery" });
 const send = (message: FromDelivery) => port.postMessage(message);
 
-const shards = await Shards.open(config.shards, config.libsqlAuthToken);
 const directory = await Directory.open(config.directoryUrl, config.libsqlAuthToken, config.directoryReplicaUrl);
+const shards = await Shards.open(config.shards, config.libsqlAuthToken, directory);
+shards.watch({ reader: readerId("delivery"), everyMs: config.shardMapPollMs, onError: (err) => log.warn("shard map: could not take in the shards added", { err: String(err) }) });
 const queue = await OutboundQueue.open(config.queueUrl, config.libsqlAuthToken);
 const blobs = openBlobStore(config.blobs);
 // With several regions: mail to a user homed in another region goes to that region's core.
@@ -62,6 +64,7 @@ port.on("message", (message: ToDelivery) => {
     void (async () => {
       await runner.stop();
       queue.close();
+      await shards.unwatch();
       directory.close();
       global?.close();
       shards.close();

@@ -58,7 +58,7 @@ export class MailboxService {
   /** Files delivered mail (the pipeline's batch for one shard), idempotently; a message filed before
    * takes the raw location of this filing (whose bytes are being stored, mail-pipeline.ts). */
   async file(shard: string, filings: Filing[]): Promise<FilingResult> {
-    return this.#published(await fileMessages(this.#deps.shards.get(shard), filings, { relocate: true }));
+    return this.#published(await fileMessages(await this.#deps.shards.need(shard), filings, { relocate: true }));
   }
 
   /** Files one message this service wrote itself (a DSN, a notice) into its owner's mailbox: its bytes

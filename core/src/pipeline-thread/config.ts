@@ -9,6 +9,7 @@ const KEYS = [
   "hostname",
   "logLevel",
   "shards",
+  "shardMapPollMs",
   "directoryUrl",
   "directoryReplicaUrl",
   "queueUrl",

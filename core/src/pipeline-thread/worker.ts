@@ -27,6 +27,7 @@ import { GlobalDirectory } from "../store/global-directory.ts";
 import { openBlobStore } from "../store/open-blobs.ts";
 import { OutboundQueue, SENDING } from "../store/outbound-queue.ts";
 import { Retention } from "../store/retention.ts";
+import { readerId } from "../store/shard-map.ts";
 import { Shards } from "../store/shards.ts";
 import type { FromWorker, ToWorker, WorkerData } from "./messages.ts";
 
@@ -37,8 +38,9 @@ setLogLevel(config.logLevel);
 const log = createLogger({ svc: "core", region: config.region, part: "pipeline" });
 const send = (message: FromWorker) => port.postMessage(message);
 
-const shards = await Shards.open(config.shards, config.libsqlAuthToken);
 const directory = await Directory.open(config.directoryUrl, config.libsqlAuthToken, config.directoryReplicaUrl);
+const shards = await Shards.open(config.shards, config.libsqlAuthToken, directory);
+shards.watch({ reader: readerId("pipeline"), everyMs: config.shardMapPollMs, onError: (err) => log.warn("shard map: could not take in the shards added", { err: String(err) }) });
 const queue = await OutboundQueue.open(config.queueUrl, config.libsqlAuthToken);
 // With several regions: a user's mail to someone homed in another region is queued for it.
 const global = config.global ? await GlobalDirectory.open(config.global.url, config.internalSigningSecret, config.libsqlAuthToken, config.global.replicaUrl) : null;
@@ -108,6 +110,7 @@ port.on("message", (message: ToWorker) => {
       await notifier?.stop();
       await blobs.close();
       queue.close();
+      await shards.unwatch();
       directory.close();
       global?.close();
       shards.close();

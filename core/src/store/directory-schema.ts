@@ -71,4 +71,25 @@ export const spamTotals = sqliteTable("spam_totals", {
   updatedAt: integer("updated_at").notNull(),
 });
 
-export const directorySchema = { domains, domainAliases, users, aliases, dkimKeys, spamModel, spamTotals };
+/** Shards added to the region's map while it runs (`npm run cli -- shard add`), beyond the seed every
+ * core is configured with (SHARDS / SHARD_COUNT). Only appended to: every isolate of every core reads
+ * the rows past the last `seq` it saw (a range of the rowid) every few seconds, and opens them. */
+export const shardMap = sqliteTable("shard_map", {
+  seq: integer("seq").primaryKey({ autoIncrement: true }),
+  name: text("name").notNull().unique(),
+  url: text("url").notNull().unique(),
+  replicaUrl: text("replica_url"),
+  addedAt: integer("added_at").notNull(),
+});
+
+/** What each running isolate of the region's cores has opened of shard_map (the highest `seq`), and
+ * when it last said so: `shard add` waits until every isolate heard from lately has the new shard. */
+export const shardMapReaders = sqliteTable("shard_map_readers", {
+  reader: text("reader").primaryKey(),
+  seq: integer("seq").notNull(),
+  seenAt: integer("seen_at").notNull(),
+  /** Its SHARD_MAP_POLL: how soon it is due again, so how long its silence may last before it counts as gone. */
+  pollMs: integer("poll_ms").notNull(),
+});
+
+export const directorySchema = { domains, domainAliases, users, aliases, dkimKeys, spamModel, spamTotals, shardMap, shardMapReaders };

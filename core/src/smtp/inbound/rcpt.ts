@@ -52,7 +52,7 @@ export async function checkRecipient(
       // Held while the mailbox is copied to another shard or region (store/mailbox-move): mail filed
       // into the old copy now could be left behind. The mover waits out the recipient cache's TTL.
       if (user.movingTo) return { accept: false, reply: relayReplies.moving(address) };
-      const usage = await getUsage(deps.shards.get(user.shard), user.id);
+      const usage = await getUsage(await deps.shards.need(user.shard), user.id);
       if (!usage) {
         // The user the cache named is gone; the address may already belong to someone new.
         deps.recipients.forget(address);

@@ -48,7 +48,7 @@ export async function submitMessage(deps: SubmitDeps, signedIn: DirectoryUser, s
   const refusal = await originatorRefusal(deps.directory, user, s.message, owned);
   if (refusal) return { refuse: refusal };
   deps.outbox.refuseWhileStoreDown();
-  const shard = deps.shards.get(user.shard);
+  const shard = await deps.shards.need(user.shard);
   let messageId: string;
   try {
     ({ messageId } = await reserveSend(shard, user.id, { requestHash: createHash("sha256").update(s.message).digest("hex"), recipients: s.recipients.length }, deps.config.sendDailyLimit));
