@@ -9,8 +9,10 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LoginResponse, MessagePage } from "../../shared/api.ts";
+import { bucketFiles } from "../support/bucket-files.ts";
 import { smtpConnect } from "../support/smtp-client.ts";
 import { startRegionsSystem, type RegionsSystem } from "../support/regions-system.ts";
+import { until } from "../support/until.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 let system: RegionsSystem;
@@ -104,6 +106,14 @@ function files(dir: string): string[] {
   });
 }
 
+/** The files of a region's bucket in the edge's R2 emulator (us: edgemail-blobs, eu: edgemail-blobs-eu)
+ * that hold any of `needles`. */
+function inBucket(bucket: string, needles: Buffer[]): string[] {
+  return bucketFiles(path.join(system.dataDir, "edge", "v3"), bucket)
+    .flatMap((s) => (statSync(s).isDirectory() ? files(s) : [s]))
+    .filter((f) => needles.some((n) => readFileSync(f).includes(n)));
+}
+
 describe("moving users", () => {
   it("refuses a move to a region that does not serve the user's domain, marking nothing", { timeout: 120_000 }, async () => {
     await system.cli("domain", "add", "us-only.test", "--region", "us");
@@ -131,6 +141,9 @@ describe("moving users", () => {
     expect((await api(token, `/messages/${inbox[1]!.id}`, { method: "PATCH", body: JSON.stringify({ starred: true }) })).status).toBe(200);
     const before = await view(token);
     expect(before.found).toHaveLength(3);
+    // The mail's bytes are in us's bucket (so the scan after the move can find them).
+    const text = [Buffer.from("5d1e"), Buffer.from(address)];
+    expect(inBucket("edgemail-blobs", text).length).toBeGreaterThan(0);
     // Edge state made before the move: an API key (naming us) and settings.
     const key = await api<{ key: string }>(token, "/api-keys", { method: "POST", body: JSON.stringify({ name: "sync", scopes: ["mail.read"] }) });
     expect(key.status).toBe(201);
@@ -150,7 +163,13 @@ describe("moving users", () => {
       return results;
     })();
     await new Promise((r) => setTimeout(r, 500));
-    const moved = JSON.parse(await system.cli("user", "move", address, "--region", "eu", "--json")) as { from: string; region: string; rows: number; hubRows: number };
+    const moved = JSON.parse(await system.cli("user", "move", address, "--region", "eu", "--json")) as {
+      from: string;
+      region: string;
+      rows: number;
+      hubRows: number;
+      blobs: { packsDeleted: number; packsRewritten: number; attachmentsDeleted: number; kept: unknown[] };
+    };
     moveOver = true;
     expect(moved).toMatchObject({ from: "us", region: "eu" });
     // The hub's rows: at least the session, the key, the settings and the sign-in.
@@ -189,6 +208,14 @@ describe("moving users", () => {
     const stores = files(us).filter((f) => /\/(shards|directory)[^/]*/.test(path.relative(us, f)) || /directory\.db/.test(f));
     expect(stores.length).toBeGreaterThan(0);
     expect(stores.filter((f) => needles.some((n) => readFileSync(f).includes(n)))).toEqual([]);
+    // Nor in us's bucket: the packs that held the user's mail were swept after the old rows went (the
+    // emulator removes a deleted object's file a moment later); eu's bucket has it.
+    expect(moved.blobs.packsDeleted).toBeGreaterThan(0);
+    expect(moved.blobs.kept).toEqual([]);
+    await until(() => inBucket("edgemail-blobs", text).length === 0, "the user's mail gone from us's bucket", 10_000).catch(() => {
+      expect(inBucket("edgemail-blobs", text)).toEqual([]);
+    });
+    expect(inBucket("edgemail-blobs-eu", text).length).toBeGreaterThan(0);
     const erin = await login("erin@example.test");
     expect(erin.user.region).toBe("us");
     expect((await api(erin.token, "/folders")).status).toBe(200);

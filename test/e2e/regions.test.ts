@@ -3,11 +3,11 @@
 // gives each region exactly its own; the edge signs a user in at their home region and serves them from
 // it; and nothing of an eu user is written to any us store, the edge's included (their Durable Object
 // and their blobs are eu's).
-import { createHash, createHmac } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LoginResponse, Message, MessagePage, UploadedAttachment } from "../../shared/api.ts";
+import { bucketFiles } from "../support/bucket-files.ts";
 import { smtpConnect } from "../support/smtp-client.ts";
 import { startRegionsSystem, type RegionsSystem } from "../support/regions-system.ts";
 
@@ -280,15 +280,4 @@ function files(dir: string): string[] {
     const full = path.join(dir, name);
     return statSync(full).isDirectory() ? files(full) : [full];
   });
-}
-
-/** A local R2 bucket's files in Miniflare's state folder: its objects' folder and its SQLite index,
- * named by the id workerd gives the bucket's Durable Object (idFromName(bucket) in the namespace
- * miniflare-R2BucketObject: HMAC-SHA256 keyed by the namespace key's SHA-256, then a MAC of that). */
-function bucketFiles(stateDir: string, bucket: string): string[] {
-  const key = createHash("sha256").update("miniflare-R2BucketObject").digest();
-  const first = createHmac("sha256", key).update(bucket).digest().subarray(0, 16);
-  const id = Buffer.concat([first, createHmac("sha256", key).update(first).digest().subarray(0, 16)]).toString("hex");
-  const index = path.join(stateDir, "r2", "miniflare-R2BucketObject", `${id}.sqlite`);
-  return [path.join(stateDir, "r2", bucket), index].filter((f) => existsSync(f));
 }

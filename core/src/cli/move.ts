@@ -20,6 +20,7 @@ import { Shards, type ShardDatabase } from "../store/shards.ts";
 import { edgeOf } from "./edge.ts";
 import { RefusedError, UsageError } from "./errors.ts";
 import { moveHub } from "./hub-move.ts";
+import { sweepMovedBlobs, type BlobSweepSummary } from "./move-blobs.ts";
 import { progressBar, type Progress } from "./progress.ts";
 import type { CliRegions } from "./regions.ts";
 import { pendingFor, regionSpoolDirs } from "./spool-pending.ts";
@@ -191,7 +192,7 @@ class AlreadyHomedError extends RefusedError {}
 /** What keeps the user's sessions, API keys, webhooks and settings: they follow the mailbox. */
 const EDGE_STATE = "the user's sessions, API keys, webhooks and settings are kept by the edge and move with them";
 
-async function moveToRegion(address: string, to: string, deps: MoveCommandDeps & { regions: CliRegions }): Promise<MoveResult & { shard: string; from: string; userId: string }> {
+async function moveToRegion(address: string, to: string, deps: MoveCommandDeps & { regions: CliRegions }): Promise<MoveResult & { shard: string; from: string; userId: string; blobs: BlobSweepSummary | null }> {
   const { regions } = deps;
   const home = deps.config.region;
   const target = await openRegion(regions.configOf(to));
@@ -223,6 +224,7 @@ async function moveToRegion(address: string, to: string, deps: MoveCommandDeps &
     const mark = `${to}/${targetShard}`;
     const [fromBlobs, toBlobs] = await Promise.all([source.blobs(), target.blobs()]);
     const pointer = async () => ((await regions.global.homeOf([user.address]))?.region === to ? "target" : "source") as "source" | "target";
+    let swept: BlobSweepSummary | null = null;
     const result = await runMove(`moving ${address} to ${to}`, user.id, { shard: source.shards.get(user.shard), blobs: fromBlobs }, { shard: target.shards.get(targetShard), blobs: toBlobs }, {
       pointer,
       quiesce: async () => {
@@ -239,6 +241,9 @@ async function moveToRegion(address: string, to: string, deps: MoveCommandDeps &
         await target.directory.switchShard(user.id, targetShard);
         await source.directory.eraseUser(user.id);
       },
+      removeBlobs: async (keys) => {
+        swept = await sweepMovedBlobs(source.config, source.shards, fromBlobs, keys);
+      },
     }, await rowsOf(source.shards.get(user.shard), user.id)).catch(async (err: unknown) => {
       if ((await pointer()) === "source") {
         // Not switched: the target's entry and rows are nobody's; the old copy takes mail again.
@@ -249,7 +254,7 @@ async function moveToRegion(address: string, to: string, deps: MoveCommandDeps &
       }
       throw err;
     });
-    return { ...result, shard: targetShard, from: user.region, userId: user.id };
+    return { ...result, shard: targetShard, from: user.region, userId: user.id, blobs: swept };
   } finally {
     for (const s of toClose) await s.close();
   }
@@ -266,7 +271,7 @@ export async function userMoveCommand(address: string, options: { region?: strin
     const hub = await moveHub(edge, r.userId, r.from, options.region);
     return deps.out(
       r.resumed ? `${address}: the move to region ${options.region} is finished (the old copy in ${r.from} removed)` : `${address} moved from region ${r.from} to ${options.region} (shard ${r.shard}, ${r.rows} rows; ${hub.rows} rows of sessions, keys, webhooks and settings at the edge)`,
-      { address, from: r.from, region: options.region, shard: r.shard, rows: r.rows, hubRows: hub.rows, resumed: r.resumed },
+      { address, from: r.from, region: options.region, shard: r.shard, rows: r.rows, hubRows: hub.rows, resumed: r.resumed, blobs: r.blobs },
     );
   }
   if (options.region && deps.regions) {
@@ -287,7 +292,7 @@ export async function userMoveCommand(address: string, options: { region?: strin
       return deps.out(`${address}: the move to region ${options.region} is finished (the sessions, API keys and settings moved from ${moved.from})`, { address, from: moved.from, region: options.region, rows: 0, resumed: true });
     }
     await moveHub(edge, r.userId, r.from, options.region);
-    return deps.out(`${address}: the move to region ${options.region} is finished (the old copy in ${r.from} removed)`, { address, from: r.from, region: options.region, shard: r.shard, rows: r.rows, resumed: r.resumed });
+    return deps.out(`${address}: the move to region ${options.region} is finished (the old copy in ${r.from} removed)`, { address, from: r.from, region: options.region, shard: r.shard, rows: r.rows, resumed: r.resumed, blobs: r.blobs });
   }
   const user = await userOf(deps.directory, address);
   const to = options.shard ?? deps.shards.place(user.id);

@@ -58,7 +58,7 @@ if (!notifier) log.info("events: EDGE_URL is not set; mailbox events are recorde
 const publish = (events: CoreEvent[]) => notifier?.publish(events);
 // This thread's mailbox service: filing (delivered mail, DSNs) publishes straight to the notifier.
 const mailbox = new MailboxService({ shards, directory, blobs, log: log.child({ part: "mailbox" }), publish, spamTokens: messageTokens });
-const retention = new Retention({ queue, shards, eventRetentionMs: config.events.retentionMs, log });
+const retention = new Retention({ queue, shards, eventRetentionMs: config.events.retentionMs, log, blobs: { store: blobs, queueLifetimeMs: config.outbound.queueLifetimeMs } });
 const resolver = createResolver(config.outbound.dnsServers);
 const spam = new SpamStage({ directory, shards, resolver, threshold: config.protection.spamThreshold, dnsblZones: config.protection.dnsblZones });
 // The delivery thread is an isolate of its own (its heap and its connections, some 40–60 MiB): it

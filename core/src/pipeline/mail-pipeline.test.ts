@@ -65,6 +65,7 @@ function heldPipeline(stagedBatches?: number, failPacks = 0) {
   const blobs: BlobStore = {
     has: (key) => r2.has(key),
     get: (key, range) => r2.get(key, range),
+    delete: (keys) => r2.delete(keys),
     close: async () => undefined,
     put: async (key, bytes, type) => {
       if (key.endsWith(".pack") && failing > 0) {

@@ -30,6 +30,10 @@ export default {
       const object = await env.BLOBS.get(key, offset !== null ? { range: { offset: Number(offset), length: Number(length) } } : undefined);
       return object ? new Response(object.body) : new Response(null, { status: 404 });
     }
+    if (request.method === "DELETE") {
+      await env.BLOBS.delete(key);
+      return new Response(null, { status: 204 });
+    }
     return new Response(null, { status: 405 });
   },
 };`;

@@ -5,7 +5,7 @@
 // out of the core's memory, and the child ends when the core does, even on kill -9 (it watches the IPC
 // channel, as local-edge.ts's child does).
 import { fork } from "node:child_process";
-import type { BlobStore } from "./blobs.ts";
+import { inBatches, type BlobStore } from "./blobs.ts";
 import { GATEWAY_WORKER_NAME, gatewayWorker } from "./local-r2-gateway.ts";
 
 export interface LocalR2 {
@@ -58,6 +58,13 @@ export function httpBlobStore(base: string, close: () => Promise<void> = async (
       if (res.status === 404) return null;
       if (!res.ok) await fail("get", key, res);
       return new Uint8Array(await res.arrayBuffer());
+    },
+    async delete(keys) {
+      await inBatches(keys, async (key) => {
+        const res = await fetch(url(key), { method: "DELETE" });
+        if (res.status !== 204 && res.status !== 404) await fail("delete", key, res);
+        await res.body?.cancel();
+      });
     },
     close,
   };

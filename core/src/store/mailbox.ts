@@ -29,6 +29,7 @@ import { parseAddresses, toSummary, type MessageRow } from "./message-summary.ts
 import { attachments, contacts, events, folders, mailboxes, messageBodies, messages, threadKeys } from "./shard-schema.ts";
 import type { Queryable, ShardDatabase } from "./shards.ts";
 import { senderVerified, type AuthVerdict } from "./auth-verdict.ts";
+import { noteGarbage, noteMailboxGarbage } from "./blob-gc/notes.ts";
 import { removeDocuments, removeUserDocuments } from "./search-index/index-writes.ts";
 
 export const STANDARD_FOLDERS: ReadonlyArray<{ role: FolderRole; name: string }> = [
@@ -61,10 +62,11 @@ export async function createMailbox(
   ]));
 }
 
-/** Removes every row of a mailbox, and its part of the search index. Blobs stay: they are shared by
- * content address. */
+/** Removes every row of a mailbox, and its part of the search index. Its blobs are noted for the
+ * blob sweep, which removes those nobody else reads (they are shared: packs, content addresses). */
 export async function deleteMailbox(shard: ShardDatabase, userId: string): Promise<void> {
   await shard.writeLock.run(() => shard.db.transaction(async (tx) => {
+    await noteMailboxGarbage(tx, userId);
     await removeUserDocuments(tx, userId);
     await tx.delete(events).where(eq(events.userId, userId));
     await tx.delete(attachments).where(eq(attachments.userId, userId));
@@ -457,7 +459,8 @@ async function deleteMessagesPermanently(shard: ShardDatabase, userId: string, m
       const drafts: EventDraft[] = [];
       if (rows.length > 0) {
         await tx.delete(messageBodies).where(and(eq(messageBodies.userId, userId), inArray(messageBodies.messageId, ids)));
-        await tx.delete(attachments).where(and(eq(attachments.userId, userId), inArray(attachments.messageId, ids)));
+        const files = await tx.delete(attachments).where(and(eq(attachments.userId, userId), inArray(attachments.messageId, ids))).returning({ blobKey: attachments.blobKey });
+        await noteGarbage(tx, [...rows.map((r) => r.rawKey), ...files.map((f) => f.blobKey)]);
         const perFolder = new Map<string, { total: number; unread: number }>();
         for (const r of rows) {
           const d = perFolder.get(r.folderId) ?? { total: 0, unread: 0 };

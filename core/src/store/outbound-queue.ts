@@ -209,6 +209,19 @@ export class OutboundQueue {
     return this.#committing;
   }
 
+  /** Which of `rawKeys` a delivery not yet made reads its message from (the blob sweep keeps them). */
+  async pendingRawKeys(rawKeys: string[]): Promise<Set<string>> {
+    const pending = new Set<string>();
+    for (let i = 0; i < rawKeys.length; i += 500) {
+      const rows = await this.#db
+        .selectDistinct({ rawKey: deliveries.rawKey })
+        .from(deliveries)
+        .where(and(inArray(deliveries.state, ["queued", "deferred", SENDING as "queued"]), inArray(deliveries.rawKey, rawKeys.slice(i, i + 500))));
+      for (const r of rows) pending.add(r.rawKey);
+    }
+    return pending;
+  }
+
   /** Forgets delivered and bounced recipients finished before `before` (they stay listable a while);
    * those sent with an SRS sender only once they were also created before `srsBefore`. */
   async prune(before: number, srsBefore: number): Promise<number> {

@@ -1,7 +1,10 @@
 // What the node's stores forget, and when: finished deliveries after a week (forwards after 22 days),
-// mailbox events after EVENT_RETENTION. One hourly sweep in the pipeline thread (which writes both
-// stores anyway), so that neither grows without bound and no two sweeps run at once.
+// mailbox events after EVENT_RETENTION, and the blobs of mail deleted for good once nothing reads
+// them (blob-gc/garbage.ts). One hourly sweep in the pipeline thread (which writes these stores
+// anyway), so that none grows without bound and no two sweeps run at once.
 import type { Logger } from "../log.ts";
+import { sweepGarbage, type GarbageSweepResult } from "./blob-gc/garbage.ts";
+import type { BlobStore } from "./blobs.ts";
 import { pruneEvents } from "./events.ts";
 import type { OutboundQueue } from "./outbound-queue.ts";
 import type { Shards } from "./shards.ts";
@@ -14,12 +17,22 @@ export const KEEP_FINISHED_MS = 7 * 86_400_000;
 export const KEEP_FORWARDS_MS = 22 * 86_400_000;
 const EVERY_MS = 3_600_000;
 
+interface RetentionDeps {
+  queue: OutboundQueue;
+  shards: Shards;
+  eventRetentionMs: number;
+  log: Logger;
+  /** With the region's bucket, deleted mail's blobs are swept too: packs once older than the queue
+   * lifetime and an hour (no delivery of any core of the region reads them then). */
+  blobs?: { store: BlobStore; queueLifetimeMs: number };
+}
+
 export class Retention {
-  readonly #d: { queue: OutboundQueue; shards: Shards; eventRetentionMs: number; log: Logger };
+  readonly #d: RetentionDeps;
   #timer: NodeJS.Timeout | null = null;
   #sweep: Promise<void> = Promise.resolve();
 
-  constructor(deps: { queue: OutboundQueue; shards: Shards; eventRetentionMs: number; log: Logger }) {
+  constructor(deps: RetentionDeps) {
     this.#d = deps;
   }
 
@@ -37,11 +50,15 @@ export class Retention {
     await this.#sweep;
   }
 
-  async sweep(now = Date.now()): Promise<{ deliveries: number; events: number }> {
+  async sweep(now = Date.now()): Promise<{ deliveries: number; events: number; blobs?: GarbageSweepResult }> {
     const deliveries = await this.#d.queue.prune(now - KEEP_FINISHED_MS, now - KEEP_FORWARDS_MS);
     let events = 0;
-    for (const name of this.#d.shards.names) events += await pruneEvents(this.#d.shards.get(name), now - this.#d.eventRetentionMs);
+    const shards = this.#d.shards.names.map((n) => this.#d.shards.get(n));
+    for (const shard of shards) events += await pruneEvents(shard, now - this.#d.eventRetentionMs);
     if (deliveries + events > 0) this.#d.log.info("retention: pruned", { deliveries, events });
-    return { deliveries, events };
+    if (!this.#d.blobs) return { deliveries, events };
+    const blobs = await sweepGarbage({ shards, blobs: this.#d.blobs.store }, { now, minPackAgeMs: this.#d.blobs.queueLifetimeMs + 3_600_000 });
+    if (blobs.packsDeleted + blobs.packsRewritten + blobs.attachmentsDeleted > 0) this.#d.log.info("retention: blobs swept", { ...blobs });
+    return { deliveries, events, blobs };
   }
 }

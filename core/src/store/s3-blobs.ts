@@ -5,7 +5,7 @@
 // every thread of the core for five kinds of request. Its built-in retries are off: they retry neither
 // network errors nor within a time budget, and they would retry a multipart part without our limits.
 import { AwsClient } from "aws4fetch";
-import type { BlobStore } from "./blobs.ts";
+import { inBatches, type BlobStore } from "./blobs.ts";
 
 export interface S3BlobConfig {
   /** Origin of the S3 API, e.g. https://<account>.eu.r2.cloudflarestorage.com. */
@@ -179,6 +179,17 @@ export function s3BlobStore(config: S3BlobConfig, tuning: Partial<S3Tuning> = {}
       // `bytes=0-0` as "from 0 on").
       if (res.status === 200) return bytes.slice(range.offset, range.offset + range.length);
       return bytes.length > range.length ? bytes.slice(0, range.length) : bytes;
+    },
+    // One DeleteObject per key: DeleteObjects would save requests but wants a Content-MD5 of its body
+    // and answers per-key failures inside a 200, and the stores' sweeps delete a few keys at a time.
+    async delete(keys) {
+      await inBatches(keys, async (key) => {
+        const res = await request("delete", key, objectUrl(key), { method: "DELETE" }, [404]);
+        if (res.status !== 404) return void (await res.body?.cancel());
+        // A missing key is deleted already; a missing bucket is a misconfiguration.
+        const text = await res.text();
+        if (xmlField(text, "Code") === "NoSuchBucket") throw new BlobStoreError("delete", key, 404, "NoSuchBucket", xmlField(text, "Message") ?? "", 1);
+      });
     },
     async close() {},
   };

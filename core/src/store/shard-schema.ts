@@ -109,6 +109,8 @@ export const messages = sqliteTable(
     index("messages_by_subject").on(t.userId, t.subjectKey, t.receivedAt).where(sql`subject_key IS NOT NULL`),
     // From a search hit to its message, and a user's messages newest first whatever their folder.
     uniqueIndex("messages_by_doc").on(t.docId),
+    // Which rows of the shard still point into a pack: what the blob sweep (blob-gc/) keeps of it.
+    index("messages_by_raw_key").on(t.rawKey),
   ],
 );
 
@@ -160,7 +162,11 @@ export const attachments = sqliteTable(
     risk: text("risk"),
     riskDetail: text("risk_detail"),
   },
-  (t) => [primaryKey({ columns: [t.userId, t.messageId, t.attachmentId] })],
+  (t) => [
+    primaryKey({ columns: [t.userId, t.messageId, t.attachmentId] }),
+    // Whether anyone of the shard still has a file: an attachment's blob goes when no row names it.
+    index("attachments_by_blob").on(t.blobKey),
+  ],
 );
 
 
@@ -260,5 +266,14 @@ export const contacts = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.userId, t.address] })],
 );
+
+/** Blobs that rows removed for good pointed at (packs of raw messages, attachments), for the hourly
+ * blob sweep (blob-gc/garbage.ts), which decides then, across the region's shards, whether anything
+ * still reads them. The shard's own bookkeeping, not a user's rows: it is not in shardSchema, so it
+ * does not move with a mailbox. */
+export const blobGarbage = sqliteTable("blob_garbage", {
+  key: text("key").primaryKey(),
+  notedAt: integer("noted_at").notNull(),
+});
 
 export const shardSchema = { mailboxes, folders, messages, threadKeys, messageBodies, attachments, idempotencyKeys, sendCounters, events, spamTokens, filters, vacationReplies, contacts };

@@ -13,6 +13,7 @@ import { uuidv7 } from "../../../../shared/ids.ts";
 import { reindexUser } from "../../search/reindex.ts";
 import { parseSearchQuery } from "../../search/query-parser.ts";
 import { searchMessages } from "../../search/search.ts";
+import { compactPacks } from "../blob-gc/compact-packs.ts";
 import { attachmentKey, type BlobStore } from "../blobs.ts";
 import { fileMessages } from "../filing.ts";
 import { saveFilters } from "../filters.ts";
@@ -195,5 +196,28 @@ describe("moving a mailbox", () => {
     expect((err as MoveVerifyError).problems).toEqual(["messages: the rows differ"]);
     expect(state.pointer).toBe("source");
     expect(await userRows(a, alice)).toBeGreaterThan(0);
+  });
+
+  it("across buckets, hands the source bucket's keys to removeBlobs once the rows are gone, and notes them for the hourly sweep", { timeout: 30_000 }, async () => {
+    const [alice, bob] = [uuidv7(), uuidv7()];
+    const a = shards.get("a");
+    const b = shards.get("b");
+    await seed(a, us, alice, bob);
+    const pack = String((await a.client.execute({ sql: "SELECT raw_key FROM messages WHERE user_id = ? LIMIT 1", args: [alice] })).rows[0]![0]);
+    const file = attachmentKey(sha(Buffer.from("quarterly budget figures for Zanzibar")));
+    const handed: { raw: string[]; attachments: string[]; rowsLeft: number }[] = [];
+    const state = { pointer: "source" as "source" | "target" };
+    await moveMailbox(alice, { shard: a, blobs: us }, { shard: b, blobs: eu }, steps(state, { removeBlobs: async (keys) => void handed.push({ ...keys, rowsLeft: await userRows(a, alice) }) }));
+    expect(handed).toEqual([{ raw: [pack], attachments: [file], rowsLeft: 0 }]);
+    const noted = await a.client.execute({ sql: "SELECT key FROM blob_garbage WHERE key IN (?, ?) ORDER BY key", args: [pack, file] });
+    expect(noted.rows.map((r) => String(r[0]))).toEqual([file, pack]);
+    // What the CLI then does with them: the shared pack keeps only bob's message.
+    const swept = await compactPacks([pack], { shards: shards.names.map((n) => shards.get(n)), blobs: us }, { named: true });
+    expect(swept.deleted).toEqual([pack]);
+    const kept = Buffer.from((await us.get(swept.rewritten[0]!.to))!).toString();
+    expect(kept).toBe("Subject: bob's only\r\n\r\nbob's only\r\n");
+    // Within a region (one bucket) nothing is handed over: the moved rows still read those blobs.
+    await moveMailbox(bob, { shard: a, blobs: us }, { shard: shards.get("c"), blobs: us }, steps({ pointer: "source" }, { rebuildIndex: (s, u) => reindexUser(s, u), removeBlobs: async () => void handed.push({ raw: [], attachments: [], rowsLeft: -1 }) }));
+    expect(handed).toHaveLength(1);
   });
 });

@@ -6,11 +6,12 @@
 //      copied when the bucket differs; the search index rebuilt with the target's doc ids);
 //   3. verify: both copies compared table by table, the target checked on its own;
 //   4. switch: the directory points at the target and the mark goes (the caller's one write);
-//   5. remove the source's rows.
+//   5. remove the source's rows, then (another bucket) the source bucket's bytes only they read.
 // The directory's pointer decides which copy is the mailbox at every moment: before the switch the
 // source (the target's rows are nobody's), after it the target (the source's rows are leftovers).
 // So a crash leaves the user served from exactly one copy, and running the move again finishes it:
 // a pointer already at the target means only step 5 is left.
+import { noteGarbage } from "../blob-gc/notes.ts";
 import type { BlobStore } from "../blobs.ts";
 import type { ShardDatabase } from "../shards.ts";
 import { blobCopier } from "./copy-blobs.ts";
@@ -34,6 +35,10 @@ export interface MoveSteps {
   switchPointer(): Promise<void>;
   /** What follows the switch and may be done again: the marks cleared, the old directory entry gone. */
   afterSwitch?(): Promise<void>;
+  /** After the source's rows are removed, when the target has another bucket: the source bucket's
+   * packs and attachments those rows named, for the region's blob sweep (store/blob-gc/) to remove
+   * what no other row of the region still reads. */
+  removeBlobs?(keys: SourceBlobs): Promise<void>;
   rebuildIndex: RebuildIndex;
   onProgress?(phase: MovePhase, rows: number): void;
 }
@@ -54,6 +59,20 @@ export class MoveLeftoverError extends Error {
   }
 }
 
+/** The source bucket's blobs a mailbox's rows name. */
+export interface SourceBlobs {
+  raw: string[];
+  attachments: string[];
+}
+
+async function blobsOf(shard: ShardDatabase, userId: string): Promise<SourceBlobs> {
+  const keys = async (query: string) => (await shard.client.execute({ sql: query, args: [userId] })).rows.map((r) => String(r[0]));
+  return {
+    raw: await keys("SELECT DISTINCT raw_key FROM messages WHERE user_id = ?"),
+    attachments: await keys("SELECT DISTINCT blob_key FROM attachments WHERE user_id = ?"),
+  };
+}
+
 /** Removes the source's rows, unless it holds a message the target lacks: mail filed into the old
  * copy after it was read (an SMTP session accepted before the mark and finished late) is never
  * thrown away. */
@@ -64,6 +83,15 @@ async function removeLeftovers(source: ShardDatabase, target: ShardDatabase, use
   const missing = (await ids(source)).filter((id) => !there.has(id));
   if (missing.length > 0) throw new MoveLeftoverError(missing);
   await removeCopy(source, userId);
+}
+
+/** Step 5: the old rows, then what of the old bucket only they read. The keys are noted for the
+ * hourly blob sweep before the rows go, so a crash before removeBlobs leaves the bytes to it. */
+async function removeSource(source: MoveSide, target: MoveSide, userId: string, steps: MoveSteps): Promise<void> {
+  const keys = source.blobs !== target.blobs ? await blobsOf(source.shard, userId) : null;
+  if (keys) await source.shard.writeLock.run(() => noteGarbage(source.shard.db, [...keys.raw, ...keys.attachments]));
+  await removeLeftovers(source.shard, target.shard, userId);
+  if (keys) await steps.removeBlobs?.(keys);
 }
 
 export interface MoveResult {
@@ -78,7 +106,7 @@ export async function moveMailbox(userId: string, source: MoveSide, target: Move
   if ((await steps.pointer()) === "target") {
     await steps.afterSwitch?.();
     steps.onProgress?.("remove", 0);
-    await removeLeftovers(source.shard, target.shard, userId);
+    await removeSource(source, target, userId, steps);
     steps.onProgress?.("done", 0);
     return { rows: 0, resumed: true };
   }
@@ -103,7 +131,7 @@ export async function moveMailbox(userId: string, source: MoveSide, target: Move
   await steps.switchPointer();
   await steps.afterSwitch?.();
   steps.onProgress?.("remove", rows);
-  await removeLeftovers(source.shard, target.shard, userId);
+  await removeSource(source, target, userId, steps);
   steps.onProgress?.("done", rows);
   return { rows, resumed: false };
 }
