@@ -49,8 +49,21 @@ async function inbox(u: string, i: number, wanted: number): Promise<string[]> {
   const res = await fetch(`${system!.edge}/api/v1/auth/login`, { method: "POST", headers: { "content-type": "application/json", "cf-connecting-ip": `2001:db8:9:${i + 1}::1` }, body: JSON.stringify({ address: u, password: PASSWORD }) });
   const { token } = (await res.json()) as LoginResponse;
   let subjects: string[] = [];
+  // Every page: on a loaded machine the stream runs more than a page's worth of rounds while the
+  // rebalance goes on, and the first message must still be found.
+  const all = async () => {
+    const found: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const url = `${system!.edge}/api/v1/folders/inbox/messages?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`;
+      const page = (await (await fetch(url, { headers: { authorization: `Bearer ${token}` } })).json()) as MessagePage;
+      found.push(...page.messages.map((m) => m.subject));
+      cursor = page.nextCursor;
+    } while (cursor);
+    return found;
+  };
   for (let t = 0; t < 100; t++) {
-    subjects = ((await (await fetch(`${system!.edge}/api/v1/folders/inbox/messages?limit=100`, { headers: { authorization: `Bearer ${token}` } })).json()) as MessagePage).messages.map((m) => m.subject);
+    subjects = await all();
     if (subjects.length >= wanted) break;
     await new Promise((r) => setTimeout(r, 100));
   }
