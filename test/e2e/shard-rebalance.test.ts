@@ -111,7 +111,9 @@ describe("shard add and rebalance", () => {
 
     for (const [i, u] of users.entries()) {
       const subjects = await inbox(u, i, sent + 1);
-      expect(subjects.filter((s) => s === "before"), u).toHaveLength(1);
+      // What to look at when it fails: how much the user has, and whether the rebalance moved them.
+      const seen = `${u} (${subjects.length} messages of ${sent + 1}; moved: ${out.rebalance.moved.some((m) => m.address === u)}; newest ${JSON.stringify(subjects.slice(0, 3))})`;
+      expect(subjects.filter((s) => s === "before"), seen).toHaveLength(1);
       for (let r = 0; r < sent; r++) expect(subjects.filter((s) => s === `round ${r}`), `${u} round ${r}`).toHaveLength(1);
       expect(subjects, u).toHaveLength(sent + 1);
     }
